@@ -1,0 +1,171 @@
+//! The command line.
+
+use std::path::PathBuf;
+use std::str::FromStr;
+use std::time::Duration;
+
+use clap::{Args, Parser, Subcommand};
+use jiff::Timestamp;
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "patlint",
+    version,
+    about = "Lint and gate the personal access tokens and keys your integrations use to reach git hosts",
+    after_help = "Exit codes: 0 every token in policy, 1 a violation, 2 invalid policy or command line, 3 a token could not be checked."
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Observe every token, evaluate it against the policy, report, and exit with the gate's code.
+    Check(CheckArgs),
+    /// Parse and validate the policy offline.
+    Validate(ValidateArgs),
+    /// Observe only: print what each host revealed, as JSON (never a secret). `check --facts` reads it.
+    Facts(FactsArgs),
+    /// Explain a rule: what it means, why it matters, how to fix it on each host.
+    Explain(ExplainArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct PolicyArg {
+    /// The policy file [default: patlint.toml, then .github/patlint.toml]
+    #[arg(long, short = 'p', value_name = "FILE")]
+    pub policy: Option<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+pub struct NowArg {
+    /// Judge time-dependent rules as of this instant (RFC 3339, or a date meaning 00:00 UTC) [default: the current time]
+    #[arg(long, value_name = "TIMESTAMP", value_parser = parse_now)]
+    pub now: Option<Timestamp>,
+}
+
+#[derive(Debug, Args, Clone)]
+pub struct NetworkArgs {
+    /// Seconds to wait for each answer from a host
+    #[arg(long, value_name = "SECONDS", default_value = "10", value_parser = parse_seconds)]
+    pub timeout: Duration,
+    /// Longest wait, in seconds, for a host's rate limit to reset before reporting `host-error`
+    #[arg(long, value_name = "SECONDS", default_value = "60", value_parser = parse_seconds)]
+    pub max_wait: Duration,
+    /// Retries after a 5xx answer, a timeout or a refused connection
+    #[arg(long, value_name = "N", default_value_t = 2)]
+    pub retries: u32,
+    /// Requests in flight per host
+    #[arg(long, value_name = "N", default_value_t = 64, value_parser = clap::value_parser!(u32).range(1..=4096))]
+    pub concurrency: u32,
+}
+
+#[derive(Debug, Args)]
+pub struct CheckArgs {
+    #[command(flatten)]
+    pub policy: PolicyArg,
+    /// Output format, optionally written to a file: human, json, or json=PATH. Repeatable.
+    #[arg(long, short = 'f', value_name = "FORMAT[=PATH]", default_value = "human")]
+    pub format: Vec<FormatTarget>,
+    #[command(flatten)]
+    pub now: NowArg,
+    /// Evaluate facts recorded by `patlint facts` instead of asking the hosts (no network)
+    #[arg(long, value_name = "FILE")]
+    pub facts: Option<PathBuf>,
+    #[command(flatten)]
+    pub network: NetworkArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct ValidateArgs {
+    #[command(flatten)]
+    pub policy: PolicyArg,
+    #[command(flatten)]
+    pub now: NowArg,
+}
+
+#[derive(Debug, Args)]
+pub struct FactsArgs {
+    #[command(flatten)]
+    pub policy: PolicyArg,
+    /// Write the facts to this file instead of standard output
+    #[arg(long, short = 'o', value_name = "FILE")]
+    pub output: Option<PathBuf>,
+    #[command(flatten)]
+    pub network: NetworkArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct ExplainArgs {
+    /// A rule id, e.g. missing-scope; omit to list every rule
+    pub rule: Option<String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Format {
+    Human,
+    Json,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FormatTarget {
+    pub format: Format,
+    pub path: Option<PathBuf>,
+}
+
+impl FromStr for FormatTarget {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Self, String> {
+        let (name, path) = match s.split_once('=') {
+            Some((name, path)) if !path.is_empty() => (name, Some(PathBuf::from(path))),
+            Some((name, _)) => return Err(format!("`{name}=` needs a file path after `=`")),
+            None => (s, None),
+        };
+        let format = match name {
+            "human" => Format::Human,
+            "json" => Format::Json,
+            other => return Err(format!("unknown format `{other}`; known formats: human, json")),
+        };
+        Ok(FormatTarget { format, path })
+    }
+}
+
+fn parse_now(s: &str) -> Result<Timestamp, String> {
+    if let Ok(ts) = s.parse::<Timestamp>() {
+        return Ok(ts);
+    }
+    s.parse::<jiff::civil::Date>()
+        .ok()
+        .and_then(|d| d.to_zoned_datetime(jiff::tz::TimeZone::UTC).ok())
+        .map(|z| z.timestamp())
+        .ok_or_else(|| format!("`{s}` is not a timestamp; write e.g. 2026-11-24T00:00:00Z or 2026-11-24"))
+}
+
+fn parse_seconds(s: &str) -> Result<Duration, String> {
+    let secs: f64 = s.parse().map_err(|_| format!("`{s}` is not a number of seconds"))?;
+    if !(0.0..=86_400.0).contains(&secs) {
+        return Err(format!("`{s}` is out of range (0 to 86400 seconds)"));
+    }
+    Ok(Duration::from_secs_f64(secs))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn cli_is_well_formed() {
+        use clap::CommandFactory;
+        Cli::command().debug_assert();
+    }
+
+    #[test]
+    fn parses_format_targets_and_dates() {
+        assert_eq!("json=out.json".parse::<FormatTarget>().unwrap().path, Some(PathBuf::from("out.json")));
+        assert!("sarif".parse::<FormatTarget>().is_err());
+        assert_eq!(parse_now("2026-11-24").unwrap().to_string(), "2026-11-24T00:00:00Z");
+        assert!(parse_now("yesterday").is_err());
+    }
+}

@@ -1,0 +1,118 @@
+//! Expiry and lifespan: `token-expired`, `expires-soon`, `no-expiry`, `lifespan-exceeded`.
+
+use jiff::Timestamp;
+
+use super::{Finding, date_of, unverifiable};
+use crate::facts::{Fact, Observed, TokenFacts, TokenKind};
+use crate::policy::{TokenSpec, format_duration};
+use crate::rules::Rule;
+
+/// A token whose observed expiry is at or before `now`.
+pub fn expired(token: &TokenSpec, facts: &TokenFacts, now: Timestamp) -> Option<Finding> {
+    let Observed::Value(Some(expires)) = facts.expires_at else {
+        return None;
+    };
+    (expires <= now).then(|| {
+        Finding::new(
+            Rule::TokenExpired,
+            &token.origin,
+            format!("token `{}` expired on {} ({} ago)", token.name, date_of(expires), format_duration(now.duration_since(expires))),
+        )
+        .label("expired")
+        .evidence(facts.evidence_for(Fact::ExpiresAt).unwrap_or("recorded expiry"))
+    })
+}
+
+pub fn check(token: &TokenSpec, facts: &TokenFacts, now: Timestamp) -> Vec<Finding> {
+    let mut findings = Vec::new();
+    findings.extend(max_lifespan(token, facts, now));
+    findings.extend(expires_soon(token, facts, now));
+    findings
+}
+
+fn max_lifespan(token: &TokenSpec, facts: &TokenFacts, now: Timestamp) -> Option<Finding> {
+    let max = token.requirements.max_lifespan.as_ref()?;
+    let limit = format_duration(max.value);
+    let evidence = facts.evidence_for(Fact::ExpiresAt).unwrap_or("recorded expiry").to_owned();
+
+    // Keys that never expire (AWS) are judged by their age.
+    if facts.kind == TokenKind::AccessKey {
+        return match facts.created_at {
+            Observed::Value(Some(created)) => {
+                let age = now.duration_since(created);
+                (age > max.value).then(|| {
+                    Finding::new(Rule::LifespanExceeded, &max.origin, format!("key of token `{}` is {} old (created {}), more than `max_lifespan` = {limit}", token.name, format_duration(age), date_of(created)))
+                        .label(format!("at most {limit}"))
+                        .evidence(facts.evidence_for(Fact::CreatedAt).unwrap_or("recorded creation date"))
+                })
+            }
+            _ => Some(unverifiable(token, facts, Fact::CreatedAt, "max_lifespan", &max.origin)),
+        };
+    }
+
+    match (&facts.expires_at, &facts.created_at) {
+        (Observed::Unobservable, _) => Some(unverifiable(token, facts, Fact::ExpiresAt, "max_lifespan", &max.origin)),
+        (Observed::Value(None), _) => Some(
+            Finding::new(Rule::NoExpiry, &max.origin, format!("token `{}` never expires, but `max_lifespan` = {limit}", token.name))
+                .label(format!("requires expiry within {limit}"))
+                .evidence(evidence),
+        ),
+        (Observed::Value(Some(expires)), Observed::Value(Some(created))) => {
+            let lifespan = expires.duration_since(*created);
+            (lifespan > max.value).then(|| {
+                Finding::new(
+                    Rule::LifespanExceeded,
+                    &max.origin,
+                    format!(
+                        "token `{}` lives {} (created {}, expires {}), more than `max_lifespan` = {limit}",
+                        token.name,
+                        format_duration(lifespan),
+                        date_of(*created),
+                        date_of(*expires)
+                    ),
+                )
+                .label(format!("at most {limit}"))
+                .evidence(evidence)
+            })
+        }
+        // Without a creation date, the remaining validity is what can be judged.
+        (Observed::Value(Some(expires)), _) => {
+            let remaining = expires.duration_since(now);
+            (remaining > max.value).then(|| {
+                Finding::new(
+                    Rule::LifespanExceeded,
+                    &max.origin,
+                    format!(
+                        "token `{}` is still valid for {} (until {}), more than `max_lifespan` = {limit} even counted from today",
+                        token.name,
+                        format_duration(remaining),
+                        date_of(*expires)
+                    ),
+                )
+                .label(format!("at most {limit}"))
+                .evidence(evidence)
+            })
+        }
+    }
+}
+
+fn expires_soon(token: &TokenSpec, facts: &TokenFacts, now: Timestamp) -> Option<Finding> {
+    let Observed::Value(Some(expires)) = facts.expires_at else {
+        return None;
+    };
+    let window = token.requirements.expiry_warning();
+    let remaining = expires.duration_since(now);
+    if remaining >= window {
+        return None;
+    }
+    let origin = token.requirements.expiry_warning.as_ref().map_or(&token.origin, |s| &s.origin);
+    Some(
+        Finding::new(
+            Rule::ExpiresSoon,
+            origin,
+            format!("token `{}` expires in {} (on {})", token.name, format_duration(remaining), date_of(expires)),
+        )
+        .label(format!("warns {} ahead", format_duration(window)))
+        .evidence(facts.evidence_for(Fact::ExpiresAt).unwrap_or("recorded expiry")),
+    )
+}

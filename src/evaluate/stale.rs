@@ -1,0 +1,40 @@
+//! `stale-token`: unused for longer than `stale_after`, but never for a token younger
+//! than that (a key created yesterday and not yet used is not stale).
+
+use jiff::Timestamp;
+
+use super::{Finding, date_of, unverifiable};
+use crate::facts::{Fact, Observed, TokenFacts};
+use crate::policy::{TokenSpec, format_duration};
+use crate::rules::Rule;
+
+pub fn check(token: &TokenSpec, facts: &TokenFacts, now: Timestamp) -> Option<Finding> {
+    let stale = token.requirements.stale_after.as_ref()?;
+    let limit = format_duration(stale.value);
+    let created = match facts.created_at {
+        Observed::Value(Some(c)) => Some(c),
+        _ => None,
+    };
+    let young = created.is_some_and(|c| now.duration_since(c) <= stale.value);
+    match facts.last_used_at {
+        Observed::Unobservable => Some(unverifiable(token, facts, Fact::LastUsedAt, "stale_after", &stale.origin)),
+        _ if young => None,
+        Observed::Value(Some(last)) => {
+            let idle = now.duration_since(last);
+            (idle > stale.value).then(|| {
+                Finding::new(Rule::StaleToken, &stale.origin, format!("token `{}` was last used {} ago (on {}), more than `stale_after` = {limit}", token.name, format_duration(idle), date_of(last)))
+                    .label(format!("stale after {limit}"))
+                    .evidence(facts.evidence_for(Fact::LastUsedAt).unwrap_or("recorded last use"))
+            })
+        }
+        Observed::Value(None) => match created {
+            Some(c) => Some(
+                Finding::new(Rule::StaleToken, &stale.origin, format!("token `{}` has never been used since it was created {} ago (on {})", token.name, format_duration(now.duration_since(c)), date_of(c)))
+                    .label(format!("stale after {limit}"))
+                    .evidence(facts.evidence_for(Fact::LastUsedAt).unwrap_or("recorded last use")),
+            ),
+            // Never used, and its age is unknown: it may be brand new.
+            None => Some(unverifiable(token, facts, Fact::CreatedAt, "stale_after", &stale.origin)),
+        },
+    }
+}

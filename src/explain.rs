@@ -1,0 +1,41 @@
+//! `patlint explain`: a rule's meaning, reason and fix per host, from `rules.rs`.
+
+use crate::host_kind::HostKind;
+use crate::rules::{RULES, Rule};
+use crate::suggest;
+
+pub fn list() -> String {
+    let mut out = String::from("patlint rules (`patlint explain RULE` for details):\n\n");
+    for meta in &RULES {
+        out.push_str(&format!("  {:<28} {:<8} {}\n", meta.id, meta.default_severity.as_str(), meta.summary));
+    }
+    out
+}
+
+pub fn explain(id: &str) -> Result<String, String> {
+    let Some(rule) = Rule::from_id(id) else {
+        let hint = match suggest::closest(id, RULES.iter().map(|m| m.id)) {
+            Some(s) => format!("did you mean `{s}`?"),
+            None => "`patlint explain` lists every rule".into(),
+        };
+        return Err(format!("unknown rule `{id}`; {hint}"));
+    };
+    let meta = rule.meta();
+    let mut out = format!(
+        "{}  (default severity: {})\n\n{}\n\nWhy it matters\n  {}\n\nHow to fix it\n",
+        meta.id,
+        meta.default_severity.as_str(),
+        meta.summary,
+        meta.why
+    );
+    let mut shown: Vec<&str> = Vec::new();
+    for host in HostKind::ALL {
+        if let Some(fix) = rule.fix_for(host)
+            && !shown.contains(&fix)
+        {
+            shown.push(fix);
+            out.push_str(&format!("  - {fix}\n"));
+        }
+    }
+    Ok(out)
+}

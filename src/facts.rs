@@ -1,0 +1,233 @@
+//! What a host revealed about a token. Serializable: `patlint facts` writes it and
+//! `patlint check --facts` reads it back, so evaluation can run without a network.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use jiff::Timestamp;
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
+
+use crate::host_kind::HostKind;
+
+/// A fact that a host may or may not reveal. In JSON an unobservable fact is absent;
+/// `null` means "observed: none" (e.g. a token that never expires).
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub enum Observed<T> {
+    #[default]
+    Unobservable,
+    Value(T),
+}
+
+impl<T> Observed<T> {
+    pub fn value(&self) -> Option<&T> {
+        match self {
+            Observed::Value(v) => Some(v),
+            Observed::Unobservable => None,
+        }
+    }
+
+    pub fn is_unobservable(&self) -> bool {
+        matches!(self, Observed::Unobservable)
+    }
+}
+
+impl<T: Serialize> Serialize for Observed<T> {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        match self {
+            Observed::Value(v) => v.serialize(s),
+            // Fields holding this are skipped when unobservable; this is only reached
+            // when an `Observed` is serialized on its own.
+            Observed::Unobservable => s.serialize_none(),
+        }
+    }
+}
+
+impl<'de, T: Deserialize<'de>> Deserialize<'de> for Observed<T> {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        T::deserialize(d).map(Observed::Value)
+    }
+}
+
+/// The facts patlint knows how to ask about, used to key evidence and reasons.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Fact {
+    Scopes,
+    ExpiresAt,
+    CreatedAt,
+    LastUsedAt,
+    AllAccessibleOrganizations,
+}
+
+impl Fact {
+    pub fn describe(self) -> &'static str {
+        match self {
+            Fact::Scopes => "its scopes",
+            Fact::ExpiresAt => "its expiry",
+            Fact::CreatedAt => "its creation date",
+            Fact::LastUsedAt => "its last use",
+            Fact::AllAccessibleOrganizations => "its organization reach",
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum TokenKind {
+    ClassicPat,
+    FineGrainedPat,
+    OauthToken,
+    GithubAppUserToken,
+    GithubAppInstallationToken,
+    PersonalAccessToken,
+    AccessKey,
+    Unknown,
+}
+
+/// What a host revealed about a token it accepted.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TokenFacts {
+    pub kind: TokenKind,
+    /// Who the token acts as (GitHub login, GitLab user id, ...), when the host says.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub identity: Option<String>,
+    #[serde(default, skip_serializing_if = "Observed::is_unobservable")]
+    pub scopes: Observed<BTreeSet<String>>,
+    #[serde(default, skip_serializing_if = "Observed::is_unobservable")]
+    pub expires_at: Observed<Option<Timestamp>>,
+    #[serde(default, skip_serializing_if = "Observed::is_unobservable")]
+    pub created_at: Observed<Option<Timestamp>>,
+    #[serde(default, skip_serializing_if = "Observed::is_unobservable")]
+    pub last_used_at: Observed<Option<Timestamp>>,
+    #[serde(default, skip_serializing_if = "Observed::is_unobservable")]
+    pub all_accessible_organizations: Observed<bool>,
+    /// Where each observed fact came from (endpoint, header, or "heuristic probe").
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub evidence: BTreeMap<Fact, String>,
+    /// Why each fact the host does not reveal is missing.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub unobservable: BTreeMap<Fact, String>,
+}
+
+impl TokenFacts {
+    pub fn new(kind: TokenKind) -> Self {
+        TokenFacts {
+            kind,
+            identity: None,
+            scopes: Observed::Unobservable,
+            expires_at: Observed::Unobservable,
+            created_at: Observed::Unobservable,
+            last_used_at: Observed::Unobservable,
+            all_accessible_organizations: Observed::Unobservable,
+            evidence: BTreeMap::new(),
+            unobservable: BTreeMap::new(),
+        }
+    }
+
+    pub fn evidence_for(&self, fact: Fact) -> Option<&str> {
+        self.evidence.get(&fact).map(String::as_str)
+    }
+
+    pub fn why_unobservable(&self, fact: Fact) -> &str {
+        self.unobservable
+            .get(&fact)
+            .map_or("the host does not reveal it", String::as_str)
+    }
+}
+
+/// Why a host refused a token.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Rejection {
+    Invalid,
+    Expired,
+    Revoked,
+    SsoRequired,
+}
+
+/// Why a token could not be checked at all.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Failure {
+    SecretUnavailable,
+    HostError,
+}
+
+/// The result of asking a host about one token.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "outcome", rename_all = "kebab-case")]
+pub enum Observation {
+    /// The host accepted the token and revealed these facts.
+    Observed { facts: TokenFacts },
+    /// The host answered, and refused the token.
+    Rejected {
+        reason: Rejection,
+        detail: String,
+        evidence: String,
+        /// What the user should do, when the host told us (e.g. an SSO authorization URL).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        help: Option<String>,
+    },
+    /// patlint could not get an answer.
+    Unchecked { failure: Failure, detail: String },
+}
+
+impl Observation {
+    pub fn facts(&self) -> Option<&TokenFacts> {
+        match self {
+            Observation::Observed { facts } => Some(facts),
+            _ => None,
+        }
+    }
+
+    pub fn host_error(detail: impl Into<String>) -> Self {
+        Observation::Unchecked {
+            failure: Failure::HostError,
+            detail: detail.into(),
+        }
+    }
+}
+
+/// One token's observation, as recorded in a facts file.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TokenRecord {
+    pub name: String,
+    pub host: HostKind,
+    #[serde(flatten)]
+    pub observation: Observation,
+}
+
+/// The file `patlint facts` writes and `patlint check --facts` reads.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct FactsFile {
+    pub schema_version: u32,
+    pub observed_at: Timestamp,
+    pub tokens: Vec<TokenRecord>,
+}
+
+impl FactsFile {
+    pub const SCHEMA_VERSION: u32 = 1;
+
+    pub fn find(&self, name: &str) -> Option<&TokenRecord> {
+        self.tokens.iter().find(|t| t.name == name)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn absent_means_unobservable_and_null_means_none() {
+        let facts: TokenFacts = serde_json::from_str(
+            r#"{"kind":"classic-pat","scopes":["repo"],"expires_at":null}"#,
+        )
+        .unwrap();
+        assert_eq!(facts.expires_at, Observed::Value(None));
+        assert!(facts.created_at.is_unobservable());
+        let back = serde_json::to_value(&facts).unwrap();
+        assert_eq!(
+            back,
+            serde_json::json!({"kind":"classic-pat","scopes":["repo"],"expires_at":null})
+        );
+    }
+}

@@ -1,0 +1,154 @@
+//! Observation: the only place that talks to hosts. One file per host behind [`Host`];
+//! [`observe_all`] checks every token concurrently (bounded per host), reusing
+//! connections, and never lets a secret into what it returns.
+
+mod github;
+mod http;
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use async_trait::async_trait;
+use jiff::Timestamp;
+use tokio::sync::Semaphore;
+
+pub use http::{Http, HttpSettings};
+
+use crate::facts::{Failure, FactsFile, Observation, TokenRecord};
+use crate::host_kind::HostKind;
+use crate::policy::{Endpoint, Policy, TokenSpec};
+use crate::secret::Secret;
+
+/// A kind of host that patlint can ask about a token.
+#[async_trait]
+pub trait Host: Send + Sync {
+    /// Asks the host about one token. Every failure is an [`Observation`], never a panic
+    /// or an error that could carry the secret.
+    async fn observe(&self, http: &Http, token: &TokenSpec, secret: &Secret) -> Observation;
+}
+
+fn host_for(kind: HostKind) -> Option<&'static dyn Host> {
+    match kind {
+        HostKind::Github => Some(&github::GitHub),
+        HostKind::Gitlab | HostKind::AzureDevops | HostKind::AzureDevopsServer | HostKind::AwsIam => None,
+    }
+}
+
+/// The origin a token's requests go to, used to bound concurrency per host.
+fn origin_of(endpoint: &Endpoint) -> String {
+    let url = match endpoint {
+        Endpoint::Github { api } => api,
+        Endpoint::Gitlab { url } => url,
+        Endpoint::AzureDevops { url, .. } => url,
+        Endpoint::AzureDevopsServer { collection } => collection,
+        Endpoint::AwsIam { .. } => return "aws-iam".into(),
+    };
+    url.origin().ascii_serialization()
+}
+
+/// Observes every token of the policy, concurrently, and returns them in policy order.
+pub async fn observe_all(policy: &Policy, settings: &HttpSettings) -> FactsFile {
+    let observed_at = Timestamp::now();
+    let http = Http::new(settings.clone());
+    let mut limits: HashMap<String, Arc<Semaphore>> = HashMap::new();
+    let checks = policy.tokens.iter().map(|token| {
+        let limit = limits
+            .entry(origin_of(&token.endpoint))
+            .or_insert_with(|| Arc::new(Semaphore::new(settings.concurrency.max(1))))
+            .clone();
+        let http = &http;
+        async move {
+            let _permit = limit.acquire().await.expect("semaphores are never closed");
+            TokenRecord {
+                name: token.name.clone(),
+                host: token.host(),
+                observation: observe_one(http, token).await,
+            }
+        }
+    });
+    let tokens = futures_util::future::join_all(checks).await;
+    FactsFile {
+        schema_version: FactsFile::SCHEMA_VERSION,
+        observed_at,
+        tokens,
+    }
+}
+
+async fn observe_one(http: &Http, token: &TokenSpec) -> Observation {
+    let Some(host) = host_for(token.host()) else {
+        return Observation::host_error(format!(
+            "this version of patlint does not observe {} tokens yet",
+            token.host().product()
+        ));
+    };
+    let secret = match token.secret.value.read() {
+        Ok(secret) => secret,
+        Err(e) => {
+            return Observation::Unchecked {
+                failure: Failure::SecretUnavailable,
+                detail: e.to_string(),
+            };
+        }
+    };
+    let observation = host.observe(http, token, &secret).await;
+    scrub(observation, &secret)
+}
+
+/// Defence in depth: a host that echoes the token back (in a message, a header we
+/// quote, a URL) must not get it into a report.
+fn scrub(observation: Observation, secret: &Secret) -> Observation {
+    let clean = |text: String| {
+        if secret.expose().len() >= 4 && text.contains(secret.expose()) {
+            text.replace(secret.expose(), "<redacted>")
+        } else {
+            text
+        }
+    };
+    match observation {
+        Observation::Observed { mut facts } => {
+            facts.identity = facts.identity.map(clean);
+            facts.evidence = facts.evidence.into_iter().map(|(k, v)| (k, clean(v))).collect();
+            facts.unobservable = facts.unobservable.into_iter().map(|(k, v)| (k, clean(v))).collect();
+            Observation::Observed { facts }
+        }
+        Observation::Rejected { reason, detail, evidence, help } => Observation::Rejected {
+            reason,
+            detail: clean(detail),
+            evidence: clean(evidence),
+            help: help.map(clean),
+        },
+        Observation::Unchecked { failure, detail } => Observation::Unchecked {
+            failure,
+            detail: clean(detail),
+        },
+    }
+}
+
+/// Joins a path onto a base URL that may itself have a path (`https://HOST/api/v3`).
+pub(crate) fn join(base: &reqwest::Url, path: &str) -> reqwest::Url {
+    let mut url = base.clone();
+    let joined = format!("{}/{}", base.path().trim_end_matches('/'), path.trim_start_matches('/'));
+    url.set_path(&joined);
+    url
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn join_keeps_the_base_path() {
+        let ghes = reqwest::Url::parse("https://ghe.example.com/api/v3/").unwrap();
+        assert_eq!(join(&ghes, "user").as_str(), "https://ghe.example.com/api/v3/user");
+        let dotcom = reqwest::Url::parse("https://api.github.com").unwrap();
+        assert_eq!(join(&dotcom, "/user").as_str(), "https://api.github.com/user");
+    }
+
+    #[test]
+    fn scrub_removes_an_echoed_secret() {
+        let secret = Secret::new("ghp_canarycanarycanary");
+        let obs = Observation::host_error("server said: ghp_canarycanarycanary is bad");
+        let Observation::Unchecked { detail, .. } = scrub(obs, &secret) else { panic!() };
+        assert_eq!(detail, "server said: <redacted> is bad");
+    }
+}

@@ -1,0 +1,240 @@
+//! patlint: a CI linter and policy gate for the personal access tokens and keys that
+//! integrations use to reach git hosts.
+//!
+//! The shape is observe → evaluate → report: `hosts` asks each host about each token
+//! (the only network code), `evaluate` judges the facts against the `policy` as a pure
+//! function of time, `report` renders, and `outcome` decides the exit code.
+
+pub mod cli;
+pub mod evaluate;
+pub mod explain;
+pub mod facts;
+pub mod host_kind;
+pub mod hosts;
+pub mod outcome;
+pub mod platform;
+pub mod policy;
+pub mod report;
+pub mod rules;
+pub mod scopes;
+pub mod secret;
+mod suggest;
+
+use std::io::{IsTerminal, Write};
+use std::path::{Path, PathBuf};
+
+use jiff::Timestamp;
+
+use crate::cli::{CheckArgs, Cli, Command, FactsArgs, Format, NetworkArgs, ValidateArgs};
+use crate::facts::FactsFile;
+use crate::hosts::HttpSettings;
+use crate::outcome::Exit;
+use crate::policy::Policy;
+use crate::report::human::{self, Style};
+use crate::report::{Report, TokenReport};
+
+/// Runs one command and returns the exit status; all output goes to stdout/stderr here.
+pub fn run(cli: Cli) -> Exit {
+    let result = match cli.command {
+        Command::Check(args) => check(args),
+        Command::Validate(args) => validate(args),
+        Command::Facts(args) => facts(args),
+        Command::Explain(args) => explain(args.rule.as_deref()),
+    };
+    result.unwrap_or_else(|exit| exit)
+}
+
+/// A command's early end: the message is already printed.
+type Outcome = Result<Exit, Exit>;
+
+fn fail(message: impl std::fmt::Display) -> Exit {
+    eprintln!("patlint: error: {message}");
+    Exit::Invalid
+}
+
+fn style_for(stream_is_terminal: bool) -> Style {
+    let no_color = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
+    Style {
+        graphical: stream_is_terminal && !no_color,
+        ..Style::PLAIN
+    }
+}
+
+fn find_policy(explicit: Option<&Path>) -> Result<PathBuf, Exit> {
+    if let Some(path) = explicit {
+        return Ok(path.to_owned());
+    }
+    ["patlint.toml", ".github/patlint.toml"]
+        .into_iter()
+        .map(PathBuf::from)
+        .find(|p| p.is_file())
+        .ok_or_else(|| fail("no policy file: found neither patlint.toml nor .github/patlint.toml; pass one with --policy FILE"))
+}
+
+fn load_policy(explicit: Option<&Path>) -> Result<Policy, Exit> {
+    let path = find_policy(explicit)?;
+    let name = path.display().to_string();
+    let bytes = std::fs::read(&path).map_err(|e| fail(format!("cannot read policy `{name}`: {e}")))?;
+    let text = String::from_utf8(bytes).map_err(|e| {
+        fail(format!(
+            "policy `{name}` is not UTF-8 (invalid byte at offset {}); save it as UTF-8",
+            e.utf8_error().valid_up_to()
+        ))
+    })?;
+    policy::parse_policy(&name, &text).map_err(|errors| {
+        let style = style_for(std::io::stderr().is_terminal());
+        let mut err = std::io::stderr().lock();
+        for e in &errors.0 {
+            let _ = writeln!(err, "{}", human::render_diagnostic(e, style));
+        }
+        let _ = writeln!(err, "patlint: {errors} `{name}`; nothing was checked");
+        Exit::Invalid
+    })
+}
+
+fn now_or_clock(now: Option<Timestamp>) -> Timestamp {
+    now.unwrap_or_else(Timestamp::now)
+}
+
+fn http_settings(args: &NetworkArgs) -> HttpSettings {
+    HttpSettings {
+        timeout: args.timeout,
+        max_wait: args.max_wait,
+        retries: args.retries,
+        concurrency: args.concurrency as usize,
+        ..HttpSettings::default()
+    }
+}
+
+/// Asks every host; the async runtime exists only for the commands that need it.
+fn observe(policy: &Policy, args: &NetworkArgs) -> Result<FactsFile, Exit> {
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| fail(format!("cannot start the async runtime: {e}")))?;
+    Ok(runtime.block_on(hosts::observe_all(policy, &http_settings(args))))
+}
+
+fn read_facts(path: &Path) -> Result<FactsFile, Exit> {
+    let text = std::fs::read_to_string(path)
+        .map_err(|e| fail(format!("cannot read facts file `{}`: {e}", path.display())))?;
+    let facts: FactsFile = serde_json::from_str(&text).map_err(|e| {
+        fail(format!("`{}` is not a patlint facts file: {e} (write one with `patlint facts`)", path.display()))
+    })?;
+    if facts.schema_version != FactsFile::SCHEMA_VERSION {
+        return Err(fail(format!(
+            "`{}` has facts schema_version {}; this patlint reads {}",
+            path.display(),
+            facts.schema_version,
+            FactsFile::SCHEMA_VERSION
+        )));
+    }
+    Ok(facts)
+}
+
+fn check(args: CheckArgs) -> Outcome {
+    let stdout_targets = args.format.iter().filter(|t| t.path.is_none()).count();
+    if stdout_targets > 1 {
+        return Err(fail("only one --format can go to standard output; give the others a file, e.g. --format json=report.json"));
+    }
+    let policy = load_policy(args.policy.policy.as_deref())?;
+    let now = now_or_clock(args.now.now);
+    let facts = match &args.facts {
+        Some(path) => read_facts(path)?,
+        None => observe(&policy, &args.network)?,
+    };
+    let report = evaluate_all(&policy, &facts, now);
+    for target in &args.format {
+        let text = match target.format {
+            Format::Human => human::render(&report, match target.path {
+                Some(_) => Style::PLAIN,
+                None => style_for(std::io::stdout().is_terminal()),
+            }),
+            Format::Json => report::json::render(&report),
+        };
+        write_output(target.path.as_deref(), &text)?;
+    }
+    Ok(outcome::gate(report.tokens.iter().map(|t| &t.verdict)))
+}
+
+/// Evaluates every token of the policy against the recorded facts.
+pub fn evaluate_all<'p>(policy: &'p Policy, facts: &FactsFile, now: Timestamp) -> Report<'p> {
+    let tokens = policy
+        .tokens
+        .iter()
+        .map(|spec| {
+            let observation = facts
+                .find(&spec.name)
+                .filter(|record| record.host == spec.host())
+                .map(|record| record.observation.clone());
+            let verdict = evaluate::evaluate(spec, observation.as_ref(), now);
+            TokenReport { spec, observation, verdict }
+        })
+        .collect();
+    Report {
+        policy,
+        evaluated_at: now,
+        tokens,
+    }
+}
+
+fn write_output(path: Option<&Path>, text: &str) -> Result<(), Exit> {
+    match path {
+        Some(path) => std::fs::write(path, text)
+            .map_err(|e| fail(format!("cannot write `{}`: {e}", path.display()))),
+        None => {
+            let mut out = std::io::stdout().lock();
+            // A closed pipe (`| head`) is not an error worth a panic.
+            let _ = out.write_all(text.as_bytes());
+            let _ = out.flush();
+            Ok(())
+        }
+    }
+}
+
+fn validate(args: ValidateArgs) -> Outcome {
+    let policy = load_policy(args.policy.policy.as_deref())?;
+    let now = now_or_clock(args.now.now);
+    let style = style_for(std::io::stdout().is_terminal());
+    let mut exit = Exit::Clean;
+    let mut out = String::new();
+    for token in &policy.tokens {
+        for lint in evaluate::policy_lints(token, now) {
+            if lint.is_violation() {
+                exit = Exit::Violation;
+            }
+            out.push_str(&human::render_diagnostic(&human::FindingDiagnostic::new(&lint, &policy.documents), style));
+            out.push('\n');
+        }
+    }
+    out.push_str(&format!(
+        "patlint: `{}` is valid: {} token{}\n",
+        policy.path(),
+        policy.tokens.len(),
+        if policy.tokens.len() == 1 { "" } else { "s" }
+    ));
+    write_output(None, &out)?;
+    Ok(exit)
+}
+
+fn facts(args: FactsArgs) -> Outcome {
+    let policy = load_policy(args.policy.policy.as_deref())?;
+    let facts = observe(&policy, &args.network)?;
+    let mut text = serde_json::to_string_pretty(&facts).expect("facts serialize");
+    text.push('\n');
+    write_output(args.output.as_deref(), &text)?;
+    let unchecked = facts
+        .tokens
+        .iter()
+        .any(|t| matches!(t.observation, facts::Observation::Unchecked { .. }));
+    Ok(if unchecked { Exit::Unchecked } else { Exit::Clean })
+}
+
+fn explain(rule: Option<&str>) -> Outcome {
+    let text = match rule {
+        None => explain::list(),
+        Some(id) => explain::explain(id).map_err(fail)?,
+    };
+    write_output(None, &text)?;
+    Ok(Exit::Clean)
+}

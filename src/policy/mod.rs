@@ -1,0 +1,239 @@
+//! The policy: parsed from TOML (`raw`), validated in full (`validate`), with built-in
+//! presets (`presets`). Everything downstream works on the validated [`Policy`].
+
+mod diagnostic;
+mod duration;
+pub mod presets;
+pub mod raw;
+mod validate;
+
+use std::ops::Range;
+use std::sync::Arc;
+
+use jiff::SignedDuration;
+use reqwest::Url;
+
+pub use diagnostic::{PolicyError, PolicyErrors};
+pub use duration::{format_duration, parse_duration};
+pub use validate::{line_col, parse_policy};
+
+use crate::host_kind::HostKind;
+use crate::secret::SecretSource;
+
+/// One TOML document that settings come from: the user's policy or a built-in preset.
+#[derive(Debug, Clone)]
+pub struct Document {
+    pub name: String,
+    pub text: Arc<str>,
+    /// For a preset: the span of its `extends` entry in the policy file.
+    pub included_at: Option<Range<usize>>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct DocId(pub usize);
+
+/// The documents of a policy; [`DocId(0)`] is the policy file itself.
+#[derive(Debug, Clone, Default)]
+pub struct Documents(Vec<Document>);
+
+impl Documents {
+    pub const POLICY: DocId = DocId(0);
+
+    pub fn add(&mut self, doc: Document) -> DocId {
+        self.0.push(doc);
+        DocId(self.0.len() - 1)
+    }
+
+    pub fn get(&self, id: DocId) -> &Document {
+        &self.0[id.0]
+    }
+
+    pub fn policy(&self) -> &Document {
+        self.get(Self::POLICY)
+    }
+}
+
+/// Where a setting was written.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct Origin {
+    pub doc: DocId,
+    pub span: Range<usize>,
+}
+
+/// A validated value and where it was written.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Setting<T> {
+    pub value: T,
+    pub origin: Origin,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum OnUnverifiable {
+    Fail,
+    Warn,
+    Ignore,
+}
+
+impl OnUnverifiable {
+    pub const NAMES: [&'static str; 3] = ["fail", "warn", "ignore"];
+
+    pub fn parse(s: &str) -> Option<Self> {
+        match s {
+            "fail" => Some(Self::Fail),
+            "warn" => Some(Self::Warn),
+            "ignore" => Some(Self::Ignore),
+            _ => None,
+        }
+    }
+}
+
+/// What a token must look like. Every field is optional at each level of the policy;
+/// the accessors apply patlint's defaults for what no level sets.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Requirements {
+    pub max_lifespan: Option<Setting<SignedDuration>>,
+    pub expiry_warning: Option<Setting<SignedDuration>>,
+    pub stale_after: Option<Setting<SignedDuration>>,
+    pub on_unverifiable: Option<Setting<OnUnverifiable>>,
+    pub require_scopes: Option<Vec<Setting<String>>>,
+    pub forbid_scopes: Option<Vec<Setting<String>>>,
+    pub allow_extra_scopes: Option<Setting<bool>>,
+    pub all_accessible_organizations: Option<Setting<bool>>,
+    pub require_actions: Option<Vec<Setting<String>>>,
+    pub resources: Option<Vec<Setting<String>>>,
+}
+
+pub const DEFAULT_EXPIRY_WARNING: SignedDuration = SignedDuration::from_hours(14 * 24);
+
+impl Requirements {
+    /// Fills what `self` leaves unset from a less specific level.
+    pub fn or(self, less_specific: &Requirements) -> Requirements {
+        let l = less_specific;
+        Requirements {
+            max_lifespan: self.max_lifespan.or_else(|| l.max_lifespan.clone()),
+            expiry_warning: self.expiry_warning.or_else(|| l.expiry_warning.clone()),
+            stale_after: self.stale_after.or_else(|| l.stale_after.clone()),
+            on_unverifiable: self.on_unverifiable.or_else(|| l.on_unverifiable.clone()),
+            require_scopes: self.require_scopes.or_else(|| l.require_scopes.clone()),
+            forbid_scopes: self.forbid_scopes.or_else(|| l.forbid_scopes.clone()),
+            allow_extra_scopes: self
+                .allow_extra_scopes
+                .or_else(|| l.allow_extra_scopes.clone()),
+            all_accessible_organizations: self
+                .all_accessible_organizations
+                .or_else(|| l.all_accessible_organizations.clone()),
+            require_actions: self.require_actions.or_else(|| l.require_actions.clone()),
+            resources: self.resources.or_else(|| l.resources.clone()),
+        }
+    }
+
+    pub fn expiry_warning(&self) -> SignedDuration {
+        self.expiry_warning
+            .as_ref()
+            .map_or(DEFAULT_EXPIRY_WARNING, |s| s.value)
+    }
+
+    pub fn on_unverifiable(&self) -> OnUnverifiable {
+        self.on_unverifiable
+            .as_ref()
+            .map_or(OnUnverifiable::Fail, |s| s.value)
+    }
+
+    pub fn allow_extra_scopes(&self) -> bool {
+        self.allow_extra_scopes.as_ref().is_none_or(|s| s.value)
+    }
+
+    pub fn required_scopes(&self) -> &[Setting<String>] {
+        self.require_scopes.as_deref().unwrap_or_default()
+    }
+
+    pub fn forbidden_scopes(&self) -> &[Setting<String>] {
+        self.forbid_scopes.as_deref().unwrap_or_default()
+    }
+
+    pub fn asks_about_scopes(&self) -> bool {
+        !self.required_scopes().is_empty()
+            || !self.forbidden_scopes().is_empty()
+            || !self.allow_extra_scopes()
+    }
+}
+
+/// How to reach a token's host, per host kind.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Endpoint {
+    Github {
+        api: Url,
+    },
+    Gitlab {
+        url: Url,
+    },
+    AzureDevops {
+        url: Url,
+        organization: String,
+        vssps_url: Url,
+        profile_url: Url,
+        entra_token: Option<SecretSource>,
+        pat_id: Option<AzurePatId>,
+    },
+    AzureDevopsServer {
+        collection: Url,
+    },
+    AwsIam {
+        access_key_id: Option<SecretSource>,
+        profile: Option<String>,
+        region: Option<String>,
+        service_credentials: bool,
+    },
+}
+
+/// How to find an Azure DevOps PAT in the PAT Lifecycle API.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum AzurePatId {
+    DisplayName(String),
+    AuthorizationId(String),
+}
+
+impl Endpoint {
+    pub fn host(&self) -> HostKind {
+        match self {
+            Endpoint::Github { .. } => HostKind::Github,
+            Endpoint::Gitlab { .. } => HostKind::Gitlab,
+            Endpoint::AzureDevops { .. } => HostKind::AzureDevops,
+            Endpoint::AzureDevopsServer { .. } => HostKind::AzureDevopsServer,
+            Endpoint::AwsIam { .. } => HostKind::AwsIam,
+        }
+    }
+}
+
+/// One `[[token]]`, validated, with its requirements resolved across every level.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TokenSpec {
+    pub name: String,
+    /// The `name = "…"` value: where token-level findings point.
+    pub origin: Origin,
+    pub endpoint: Endpoint,
+    /// Where the `url` key was written, if it was.
+    pub url_origin: Option<Origin>,
+    pub secret: Setting<SecretSource>,
+    pub requirements: Requirements,
+}
+
+impl TokenSpec {
+    pub fn host(&self) -> HostKind {
+        self.endpoint.host()
+    }
+}
+
+/// A validated policy.
+#[derive(Debug, Clone)]
+pub struct Policy {
+    pub documents: Documents,
+    pub tokens: Vec<TokenSpec>,
+}
+
+impl Policy {
+    /// The policy file's name, as given on the command line.
+    pub fn path(&self) -> &str {
+        &self.documents.policy().name
+    }
+}

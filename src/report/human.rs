@@ -1,0 +1,226 @@
+//! `--format human`: one miette diagnostic per finding, pointing at the policy line it
+//! comes from (and, for a preset's setting, at the `extends` entry too), then a status
+//! line per token and a closing summary.
+
+use std::fmt;
+use std::sync::Arc;
+
+use miette::{
+    Diagnostic, GraphicalReportHandler, GraphicalTheme, LabeledSpan, NamedSource, SourceCode,
+};
+
+use super::Report;
+use crate::evaluate::{Finding, Status};
+use crate::policy::{Document, Documents};
+use crate::rules::Severity;
+
+/// How to draw diagnostics: colours and Unicode on a terminal, plain ASCII otherwise.
+#[derive(Debug, Clone, Copy)]
+pub struct Style {
+    pub graphical: bool,
+    pub width: usize,
+}
+
+impl Style {
+    pub const PLAIN: Style = Style {
+        graphical: false,
+        width: 100,
+    };
+
+    pub fn handler(self) -> GraphicalReportHandler {
+        let theme = if self.graphical {
+            GraphicalTheme::unicode()
+        } else {
+            GraphicalTheme::none()
+        };
+        GraphicalReportHandler::new_themed(theme)
+            .with_width(self.width)
+            .with_links(false)
+    }
+}
+
+/// Renders any diagnostic with the given style.
+pub fn render_diagnostic(diagnostic: &dyn Diagnostic, style: Style) -> String {
+    let mut out = String::new();
+    style
+        .handler()
+        .render_report(&mut out, diagnostic)
+        .expect("rendering to a String cannot fail");
+    out
+}
+
+pub fn render(report: &Report, style: Style) -> String {
+    let docs = &report.policy.documents;
+    let mut out = String::new();
+    for token in &report.tokens {
+        for finding in &token.verdict.findings {
+            out.push_str(&render_diagnostic(&FindingDiagnostic::new(finding, docs), style));
+            out.push('\n');
+        }
+    }
+    for token in &report.tokens {
+        let counts = count(&token.verdict.findings);
+        out.push_str(&format!(
+            "{:>12}  {} ({}){}\n",
+            status_word(token.verdict.status),
+            token.spec.name,
+            token.spec.host(),
+            if counts.is_empty() { String::new() } else { format!(": {counts}") }
+        ));
+    }
+    let s = report.summary();
+    out.push_str(&format!(
+        "\npatlint: {} token{} checked against {}: {} pass, {} fail, {} unverifiable, {} error\n",
+        s.tokens,
+        if s.tokens == 1 { "" } else { "s" },
+        report.policy.path(),
+        s.pass,
+        s.fail,
+        s.unverifiable,
+        s.error
+    ));
+    out
+}
+
+fn status_word(status: Status) -> &'static str {
+    match status {
+        Status::Pass => "pass",
+        Status::Fail => "FAIL",
+        Status::Unverifiable => "UNVERIFIABLE",
+        Status::Error => "ERROR",
+    }
+}
+
+fn count(findings: &[Finding]) -> String {
+    [Severity::Error, Severity::Warning, Severity::Note]
+        .into_iter()
+        .filter_map(|sev| {
+            let n = findings.iter().filter(|f| f.severity == sev).count();
+            (n > 0).then(|| format!("{n} {}{}", sev.as_str(), if n == 1 { "" } else { "s" }))
+        })
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+fn source_of(doc: &Document) -> NamedSource<Arc<str>> {
+    NamedSource::new(doc.name.clone(), doc.text.clone()).with_language("toml")
+}
+
+/// A finding as a miette diagnostic: its rule id as the code, its policy line as the label.
+pub struct FindingDiagnostic<'a> {
+    finding: &'a Finding,
+    source: NamedSource<Arc<str>>,
+    help: Option<String>,
+    included: Option<IncludedHere>,
+}
+
+impl<'a> FindingDiagnostic<'a> {
+    pub fn new(finding: &'a Finding, docs: &Documents) -> Self {
+        let doc = docs.get(finding.origin.doc);
+        let included = doc.included_at.clone().map(|span| IncludedHere {
+            preset: doc.name.clone(),
+            source: source_of(docs.policy()),
+            span: span.into(),
+        });
+        let help = match (&finding.help, &finding.evidence) {
+            (Some(help), Some(evidence)) => Some(format!("{help}\nevidence: {evidence}")),
+            (Some(help), None) => Some(help.clone()),
+            (None, Some(evidence)) => Some(format!("evidence: {evidence}")),
+            (None, None) => None,
+        };
+        FindingDiagnostic {
+            finding,
+            source: source_of(doc),
+            help,
+            included,
+        }
+    }
+}
+
+impl fmt::Debug for FindingDiagnostic<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("FindingDiagnostic").field("rule", &self.finding.rule).finish()
+    }
+}
+
+impl fmt::Display for FindingDiagnostic<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.finding.message)
+    }
+}
+
+impl std::error::Error for FindingDiagnostic<'_> {}
+
+impl Diagnostic for FindingDiagnostic<'_> {
+    fn code<'b>(&'b self) -> Option<Box<dyn fmt::Display + 'b>> {
+        Some(Box::new(self.finding.rule.id()))
+    }
+
+    fn severity(&self) -> Option<miette::Severity> {
+        Some(match self.finding.severity {
+            Severity::Error => miette::Severity::Error,
+            Severity::Warning => miette::Severity::Warning,
+            Severity::Note => miette::Severity::Advice,
+        })
+    }
+
+    fn help<'b>(&'b self) -> Option<Box<dyn fmt::Display + 'b>> {
+        self.help.as_ref().map(|h| Box::new(h) as Box<dyn fmt::Display>)
+    }
+
+    fn source_code(&self) -> Option<&dyn SourceCode> {
+        Some(&self.source)
+    }
+
+    fn labels(&self) -> Option<Box<dyn Iterator<Item = LabeledSpan> + '_>> {
+        let span = &self.finding.origin.span;
+        Some(Box::new(std::iter::once(LabeledSpan::new_primary_with_span(
+            Some(self.finding.label.clone()),
+            (span.start, span.end - span.start),
+        ))))
+    }
+
+    fn related<'b>(&'b self) -> Option<Box<dyn Iterator<Item = &'b dyn Diagnostic> + 'b>> {
+        self.included
+            .as_ref()
+            .map(|i| Box::new(std::iter::once(i as &dyn Diagnostic)) as Box<dyn Iterator<Item = _>>)
+    }
+}
+
+/// Points at the `extends` entry that brought a preset's setting into the policy.
+struct IncludedHere {
+    preset: String,
+    source: NamedSource<Arc<str>>,
+    span: miette::SourceSpan,
+}
+
+impl fmt::Debug for IncludedHere {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("IncludedHere").field("preset", &self.preset).finish()
+    }
+}
+
+impl fmt::Display for IncludedHere {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "`{}` is included here", self.preset)
+    }
+}
+
+impl std::error::Error for IncludedHere {}
+
+impl Diagnostic for IncludedHere {
+    fn severity(&self) -> Option<miette::Severity> {
+        Some(miette::Severity::Advice)
+    }
+
+    fn source_code(&self) -> Option<&dyn SourceCode> {
+        Some(&self.source)
+    }
+
+    fn labels(&self) -> Option<Box<dyn Iterator<Item = LabeledSpan> + '_>> {
+        Some(Box::new(std::iter::once(LabeledSpan::new_primary_with_span(
+            Some("preset included here".into()),
+            self.span,
+        ))))
+    }
+}

@@ -1,0 +1,128 @@
+//! `--format json`: the frozen v1 contract of SPEC.md. These types are the contract;
+//! internal types are converted into them, never serialized directly.
+
+use std::collections::BTreeSet;
+
+use serde::Serialize;
+
+use super::{FileLocation, Report, Summary, file_location};
+use crate::facts::{Observed, TokenFacts, TokenKind};
+use crate::host_kind::HostKind;
+use crate::evaluate::Status;
+use crate::rules::{Rule, Severity};
+
+#[derive(Serialize)]
+struct JsonReport<'a> {
+    schema_version: u32,
+    tool: Tool,
+    policy: &'a str,
+    evaluated_at: String,
+    summary: Summary,
+    tokens: Vec<JsonToken<'a>>,
+}
+
+#[derive(Serialize)]
+struct Tool {
+    name: &'static str,
+    version: &'static str,
+}
+
+#[derive(Serialize)]
+struct JsonToken<'a> {
+    name: &'a str,
+    host: HostKind,
+    status: Status,
+    facts: JsonFacts<'a>,
+    findings: Vec<JsonFinding<'a>>,
+}
+
+/// Facts a host cannot reveal are absent; `null` means "observed: none".
+#[derive(Serialize, Default)]
+struct JsonFacts<'a> {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    kind: Option<TokenKind>,
+    #[serde(skip_serializing_if = "Observed::is_unobservable")]
+    scopes: Observed<&'a BTreeSet<String>>,
+    #[serde(skip_serializing_if = "Observed::is_unobservable")]
+    expires_at: Observed<Option<String>>,
+    #[serde(skip_serializing_if = "Observed::is_unobservable")]
+    created_at: Observed<Option<String>>,
+    #[serde(skip_serializing_if = "Observed::is_unobservable")]
+    last_used_at: Observed<Option<String>>,
+    #[serde(skip_serializing_if = "Observed::is_unobservable")]
+    all_accessible_organizations: Observed<bool>,
+}
+
+#[derive(Serialize)]
+struct JsonFinding<'a> {
+    rule: Rule,
+    severity: Severity,
+    message: &'a str,
+    location: FileLocation,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    evidence: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    help: Option<&'a str>,
+}
+
+fn instant(o: &Observed<Option<jiff::Timestamp>>) -> Observed<Option<String>> {
+    match o {
+        Observed::Unobservable => Observed::Unobservable,
+        Observed::Value(v) => Observed::Value(v.map(|t| t.to_string())),
+    }
+}
+
+fn facts(f: &TokenFacts) -> JsonFacts<'_> {
+    JsonFacts {
+        kind: Some(f.kind),
+        scopes: match &f.scopes {
+            Observed::Value(s) => Observed::Value(s),
+            Observed::Unobservable => Observed::Unobservable,
+        },
+        expires_at: instant(&f.expires_at),
+        created_at: instant(&f.created_at),
+        last_used_at: instant(&f.last_used_at),
+        all_accessible_organizations: f.all_accessible_organizations.clone(),
+    }
+}
+
+pub fn render(report: &Report) -> String {
+    let docs = &report.policy.documents;
+    let tokens = report
+        .tokens
+        .iter()
+        .map(|t| JsonToken {
+            name: &t.spec.name,
+            host: t.spec.host(),
+            status: t.verdict.status,
+            facts: t.observation.as_ref().and_then(|o| o.facts()).map(facts).unwrap_or_default(),
+            findings: t
+                .verdict
+                .findings
+                .iter()
+                .map(|f| JsonFinding {
+                    rule: f.rule,
+                    severity: f.severity,
+                    message: &f.message,
+                    location: file_location(docs, &f.origin),
+                    evidence: f.evidence.as_deref(),
+                    help: f.help.as_deref(),
+                })
+                .collect(),
+        })
+        .collect();
+    let json = JsonReport {
+        schema_version: 1,
+        tool: Tool {
+            name: "patlint",
+            version: env!("CARGO_PKG_VERSION"),
+        },
+        policy: report.policy.path(),
+        evaluated_at: report.evaluated_at.to_string(),
+        summary: report.summary(),
+        tokens,
+    };
+    let mut out = serde_json::to_string_pretty(&json).expect("the report serializes");
+    out.push('\n');
+    out
+}

@@ -1,0 +1,135 @@
+//! Secrets: where they come from, and a type that cannot print them.
+
+use std::fmt;
+use std::path::PathBuf;
+
+/// Where a token's secret is read from. Holds no secret itself, so it may be printed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SecretSource {
+    Env(String),
+    File(PathBuf),
+}
+
+impl fmt::Display for SecretSource {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            SecretSource::Env(name) => write!(f, "environment variable `{name}`"),
+            SecretSource::File(path) => write!(f, "file `{}`", path.display()),
+        }
+    }
+}
+
+/// Why a secret could not be read. Never contains any part of the secret.
+#[derive(Debug, Clone, thiserror::Error, PartialEq, Eq)]
+pub enum SecretError {
+    #[error("{0} is not set")]
+    Missing(SecretSource),
+    #[error("{0} is empty")]
+    Empty(SecretSource),
+    #[error("{source_} could not be read: {reason}")]
+    Unreadable {
+        source_: SecretSource,
+        reason: String,
+    },
+}
+
+impl SecretSource {
+    /// Reads the secret, trimming the surrounding whitespace that files and `echo` add.
+    pub fn read(&self) -> Result<Secret, SecretError> {
+        let raw = match self {
+            SecretSource::Env(name) => match std::env::var(name) {
+                Ok(value) => value,
+                Err(std::env::VarError::NotPresent) => {
+                    return Err(SecretError::Missing(self.clone()));
+                }
+                // The value is not echoed: it may be the secret with a stray byte.
+                Err(std::env::VarError::NotUnicode(_)) => {
+                    return Err(SecretError::Unreadable {
+                        source_: self.clone(),
+                        reason: "its value is not valid UTF-8".into(),
+                    });
+                }
+            },
+            SecretSource::File(path) => match std::fs::read(path) {
+                Ok(bytes) => String::from_utf8(bytes).map_err(|_| SecretError::Unreadable {
+                    source_: self.clone(),
+                    reason: "its content is not valid UTF-8".into(),
+                })?,
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                    return Err(SecretError::Missing(self.clone()));
+                }
+                Err(e) => {
+                    return Err(SecretError::Unreadable {
+                        source_: self.clone(),
+                        reason: e.kind().to_string(),
+                    });
+                }
+            },
+        };
+        let trimmed = raw.trim();
+        if trimmed.is_empty() {
+            return Err(SecretError::Empty(self.clone()));
+        }
+        Ok(Secret(trimmed.to_owned()))
+    }
+}
+
+/// A credential. It has no `Display`, its `Debug` is redacted, and the only way to the
+/// value is [`Secret::expose`], which the host clients call to build an auth header.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Secret(String);
+
+impl Secret {
+    pub fn new(value: impl Into<String>) -> Self {
+        Secret(value.into())
+    }
+
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+
+    /// The well-known, non-secret prefix of a token (`ghp_`, `glpat-`, ...), used to
+    /// tell token kinds apart. Returns `None` when the token has no such prefix.
+    pub fn prefix_matching<'a>(&self, prefixes: &[&'a str]) -> Option<&'a str> {
+        prefixes.iter().copied().find(|p| self.0.starts_with(p))
+    }
+}
+
+impl fmt::Debug for Secret {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("Secret(<redacted>)")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn debug_is_redacted() {
+        let s = Secret::new("ghp_canary0000000000000000000000000000");
+        assert_eq!(format!("{s:?}"), "Secret(<redacted>)");
+        assert!(!format!("{:?}", Some(&s)).contains("canary"));
+    }
+
+    #[test]
+    fn file_secret_is_trimmed_and_errors_name_only_the_source() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("pat");
+        std::fs::write(&path, "ghp_canary\n").unwrap();
+        let secret = SecretSource::File(path.clone()).read().unwrap();
+        assert_eq!(secret.expose(), "ghp_canary");
+
+        std::fs::write(&path, "  \n").unwrap();
+        let err = SecretSource::File(path).read().unwrap_err();
+        assert!(matches!(err, SecretError::Empty(_)));
+
+        let missing = SecretSource::Env("PATLINT_TEST_SURELY_UNSET_VAR".into())
+            .read()
+            .unwrap_err();
+        assert_eq!(
+            missing.to_string(),
+            "environment variable `PATLINT_TEST_SURELY_UNSET_VAR` is not set"
+        );
+    }
+}
