@@ -165,7 +165,9 @@ impl Validator {
         }
         let mut seen = HashSet::new();
         let mut errors = Vec::new();
-        for p in self.problems {
+        let mut problems = self.problems;
+        problems.sort_by_key(|p| (p.doc, p.span.start));
+        for p in problems {
             if !seen.insert((p.doc, p.span.clone(), p.message.clone())) {
                 continue;
             }
