@@ -66,7 +66,12 @@ pub struct CheckArgs {
     #[command(flatten)]
     pub policy: PolicyArg,
     /// Output format, optionally written to a file: human, json, or json=PATH. Repeatable.
-    #[arg(long, short = 'f', value_name = "FORMAT[=PATH]", default_value = "human")]
+    #[arg(
+        long,
+        short = 'f',
+        value_name = "FORMAT[=PATH]",
+        default_value = "human"
+    )]
     pub format: Vec<FormatTarget>,
     #[command(flatten)]
     pub now: NowArg,
@@ -126,7 +131,11 @@ impl FromStr for FormatTarget {
         let format = match name {
             "human" => Format::Human,
             "json" => Format::Json,
-            other => return Err(format!("unknown format `{other}`; known formats: human, json")),
+            other => {
+                return Err(format!(
+                    "unknown format `{other}`; known formats: human, json"
+                ));
+            }
         };
         Ok(FormatTarget { format, path })
     }
@@ -140,11 +149,15 @@ fn parse_now(s: &str) -> Result<Timestamp, String> {
         .ok()
         .and_then(|d| d.to_zoned_datetime(jiff::tz::TimeZone::UTC).ok())
         .map(|z| z.timestamp())
-        .ok_or_else(|| format!("`{s}` is not a timestamp; write e.g. 2026-11-24T00:00:00Z or 2026-11-24"))
+        .ok_or_else(|| {
+            format!("`{s}` is not a timestamp; write e.g. 2026-11-24T00:00:00Z or 2026-11-24")
+        })
 }
 
 fn parse_seconds(s: &str) -> Result<Duration, String> {
-    let secs: f64 = s.parse().map_err(|_| format!("`{s}` is not a number of seconds"))?;
+    let secs: f64 = s
+        .parse()
+        .map_err(|_| format!("`{s}` is not a number of seconds"))?;
     if !(0.0..=86_400.0).contains(&secs) {
         return Err(format!("`{s}` is out of range (0 to 86400 seconds)"));
     }
@@ -163,9 +176,15 @@ mod tests {
 
     #[test]
     fn parses_format_targets_and_dates() {
-        assert_eq!("json=out.json".parse::<FormatTarget>().unwrap().path, Some(PathBuf::from("out.json")));
+        assert_eq!(
+            "json=out.json".parse::<FormatTarget>().unwrap().path,
+            Some(PathBuf::from("out.json"))
+        );
         assert!("sarif".parse::<FormatTarget>().is_err());
-        assert_eq!(parse_now("2026-11-24").unwrap().to_string(), "2026-11-24T00:00:00Z");
+        assert_eq!(
+            parse_now("2026-11-24").unwrap().to_string(),
+            "2026-11-24T00:00:00Z"
+        );
         assert!(parse_now("yesterday").is_err());
     }
 }

@@ -7,7 +7,12 @@ use crate::suggest;
 pub fn list() -> String {
     let mut out = String::from("patlint rules (`patlint explain RULE` for details):\n\n");
     for meta in &RULES {
-        out.push_str(&format!("  {:<28} {:<8} {}\n", meta.id, meta.default_severity.as_str(), meta.summary));
+        out.push_str(&format!(
+            "  {:<28} {:<8} {}\n",
+            meta.id,
+            meta.default_severity.as_str(),
+            meta.summary
+        ));
     }
     out
 }

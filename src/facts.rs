@@ -218,10 +218,9 @@ mod tests {
 
     #[test]
     fn absent_means_unobservable_and_null_means_none() {
-        let facts: TokenFacts = serde_json::from_str(
-            r#"{"kind":"classic-pat","scopes":["repo"],"expires_at":null}"#,
-        )
-        .unwrap();
+        let facts: TokenFacts =
+            serde_json::from_str(r#"{"kind":"classic-pat","scopes":["repo"],"expires_at":null}"#)
+                .unwrap();
         assert_eq!(facts.expires_at, Observed::Value(None));
         assert!(facts.created_at.is_unobservable());
         let back = serde_json::to_value(&facts).unwrap();

@@ -74,7 +74,8 @@ fn find_policy(explicit: Option<&Path>) -> Result<PathBuf, Exit> {
 fn load_policy(explicit: Option<&Path>) -> Result<Policy, Exit> {
     let path = find_policy(explicit)?;
     let name = path.display().to_string();
-    let bytes = std::fs::read(&path).map_err(|e| fail(format!("cannot read policy `{name}`: {e}")))?;
+    let bytes =
+        std::fs::read(&path).map_err(|e| fail(format!("cannot read policy `{name}`: {e}")))?;
     let text = String::from_utf8(bytes).map_err(|e| {
         fail(format!(
             "policy `{name}` is not UTF-8 (invalid byte at offset {}); save it as UTF-8",
@@ -119,7 +120,10 @@ fn read_facts(path: &Path) -> Result<FactsFile, Exit> {
     let text = std::fs::read_to_string(path)
         .map_err(|e| fail(format!("cannot read facts file `{}`: {e}", path.display())))?;
     let facts: FactsFile = serde_json::from_str(&text).map_err(|e| {
-        fail(format!("`{}` is not a patlint facts file: {e} (write one with `patlint facts`)", path.display()))
+        fail(format!(
+            "`{}` is not a patlint facts file: {e} (write one with `patlint facts`)",
+            path.display()
+        ))
     })?;
     if facts.schema_version != FactsFile::SCHEMA_VERSION {
         return Err(fail(format!(
@@ -135,7 +139,9 @@ fn read_facts(path: &Path) -> Result<FactsFile, Exit> {
 fn check(args: CheckArgs) -> Outcome {
     let stdout_targets = args.format.iter().filter(|t| t.path.is_none()).count();
     if stdout_targets > 1 {
-        return Err(fail("only one --format can go to standard output; give the others a file, e.g. --format json=report.json"));
+        return Err(fail(
+            "only one --format can go to standard output; give the others a file, e.g. --format json=report.json",
+        ));
     }
     let policy = load_policy(args.policy.policy.as_deref())?;
     let now = now_or_clock(args.now.now);
@@ -146,10 +152,13 @@ fn check(args: CheckArgs) -> Outcome {
     let report = evaluate_all(&policy, &facts, now);
     for target in &args.format {
         let text = match target.format {
-            Format::Human => human::render(&report, match target.path {
-                Some(_) => Style::PLAIN,
-                None => style_for(std::io::stdout().is_terminal()),
-            }),
+            Format::Human => human::render(
+                &report,
+                match target.path {
+                    Some(_) => Style::PLAIN,
+                    None => style_for(std::io::stdout().is_terminal()),
+                },
+            ),
             Format::Json => report::json::render(&report),
         };
         write_output(target.path.as_deref(), &text)?;
@@ -168,7 +177,11 @@ pub fn evaluate_all<'p>(policy: &'p Policy, facts: &FactsFile, now: Timestamp) -
                 .filter(|record| record.host == spec.host())
                 .map(|record| record.observation.clone());
             let verdict = evaluate::evaluate(spec, observation.as_ref(), now);
-            TokenReport { spec, observation, verdict }
+            TokenReport {
+                spec,
+                observation,
+                verdict,
+            }
         })
         .collect();
     Report {
@@ -203,7 +216,10 @@ fn validate(args: ValidateArgs) -> Outcome {
             if lint.is_violation() {
                 exit = Exit::Violation;
             }
-            out.push_str(&human::render_diagnostic(&human::FindingDiagnostic::new(&lint, &policy.documents), style));
+            out.push_str(&human::render_diagnostic(
+                &human::FindingDiagnostic::new(&lint, &policy.documents),
+                style,
+            ));
             out.push('\n');
         }
     }
@@ -227,7 +243,11 @@ fn facts(args: FactsArgs) -> Outcome {
         .tokens
         .iter()
         .any(|t| matches!(t.observation, facts::Observation::Unchecked { .. }));
-    Ok(if unchecked { Exit::Unchecked } else { Exit::Clean })
+    Ok(if unchecked {
+        Exit::Unchecked
+    } else {
+        Exit::Clean
+    })
 }
 
 fn explain(rule: Option<&str>) -> Outcome {

@@ -24,7 +24,9 @@ pub static AZURE_GLOBAL_PAT_RETIREMENT: PlatformDeadline = PlatformDeadline {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum DeadlineStatus {
     /// Whole days left (rounded up, so "1 day" until the last instant).
-    Ahead { days_left: i64 },
+    Ahead {
+        days_left: i64,
+    },
     Passed,
 }
 

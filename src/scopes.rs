@@ -291,7 +291,10 @@ pub static AZURE_DEVOPS: ScopeCatalog = ScopeCatalog {
         ("vso.notification_write", &["vso.notification"]),
         ("vso.extension_manage", &["vso.extension"]),
         ("vso.extension.data_write", &["vso.extension.data"]),
-        ("vso.gallery_manage", &["vso.gallery_acquire", "vso.gallery_publish"]),
+        (
+            "vso.gallery_manage",
+            &["vso.gallery_acquire", "vso.gallery_publish"],
+        ),
         ("vso.gallery_acquire", &["vso.gallery"]),
         ("vso.gallery_publish", &["vso.gallery"]),
         ("vso.advsec_manage", &["vso.advsec_write"]),
@@ -302,7 +305,10 @@ pub static AZURE_DEVOPS: ScopeCatalog = ScopeCatalog {
             &["vso.memberentitlementmanagement"],
         ),
         ("vso.githubconnections_manage", &["vso.githubconnections"]),
-        ("vso.pipelineresources_manage", &["vso.pipelineresources_use"]),
+        (
+            "vso.pipelineresources_manage",
+            &["vso.pipelineresources_use"],
+        ),
     ],
     full_access: Some("app_token"),
 };
@@ -338,14 +344,25 @@ mod tests {
 
         let full = AZURE_DEVOPS.closure(["vso.code_full"]);
         assert!(full.contains("vso.code_write") && full.contains("vso.code"));
-        assert!(!AZURE_DEVOPS.closure(["vso.code"]).contains("vso.code_write"));
-        assert!(AZURE_DEVOPS.closure(["app_token"]).contains("vso.work_full"));
+        assert!(
+            !AZURE_DEVOPS
+                .closure(["vso.code"])
+                .contains("vso.code_write")
+        );
+        assert!(
+            AZURE_DEVOPS
+                .closure(["app_token"])
+                .contains("vso.work_full")
+        );
     }
 
     #[test]
     fn suggests_near_misses() {
         assert_eq!(GITHUB.suggest("rep"), Some("repo"));
-        assert_eq!(AZURE_DEVOPS.suggest("vso.code_writ"), Some("vso.code_write"));
+        assert_eq!(
+            AZURE_DEVOPS.suggest("vso.code_writ"),
+            Some("vso.code_write")
+        );
         assert_eq!(GITLAB.suggest("zzzzzzzz"), None);
     }
 }

@@ -64,10 +64,16 @@ fn json_follows_the_v1_contract() {
     assert_eq!(json["tool"]["name"], "patlint");
     assert_eq!(json["policy"], "fixtures/example/patlint.toml");
     assert_eq!(json["evaluated_at"], "2026-11-24T00:00:00Z");
-    assert_eq!(json["summary"], serde_json::json!({"tokens": 4, "pass": 1, "fail": 2, "unverifiable": 1, "error": 0}));
+    assert_eq!(
+        json["summary"],
+        serde_json::json!({"tokens": 4, "pass": 1, "fail": 2, "unverifiable": 1, "error": 0})
+    );
     let first = &json["tokens"][0];
     assert_eq!(first["facts"]["kind"], "classic-pat");
-    assert!(first["facts"].get("created_at").is_none(), "unobservable facts are absent");
+    assert!(
+        first["facts"].get("created_at").is_none(),
+        "unobservable facts are absent"
+    );
     let finding = &first["findings"][0];
     for key in ["rule", "severity", "message", "location", "evidence"] {
         assert!(finding.get(key).is_some(), "finding lacks {key}");
@@ -89,11 +95,18 @@ fn one_run_feeds_several_consumers() {
         .output()
         .unwrap();
     assert_eq!(code(&out), 1);
-    let json: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&json_path).unwrap()).unwrap();
+    let json: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&json_path).unwrap()).unwrap();
     assert_eq!(json["summary"]["tokens"], 4);
-    assert_eq!(std::fs::read_to_string(&human_path).unwrap(), text(&out.stdout));
+    assert_eq!(
+        std::fs::read_to_string(&human_path).unwrap(),
+        text(&out.stdout)
+    );
 
-    let two_stdout = example().args(["--format", "human", "--format", "json"]).output().unwrap();
+    let two_stdout = example()
+        .args(["--format", "human", "--format", "json"])
+        .output()
+        .unwrap();
     assert_eq!(code(&two_stdout), 2);
     assert!(text(&two_stdout.stderr).contains("only one --format can go to standard output"));
 }
@@ -105,7 +118,10 @@ fn command_line_errors_exit_2() {
     assert!(text(&out.stderr).contains("unknown format `yaml`"));
     let out = example().args(["--now", "yesterday"]).output().unwrap();
     assert_eq!(code(&out), 2);
-    let out = patlint().args(["check", "--policy", "does/not/exist.toml"]).output().unwrap();
+    let out = patlint()
+        .args(["check", "--policy", "does/not/exist.toml"])
+        .output()
+        .unwrap();
     assert_eq!(code(&out), 2);
     assert!(text(&out.stderr).contains("cannot read policy"));
 }
@@ -113,13 +129,23 @@ fn command_line_errors_exit_2() {
 #[test]
 fn validate_reports_every_problem_and_exits_2() {
     let out = patlint()
-        .args(["validate", "--policy", "fixtures/policies/invalid/unknown-keys.toml"])
+        .args([
+            "validate",
+            "--policy",
+            "fixtures/policies/invalid/unknown-keys.toml",
+        ])
         .output()
         .unwrap();
     assert_eq!(code(&out), 2);
     let stderr = text(&out.stderr);
-    assert!(stderr.contains("did you mean `expiry_warning`?"), "{stderr}");
-    assert!(stderr.contains("did you mean `require_scopes`?"), "{stderr}");
+    assert!(
+        stderr.contains("did you mean `expiry_warning`?"),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("did you mean `require_scopes`?"),
+        "{stderr}"
+    );
     assert!(stderr.contains("3 problems in the policy"), "{stderr}");
     assert!(out.stdout.is_empty());
 }
@@ -134,15 +160,30 @@ fn validate_accepts_a_good_policy_and_dates_the_global_pat_retirement() {
     assert!(text(&ok.stdout).contains("is valid: 4 tokens"));
 
     let before = patlint()
-        .args(["validate", "--policy", "fixtures/policies/valid/spec-example.toml", "--now", "2026-11-24"])
+        .args([
+            "validate",
+            "--policy",
+            "fixtures/policies/valid/spec-example.toml",
+            "--now",
+            "2026-11-24",
+        ])
         .output()
         .unwrap();
     assert_eq!(code(&before), 0);
     let stdout = text(&before.stdout);
-    assert!(stdout.contains("global-pat-retirement") && stdout.contains("7 days left"), "{stdout}");
+    assert!(
+        stdout.contains("global-pat-retirement") && stdout.contains("7 days left"),
+        "{stdout}"
+    );
 
     let after = patlint()
-        .args(["validate", "--policy", "fixtures/policies/valid/spec-example.toml", "--now", "2026-12-01"])
+        .args([
+            "validate",
+            "--policy",
+            "fixtures/policies/valid/spec-example.toml",
+            "--now",
+            "2026-12-01",
+        ])
         .output()
         .unwrap();
     assert_eq!(code(&after), 1);
@@ -154,17 +195,29 @@ fn the_default_policy_is_patlint_toml_then_dot_github() {
     let dir = tempfile::tempdir().unwrap();
     std::fs::create_dir(dir.path().join(".github")).unwrap();
     std::fs::write(dir.path().join(".github/patlint.toml"), "version = 1\n").unwrap();
-    let out = patlint().current_dir(dir.path()).arg("validate").output().unwrap();
+    let out = patlint()
+        .current_dir(dir.path())
+        .arg("validate")
+        .output()
+        .unwrap();
     assert_eq!(code(&out), 0, "{}", text(&out.stderr));
     assert!(text(&out.stdout).contains(".github/patlint.toml"));
 
     std::fs::write(dir.path().join("patlint.toml"), "version = 2\n").unwrap();
-    let out = patlint().current_dir(dir.path()).arg("validate").output().unwrap();
+    let out = patlint()
+        .current_dir(dir.path())
+        .arg("validate")
+        .output()
+        .unwrap();
     assert_eq!(code(&out), 2);
     assert!(text(&out.stderr).contains("patlint.toml"));
 
     let empty = tempfile::tempdir().unwrap();
-    let out = patlint().current_dir(empty.path()).arg("check").output().unwrap();
+    let out = patlint()
+        .current_dir(empty.path())
+        .arg("check")
+        .output()
+        .unwrap();
     assert_eq!(code(&out), 2);
     assert!(text(&out.stderr).contains("no policy file"));
 }
@@ -175,11 +228,20 @@ fn explain_covers_every_rule() {
         let out = patlint().args(["explain", rule.id()]).output().unwrap();
         assert_eq!(code(&out), 0);
         let stdout = text(&out.stdout);
-        assert!(stdout.contains("Why it matters") && stdout.contains("How to fix it"), "{stdout}");
+        assert!(
+            stdout.contains("Why it matters") && stdout.contains("How to fix it"),
+            "{stdout}"
+        );
     }
-    let out = patlint().args(["explain", "missing-scope"]).output().unwrap();
+    let out = patlint()
+        .args(["explain", "missing-scope"])
+        .output()
+        .unwrap();
     insta::assert_snapshot!("explain-missing-scope", text(&out.stdout));
-    let out = patlint().args(["explain", "mising-scope"]).output().unwrap();
+    let out = patlint()
+        .args(["explain", "mising-scope"])
+        .output()
+        .unwrap();
     assert_eq!(code(&out), 2);
     assert!(text(&out.stderr).contains("did you mean `missing-scope`?"));
     let out = patlint().arg("explain").output().unwrap();
@@ -191,7 +253,12 @@ fn a_token_without_its_secret_exits_3() {
     let dir = tempfile::tempdir().unwrap();
     let policy = dir.path().join("patlint.toml");
     std::fs::write(&policy, "version = 1\n[[token]]\nname = \"jira\"\nhost = \"github\"\nsecret = { env = \"PATLINT_TEST_UNSET\" }\n").unwrap();
-    let out = patlint().arg("check").arg("--policy").arg(&policy).output().unwrap();
+    let out = patlint()
+        .arg("check")
+        .arg("--policy")
+        .arg(&policy)
+        .output()
+        .unwrap();
     assert_eq!(code(&out), 3, "{}", text(&out.stdout));
     assert!(text(&out.stdout).contains("environment variable `PATLINT_TEST_UNSET` is not set"));
 }
@@ -200,24 +267,49 @@ fn a_token_without_its_secret_exits_3() {
 async fn github() -> MockServer {
     let server = MockServer::start().await;
     Mock::given(path("/user"))
-        .and(wiremock::matchers::header("authorization", format!("Bearer {CANARY}").as_str()))
+        .and(wiremock::matchers::header(
+            "authorization",
+            format!("Bearer {CANARY}").as_str(),
+        ))
         .respond_with(
             ResponseTemplate::new(200)
                 .insert_header("X-OAuth-Scopes", "repo, admin:org")
-                .insert_header("GitHub-Authentication-Token-Expiration", "2027-01-10 00:00:00 UTC")
+                .insert_header(
+                    "GitHub-Authentication-Token-Expiration",
+                    "2027-01-10 00:00:00 UTC",
+                )
                 .set_body_json(serde_json::json!({"login": "jira-bot"})),
         )
         .mount(&server)
         .await;
     for (suffix, response) in [
-        ("401", ResponseTemplate::new(401).set_body_json(serde_json::json!({"message": "Bad credentials", "echo": CANARY}))),
-        ("503", ResponseTemplate::new(503).set_body_string(format!("down; token={CANARY}"))),
-        ("html", ResponseTemplate::new(200).set_body_raw(format!("<html>{CANARY}</html>"), "text/html")),
-        ("302", ResponseTemplate::new(302).insert_header("location", "http://127.0.0.1:9/steal")),
-        ("429", ResponseTemplate::new(429).insert_header("retry-after", "3600")),
+        (
+            "401",
+            ResponseTemplate::new(401)
+                .set_body_json(serde_json::json!({"message": "Bad credentials", "echo": CANARY})),
+        ),
+        (
+            "503",
+            ResponseTemplate::new(503).set_body_string(format!("down; token={CANARY}")),
+        ),
+        (
+            "html",
+            ResponseTemplate::new(200).set_body_raw(format!("<html>{CANARY}</html>"), "text/html"),
+        ),
+        (
+            "302",
+            ResponseTemplate::new(302).insert_header("location", "http://127.0.0.1:9/steal"),
+        ),
+        (
+            "429",
+            ResponseTemplate::new(429).insert_header("retry-after", "3600"),
+        ),
     ] {
         Mock::given(path("/user"))
-            .and(wiremock::matchers::header("authorization", format!("Bearer {CANARY}{suffix}").as_str()))
+            .and(wiremock::matchers::header(
+                "authorization",
+                format!("Bearer {CANARY}{suffix}").as_str(),
+            ))
             .respond_with(response)
             .mount(&server)
             .await;
@@ -259,7 +351,10 @@ fn assert_no_canary(what: &str, output: &str) {
     // Any 12-character window of the secret counts as a leak.
     for window in CANARY.as_bytes().windows(12) {
         let fragment = std::str::from_utf8(window).unwrap();
-        assert!(!output.contains(fragment), "{what} contains `{fragment}` of the secret:\n{output}");
+        assert!(
+            !output.contains(fragment),
+            "{what} contains `{fragment}` of the secret:\n{output}"
+        );
     }
 }
 
@@ -272,17 +367,63 @@ async fn live_check_against_a_local_github_and_no_secret_anywhere() {
     let report = dir.path().join("report.json");
     let facts_path = dir.path().join("facts.json");
     let args: Vec<Vec<String>> = vec![
-        vec!["check".into(), "--policy".into(), policy_arg.clone(), "--now".into(), "2026-11-24".into(), "--max-wait".into(), "1".into()],
-        vec!["check".into(), "--policy".into(), policy_arg.clone(), "--now".into(), "2026-11-24".into(), "--max-wait".into(), "1".into(), "--format".into(), "json".into()],
-        vec!["check".into(), "--policy".into(), policy_arg.clone(), "--now".into(), "2026-11-24".into(), "--max-wait".into(), "1".into(), "--format".into(), format!("json={}", report.display())],
-        vec!["facts".into(), "--policy".into(), policy_arg.clone(), "--max-wait".into(), "1".into(), "--output".into(), facts_path.display().to_string()],
-        vec!["facts".into(), "--policy".into(), policy_arg.clone(), "--max-wait".into(), "1".into()],
+        vec![
+            "check".into(),
+            "--policy".into(),
+            policy_arg.clone(),
+            "--now".into(),
+            "2026-11-24".into(),
+            "--max-wait".into(),
+            "1".into(),
+        ],
+        vec![
+            "check".into(),
+            "--policy".into(),
+            policy_arg.clone(),
+            "--now".into(),
+            "2026-11-24".into(),
+            "--max-wait".into(),
+            "1".into(),
+            "--format".into(),
+            "json".into(),
+        ],
+        vec![
+            "check".into(),
+            "--policy".into(),
+            policy_arg.clone(),
+            "--now".into(),
+            "2026-11-24".into(),
+            "--max-wait".into(),
+            "1".into(),
+            "--format".into(),
+            format!("json={}", report.display()),
+        ],
+        vec![
+            "facts".into(),
+            "--policy".into(),
+            policy_arg.clone(),
+            "--max-wait".into(),
+            "1".into(),
+            "--output".into(),
+            facts_path.display().to_string(),
+        ],
+        vec![
+            "facts".into(),
+            "--policy".into(),
+            policy_arg.clone(),
+            "--max-wait".into(),
+            "1".into(),
+        ],
         vec!["validate".into(), "--policy".into(), policy_arg.clone()],
     ];
     let runs = tokio::task::spawn_blocking(move || {
         args.into_iter()
             .map(|a| {
-                let out = with_secrets(patlint()).env("NO_COLOR", "1").args(&a).output().unwrap();
+                let out = with_secrets(patlint())
+                    .env("NO_COLOR", "1")
+                    .args(&a)
+                    .output()
+                    .unwrap();
                 (a.join(" "), out)
             })
             .collect::<Vec<_>>()
@@ -303,8 +444,17 @@ async fn live_check_against_a_local_github_and_no_secret_anywhere() {
     let json: serde_json::Value = serde_json::from_slice(&json_run.stdout).unwrap();
     let verdict = |i: usize| {
         let t = &json["tokens"][i];
-        let rules: Vec<String> = t["findings"].as_array().unwrap().iter().map(|f| f["rule"].as_str().unwrap().to_owned()).collect();
-        (t["name"].as_str().unwrap().to_owned(), t["status"].as_str().unwrap().to_owned(), rules)
+        let rules: Vec<String> = t["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|f| f["rule"].as_str().unwrap().to_owned())
+            .collect();
+        (
+            t["name"].as_str().unwrap().to_owned(),
+            t["status"].as_str().unwrap().to_owned(),
+            rules,
+        )
     };
     let expected = [
         ("ok", "fail", vec!["forbidden-scope"]),
@@ -316,16 +466,39 @@ async fn live_check_against_a_local_github_and_no_secret_anywhere() {
         ("unset", "error", vec!["secret-unavailable"]),
     ];
     for (i, (name, status, rules)) in expected.iter().enumerate() {
-        assert_eq!(verdict(i), (name.to_string(), status.to_string(), rules.iter().map(|r| r.to_string()).collect::<Vec<_>>()));
+        assert_eq!(
+            verdict(i),
+            (
+                name.to_string(),
+                status.to_string(),
+                rules.iter().map(|r| r.to_string()).collect::<Vec<_>>()
+            )
+        );
     }
     // `ok` expires 2027-01-10: within 90 days, so no lifespan finding.
-    assert_eq!(json["tokens"][0]["facts"]["expires_at"], "2027-01-10T00:00:00Z");
+    assert_eq!(
+        json["tokens"][0]["facts"]["expires_at"],
+        "2027-01-10T00:00:00Z"
+    );
 
     // Recorded facts replay to the same verdicts, offline.
     let (_, facts_run) = &runs[3];
-    assert_eq!(code(facts_run), 3, "facts exits 3 when a token could not be checked");
+    assert_eq!(
+        code(facts_run),
+        3,
+        "facts exits 3 when a token could not be checked"
+    );
     let replay = patlint()
-        .args(["check", "--policy", &policy_arg, "--now", "2026-11-24", "--format", "json", "--facts"])
+        .args([
+            "check",
+            "--policy",
+            &policy_arg,
+            "--now",
+            "2026-11-24",
+            "--format",
+            "json",
+            "--facts",
+        ])
         .arg(&facts_path)
         .output()
         .unwrap();
@@ -338,9 +511,20 @@ async fn live_check_against_a_local_github_and_no_secret_anywhere() {
 fn literal_secrets_in_the_policy_never_reach_the_output() {
     let dir = tempfile::tempdir().unwrap();
     let policy = dir.path().join("patlint.toml");
-    std::fs::write(&policy, format!("version = 1\n[[token]]\nname = \"jira\"\nhost = \"github\"\nsecret = \"{CANARY}\"\n")).unwrap();
+    std::fs::write(
+        &policy,
+        format!(
+            "version = 1\n[[token]]\nname = \"jira\"\nhost = \"github\"\nsecret = \"{CANARY}\"\n"
+        ),
+    )
+    .unwrap();
     for command in ["check", "validate", "facts"] {
-        let out = patlint().arg(command).arg("--policy").arg(&policy).output().unwrap();
+        let out = patlint()
+            .arg(command)
+            .arg("--policy")
+            .arg(&policy)
+            .output()
+            .unwrap();
         assert_eq!(code(&out), 2);
         assert!(text(&out.stderr).contains("written literally"));
         assert_no_canary(&format!("stderr of {command}"), &text(&out.stderr));

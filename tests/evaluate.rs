@@ -12,11 +12,19 @@ use patlint::report::human::{self, Style};
 const NOW: &str = "2026-11-24T00:00:00Z";
 
 /// One GitHub token with the given requirements, observed with the given outcome.
-fn judge(requirements: &str, observation: serde_json::Value) -> (Status, Vec<String>, String, Exit) {
+fn judge(
+    requirements: &str,
+    observation: serde_json::Value,
+) -> (Status, Vec<String>, String, Exit) {
     judge_host("github", "", requirements, observation)
 }
 
-fn judge_host(host: &str, extra: &str, requirements: &str, observation: serde_json::Value) -> (Status, Vec<String>, String, Exit) {
+fn judge_host(
+    host: &str,
+    extra: &str,
+    requirements: &str,
+    observation: serde_json::Value,
+) -> (Status, Vec<String>, String, Exit) {
     let policy = policy(&format!(
         "version = 1\n\n[[token]]\nname = \"t\"\nhost = \"{host}\"\n{extra}secret = {{ env = \"T\" }}\n{requirements}\n"
     ));
@@ -29,7 +37,12 @@ fn judge_host(host: &str, extra: &str, requirements: &str, observation: serde_js
     .unwrap();
     let report = patlint::evaluate_all(&policy, &facts, at(NOW));
     let token = &report.tokens[0];
-    let rules = token.verdict.findings.iter().map(|f| f.rule.id().to_owned()).collect();
+    let rules = token
+        .verdict
+        .findings
+        .iter()
+        .map(|f| f.rule.id().to_owned())
+        .collect();
     let rendered = human::render(&report, Style::PLAIN);
     let exit = gate(report.tokens.iter().map(|t| &t.verdict));
     (token.verdict.status, rules, rendered, exit)
@@ -43,7 +56,9 @@ fn observed(facts: serde_json::Value) -> serde_json::Value {
 fn a_token_in_policy_passes() {
     let (status, rules, _, exit) = judge(
         "require_scopes = [\"repo\"]\nmax_lifespan = \"90d\"",
-        observed(serde_json::json!({"kind": "classic-pat", "scopes": ["repo", "read:org"], "expires_at": "2027-01-31T00:00:00Z"})),
+        observed(
+            serde_json::json!({"kind": "classic-pat", "scopes": ["repo", "read:org"], "expires_at": "2027-01-31T00:00:00Z"}),
+        ),
     );
     assert_eq!((status, rules, exit), (Status::Pass, vec![], Exit::Clean));
 }
@@ -53,11 +68,16 @@ fn scopes_are_closed_under_implications() {
     // `repo` includes `public_repo`: required is met, forbidden is violated through it.
     let (status, rules, rendered, exit) = judge(
         "require_scopes = [\"public_repo\", \"workflow\"]\nforbid_scopes = [\"repo:status\", \"delete_repo\"]",
-        observed(serde_json::json!({"kind": "classic-pat", "scopes": ["repo"], "expires_at": null})),
+        observed(
+            serde_json::json!({"kind": "classic-pat", "scopes": ["repo"], "expires_at": null}),
+        ),
     );
     assert_eq!(status, Status::Fail);
     assert_eq!(rules, ["missing-scope", "forbidden-scope"]);
-    assert!(rendered.contains("through `repo`, which includes it"), "{rendered}");
+    assert!(
+        rendered.contains("through `repo`, which includes it"),
+        "{rendered}"
+    );
     assert_eq!(exit, Exit::Violation);
     insta::assert_snapshot!("missing-and-forbidden-scope", rendered);
 }
@@ -66,7 +86,9 @@ fn scopes_are_closed_under_implications() {
 fn excess_scopes_are_reported_when_extras_are_not_allowed() {
     let (_, rules, rendered, _) = judge(
         "require_scopes = [\"repo\"]\nallow_extra_scopes = false",
-        observed(serde_json::json!({"kind": "classic-pat", "scopes": ["repo", "public_repo", "admin:org"], "expires_at": null})),
+        observed(
+            serde_json::json!({"kind": "classic-pat", "scopes": ["repo", "public_repo", "admin:org"], "expires_at": null}),
+        ),
     );
     // `public_repo` is inside `repo`'s closure; `admin:org` is not.
     assert_eq!(rules, ["excess-scope"]);
@@ -80,7 +102,9 @@ fn lifespan_with_creation_date_uses_expiry_minus_creation() {
         "gitlab",
         "",
         "max_lifespan = \"90d\"",
-        observed(serde_json::json!({"kind": "personal-access-token", "created_at": "2026-01-10T09:00:00Z", "expires_at": "2026-12-31T00:00:00Z"})),
+        observed(
+            serde_json::json!({"kind": "personal-access-token", "created_at": "2026-01-10T09:00:00Z", "expires_at": "2026-12-31T00:00:00Z"}),
+        ),
     );
     assert_eq!(rules, ["lifespan-exceeded"]);
     assert!(rendered.contains("lives 354 days"), "{rendered}");
@@ -108,7 +132,10 @@ fn a_token_that_never_expires_violates_any_max_lifespan() {
         "max_lifespan = \"366d\"",
         observed(serde_json::json!({"kind": "classic-pat", "expires_at": null})),
     );
-    assert_eq!((status, rules), (Status::Fail, vec!["no-expiry".to_owned()]));
+    assert_eq!(
+        (status, rules),
+        (Status::Fail, vec!["no-expiry".to_owned()])
+    );
     insta::assert_snapshot!("no-expiry", rendered);
 }
 
@@ -116,9 +143,14 @@ fn a_token_that_never_expires_violates_any_max_lifespan() {
 fn expired_tokens_get_one_finding_and_nothing_else() {
     let (status, rules, rendered, _) = judge(
         "max_lifespan = \"30d\"\nrequire_scopes = [\"workflow\"]\nstale_after = \"1d\"",
-        observed(serde_json::json!({"kind": "classic-pat", "scopes": [], "expires_at": "2026-11-20T00:00:00Z"})),
+        observed(
+            serde_json::json!({"kind": "classic-pat", "scopes": [], "expires_at": "2026-11-20T00:00:00Z"}),
+        ),
     );
-    assert_eq!((status, rules), (Status::Fail, vec!["token-expired".to_owned()]));
+    assert_eq!(
+        (status, rules),
+        (Status::Fail, vec!["token-expired".to_owned()])
+    );
     insta::assert_snapshot!("token-expired", rendered);
 }
 
@@ -133,9 +165,15 @@ fn expiry_within_the_warning_window_warns_without_failing() {
     insta::assert_snapshot!("expires-soon", rendered);
 
     // The default window is 14 days.
-    let (_, rules, _, _) = judge("", observed(serde_json::json!({"kind": "classic-pat", "expires_at": "2026-12-07T00:00:00Z"})));
+    let (_, rules, _, _) = judge(
+        "",
+        observed(serde_json::json!({"kind": "classic-pat", "expires_at": "2026-12-07T00:00:00Z"})),
+    );
     assert_eq!(rules, ["expires-soon"]);
-    let (_, rules, _, _) = judge("", observed(serde_json::json!({"kind": "classic-pat", "expires_at": "2026-12-09T00:00:00Z"})));
+    let (_, rules, _, _) = judge(
+        "",
+        observed(serde_json::json!({"kind": "classic-pat", "expires_at": "2026-12-09T00:00:00Z"})),
+    );
     assert!(rules.is_empty());
 }
 
@@ -152,11 +190,20 @@ fn unobservable_facts_are_never_a_pass() {
     assert_eq!(rules, ["unverifiable"]);
     insta::assert_snapshot!("unverifiable-fail", rendered);
 
-    let (status, _, rendered, exit) = judge("require_scopes = [\"repo\"]\non_unverifiable = \"warn\"", fine_grained());
+    let (status, _, rendered, exit) = judge(
+        "require_scopes = [\"repo\"]\non_unverifiable = \"warn\"",
+        fine_grained(),
+    );
     assert_eq!((status, exit), (Status::Unverifiable, Exit::Clean));
-    assert!(rendered.contains("! `require_scopes` cannot be verified"), "{rendered}");
+    assert!(
+        rendered.contains("! `require_scopes` cannot be verified"),
+        "{rendered}"
+    );
 
-    let (status, _, _, exit) = judge("require_scopes = [\"repo\"]\non_unverifiable = \"ignore\"", fine_grained());
+    let (status, _, _, exit) = judge(
+        "require_scopes = [\"repo\"]\non_unverifiable = \"ignore\"",
+        fine_grained(),
+    );
     assert_eq!((status, exit), (Status::Unverifiable, Exit::Clean));
 
     // Without any scope requirement, not revealing scopes is no problem.
@@ -170,7 +217,9 @@ fn stale_tokens_warn_but_young_unused_ones_do_not() {
         "gitlab",
         "",
         "stale_after = \"30d\"",
-        observed(serde_json::json!({"kind": "personal-access-token", "created_at": "2026-01-01T00:00:00Z", "expires_at": "2026-12-31T00:00:00Z", "last_used_at": "2026-09-01T00:00:00Z"})),
+        observed(
+            serde_json::json!({"kind": "personal-access-token", "created_at": "2026-01-01T00:00:00Z", "expires_at": "2026-12-31T00:00:00Z", "last_used_at": "2026-09-01T00:00:00Z"}),
+        ),
     );
     assert_eq!((rules, exit), (vec!["stale-token".to_owned()], Exit::Clean));
     insta::assert_snapshot!("stale-token", rendered);
@@ -180,7 +229,9 @@ fn stale_tokens_warn_but_young_unused_ones_do_not() {
         "gitlab",
         "",
         "stale_after = \"30d\"",
-        observed(serde_json::json!({"kind": "personal-access-token", "created_at": "2026-11-23T00:00:00Z", "expires_at": "2026-12-31T00:00:00Z", "last_used_at": null})),
+        observed(
+            serde_json::json!({"kind": "personal-access-token", "created_at": "2026-11-23T00:00:00Z", "expires_at": "2026-12-31T00:00:00Z", "last_used_at": null}),
+        ),
     );
     assert_eq!((status, rules.len()), (Status::Pass, 0));
 
@@ -189,7 +240,9 @@ fn stale_tokens_warn_but_young_unused_ones_do_not() {
         "gitlab",
         "",
         "stale_after = \"30d\"",
-        observed(serde_json::json!({"kind": "personal-access-token", "created_at": "2026-01-01T00:00:00Z", "expires_at": "2026-12-31T00:00:00Z", "last_used_at": null})),
+        observed(
+            serde_json::json!({"kind": "personal-access-token", "created_at": "2026-01-01T00:00:00Z", "expires_at": "2026-12-31T00:00:00Z", "last_used_at": null}),
+        ),
     );
     assert_eq!(rules, ["stale-token"]);
 }
@@ -200,7 +253,14 @@ fn rejected_tokens_fail_with_one_finding() {
         "require_scopes = [\"repo\"]\nmax_lifespan = \"90d\"",
         serde_json::json!({"outcome": "rejected", "reason": "invalid", "detail": "GitHub answered 401 (Bad credentials)", "evidence": "401 from GET /user"}),
     );
-    assert_eq!((status, rules, exit), (Status::Fail, vec!["token-invalid".to_owned()], Exit::Violation));
+    assert_eq!(
+        (status, rules, exit),
+        (
+            Status::Fail,
+            vec!["token-invalid".to_owned()],
+            Exit::Violation
+        )
+    );
     insta::assert_snapshot!("token-invalid", rendered);
 
     let (_, rules, rendered, _) = judge(
@@ -217,7 +277,14 @@ fn unchecked_tokens_are_errors_and_exit_3() {
         "require_scopes = [\"repo\"]",
         serde_json::json!({"outcome": "unchecked", "failure": "secret-unavailable", "detail": "environment variable `T` is not set"}),
     );
-    assert_eq!((status, rules, exit), (Status::Error, vec!["secret-unavailable".to_owned()], Exit::Unchecked));
+    assert_eq!(
+        (status, rules, exit),
+        (
+            Status::Error,
+            vec!["secret-unavailable".to_owned()],
+            Exit::Unchecked
+        )
+    );
     insta::assert_snapshot!("secret-unavailable", rendered);
 
     let (status, rules, rendered, exit) = judge_host(
@@ -226,7 +293,14 @@ fn unchecked_tokens_are_errors_and_exit_3() {
         "",
         serde_json::json!({"outcome": "unchecked", "failure": "host-error", "detail": "GitHub answered 503 Service Unavailable (3 attempts)"}),
     );
-    assert_eq!((status, rules, exit), (Status::Error, vec!["host-error".to_owned()], Exit::Unchecked));
+    assert_eq!(
+        (status, rules, exit),
+        (
+            Status::Error,
+            vec!["host-error".to_owned()],
+            Exit::Unchecked
+        )
+    );
     insta::assert_snapshot!("host-error", rendered);
 }
 
@@ -243,16 +317,27 @@ fn a_violation_anywhere_beats_an_unchecked_token() {
     }))
     .unwrap();
     let report = patlint::evaluate_all(&policy, &facts, at(NOW));
-    assert_eq!(gate(report.tokens.iter().map(|t| &t.verdict)), Exit::Violation);
+    assert_eq!(
+        gate(report.tokens.iter().map(|t| &t.verdict)),
+        Exit::Violation
+    );
 }
 
 #[test]
 fn a_token_missing_from_the_facts_file_is_not_a_pass() {
-    let policy = policy("version = 1\n[[token]]\nname = \"a\"\nhost = \"github\"\nsecret = { env = \"A\" }\n");
-    let facts: FactsFile = serde_json::from_value(serde_json::json!({"schema_version": 1, "observed_at": NOW, "tokens": []})).unwrap();
+    let policy = policy(
+        "version = 1\n[[token]]\nname = \"a\"\nhost = \"github\"\nsecret = { env = \"A\" }\n",
+    );
+    let facts: FactsFile = serde_json::from_value(
+        serde_json::json!({"schema_version": 1, "observed_at": NOW, "tokens": []}),
+    )
+    .unwrap();
     let report = patlint::evaluate_all(&policy, &facts, at(NOW));
     assert_eq!(report.tokens[0].verdict.status, Status::Error);
-    assert_eq!(report.tokens[0].verdict.findings[0].rule.id(), "facts-missing");
+    assert_eq!(
+        report.tokens[0].verdict.findings[0].rule.id(),
+        "facts-missing"
+    );
 }
 
 #[test]
@@ -267,11 +352,18 @@ fn preset_findings_point_at_the_preset_and_the_extends_line() {
     .unwrap();
     let report = patlint::evaluate_all(&policy, &facts, at(NOW));
     let rendered = human::render(&report, Style::PLAIN);
-    assert!(rendered.contains("builtin:git-integration-for-jira:8"), "{rendered}");
+    assert!(
+        rendered.contains("builtin:git-integration-for-jira:8"),
+        "{rendered}"
+    );
     assert!(rendered.contains("preset included here"), "{rendered}");
     insta::assert_snapshot!("missing-scope-from-preset", rendered);
-    let json: serde_json::Value = serde_json::from_str(&patlint::report::json::render(&report)).unwrap();
-    assert_eq!(json["tokens"][0]["findings"][0]["location"], serde_json::json!({"path": "patlint.toml", "line": 2, "column": 12}));
+    let json: serde_json::Value =
+        serde_json::from_str(&patlint::report::json::render(&report)).unwrap();
+    assert_eq!(
+        json["tokens"][0]["findings"][0]["location"],
+        serde_json::json!({"path": "patlint.toml", "line": 2, "column": 12})
+    );
 }
 
 #[test]
@@ -295,8 +387,15 @@ fn azure_global_pat_requirement_gets_the_dated_retirement_diagnostic() {
     let after = patlint::evaluate_all(&policy, &facts, at("2026-12-02T00:00:00Z"));
     let finding = &after.tokens[0].verdict.findings[0];
     assert_eq!(finding.severity, patlint::rules::Severity::Error);
-    assert!(finding.message.contains("stopped working since 2026-12-01"), "{}", finding.message);
-    assert_eq!(gate(after.tokens.iter().map(|t| &t.verdict)), Exit::Violation);
+    assert!(
+        finding.message.contains("stopped working since 2026-12-01"),
+        "{}",
+        finding.message
+    );
+    assert_eq!(
+        gate(after.tokens.iter().map(|t| &t.verdict)),
+        Exit::Violation
+    );
 }
 
 #[test]

@@ -35,8 +35,14 @@ async fn observe(url: &str, secret: &str, settings: HttpSettings) -> Observation
     ));
     let facts = observe_all(&policy, &settings).await;
     let serialized = serde_json::to_string(&facts).unwrap();
-    assert!(!serialized.contains(secret), "secret leaked into facts: {serialized}");
-    assert!(!format!("{facts:?}").contains(secret), "secret leaked into Debug");
+    assert!(
+        !serialized.contains(secret),
+        "secret leaked into facts: {serialized}"
+    );
+    assert!(
+        !format!("{facts:?}").contains(secret),
+        "secret leaked into Debug"
+    );
     facts.tokens.into_iter().next().unwrap().observation
 }
 
@@ -49,14 +55,20 @@ async fn classic_pat_reveals_scopes_and_expiry_in_utc_format() {
     let server = MockServer::start().await;
     Mock::given(method("GET"))
         .and(path("/user"))
-        .and(header("authorization", format!("Bearer {CLASSIC}").as_str()))
+        .and(header(
+            "authorization",
+            format!("Bearer {CLASSIC}").as_str(),
+        ))
         .and(header("x-github-api-version", "2022-11-28"))
         .and(header("accept", "application/vnd.github+json"))
         .respond_with(
             ResponseTemplate::new(200)
                 .insert_header("X-OAuth-Scopes", "repo, user")
                 .insert_header("X-Accepted-OAuth-Scopes", "")
-                .insert_header("GitHub-Authentication-Token-Expiration", "2031-09-03 02:34:04 UTC")
+                .insert_header(
+                    "GitHub-Authentication-Token-Expiration",
+                    "2031-09-03 02:34:04 UTC",
+                )
                 .set_body_json(user_body()),
         )
         .expect(1)
@@ -68,7 +80,10 @@ async fn classic_pat_reveals_scopes_and_expiry_in_utc_format() {
     assert_eq!(facts.identity.as_deref(), Some("octocat"));
     let scopes: Vec<_> = facts.scopes.value().unwrap().iter().cloned().collect();
     assert_eq!(scopes, ["repo", "user"]);
-    assert_eq!(facts.expires_at, Observed::Value(Some(common::at("2031-09-03T02:34:04Z"))));
+    assert_eq!(
+        facts.expires_at,
+        Observed::Value(Some(common::at("2031-09-03T02:34:04Z")))
+    );
     assert!(facts.created_at.is_unobservable() && facts.last_used_at.is_unobservable());
 
     let user_agent = &server.received_requests().await.unwrap()[0].headers["user-agent"];
@@ -82,23 +97,37 @@ async fn expiry_with_an_offset_is_converted_to_utc() {
         .respond_with(
             ResponseTemplate::new(200)
                 .insert_header("X-OAuth-Scopes", "repo")
-                .insert_header("GitHub-Authentication-Token-Expiration", "2033-04-26 20:23:26 +0200")
+                .insert_header(
+                    "GitHub-Authentication-Token-Expiration",
+                    "2033-04-26 20:23:26 +0200",
+                )
                 .set_body_json(user_body()),
         )
         .mount(&server)
         .await;
     let obs = observe(&server.uri(), CLASSIC, settings()).await;
-    assert_eq!(obs.facts().unwrap().expires_at, Observed::Value(Some(common::at("2033-04-26T18:23:26Z"))));
+    assert_eq!(
+        obs.facts().unwrap().expires_at,
+        Observed::Value(Some(common::at("2033-04-26T18:23:26Z")))
+    );
 }
 
 #[tokio::test]
 async fn no_expiration_header_means_the_token_never_expires() {
     let server = MockServer::start().await;
     Mock::given(path("/user"))
-        .respond_with(ResponseTemplate::new(200).insert_header("X-OAuth-Scopes", "").set_body_json(user_body()))
+        .respond_with(
+            ResponseTemplate::new(200)
+                .insert_header("X-OAuth-Scopes", "")
+                .set_body_json(user_body()),
+        )
         .mount(&server)
         .await;
-    let facts = observe(&server.uri(), CLASSIC, settings()).await.facts().cloned().unwrap();
+    let facts = observe(&server.uri(), CLASSIC, settings())
+        .await
+        .facts()
+        .cloned()
+        .unwrap();
     assert_eq!(facts.expires_at, Observed::Value(None));
     assert_eq!(facts.scopes, Observed::Value(Default::default()));
 }
@@ -108,14 +137,21 @@ async fn enterprise_server_is_asked_under_api_v3() {
     let server = MockServer::start().await;
     Mock::given(method("GET"))
         .and(path("/api/v3/user"))
-        .respond_with(ResponseTemplate::new(200).insert_header("X-OAuth-Scopes", "repo, admin:org").set_body_json(user_body()))
+        .respond_with(
+            ResponseTemplate::new(200)
+                .insert_header("X-OAuth-Scopes", "repo, admin:org")
+                .set_body_json(user_body()),
+        )
         .expect(1)
         .mount(&server)
         .await;
     let obs = observe(&format!("{}/api/v3", server.uri()), CLASSIC, settings()).await;
     let facts = obs.facts().expect("observed");
     assert!(facts.scopes.value().unwrap().contains("admin:org"));
-    assert_eq!(facts.evidence_for(patlint::facts::Fact::Scopes), Some("X-OAuth-Scopes header of GET /api/v3/user"));
+    assert_eq!(
+        facts.evidence_for(patlint::facts::Fact::Scopes),
+        Some("X-OAuth-Scopes header of GET /api/v3/user")
+    );
 }
 
 #[tokio::test]
@@ -124,16 +160,30 @@ async fn fine_grained_tokens_do_not_reveal_scopes() {
     Mock::given(path("/user"))
         .respond_with(
             ResponseTemplate::new(200)
-                .insert_header("GitHub-Authentication-Token-Expiration", "2030-01-15 10:00:00 -0700")
+                .insert_header(
+                    "GitHub-Authentication-Token-Expiration",
+                    "2030-01-15 10:00:00 -0700",
+                )
                 .set_body_json(user_body()),
         )
         .mount(&server)
         .await;
-    let facts = observe(&server.uri(), FINE_GRAINED, settings()).await.facts().cloned().unwrap();
+    let facts = observe(&server.uri(), FINE_GRAINED, settings())
+        .await
+        .facts()
+        .cloned()
+        .unwrap();
     assert_eq!(facts.kind, TokenKind::FineGrainedPat);
     assert!(facts.scopes.is_unobservable());
-    assert!(facts.why_unobservable(patlint::facts::Fact::Scopes).contains("fine-grained"));
-    assert_eq!(facts.expires_at, Observed::Value(Some(common::at("2030-01-15T17:00:00Z"))));
+    assert!(
+        facts
+            .why_unobservable(patlint::facts::Fact::Scopes)
+            .contains("fine-grained")
+    );
+    assert_eq!(
+        facts.expires_at,
+        Observed::Value(Some(common::at("2030-01-15T17:00:00Z")))
+    );
 }
 
 #[tokio::test]
@@ -147,7 +197,9 @@ async fn bad_credentials_are_an_invalid_token() {
         .mount(&server)
         .await;
     let obs = observe(&server.uri(), CLASSIC, settings()).await;
-    let Observation::Rejected { reason, detail, .. } = obs else { panic!("{obs:?}") };
+    let Observation::Rejected { reason, detail, .. } = obs else {
+        panic!("{obs:?}")
+    };
     assert_eq!(reason, Rejection::Invalid);
     assert!(detail.contains("Bad credentials"));
 }
@@ -165,9 +217,14 @@ async fn sso_enforcement_is_its_own_finding_with_the_authorization_url() {
         .mount(&server)
         .await;
     let obs = observe(&server.uri(), CLASSIC, settings()).await;
-    let Observation::Rejected { reason, help, .. } = obs else { panic!("{obs:?}") };
+    let Observation::Rejected { reason, help, .. } = obs else {
+        panic!("{obs:?}")
+    };
     assert_eq!(reason, Rejection::SsoRequired);
-    assert!(help.unwrap().contains("https://github.com/orgs/octo-org/sso?authorization_request=AZSCKtL4"));
+    assert!(
+        help.unwrap()
+            .contains("https://github.com/orgs/octo-org/sso?authorization_request=AZSCKtL4")
+    );
 }
 
 #[tokio::test]
@@ -185,19 +242,30 @@ async fn a_rate_limit_is_waited_out_then_retried() {
         .mount(&server)
         .await;
     Mock::given(path("/user"))
-        .respond_with(ResponseTemplate::new(200).insert_header("X-OAuth-Scopes", "repo").set_body_json(user_body()))
+        .respond_with(
+            ResponseTemplate::new(200)
+                .insert_header("X-OAuth-Scopes", "repo")
+                .set_body_json(user_body()),
+        )
         .with_priority(2)
         .mount(&server)
         .await;
     let obs = observe(&server.uri(), CLASSIC, settings()).await;
-    assert!(obs.facts().is_some(), "a rate limit must never look like an invalid token: {obs:?}");
+    assert!(
+        obs.facts().is_some(),
+        "a rate limit must never look like an invalid token: {obs:?}"
+    );
     assert_eq!(server.received_requests().await.unwrap().len(), 2);
 }
 
 #[tokio::test]
 async fn a_rate_limit_resetting_past_max_wait_is_a_host_error_without_waiting() {
     let server = MockServer::start().await;
-    let far = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_secs() + 3600;
+    let far = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs()
+        + 3600;
     Mock::given(path("/user"))
         .respond_with(
             ResponseTemplate::new(429)
@@ -208,7 +276,9 @@ async fn a_rate_limit_resetting_past_max_wait_is_a_host_error_without_waiting() 
         .mount(&server)
         .await;
     let obs = observe(&server.uri(), CLASSIC, settings()).await;
-    let Observation::Unchecked { detail, .. } = obs else { panic!("{obs:?}") };
+    let Observation::Unchecked { detail, .. } = obs else {
+        panic!("{obs:?}")
+    };
     assert!(detail.contains("longer than --max-wait"), "{detail}");
 }
 
@@ -222,7 +292,11 @@ async fn a_5xx_is_retried_then_succeeds() {
         .mount(&server)
         .await;
     Mock::given(path("/user"))
-        .respond_with(ResponseTemplate::new(200).insert_header("X-OAuth-Scopes", "repo").set_body_json(user_body()))
+        .respond_with(
+            ResponseTemplate::new(200)
+                .insert_header("X-OAuth-Scopes", "repo")
+                .set_body_json(user_body()),
+        )
         .with_priority(2)
         .mount(&server)
         .await;
@@ -239,33 +313,52 @@ async fn a_5xx_storm_ends_in_a_host_error_after_bounded_retries() {
         .mount(&server)
         .await;
     let obs = observe(&server.uri(), CLASSIC, settings()).await;
-    let Observation::Unchecked { detail, .. } = obs else { panic!("{obs:?}") };
-    assert!(detail.contains("503") && detail.contains("3 attempts"), "{detail}");
+    let Observation::Unchecked { detail, .. } = obs else {
+        panic!("{obs:?}")
+    };
+    assert!(
+        detail.contains("503") && detail.contains("3 attempts"),
+        "{detail}"
+    );
 }
 
 #[tokio::test]
 async fn html_instead_of_json_is_a_host_error() {
     let server = MockServer::start().await;
     Mock::given(path("/user"))
-        .respond_with(ResponseTemplate::new(200).set_body_raw("<html><body>Sign in</body></html>", "text/html"))
+        .respond_with(
+            ResponseTemplate::new(200)
+                .set_body_raw("<html><body>Sign in</body></html>", "text/html"),
+        )
         .mount(&server)
         .await;
     let obs = observe(&server.uri(), CLASSIC, settings()).await;
-    let Observation::Unchecked { detail, .. } = obs else { panic!("{obs:?}") };
+    let Observation::Unchecked { detail, .. } = obs else {
+        panic!("{obs:?}")
+    };
     assert!(detail.contains("an HTML page"), "{detail}");
 }
 
 #[tokio::test]
 async fn redirects_are_not_followed_so_the_token_stays_home() {
     let elsewhere = MockServer::start().await;
-    Mock::given(path("/user")).respond_with(ResponseTemplate::new(200)).expect(0).mount(&elsewhere).await;
+    Mock::given(path("/user"))
+        .respond_with(ResponseTemplate::new(200))
+        .expect(0)
+        .mount(&elsewhere)
+        .await;
     let server = MockServer::start().await;
     Mock::given(path("/user"))
-        .respond_with(ResponseTemplate::new(301).insert_header("location", format!("{}/user", elsewhere.uri()).as_str()))
+        .respond_with(
+            ResponseTemplate::new(301)
+                .insert_header("location", format!("{}/user", elsewhere.uri()).as_str()),
+        )
         .mount(&server)
         .await;
     let obs = observe(&server.uri(), CLASSIC, settings()).await;
-    let Observation::Unchecked { detail, .. } = obs else { panic!("{obs:?}") };
+    let Observation::Unchecked { detail, .. } = obs else {
+        panic!("{obs:?}")
+    };
     assert!(detail.contains("does not follow redirects"), "{detail}");
 }
 
@@ -276,10 +369,19 @@ async fn a_server_that_does_not_answer_in_time_is_a_host_error() {
         .respond_with(ResponseTemplate::new(200).set_delay(Duration::from_secs(3)))
         .mount(&server)
         .await;
-    let quick = HttpSettings { timeout: Duration::from_millis(200), retries: 1, ..settings() };
+    let quick = HttpSettings {
+        timeout: Duration::from_millis(200),
+        retries: 1,
+        ..settings()
+    };
     let obs = observe(&server.uri(), CLASSIC, quick).await;
-    let Observation::Unchecked { detail, .. } = obs else { panic!("{obs:?}") };
-    assert!(detail.contains("did not answer in time") && detail.contains("2 attempts"), "{detail}");
+    let Observation::Unchecked { detail, .. } = obs else {
+        panic!("{obs:?}")
+    };
+    assert!(
+        detail.contains("did not answer in time") && detail.contains("2 attempts"),
+        "{detail}"
+    );
 }
 
 #[tokio::test]
@@ -288,7 +390,9 @@ async fn a_refused_connection_is_a_host_error() {
     let port = listener.local_addr().unwrap().port();
     drop(listener);
     let obs = observe(&format!("http://127.0.0.1:{port}"), CLASSIC, settings()).await;
-    let Observation::Unchecked { detail, .. } = obs else { panic!("{obs:?}") };
+    let Observation::Unchecked { detail, .. } = obs else {
+        panic!("{obs:?}")
+    };
     assert!(detail.contains("could not connect"), "{detail}");
 }
 
@@ -296,12 +400,18 @@ async fn a_refused_connection_is_a_host_error() {
 async fn an_echoed_token_is_scrubbed_from_error_details() {
     let server = MockServer::start().await;
     Mock::given(path("/user"))
-        .respond_with(ResponseTemplate::new(400).set_body_json(serde_json::json!({"message": format!("token {CLASSIC} is malformed")})))
+        .respond_with(
+            ResponseTemplate::new(400).set_body_json(
+                serde_json::json!({"message": format!("token {CLASSIC} is malformed")}),
+            ),
+        )
         .mount(&server)
         .await;
     // `observe` itself asserts that the secret is absent.
     let obs = observe(&server.uri(), CLASSIC, settings()).await;
-    let Observation::Unchecked { detail, .. } = obs else { panic!("{obs:?}") };
+    let Observation::Unchecked { detail, .. } = obs else {
+        panic!("{obs:?}")
+    };
     assert!(detail.contains("<redacted>"), "{detail}");
 }
 
@@ -309,7 +419,11 @@ async fn an_echoed_token_is_scrubbed_from_error_details() {
 async fn all_tokens_are_checked_over_one_connection_pool() {
     let server = MockServer::start().await;
     Mock::given(path("/user"))
-        .respond_with(ResponseTemplate::new(200).insert_header("X-OAuth-Scopes", "repo").set_body_json(user_body()))
+        .respond_with(
+            ResponseTemplate::new(200)
+                .insert_header("X-OAuth-Scopes", "repo")
+                .set_body_json(user_body()),
+        )
         .expect(25)
         .mount(&server)
         .await;

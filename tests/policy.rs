@@ -110,22 +110,67 @@ fn list(policy: &Policy, s: &Option<Vec<Setting<String>>>) -> String {
 fn valid_policies_resolve_each_setting_from_the_most_specific_level() {
     for (name, text) in fixtures("valid") {
         let policy = parse_policy(&format!("{name}.toml"), &text).unwrap_or_else(|e| {
-            panic!("{name}: {:?}", e.0.iter().map(|e| &e.message).collect::<Vec<_>>())
+            panic!(
+                "{name}: {:?}",
+                e.0.iter().map(|e| &e.message).collect::<Vec<_>>()
+            )
         });
         let mut out = String::new();
         for t in &policy.tokens {
             let r = &t.requirements;
-            writeln!(out, "[{}] host={} endpoint={:?}", t.name, t.host(), t.endpoint).unwrap();
+            writeln!(
+                out,
+                "[{}] host={} endpoint={:?}",
+                t.name,
+                t.host(),
+                t.endpoint
+            )
+            .unwrap();
             writeln!(out, "  secret: {}", t.secret.value).unwrap();
-            writeln!(out, "  max_lifespan: {}", describe(&policy, &r.max_lifespan)).unwrap();
-            writeln!(out, "  expiry_warning: {}", describe(&policy, &r.expiry_warning)).unwrap();
+            writeln!(
+                out,
+                "  max_lifespan: {}",
+                describe(&policy, &r.max_lifespan)
+            )
+            .unwrap();
+            writeln!(
+                out,
+                "  expiry_warning: {}",
+                describe(&policy, &r.expiry_warning)
+            )
+            .unwrap();
             writeln!(out, "  stale_after: {}", describe(&policy, &r.stale_after)).unwrap();
-            writeln!(out, "  on_unverifiable: {}", describe(&policy, &r.on_unverifiable)).unwrap();
-            writeln!(out, "  require_scopes: {}", list(&policy, &r.require_scopes)).unwrap();
+            writeln!(
+                out,
+                "  on_unverifiable: {}",
+                describe(&policy, &r.on_unverifiable)
+            )
+            .unwrap();
+            writeln!(
+                out,
+                "  require_scopes: {}",
+                list(&policy, &r.require_scopes)
+            )
+            .unwrap();
             writeln!(out, "  forbid_scopes: {}", list(&policy, &r.forbid_scopes)).unwrap();
-            writeln!(out, "  allow_extra_scopes: {}", describe(&policy, &r.allow_extra_scopes)).unwrap();
-            writeln!(out, "  all_accessible_organizations: {}", describe(&policy, &r.all_accessible_organizations)).unwrap();
-            writeln!(out, "  require_actions: {}", list(&policy, &r.require_actions)).unwrap();
+            writeln!(
+                out,
+                "  allow_extra_scopes: {}",
+                describe(&policy, &r.allow_extra_scopes)
+            )
+            .unwrap();
+            writeln!(
+                out,
+                "  all_accessible_organizations: {}",
+                describe(&policy, &r.all_accessible_organizations)
+            )
+            .unwrap();
+            writeln!(
+                out,
+                "  require_actions: {}",
+                list(&policy, &r.require_actions)
+            )
+            .unwrap();
             writeln!(out, "  resources: {}", list(&policy, &r.resources)).unwrap();
         }
         insta::assert_snapshot!(format!("valid-{name}"), out);
@@ -136,7 +181,11 @@ fn valid_policies_resolve_each_setting_from_the_most_specific_level() {
 fn presets_are_valid_policies() {
     for preset in presets::PRESETS {
         parse_policy(preset.name, preset.text).unwrap_or_else(|e| {
-            panic!("{}: {:?}", preset.name, e.0.iter().map(|e| &e.message).collect::<Vec<_>>())
+            panic!(
+                "{}: {:?}",
+                preset.name,
+                e.0.iter().map(|e| &e.message).collect::<Vec<_>>()
+            )
         });
         let on_disk = std::fs::read_to_string(format!(
             "{}/policies/{}.toml",
@@ -175,13 +224,30 @@ host = "gitlab"
 secret = { env = "C" }
 "#,
     );
-    let days = |t: usize| policy.tokens[t].requirements.max_lifespan.as_ref().unwrap().value.as_hours() / 24;
+    let days = |t: usize| {
+        policy.tokens[t]
+            .requirements
+            .max_lifespan
+            .as_ref()
+            .unwrap()
+            .value
+            .as_hours()
+            / 24
+    };
     assert_eq!((days(0), days(1), days(2)), (30, 180, 90));
     let scopes = |t: usize| -> Vec<String> {
-        policy.tokens[t].requirements.required_scopes().iter().map(|s| s.value.clone()).collect()
+        policy.tokens[t]
+            .requirements
+            .required_scopes()
+            .iter()
+            .map(|s| s.value.clone())
+            .collect()
     };
     assert_eq!(scopes(0), ["repo", "workflow"]);
     // The preset's [hosts.gitlab] applies where the policy says nothing about scopes.
     assert_eq!(scopes(2), ["api"]);
-    assert_eq!(policy.tokens[2].requirements.expiry_warning().as_hours(), 7 * 24);
+    assert_eq!(
+        policy.tokens[2].requirements.expiry_warning().as_hours(),
+        7 * 24
+    );
 }

@@ -16,10 +16,19 @@ pub fn expired(token: &TokenSpec, facts: &TokenFacts, now: Timestamp) -> Option<
         Finding::new(
             Rule::TokenExpired,
             &token.origin,
-            format!("token `{}` expired on {} ({} ago)", token.name, date_of(expires), format_duration(now.duration_since(expires))),
+            format!(
+                "token `{}` expired on {} ({} ago)",
+                token.name,
+                date_of(expires),
+                format_duration(now.duration_since(expires))
+            ),
         )
         .label("expired")
-        .evidence(facts.evidence_for(Fact::ExpiresAt).unwrap_or("recorded expiry"))
+        .evidence(
+            facts
+                .evidence_for(Fact::ExpiresAt)
+                .unwrap_or("recorded expiry"),
+        )
     })
 }
 
@@ -33,7 +42,10 @@ pub fn check(token: &TokenSpec, facts: &TokenFacts, now: Timestamp) -> Vec<Findi
 fn max_lifespan(token: &TokenSpec, facts: &TokenFacts, now: Timestamp) -> Option<Finding> {
     let max = token.requirements.max_lifespan.as_ref()?;
     let limit = format_duration(max.value);
-    let evidence = facts.evidence_for(Fact::ExpiresAt).unwrap_or("recorded expiry").to_owned();
+    let evidence = facts
+        .evidence_for(Fact::ExpiresAt)
+        .unwrap_or("recorded expiry")
+        .to_owned();
 
     // Keys that never expire (AWS) are judged by their age.
     if facts.kind == TokenKind::AccessKey {
@@ -46,16 +58,35 @@ fn max_lifespan(token: &TokenSpec, facts: &TokenFacts, now: Timestamp) -> Option
                         .evidence(facts.evidence_for(Fact::CreatedAt).unwrap_or("recorded creation date"))
                 })
             }
-            _ => Some(unverifiable(token, facts, Fact::CreatedAt, "max_lifespan", &max.origin)),
+            _ => Some(unverifiable(
+                token,
+                facts,
+                Fact::CreatedAt,
+                "max_lifespan",
+                &max.origin,
+            )),
         };
     }
 
     match (&facts.expires_at, &facts.created_at) {
-        (Observed::Unobservable, _) => Some(unverifiable(token, facts, Fact::ExpiresAt, "max_lifespan", &max.origin)),
+        (Observed::Unobservable, _) => Some(unverifiable(
+            token,
+            facts,
+            Fact::ExpiresAt,
+            "max_lifespan",
+            &max.origin,
+        )),
         (Observed::Value(None), _) => Some(
-            Finding::new(Rule::NoExpiry, &max.origin, format!("token `{}` never expires, but `max_lifespan` = {limit}", token.name))
-                .label(format!("requires expiry within {limit}"))
-                .evidence(evidence),
+            Finding::new(
+                Rule::NoExpiry,
+                &max.origin,
+                format!(
+                    "token `{}` never expires, but `max_lifespan` = {limit}",
+                    token.name
+                ),
+            )
+            .label(format!("requires expiry within {limit}"))
+            .evidence(evidence),
         ),
         (Observed::Value(Some(expires)), Observed::Value(Some(created))) => {
             let lifespan = expires.duration_since(*created);
@@ -105,14 +136,27 @@ fn expires_soon(token: &TokenSpec, facts: &TokenFacts, now: Timestamp) -> Option
     if remaining >= window {
         return None;
     }
-    let origin = token.requirements.expiry_warning.as_ref().map_or(&token.origin, |s| &s.origin);
+    let origin = token
+        .requirements
+        .expiry_warning
+        .as_ref()
+        .map_or(&token.origin, |s| &s.origin);
     Some(
         Finding::new(
             Rule::ExpiresSoon,
             origin,
-            format!("token `{}` expires in {} (on {})", token.name, format_duration(remaining), date_of(expires)),
+            format!(
+                "token `{}` expires in {} (on {})",
+                token.name,
+                format_duration(remaining),
+                date_of(expires)
+            ),
         )
         .label(format!("warns {} ahead", format_duration(window)))
-        .evidence(facts.evidence_for(Fact::ExpiresAt).unwrap_or("recorded expiry")),
+        .evidence(
+            facts
+                .evidence_for(Fact::ExpiresAt)
+                .unwrap_or("recorded expiry"),
+        ),
     )
 }

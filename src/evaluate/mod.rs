@@ -69,7 +69,10 @@ impl Finding {
 impl Rule {
     /// Rules that mean "could not check", which exit 3 rather than 1.
     pub fn is_unchecked(self) -> bool {
-        matches!(self, Rule::HostError | Rule::SecretUnavailable | Rule::FactsMissing)
+        matches!(
+            self,
+            Rule::HostError | Rule::SecretUnavailable | Rule::FactsMissing
+        )
     }
 }
 
@@ -104,31 +107,52 @@ pub struct Verdict {
 pub fn evaluate(token: &TokenSpec, observation: Option<&Observation>, now: Timestamp) -> Verdict {
     let mut findings = match observation {
         None => vec![
-            Finding::new(Rule::FactsMissing, &token.origin, format!("no recorded facts for token `{}`", token.name))
-                .label("not in the facts file"),
+            Finding::new(
+                Rule::FactsMissing,
+                &token.origin,
+                format!("no recorded facts for token `{}`", token.name),
+            )
+            .label("not in the facts file"),
         ],
-        Some(Observation::Unchecked { failure, detail }) => vec![unchecked(token, *failure, detail)],
-        Some(Observation::Rejected { reason, detail, evidence, help }) => {
+        Some(Observation::Unchecked { failure, detail }) => {
+            vec![unchecked(token, *failure, detail)]
+        }
+        Some(Observation::Rejected {
+            reason,
+            detail,
+            evidence,
+            help,
+        }) => {
             vec![rejected(token, *reason, detail, evidence, help.as_deref())]
         }
         Some(Observation::Observed { facts }) => observed(token, facts, now),
     };
     if !matches!(observation, Some(Observation::Rejected { .. })) {
-        findings.extend(reach::global_pat_retirement(token, observation.and_then(Observation::facts), now));
+        findings.extend(reach::global_pat_retirement(
+            token,
+            observation.and_then(Observation::facts),
+            now,
+        ));
     }
     for finding in &mut findings {
         if finding.help.is_none() {
             finding.help = finding.rule.fix_for(token.host()).map(str::to_owned);
         }
     }
-    findings.sort_by(|a, b| b.severity.cmp(&a.severity).then(a.origin.span.start.cmp(&b.origin.span.start)));
+    findings.sort_by(|a, b| {
+        b.severity
+            .cmp(&a.severity)
+            .then(a.origin.span.start.cmp(&b.origin.span.start))
+    });
     let status = status_of(observation, &findings);
     Verdict { status, findings }
 }
 
 /// Findings that follow from the policy alone (no observation), for `validate`.
 pub fn policy_lints(token: &TokenSpec, now: Timestamp) -> Vec<Finding> {
-    let mut lints: Vec<Finding> = reach::global_pat_retirement(token, None, now).into_iter().collect();
+    let mut lints: Vec<Finding> = reach::global_pat_retirement(token, None, now)
+        .into_iter()
+        .collect();
     for lint in &mut lints {
         lint.help = lint.rule.fix_for(token.host()).map(str::to_owned);
     }
@@ -139,7 +163,9 @@ fn status_of(observation: Option<&Observation>, findings: &[Finding]) -> Status 
     if findings.iter().any(|f| f.rule.is_unchecked()) {
         return Status::Error;
     }
-    if matches!(observation, Some(Observation::Rejected { .. })) || findings.iter().any(Finding::is_violation_of_fact) {
+    if matches!(observation, Some(Observation::Rejected { .. }))
+        || findings.iter().any(Finding::is_violation_of_fact)
+    {
         return Status::Fail;
     }
     if findings.iter().any(|f| f.rule == Rule::Unverifiable) {
@@ -157,26 +183,47 @@ impl Finding {
 
 fn unchecked(token: &TokenSpec, failure: Failure, detail: &str) -> Finding {
     match failure {
-        Failure::SecretUnavailable => Finding::new(Rule::SecretUnavailable, &token.secret.origin, format!("token `{}` was not checked: {detail}", token.name))
-            .label("the secret comes from here"),
+        Failure::SecretUnavailable => Finding::new(
+            Rule::SecretUnavailable,
+            &token.secret.origin,
+            format!("token `{}` was not checked: {detail}", token.name),
+        )
+        .label("the secret comes from here"),
         Failure::HostError => {
             let origin = token.url_origin.as_ref().unwrap_or(&token.origin);
-            Finding::new(Rule::HostError, origin, format!("token `{}` could not be checked: {detail}", token.name))
-                .label(format!("asked {}", token.host().product()))
+            Finding::new(
+                Rule::HostError,
+                origin,
+                format!("token `{}` could not be checked: {detail}", token.name),
+            )
+            .label(format!("asked {}", token.host().product()))
         }
     }
 }
 
-fn rejected(token: &TokenSpec, reason: Rejection, detail: &str, evidence: &str, help: Option<&str>) -> Finding {
+fn rejected(
+    token: &TokenSpec,
+    reason: Rejection,
+    detail: &str,
+    evidence: &str,
+    help: Option<&str>,
+) -> Finding {
     let (rule, what) = match reason {
         Rejection::Invalid => (Rule::TokenInvalid, "was rejected"),
         Rejection::Revoked => (Rule::TokenInvalid, "has been revoked"),
         Rejection::Expired => (Rule::TokenExpired, "has expired"),
-        Rejection::SsoRequired => (Rule::SsoAuthorizationRequired, "is not authorized for SAML single sign-on"),
+        Rejection::SsoRequired => (
+            Rule::SsoAuthorizationRequired,
+            "is not authorized for SAML single sign-on",
+        ),
     };
-    let finding = Finding::new(rule, &token.origin, format!("token `{}` {what}: {detail}", token.name))
-        .label(format!("{} says this token {what}", token.host().product()))
-        .evidence(evidence);
+    let finding = Finding::new(
+        rule,
+        &token.origin,
+        format!("token `{}` {what}: {detail}", token.name),
+    )
+    .label(format!("{} says this token {what}", token.host().product()))
+    .evidence(evidence);
     match help {
         Some(help) => finding.help(help),
         None => finding,
@@ -196,7 +243,13 @@ fn observed(token: &TokenSpec, facts: &TokenFacts, now: Timestamp) -> Vec<Findin
 }
 
 /// "Cannot verify": how loud it is depends on the policy's `on_unverifiable`.
-fn unverifiable(token: &TokenSpec, facts: &TokenFacts, fact: Fact, asked_by: &str, origin: &Origin) -> Finding {
+fn unverifiable(
+    token: &TokenSpec,
+    facts: &TokenFacts,
+    fact: Fact,
+    asked_by: &str,
+    origin: &Origin,
+) -> Finding {
     let setting = token.requirements.on_unverifiable();
     let severity = match setting {
         OnUnverifiable::Fail => Severity::Error,
@@ -220,4 +273,3 @@ fn unverifiable(token: &TokenSpec, facts: &TokenFacts, fact: Fact, asked_by: &st
 pub(crate) fn date_of(ts: Timestamp) -> String {
     ts.strftime("%Y-%m-%d").to_string()
 }
-

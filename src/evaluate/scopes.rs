@@ -19,7 +19,9 @@ pub fn check(token: &TokenSpec, facts: &TokenFacts) -> Vec<Finding> {
         let (key, origin) = first_scope_requirement(token);
         return vec![unverifiable(token, facts, Fact::Scopes, key, origin)];
     };
-    let evidence = facts.evidence_for(Fact::Scopes).unwrap_or("recorded scopes");
+    let evidence = facts
+        .evidence_for(Fact::Scopes)
+        .unwrap_or("recorded scopes");
     let granted = catalog.closure(observed.iter().map(String::as_str));
     let has = list(observed.iter().map(String::as_str));
     let mut findings = Vec::new();
@@ -27,9 +29,16 @@ pub fn check(token: &TokenSpec, facts: &TokenFacts) -> Vec<Finding> {
     for required in reqs.required_scopes() {
         if !granted.contains(&required.value) {
             findings.push(
-                Finding::new(Rule::MissingScope, &required.origin, format!("token `{}` lacks the required scope `{}` (it has {has})", token.name, required.value))
-                    .label("required here")
-                    .evidence(evidence),
+                Finding::new(
+                    Rule::MissingScope,
+                    &required.origin,
+                    format!(
+                        "token `{}` lacks the required scope `{}` (it has {has})",
+                        token.name, required.value
+                    ),
+                )
+                .label("required here")
+                .evidence(evidence),
             );
         }
     }
@@ -37,17 +46,24 @@ pub fn check(token: &TokenSpec, facts: &TokenFacts) -> Vec<Finding> {
         if !granted.contains(&forbidden.value) {
             continue;
         }
-        let via = observed
-            .iter()
-            .find(|s| *s != &forbidden.value && catalog.closure([s.as_str()]).contains(&forbidden.value));
+        let via = observed.iter().find(|s| {
+            *s != &forbidden.value && catalog.closure([s.as_str()]).contains(&forbidden.value)
+        });
         let how = match (observed.contains(&forbidden.value), via) {
             (false, Some(parent)) => format!(" (through `{parent}`, which includes it)"),
             _ => String::new(),
         };
         findings.push(
-            Finding::new(Rule::ForbiddenScope, &forbidden.origin, format!("token `{}` has the forbidden scope `{}`{how}", token.name, forbidden.value))
-                .label("forbidden here")
-                .evidence(evidence),
+            Finding::new(
+                Rule::ForbiddenScope,
+                &forbidden.origin,
+                format!(
+                    "token `{}` has the forbidden scope `{}`{how}",
+                    token.name, forbidden.value
+                ),
+            )
+            .label("forbidden here")
+            .evidence(evidence),
         );
     }
     if let Some(setting) = reqs.allow_extra_scopes.as_ref().filter(|s| !s.value) {
@@ -70,7 +86,10 @@ fn first_scope_requirement(token: &TokenSpec) -> (&'static str, &crate::policy::
     } else if let Some(first) = reqs.forbidden_scopes().first() {
         ("forbid_scopes", &first.origin)
     } else {
-        let origin = reqs.allow_extra_scopes.as_ref().map_or(&token.origin, |s| &s.origin);
+        let origin = reqs
+            .allow_extra_scopes
+            .as_ref()
+            .map_or(&token.origin, |s| &s.origin);
         ("allow_extra_scopes", origin)
     }
 }

@@ -17,7 +17,13 @@ pub fn check(token: &TokenSpec, facts: &TokenFacts, now: Timestamp) -> Option<Fi
     };
     let young = created.is_some_and(|c| now.duration_since(c) <= stale.value);
     match facts.last_used_at {
-        Observed::Unobservable => Some(unverifiable(token, facts, Fact::LastUsedAt, "stale_after", &stale.origin)),
+        Observed::Unobservable => Some(unverifiable(
+            token,
+            facts,
+            Fact::LastUsedAt,
+            "stale_after",
+            &stale.origin,
+        )),
         _ if young => None,
         Observed::Value(Some(last)) => {
             let idle = now.duration_since(last);
@@ -29,12 +35,31 @@ pub fn check(token: &TokenSpec, facts: &TokenFacts, now: Timestamp) -> Option<Fi
         }
         Observed::Value(None) => match created {
             Some(c) => Some(
-                Finding::new(Rule::StaleToken, &stale.origin, format!("token `{}` has never been used since it was created {} ago (on {})", token.name, format_duration(now.duration_since(c)), date_of(c)))
-                    .label(format!("stale after {limit}"))
-                    .evidence(facts.evidence_for(Fact::LastUsedAt).unwrap_or("recorded last use")),
+                Finding::new(
+                    Rule::StaleToken,
+                    &stale.origin,
+                    format!(
+                        "token `{}` has never been used since it was created {} ago (on {})",
+                        token.name,
+                        format_duration(now.duration_since(c)),
+                        date_of(c)
+                    ),
+                )
+                .label(format!("stale after {limit}"))
+                .evidence(
+                    facts
+                        .evidence_for(Fact::LastUsedAt)
+                        .unwrap_or("recorded last use"),
+                ),
             ),
             // Never used, and its age is unknown: it may be brand new.
-            None => Some(unverifiable(token, facts, Fact::CreatedAt, "stale_after", &stale.origin)),
+            None => Some(unverifiable(
+                token,
+                facts,
+                Fact::CreatedAt,
+                "stale_after",
+                &stale.origin,
+            )),
         },
     }
 }

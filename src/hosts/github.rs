@@ -7,8 +7,8 @@ use std::collections::BTreeSet;
 
 use async_trait::async_trait;
 use jiff::{SignedDuration, Timestamp};
-use reqwest::header::{ACCEPT, AUTHORIZATION, HeaderMap, HeaderValue, LOCATION};
 use reqwest::StatusCode;
+use reqwest::header::{ACCEPT, AUTHORIZATION, HeaderMap, HeaderValue, LOCATION};
 
 use super::{Host, Http, join};
 use crate::facts::{Fact, Observation, Observed, Rejection, TokenFacts, TokenKind};
@@ -26,10 +26,14 @@ const API_VERSION: &str = "2022-11-28";
 impl Host for GitHub {
     async fn observe(&self, http: &Http, token: &TokenSpec, secret: &Secret) -> Observation {
         let Endpoint::Github { api } = &token.endpoint else {
-            return Observation::host_error("internal: a non-GitHub token was sent to the GitHub host");
+            return Observation::host_error(
+                "internal: a non-GitHub token was sent to the GitHub host",
+            );
         };
         let Ok(mut auth) = HeaderValue::from_str(&format!("Bearer {}", secret.expose())) else {
-            return Observation::host_error("the secret contains characters that cannot be sent in an HTTP header");
+            return Observation::host_error(
+                "the secret contains characters that cannot be sent in an HTTP header",
+            );
         };
         auth.set_sensitive(true);
         let url = join(api, "user");
@@ -49,7 +53,14 @@ impl Host for GitHub {
         let status = response.status();
         let headers = response.headers().clone();
         let body = response.text().await.unwrap_or_default();
-        interpret(status, &headers, &body, secret, url.path(), Timestamp::now())
+        interpret(
+            status,
+            &headers,
+            &body,
+            secret,
+            url.path(),
+            Timestamp::now(),
+        )
     }
 }
 
@@ -73,18 +84,26 @@ pub fn interpret(
                 ));
             };
             let mut facts = facts_from_headers(headers, secret, &endpoint, observed_at);
-            facts.identity = user.get("login").and_then(|l| l.as_str()).map(str::to_owned);
+            facts.identity = user
+                .get("login")
+                .and_then(|l| l.as_str())
+                .map(str::to_owned);
             Observation::Observed { facts }
         }
         StatusCode::UNAUTHORIZED => Observation::Rejected {
             reason: Rejection::Invalid,
-            detail: format!("GitHub answered 401 ({})", message.as_deref().unwrap_or("Bad credentials")),
+            detail: format!(
+                "GitHub answered 401 ({})",
+                message.as_deref().unwrap_or("Bad credentials")
+            ),
             evidence: format!("401 from {endpoint}"),
             help: None,
         },
         StatusCode::FORBIDDEN if headers.contains_key(SSO_HEADER) => {
             let sso = header(headers, SSO_HEADER).unwrap_or_default();
-            let url = sso.split(';').find_map(|part| part.trim().strip_prefix("url="));
+            let url = sso
+                .split(';')
+                .find_map(|part| part.trim().strip_prefix("url="));
             Observation::Rejected {
                 reason: Rejection::SsoRequired,
                 detail: format!("GitHub answered 403 with X-GitHub-SSO: {sso}"),
@@ -109,7 +128,12 @@ pub fn interpret(
     }
 }
 
-fn facts_from_headers(headers: &HeaderMap, secret: &Secret, endpoint: &str, observed_at: Timestamp) -> TokenFacts {
+fn facts_from_headers(
+    headers: &HeaderMap,
+    secret: &Secret,
+    endpoint: &str,
+    observed_at: Timestamp,
+) -> TokenFacts {
     let scopes_header = header(headers, SCOPES_HEADER);
     let kind = token_kind(secret, scopes_header.is_some());
     let mut facts = TokenFacts::new(kind);
@@ -119,14 +143,22 @@ fn facts_from_headers(headers: &HeaderMap, secret: &Secret, endpoint: &str, obse
             facts.unobservable.insert(Fact::Scopes, "fine-grained personal access tokens have permissions, which GitHub does not reveal to the token".into());
         }
         (_, TokenKind::GithubAppInstallationToken) => {
-            facts.unobservable.insert(Fact::Scopes, "GitHub App installation tokens have the app's permissions, not scopes".into());
+            facts.unobservable.insert(
+                Fact::Scopes,
+                "GitHub App installation tokens have the app's permissions, not scopes".into(),
+            );
         }
         (Some(value), _) => {
             facts.scopes = Observed::Value(parse_scopes(value));
-            facts.evidence.insert(Fact::Scopes, format!("X-OAuth-Scopes header of {endpoint}"));
+            facts
+                .evidence
+                .insert(Fact::Scopes, format!("X-OAuth-Scopes header of {endpoint}"));
         }
         (None, _) => {
-            facts.unobservable.insert(Fact::Scopes, format!("GitHub sent no X-OAuth-Scopes header on {endpoint}"));
+            facts.unobservable.insert(
+                Fact::Scopes,
+                format!("GitHub sent no X-OAuth-Scopes header on {endpoint}"),
+            );
         }
     }
 
@@ -139,10 +171,18 @@ fn facts_from_headers(headers: &HeaderMap, secret: &Secret, endpoint: &str, obse
             }
             Some(at) => {
                 facts.expires_at = Observed::Value(Some(at));
-                facts.evidence.insert(Fact::ExpiresAt, format!("GitHub-Authentication-Token-Expiration header of {endpoint}"));
+                facts.evidence.insert(
+                    Fact::ExpiresAt,
+                    format!("GitHub-Authentication-Token-Expiration header of {endpoint}"),
+                );
             }
             None => {
-                facts.unobservable.insert(Fact::ExpiresAt, format!("GitHub-Authentication-Token-Expiration `{value}` is in no known format"));
+                facts.unobservable.insert(
+                    Fact::ExpiresAt,
+                    format!(
+                        "GitHub-Authentication-Token-Expiration `{value}` is in no known format"
+                    ),
+                );
             }
         },
         None if matches!(kind, TokenKind::ClassicPat | TokenKind::FineGrainedPat) => {
@@ -150,11 +190,23 @@ fn facts_from_headers(headers: &HeaderMap, secret: &Secret, endpoint: &str, obse
             facts.evidence.insert(Fact::ExpiresAt, format!("no GitHub-Authentication-Token-Expiration header on {endpoint}: the token never expires"));
         }
         None => {
-            facts.unobservable.insert(Fact::ExpiresAt, format!("GitHub sends no expiry header for {} tokens", kind_name(kind)));
+            facts.unobservable.insert(
+                Fact::ExpiresAt,
+                format!(
+                    "GitHub sends no expiry header for {} tokens",
+                    kind_name(kind)
+                ),
+            );
         }
     }
-    facts.unobservable.insert(Fact::CreatedAt, "GitHub does not tell a token when it was created".into());
-    facts.unobservable.insert(Fact::LastUsedAt, "GitHub does not tell a token when it was last used".into());
+    facts.unobservable.insert(
+        Fact::CreatedAt,
+        "GitHub does not tell a token when it was created".into(),
+    );
+    facts.unobservable.insert(
+        Fact::LastUsedAt,
+        "GitHub does not tell a token when it was last used".into(),
+    );
     facts
 }
 
@@ -194,14 +246,21 @@ pub fn parse_scopes(value: &str) -> BTreeSet<String> {
 pub fn parse_expiration(value: &str) -> Option<Timestamp> {
     let value = value.trim();
     if let Some(utc) = value.strip_suffix(" UTC") {
-        let civil: jiff::civil::DateTime = jiff::civil::DateTime::strptime("%Y-%m-%d %H:%M:%S", utc).ok()?;
-        return civil.to_zoned_datetime(jiff::tz::TimeZone::UTC).ok().map(|z| z.timestamp());
+        let civil: jiff::civil::DateTime =
+            jiff::civil::DateTime::strptime("%Y-%m-%d %H:%M:%S", utc).ok()?;
+        return civil
+            .to_zoned_datetime(jiff::tz::TimeZone::UTC)
+            .ok()
+            .map(|z| z.timestamp());
     }
     Timestamp::strptime("%Y-%m-%d %H:%M:%S %z", value).ok()
 }
 
 fn header(headers: &HeaderMap, name: &str) -> Option<String> {
-    headers.get(name).and_then(|v| v.to_str().ok()).map(str::to_owned)
+    headers
+        .get(name)
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_owned)
 }
 
 /// The `message` of a GitHub JSON error body, shortened.
@@ -229,30 +288,62 @@ mod tests {
     #[test]
     fn parses_both_documented_expiration_formats() {
         // Values from go-github's TestParseTokenExpiration (hosts.md §1.4).
-        assert_eq!(parse_expiration("2021-09-03 02:34:04 UTC").unwrap().to_string(), "2021-09-03T02:34:04Z");
-        assert_eq!(parse_expiration("2021-09-03 14:34:04 UTC").unwrap().to_string(), "2021-09-03T14:34:04Z");
-        assert_eq!(parse_expiration("2023-04-26 20:23:26 +0200").unwrap().to_string(), "2023-04-26T18:23:26Z");
+        assert_eq!(
+            parse_expiration("2021-09-03 02:34:04 UTC")
+                .unwrap()
+                .to_string(),
+            "2021-09-03T02:34:04Z"
+        );
+        assert_eq!(
+            parse_expiration("2021-09-03 14:34:04 UTC")
+                .unwrap()
+                .to_string(),
+            "2021-09-03T14:34:04Z"
+        );
+        assert_eq!(
+            parse_expiration("2023-04-26 20:23:26 +0200")
+                .unwrap()
+                .to_string(),
+            "2023-04-26T18:23:26Z"
+        );
         assert_eq!(parse_expiration("tomorrow"), None);
     }
 
     #[test]
     fn parses_scope_headers() {
         // The documented example: `X-OAuth-Scopes: repo, user`.
-        assert_eq!(parse_scopes("repo, user"), BTreeSet::from(["repo".to_string(), "user".to_string()]));
+        assert_eq!(
+            parse_scopes("repo, user"),
+            BTreeSet::from(["repo".to_string(), "user".to_string()])
+        );
         assert!(parse_scopes("").is_empty());
     }
 
     #[test]
     fn an_expiry_in_the_past_on_a_working_token_is_not_trusted() {
         let mut headers = HeaderMap::new();
-        headers.insert(EXPIRATION_HEADER, HeaderValue::from_static("2021-09-03 02:34:04 UTC"));
+        headers.insert(
+            EXPIRATION_HEADER,
+            HeaderValue::from_static("2021-09-03 02:34:04 UTC"),
+        );
         headers.insert(SCOPES_HEADER, HeaderValue::from_static("repo"));
         let now: Timestamp = "2026-11-24T00:00:00Z".parse().unwrap();
         let secret = Secret::new("ghp_canary");
-        let obs = interpret(StatusCode::OK, &headers, r#"{"login":"octocat"}"#, &secret, "/user", now);
+        let obs = interpret(
+            StatusCode::OK,
+            &headers,
+            r#"{"login":"octocat"}"#,
+            &secret,
+            "/user",
+            now,
+        );
         let facts = obs.facts().unwrap();
         assert!(facts.expires_at.is_unobservable());
-        assert!(facts.why_unobservable(Fact::ExpiresAt).contains("not trusted"));
+        assert!(
+            facts
+                .why_unobservable(Fact::ExpiresAt)
+                .contains("not trusted")
+        );
         assert_eq!(facts.identity.as_deref(), Some("octocat"));
     }
 }

@@ -80,7 +80,9 @@ impl Http {
                             ));
                         }
                         if waits >= MAX_RATE_LIMIT_WAITS {
-                            return Err(format!("{host} kept answering with its rate limit after {waits} waits"));
+                            return Err(format!(
+                                "{host} kept answering with its rate limit after {waits} waits"
+                            ));
                         }
                         waits += 1;
                         eprintln!(
@@ -112,7 +114,10 @@ impl Http {
 }
 
 fn describe(host: &str, e: &reqwest::Error) -> String {
-    let url = e.url().map(|u| format!(" at {}", u.origin().ascii_serialization())).unwrap_or_default();
+    let url = e
+        .url()
+        .map(|u| format!(" at {}", u.origin().ascii_serialization()))
+        .unwrap_or_default();
     if e.is_timeout() {
         format!("{host}{url} did not answer in time")
     } else if e.is_connect() {
@@ -142,7 +147,8 @@ pub fn rate_limit_wait(status: StatusCode, headers: &HeaderMap) -> Option<Durati
             .and_then(|v| v.trim().parse::<u64>().ok())
     };
     let retry_after = number(RETRY_AFTER.as_str());
-    let exhausted = number("x-ratelimit-remaining") == Some(0) || number("ratelimit-remaining") == Some(0);
+    let exhausted =
+        number("x-ratelimit-remaining") == Some(0) || number("ratelimit-remaining") == Some(0);
     let limited = status == StatusCode::TOO_MANY_REQUESTS
         || (status == StatusCode::FORBIDDEN && (exhausted || retry_after.is_some()));
     if !limited {
@@ -153,7 +159,10 @@ pub fn rate_limit_wait(status: StatusCode, headers: &HeaderMap) -> Option<Durati
     }
     let reset = number("x-ratelimit-reset").or_else(|| number("ratelimit-reset"));
     if let Some(reset) = reset {
-        let now = SystemTime::now().duration_since(UNIX_EPOCH).unwrap_or_default().as_secs();
+        let now = SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .unwrap_or_default()
+            .as_secs();
         // One extra second: the reset instant is rounded down to whole seconds.
         return Some(Duration::from_secs(reset.saturating_sub(now) + 1));
     }
@@ -177,11 +186,24 @@ mod tests {
     #[test]
     fn recognises_rate_limits_but_not_permission_errors() {
         let limited = headers(&[("x-ratelimit-remaining", "0"), ("retry-after", "3")]);
-        assert_eq!(rate_limit_wait(StatusCode::FORBIDDEN, &limited), Some(Duration::from_secs(3)));
+        assert_eq!(
+            rate_limit_wait(StatusCode::FORBIDDEN, &limited),
+            Some(Duration::from_secs(3))
+        );
         let permission = headers(&[("x-ratelimit-remaining", "4999")]);
         assert_eq!(rate_limit_wait(StatusCode::FORBIDDEN, &permission), None);
-        assert_eq!(rate_limit_wait(StatusCode::TOO_MANY_REQUESTS, &HeaderMap::new()), Some(Duration::from_secs(60)));
-        let far = format!("{}", SystemTime::now().duration_since(UNIX_EPOCH).unwrap().as_secs() + 3600);
+        assert_eq!(
+            rate_limit_wait(StatusCode::TOO_MANY_REQUESTS, &HeaderMap::new()),
+            Some(Duration::from_secs(60))
+        );
+        let far = format!(
+            "{}",
+            SystemTime::now()
+                .duration_since(UNIX_EPOCH)
+                .unwrap()
+                .as_secs()
+                + 3600
+        );
         let reset = headers(&[("x-ratelimit-remaining", "0"), ("x-ratelimit-reset", &far)]);
         let wait = rate_limit_wait(StatusCode::FORBIDDEN, &reset).unwrap();
         assert!(wait > Duration::from_secs(3590) && wait <= Duration::from_secs(3601));

@@ -14,7 +14,7 @@ use tokio::sync::Semaphore;
 
 pub use http::{Http, HttpSettings};
 
-use crate::facts::{Failure, FactsFile, Observation, TokenRecord};
+use crate::facts::{FactsFile, Failure, Observation, TokenRecord};
 use crate::host_kind::HostKind;
 use crate::policy::{Endpoint, Policy, TokenSpec};
 use crate::secret::Secret;
@@ -30,7 +30,10 @@ pub trait Host: Send + Sync {
 fn host_for(kind: HostKind) -> Option<&'static dyn Host> {
     match kind {
         HostKind::Github => Some(&github::GitHub),
-        HostKind::Gitlab | HostKind::AzureDevops | HostKind::AzureDevopsServer | HostKind::AwsIam => None,
+        HostKind::Gitlab
+        | HostKind::AzureDevops
+        | HostKind::AzureDevopsServer
+        | HostKind::AwsIam => None,
     }
 }
 
@@ -39,7 +42,7 @@ fn origin_of(endpoint: &Endpoint) -> String {
     let url = match endpoint {
         Endpoint::Github { api } => api,
         Endpoint::Gitlab { url } => url,
-        Endpoint::AzureDevops { url, .. } => url,
+        Endpoint::AzureDevops(azure) => &azure.url,
         Endpoint::AzureDevopsServer { collection } => collection,
         Endpoint::AwsIam { .. } => return "aws-iam".into(),
     };
@@ -107,11 +110,24 @@ fn scrub(observation: Observation, secret: &Secret) -> Observation {
     match observation {
         Observation::Observed { mut facts } => {
             facts.identity = facts.identity.map(clean);
-            facts.evidence = facts.evidence.into_iter().map(|(k, v)| (k, clean(v))).collect();
-            facts.unobservable = facts.unobservable.into_iter().map(|(k, v)| (k, clean(v))).collect();
+            facts.evidence = facts
+                .evidence
+                .into_iter()
+                .map(|(k, v)| (k, clean(v)))
+                .collect();
+            facts.unobservable = facts
+                .unobservable
+                .into_iter()
+                .map(|(k, v)| (k, clean(v)))
+                .collect();
             Observation::Observed { facts }
         }
-        Observation::Rejected { reason, detail, evidence, help } => Observation::Rejected {
+        Observation::Rejected {
+            reason,
+            detail,
+            evidence,
+            help,
+        } => Observation::Rejected {
             reason,
             detail: clean(detail),
             evidence: clean(evidence),
@@ -127,7 +143,11 @@ fn scrub(observation: Observation, secret: &Secret) -> Observation {
 /// Joins a path onto a base URL that may itself have a path (`https://HOST/api/v3`).
 pub(crate) fn join(base: &reqwest::Url, path: &str) -> reqwest::Url {
     let mut url = base.clone();
-    let joined = format!("{}/{}", base.path().trim_end_matches('/'), path.trim_start_matches('/'));
+    let joined = format!(
+        "{}/{}",
+        base.path().trim_end_matches('/'),
+        path.trim_start_matches('/')
+    );
     url.set_path(&joined);
     url
 }
@@ -139,16 +159,24 @@ mod tests {
     #[test]
     fn join_keeps_the_base_path() {
         let ghes = reqwest::Url::parse("https://ghe.example.com/api/v3/").unwrap();
-        assert_eq!(join(&ghes, "user").as_str(), "https://ghe.example.com/api/v3/user");
+        assert_eq!(
+            join(&ghes, "user").as_str(),
+            "https://ghe.example.com/api/v3/user"
+        );
         let dotcom = reqwest::Url::parse("https://api.github.com").unwrap();
-        assert_eq!(join(&dotcom, "/user").as_str(), "https://api.github.com/user");
+        assert_eq!(
+            join(&dotcom, "/user").as_str(),
+            "https://api.github.com/user"
+        );
     }
 
     #[test]
     fn scrub_removes_an_echoed_secret() {
         let secret = Secret::new("ghp_canarycanarycanary");
         let obs = Observation::host_error("server said: ghp_canarycanarycanary is bad");
-        let Observation::Unchecked { detail, .. } = scrub(obs, &secret) else { panic!() };
+        let Observation::Unchecked { detail, .. } = scrub(obs, &secret) else {
+            panic!()
+        };
         assert_eq!(detail, "server said: <redacted> is bad");
     }
 }

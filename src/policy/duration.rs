@@ -48,23 +48,53 @@ mod tests {
 
     #[test]
     fn parses_days_weeks_hours_and_iso() {
-        assert_eq!(parse_duration("90d").unwrap(), SignedDuration::from_hours(90 * 24));
-        assert_eq!(parse_duration("2w").unwrap(), SignedDuration::from_hours(14 * 24));
-        assert_eq!(parse_duration("36h").unwrap(), SignedDuration::from_hours(36));
-        assert_eq!(parse_duration("P90D").unwrap(), SignedDuration::from_hours(90 * 24));
+        assert_eq!(
+            parse_duration("90d").unwrap(),
+            SignedDuration::from_hours(90 * 24)
+        );
+        assert_eq!(
+            parse_duration("2w").unwrap(),
+            SignedDuration::from_hours(14 * 24)
+        );
+        assert_eq!(
+            parse_duration("36h").unwrap(),
+            SignedDuration::from_hours(36)
+        );
+        assert_eq!(
+            parse_duration("P90D").unwrap(),
+            SignedDuration::from_hours(90 * 24)
+        );
     }
 
     #[test]
     fn refuses_months_years_and_garbage() {
-        assert!(parse_duration("3mo").unwrap_err().contains("months or years"));
-        assert!(parse_duration("1y").unwrap_err().contains("months or years"));
-        assert!(parse_duration("ninety days").unwrap_err().contains("not a duration"));
+        assert!(
+            parse_duration("3mo")
+                .unwrap_err()
+                .contains("months or years")
+        );
+        assert!(
+            parse_duration("1y")
+                .unwrap_err()
+                .contains("months or years")
+        );
+        assert!(
+            parse_duration("ninety days")
+                .unwrap_err()
+                .contains("not a duration")
+        );
     }
 
     #[test]
     fn formats_for_people() {
-        assert_eq!(format_duration(SignedDuration::from_hours(412 * 24)), "412 days");
-        assert_eq!(format_duration(SignedDuration::from_hours(3 * 24 + 4)), "3 days 4 hours");
+        assert_eq!(
+            format_duration(SignedDuration::from_hours(412 * 24)),
+            "412 days"
+        );
+        assert_eq!(
+            format_duration(SignedDuration::from_hours(3 * 24 + 4)),
+            "3 days 4 hours"
+        );
         assert_eq!(format_duration(SignedDuration::from_hours(1)), "1 hour");
         assert_eq!(format_duration(SignedDuration::from_hours(24)), "1 day");
     }

@@ -167,14 +167,7 @@ pub enum Endpoint {
     Gitlab {
         url: Url,
     },
-    AzureDevops {
-        url: Url,
-        organization: String,
-        vssps_url: Url,
-        profile_url: Url,
-        entra_token: Option<SecretSource>,
-        pat_id: Option<AzurePatId>,
-    },
+    AzureDevops(Box<AzureDevopsEndpoint>),
     AzureDevopsServer {
         collection: Url,
     },
@@ -184,6 +177,18 @@ pub enum Endpoint {
         region: Option<String>,
         service_credentials: bool,
     },
+}
+
+/// Azure DevOps Services: the organization, its service URLs, and optionally what is
+/// needed to read the PAT's own record from the PAT Lifecycle API.
+#[derive(Debug, Clone, PartialEq)]
+pub struct AzureDevopsEndpoint {
+    pub url: Url,
+    pub organization: String,
+    pub vssps_url: Url,
+    pub profile_url: Url,
+    pub entra_token: Option<SecretSource>,
+    pub pat_id: Option<AzurePatId>,
 }
 
 /// How to find an Azure DevOps PAT in the PAT Lifecycle API.
@@ -198,7 +203,7 @@ impl Endpoint {
         match self {
             Endpoint::Github { .. } => HostKind::Github,
             Endpoint::Gitlab { .. } => HostKind::Gitlab,
-            Endpoint::AzureDevops { .. } => HostKind::AzureDevops,
+            Endpoint::AzureDevops(_) => HostKind::AzureDevops,
             Endpoint::AzureDevopsServer { .. } => HostKind::AzureDevopsServer,
             Endpoint::AwsIam { .. } => HostKind::AwsIam,
         }

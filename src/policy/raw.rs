@@ -6,8 +6,8 @@
 
 use std::fmt;
 
-use serde::de::{self, Deserializer, MapAccess, Visitor};
 use serde::Deserialize;
+use serde::de::{self, Deserializer, MapAccess, Visitor};
 use toml::Spanned;
 
 pub type Text = Spanned<String>;
@@ -101,9 +101,9 @@ impl<'de> Deserialize<'de> for RawSecretRef {
                 Ok(match (problem, found.len()) {
                     (Some(problem), _) => RawSecretRef::Invalid(problem),
                     (None, 1) => found.pop().expect("one element"),
-                    (None, 0) => RawSecretRef::Invalid(
-                        "a secret reference needs `env` or `file`".into(),
-                    ),
+                    (None, 0) => {
+                        RawSecretRef::Invalid("a secret reference needs `env` or `file`".into())
+                    }
                     (None, _) => RawSecretRef::Invalid(
                         "a secret reference takes `env` or `file`, not both".into(),
                     ),

@@ -13,10 +13,12 @@ use serde::Deserialize;
 use toml::Spanned;
 use toml::de::{DeTable, DeValue, ValueDeserializer};
 
-use super::raw::{RawRequirements, RawSecretRef, RawToken, RawTopLevel, Text, TextList, field_names};
+use super::raw::{
+    RawRequirements, RawSecretRef, RawToken, RawTopLevel, Text, TextList, field_names,
+};
 use super::{
-    AzurePatId, DocId, Document, Documents, Endpoint, OnUnverifiable, Origin, Policy, PolicyError,
-    PolicyErrors, Requirements, Setting, TokenSpec, parse_duration, presets,
+    AzureDevopsEndpoint, AzurePatId, DocId, Document, Documents, Endpoint, OnUnverifiable, Origin,
+    Policy, PolicyError, PolicyErrors, Requirements, Setting, TokenSpec, parse_duration, presets,
 };
 use crate::host_kind::HostKind;
 use crate::scopes::ScopeCatalog;
@@ -211,7 +213,12 @@ impl Validator {
         };
         let root_span = root.span();
         let table = root.into_inner();
-        self.check_keys(doc, &table, &[field_names::<RawTopLevel>()], "at the top level");
+        self.check_keys(
+            doc,
+            &table,
+            &[field_names::<RawTopLevel>()],
+            "at the top level",
+        );
         let top: RawTopLevel = self.deserialize(
             doc,
             Spanned::new(root_span.clone(), DeValue::Table(table.clone())),
@@ -277,7 +284,13 @@ impl Validator {
         }
     }
 
-    fn check_keys(&mut self, doc: DocId, table: &DeTable, known: &[&[&'static str]], context: &str) {
+    fn check_keys(
+        &mut self,
+        doc: DocId,
+        table: &DeTable,
+        known: &[&[&'static str]],
+        context: &str,
+    ) {
         for key in table.keys() {
             let name = key.get_ref().as_ref();
             if known.iter().any(|list| list.contains(&name)) {
@@ -327,16 +340,31 @@ impl Validator {
         }
     }
 
-    fn requirements_section(&mut self, doc: DocId, value: &Spanned<DeValue>, level: Level) -> Requirements {
+    fn requirements_section(
+        &mut self,
+        doc: DocId,
+        value: &Spanned<DeValue>,
+        level: Level,
+    ) -> Requirements {
         let Some(table) = self.as_table(doc, value, &level.describe()) else {
             return Requirements::default();
         };
-        self.check_keys(doc, table, &[field_names::<RawRequirements>()], &format!("in {}", level.describe()));
+        self.check_keys(
+            doc,
+            table,
+            &[field_names::<RawRequirements>()],
+            &format!("in {}", level.describe()),
+        );
         let raw: Option<RawRequirements> = self.deserialize(doc, value.clone());
-        raw.map(|raw| self.requirements(doc, raw, level)).unwrap_or_default()
+        raw.map(|raw| self.requirements(doc, raw, level))
+            .unwrap_or_default()
     }
 
-    fn hosts_section(&mut self, doc: DocId, value: &Spanned<DeValue>) -> BTreeMap<HostKind, Requirements> {
+    fn hosts_section(
+        &mut self,
+        doc: DocId,
+        value: &Spanned<DeValue>,
+    ) -> BTreeMap<HostKind, Requirements> {
         let mut hosts = BTreeMap::new();
         let Some(table) = self.as_table(doc, value, "`hosts`") else {
             return hosts;
@@ -357,12 +385,15 @@ impl Validator {
     fn unknown_host(&mut self, doc: DocId, span: Range<usize>, name: &str) {
         let help = match suggest::closest(name, HostKind::names()) {
             Some(s) => format!("did you mean `{s}`?"),
-            None => format!(
-                "hosts are {}",
-                host_list(&HostKind::ALL)
-            ),
+            None => format!("hosts are {}", host_list(&HostKind::ALL)),
         };
-        self.problem(doc, span, format!("unknown host `{name}`"), "not a host patlint knows", Some(help));
+        self.problem(
+            doc,
+            span,
+            format!("unknown host `{name}`"),
+            "not a host patlint knows",
+            Some(help),
+        );
     }
 
     fn token_section(&mut self, doc: DocId, value: &Spanned<DeValue>) -> Vec<ParsedToken> {
@@ -396,7 +427,8 @@ impl Validator {
                 }
                 None => None,
             };
-            let requirements = match (host, self.deserialize::<RawRequirements>(doc, item.clone())) {
+            let requirements = match (host, self.deserialize::<RawRequirements>(doc, item.clone()))
+            {
                 (Some(host), Some(reqs)) => self.requirements(doc, reqs, Level::Token(host)),
                 _ => Requirements::default(),
             };
@@ -440,9 +472,18 @@ impl Validator {
         let duration = |v: &mut Self, text: Option<Text>, key: &str| {
             let text = text?;
             match parse_duration(text.get_ref()) {
-                Ok(d) => Some(Setting { value: d, origin: origin(text.span()) }),
+                Ok(d) => Some(Setting {
+                    value: d,
+                    origin: origin(text.span()),
+                }),
                 Err(msg) => {
-                    v.problem(doc, text.span(), format!("invalid `{key}`: {msg}"), "not a duration", Some("durations are days, weeks or hours: \"90d\", \"2w\", \"36h\"".into()));
+                    v.problem(
+                        doc,
+                        text.span(),
+                        format!("invalid `{key}`: {msg}"),
+                        "not a duration",
+                        Some("durations are days, weeks or hours: \"90d\", \"2w\", \"36h\"".into()),
+                    );
                     None
                 }
             }
@@ -450,17 +491,28 @@ impl Validator {
         let max_lifespan = duration(self, raw.max_lifespan, "max_lifespan");
         let expiry_warning = duration(self, raw.expiry_warning, "expiry_warning");
         let stale_after = duration(self, raw.stale_after, "stale_after");
-        let on_unverifiable = raw.on_unverifiable.and_then(|t| match OnUnverifiable::parse(t.get_ref()) {
-            Some(value) => Some(Setting { value, origin: origin(t.span()) }),
-            None => {
-                let help = match suggest::closest(t.get_ref(), OnUnverifiable::NAMES) {
-                    Some(s) => format!("did you mean \"{s}\"?"),
-                    None => "use \"fail\", \"warn\" or \"ignore\"".into(),
-                };
-                self.problem(doc, t.span(), format!("invalid `on_unverifiable`: `{}`", t.get_ref()), "expected fail, warn or ignore", Some(help));
-                None
-            }
-        });
+        let on_unverifiable =
+            raw.on_unverifiable
+                .and_then(|t| match OnUnverifiable::parse(t.get_ref()) {
+                    Some(value) => Some(Setting {
+                        value,
+                        origin: origin(t.span()),
+                    }),
+                    None => {
+                        let help = match suggest::closest(t.get_ref(), OnUnverifiable::NAMES) {
+                            Some(s) => format!("did you mean \"{s}\"?"),
+                            None => "use \"fail\", \"warn\" or \"ignore\"".into(),
+                        };
+                        self.problem(
+                            doc,
+                            t.span(),
+                            format!("invalid `on_unverifiable`: `{}`", t.get_ref()),
+                            "expected fail, warn or ignore",
+                            Some(help),
+                        );
+                        None
+                    }
+                });
         let require_actions = raw.require_actions.map(|list| self.actions(doc, list));
         let resources = raw.resources.map(|list| self.resources(doc, list));
         let reqs = Requirements {
@@ -470,8 +522,14 @@ impl Validator {
             on_unverifiable,
             require_scopes: raw.require_scopes.map(|l| settings(doc, l)),
             forbid_scopes: raw.forbid_scopes.map(|l| settings(doc, l)),
-            allow_extra_scopes: raw.allow_extra_scopes.map(|b| Setting { value: *b.get_ref(), origin: origin(b.span()) }),
-            all_accessible_organizations: raw.all_accessible_organizations.map(|b| Setting { value: *b.get_ref(), origin: origin(b.span()) }),
+            allow_extra_scopes: raw.allow_extra_scopes.map(|b| Setting {
+                value: *b.get_ref(),
+                origin: origin(b.span()),
+            }),
+            all_accessible_organizations: raw.all_accessible_organizations.map(|b| Setting {
+                value: *b.get_ref(),
+                origin: origin(b.span()),
+            }),
             require_actions,
             resources,
         };
@@ -481,14 +539,34 @@ impl Validator {
         reqs
     }
 
-    fn check_requirement_keys_for_host(&mut self, doc: DocId, raw: &RawRequirements, host: HostKind) {
+    fn check_requirement_keys_for_host(
+        &mut self,
+        doc: DocId,
+        raw: &RawRequirements,
+        host: HostKind,
+    ) {
         let present: [(&str, Option<Range<usize>>); 6] = [
-            ("all_accessible_organizations", raw.all_accessible_organizations.as_ref().map(Spanned::span)),
-            ("require_actions", raw.require_actions.as_ref().map(Spanned::span)),
+            (
+                "all_accessible_organizations",
+                raw.all_accessible_organizations.as_ref().map(Spanned::span),
+            ),
+            (
+                "require_actions",
+                raw.require_actions.as_ref().map(Spanned::span),
+            ),
             ("resources", raw.resources.as_ref().map(Spanned::span)),
-            ("require_scopes", raw.require_scopes.as_ref().map(Spanned::span)),
-            ("forbid_scopes", raw.forbid_scopes.as_ref().map(Spanned::span)),
-            ("allow_extra_scopes", raw.allow_extra_scopes.as_ref().map(Spanned::span)),
+            (
+                "require_scopes",
+                raw.require_scopes.as_ref().map(Spanned::span),
+            ),
+            (
+                "forbid_scopes",
+                raw.forbid_scopes.as_ref().map(Spanned::span),
+            ),
+            (
+                "allow_extra_scopes",
+                raw.allow_extra_scopes.as_ref().map(Spanned::span),
+            ),
         ];
         for (key, span) in present {
             let (Some(span), Some(hosts)) = (span, hosts_of_requirement_key(key)) else {
@@ -517,7 +595,10 @@ impl Validator {
             }
             let help = match catalog.suggest(&scope.value) {
                 Some(s) => format!("did you mean `{s}`?"),
-                None => format!("see `patlint explain missing-scope` and the {} scope list in the README", host.product()),
+                None => format!(
+                    "see `patlint explain missing-scope` and the {} scope list in the README",
+                    host.product()
+                ),
             };
             self.problem(
                 scope.origin.doc,
@@ -537,7 +618,10 @@ impl Validator {
                     action.span(),
                     format!("`{}` is not an IAM action", action.get_ref()),
                     "expected service:Action",
-                    Some("write actions as `service:Action`, e.g. \"codecommit:CreateBranch\"".into()),
+                    Some(
+                        "write actions as `service:Action`, e.g. \"codecommit:CreateBranch\""
+                            .into(),
+                    ),
                 );
             }
         }
@@ -577,15 +661,28 @@ impl Validator {
                 continue;
             };
             let Some(preset) = presets::find(preset_name) else {
-                let help = match suggest::closest(preset_name, presets::PRESETS.iter().map(|p| p.name)) {
-                    Some(s) => format!("did you mean `builtin:{s}`?"),
-                    None => format!("presets are {}", preset_names()),
-                };
-                self.problem(Documents::POLICY, entry.span(), format!("unknown preset `{name}`"), "no such preset", Some(help));
+                let help =
+                    match suggest::closest(preset_name, presets::PRESETS.iter().map(|p| p.name)) {
+                        Some(s) => format!("did you mean `builtin:{s}`?"),
+                        None => format!("presets are {}", preset_names()),
+                    };
+                self.problem(
+                    Documents::POLICY,
+                    entry.span(),
+                    format!("unknown preset `{name}`"),
+                    "no such preset",
+                    Some(help),
+                );
                 continue;
             };
             if !seen.insert(preset.name) {
-                self.problem(Documents::POLICY, entry.span(), format!("`{name}` is listed twice"), "again here", Some("remove the duplicate".into()));
+                self.problem(
+                    Documents::POLICY,
+                    entry.span(),
+                    format!("`{name}` is listed twice"),
+                    "again here",
+                    Some("remove the duplicate".into()),
+                );
                 continue;
             }
             let doc = self.docs.add(Document {
@@ -604,7 +701,13 @@ impl Validator {
     fn resolve_tokens(&mut self, main: &ParsedDoc, presets: &[ParsedDoc]) -> Vec<TokenSpec> {
         for preset in presets {
             for (table_span, _) in preset.tokens.iter().map(|t| (t.table_span.clone(), ())) {
-                self.problem(preset.doc, table_span, "presets cannot declare tokens", "token here", None);
+                self.problem(
+                    preset.doc,
+                    table_span,
+                    "presets cannot declare tokens",
+                    "token here",
+                    None,
+                );
             }
         }
         let mut names: BTreeMap<String, Range<usize>> = BTreeMap::new();
@@ -615,14 +718,27 @@ impl Validator {
             };
             let Some(host) = token.host else {
                 if token.raw.host.is_none() {
-                    self.missing_key(main.doc, token.table_span.clone(), "host", &format!("add `host = \"github\"` (one of {})", host_list(&HostKind::ALL)));
+                    self.missing_key(
+                        main.doc,
+                        token.table_span.clone(),
+                        "host",
+                        &format!(
+                            "add `host = \"github\"` (one of {})",
+                            host_list(&HostKind::ALL)
+                        ),
+                    );
                 }
                 continue;
             };
             let mut requirements = token.requirements.clone();
             let less_specific = [main.hosts.get(&host), Some(&main.defaults)]
                 .into_iter()
-                .chain(presets.iter().rev().flat_map(|p| [p.hosts.get(&host), Some(&p.defaults)]))
+                .chain(
+                    presets
+                        .iter()
+                        .rev()
+                        .flat_map(|p| [p.hosts.get(&host), Some(&p.defaults)]),
+                )
                 .flatten();
             for level in less_specific {
                 requirements = requirements.or(level);
@@ -633,9 +749,15 @@ impl Validator {
             if let (Some(secret), Some(endpoint)) = (secret, endpoint) {
                 specs.push(TokenSpec {
                     name: name.get_ref().clone(),
-                    origin: Origin { doc: main.doc, span: name.span() },
+                    origin: Origin {
+                        doc: main.doc,
+                        span: name.span(),
+                    },
                     endpoint,
-                    url_origin: token.raw.url.as_ref().map(|u| Origin { doc: main.doc, span: u.span() }),
+                    url_origin: token.raw.url.as_ref().map(|u| Origin {
+                        doc: main.doc,
+                        span: u.span(),
+                    }),
                     secret,
                     requirements,
                 });
@@ -644,18 +766,43 @@ impl Validator {
         specs
     }
 
-    fn token_name(&mut self, doc: DocId, token: &ParsedToken, names: &mut BTreeMap<String, Range<usize>>) -> Option<Text> {
+    fn token_name(
+        &mut self,
+        doc: DocId,
+        token: &ParsedToken,
+        names: &mut BTreeMap<String, Range<usize>>,
+    ) -> Option<Text> {
         let Some(name) = token.raw.name.clone() else {
-            self.missing_key(doc, token.table_span.clone(), "name", "add `name = \"…\"`: a unique name for the token, used in every report");
+            self.missing_key(
+                doc,
+                token.table_span.clone(),
+                "name",
+                "add `name = \"…\"`: a unique name for the token, used in every report",
+            );
             return None;
         };
         if name.get_ref().trim().is_empty() {
-            self.problem(doc, name.span(), "a token name cannot be empty", "empty name", Some("name the token after the integration that uses it, e.g. \"jira-github\"".into()));
+            self.problem(
+                doc,
+                name.span(),
+                "a token name cannot be empty",
+                "empty name",
+                Some(
+                    "name the token after the integration that uses it, e.g. \"jira-github\""
+                        .into(),
+                ),
+            );
             return None;
         }
         if let Some(first) = names.get(name.get_ref()) {
             let (line, _) = line_col(&self.docs.get(doc).text, first.start);
-            self.problem(doc, name.span(), format!("duplicate token name `{}`", name.get_ref()), format!("first used on line {line}"), Some("token names must be unique; rename one of them".into()));
+            self.problem(
+                doc,
+                name.span(),
+                format!("duplicate token name `{}`", name.get_ref()),
+                format!("first used on line {line}"),
+                Some("token names must be unique; rename one of them".into()),
+            );
             return None;
         }
         names.insert(name.get_ref().clone(), name.span());
@@ -664,7 +811,13 @@ impl Validator {
 
     fn missing_key(&mut self, doc: DocId, span: Range<usize>, key: &str, help: &str) {
         let header = span.start..span.start;
-        self.problem(doc, header, format!("this token has no `{key}`"), format!("`{key}` is required"), Some(help.to_owned()));
+        self.problem(
+            doc,
+            header,
+            format!("this token has no `{key}`"),
+            format!("`{key}` is required"),
+            Some(help.to_owned()),
+        );
     }
 
     /// Checks that need every level: scope names from `[defaults]` against this host,
@@ -681,7 +834,10 @@ impl Validator {
                     let why = if forbidden.value == required.value {
                         format!("`{}` is also required", required.value)
                     } else {
-                        format!("the required `{}` includes `{}`", required.value, forbidden.value)
+                        format!(
+                            "the required `{}` includes `{}`",
+                            required.value, forbidden.value
+                        )
                     };
                     self.problem(
                         forbidden.origin.doc,
@@ -695,7 +851,12 @@ impl Validator {
         }
     }
 
-    fn secret_ref(&mut self, doc: DocId, key: &str, value: &Spanned<RawSecretRef>) -> Option<SecretSource> {
+    fn secret_ref(
+        &mut self,
+        doc: DocId,
+        key: &str,
+        value: &Spanned<RawSecretRef>,
+    ) -> Option<SecretSource> {
         match value.get_ref() {
             RawSecretRef::Env(name) if is_env_name(name) => Some(SecretSource::Env(name.clone())),
             RawSecretRef::Env(_) => {
@@ -710,27 +871,54 @@ impl Validator {
                 None
             }
             RawSecretRef::Invalid(reason) => {
-                self.problem(doc, value.span(), format!("invalid `{key}`: {reason}"), "here", Some(format!("write `{key} = {{ env = \"NAME\" }}` or `{key} = {{ file = \"PATH\" }}`")));
+                self.problem(
+                    doc,
+                    value.span(),
+                    format!("invalid `{key}`: {reason}"),
+                    "here",
+                    Some(format!(
+                        "write `{key} = {{ env = \"NAME\" }}` or `{key} = {{ file = \"PATH\" }}`"
+                    )),
+                );
                 None
             }
         }
     }
 
-    fn secret_source(&mut self, doc: DocId, token: &ParsedToken, host: HostKind) -> Option<Setting<SecretSource>> {
+    fn secret_source(
+        &mut self,
+        doc: DocId,
+        token: &ParsedToken,
+        host: HostKind,
+    ) -> Option<Setting<SecretSource>> {
         match &token.raw.secret {
             Some(value) => {
                 let source = self.secret_ref(doc, "secret", value)?;
-                Some(Setting { value: source, origin: Origin { doc, span: value.span() } })
+                Some(Setting {
+                    value: source,
+                    origin: Origin {
+                        doc,
+                        span: value.span(),
+                    },
+                })
             }
             None if host == HostKind::AwsIam && token.raw.profile.is_some() => {
                 let profile = token.raw.profile.as_ref().expect("checked");
                 Some(Setting {
                     value: SecretSource::Env(format!("AWS profile {}", profile.get_ref())),
-                    origin: Origin { doc, span: profile.span() },
+                    origin: Origin {
+                        doc,
+                        span: profile.span(),
+                    },
                 })
             }
             None => {
-                self.missing_key(doc, token.table_span.clone(), "secret", "add `secret = { env = \"NAME\" }` naming the variable that holds the token");
+                self.missing_key(
+                    doc,
+                    token.table_span.clone(),
+                    "secret",
+                    "add `secret = { env = \"NAME\" }` naming the variable that holds the token",
+                );
                 None
             }
         }
@@ -744,7 +932,13 @@ impl Validator {
         let url = match Url::parse(raw) {
             Ok(url) => url,
             Err(e) => {
-                self.problem(doc, text.span(), format!("`{key}` is not a URL: {e}"), "not a URL", Some(format!("write a full URL, e.g. \"{default}\"")));
+                self.problem(
+                    doc,
+                    text.span(),
+                    format!("`{key}` is not a URL: {e}"),
+                    "not a URL",
+                    Some(format!("write a full URL, e.g. \"{default}\"")),
+                );
                 return None;
             }
         };
@@ -757,11 +951,17 @@ impl Validator {
             "https" => Some(url),
             "http" if is_loopback(&url) => Some(url),
             "http" => {
-                self.problem(doc, text.span(), format!("`{key}` uses plain http to a non-loopback host"), "tokens would travel unencrypted", Some(format!("use https:// (plain http is allowed only to 127.0.0.1, ::1 or localhost, for tests)")));
+                self.problem(doc, text.span(), format!("`{key}` uses plain http to a non-loopback host"), "tokens would travel unencrypted", Some("use https:// (plain http is allowed only to 127.0.0.1, ::1 or localhost, for tests)".into()));
                 None
             }
             other => {
-                self.problem(doc, text.span(), format!("`{key}` has scheme `{other}`"), "expected https", Some(format!("write a full URL, e.g. \"{default}\"")));
+                self.problem(
+                    doc,
+                    text.span(),
+                    format!("`{key}` has scheme `{other}`"),
+                    "expected https",
+                    Some(format!("write a full URL, e.g. \"{default}\"")),
+                );
                 None
             }
         }
@@ -770,12 +970,26 @@ impl Validator {
     fn endpoint(&mut self, doc: DocId, token: &ParsedToken, host: HostKind) -> Option<Endpoint> {
         let raw = &token.raw;
         Some(match host {
-            HostKind::Github => Endpoint::Github { api: self.url(doc, raw.url.as_ref(), "url", "https://api.github.com")? },
-            HostKind::Gitlab => Endpoint::Gitlab { url: self.url(doc, raw.url.as_ref(), "url", "https://gitlab.com")? },
+            HostKind::Github => Endpoint::Github {
+                api: self.url(doc, raw.url.as_ref(), "url", "https://api.github.com")?,
+            },
+            HostKind::Gitlab => Endpoint::Gitlab {
+                url: self.url(doc, raw.url.as_ref(), "url", "https://gitlab.com")?,
+            },
             HostKind::AzureDevops => {
                 let url = self.url(doc, raw.url.as_ref(), "url", "https://dev.azure.com");
-                let vssps_url = self.url(doc, raw.vssps_url.as_ref(), "vssps_url", "https://vssps.dev.azure.com");
-                let profile_url = self.url(doc, raw.profile_url.as_ref(), "profile_url", "https://app.vssps.visualstudio.com");
+                let vssps_url = self.url(
+                    doc,
+                    raw.vssps_url.as_ref(),
+                    "vssps_url",
+                    "https://vssps.dev.azure.com",
+                );
+                let profile_url = self.url(
+                    doc,
+                    raw.profile_url.as_ref(),
+                    "profile_url",
+                    "https://app.vssps.visualstudio.com",
+                );
                 let entra_token = match &raw.entra_token {
                     Some(v) => Some(self.secret_ref(doc, "entra_token", v)?),
                     None => None,
@@ -789,18 +1003,38 @@ impl Validator {
                     (None, Some(id)) => Some(AzurePatId::AuthorizationId(id.get_ref().clone())),
                     (None, None) => None,
                     (Some(_), Some(id)) => {
-                        self.problem(doc, id.span(), "give `display_name` or `authorization_id`, not both", "second identifier", Some("keep `authorization_id`, which is unique".into()));
+                        self.problem(
+                            doc,
+                            id.span(),
+                            "give `display_name` or `authorization_id`, not both",
+                            "second identifier",
+                            Some("keep `authorization_id`, which is unique".into()),
+                        );
                         None
                     }
                 };
-                Endpoint::AzureDevops { url: url?, organization: organization?, vssps_url: vssps_url?, profile_url: profile_url?, entra_token, pat_id }
+                Endpoint::AzureDevops(Box::new(AzureDevopsEndpoint {
+                    url: url?,
+                    organization: organization?,
+                    vssps_url: vssps_url?,
+                    profile_url: profile_url?,
+                    entra_token,
+                    pat_id,
+                }))
             }
             HostKind::AzureDevopsServer => {
                 if raw.url.is_none() {
                     self.missing_key(doc, token.table_span.clone(), "url", "add `url = \"https://tfs.example.com/tfs/DefaultCollection\"`: the collection URL");
                     return None;
                 }
-                Endpoint::AzureDevopsServer { collection: self.url(doc, raw.url.as_ref(), "url", "https://tfs.example.com/tfs/DefaultCollection")? }
+                Endpoint::AzureDevopsServer {
+                    collection: self.url(
+                        doc,
+                        raw.url.as_ref(),
+                        "url",
+                        "https://tfs.example.com/tfs/DefaultCollection",
+                    )?,
+                }
             }
             HostKind::AwsIam => {
                 let access_key_id = match &raw.access_key_id {
@@ -815,7 +1049,10 @@ impl Validator {
                     access_key_id,
                     profile: raw.profile.as_ref().map(|p| p.get_ref().clone()),
                     region: raw.region.as_ref().map(|r| r.get_ref().clone()),
-                    service_credentials: raw.service_credentials.as_ref().is_some_and(|b| *b.get_ref()),
+                    service_credentials: raw
+                        .service_credentials
+                        .as_ref()
+                        .is_some_and(|b| *b.get_ref()),
                 }
             }
         })
@@ -826,7 +1063,10 @@ fn settings(doc: DocId, list: TextList) -> Vec<Setting<String>> {
     list.into_inner()
         .into_iter()
         .map(|t| Setting {
-            origin: Origin { doc, span: t.span() },
+            origin: Origin {
+                doc,
+                span: t.span(),
+            },
             value: t.into_inner(),
         })
         .collect()
@@ -845,23 +1085,39 @@ fn is_iam_action(action: &str) -> bool {
         return false;
     };
     !service.is_empty()
-        && service.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
+        && service
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
         && !name.is_empty()
-        && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '*' || c == '?')
+        && name
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '*' || c == '?')
 }
 
 fn is_env_name(name: &str) -> bool {
     let mut chars = name.chars();
-    chars.next().is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
+    chars
+        .next()
+        .is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
         && chars.all(|c| c.is_ascii_alphanumeric() || c == '_')
         && !looks_like_a_token(name)
 }
 
 /// Catches a token pasted where a variable name belongs.
 fn looks_like_a_token(text: &str) -> bool {
-    ["ghp_", "github_pat_", "gho_", "ghu_", "ghs_", "ghr_", "glpat-", "AKIA", "ASIA"]
-        .iter()
-        .any(|p| text.starts_with(p) && text.len() >= 16)
+    [
+        "ghp_",
+        "github_pat_",
+        "gho_",
+        "ghu_",
+        "ghs_",
+        "ghr_",
+        "glpat-",
+        "AKIA",
+        "ASIA",
+    ]
+    .iter()
+    .any(|p| text.starts_with(p) && text.len() >= 16)
 }
 
 fn is_loopback(url: &Url) -> bool {
@@ -880,7 +1136,13 @@ fn blank_out(text: &mut String, span: Range<usize>) {
     };
     let blanked: String = slice
         .chars()
-        .map(|c| if c == '"' || c == '\'' || c == '{' || c == '}' || c == '=' || c == ' ' { c } else { '*' })
+        .map(|c| {
+            if c == '"' || c == '\'' || c == '{' || c == '}' || c == '=' || c == ' ' {
+                c
+            } else {
+                '*'
+            }
+        })
         .collect();
     // Multi-byte characters become one byte each: pad to keep later spans in place.
     let padded = format!("{blanked}{}", "*".repeat(slice.len() - blanked.len()));

@@ -54,7 +54,10 @@ pub fn render(report: &Report, style: Style) -> String {
     let mut out = String::new();
     for token in &report.tokens {
         for finding in &token.verdict.findings {
-            out.push_str(&render_diagnostic(&FindingDiagnostic::new(finding, docs), style));
+            out.push_str(&render_diagnostic(
+                &FindingDiagnostic::new(finding, docs),
+                style,
+            ));
             out.push('\n');
         }
     }
@@ -65,7 +68,11 @@ pub fn render(report: &Report, style: Style) -> String {
             status_word(token.verdict.status),
             token.spec.name,
             token.spec.host(),
-            if counts.is_empty() { String::new() } else { format!(": {counts}") }
+            if counts.is_empty() {
+                String::new()
+            } else {
+                format!(": {counts}")
+            }
         ));
     }
     let s = report.summary();
@@ -139,7 +146,9 @@ impl<'a> FindingDiagnostic<'a> {
 
 impl fmt::Debug for FindingDiagnostic<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("FindingDiagnostic").field("rule", &self.finding.rule).finish()
+        f.debug_struct("FindingDiagnostic")
+            .field("rule", &self.finding.rule)
+            .finish()
     }
 }
 
@@ -165,7 +174,9 @@ impl Diagnostic for FindingDiagnostic<'_> {
     }
 
     fn help<'b>(&'b self) -> Option<Box<dyn fmt::Display + 'b>> {
-        self.help.as_ref().map(|h| Box::new(h) as Box<dyn fmt::Display>)
+        self.help
+            .as_ref()
+            .map(|h| Box::new(h) as Box<dyn fmt::Display>)
     }
 
     fn source_code(&self) -> Option<&dyn SourceCode> {
@@ -174,10 +185,12 @@ impl Diagnostic for FindingDiagnostic<'_> {
 
     fn labels(&self) -> Option<Box<dyn Iterator<Item = LabeledSpan> + '_>> {
         let span = &self.finding.origin.span;
-        Some(Box::new(std::iter::once(LabeledSpan::new_primary_with_span(
-            Some(self.finding.label.clone()),
-            (span.start, span.end - span.start),
-        ))))
+        Some(Box::new(std::iter::once(
+            LabeledSpan::new_primary_with_span(
+                Some(self.finding.label.clone()),
+                (span.start, span.end - span.start),
+            ),
+        )))
     }
 
     fn related<'b>(&'b self) -> Option<Box<dyn Iterator<Item = &'b dyn Diagnostic> + 'b>> {
@@ -196,7 +209,9 @@ struct IncludedHere {
 
 impl fmt::Debug for IncludedHere {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("IncludedHere").field("preset", &self.preset).finish()
+        f.debug_struct("IncludedHere")
+            .field("preset", &self.preset)
+            .finish()
     }
 }
 
@@ -218,9 +233,8 @@ impl Diagnostic for IncludedHere {
     }
 
     fn labels(&self) -> Option<Box<dyn Iterator<Item = LabeledSpan> + '_>> {
-        Some(Box::new(std::iter::once(LabeledSpan::new_primary_with_span(
-            Some("preset included here".into()),
-            self.span,
-        ))))
+        Some(Box::new(std::iter::once(
+            LabeledSpan::new_primary_with_span(Some("preset included here".into()), self.span),
+        )))
     }
 }

@@ -6,9 +6,9 @@ use std::collections::BTreeSet;
 use serde::Serialize;
 
 use super::{FileLocation, Report, Summary, file_location};
+use crate::evaluate::Status;
 use crate::facts::{Observed, TokenFacts, TokenKind};
 use crate::host_kind::HostKind;
-use crate::evaluate::Status;
 use crate::rules::{Rule, Severity};
 
 #[derive(Serialize)]
@@ -95,7 +95,12 @@ pub fn render(report: &Report) -> String {
             name: &t.spec.name,
             host: t.spec.host(),
             status: t.verdict.status,
-            facts: t.observation.as_ref().and_then(|o| o.facts()).map(facts).unwrap_or_default(),
+            facts: t
+                .observation
+                .as_ref()
+                .and_then(|o| o.facts())
+                .map(facts)
+                .unwrap_or_default(),
             findings: t
                 .verdict
                 .findings

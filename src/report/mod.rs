@@ -62,7 +62,10 @@ pub struct FileLocation {
 pub fn file_location(documents: &Documents, origin: &Origin) -> FileLocation {
     let doc = documents.get(origin.doc);
     let policy = documents.policy();
-    let offset = doc.included_at.as_ref().map_or(origin.span.start, |span| span.start);
+    let offset = doc
+        .included_at
+        .as_ref()
+        .map_or(origin.span.start, |span| span.start);
     let (line, column) = line_col(&policy.text, offset);
     FileLocation {
         path: policy.name.clone(),

@@ -9,7 +9,11 @@ pub fn policy(text: &str) -> Policy {
         Ok(p) => p,
         Err(errors) => panic!(
             "test policy is invalid: {:?}",
-            errors.0.iter().map(|e| e.message.clone()).collect::<Vec<_>>()
+            errors
+                .0
+                .iter()
+                .map(|e| e.message.clone())
+                .collect::<Vec<_>>()
         ),
     }
 }
