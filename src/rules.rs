@@ -317,6 +317,10 @@ pub static RULES: [RuleMeta; 18] = [
                 "GitHub: fine-grained tokens do not reveal their permissions and no token reveals its creation date; use a classic token if scopes must be verified, or drop the requirement, or set `on_unverifiable = \"warn\"` for this token.",
             ),
             (
+                Some(HostKind::Gitlab),
+                "GitLab: GET /api/v4/personal_access_tokens/self, which reveals scopes, creation, expiry and last use, needs GitLab 15.5 or later; upgrade the instance, or set `on_unverifiable = \"warn\"` for this token.",
+            ),
+            (
                 Some(HostKind::AzureDevops),
                 "Azure DevOps: supply `entra_token` (a Microsoft Entra access token of the PAT's owner) and `display_name` so that patlint can read the PAT's scopes and expiry from the PAT Lifecycle API.",
             ),

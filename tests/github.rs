@@ -14,36 +14,11 @@ const CLASSIC: &str = "ghp_canaryClassic000000000000000000000000";
 const FINE_GRAINED: &str = "github_pat_canaryFineGrained_0000000000000000000000000000000000000000";
 
 fn settings() -> HttpSettings {
-    HttpSettings {
-        timeout: Duration::from_millis(1500),
-        max_wait: Duration::from_secs(5),
-        retries: 2,
-        backoff: Duration::from_millis(20),
-        concurrency: 64,
-    }
+    common::quick_settings()
 }
 
-/// Observes one GitHub token whose API base is `url`, and checks that the secret
-/// appears nowhere in what came back.
 async fn observe(url: &str, secret: &str, settings: HttpSettings) -> Observation {
-    let dir = tempfile::tempdir().unwrap();
-    let secret_file = dir.path().join("pat");
-    std::fs::write(&secret_file, format!("{secret}\n")).unwrap();
-    let policy = common::policy(&format!(
-        "version = 1\n[[token]]\nname = \"jira-github\"\nhost = \"github\"\nurl = \"{url}\"\nsecret = {{ file = \"{}\" }}\n",
-        secret_file.display()
-    ));
-    let facts = observe_all(&policy, &settings).await;
-    let serialized = serde_json::to_string(&facts).unwrap();
-    assert!(
-        !serialized.contains(secret),
-        "secret leaked into facts: {serialized}"
-    );
-    assert!(
-        !format!("{facts:?}").contains(secret),
-        "secret leaked into Debug"
-    );
-    facts.tokens.into_iter().next().unwrap().observation
+    common::observe_token("github", url, secret, settings).await
 }
 
 fn user_body() -> serde_json::Value {

@@ -8,9 +8,9 @@ use std::collections::BTreeSet;
 use async_trait::async_trait;
 use jiff::{SignedDuration, Timestamp};
 use reqwest::StatusCode;
-use reqwest::header::{ACCEPT, AUTHORIZATION, HeaderMap, HeaderValue, LOCATION};
+use reqwest::header::{ACCEPT, AUTHORIZATION, HeaderMap, LOCATION};
 
-use super::{Host, Http, join};
+use super::{Host, Http, api_message, body_kind, header, join, sensitive_header};
 use crate::facts::{Fact, Observation, Observed, Rejection, TokenFacts, TokenKind};
 use crate::policy::{Endpoint, TokenSpec};
 use crate::secret::Secret;
@@ -30,12 +30,10 @@ impl Host for GitHub {
                 "internal: a non-GitHub token was sent to the GitHub host",
             );
         };
-        let Ok(mut auth) = HeaderValue::from_str(&format!("Bearer {}", secret.expose())) else {
-            return Observation::host_error(
-                "the secret contains characters that cannot be sent in an HTTP header",
-            );
+        let auth = match sensitive_header(&format!("Bearer {}", secret.expose())) {
+            Ok(auth) => auth,
+            Err(unsendable) => return unsendable,
         };
-        auth.set_sensitive(true);
         let url = join(api, "user");
         let response = http
             .send("GitHub", &token.name, || {
@@ -256,34 +254,10 @@ pub fn parse_expiration(value: &str) -> Option<Timestamp> {
     Timestamp::strptime("%Y-%m-%d %H:%M:%S %z", value).ok()
 }
 
-fn header(headers: &HeaderMap, name: &str) -> Option<String> {
-    headers
-        .get(name)
-        .and_then(|v| v.to_str().ok())
-        .map(str::to_owned)
-}
-
-/// The `message` of a GitHub JSON error body, shortened.
-fn api_message(body: &str) -> Option<String> {
-    let value: serde_json::Value = serde_json::from_str(body).ok()?;
-    let message = value.get("message")?.as_str()?;
-    Some(message.chars().take(200).collect())
-}
-
-fn body_kind(headers: &HeaderMap, body: &str) -> &'static str {
-    let content_type = header(headers, "content-type").unwrap_or_default();
-    if body.trim().is_empty() {
-        "an empty body"
-    } else if content_type.contains("html") || body.trim_start().starts_with('<') {
-        "an HTML page"
-    } else {
-        "a body that is not JSON"
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use reqwest::header::HeaderValue;
 
     #[test]
     fn parses_both_documented_expiration_formats() {

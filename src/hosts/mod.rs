@@ -3,6 +3,7 @@
 //! connections, and never lets a secret into what it returns.
 
 mod github;
+mod gitlab;
 mod http;
 
 use std::collections::HashMap;
@@ -30,10 +31,8 @@ pub trait Host: Send + Sync {
 fn host_for(kind: HostKind) -> Option<&'static dyn Host> {
     match kind {
         HostKind::Github => Some(&github::GitHub),
-        HostKind::Gitlab
-        | HostKind::AzureDevops
-        | HostKind::AzureDevopsServer
-        | HostKind::AwsIam => None,
+        HostKind::Gitlab => Some(&gitlab::GitLab),
+        HostKind::AzureDevops | HostKind::AzureDevopsServer | HostKind::AwsIam => None,
     }
 }
 
@@ -137,6 +136,55 @@ fn scrub(observation: Observation, secret: &Secret) -> Observation {
             failure,
             detail: clean(detail),
         },
+    }
+}
+
+/// Interprets a GitLab `/personal_access_tokens/self` answer without a server, for tests
+/// and fixtures.
+pub fn gitlab_interpret_self(status: u16, body: &str) -> Observation {
+    gitlab::interpret_self(&gitlab::Answer {
+        status: reqwest::StatusCode::from_u16(status)
+            .unwrap_or(reqwest::StatusCode::INTERNAL_SERVER_ERROR),
+        headers: reqwest::header::HeaderMap::new(),
+        body: body.to_owned(),
+        path: "/api/v4/personal_access_tokens/self".into(),
+    })
+}
+
+/// An auth header value, marked sensitive so that no HTTP layer logs it.
+pub(crate) fn sensitive_header(value: &str) -> Result<reqwest::header::HeaderValue, Observation> {
+    let mut header = reqwest::header::HeaderValue::from_str(value).map_err(|_| {
+        Observation::host_error(
+            "the secret contains characters that cannot be sent in an HTTP header",
+        )
+    })?;
+    header.set_sensitive(true);
+    Ok(header)
+}
+
+pub(crate) fn header(headers: &reqwest::header::HeaderMap, name: &str) -> Option<String> {
+    headers
+        .get(name)
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_owned)
+}
+
+/// The `message` of a JSON error body, shortened.
+pub(crate) fn api_message(body: &str) -> Option<String> {
+    let value: serde_json::Value = serde_json::from_str(body).ok()?;
+    let message = value.get("message")?.as_str()?;
+    Some(message.chars().take(200).collect())
+}
+
+/// What an unexpected body looks like, for a `host-error` message (never the body itself).
+pub(crate) fn body_kind(headers: &reqwest::header::HeaderMap, body: &str) -> &'static str {
+    let content_type = header(headers, "content-type").unwrap_or_default();
+    if body.trim().is_empty() {
+        "an empty body"
+    } else if content_type.contains("html") || body.trim_start().starts_with('<') {
+        "an HTML page"
+    } else {
+        "a body that is not the expected JSON"
     }
 }
 

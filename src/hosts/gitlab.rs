@@ -1,0 +1,392 @@
+//! GitLab: gitlab.com, self-managed and Dedicated (hosts.md §2).
+//!
+//! `GET {url}/api/v4/personal_access_tokens/self` (GitLab 15.5+) tells a personal,
+//! project or group access token its scopes, creation, expiry and last use. Older servers
+//! answer 404 there; `GET /api/v4/version` then tells validity and the version.
+
+use async_trait::async_trait;
+use jiff::Timestamp;
+use reqwest::StatusCode;
+use reqwest::header::HeaderMap;
+use serde::Deserialize;
+
+use super::{Host, Http, api_message, body_kind, header, join, sensitive_header};
+use crate::facts::{Fact, Observation, Observed, Rejection, TokenFacts, TokenKind};
+use crate::policy::{Endpoint, TokenSpec};
+use crate::secret::Secret;
+
+pub struct GitLab;
+
+const SELF_PATH: &str = "api/v4/personal_access_tokens/self";
+const VERSION_PATH: &str = "api/v4/version";
+const SELF_SINCE: &str = "15.5";
+
+#[async_trait]
+impl Host for GitLab {
+    async fn observe(&self, http: &Http, token: &TokenSpec, secret: &Secret) -> Observation {
+        let Endpoint::Gitlab { url } = &token.endpoint else {
+            return Observation::host_error(
+                "internal: a non-GitLab token was sent to the GitLab host",
+            );
+        };
+        let auth = match sensitive_header(secret.expose()) {
+            Ok(auth) => auth,
+            Err(unsendable) => return unsendable,
+        };
+        let get = |path: &str| {
+            let target = join(url, path);
+            let auth = auth.clone();
+            async move {
+                let response = http
+                    .send("GitLab", &token.name, || {
+                        http.client()
+                            .get(target.clone())
+                            .header("private-token", auth.clone())
+                    })
+                    .await?;
+                let status = response.status();
+                let headers = response.headers().clone();
+                let body = response.text().await.unwrap_or_default();
+                Ok::<_, String>(Answer {
+                    status,
+                    headers,
+                    body,
+                    path: target.path().to_owned(),
+                })
+            }
+        };
+        let answer = match get(SELF_PATH).await {
+            Ok(answer) => answer,
+            Err(detail) => return Observation::host_error(detail),
+        };
+        if answer.status != StatusCode::NOT_FOUND {
+            return interpret_self(&answer);
+        }
+        match get(VERSION_PATH).await {
+            Ok(version) => interpret_version(&answer, &version),
+            Err(detail) => Observation::host_error(detail),
+        }
+    }
+}
+
+/// One HTTP answer, read in full.
+pub struct Answer {
+    pub status: StatusCode,
+    pub headers: HeaderMap,
+    pub body: String,
+    pub path: String,
+}
+
+impl Answer {
+    fn endpoint(&self) -> String {
+        format!("GET {}", self.path)
+    }
+}
+
+/// The token entity of `/personal_access_tokens/self`. Older servers lack
+/// `description` and `last_used_at`; newer ones add fields, which are ignored.
+#[derive(Debug, Deserialize)]
+struct SelfToken {
+    id: Option<u64>,
+    name: Option<String>,
+    #[serde(default)]
+    revoked: bool,
+    active: Option<bool>,
+    scopes: Vec<String>,
+    created_at: Option<Timestamp>,
+    /// `Some(None)`: the server says "never used"; `None`: the server does not report it.
+    #[serde(default, deserialize_with = "present")]
+    last_used_at: Option<Option<Timestamp>>,
+    expires_at: Option<jiff::civil::Date>,
+    user_id: Option<u64>,
+}
+
+fn present<'de, D, T>(d: D) -> Result<Option<T>, D::Error>
+where
+    D: serde::Deserializer<'de>,
+    T: Deserialize<'de>,
+{
+    T::deserialize(d).map(Some)
+}
+
+/// The body of a 401 from GitLab's API guard.
+#[derive(Debug, Deserialize)]
+struct OAuthError {
+    error: Option<String>,
+    error_description: Option<String>,
+    scope: Option<String>,
+}
+
+pub fn interpret_self(answer: &Answer) -> Observation {
+    let endpoint = answer.endpoint();
+    match answer.status {
+        StatusCode::OK => match serde_json::from_str::<SelfToken>(&answer.body) {
+            Ok(token) => from_self(token, &endpoint),
+            Err(e) => Observation::host_error(format!(
+                "{endpoint} answered 200 with {}{}; is `url` the GitLab instance URL?",
+                body_kind(&answer.headers, &answer.body),
+                if answer.body.trim_start().starts_with('{') {
+                    format!(" ({e})")
+                } else {
+                    String::new()
+                }
+            )),
+        },
+        StatusCode::UNAUTHORIZED => rejected_401(answer),
+        StatusCode::FORBIDDEN => {
+            let error: Option<OAuthError> = serde_json::from_str(&answer.body).ok();
+            match error {
+                Some(OAuthError {
+                    error: Some(kind),
+                    scope,
+                    ..
+                }) if kind == "insufficient_scope" => {
+                    // Authenticated, but not allowed to read itself: valid, facts unknown.
+                    let reason = format!(
+                        "{endpoint} answered 403 insufficient_scope{}",
+                        scope
+                            .map(|s| format!(" (it requires: {s})"))
+                            .unwrap_or_default()
+                    );
+                    Observation::Observed {
+                        facts: nothing_observable(TokenKind::PersonalAccessToken, &reason),
+                    }
+                }
+                _ => Observation::host_error(format!(
+                    "{endpoint} answered 403{}",
+                    api_message(&answer.body)
+                        .map(|m| format!(" ({m})"))
+                        .unwrap_or_default()
+                )),
+            }
+        }
+        StatusCode::BAD_REQUEST
+            if answer
+                .body
+                .contains("requires token type to be a personal access token") =>
+        {
+            Observation::Observed {
+                facts: nothing_observable(
+                    TokenKind::OauthToken,
+                    "the token is not a personal, project or group access token (GitLab answered 400), so GitLab does not describe it",
+                ),
+            }
+        }
+        s if s.is_redirection() => Observation::host_error(format!(
+            "{endpoint} answered {s} redirecting to {}; patlint does not follow redirects with a token: set `url` to the GitLab instance URL",
+            header(&answer.headers, "location").unwrap_or_else(|| "nowhere".into())
+        )),
+        s => Observation::host_error(format!(
+            "{endpoint} answered {s}{}",
+            api_message(&answer.body)
+                .map(|m| format!(" ({m})"))
+                .unwrap_or_default()
+        )),
+    }
+}
+
+fn from_self(token: SelfToken, endpoint: &str) -> Observation {
+    let expires_at = token.expires_at.map(midnight_utc);
+    if token.revoked {
+        return Observation::Rejected {
+            reason: Rejection::Revoked,
+            detail: "GitLab reports the token as revoked".into(),
+            evidence: format!("`revoked: true` in {endpoint}"),
+            help: None,
+        };
+    }
+    if token.active == Some(false) {
+        return Observation::Rejected {
+            reason: if expires_at.is_some_and(|e| e <= Timestamp::now()) {
+                Rejection::Expired
+            } else {
+                Rejection::Invalid
+            },
+            detail: "GitLab reports the token as inactive".into(),
+            evidence: format!("`active: false` in {endpoint}"),
+            help: None,
+        };
+    }
+    let mut facts = TokenFacts::new(TokenKind::PersonalAccessToken);
+    facts.identity = match (&token.name, token.id, token.user_id) {
+        (Some(name), Some(id), Some(user)) => {
+            Some(format!("token `{name}` (id {id}) of user {user}"))
+        }
+        (Some(name), _, _) => Some(format!("token `{name}`")),
+        _ => None,
+    };
+    let evidence = |field: &str| format!("`{field}` in {endpoint}");
+    facts.scopes = Observed::Value(token.scopes.into_iter().collect());
+    facts.evidence.insert(Fact::Scopes, evidence("scopes"));
+    facts.expires_at = Observed::Value(expires_at);
+    facts.evidence.insert(
+        Fact::ExpiresAt,
+        if expires_at.is_some() {
+            format!(
+                "{} (the token stops working at 00:00 UTC that day)",
+                evidence("expires_at")
+            )
+        } else {
+            format!(
+                "{} is null: the token never expires",
+                evidence("expires_at")
+            )
+        },
+    );
+    match token.created_at {
+        Some(created) => {
+            facts.created_at = Observed::Value(Some(created));
+            facts
+                .evidence
+                .insert(Fact::CreatedAt, evidence("created_at"));
+        }
+        None => {
+            facts
+                .unobservable
+                .insert(Fact::CreatedAt, format!("{endpoint} gave no `created_at`"));
+        }
+    }
+    match token.last_used_at {
+        Some(last) => {
+            facts.last_used_at = Observed::Value(last);
+            facts.evidence.insert(
+                Fact::LastUsedAt,
+                format!(
+                    "{} (GitLab updates it at most every 10 minutes)",
+                    evidence("last_used_at")
+                ),
+            );
+        }
+        None => {
+            facts.unobservable.insert(
+                Fact::LastUsedAt,
+                "this GitLab version does not report `last_used_at`".into(),
+            );
+        }
+    }
+    Observation::Observed { facts }
+}
+
+fn rejected_401(answer: &Answer) -> Observation {
+    let description = serde_json::from_str::<OAuthError>(&answer.body)
+        .ok()
+        .and_then(|e| e.error_description.or(e.error))
+        .or_else(|| api_message(&answer.body))
+        .unwrap_or_else(|| "401 Unauthorized".into());
+    let lower = description.to_ascii_lowercase();
+    let reason = if lower.contains("expired") {
+        Rejection::Expired
+    } else if lower.contains("revoked") {
+        Rejection::Revoked
+    } else {
+        Rejection::Invalid
+    };
+    Observation::Rejected {
+        reason,
+        detail: format!(
+            "GitLab answered 401 ({})",
+            description.chars().take(200).collect::<String>()
+        ),
+        evidence: format!("401 from {}", answer.endpoint()),
+        help: None,
+    }
+}
+
+/// `/self` was 404: a server older than 15.5, or a wrong `url`. `/version` tells which.
+pub fn interpret_version(self_answer: &Answer, version: &Answer) -> Observation {
+    match version.status {
+        StatusCode::OK => {
+            let number = serde_json::from_str::<serde_json::Value>(&version.body)
+                .ok()
+                .and_then(|v| v.get("version").and_then(|v| v.as_str()).map(str::to_owned));
+            let Some(number) = number else {
+                return Observation::host_error(format!(
+                    "{} answered 404 and {} answered 200 with {}; is `url` the GitLab instance URL?",
+                    self_answer.endpoint(),
+                    version.endpoint(),
+                    body_kind(&version.headers, &version.body)
+                ));
+            };
+            let reason = format!(
+                "GitLab {number} has no {} (it needs GitLab {SELF_SINCE} or later); {} proves only that the token is valid",
+                self_answer.endpoint(),
+                version.endpoint()
+            );
+            Observation::Observed {
+                facts: nothing_observable(TokenKind::PersonalAccessToken, &reason),
+            }
+        }
+        StatusCode::UNAUTHORIZED => rejected_401(version),
+        _ => Observation::host_error(format!(
+            "{} answered 404 and {} answered {}; is `url` the GitLab instance URL (e.g. https://gitlab.example.com, with its path if it has one)?",
+            self_answer.endpoint(),
+            version.endpoint(),
+            version.status
+        )),
+    }
+}
+
+fn nothing_observable(kind: TokenKind, reason: &str) -> TokenFacts {
+    let mut facts = TokenFacts::new(kind);
+    for fact in [
+        Fact::Scopes,
+        Fact::ExpiresAt,
+        Fact::CreatedAt,
+        Fact::LastUsedAt,
+    ] {
+        facts.unobservable.insert(fact, reason.to_owned());
+    }
+    facts
+}
+
+/// GitLab tokens expire "on that date at midnight UTC".
+fn midnight_utc(date: jiff::civil::Date) -> Timestamp {
+    date.to_datetime(jiff::civil::Time::midnight())
+        .to_zoned_datetime(jiff::tz::TimeZone::UTC)
+        .map(|z| z.timestamp())
+        .unwrap_or(Timestamp::MAX)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn answer(status: u16, body: &str) -> Answer {
+        Answer {
+            status: StatusCode::from_u16(status).unwrap(),
+            headers: HeaderMap::new(),
+            body: body.into(),
+            path: "/api/v4/personal_access_tokens/self".into(),
+        }
+    }
+
+    #[test]
+    fn expiry_dates_are_midnight_utc() {
+        let date: jiff::civil::Date = "2023-08-15".parse().unwrap();
+        assert_eq!(midnight_utc(date).to_string(), "2023-08-15T00:00:00Z");
+    }
+
+    #[test]
+    fn a_401_tells_expired_from_revoked_from_unknown() {
+        let reason = |body: &str| match interpret_self(&answer(401, body)) {
+            Observation::Rejected { reason, .. } => reason,
+            other => panic!("{other:?}"),
+        };
+        assert_eq!(
+            reason(
+                r#"{"error":"invalid_token","error_description":"Token is expired. You can either do re-authorization or token refresh."}"#
+            ),
+            Rejection::Expired
+        );
+        assert_eq!(
+            reason(
+                r#"{"error":"invalid_token","error_description":"Token was revoked. You have to re-authorize from the user."}"#
+            ),
+            Rejection::Revoked
+        );
+        assert_eq!(
+            reason(r#"{"message":"401 Unauthorized"}"#),
+            Rejection::Invalid
+        );
+    }
+}
