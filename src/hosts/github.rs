@@ -32,7 +32,7 @@ impl Host for GitHub {
         };
         let auth = match sensitive_header(&format!("Bearer {}", secret.expose())) {
             Ok(auth) => auth,
-            Err(unsendable) => return unsendable,
+            Err(unsendable) => return Observation::host_error(unsendable),
         };
         let url = join(api, "user");
         let response = http

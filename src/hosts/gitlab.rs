@@ -31,7 +31,7 @@ impl Host for GitLab {
         };
         let auth = match sensitive_header(secret.expose()) {
             Ok(auth) => auth,
-            Err(unsendable) => return unsendable,
+            Err(unsendable) => return Observation::host_error(unsendable),
         };
         let get = |path: &str| {
             let target = join(url, path);

@@ -152,12 +152,9 @@ pub fn gitlab_interpret_self(status: u16, body: &str) -> Observation {
 }
 
 /// An auth header value, marked sensitive so that no HTTP layer logs it.
-pub(crate) fn sensitive_header(value: &str) -> Result<reqwest::header::HeaderValue, Observation> {
-    let mut header = reqwest::header::HeaderValue::from_str(value).map_err(|_| {
-        Observation::host_error(
-            "the secret contains characters that cannot be sent in an HTTP header",
-        )
-    })?;
+pub(crate) fn sensitive_header(value: &str) -> Result<reqwest::header::HeaderValue, &'static str> {
+    let mut header = reqwest::header::HeaderValue::from_str(value)
+        .map_err(|_| "the secret contains characters that cannot be sent in an HTTP header")?;
     header.set_sensitive(true);
     Ok(header)
 }
