@@ -429,42 +429,20 @@ async fn gitlab_diagnostics_through_the_cli() {
         .mount(&server)
         .await;
 
-    let dir = tempfile::tempdir().unwrap();
-    let policy_path = dir.path().join("patlint.toml");
     let mut text = String::new();
     text.push_str("version = 1\nextends = [\"builtin:git-integration-for-jira\"]\n\n[hosts.gitlab]\nmax_lifespan = \"90d\"\nstale_after = \"30d\"\nrequire_scopes = [\"read_api\"]\nforbid_scopes = [\"write_repository\"]\n");
+    let mut env = Vec::new();
     for suffix in ["ok", "expired", "revoked", "old"] {
         text.push_str(&format!(
             "\n[[token]]\nname = \"gitlab-{suffix}\"\nhost = \"gitlab\"\nurl = \"{}\"\nsecret = {{ env = \"GL_{}\" }}\n",
             server.uri(),
             suffix.to_uppercase()
         ));
+        env.push((format!("GL_{}", suffix.to_uppercase()), secret(suffix)));
     }
-    std::fs::write(&policy_path, text).unwrap();
-    let out = tokio::task::spawn_blocking(move || {
-        let mut cmd = assert_cmd::Command::cargo_bin("patlint").unwrap();
-        cmd.env_clear();
-        for suffix in ["ok", "expired", "revoked", "old"] {
-            cmd.env(format!("GL_{}", suffix.to_uppercase()), secret(suffix));
-        }
-        cmd.args(["check", "--now", "2026-11-24", "--policy"])
-            .arg(&policy_path)
-            .output()
-            .unwrap()
-    })
-    .await
-    .unwrap();
-    let stdout =
-        String::from_utf8_lossy(&out.stdout).replace(&server.uri(), "http://127.0.0.1:PORT");
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    for window in PAT.as_bytes().windows(12) {
-        let fragment = std::str::from_utf8(window).unwrap();
-        assert!(
-            !stdout.contains(fragment) && !stderr.contains(fragment),
-            "secret fragment `{fragment}` leaked:\n{stdout}\n{stderr}"
-        );
-    }
-    assert_eq!(out.status.code(), Some(1));
-    let stdout = stdout.replace(dir.path().to_str().unwrap(), "TMP");
+    let (code, stdout, stderr) = common::run_check(text, env, &server.uri()).await;
+    common::assert_no_secret(PAT, "stdout", &stdout);
+    common::assert_no_secret(PAT, "stderr", &stderr);
+    assert_eq!(code, 1);
     insta::assert_snapshot!("gitlab-cli-diagnostics", stdout);
 }

@@ -2,6 +2,8 @@
 //! [`observe_all`] checks every token concurrently (bounded per host), reusing
 //! connections, and never lets a secret into what it returns.
 
+mod azure_devops;
+mod azure_devops_server;
 mod github;
 mod gitlab;
 mod http;
@@ -32,7 +34,9 @@ fn host_for(kind: HostKind) -> Option<&'static dyn Host> {
     match kind {
         HostKind::Github => Some(&github::GitHub),
         HostKind::Gitlab => Some(&gitlab::GitLab),
-        HostKind::AzureDevops | HostKind::AzureDevopsServer | HostKind::AwsIam => None,
+        HostKind::AzureDevops => Some(&azure_devops::AzureDevops),
+        HostKind::AzureDevopsServer => Some(&azure_devops_server::AzureDevopsServer),
+        HostKind::AwsIam => None,
     }
 }
 

@@ -71,3 +71,80 @@ pub fn quick_settings() -> patlint::hosts::HttpSettings {
         concurrency: 64,
     }
 }
+
+/// Observes every token of a policy in which `SECRET0`, `SECRET1`, … stand for files
+/// holding `secrets[0]`, `secrets[1]`, …; checks that no secret comes back.
+pub async fn observe_policy(
+    text: &str,
+    secrets: &[&str],
+    settings: patlint::hosts::HttpSettings,
+) -> Vec<patlint::facts::Observation> {
+    let dir = tempfile::tempdir().unwrap();
+    let mut text = text.to_owned();
+    for (i, secret) in secrets.iter().enumerate().rev() {
+        let file = dir.path().join(format!("secret{i}"));
+        std::fs::write(&file, secret).unwrap();
+        text = text.replace(&format!("SECRET{i}"), &file.display().to_string());
+    }
+    let policy = policy(&text);
+    let facts = patlint::hosts::observe_all(&policy, &settings).await;
+    let serialized = serde_json::to_string(&facts).unwrap();
+    for secret in secrets {
+        assert!(
+            !serialized.contains(secret),
+            "secret leaked into facts: {serialized}"
+        );
+        assert!(
+            !format!("{facts:?}").contains(secret),
+            "secret leaked into Debug"
+        );
+    }
+    facts.tokens.into_iter().map(|t| t.observation).collect()
+}
+
+/// Runs `patlint check --now 2026-11-24` on a policy text, with a clean environment plus
+/// `env`, off the async runtime (so local servers keep answering). Returns the exit code,
+/// stdout and stderr, with `server` and the temporary folder replaced by placeholders.
+pub async fn run_check(
+    policy_text: String,
+    env: Vec<(String, String)>,
+    server: &str,
+) -> (i32, String, String) {
+    let dir = tempfile::tempdir().unwrap();
+    let policy_path = dir.path().join("patlint.toml");
+    std::fs::write(&policy_path, policy_text).unwrap();
+    let path = policy_path.clone();
+    let out = tokio::task::spawn_blocking(move || {
+        assert_cmd::Command::cargo_bin("patlint")
+            .unwrap()
+            .env_clear()
+            .envs(env)
+            .args(["check", "--now", "2026-11-24", "--policy"])
+            .arg(&path)
+            .output()
+            .unwrap()
+    })
+    .await
+    .unwrap();
+    let clean = |bytes: &[u8]| {
+        String::from_utf8_lossy(bytes)
+            .replace(server, "http://127.0.0.1:PORT")
+            .replace(dir.path().to_str().unwrap(), "TMP")
+    };
+    (
+        out.status.code().unwrap(),
+        clean(&out.stdout),
+        clean(&out.stderr),
+    )
+}
+
+/// Fails if any 12-character fragment of `secret` appears in `output`.
+pub fn assert_no_secret(secret: &str, what: &str, output: &str) {
+    for window in secret.as_bytes().windows(12.min(secret.len())) {
+        let fragment = std::str::from_utf8(window).unwrap();
+        assert!(
+            !output.contains(fragment),
+            "{what} contains `{fragment}` of a secret:\n{output}"
+        );
+    }
+}
