@@ -157,7 +157,7 @@ pub enum Failure {
 #[serde(tag = "outcome", rename_all = "kebab-case")]
 pub enum Observation {
     /// The host accepted the token and revealed these facts.
-    Observed { facts: TokenFacts },
+    Observed { facts: Box<TokenFacts> },
     /// The host answered, and refused the token.
     Rejected {
         reason: Rejection,
@@ -176,6 +176,12 @@ impl Observation {
         match self {
             Observation::Observed { facts } => Some(facts),
             _ => None,
+        }
+    }
+
+    pub fn observed(facts: TokenFacts) -> Self {
+        Observation::Observed {
+            facts: Box::new(facts),
         }
     }
 

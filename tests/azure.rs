@@ -428,7 +428,7 @@ fn an_observed_global_pat_after_the_retirement_is_an_error() {
         tokens: vec![TokenRecord {
             name: "jira-azure".into(),
             host: HostKind::AzureDevops,
-            observation: Observation::Observed { facts },
+            observation: Observation::observed(facts),
         }],
     };
     let report = patlint::evaluate_all(&policy, &file, at("2026-12-02T00:00:00Z"));

@@ -65,7 +65,7 @@ impl Host for AzureDevops {
             Fact::LastUsedAt,
             "Azure DevOps does not reveal when a PAT was last used".into(),
         );
-        let observation = Observation::Observed { facts };
+        let observation = Observation::observed(facts);
         match &entra {
             Some(Ok(entra)) => scrub(observation, entra),
             _ => observation,

@@ -40,6 +40,6 @@ impl Host for AzureDevopsServer {
         ] {
             facts.unobservable.insert(fact, reason.into());
         }
-        Observation::Observed { facts }
+        Observation::observed(facts)
     }
 }

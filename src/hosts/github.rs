@@ -86,7 +86,7 @@ pub fn interpret(
                 .get("login")
                 .and_then(|l| l.as_str())
                 .map(str::to_owned);
-            Observation::Observed { facts }
+            Observation::observed(facts)
         }
         StatusCode::UNAUTHORIZED => Observation::Rejected {
             reason: Rejection::Invalid,

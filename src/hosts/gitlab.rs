@@ -148,9 +148,10 @@ pub fn interpret_self(answer: &Answer) -> Observation {
                             .map(|s| format!(" (it requires: {s})"))
                             .unwrap_or_default()
                     );
-                    Observation::Observed {
-                        facts: nothing_observable(TokenKind::PersonalAccessToken, &reason),
-                    }
+                    Observation::observed(nothing_observable(
+                        TokenKind::PersonalAccessToken,
+                        &reason,
+                    ))
                 }
                 _ => Observation::host_error(format!(
                     "{endpoint} answered 403{}",
@@ -165,12 +166,10 @@ pub fn interpret_self(answer: &Answer) -> Observation {
                 .body
                 .contains("requires token type to be a personal access token") =>
         {
-            Observation::Observed {
-                facts: nothing_observable(
-                    TokenKind::OauthToken,
-                    "the token is not a personal, project or group access token (GitLab answered 400), so GitLab does not describe it",
-                ),
-            }
+            Observation::observed(nothing_observable(
+                TokenKind::OauthToken,
+                "the token is not a personal, project or group access token (GitLab answered 400), so GitLab does not describe it",
+            ))
         }
         s if s.is_redirection() => Observation::host_error(format!(
             "{endpoint} answered {s} redirecting to {}; patlint does not follow redirects with a token: set `url` to the GitLab instance URL",
@@ -264,7 +263,7 @@ fn from_self(token: SelfToken, endpoint: &str) -> Observation {
             );
         }
     }
-    Observation::Observed { facts }
+    Observation::observed(facts)
 }
 
 fn rejected_401(answer: &Answer) -> Observation {
@@ -312,9 +311,7 @@ pub fn interpret_version(self_answer: &Answer, version: &Answer) -> Observation 
                 self_answer.endpoint(),
                 version.endpoint()
             );
-            Observation::Observed {
-                facts: nothing_observable(TokenKind::PersonalAccessToken, &reason),
-            }
+            Observation::observed(nothing_observable(TokenKind::PersonalAccessToken, &reason))
         }
         StatusCode::UNAUTHORIZED => rejected_401(version),
         _ => Observation::host_error(format!(
