@@ -48,13 +48,13 @@ pub struct NowArg {
 #[derive(Debug, Args, Clone)]
 pub struct NetworkArgs {
     /// Seconds to wait for each answer from a host
-    #[arg(long, value_name = "SECONDS", default_value = "10", value_parser = parse_seconds)]
+    #[arg(long, value_name = "SECONDS", default_value = "10", value_parser = parse_timeout)]
     pub timeout: Duration,
     /// Longest wait, in seconds, for a host's rate limit to reset before reporting `host-error`
     #[arg(long, value_name = "SECONDS", default_value = "60", value_parser = parse_seconds)]
     pub max_wait: Duration,
     /// Retries after a 5xx answer, a timeout or a refused connection
-    #[arg(long, value_name = "N", default_value_t = 2)]
+    #[arg(long, value_name = "N", default_value_t = 2, value_parser = clap::value_parser!(u32).range(0..=10))]
     pub retries: u32,
     /// Requests in flight per host
     #[arg(long, value_name = "N", default_value_t = 64, value_parser = clap::value_parser!(u32).range(1..=4096))]
@@ -152,6 +152,14 @@ fn parse_now(s: &str) -> Result<Timestamp, String> {
         .ok_or_else(|| {
             format!("`{s}` is not a timestamp; write e.g. 2026-11-24T00:00:00Z or 2026-11-24")
         })
+}
+
+fn parse_timeout(s: &str) -> Result<Duration, String> {
+    let timeout = parse_seconds(s)?;
+    if timeout.is_zero() {
+        return Err("a timeout of 0 seconds would fail every request".into());
+    }
+    Ok(timeout)
 }
 
 fn parse_seconds(s: &str) -> Result<Duration, String> {

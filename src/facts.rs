@@ -56,6 +56,7 @@ pub enum Fact {
     CreatedAt,
     LastUsedAt,
     AllAccessibleOrganizations,
+    AllowedActions,
 }
 
 impl Fact {
@@ -66,6 +67,7 @@ impl Fact {
             Fact::CreatedAt => "its creation date",
             Fact::LastUsedAt => "its last use",
             Fact::AllAccessibleOrganizations => "its organization reach",
+            Fact::AllowedActions => "which actions it may perform",
         }
     }
 }

@@ -209,19 +209,16 @@ fn validate(args: ValidateArgs) -> Outcome {
     let policy = load_policy(args.policy.policy.as_deref())?;
     let now = now_or_clock(args.now.now);
     let style = style_for(std::io::stdout().is_terminal());
-    let mut exit = Exit::Clean;
+    let lints: Vec<_> = policy
+        .tokens
+        .iter()
+        .flat_map(|token| evaluate::policy_lints(token, now))
+        .collect();
     let mut out = String::new();
-    for token in &policy.tokens {
-        for lint in evaluate::policy_lints(token, now) {
-            if lint.is_violation() {
-                exit = Exit::Violation;
-            }
-            out.push_str(&human::render_diagnostic(
-                &human::FindingDiagnostic::new(&lint, &policy.documents),
-                style,
-            ));
-            out.push('\n');
-        }
+    for lint in &lints {
+        let diagnostic = human::FindingDiagnostic::new(lint, &policy.documents);
+        out.push_str(&human::render_diagnostic(&diagnostic, style));
+        out.push('\n');
     }
     out.push_str(&format!(
         "patlint: `{}` is valid: {} token{}\n",
@@ -230,7 +227,7 @@ fn validate(args: ValidateArgs) -> Outcome {
         if policy.tokens.len() == 1 { "" } else { "s" }
     ));
     write_output(None, &out)?;
-    Ok(exit)
+    Ok(outcome::validate_gate(&lints))
 }
 
 fn facts(args: FactsArgs) -> Outcome {
@@ -239,15 +236,7 @@ fn facts(args: FactsArgs) -> Outcome {
     let mut text = serde_json::to_string_pretty(&facts).expect("facts serialize");
     text.push('\n');
     write_output(args.output.as_deref(), &text)?;
-    let unchecked = facts
-        .tokens
-        .iter()
-        .any(|t| matches!(t.observation, facts::Observation::Unchecked { .. }));
-    Ok(if unchecked {
-        Exit::Unchecked
-    } else {
-        Exit::Clean
-    })
+    Ok(outcome::facts_gate(&facts))
 }
 
 fn explain(rule: Option<&str>) -> Outcome {

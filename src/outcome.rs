@@ -1,6 +1,7 @@
 //! The gate's exit code, decided here and nowhere else.
 
-use crate::evaluate::{Status, Verdict};
+use crate::evaluate::{Finding, Status, Verdict};
+use crate::facts::{FactsFile, Observation};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Exit {
@@ -32,4 +33,27 @@ pub fn gate<'a>(verdicts: impl IntoIterator<Item = &'a Verdict>) -> Exit {
         }
     }
     exit
+}
+
+/// `validate`: a valid policy exits 0, or 1 when a policy lint (a dated platform change
+/// that has come) is already a violation.
+pub fn validate_gate<'a>(lints: impl IntoIterator<Item = &'a Finding>) -> Exit {
+    if lints.into_iter().any(Finding::is_violation) {
+        Exit::Violation
+    } else {
+        Exit::Clean
+    }
+}
+
+/// `facts`: 3 when some token could not be checked, else 0 (nothing is judged).
+pub fn facts_gate(facts: &FactsFile) -> Exit {
+    if facts
+        .tokens
+        .iter()
+        .any(|t| matches!(t.observation, Observation::Unchecked { .. }))
+    {
+        Exit::Unchecked
+    } else {
+        Exit::Clean
+    }
 }

@@ -13,6 +13,9 @@ pub struct ScopeCatalog {
     pub known: &'static [&'static str],
     /// `(parent, children)`: a token with `parent` can do all that `children` allow.
     pub implies: &'static [(&'static str, &'static [&'static str])],
+    /// Implications the docs suggest but do not state (`write:org` ⊇ `read:org`). Used
+    /// only where assuming them is the safe side: when looking for forbidden scopes.
+    pub likely_implies: &'static [(&'static str, &'static [&'static str])],
     /// A scope that grants everything (Azure DevOps "Full access").
     pub full_access: Option<&'static str>,
 }
@@ -33,6 +36,20 @@ impl ScopeCatalog {
 
     /// Every scope the given ones grant, themselves included.
     pub fn closure<'a>(&self, scopes: impl IntoIterator<Item = &'a str>) -> BTreeSet<String> {
+        self.close(scopes, false)
+    }
+
+    /// Every scope the given ones may grant: [`Self::closure`] plus the likely
+    /// implications. What a forbidden scope is checked against.
+    pub fn broad_closure<'a>(&self, scopes: impl IntoIterator<Item = &'a str>) -> BTreeSet<String> {
+        self.close(scopes, true)
+    }
+
+    fn close<'a>(
+        &self,
+        scopes: impl IntoIterator<Item = &'a str>,
+        broad: bool,
+    ) -> BTreeSet<String> {
         let mut closed: BTreeSet<String> = BTreeSet::new();
         let mut pending: Vec<String> = scopes.into_iter().map(str::to_owned).collect();
         while let Some(scope) = pending.pop() {
@@ -42,7 +59,13 @@ impl ScopeCatalog {
             if Some(scope.as_str()) == self.full_access {
                 pending.extend(self.known.iter().map(|s| s.to_string()));
             }
-            for (_, children) in self.implies.iter().filter(|(parent, _)| *parent == scope) {
+            let likely: &[(&str, &[&str])] = if broad { self.likely_implies } else { &[] };
+            for (_, children) in self
+                .implies
+                .iter()
+                .chain(likely)
+                .filter(|(parent, _)| *parent == scope)
+            {
                 pending.extend(children.iter().map(|s| s.to_string()));
             }
         }
@@ -123,6 +146,13 @@ pub static GITHUB: ScopeCatalog = ScopeCatalog {
             ],
         ),
     ],
+    likely_implies: &[
+        ("write:org", &["read:org"]),
+        ("write:repo_hook", &["read:repo_hook"]),
+        ("write:public_key", &["read:public_key"]),
+        ("write:gpg_key", &["read:gpg_key"]),
+        ("write:packages", &["read:packages"]),
+    ],
     full_access: None,
 };
 
@@ -162,6 +192,7 @@ pub static GITLAB: ScopeCatalog = ScopeCatalog {
         ("read_api", &["read_repository", "read_registry"]),
         ("write_repository", &["read_repository"]),
     ],
+    likely_implies: &[],
     full_access: None,
 };
 
@@ -310,6 +341,7 @@ pub static AZURE_DEVOPS: ScopeCatalog = ScopeCatalog {
             &["vso.pipelineresources_use"],
         ),
     ],
+    likely_implies: &[],
     full_access: Some("app_token"),
 };
 
@@ -336,6 +368,7 @@ mod tests {
         assert!(!repo.contains("admin:org"));
         assert!(GITHUB.closure(["admin:org"]).contains("read:org"));
         assert!(!GITHUB.closure(["write:org"]).contains("read:org"));
+        assert!(GITHUB.broad_closure(["write:org"]).contains("read:org"));
 
         let api = GITLAB.closure(["api"]);
         assert!(api.contains("read_api") && api.contains("write_repository"));

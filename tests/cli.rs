@@ -366,6 +366,7 @@ async fn live_check_against_a_local_github_and_no_secret_anywhere() {
     let policy_arg = policy.display().to_string();
     let report = dir.path().join("report.json");
     let facts_path = dir.path().join("facts.json");
+    let human_report = dir.path().join("report.txt");
     let args: Vec<Vec<String>> = vec![
         vec![
             "check".into(),
@@ -415,6 +416,16 @@ async fn live_check_against_a_local_github_and_no_secret_anywhere() {
             "1".into(),
         ],
         vec!["validate".into(), "--policy".into(), policy_arg.clone()],
+        vec!["explain".into(), "missing-scope".into()],
+        vec![
+            "check".into(),
+            "--policy".into(),
+            policy_arg.clone(),
+            "--max-wait".into(),
+            "1".into(),
+            "--format".into(),
+            format!("human={}", human_report.display()),
+        ],
     ];
     let runs = tokio::task::spawn_blocking(move || {
         args.into_iter()
@@ -437,6 +448,10 @@ async fn live_check_against_a_local_github_and_no_secret_anywhere() {
     }
     assert_no_canary("report.json", &std::fs::read_to_string(&report).unwrap());
     assert_no_canary("facts.json", &std::fs::read_to_string(&facts_path).unwrap());
+    assert_no_canary(
+        "report.txt",
+        &std::fs::read_to_string(&human_report).unwrap(),
+    );
 
     // The verdicts, from the JSON run.
     let (_, json_run) = &runs[1];
@@ -503,6 +518,8 @@ async fn live_check_against_a_local_github_and_no_secret_anywhere() {
         .output()
         .unwrap();
     assert_eq!(code(&replay), 1);
+    assert_no_canary("stdout of the replay", &text(&replay.stdout));
+    assert_no_canary("stderr of the replay", &text(&replay.stderr));
     let replayed: serde_json::Value = serde_json::from_slice(&replay.stdout).unwrap();
     assert_eq!(replayed["tokens"], json["tokens"]);
 }
@@ -530,4 +547,64 @@ fn literal_secrets_in_the_policy_never_reach_the_output() {
         assert_no_canary(&format!("stderr of {command}"), &text(&out.stderr));
         assert_no_canary(&format!("stdout of {command}"), &text(&out.stdout));
     }
+}
+
+#[test]
+fn a_policy_in_order_exits_0() {
+    let dir = tempfile::tempdir().unwrap();
+    let facts = dir.path().join("facts.json");
+    std::fs::write(
+        &facts,
+        r#"{"schema_version": 1, "observed_at": "2026-11-24T00:00:00Z", "tokens": [
+            {"name": "jira", "host": "github", "outcome": "observed",
+             "facts": {"kind": "classic-pat", "scopes": ["repo"], "expires_at": "2027-01-31T00:00:00Z"}}]}"#,
+    )
+    .unwrap();
+    let policy = dir.path().join("patlint.toml");
+    std::fs::write(
+        &policy,
+        "version = 1\nextends = [\"builtin:git-integration-for-jira\"]\n[defaults]\nmax_lifespan = \"90d\"\n[[token]]\nname = \"jira\"\nhost = \"github\"\nsecret = { env = \"P\" }\n",
+    )
+    .unwrap();
+    let out = patlint()
+        .args(["check", "--now", "2026-11-24", "--policy"])
+        .arg(&policy)
+        .arg("--facts")
+        .arg(&facts)
+        .output()
+        .unwrap();
+    assert_eq!(code(&out), 0, "{}", text(&out.stdout));
+    assert!(text(&out.stdout).contains("1 pass, 0 fail"));
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_rate_limit_wait_is_announced_on_stderr() {
+    let server = MockServer::start().await;
+    Mock::given(path("/user"))
+        .respond_with(ResponseTemplate::new(429).insert_header("retry-after", "1"))
+        .up_to_n_times(1)
+        .with_priority(1)
+        .mount(&server)
+        .await;
+    Mock::given(path("/user"))
+        .respond_with(
+            ResponseTemplate::new(200)
+                .insert_header("X-OAuth-Scopes", "repo")
+                .set_body_json(serde_json::json!({"login": "bot"})),
+        )
+        .with_priority(2)
+        .mount(&server)
+        .await;
+    let policy = format!(
+        "version = 1\n[[token]]\nname = \"jira\"\nhost = \"github\"\nurl = \"{}\"\nsecret = {{ env = \"P\" }}\n",
+        server.uri()
+    );
+    let (exit, stdout, stderr) =
+        common::run_check(policy, vec![("P".into(), CANARY.into())], &server.uri()).await;
+    assert_eq!(exit, 0, "{stdout}{stderr}");
+    assert!(
+        stderr.contains("GitHub rate limit reached; waiting 1s before checking token `jira` again"),
+        "{stderr}"
+    );
+    assert_no_canary("stderr", &stderr);
 }

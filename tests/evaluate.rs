@@ -409,3 +409,50 @@ fn org_reach_mismatch_is_reported() {
     assert_eq!(status, Status::Fail);
     assert_eq!(rules, ["org-reach", "global-pat-retirement"]);
 }
+
+#[test]
+fn aws_actions_are_never_passed_without_an_observation() {
+    let (status, rules, _, exit) = judge_host(
+        "aws-iam",
+        "access_key_id = { env = \"AK\" }\n",
+        "require_actions = [\"codecommit:CreateBranch\"]",
+        observed(
+            serde_json::json!({"kind": "access-key", "created_at": "2026-11-01T00:00:00Z", "expires_at": null}),
+        ),
+    );
+    assert_eq!((status, exit), (Status::Unverifiable, Exit::Violation));
+    assert_eq!(rules, ["unverifiable"]);
+}
+
+#[test]
+fn forbidding_a_read_scope_catches_its_write_scope() {
+    let (_, rules, rendered, _) = judge(
+        "forbid_scopes = [\"read:org\"]",
+        observed(
+            serde_json::json!({"kind": "classic-pat", "scopes": ["write:org"], "expires_at": null}),
+        ),
+    );
+    assert_eq!(rules, ["forbidden-scope"]);
+    assert!(rendered.contains("through `write:org`"), "{rendered}");
+    // Requiring it is judged strictly: `write:org` is not documented to include `read:org`.
+    let (_, rules, _, _) = judge(
+        "require_scopes = [\"read:org\"]",
+        observed(
+            serde_json::json!({"kind": "classic-pat", "scopes": ["write:org"], "expires_at": null}),
+        ),
+    );
+    assert_eq!(rules, ["missing-scope"]);
+}
+
+#[test]
+fn an_expired_global_pat_gets_only_the_expiry_finding() {
+    let (_, rules, _, _) = judge_host(
+        "azure-devops",
+        "organization = \"fabrikam\"\n",
+        "all_accessible_organizations = true",
+        observed(
+            serde_json::json!({"kind": "personal-access-token", "all_accessible_organizations": true, "expires_at": "2026-11-01T00:00:00Z"}),
+        ),
+    );
+    assert_eq!(rules, ["token-expired"]);
+}

@@ -419,3 +419,81 @@ async fn all_tokens_are_checked_over_one_connection_pool() {
     assert_eq!(names, (0..25).map(|i| format!("t{i}")).collect::<Vec<_>>());
     assert!(facts.tokens.iter().all(|t| t.observation.facts().is_some()));
 }
+
+#[tokio::test]
+async fn a_past_expiry_header_on_a_working_token_is_not_trusted() {
+    let server = MockServer::start().await;
+    Mock::given(path("/user"))
+        .respond_with(
+            ResponseTemplate::new(200)
+                .insert_header("X-OAuth-Scopes", "repo")
+                .insert_header(
+                    "GitHub-Authentication-Token-Expiration",
+                    "2021-09-03 02:34:04 UTC",
+                )
+                .set_body_json(user_body()),
+        )
+        .mount(&server)
+        .await;
+    let facts = observe(&server.uri(), CLASSIC, settings())
+        .await
+        .facts()
+        .cloned()
+        .unwrap();
+    assert!(facts.expires_at.is_unobservable(), "{facts:?}");
+}
+
+#[tokio::test]
+async fn a_plain_403_is_a_host_error_not_an_invalid_token() {
+    let server = MockServer::start().await;
+    Mock::given(path("/user"))
+        .respond_with(
+            ResponseTemplate::new(403)
+                .insert_header("x-ratelimit-remaining", "4990")
+                .set_body_json(serde_json::json!({"message": "Maximum number of login attempts exceeded. Please try again later."})),
+        )
+        .mount(&server)
+        .await;
+    let obs = observe(&server.uri(), CLASSIC, settings()).await;
+    let Observation::Unchecked { detail, .. } = obs else {
+        panic!("{obs:?}")
+    };
+    assert!(
+        detail.contains("403") && detail.contains("login attempts"),
+        "{detail}"
+    );
+}
+
+#[tokio::test]
+async fn a_classic_token_without_a_scopes_header_has_unverifiable_scopes() {
+    let server = MockServer::start().await;
+    Mock::given(path("/user"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(user_body()))
+        .mount(&server)
+        .await;
+    let facts = observe(&server.uri(), CLASSIC, settings())
+        .await
+        .facts()
+        .cloned()
+        .unwrap();
+    assert!(facts.scopes.is_unobservable());
+    assert!(
+        facts
+            .why_unobservable(patlint::facts::Fact::Scopes)
+            .contains("no X-OAuth-Scopes")
+    );
+}
+
+#[tokio::test]
+async fn a_200_that_is_not_json_is_a_host_error() {
+    let server = MockServer::start().await;
+    Mock::given(path("/user"))
+        .respond_with(ResponseTemplate::new(200).set_body_string("ok"))
+        .mount(&server)
+        .await;
+    let obs = observe(&server.uri(), CLASSIC, settings()).await;
+    let Observation::Unchecked { detail, .. } = obs else {
+        panic!("{obs:?}")
+    };
+    assert!(detail.contains("not the expected JSON"), "{detail}");
+}

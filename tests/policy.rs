@@ -251,3 +251,47 @@ secret = { env = "C" }
         7 * 24
     );
 }
+
+#[test]
+fn credentials_anywhere_in_a_broken_policy_are_hidden() {
+    let canary = "ghp_CANARYhidden1234567890abcdefghijklmn";
+    let azure_like = "q7zjv2k4m5n6p7q8r9s0t1u2v3w4x5y6z7a8b9c0d1e2f3g4h5i6";
+    let cases = [
+        // An unknown host: the token is skipped, its literal secret still refused and hidden.
+        format!("version = 1\n[[token]]\nname = \"a\"\nhost = \"githb\"\nsecret = \"{canary}\"\n"),
+        // No name, and a secret reference with an unknown key.
+        format!("version = 1\n[[token]]\nhost = \"github\"\nsecret = {{ value = \"{canary}\" }}\n"),
+        // A syntax error on the secret's line.
+        format!("version = 1\n[[token]\nsecret = \"{canary}\"\n"),
+        // An unknown key holding a token, and one in a comment.
+        format!("version = 1\n# old: {canary}\npat = \"{canary}\"\n"),
+        // A token given as a file path; an Azure-like PAT as an env name.
+        format!(
+            "version = 1\n[[token]]\nname = \"a\"\nhost = \"github\"\nsecret = {{ file = \"{canary}\" }}\n[[token]]\nname = \"b\"\nhost = \"azure-devops\"\norganization = \"o\"\nsecret = {{ env = \"{azure_like}\" }}\n"
+        ),
+    ];
+    for text in cases {
+        let rendered = common::render_policy_errors("p.toml", &text);
+        for secret in [canary, azure_like] {
+            for window in secret.as_bytes().windows(12) {
+                let fragment = std::str::from_utf8(window).unwrap();
+                assert!(
+                    !rendered.contains(fragment),
+                    "`{fragment}` shown:\n{rendered}"
+                );
+            }
+        }
+    }
+}
+
+#[test]
+fn a_wrongly_typed_top_level_key_hides_nothing_else() {
+    let errors = parse_policy(
+        "p.toml",
+        "version = \"1\"\nextends = \"builtin:git-integration-for-jira\"\n[defaults]\nmax_lifespan = \"1y\"\n",
+    )
+    .unwrap_err();
+    let messages: Vec<_> = errors.0.iter().map(|e| e.message.as_str()).collect();
+    assert_eq!(messages.len(), 3, "{messages:?}");
+    assert!(messages.iter().any(|m| m.contains("months or years")));
+}

@@ -112,7 +112,8 @@ pub fn evaluate(token: &TokenSpec, observation: Option<&Observation>, now: Times
                 &token.origin,
                 format!("no recorded facts for token `{}`", token.name),
             )
-            .label("not in the facts file"),
+            .label("not in the facts file")
+            .evidence("the --facts file"),
         ],
         Some(Observation::Unchecked { failure, detail }) => {
             vec![unchecked(token, *failure, detail)]
@@ -127,7 +128,9 @@ pub fn evaluate(token: &TokenSpec, observation: Option<&Observation>, now: Times
         }
         Some(Observation::Observed { facts }) => observed(token, facts, now),
     };
-    if !matches!(observation, Some(Observation::Rejected { .. })) {
+    let one_finding_only = matches!(observation, Some(Observation::Rejected { .. }))
+        || findings.iter().any(|f| f.rule == Rule::TokenExpired);
+    if !one_finding_only {
         findings.extend(reach::global_pat_retirement(
             token,
             observation.and_then(Observation::facts),
@@ -188,7 +191,8 @@ fn unchecked(token: &TokenSpec, failure: Failure, detail: &str) -> Finding {
             &token.secret.origin,
             format!("token `{}` was not checked: {detail}", token.name),
         )
-        .label("the secret comes from here"),
+        .label("the secret comes from here")
+        .evidence(format!("reading the {}", token.secret.value)),
         Failure::HostError => {
             let origin = token.url_origin.as_ref().unwrap_or(&token.origin);
             Finding::new(
@@ -197,6 +201,7 @@ fn unchecked(token: &TokenSpec, failure: Failure, detail: &str) -> Finding {
                 format!("token `{}` could not be checked: {detail}", token.name),
             )
             .label(format!("asked {}", token.host().product()))
+            .evidence(format!("the request to {}", token.host().product()))
         }
     }
 }
@@ -239,7 +244,26 @@ fn observed(token: &TokenSpec, facts: &TokenFacts, now: Timestamp) -> Vec<Findin
     findings.extend(scopes::check(token, facts));
     findings.extend(stale::check(token, facts, now));
     findings.extend(reach::check(token, facts));
+    findings.extend(actions(token, facts));
     findings
+}
+
+/// `require_actions` / `resources` need the AWS host's policy simulation; no recorded
+/// fact answers them yet, so they are never silently passed.
+fn actions(token: &TokenSpec, facts: &TokenFacts) -> Option<Finding> {
+    let reqs = &token.requirements;
+    let (key, origin) = match (reqs.require_actions.as_deref(), reqs.resources.as_deref()) {
+        (Some([first, ..]), _) => ("require_actions", &first.origin),
+        (_, Some([first, ..])) => ("resources", &first.origin),
+        _ => return None,
+    };
+    Some(unverifiable(
+        token,
+        facts,
+        Fact::AllowedActions,
+        key,
+        origin,
+    ))
 }
 
 /// "Cannot verify": how loud it is depends on the policy's `on_unverifiable`.
@@ -267,9 +291,14 @@ fn unverifiable(
     )
     .severity(severity)
     .label(format!("asks about {}", fact.describe()))
+    .evidence(format!(
+        "{} did not reveal {}",
+        token.host().product(),
+        fact.describe()
+    ))
 }
 
-/// Whole days, rounded towards zero, for messages.
+/// The calendar date (UTC) of an instant, for messages.
 pub(crate) fn date_of(ts: Timestamp) -> String {
     ts.strftime("%Y-%m-%d").to_string()
 }

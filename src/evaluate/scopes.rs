@@ -23,6 +23,7 @@ pub fn check(token: &TokenSpec, facts: &TokenFacts) -> Vec<Finding> {
         .evidence_for(Fact::Scopes)
         .unwrap_or("recorded scopes");
     let granted = catalog.closure(observed.iter().map(String::as_str));
+    let may_grant = catalog.broad_closure(observed.iter().map(String::as_str));
     let has = list(observed.iter().map(String::as_str));
     let mut findings = Vec::new();
 
@@ -43,11 +44,14 @@ pub fn check(token: &TokenSpec, facts: &TokenFacts) -> Vec<Finding> {
         }
     }
     for forbidden in reqs.forbidden_scopes() {
-        if !granted.contains(&forbidden.value) {
+        if !may_grant.contains(&forbidden.value) {
             continue;
         }
         let via = observed.iter().find(|s| {
-            *s != &forbidden.value && catalog.closure([s.as_str()]).contains(&forbidden.value)
+            *s != &forbidden.value
+                && catalog
+                    .broad_closure([s.as_str()])
+                    .contains(&forbidden.value)
         });
         let how = match (observed.contains(&forbidden.value), via) {
             (false, Some(parent)) => format!(" (through `{parent}`, which includes it)"),

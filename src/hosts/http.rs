@@ -38,6 +38,9 @@ pub struct Http {
     settings: HttpSettings,
 }
 
+/// The longest pause between two retries.
+const MAX_BACKOFF: Duration = Duration::from_secs(30);
+
 /// How many rate-limit waits one request may sit through.
 const MAX_RATE_LIMIT_WAITS: u32 = 3;
 
@@ -107,7 +110,8 @@ impl Http {
                     if attempts == 1 { "" } else { "s" }
                 ));
             }
-            let backoff = self.settings.backoff * 2u32.saturating_pow(failures - 1);
+            let backoff =
+                (self.settings.backoff * 2u32.saturating_pow(failures - 1)).min(MAX_BACKOFF);
             tokio::time::sleep(backoff).await;
         }
     }

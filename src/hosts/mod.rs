@@ -17,7 +17,7 @@ use tokio::sync::Semaphore;
 
 pub use http::{Http, HttpSettings};
 
-use crate::facts::{FactsFile, Failure, Observation, TokenRecord};
+use crate::facts::{FactsFile, Failure, Observation, Observed, TokenRecord};
 use crate::host_kind::HostKind;
 use crate::policy::{Endpoint, Policy, TokenSpec};
 use crate::secret::Secret;
@@ -113,6 +113,9 @@ fn scrub(observation: Observation, secret: &Secret) -> Observation {
     match observation {
         Observation::Observed { mut facts } => {
             facts.identity = facts.identity.map(clean);
+            if let Observed::Value(scopes) = &mut facts.scopes {
+                *scopes = std::mem::take(scopes).into_iter().map(clean).collect();
+            }
             facts.evidence = facts
                 .evidence
                 .into_iter()

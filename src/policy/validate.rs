@@ -30,7 +30,7 @@ pub fn parse_policy(name: &str, text: &str) -> Result<Policy, PolicyErrors> {
     let mut v = Validator::default();
     let main = v.docs.add(Document {
         name: name.to_owned(),
-        text: Arc::from(text),
+        text: Arc::from(blank_secret_like(text)),
         included_at: None,
     });
     let Some(parsed) = v.parse_document(main) else {
@@ -104,6 +104,17 @@ struct ParsedToken {
     raw: RawToken,
     host: Option<HostKind>,
     requirements: Requirements,
+    secrets: TokenSecrets,
+}
+
+/// A token's secret references, checked as soon as the token is read, so that a literal
+/// secret is refused and hidden even when the rest of the token is broken.
+/// `Some(None)`: written but invalid (already reported).
+#[derive(Default)]
+struct TokenSecrets {
+    secret: Option<Option<Setting<SecretSource>>>,
+    entra_token: Option<Option<SecretSource>>,
+    access_key_id: Option<Option<SecretSource>>,
 }
 
 /// Which token keys belong to which host.
@@ -211,7 +222,6 @@ impl Validator {
                 return None;
             }
         };
-        let root_span = root.span();
         let table = root.into_inner();
         self.check_keys(
             doc,
@@ -219,12 +229,16 @@ impl Validator {
             &[field_names::<RawTopLevel>()],
             "at the top level",
         );
-        let top: RawTopLevel = self.deserialize(
-            doc,
-            Spanned::new(root_span.clone(), DeValue::Table(table.clone())),
-        )?;
+        // Each top-level key on its own, so that one type error hides nothing else.
+        let version: Option<Spanned<i64>> = table
+            .get("version")
+            .and_then(|v| self.deserialize(doc, v.clone()));
+        let extends: Option<TextList> = table
+            .get("extends")
+            .and_then(|v| self.deserialize(doc, v.clone()));
 
-        match &top.version {
+        match &version {
+            None if table.contains_key("version") => {}
             None => self.problem(
                 doc,
                 0..0,
@@ -256,7 +270,7 @@ impl Validator {
         };
         Some(ParsedDoc {
             doc,
-            extends: top.extends.map(Spanned::into_inner).unwrap_or_default(),
+            extends: extends.map(Spanned::into_inner).unwrap_or_default(),
             defaults,
             hosts,
             tokens,
@@ -427,11 +441,13 @@ impl Validator {
                 }
                 None => None,
             };
-            let requirements = match (host, self.deserialize::<RawRequirements>(doc, item.clone()))
-            {
-                (Some(host), Some(reqs)) => self.requirements(doc, reqs, Level::Token(host)),
-                _ => Requirements::default(),
-            };
+            let secrets = self.token_secrets(doc, &raw);
+            // With an unknown host, requirements are still checked, as if in [defaults].
+            let level = host.map_or(Level::Defaults, Level::Token);
+            let requirements = self
+                .deserialize::<RawRequirements>(doc, item.clone())
+                .map(|reqs| self.requirements(doc, reqs, level))
+                .unwrap_or_default();
             if let Some(host) = host {
                 self.check_token_keys_for_host(doc, table, host);
             }
@@ -440,9 +456,32 @@ impl Validator {
                 raw,
                 host,
                 requirements,
+                secrets,
             });
         }
         tokens
+    }
+
+    fn token_secrets(&mut self, doc: DocId, raw: &RawToken) -> TokenSecrets {
+        let mut check = |key: &str, value: &Option<Spanned<RawSecretRef>>| {
+            value.as_ref().map(|v| {
+                self.secret_ref(doc, key, v)
+                    .map(|source| (source, v.span()))
+            })
+        };
+        let secret = check("secret", &raw.secret);
+        let entra_token = check("entra_token", &raw.entra_token);
+        let access_key_id = check("access_key_id", &raw.access_key_id);
+        TokenSecrets {
+            secret: secret.map(|s| {
+                s.map(|(value, span)| Setting {
+                    value,
+                    origin: Origin { doc, span },
+                })
+            }),
+            entra_token: entra_token.map(|s| s.map(|(value, _)| value)),
+            access_key_id: access_key_id.map(|s| s.map(|(value, _)| value)),
+        }
     }
 
     fn check_token_keys_for_host(&mut self, doc: DocId, table: &DeTable, host: HostKind) {
@@ -864,13 +903,27 @@ impl Validator {
                 self.problem(doc, value.span(), format!("`{key}.env` is not an environment variable name"), "not a variable name (hidden: it may be a secret)", Some("write the name of the variable that holds the secret, e.g. `{ env = \"JIRA_GITHUB_PAT\" }`; if you wrote the token itself here, revoke it".into()));
                 None
             }
-            RawSecretRef::File(path) => Some(SecretSource::File(path.into())),
+            RawSecretRef::File(path) if !looks_like_a_secret(path) => {
+                Some(SecretSource::File(path.into()))
+            }
+            RawSecretRef::File(_) => {
+                self.redact.push((doc, value.span()));
+                self.problem(
+                    doc,
+                    value.span(),
+                    format!("`{key}.file` looks like a token, not a path"),
+                    "not a path (hidden: it may be a secret)",
+                    Some(format!("write the path of a file that holds the secret, e.g. `{key} = {{ file = \"/run/secrets/jira-github\" }}`; if you wrote the token itself here, revoke it")),
+                );
+                None
+            }
             RawSecretRef::Literal => {
                 self.redact.push((doc, value.span()));
                 self.problem(doc, value.span(), format!("`{key}` is written literally in the policy"), "a secret does not belong in the policy file (hidden)", Some(format!("write `{key} = {{ env = \"NAME\" }}` and pass the secret in that variable (or `{{ file = \"PATH\" }}`); revoke this one, since it has been written to a file that may be committed")));
                 None
             }
             RawSecretRef::Invalid(reason) => {
+                self.redact.push((doc, value.span()));
                 self.problem(
                     doc,
                     value.span(),
@@ -891,17 +944,8 @@ impl Validator {
         token: &ParsedToken,
         host: HostKind,
     ) -> Option<Setting<SecretSource>> {
-        match &token.raw.secret {
-            Some(value) => {
-                let source = self.secret_ref(doc, "secret", value)?;
-                Some(Setting {
-                    value: source,
-                    origin: Origin {
-                        doc,
-                        span: value.span(),
-                    },
-                })
-            }
+        match &token.secrets.secret {
+            Some(checked) => checked.clone(),
             None if host == HostKind::AwsIam && token.raw.profile.is_some() => {
                 let profile = token.raw.profile.as_ref().expect("checked");
                 Some(Setting {
@@ -990,8 +1034,8 @@ impl Validator {
                     "profile_url",
                     "https://app.vssps.visualstudio.com",
                 );
-                let entra_token = match &raw.entra_token {
-                    Some(v) => Some(self.secret_ref(doc, "entra_token", v)?),
+                let entra_token = match &token.secrets.entra_token {
+                    Some(checked) => Some(checked.clone()?),
                     None => None,
                 };
                 let organization = raw.organization.as_ref().map(|o| o.get_ref().clone());
@@ -1037,8 +1081,8 @@ impl Validator {
                 }
             }
             HostKind::AwsIam => {
-                let access_key_id = match &raw.access_key_id {
-                    Some(v) => Some(self.secret_ref(doc, "access_key_id", v)?),
+                let access_key_id = match &token.secrets.access_key_id {
+                    Some(checked) => Some(checked.clone()?),
                     None if raw.profile.is_some() => None,
                     None => {
                         self.missing_key(doc, token.table_span.clone(), "access_key_id", "add `access_key_id = { env = \"NAME\" }` (or `profile = \"NAME\"` to use the shared AWS config)");
@@ -1100,24 +1144,80 @@ fn is_env_name(name: &str) -> bool {
         .next()
         .is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
         && chars.all(|c| c.is_ascii_alphanumeric() || c == '_')
-        && !looks_like_a_token(name)
+        && !looks_like_a_secret(name)
 }
 
-/// Catches a token pasted where a variable name belongs.
-fn looks_like_a_token(text: &str) -> bool {
-    [
-        "ghp_",
-        "github_pat_",
-        "gho_",
-        "ghu_",
-        "ghs_",
-        "ghr_",
-        "glpat-",
-        "AKIA",
-        "ASIA",
-    ]
-    .iter()
-    .any(|p| text.starts_with(p) && text.len() >= 16)
+/// Catches a token pasted where a name or a path belongs.
+fn looks_like_a_secret(text: &str) -> bool {
+    secret_like_runs(text).next().is_some()
+}
+
+/// Well-known token prefixes (GitHub, GitLab, AWS access key ids).
+const TOKEN_PREFIXES: [&str; 9] = [
+    "ghp_",
+    "github_pat_",
+    "gho_",
+    "ghu_",
+    "ghs_",
+    "ghr_",
+    "glpat-",
+    "AKIA",
+    "ASIA",
+];
+
+/// Byte ranges of `text` that look like credentials: a known prefix followed by at least
+/// eight token characters, or a run of 32+ letters and digits mixing both (Azure DevOps
+/// PATs, classic 40-hex GitHub tokens, AWS secret keys).
+fn secret_like_runs(text: &str) -> impl Iterator<Item = Range<usize>> + '_ {
+    let bytes = text.as_bytes();
+    let token_char = |b: u8| b.is_ascii_alphanumeric() || b == b'_' || b == b'-';
+    let mut i = 0;
+    std::iter::from_fn(move || {
+        while i < bytes.len() {
+            let at_boundary = i == 0 || !token_char(bytes[i - 1]);
+            if at_boundary {
+                if let Some(prefix) = TOKEN_PREFIXES
+                    .iter()
+                    .find(|p| bytes[i..].starts_with(p.as_bytes()))
+                {
+                    let end = (i..bytes.len())
+                        .find(|&j| !token_char(bytes[j]))
+                        .unwrap_or(bytes.len());
+                    if end - i >= prefix.len() + 8 {
+                        let run = i..end;
+                        i = end;
+                        return Some(run);
+                    }
+                }
+                if bytes[i].is_ascii_alphanumeric() {
+                    let end = (i..bytes.len())
+                        .find(|&j| !bytes[j].is_ascii_alphanumeric())
+                        .unwrap_or(bytes.len());
+                    let run = &bytes[i..end];
+                    let mixed = run.iter().any(u8::is_ascii_digit)
+                        && run.iter().any(u8::is_ascii_alphabetic);
+                    if run.len() >= 32 && mixed && (end == bytes.len() || !token_char(bytes[end])) {
+                        let found = i..end;
+                        i = end;
+                        return Some(found);
+                    }
+                }
+            }
+            i += 1;
+        }
+        None
+    })
+}
+
+/// The policy text as patlint shows it: every credential-looking run blanked with `*`
+/// (same length, so spans stay valid), whether in a value, a key or a comment.
+pub fn blank_secret_like(text: &str) -> String {
+    let mut shown = text.to_owned();
+    let runs: Vec<_> = secret_like_runs(text).collect();
+    for run in runs {
+        shown.replace_range(run.clone(), &"*".repeat(run.len()));
+    }
+    shown
 }
 
 fn is_loopback(url: &Url) -> bool {
