@@ -57,6 +57,9 @@ pub enum Fact {
     LastUsedAt,
     AllAccessibleOrganizations,
     AllowedActions,
+    Active,
+    OtherActiveKeys,
+    ServiceCredentials,
 }
 
 impl Fact {
@@ -68,6 +71,9 @@ impl Fact {
             Fact::LastUsedAt => "its last use",
             Fact::AllAccessibleOrganizations => "its organization reach",
             Fact::AllowedActions => "which actions it may perform",
+            Fact::Active => "whether it is active",
+            Fact::OtherActiveKeys => "its user's other keys",
+            Fact::ServiceCredentials => "its user's CodeCommit Git credentials",
         }
     }
 }
@@ -102,6 +108,18 @@ pub struct TokenFacts {
     pub last_used_at: Observed<Option<Timestamp>>,
     #[serde(default, skip_serializing_if = "Observed::is_unobservable")]
     pub all_accessible_organizations: Observed<bool>,
+    /// AWS: whether the access key is active.
+    #[serde(default, skip_serializing_if = "Observed::is_unobservable")]
+    pub active: Observed<bool>,
+    /// AWS: the policy simulation of the required actions on the required resources.
+    #[serde(default, skip_serializing_if = "Observed::is_unobservable")]
+    pub actions: Observed<Vec<ActionDecision>>,
+    /// AWS: how many other active access keys the key's user has (rotation overlap).
+    #[serde(default, skip_serializing_if = "Observed::is_unobservable")]
+    pub other_active_keys: Observed<u32>,
+    /// AWS: the user's CodeCommit HTTPS Git credentials.
+    #[serde(default, skip_serializing_if = "Observed::is_unobservable")]
+    pub service_credentials: Observed<Vec<ServiceCredential>>,
     /// Where each observed fact came from (endpoint, header, or "heuristic probe").
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub evidence: BTreeMap<Fact, String>,
@@ -120,6 +138,10 @@ impl TokenFacts {
             created_at: Observed::Unobservable,
             last_used_at: Observed::Unobservable,
             all_accessible_organizations: Observed::Unobservable,
+            active: Observed::Unobservable,
+            actions: Observed::Unobservable,
+            other_active_keys: Observed::Unobservable,
+            service_credentials: Observed::Unobservable,
             evidence: BTreeMap::new(),
             unobservable: BTreeMap::new(),
         }
@@ -134,6 +156,40 @@ impl TokenFacts {
             .get(&fact)
             .map_or("the host does not reveal it", String::as_str)
     }
+}
+
+/// IAM's answer for one action on one resource.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ActionDecision {
+    pub action: String,
+    pub resource: String,
+    pub decision: Decision,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Decision {
+    Allowed,
+    ImplicitDeny,
+    ExplicitDeny,
+}
+
+impl Decision {
+    pub fn describe(self) -> &'static str {
+        match self {
+            Decision::Allowed => "allowed",
+            Decision::ImplicitDeny => "implicitly denied (no policy allows it)",
+            Decision::ExplicitDeny => "explicitly denied (a policy denies it)",
+        }
+    }
+}
+
+/// A CodeCommit HTTPS Git credential (IAM service-specific credential).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ServiceCredential {
+    pub service_user_name: String,
+    pub active: bool,
+    pub created_at: Timestamp,
 }
 
 /// Why a host refused a token.

@@ -27,6 +27,7 @@ pub enum Rule {
     SsoAuthorizationRequired,
     GlobalPatRetirement,
     FactsMissing,
+    KeyRotationOverlap,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
@@ -99,7 +100,7 @@ const NEW_TOKEN: &[(Option<HostKind>, &str)] = &[
     (Some(HostKind::AwsIam), AWS_NEW_KEY),
 ];
 
-pub static RULES: [RuleMeta; 18] = [
+pub static RULES: [RuleMeta; 19] = [
     RuleMeta {
         rule: Rule::TokenInvalid,
         id: "token-invalid",
@@ -390,6 +391,20 @@ pub static RULES: [RuleMeta; 18] = [
             None,
             "Record facts for every token (`patlint facts > facts.json`) with the same policy, or remove the token from the policy.",
         )],
+    },
+    RuleMeta {
+        rule: Rule::KeyRotationOverlap,
+        id: "key-rotation-overlap",
+        summary: "The IAM user behind the access key has another active access key.",
+        default_severity: Severity::Warning,
+        why: "Two active keys are normal only during a rotation; a rotation left half done keeps an old credential alive that nobody watches.",
+        fix: &[
+            (
+                Some(HostKind::AwsIam),
+                "AWS: finish the rotation: once the integration uses the new key, deactivate and then delete the old one (IAM > Users > Security credentials).",
+            ),
+            (None, "Only AWS users have several access keys."),
+        ],
     },
 ];
 

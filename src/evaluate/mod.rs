@@ -1,6 +1,7 @@
 //! Evaluation: a pure function of (policy, observation, now) to findings and a status.
 //! No I/O and no clock: everything time-dependent is judged against `now`.
 
+mod aws;
 mod lifespan;
 mod reach;
 mod scopes;
@@ -129,7 +130,9 @@ pub fn evaluate(token: &TokenSpec, observation: Option<&Observation>, now: Times
         Some(Observation::Observed { facts }) => observed(token, facts, now),
     };
     let one_finding_only = matches!(observation, Some(Observation::Rejected { .. }))
-        || findings.iter().any(|f| f.rule == Rule::TokenExpired);
+        || findings
+            .iter()
+            .any(|f| matches!(f.rule, Rule::TokenExpired | Rule::KeyInactive));
     if !one_finding_only {
         findings.extend(reach::global_pat_retirement(
             token,
@@ -239,31 +242,16 @@ fn observed(token: &TokenSpec, facts: &TokenFacts, now: Timestamp) -> Vec<Findin
     if let Some(expired) = lifespan::expired(token, facts, now) {
         return vec![expired];
     }
+    if let Some(inactive) = aws::inactive(token, facts) {
+        return vec![inactive];
+    }
     let mut findings = Vec::new();
     findings.extend(lifespan::check(token, facts, now));
     findings.extend(scopes::check(token, facts));
     findings.extend(stale::check(token, facts, now));
     findings.extend(reach::check(token, facts));
-    findings.extend(actions(token, facts));
+    findings.extend(aws::check(token, facts, now));
     findings
-}
-
-/// `require_actions` / `resources` need the AWS host's policy simulation; no recorded
-/// fact answers them yet, so they are never silently passed.
-fn actions(token: &TokenSpec, facts: &TokenFacts) -> Option<Finding> {
-    let reqs = &token.requirements;
-    let (key, origin) = match (reqs.require_actions.as_deref(), reqs.resources.as_deref()) {
-        (Some([first, ..]), _) => ("require_actions", &first.origin),
-        (_, Some([first, ..])) => ("resources", &first.origin),
-        _ => return None,
-    };
-    Some(unverifiable(
-        token,
-        facts,
-        Fact::AllowedActions,
-        key,
-        origin,
-    ))
 }
 
 /// "Cannot verify": how loud it is depends on the policy's `on_unverifiable`.

@@ -2,6 +2,7 @@
 //! [`observe_all`] checks every token concurrently (bounded per host), reusing
 //! connections, and never lets a secret into what it returns.
 
+mod aws_iam;
 mod azure_devops;
 mod azure_devops_server;
 mod github;
@@ -30,13 +31,20 @@ pub trait Host: Send + Sync {
     async fn observe(&self, http: &Http, token: &TokenSpec, secret: &Secret) -> Observation;
 }
 
-fn host_for(kind: HostKind) -> Option<&'static dyn Host> {
-    match kind {
-        HostKind::Github => Some(&github::GitHub),
-        HostKind::Gitlab => Some(&gitlab::GitLab),
-        HostKind::AzureDevops => Some(&azure_devops::AzureDevops),
-        HostKind::AzureDevopsServer => Some(&azure_devops_server::AzureDevopsServer),
-        HostKind::AwsIam => None,
+/// The hosts of one run. Only AWS keeps state (its SDK configuration, loaded on first use).
+struct Hosts {
+    aws: aws_iam::AwsIam,
+}
+
+impl Hosts {
+    fn for_kind(&self, kind: HostKind) -> &dyn Host {
+        match kind {
+            HostKind::Github => &github::GitHub,
+            HostKind::Gitlab => &gitlab::GitLab,
+            HostKind::AzureDevops => &azure_devops::AzureDevops,
+            HostKind::AzureDevopsServer => &azure_devops_server::AzureDevopsServer,
+            HostKind::AwsIam => &self.aws,
+        }
     }
 }
 
@@ -56,6 +64,9 @@ fn origin_of(endpoint: &Endpoint) -> String {
 pub async fn observe_all(policy: &Policy, settings: &HttpSettings) -> FactsFile {
     let observed_at = Timestamp::now();
     let http = Http::new(settings.clone());
+    let hosts = Hosts {
+        aws: aws_iam::AwsIam::new(settings.clone()),
+    };
     let mut limits: HashMap<String, Arc<Semaphore>> = HashMap::new();
     let checks = policy.tokens.iter().map(|token| {
         let limit = limits
@@ -63,12 +74,13 @@ pub async fn observe_all(policy: &Policy, settings: &HttpSettings) -> FactsFile 
             .or_insert_with(|| Arc::new(Semaphore::new(settings.concurrency.max(1))))
             .clone();
         let http = &http;
+        let hosts = &hosts;
         async move {
             let _permit = limit.acquire().await.expect("semaphores are never closed");
             TokenRecord {
                 name: token.name.clone(),
                 host: token.host(),
-                observation: observe_one(http, token).await,
+                observation: observe_one(hosts.for_kind(token.host()), http, token).await,
             }
         }
     });
@@ -80,13 +92,7 @@ pub async fn observe_all(policy: &Policy, settings: &HttpSettings) -> FactsFile 
     }
 }
 
-async fn observe_one(http: &Http, token: &TokenSpec) -> Observation {
-    let Some(host) = host_for(token.host()) else {
-        return Observation::host_error(format!(
-            "this version of patlint does not observe {} tokens yet",
-            token.host().product()
-        ));
-    };
+async fn observe_one(host: &dyn Host, http: &Http, token: &TokenSpec) -> Observation {
     let secret = match token.secret.value.read() {
         Ok(secret) => secret,
         Err(e) => {

@@ -949,7 +949,7 @@ impl Validator {
             None if host == HostKind::AwsIam && token.raw.profile.is_some() => {
                 let profile = token.raw.profile.as_ref().expect("checked");
                 Some(Setting {
-                    value: SecretSource::Env(format!("AWS profile {}", profile.get_ref())),
+                    value: SecretSource::AwsProfile(profile.get_ref().clone()),
                     origin: Origin {
                         doc,
                         span: profile.span(),

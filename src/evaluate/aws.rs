@@ -1,0 +1,134 @@
+//! AWS keys: `key-inactive`, `missing-action`, `key-rotation-overlap`, and the age of the
+//! user's CodeCommit Git credentials against `max_lifespan`.
+
+use jiff::Timestamp;
+
+use super::{Finding, date_of, unverifiable};
+use crate::facts::{Decision, Fact, Observed, TokenFacts};
+use crate::policy::{TokenSpec, format_duration};
+use crate::rules::Rule;
+
+/// An inactive key gets that one finding.
+pub fn inactive(token: &TokenSpec, facts: &TokenFacts) -> Option<Finding> {
+    (facts.active == Observed::Value(false)).then(|| {
+        Finding::new(
+            Rule::KeyInactive,
+            &token.origin,
+            format!("the access key of token `{}` is inactive", token.name),
+        )
+        .label("inactive key")
+        .evidence(
+            facts
+                .evidence_for(Fact::Active)
+                .unwrap_or("recorded key status"),
+        )
+    })
+}
+
+pub fn check(token: &TokenSpec, facts: &TokenFacts, now: Timestamp) -> Vec<Finding> {
+    let mut findings = actions(token, facts);
+    findings.extend(rotation_overlap(token, facts));
+    findings.extend(service_credentials(token, facts, now));
+    findings
+}
+
+/// Every required action must be allowed on every resource the simulation covered.
+fn actions(token: &TokenSpec, facts: &TokenFacts) -> Vec<Finding> {
+    let reqs = &token.requirements;
+    let required = reqs.require_actions.as_deref().unwrap_or_default();
+    let Some(first) = required
+        .first()
+        .or_else(|| reqs.resources.as_deref().and_then(<[_]>::first))
+    else {
+        return Vec::new();
+    };
+    let Observed::Value(decisions) = &facts.actions else {
+        let key = if required.is_empty() {
+            "resources"
+        } else {
+            "require_actions"
+        };
+        return vec![unverifiable(
+            token,
+            facts,
+            Fact::AllowedActions,
+            key,
+            &first.origin,
+        )];
+    };
+    let evidence = facts
+        .evidence_for(Fact::AllowedActions)
+        .unwrap_or("recorded policy simulation");
+    let who = facts.identity.as_deref().unwrap_or("the key's IAM user");
+    required
+        .iter()
+        .filter_map(|action| {
+            let results: Vec<_> = decisions.iter().filter(|d| d.action.eq_ignore_ascii_case(&action.value)).collect();
+            let refused: Vec<String> = results
+                .iter()
+                .filter(|d| d.decision != Decision::Allowed)
+                .map(|d| format!("on `{}`: {}", d.resource, d.decision.describe()))
+                .collect();
+            let message = if results.is_empty() {
+                format!("`{who}` (token `{}`) may not be allowed `{}`: the simulation returned no result for it", token.name, action.value)
+            } else if refused.is_empty() {
+                return None;
+            } else {
+                format!("`{who}` (token `{}`) is not allowed `{}` {}", token.name, action.value, refused.join("; "))
+            };
+            Some(Finding::new(Rule::MissingAction, &action.origin, message).label("required here").evidence(evidence))
+        })
+        .collect()
+}
+
+fn rotation_overlap(token: &TokenSpec, facts: &TokenFacts) -> Option<Finding> {
+    let Observed::Value(others) = facts.other_active_keys else {
+        return None;
+    };
+    (others > 0).then(|| {
+        Finding::new(
+            Rule::KeyRotationOverlap,
+            &token.origin,
+            format!(
+                "the IAM user of token `{}` has {others} other active access key{}",
+                token.name,
+                if others == 1 { "" } else { "s" }
+            ),
+        )
+        .label("rotation left half done?")
+        .evidence(
+            facts
+                .evidence_for(Fact::OtherActiveKeys)
+                .unwrap_or("recorded access keys"),
+        )
+    })
+}
+
+/// CodeCommit Git credentials never expire: like keys, they are judged by their age.
+fn service_credentials(token: &TokenSpec, facts: &TokenFacts, now: Timestamp) -> Vec<Finding> {
+    let (Some(max), Observed::Value(credentials)) =
+        (&token.requirements.max_lifespan, &facts.service_credentials)
+    else {
+        return Vec::new();
+    };
+    let limit = format_duration(max.value);
+    credentials
+        .iter()
+        .filter(|c| c.active && now.duration_since(c.created_at) > max.value)
+        .map(|c| {
+            Finding::new(
+                Rule::LifespanExceeded,
+                &max.origin,
+                format!(
+                    "the CodeCommit Git credential `{}` of token `{}`'s user is {} old (created {}), more than `max_lifespan` = {limit}",
+                    c.service_user_name,
+                    token.name,
+                    format_duration(now.duration_since(c.created_at)),
+                    date_of(c.created_at)
+                ),
+            )
+            .label(format!("at most {limit}"))
+            .evidence(facts.evidence_for(Fact::ServiceCredentials).unwrap_or("recorded service-specific credentials"))
+        })
+        .collect()
+}

@@ -1,0 +1,481 @@
+//! AWS IAM access keys used for CodeCommit (hosts.md §5), through the AWS SDK.
+//!
+//! One SDK configuration is loaded per run, and only when the policy has an `aws-iam`
+//! token; each token gets clients with its own static credentials, so no credential
+//! chain (IMDS, ECS, …) is ever probed for a key the policy names. Endpoints follow the
+//! SDK's own configuration (`AWS_ENDPOINT_URL`, `AWS_ENDPOINT_URL_IAM`, `_STS`, profile
+//! `services`).
+//!
+//! Calls: `sts:GetCallerIdentity` (validity and the user), then concurrently
+//! `iam:ListAccessKeys` (status, age, other active keys), `iam:GetAccessKeyLastUsed`,
+//! `iam:SimulatePrincipalPolicy` (when the policy requires actions) and
+//! `iam:ListServiceSpecificCredentials` (when `service_credentials = true`).
+
+use std::time::Duration;
+
+use async_trait::async_trait;
+use aws_config::{BehaviorVersion, SdkConfig};
+use aws_sdk_iam::config::{Credentials, ProvideCredentials, Region, SharedCredentialsProvider};
+use aws_sdk_iam::error::{DisplayErrorContext, ProvideErrorMetadata, SdkError};
+use aws_sdk_iam::types::{PolicyEvaluationDecisionType, StatusType};
+use jiff::Timestamp;
+use tokio::sync::OnceCell;
+
+use super::{Host, Http, HttpSettings, scrub};
+use crate::facts::{
+    ActionDecision, Decision, Fact, Failure, Observation, Observed, Rejection, ServiceCredential,
+    TokenFacts, TokenKind,
+};
+use crate::policy::{Endpoint, TokenSpec};
+use crate::secret::Secret;
+
+pub struct AwsIam {
+    base: OnceCell<SdkConfig>,
+    settings: HttpSettings,
+}
+
+const DEFAULT_REGION: &str = "us-east-1";
+const CODECOMMIT: &str = "codecommit.amazonaws.com";
+
+impl AwsIam {
+    pub fn new(settings: HttpSettings) -> Self {
+        AwsIam {
+            base: OnceCell::new(),
+            settings,
+        }
+    }
+
+    /// The shared SDK configuration: endpoints, retries and timeouts, but no credentials.
+    async fn base(&self) -> &SdkConfig {
+        self.base
+            .get_or_init(|| async {
+                let retries = aws_config::retry::RetryConfig::standard()
+                    .with_max_attempts(self.settings.retries + 1)
+                    .with_initial_backoff(self.settings.backoff.min(Duration::from_secs(1)));
+                let timeouts = aws_config::timeout::TimeoutConfig::builder()
+                    .connect_timeout(self.settings.timeout)
+                    .operation_attempt_timeout(self.settings.timeout)
+                    .build();
+                aws_config::defaults(BehaviorVersion::latest())
+                    .region(Region::new(DEFAULT_REGION))
+                    .no_credentials()
+                    .retry_config(retries)
+                    .timeout_config(timeouts)
+                    .load()
+                    .await
+            })
+            .await
+    }
+}
+
+#[async_trait]
+impl Host for AwsIam {
+    async fn observe(&self, _http: &Http, token: &TokenSpec, secret: &Secret) -> Observation {
+        let Endpoint::AwsIam {
+            access_key_id,
+            profile,
+            region,
+            service_credentials,
+        } = &token.endpoint
+        else {
+            return Observation::host_error("internal: a non-AWS token was sent to the AWS host");
+        };
+        let provider = match (access_key_id, profile) {
+            (Some(source), _) => match source.read() {
+                Ok(id) => SharedCredentialsProvider::new(Credentials::new(
+                    id.expose(),
+                    secret.expose(),
+                    None,
+                    None,
+                    "patlint policy",
+                )),
+                Err(e) => {
+                    return Observation::Unchecked {
+                        failure: Failure::SecretUnavailable,
+                        detail: e.to_string(),
+                    };
+                }
+            },
+            (None, Some(profile)) => SharedCredentialsProvider::new(
+                aws_config::profile::ProfileFileCredentialsProvider::builder()
+                    .profile_name(profile)
+                    .build(),
+            ),
+            (None, None) => {
+                return Observation::host_error(
+                    "internal: an AWS token with neither key nor profile",
+                );
+            }
+        };
+        let key_id = match provider.provide_credentials().await {
+            Ok(credentials) => Secret::new(credentials.access_key_id()),
+            Err(e) => {
+                return Observation::Unchecked {
+                    failure: Failure::SecretUnavailable,
+                    detail: format!(
+                        "the AWS credentials could not be loaded: {}",
+                        DisplayErrorContext(&e)
+                    ),
+                };
+            }
+        };
+        let base = self.base().await;
+        let region = Region::new(region.clone().unwrap_or_else(|| DEFAULT_REGION.to_owned()));
+        let iam = aws_sdk_iam::Client::from_conf(
+            aws_sdk_iam::config::Builder::from(base)
+                .credentials_provider(provider.clone())
+                .region(region.clone())
+                .build(),
+        );
+        let sts = aws_sdk_sts::Client::from_conf(
+            aws_sdk_sts::config::Builder::from(base)
+                .credentials_provider(provider)
+                .region(region)
+                .build(),
+        );
+        let observation =
+            observe_key(&iam, &sts, token, key_id.expose(), *service_credentials).await;
+        // The key id is not the secret, but the user did not write it either.
+        scrub(observation, &key_id)
+    }
+}
+
+/// What went wrong with one AWS call.
+enum CallError {
+    Invalid(String),
+    Expired(String),
+    Denied(String),
+    Failed(String),
+}
+
+fn classify<E, R>(call: &str, err: &SdkError<E, R>) -> CallError
+where
+    E: ProvideErrorMetadata + std::error::Error + 'static,
+    R: std::fmt::Debug,
+{
+    if let SdkError::ServiceError(service) = err {
+        let e = service.err();
+        let code = e.code().unwrap_or("Unknown");
+        let message = e.message().unwrap_or("");
+        let detail = format!(
+            "{call}: {code}{}",
+            if message.is_empty() {
+                String::new()
+            } else {
+                format!(" ({message})")
+            }
+        );
+        return match code {
+            "InvalidClientTokenId"
+            | "SignatureDoesNotMatch"
+            | "InvalidAccessKeyId"
+            | "UnrecognizedClientException" => CallError::Invalid(detail),
+            "ExpiredToken" | "ExpiredTokenException" | "TokenRefreshRequired" => {
+                CallError::Expired(detail)
+            }
+            "AccessDenied" | "AccessDeniedException" | "UnauthorizedOperation" => {
+                CallError::Denied(detail)
+            }
+            _ => CallError::Failed(detail),
+        };
+    }
+    CallError::Failed(format!("{call}: {}", DisplayErrorContext(err)))
+}
+
+/// A call whose failure is fatal for the token (invalid, expired, host error) ends the
+/// observation; access denied leaves that fact unverifiable with the permission to grant.
+fn fatal(error: CallError) -> Result<String, Observation> {
+    match error {
+        CallError::Denied(detail) => Ok(detail),
+        CallError::Invalid(detail) => Err(Observation::Rejected {
+            reason: Rejection::Invalid,
+            detail: format!(
+                "AWS rejected the key ({detail}); an inactive or deleted key is rejected the same way"
+            ),
+            evidence: detail,
+            help: None,
+        }),
+        CallError::Expired(detail) => Err(Observation::Rejected {
+            reason: Rejection::Expired,
+            detail: format!("AWS says the credentials expired ({detail})"),
+            evidence: detail,
+            help: None,
+        }),
+        CallError::Failed(detail) => Err(Observation::host_error(format!(
+            "AWS could not be asked: {detail}"
+        ))),
+    }
+}
+
+fn denied(facts: &mut TokenFacts, fact: Fact, detail: &str, permission: &str) {
+    facts.unobservable.insert(
+        fact,
+        format!("the key may not call {permission} ({detail}); grant its user `{permission}` to make this verifiable"),
+    );
+}
+
+async fn observe_key(
+    iam: &aws_sdk_iam::Client,
+    sts: &aws_sdk_sts::Client,
+    token: &TokenSpec,
+    key_id: &str,
+    want_service_credentials: bool,
+) -> Observation {
+    let identity = match sts.get_caller_identity().send().await {
+        Ok(identity) => identity,
+        Err(e) => {
+            return match fatal(classify("sts:GetCallerIdentity", &e)) {
+                Ok(detail) => {
+                    Observation::host_error(format!("sts:GetCallerIdentity was denied ({detail})"))
+                }
+                Err(observation) => observation,
+            };
+        }
+    };
+    let arn = identity.arn().unwrap_or_default().to_owned();
+    let mut facts = TokenFacts::new(TokenKind::AccessKey);
+    facts.identity = Some(arn.clone());
+    let Some(user) = user_name(&arn) else {
+        let reason = format!(
+            "the credentials belong to `{arn}`, not to an IAM user; only users have access keys"
+        );
+        for fact in [
+            Fact::Active,
+            Fact::CreatedAt,
+            Fact::LastUsedAt,
+            Fact::AllowedActions,
+            Fact::OtherActiveKeys,
+        ] {
+            facts.unobservable.insert(fact, reason.clone());
+        }
+        return Observation::observed(facts);
+    };
+    facts.expires_at = Observed::Value(None);
+    facts
+        .evidence
+        .insert(Fact::ExpiresAt, "IAM access keys do not expire".into());
+
+    let actions: Vec<String> = token
+        .requirements
+        .require_actions
+        .iter()
+        .flatten()
+        .map(|s| s.value.clone())
+        .collect();
+    let resources: Vec<String> = match &token.requirements.resources {
+        Some(list) if !list.is_empty() => list.iter().map(|s| s.value.clone()).collect(),
+        _ => vec!["*".into()],
+    };
+    let (keys, last_used, simulation, credentials) = tokio::join!(
+        iam.list_access_keys().user_name(user).send(),
+        iam.get_access_key_last_used().access_key_id(key_id).send(),
+        simulate(iam, &arn, &actions, &resources),
+        async {
+            if want_service_credentials {
+                Some(
+                    iam.list_service_specific_credentials()
+                        .user_name(user)
+                        .service_name(CODECOMMIT)
+                        .send()
+                        .await,
+                )
+            } else {
+                None
+            }
+        },
+    );
+
+    match keys {
+        Ok(out) => {
+            let evidence = format!("iam:ListAccessKeys for user `{user}`");
+            let own = out
+                .access_key_metadata()
+                .iter()
+                .find(|k| k.access_key_id() == Some(key_id));
+            match own {
+                Some(key) => {
+                    facts.active = Observed::Value(key.status() == Some(&StatusType::Active));
+                    facts.evidence.insert(Fact::Active, evidence.clone());
+                    if let Some(created) = key.create_date() {
+                        facts.created_at = Observed::Value(Some(timestamp(created)));
+                        facts.evidence.insert(Fact::CreatedAt, evidence.clone());
+                    }
+                }
+                None => {
+                    let reason = format!("the key is not among the access keys of user `{user}`");
+                    facts.unobservable.insert(Fact::Active, reason.clone());
+                    facts.unobservable.insert(Fact::CreatedAt, reason);
+                }
+            }
+            let others = out
+                .access_key_metadata()
+                .iter()
+                .filter(|k| {
+                    k.access_key_id() != Some(key_id) && k.status() == Some(&StatusType::Active)
+                })
+                .count();
+            facts.other_active_keys = Observed::Value(others as u32);
+            facts.evidence.insert(Fact::OtherActiveKeys, evidence);
+        }
+        Err(e) => match fatal(classify("iam:ListAccessKeys", &e)) {
+            Ok(detail) => {
+                for fact in [Fact::Active, Fact::CreatedAt, Fact::OtherActiveKeys] {
+                    denied(&mut facts, fact, &detail, "iam:ListAccessKeys");
+                }
+            }
+            Err(observation) => return observation,
+        },
+    }
+
+    match last_used {
+        Ok(out) => {
+            let last = out
+                .access_key_last_used()
+                .and_then(|l| l.last_used_date())
+                .map(timestamp);
+            facts.last_used_at = Observed::Value(last);
+            facts
+                .evidence
+                .insert(Fact::LastUsedAt, "iam:GetAccessKeyLastUsed".into());
+        }
+        Err(e) => match fatal(classify("iam:GetAccessKeyLastUsed", &e)) {
+            Ok(detail) => denied(
+                &mut facts,
+                Fact::LastUsedAt,
+                &detail,
+                "iam:GetAccessKeyLastUsed",
+            ),
+            Err(observation) => return observation,
+        },
+    }
+
+    match simulation {
+        None => {}
+        Some(Ok(decisions)) => {
+            facts.actions = Observed::Value(decisions);
+            facts.evidence.insert(
+                Fact::AllowedActions,
+                format!("iam:SimulatePrincipalPolicy for `{arn}`"),
+            );
+        }
+        Some(Err(CallError::Denied(detail))) => denied(
+            &mut facts,
+            Fact::AllowedActions,
+            &detail,
+            "iam:SimulatePrincipalPolicy",
+        ),
+        Some(Err(other)) => {
+            if let Err(observation) = fatal(other) {
+                return observation;
+            }
+        }
+    }
+
+    match credentials {
+        None => {}
+        Some(Ok(out)) => {
+            let list = out
+                .service_specific_credentials()
+                .iter()
+                .map(|c| ServiceCredential {
+                    service_user_name: c.service_user_name().to_owned(),
+                    active: c.status() == &StatusType::Active,
+                    created_at: timestamp(c.create_date()),
+                })
+                .collect();
+            facts.service_credentials = Observed::Value(list);
+            facts.evidence.insert(
+                Fact::ServiceCredentials,
+                format!("iam:ListServiceSpecificCredentials for user `{user}`"),
+            );
+        }
+        Some(Err(e)) => match fatal(classify("iam:ListServiceSpecificCredentials", &e)) {
+            Ok(detail) => denied(
+                &mut facts,
+                Fact::ServiceCredentials,
+                &detail,
+                "iam:ListServiceSpecificCredentials",
+            ),
+            Err(observation) => return observation,
+        },
+    }
+    Observation::observed(facts)
+}
+
+/// Runs the policy simulation for every required action on every resource, following
+/// pagination. `None` when the policy requires no action.
+async fn simulate(
+    iam: &aws_sdk_iam::Client,
+    arn: &str,
+    actions: &[String],
+    resources: &[String],
+) -> Option<Result<Vec<ActionDecision>, CallError>> {
+    if actions.is_empty() {
+        return None;
+    }
+    let mut decisions = Vec::new();
+    let mut marker: Option<String> = None;
+    loop {
+        let response = iam
+            .simulate_principal_policy()
+            .policy_source_arn(arn)
+            .set_action_names(Some(actions.to_vec()))
+            .set_resource_arns(Some(resources.to_vec()))
+            .set_marker(marker.clone())
+            .send()
+            .await;
+        let out = match response {
+            Ok(out) => out,
+            Err(e) => return Some(Err(classify("iam:SimulatePrincipalPolicy", &e))),
+        };
+        decisions.extend(out.evaluation_results().iter().map(|r| ActionDecision {
+            action: r.eval_action_name().to_owned(),
+            resource: r.eval_resource_name().unwrap_or("*").to_owned(),
+            decision: match r.eval_decision() {
+                PolicyEvaluationDecisionType::Allowed => Decision::Allowed,
+                PolicyEvaluationDecisionType::ExplicitDeny => Decision::ExplicitDeny,
+                _ => Decision::ImplicitDeny,
+            },
+        }));
+        marker = out
+            .marker()
+            .map(str::to_owned)
+            .filter(|_| out.is_truncated());
+        if marker.is_none() {
+            return Some(Ok(decisions));
+        }
+    }
+}
+
+/// `arn:aws:iam::123456789012:user/division/name` → `name`.
+fn user_name(arn: &str) -> Option<&str> {
+    let resource = arn.splitn(6, ':').nth(5)?;
+    let path = resource.strip_prefix("user/")?;
+    path.rsplit('/').next().filter(|n| !n.is_empty())
+}
+
+fn timestamp(t: &aws_sdk_iam::primitives::DateTime) -> Timestamp {
+    Timestamp::new(t.secs(), t.subsec_nanos() as i32).unwrap_or(Timestamp::UNIX_EPOCH)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn user_names_come_from_user_arns_only() {
+        assert_eq!(
+            user_name("arn:aws:iam::123456789012:user/patlint-ci"),
+            Some("patlint-ci")
+        );
+        assert_eq!(
+            user_name("arn:aws:iam::123456789012:user/division/dev/jira"),
+            Some("jira")
+        );
+        assert_eq!(
+            user_name("arn:aws:sts::123456789012:assumed-role/ci/session"),
+            None
+        );
+        assert_eq!(user_name("nonsense"), None);
+    }
+}
