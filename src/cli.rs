@@ -65,7 +65,7 @@ pub struct NetworkArgs {
 pub struct CheckArgs {
     #[command(flatten)]
     pub policy: PolicyArg,
-    /// Output format, optionally written to a file: human, json, or json=PATH. Repeatable.
+    /// Output format, optionally written to a file (FORMAT=PATH): human, json, sarif, github, gitlab, junit, azure. Repeatable.
     #[arg(
         long,
         short = 'f',
@@ -73,6 +73,12 @@ pub struct CheckArgs {
         default_value = "human"
     )]
     pub format: Vec<FormatTarget>,
+    /// The lowest severity that fails the gate (exit 1)
+    #[arg(long, value_enum, value_name = "SEVERITY", default_value = "error")]
+    pub fail_on: FailOn,
+    /// Exit 0 instead of 3 when a token could not be checked (and nothing was violated)
+    #[arg(long)]
+    pub allow_unchecked: bool,
     #[command(flatten)]
     pub now: NowArg,
     /// Evaluate facts recorded by `patlint facts` instead of asking the hosts (no network)
@@ -107,10 +113,35 @@ pub struct ExplainArgs {
     pub rule: Option<String>,
 }
 
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum FailOn {
+    Note,
+    Warning,
+    Error,
+    Never,
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Format {
     Human,
     Json,
+    Sarif,
+    Github,
+    Gitlab,
+    Junit,
+    Azure,
+}
+
+impl Format {
+    pub const NAMES: [(&'static str, Format); 7] = [
+        ("human", Format::Human),
+        ("json", Format::Json),
+        ("sarif", Format::Sarif),
+        ("github", Format::Github),
+        ("gitlab", Format::Gitlab),
+        ("junit", Format::Junit),
+        ("azure", Format::Azure),
+    ];
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -128,14 +159,16 @@ impl FromStr for FormatTarget {
             Some((name, _)) => return Err(format!("`{name}=` needs a file path after `=`")),
             None => (s, None),
         };
-        let format = match name {
-            "human" => Format::Human,
-            "json" => Format::Json,
-            other => {
-                return Err(format!(
-                    "unknown format `{other}`; known formats: human, json"
-                ));
-            }
+        let Some(format) = Format::NAMES
+            .iter()
+            .find(|(n, _)| *n == name)
+            .map(|(_, f)| *f)
+        else {
+            let known: Vec<_> = Format::NAMES.iter().map(|(n, _)| *n).collect();
+            return Err(format!(
+                "unknown format `{name}`; known formats: {}",
+                known.join(", ")
+            ));
         };
         Ok(FormatTarget { format, path })
     }
@@ -188,7 +221,7 @@ mod tests {
             "json=out.json".parse::<FormatTarget>().unwrap().path,
             Some(PathBuf::from("out.json"))
         );
-        assert!("sarif".parse::<FormatTarget>().is_err());
+        assert!("yaml".parse::<FormatTarget>().is_err());
         assert_eq!(
             parse_now("2026-11-24").unwrap().to_string(),
             "2026-11-24T00:00:00Z"

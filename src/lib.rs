@@ -25,13 +25,14 @@ use std::path::{Path, PathBuf};
 
 use jiff::Timestamp;
 
-use crate::cli::{CheckArgs, Cli, Command, FactsArgs, Format, NetworkArgs, ValidateArgs};
+use crate::cli::{CheckArgs, Cli, Command, FactsArgs, FailOn, Format, NetworkArgs, ValidateArgs};
 use crate::facts::FactsFile;
 use crate::hosts::HttpSettings;
-use crate::outcome::Exit;
+use crate::outcome::{Exit, Gate};
 use crate::policy::Policy;
 use crate::report::human::{self, Style};
 use crate::report::{Report, TokenReport};
+use crate::rules::Severity;
 
 /// Runs one command and returns the exit status; all output goes to stdout/stderr here.
 pub fn run(cli: Cli) -> Exit {
@@ -150,6 +151,15 @@ fn check(args: CheckArgs) -> Outcome {
         None => observe(&policy, &args.network)?,
     };
     let report = evaluate_all(&policy, &facts, now);
+    let gate = Gate {
+        fail_on: match args.fail_on {
+            FailOn::Note => Some(Severity::Note),
+            FailOn::Warning => Some(Severity::Warning),
+            FailOn::Error => Some(Severity::Error),
+            FailOn::Never => None,
+        },
+        allow_unchecked: args.allow_unchecked,
+    };
     for target in &args.format {
         let text = match target.format {
             Format::Human => human::render(
@@ -160,10 +170,37 @@ fn check(args: CheckArgs) -> Outcome {
                 },
             ),
             Format::Json => report::json::render(&report),
+            Format::Sarif => report::sarif::render(&report),
+            Format::Github => {
+                write_step_summary(&report)?;
+                report::github::annotations(&report)
+            }
+            Format::Gitlab => report::gitlab::render(&report),
+            Format::Junit => report::junit::render(&report, &gate),
+            Format::Azure => report::azure::render(&report, &gate),
         };
         write_output(target.path.as_deref(), &text)?;
     }
-    Ok(outcome::gate(report.tokens.iter().map(|t| &t.verdict)))
+    Ok(gate.exit(report.tokens.iter().map(|t| &t.verdict)))
+}
+
+/// On GitHub Actions, the job summary goes to the file `GITHUB_STEP_SUMMARY` names.
+fn write_step_summary(report: &Report) -> Result<(), Exit> {
+    let Some(path) = std::env::var_os("GITHUB_STEP_SUMMARY").filter(|p| !p.is_empty()) else {
+        return Ok(());
+    };
+    let mut file = std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(&path)
+        .map_err(|e| {
+            fail(format!(
+                "cannot open GITHUB_STEP_SUMMARY `{}`: {e}",
+                PathBuf::from(&path).display()
+            ))
+        })?;
+    file.write_all(report::github::summary(report).as_bytes())
+        .map_err(|e| fail(format!("cannot write the job summary: {e}")))
 }
 
 /// Evaluates every token of the policy against the recorded facts.

@@ -2,6 +2,7 @@
 
 use crate::evaluate::{Finding, Status, Verdict};
 use crate::facts::{FactsFile, Observation};
+use crate::rules::Severity;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Exit {
@@ -21,18 +22,50 @@ impl Exit {
     }
 }
 
-/// A violation anywhere wins; then a token that could not be checked; then clean.
-pub fn gate<'a>(verdicts: impl IntoIterator<Item = &'a Verdict>) -> Exit {
-    let mut exit = Exit::Clean;
-    for verdict in verdicts {
-        if verdict.findings.iter().any(|f| f.is_violation()) {
-            return Exit::Violation;
-        }
-        if verdict.status == Status::Error {
-            exit = Exit::Unchecked;
+/// What fails the gate: findings at or above `fail_on` (none when `None`, i.e.
+/// `--fail-on never`), and tokens that could not be checked unless `allow_unchecked`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Gate {
+    pub fail_on: Option<Severity>,
+    pub allow_unchecked: bool,
+}
+
+impl Default for Gate {
+    fn default() -> Self {
+        Gate {
+            fail_on: Some(Severity::Error),
+            allow_unchecked: false,
         }
     }
-    exit
+}
+
+impl Gate {
+    /// A violation anywhere wins; then a token that could not be checked; then clean.
+    pub fn exit<'a>(&self, verdicts: impl IntoIterator<Item = &'a Verdict>) -> Exit {
+        let mut exit = Exit::Clean;
+        for verdict in verdicts {
+            if verdict.findings.iter().any(|f| self.fails(f)) {
+                return Exit::Violation;
+            }
+            if verdict.status == Status::Error && !self.allow_unchecked {
+                exit = Exit::Unchecked;
+            }
+        }
+        exit
+    }
+
+    /// Whether this finding alone fails the gate.
+    pub fn fails(&self, finding: &Finding) -> bool {
+        !finding.rule.is_unchecked()
+            && self
+                .fail_on
+                .is_some_and(|threshold| finding.severity >= threshold)
+    }
+}
+
+/// The default gate: errors fail, unchecked tokens exit 3.
+pub fn gate<'a>(verdicts: impl IntoIterator<Item = &'a Verdict>) -> Exit {
+    Gate::default().exit(verdicts)
 }
 
 /// `validate`: a valid policy exits 0, or 1 when a policy lint (a dated platform change

@@ -1,7 +1,12 @@
 //! Reports render a finished evaluation; they decide nothing. One file per format.
 
+pub mod azure;
+pub mod github;
+pub mod gitlab;
 pub mod human;
 pub mod json;
+pub mod junit;
+pub mod sarif;
 
 use jiff::Timestamp;
 use serde::Serialize;
@@ -59,17 +64,104 @@ pub struct FileLocation {
     pub column: usize,
 }
 
-pub fn file_location(documents: &Documents, origin: &Origin) -> FileLocation {
+/// A region of the policy file, 1-based and inclusive of its start, for the CI formats.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Region {
+    /// The policy path, relative to the current directory when it is below it, with `/`.
+    pub path: String,
+    pub start_line: usize,
+    pub start_column: usize,
+    pub end_line: usize,
+    pub end_column: usize,
+}
+
+fn span_in_policy(documents: &Documents, origin: &Origin) -> std::ops::Range<usize> {
     let doc = documents.get(origin.doc);
+    doc.included_at
+        .clone()
+        .unwrap_or_else(|| origin.span.clone())
+}
+
+pub fn file_location(documents: &Documents, origin: &Origin) -> FileLocation {
+    let span = span_in_policy(documents, origin);
     let policy = documents.policy();
-    let offset = doc
-        .included_at
-        .as_ref()
-        .map_or(origin.span.start, |span| span.start);
-    let (line, column) = line_col(&policy.text, offset);
+    let (line, column) = line_col(&policy.text, span.start);
     FileLocation {
         path: policy.name.clone(),
         line,
         column,
     }
+}
+
+pub fn region(documents: &Documents, origin: &Origin) -> Region {
+    let span = span_in_policy(documents, origin);
+    let policy = documents.policy();
+    let (start_line, start_column) = line_col(&policy.text, span.start);
+    let (end_line, end_column) = line_col(&policy.text, span.end.max(span.start + 1));
+    Region {
+        path: repo_relative(&policy.name),
+        start_line,
+        start_column,
+        end_line,
+        end_column,
+    }
+}
+
+/// Code scanning and merge-request widgets want paths relative to the repository.
+fn repo_relative(path: &str) -> String {
+    let p = std::path::Path::new(path);
+    let relative = std::env::current_dir()
+        .ok()
+        .and_then(|cwd| p.strip_prefix(cwd).ok().map(|r| r.to_path_buf()))
+        .unwrap_or_else(|| p.to_path_buf());
+    let text = relative.to_string_lossy().replace('\\', "/");
+    text.strip_prefix("./").map(str::to_owned).unwrap_or(text)
+}
+
+/// A stable identity for a finding across runs: its rule, token and policy location
+/// (not its message, which carries dates), plus an index among identical ones.
+pub fn fingerprints(report: &Report) -> Vec<Vec<String>> {
+    let mut seen: std::collections::HashMap<u64, usize> = std::collections::HashMap::new();
+    report
+        .tokens
+        .iter()
+        .map(|t| {
+            t.verdict
+                .findings
+                .iter()
+                .map(|f| {
+                    let doc = &report.policy.documents.get(f.origin.doc).name;
+                    let key = format!(
+                        "{}|{}|{}|{}",
+                        f.rule.id(),
+                        t.spec.name,
+                        doc,
+                        f.origin.span.start
+                    );
+                    let base = fnv1a(key.as_bytes());
+                    let n = seen.entry(base).or_insert(0);
+                    *n += 1;
+                    format!("{:016x}", fnv1a(format!("{key}|{n}").as_bytes()))
+                })
+                .collect()
+        })
+        .collect()
+}
+
+/// Every finding, the most severe first: CI runners keep only the first few per step.
+pub fn most_severe_first<'r>(report: &'r Report) -> Vec<&'r crate::evaluate::Finding> {
+    let mut findings: Vec<_> = report
+        .tokens
+        .iter()
+        .flat_map(|t| t.verdict.findings.iter())
+        .collect();
+    findings.sort_by_key(|f| std::cmp::Reverse(f.severity));
+    findings
+}
+
+/// FNV-1a, 64 bits: stable across Rust versions and platforms, unlike `DefaultHasher`.
+fn fnv1a(bytes: &[u8]) -> u64 {
+    bytes.iter().fold(0xcbf2_9ce4_8422_2325, |hash, b| {
+        (hash ^ u64::from(*b)).wrapping_mul(0x0000_0100_0000_01b3)
+    })
 }

@@ -1,0 +1,208 @@
+//! `--format github`: workflow-command annotations, most severe first (the runner keeps
+//! ten per type), and a Markdown job summary with a table of tokens and a Mermaid
+//! timeline of their validity windows (ci-outputs.md §2).
+
+use jiff::{SignedDuration, Timestamp};
+
+use super::{Report, most_severe_first, region};
+use crate::evaluate::Status;
+use crate::facts::{Observed, TokenFacts};
+use crate::rules::Severity;
+
+/// Escaping of a command's message.
+fn data(text: &str) -> String {
+    text.replace('%', "%25")
+        .replace('\r', "%0D")
+        .replace('\n', "%0A")
+}
+
+/// Escaping of a command's property values.
+fn property(text: &str) -> String {
+    data(text).replace(':', "%3A").replace(',', "%2C")
+}
+
+pub fn annotations(report: &Report) -> String {
+    let docs = &report.policy.documents;
+    let findings = most_severe_first(report);
+    let mut out = String::new();
+    for finding in findings {
+        let r = region(docs, &finding.origin);
+        let command = match finding.severity {
+            Severity::Error => "error",
+            Severity::Warning => "warning",
+            Severity::Note => "notice",
+        };
+        let mut text = finding.message.clone();
+        if let Some(help) = &finding.help {
+            text.push_str(&format!("\n{help}"));
+        }
+        out.push_str(&format!(
+            "::{command} file={},line={},endLine={},col={},endColumn={},title={}::{}\n",
+            property(&r.path),
+            r.start_line,
+            r.end_line,
+            r.start_column,
+            r.end_column,
+            property(finding.rule.id()),
+            data(&text)
+        ));
+    }
+    out
+}
+
+fn date(ts: Timestamp) -> String {
+    ts.strftime("%Y-%m-%d").to_string()
+}
+
+fn expiry(facts: Option<&TokenFacts>) -> (String, String) {
+    match facts.map(|f| &f.expires_at) {
+        Some(Observed::Value(Some(at))) => (date(*at), String::new()),
+        Some(Observed::Value(None)) => ("never".into(), "—".into()),
+        _ => ("not observable".into(), "—".into()),
+    }
+}
+
+fn status_cell(status: Status) -> &'static str {
+    match status {
+        Status::Pass => "✅ pass",
+        Status::Fail => "❌ fail",
+        Status::Unverifiable => "❔ unverifiable",
+        Status::Error => "⚠️ error",
+    }
+}
+
+/// Mermaid task names may not contain `:` or `#`; table cells not `|`.
+fn plain(text: &str) -> String {
+    text.replace([':', '#', ';'], " ").replace('|', "/")
+}
+
+pub fn summary(report: &Report) -> String {
+    let now = report.evaluated_at;
+    let s = report.summary();
+    let mut out = format!(
+        "## patlint: {} token{} against `{}`\n\n{} pass · {} fail · {} unverifiable · {} error (as of {})\n\n",
+        s.tokens,
+        if s.tokens == 1 { "" } else { "s" },
+        report.policy.path(),
+        s.pass,
+        s.fail,
+        s.unverifiable,
+        s.error,
+        date(now)
+    );
+    out.push_str("| Token | Host | Status | Expires | Days left | Scopes | Findings |\n|---|---|---|---|---|---|---|\n");
+    for t in &report.tokens {
+        let facts = t.observation.as_ref().and_then(|o| o.facts());
+        let (expires, mut days) = expiry(facts);
+        if let Some(Observed::Value(Some(at))) = facts.map(|f| &f.expires_at) {
+            days = (at.duration_since(now).as_hours() / 24).to_string();
+        }
+        let scopes = match facts.map(|f| &f.scopes) {
+            Some(Observed::Value(scopes)) if scopes.is_empty() => "none".into(),
+            Some(Observed::Value(scopes)) => scopes
+                .iter()
+                .map(|s| format!("`{s}`"))
+                .collect::<Vec<_>>()
+                .join(" "),
+            _ => "not observable".into(),
+        };
+        let findings = t
+            .verdict
+            .findings
+            .iter()
+            .map(|f| f.rule.id())
+            .collect::<Vec<_>>()
+            .join(", ");
+        out.push_str(&format!(
+            "| {} | {} | {} | {} | {} | {} | {} |\n",
+            plain(&t.spec.name),
+            t.spec.host(),
+            status_cell(t.verdict.status),
+            expires,
+            days,
+            scopes,
+            if findings.is_empty() {
+                "—".into()
+            } else {
+                findings
+            }
+        ));
+    }
+    out.push_str(&timeline(report));
+    out
+}
+
+/// A Gantt chart: each token's validity window, its warning window, and the day of the
+/// evaluation, so a reader sees at a glance what expires when.
+fn timeline(report: &Report) -> String {
+    let now = report.evaluated_at;
+    let mut chart = String::from("\n```mermaid\ngantt\n    title Token validity (evaluated ");
+    chart.push_str(&format!(
+        "{})\n    dateFormat YYYY-MM-DD\n    axisFormat %Y-%m-%d\n    todayMarker off\n",
+        date(now)
+    ));
+    let mut bars = 0;
+    for (i, t) in report.tokens.iter().enumerate() {
+        let facts = t.observation.as_ref().and_then(|o| o.facts());
+        let Some(facts) = facts else { continue };
+        let start = match facts.created_at {
+            Observed::Value(Some(created)) => created,
+            _ => now,
+        };
+        chart.push_str(&format!("    section {}\n", plain(&t.spec.name)));
+        match facts.expires_at {
+            Observed::Value(Some(end)) => {
+                let window = t.spec.requirements.expiry_warning();
+                let warn_from = end - window;
+                let style = if end <= now { "crit, " } else { "active, " };
+                chart.push_str(&format!(
+                    "    valid :{style}v{i}, {}, {}\n",
+                    date(start.min(end)),
+                    date(end)
+                ));
+                if end > now {
+                    chart.push_str(&format!(
+                        "    expiry warning :crit, w{i}, {}, {}\n",
+                        date(warn_from.max(start)),
+                        date(end)
+                    ));
+                }
+            }
+            Observed::Value(None) => {
+                let horizon = now + SignedDuration::from_hours(24 * 365);
+                chart.push_str(&format!(
+                    "    never expires :done, v{i}, {}, {}\n",
+                    date(start),
+                    date(horizon)
+                ));
+            }
+            Observed::Unobservable => {
+                chart.push_str(&format!(
+                    "    expiry not observable :milestone, v{i}, {}, 0d\n",
+                    date(now)
+                ));
+            }
+        }
+        bars += 1;
+    }
+    chart.push_str(&format!(
+        "    section evaluated\n    {} :milestone, today, {}, 0d\n```\n",
+        date(now),
+        date(now)
+    ));
+    if bars == 0 {
+        return String::new();
+    }
+    chart
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn escapes_as_the_toolkit_does() {
+        assert_eq!(data("50% done\r\nnext"), "50%25 done%0D%0Anext");
+        assert_eq!(property("a:b,c"), "a%3Ab%2Cc");
+    }
+}

@@ -1,0 +1,91 @@
+//! `--format junit`: a test case per token and rule (ci-outputs.md §5). A violation is a
+//! `<failure>`, a token that could not be checked an `<error>`; a token with no finding
+//! is one passing case.
+
+use super::{Report, region};
+use crate::outcome::Gate;
+
+fn escape(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&apos;"),
+            // XML 1.0 cannot carry most control characters, even escaped.
+            c if (c as u32) < 0x20 && !matches!(c, '\n' | '\r' | '\t') => out.push(' '),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+pub fn render(report: &Report, gate: &Gate) -> String {
+    let docs = &report.policy.documents;
+    let mut cases = String::new();
+    let (mut tests, mut failures, mut errors) = (0, 0, 0);
+    for token in &report.tokens {
+        let spec = token.spec;
+        let classname = escape(spec.host().as_str());
+        if token.verdict.findings.is_empty() {
+            tests += 1;
+            cases.push_str(&format!(
+                "    <testcase classname=\"{classname}\" name=\"{}: in policy\" file=\"{}\"/>\n",
+                escape(&spec.name),
+                escape(&region(docs, &spec.origin).path)
+            ));
+        }
+        for finding in &token.verdict.findings {
+            tests += 1;
+            let r = region(docs, &finding.origin);
+            let name = format!("{}: {}", spec.name, finding.rule.id());
+            let detail = format!(
+                "{}:{}:{}\n{}{}",
+                r.path,
+                r.start_line,
+                r.start_column,
+                finding.help.as_deref().unwrap_or_default(),
+                finding
+                    .evidence
+                    .as_deref()
+                    .map(|e| format!("\nevidence: {e}"))
+                    .unwrap_or_default()
+            );
+            let body = if finding.rule.is_unchecked() {
+                errors += 1;
+                format!(
+                    "<error message=\"{}\" type=\"{}\">{}</error>",
+                    escape(&finding.message),
+                    finding.rule.id(),
+                    escape(&detail)
+                )
+            } else if gate.fails(finding) {
+                failures += 1;
+                format!(
+                    "<failure message=\"{}\" type=\"{}\">{}</failure>",
+                    escape(&finding.message),
+                    finding.rule.id(),
+                    escape(&detail)
+                )
+            } else {
+                format!(
+                    "<system-out>{}: {}\n{}</system-out>",
+                    finding.severity.as_str(),
+                    escape(&finding.message),
+                    escape(&detail)
+                )
+            };
+            cases.push_str(&format!(
+                "    <testcase classname=\"{classname}\" name=\"{}\" file=\"{}\">\n      {body}\n    </testcase>\n",
+                escape(&name),
+                escape(&r.path)
+            ));
+        }
+    }
+    format!(
+        "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<testsuites name=\"patlint\" tests=\"{tests}\" failures=\"{failures}\" errors=\"{errors}\">\n  <testsuite name=\"patlint\" tests=\"{tests}\" failures=\"{failures}\" errors=\"{errors}\" timestamp=\"{}\">\n{cases}  </testsuite>\n</testsuites>\n",
+        report.evaluated_at.strftime("%Y-%m-%dT%H:%M:%S")
+    )
+}

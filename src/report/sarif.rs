@@ -1,0 +1,101 @@
+//! `--format sarif`: SARIF 2.1.0 as GitHub code scanning accepts it (ci-outputs.md §1):
+//! every rule described, every result with `ruleId`, `level`, a location in the policy
+//! file (for a preset's setting, the `extends` entry) and a stable fingerprint, and
+//! `results: []` when clean.
+
+use serde_json::{Value, json};
+
+use super::{Report, fingerprints, region};
+use crate::rules::{RULES, Severity};
+
+pub fn level(severity: Severity) -> &'static str {
+    match severity {
+        Severity::Error => "error",
+        Severity::Warning => "warning",
+        Severity::Note => "note",
+    }
+}
+
+fn rules() -> Vec<Value> {
+    RULES
+        .iter()
+        .map(|meta| {
+            let fixes: Vec<String> = meta
+                .fix
+                .iter()
+                .map(|(_, text)| format!("- {text}"))
+                .collect();
+            json!({
+                "id": meta.id,
+                "name": meta.id,
+                "shortDescription": { "text": meta.summary },
+                "fullDescription": { "text": format!("{} {}", meta.summary, meta.why) },
+                "help": {
+                    "text": format!("{}\n\nHow to fix it:\n{}", meta.why, fixes.join("\n")),
+                    "markdown": format!("{}\n\n**How to fix it**\n\n{}", meta.why, fixes.join("\n")),
+                },
+                "helpUri": format!("https://github.com/patlint/patlint#rule-{}", meta.id),
+                "defaultConfiguration": { "level": level(meta.default_severity) },
+                "properties": { "tags": ["security", "credentials"], "precision": "high" },
+            })
+        })
+        .collect()
+}
+
+pub fn render(report: &Report) -> String {
+    let docs = &report.policy.documents;
+    let prints = fingerprints(report);
+    let mut results = Vec::new();
+    for (token, prints) in report.tokens.iter().zip(&prints) {
+        for (finding, print) in token.verdict.findings.iter().zip(prints) {
+            let r = region(docs, &finding.origin);
+            let rule_index = RULES
+                .iter()
+                .position(|m| m.rule == finding.rule)
+                .expect("every rule is listed");
+            let mut text = finding.message.clone();
+            if let Some(help) = &finding.help {
+                text.push_str(&format!("\nFix: {help}"));
+            }
+            if let Some(evidence) = &finding.evidence {
+                text.push_str(&format!("\nEvidence: {evidence}"));
+            }
+            results.push(json!({
+                "ruleId": finding.rule.id(),
+                "ruleIndex": rule_index,
+                "level": level(finding.severity),
+                "message": { "text": text },
+                "locations": [{
+                    "physicalLocation": {
+                        "artifactLocation": { "uri": r.path },
+                        "region": {
+                            "startLine": r.start_line,
+                            "startColumn": r.start_column,
+                            "endLine": r.end_line,
+                            "endColumn": r.end_column,
+                        }
+                    }
+                }],
+                "partialFingerprints": { "patlint/v1": print },
+                "properties": { "token": token.spec.name, "host": token.spec.host().as_str(), "status": token.verdict.status.as_str() },
+            }));
+        }
+    }
+    let sarif = json!({
+        "$schema": "https://json.schemastore.org/sarif-2.1.0.json",
+        "version": "2.1.0",
+        "runs": [{
+            "tool": { "driver": {
+                "name": "patlint",
+                "semanticVersion": env!("CARGO_PKG_VERSION"),
+                "informationUri": "https://github.com/patlint/patlint",
+                "rules": rules(),
+            }},
+            "automationDetails": { "id": "patlint/" },
+            "results": results,
+        }]
+    });
+    let mut out = serde_json::to_string_pretty(&sarif).expect("SARIF serializes");
+    out.push('\n');
+    out
+}
