@@ -29,6 +29,27 @@ pub enum Command {
     Facts(FactsArgs),
     /// Explain a rule: what it means, why it matters, how to fix it on each host.
     Explain(ExplainArgs),
+    /// Write a commented starter policy (and its JSON Schema beside it).
+    Init(InitArgs),
+    /// Print the policy file's JSON Schema (Draft 7), for editor completion.
+    Schema,
+    /// Print a shell completion script.
+    Completions {
+        /// The shell to complete for
+        shell: clap_complete::Shell,
+    },
+    /// Print the man page (roff).
+    Man,
+}
+
+#[derive(Debug, Args)]
+pub struct InitArgs {
+    /// Build the policy on a built-in preset, e.g. git-integration-for-jira
+    #[arg(long, value_name = "NAME")]
+    pub preset: Option<String>,
+    /// Where to write the policy
+    #[arg(long, short = 'p', value_name = "FILE", default_value = "patlint.toml")]
+    pub policy: PathBuf,
 }
 
 #[derive(Debug, Args)]

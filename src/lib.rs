@@ -11,6 +11,7 @@ pub mod explain;
 pub mod facts;
 pub mod host_kind;
 pub mod hosts;
+pub mod init;
 pub mod outcome;
 pub mod platform;
 pub mod policy;
@@ -41,6 +42,14 @@ pub fn run(cli: Cli) -> Exit {
         Command::Validate(args) => validate(args),
         Command::Facts(args) => facts(args),
         Command::Explain(args) => explain(args.rule.as_deref()),
+        Command::Init(args) => init(args),
+        Command::Schema => write_output(None, &policy::raw::json_schema()).map(|()| Exit::Clean),
+        Command::Completions { shell } => {
+            let mut command = <Cli as clap::CommandFactory>::command();
+            clap_complete::generate(shell, &mut command, "patlint", &mut std::io::stdout());
+            Ok(Exit::Clean)
+        }
+        Command::Man => man(),
     };
     result.unwrap_or_else(|exit| exit)
 }
@@ -274,6 +283,52 @@ fn facts(args: FactsArgs) -> Outcome {
     text.push('\n');
     write_output(args.output.as_deref(), &text)?;
     Ok(outcome::facts_gate(&facts))
+}
+
+fn man() -> Outcome {
+    let mut page = Vec::new();
+    clap_mangen::Man::new(<Cli as clap::CommandFactory>::command())
+        .render(&mut page)
+        .map_err(|e| fail(format!("cannot render the man page: {e}")))?;
+    write_output(None, &String::from_utf8_lossy(&page))?;
+    Ok(Exit::Clean)
+}
+
+fn init(args: cli::InitArgs) -> Outcome {
+    if let Some(name) = &args.preset {
+        let name = name.strip_prefix(policy::presets::PREFIX).unwrap_or(name);
+        if policy::presets::find(name).is_none() {
+            let known: Vec<_> = policy::presets::PRESETS.iter().map(|p| p.name).collect();
+            return Err(fail(format!(
+                "unknown preset `{name}`; presets: {}",
+                known.join(", ")
+            )));
+        }
+    }
+    if args.policy.exists() {
+        return Err(fail(format!(
+            "`{}` already exists; patlint init does not overwrite a policy (remove it, or pass --policy OTHER.toml)",
+            args.policy.display()
+        )));
+    }
+    let preset = args
+        .preset
+        .as_deref()
+        .map(|n| n.strip_prefix(policy::presets::PREFIX).unwrap_or(n));
+    let text = init::starter(preset);
+    std::fs::write(&args.policy, &text)
+        .map_err(|e| fail(format!("cannot write `{}`: {e}", args.policy.display())))?;
+    let schema = args.policy.with_file_name(init::SCHEMA_FILE);
+    if !schema.exists() {
+        std::fs::write(&schema, policy::raw::json_schema())
+            .map_err(|e| fail(format!("cannot write `{}`: {e}", schema.display())))?;
+    }
+    eprintln!(
+        "patlint: wrote `{}` (and `{}` for editor completion); edit it, then run `patlint validate`",
+        args.policy.display(),
+        schema.display()
+    );
+    Ok(Exit::Clean)
 }
 
 fn explain(rule: Option<&str>) -> Outcome {

@@ -6,56 +6,195 @@
 
 use std::fmt;
 
+use schemars::JsonSchema;
 use serde::Deserialize;
 use serde::de::{self, Deserializer, MapAccess, Visitor};
 use toml::Spanned;
+
+use crate::host_kind::HostKind;
 
 pub type Text = Spanned<String>;
 pub type TextList = Spanned<Vec<Text>>;
 
 /// Requirement keys: valid in `[defaults]`, `[hosts.<host>]` and `[[token]]`.
-#[derive(Debug, Default, Deserialize)]
+///
+/// The `schemars` attributes give the JSON Schema the written types that the spans wrap;
+/// optional keys are `serde(default)` rather than `Option` there, since TOML has no null.
+#[derive(Debug, Default, Deserialize, JsonSchema)]
+#[schemars(deny_unknown_fields)]
 pub struct RawRequirements {
+    /// Longest allowed lifetime: expiry − creation, or the remaining validity when the host reveals no creation date; for AWS keys, their age. Days, weeks or hours: "90d", "2w", "36h".
+    #[serde(default)]
+    #[schemars(with = "String")]
     pub max_lifespan: Option<Text>,
+    /// Warn (`expires-soon`) when the token expires within this window. Default "14d".
+    #[serde(default)]
+    #[schemars(with = "String")]
     pub expiry_warning: Option<Text>,
+    /// Warn (`stale-token`) when the token was last used longer ago than this (never for a token younger than this).
+    #[serde(default)]
+    #[schemars(with = "String")]
     pub stale_after: Option<Text>,
+    /// What a fact the host cannot reveal does to the gate: fail (default), warn or ignore.
+    #[serde(default)]
+    #[schemars(with = "OnUnverifiableName")]
     pub on_unverifiable: Option<Text>,
+    /// Scopes the token must have, after the host's implications (e.g. GitHub `repo`, GitLab `api`, Azure `vso.code_write`).
+    #[serde(default)]
+    #[schemars(with = "Vec<String>")]
     pub require_scopes: Option<TextList>,
+    /// Scopes the token must not have, directly or through a scope that includes them.
+    #[serde(default)]
+    #[schemars(with = "Vec<String>")]
     pub forbid_scopes: Option<TextList>,
+    /// false: every scope outside the closure of `require_scopes` is an `excess-scope`. Default true.
+    #[serde(default)]
+    #[schemars(with = "bool")]
     pub allow_extra_scopes: Option<Spanned<bool>>,
+    /// Azure DevOps Services: whether the PAT must be valid for all accessible organizations (global PATs stop working on 2026-12-01).
+    #[serde(default)]
+    #[schemars(with = "bool")]
     pub all_accessible_organizations: Option<Spanned<bool>>,
+    /// AWS IAM: actions the key's user must be allowed, as `service:Action`.
+    #[serde(default)]
+    #[schemars(with = "Vec<String>")]
     pub require_actions: Option<TextList>,
+    /// AWS IAM: resource ARNs `require_actions` are checked on. Default "*".
+    #[serde(default)]
+    #[schemars(with = "Vec<String>")]
     pub resources: Option<TextList>,
+}
+
+/// The values of `on_unverifiable`, for the schema.
+#[derive(JsonSchema)]
+#[serde(rename_all = "lowercase")]
+#[allow(dead_code)]
+pub enum OnUnverifiableName {
+    Fail,
+    Warn,
+    Ignore,
+}
+
+/// `{ env = "NAME" }` or `{ file = "PATH" }`, for the schema.
+#[derive(JsonSchema)]
+#[serde(untagged)]
+#[allow(dead_code)]
+pub enum SecretRefSchema {
+    /// Read from this environment variable.
+    Env { env: String },
+    /// Read from this file (surrounding whitespace is trimmed).
+    File { file: String },
 }
 
 /// Token keys other than requirements. A `[[token]]` table is read as both this and
 /// [`RawRequirements`].
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Default, Deserialize, JsonSchema)]
 pub struct RawToken {
+    /// Unique name of the token, used in every report.
+    #[schemars(with = "String")]
     pub name: Option<Text>,
+    /// The host the token belongs to.
+    #[schemars(with = "HostKind")]
     pub host: Option<Text>,
+    /// GitHub: the API base (default https://api.github.com; Enterprise Server https://HOST/api/v3). GitLab: the instance URL (default https://gitlab.com). Azure DevOps Services: default https://dev.azure.com. Server/TFS: the collection URL.
+    #[serde(default)]
+    #[schemars(with = "String")]
     pub url: Option<Text>,
+    /// Where the secret is read from; never the secret itself.
+    #[serde(default)]
+    #[schemars(with = "SecretRefSchema")]
     pub secret: Option<Spanned<RawSecretRef>>,
+    /// Azure DevOps Services: the organization (required).
+    #[serde(default)]
+    #[schemars(with = "String")]
     pub organization: Option<Text>,
+    /// Azure DevOps Services: the token service URL (default https://vssps.dev.azure.com).
+    #[serde(default)]
+    #[schemars(with = "String")]
     pub vssps_url: Option<Text>,
+    /// Azure DevOps Services: the profile service URL for the global-PAT probe (default https://app.vssps.visualstudio.com).
+    #[serde(default)]
+    #[schemars(with = "String")]
     pub profile_url: Option<Text>,
+    /// Azure DevOps Services: a Microsoft Entra access token of the PAT's owner, to read the PAT's scopes and expiry from the PAT Lifecycle API.
+    #[serde(default)]
+    #[schemars(with = "SecretRefSchema")]
     pub entra_token: Option<Spanned<RawSecretRef>>,
+    /// Azure DevOps Services: the PAT's display name in the PAT Lifecycle API.
+    #[serde(default)]
+    #[schemars(with = "String")]
     pub display_name: Option<Text>,
+    /// Azure DevOps Services: the PAT's authorization id in the PAT Lifecycle API.
+    #[serde(default)]
+    #[schemars(with = "String")]
     pub authorization_id: Option<Text>,
+    /// AWS IAM: where the access key id is read from.
+    #[serde(default)]
+    #[schemars(with = "SecretRefSchema")]
     pub access_key_id: Option<Spanned<RawSecretRef>>,
+    /// AWS IAM: the region for STS (default us-east-1; IAM is global).
+    #[serde(default)]
+    #[schemars(with = "String")]
     pub region: Option<Text>,
+    /// AWS IAM: a profile of the shared AWS config to take the credentials from, instead of `access_key_id` and `secret`.
+    #[serde(default)]
+    #[schemars(with = "String")]
     pub profile: Option<Text>,
+    /// AWS IAM: also check the user's CodeCommit HTTPS Git credentials.
+    #[serde(default)]
+    #[schemars(with = "bool")]
     pub service_credentials: Option<Spanned<bool>>,
 }
 
-/// Top-level keys; the sections are read separately.
-#[derive(Debug, Default, Deserialize)]
+// A `[[token]]` table for the schema: token keys and requirement keys together.
+/// A token to check: its host, where its secret is read from, and its own requirements.
+#[derive(JsonSchema)]
+#[schemars(deny_unknown_fields)]
+#[allow(dead_code)]
+pub struct TokenTableSchema {
+    #[serde(flatten)]
+    token: RawToken,
+    #[serde(flatten)]
+    requirements: RawRequirements,
+}
+
+// The top-level keys; `validate.rs` reads the sections separately.
+/// A patlint policy: which tokens your integrations rely on, and what each must look like.
+#[derive(Debug, Default, Deserialize, JsonSchema)]
+#[schemars(deny_unknown_fields, title = "patlint policy")]
 pub struct RawTopLevel {
+    /// The policy format version: 1.
+    #[schemars(with = "u8", range(min = 1, max = 1))]
     pub version: Option<Spanned<i64>>,
+    /// Built-in presets to build on, e.g. "builtin:git-integration-for-jira"; the policy's own settings win.
+    #[serde(default)]
+    #[schemars(with = "Vec<String>")]
     pub extends: Option<TextList>,
+    /// Requirements for every token.
+    #[serde(default)]
+    #[schemars(with = "RawRequirements")]
     pub defaults: Option<de::IgnoredAny>,
+    /// Requirements for every token of one host.
+    #[serde(default)]
+    #[schemars(with = "std::collections::BTreeMap<HostKind, RawRequirements>")]
     pub hosts: Option<de::IgnoredAny>,
+    /// The tokens to check.
+    #[serde(default)]
+    #[schemars(with = "Vec<TokenTableSchema>")]
     pub token: Option<de::IgnoredAny>,
+}
+
+/// The policy's JSON Schema (Draft 7, which taplo / Even Better TOML read best),
+/// generated from the types above.
+pub fn json_schema() -> String {
+    let schema = schemars::generate::SchemaSettings::draft07()
+        .into_generator()
+        .into_root_schema_for::<RawTopLevel>();
+    let mut value = serde_json::to_value(&schema).expect("the schema serializes");
+    drop_null_defaults(&mut value);
+    let mut text = serde_json::to_string_pretty(&value).expect("the schema serializes");
+    text.push('\n');
+    text
 }
 
 /// A reference to a secret. A literal string is accepted by the parser only to be
@@ -112,6 +251,20 @@ impl<'de> Deserialize<'de> for RawSecretRef {
         }
 
         deserializer.deserialize_any(SecretVisitor)
+    }
+}
+
+/// `"default": null` comes from `Option`'s default and means nothing in TOML.
+fn drop_null_defaults(value: &mut serde_json::Value) {
+    match value {
+        serde_json::Value::Object(map) => {
+            if map.get("default").is_some_and(serde_json::Value::is_null) {
+                map.remove("default");
+            }
+            map.values_mut().for_each(drop_null_defaults);
+        }
+        serde_json::Value::Array(items) => items.iter_mut().for_each(drop_null_defaults),
+        _ => {}
     }
 }
 

@@ -1,0 +1,146 @@
+//! `schema`, `init`, `completions` and `man`.
+
+use std::path::{Path, PathBuf};
+
+use assert_cmd::Command;
+
+fn root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+fn patlint() -> Command {
+    let mut cmd = Command::cargo_bin("patlint").unwrap();
+    cmd.env_clear().current_dir(root());
+    cmd
+}
+
+fn schema_validator() -> jsonschema::Validator {
+    let schema: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(root().join("patlint.schema.json")).unwrap())
+            .unwrap();
+    assert_eq!(
+        schema["$schema"], "http://json-schema.org/draft-07/schema#",
+        "Draft 7, which taplo reads best"
+    );
+    jsonschema::validator_for(&schema).unwrap()
+}
+
+fn toml_as_json(path: &Path) -> serde_json::Value {
+    let text = std::fs::read_to_string(path).unwrap();
+    serde_json::to_value(toml::from_str::<toml::Value>(&text).unwrap()).unwrap()
+}
+
+#[test]
+fn the_committed_schema_is_what_patlint_generates() {
+    let out = patlint().arg("schema").output().unwrap();
+    assert_eq!(out.status.code(), Some(0));
+    let committed = std::fs::read_to_string(root().join("patlint.schema.json")).unwrap();
+    assert!(
+        String::from_utf8(out.stdout).unwrap() == committed,
+        "patlint.schema.json is out of date: run `cargo run -- schema > patlint.schema.json` and commit it"
+    );
+}
+
+#[test]
+fn every_valid_policy_and_preset_matches_the_schema_and_invalid_keys_do_not() {
+    let validator = schema_validator();
+    let mut files: Vec<PathBuf> = std::fs::read_dir(root().join("fixtures/policies/valid"))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .collect();
+    files.extend(
+        std::fs::read_dir(root().join("policies"))
+            .unwrap()
+            .map(|e| e.unwrap().path()),
+    );
+    files.push(root().join("fixtures/example/patlint.toml"));
+    for file in files {
+        let json = toml_as_json(&file);
+        let errors: Vec<String> = validator
+            .iter_errors(&json)
+            .map(|e| e.to_string())
+            .collect();
+        assert!(errors.is_empty(), "{}: {errors:?}", file.display());
+    }
+    for bad in ["unknown-keys", "unknown-host", "wrong-types"] {
+        let json = toml_as_json(&root().join(format!("fixtures/policies/invalid/{bad}.toml")));
+        assert!(
+            !validator.is_valid(&json),
+            "{bad} should not match the schema"
+        );
+    }
+}
+
+#[test]
+fn init_writes_a_valid_starter_and_never_overwrites() {
+    let dir = tempfile::tempdir().unwrap();
+    let run = |args: &[&str]| {
+        patlint()
+            .current_dir(dir.path())
+            .args(args)
+            .output()
+            .unwrap()
+    };
+
+    let out = run(&["init", "--preset", "git-integration-for-jira"]);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let policy = std::fs::read_to_string(dir.path().join("patlint.toml")).unwrap();
+    assert!(policy.starts_with("#:schema ./patlint.schema.json\n"));
+    assert!(policy.contains("extends = [\"builtin:git-integration-for-jira\"]"));
+    assert_eq!(
+        std::fs::read_to_string(dir.path().join("patlint.schema.json")).unwrap(),
+        std::fs::read_to_string(root().join("patlint.schema.json")).unwrap()
+    );
+    assert!(schema_validator().is_valid(&toml_as_json(&dir.path().join("patlint.toml"))));
+    let validate = run(&["validate"]);
+    assert_eq!(
+        validate.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&validate.stderr)
+    );
+
+    let again = run(&["init"]);
+    assert_eq!(again.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&again.stderr).contains("already exists"));
+    assert_eq!(
+        std::fs::read_to_string(dir.path().join("patlint.toml")).unwrap(),
+        policy
+    );
+
+    let unknown = run(&["init", "--preset", "jira", "--policy", "other.toml"]);
+    assert_eq!(unknown.status.code(), Some(2));
+    assert!(!dir.path().join("other.toml").exists());
+
+    let plain = run(&["init", "--policy", "plain.toml"]);
+    assert_eq!(plain.status.code(), Some(0));
+    assert!(
+        run(&["validate", "--policy", "plain.toml"])
+            .status
+            .success()
+    );
+}
+
+#[test]
+fn completions_and_man_page_come_from_the_cli_definition() {
+    for shell in ["bash", "zsh", "fish", "powershell", "elvish"] {
+        let out = patlint().args(["completions", shell]).output().unwrap();
+        assert_eq!(out.status.code(), Some(0), "{shell}");
+        let text = String::from_utf8(out.stdout).unwrap();
+        assert!(
+            text.contains("patlint") && text.contains("fail-on"),
+            "{shell}"
+        );
+    }
+    let man = patlint().arg("man").output().unwrap();
+    let text = String::from_utf8(man.stdout).unwrap();
+    assert!(
+        text.contains(".TH patlint 1") && text.contains("validate"),
+        "{text}"
+    );
+}
