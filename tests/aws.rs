@@ -8,7 +8,6 @@
 mod common;
 
 use std::net::TcpListener;
-use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
@@ -32,24 +31,9 @@ impl Drop for Moto {
     }
 }
 
-fn moto_server() -> Option<PathBuf> {
-    if let Some(path) = std::env::var_os("PATLINT_MOTO_SERVER") {
-        return Some(PathBuf::from(path));
-    }
-    let venv = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join(".venv/bin/moto_server");
-    venv.is_file().then_some(venv)
-}
-
-/// Starts moto, or explains why not: a failure under CI, a loud skip elsewhere.
+/// Starts moto, or says why not: a failure under CI, a loud skip elsewhere.
 fn start_moto() -> Option<Moto> {
-    let Some(binary) = moto_server() else {
-        let message = "moto is not installed: run ./scripts/test, which installs it into .venv";
-        if std::env::var("CI").is_ok_and(|v| v == "true") {
-            panic!("{message}");
-        }
-        eprintln!("SKIPPED (not on CI): {message}");
-        return None;
-    };
+    let binary = common::required_tool("PATLINT_MOTO_SERVER", ".venv/bin/moto_server")?;
     let port = TcpListener::bind("127.0.0.1:0")
         .unwrap()
         .local_addr()

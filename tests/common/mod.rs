@@ -148,3 +148,23 @@ pub fn assert_no_secret(secret: &str, what: &str, output: &str) {
         );
     }
 }
+
+/// A test tool installed by ./scripts/test: from `env_var`, else `fallback` (relative to
+/// the crate). Missing under `CI=true` fails the test; elsewhere it is skipped, loudly.
+pub fn required_tool(env_var: &str, fallback: &str) -> Option<std::path::PathBuf> {
+    let path = std::env::var_os(env_var)
+        .map(std::path::PathBuf::from)
+        .unwrap_or_else(|| std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR")).join(fallback));
+    if path.exists() {
+        return Some(path);
+    }
+    let message = format!(
+        "{} is not installed: run ./scripts/test, which installs it",
+        path.display()
+    );
+    if std::env::var("CI").is_ok_and(|v| v == "true") {
+        panic!("{message}");
+    }
+    eprintln!("SKIPPED (not on CI): {message}");
+    None
+}

@@ -1,0 +1,20 @@
+#!/usr/bin/env bash
+# Runs `patlint check` once for the log format, the job summary and SARIF, and records
+# the exit code as a step output instead of failing: the SARIF upload runs first, and
+# action/gate.sh re-raises the code afterwards.
+set -uo pipefail
+
+sarif="${PATLINT_SARIF_FILE:-patlint.sarif}"
+args=(check --format "${PATLINT_FORMAT:-github}" --format "sarif=$sarif" --fail-on "${PATLINT_FAIL_ON:-error}")
+if [ -n "${PATLINT_POLICY:-}" ]; then
+  args+=(--policy "$PATLINT_POLICY")
+fi
+
+patlint "${args[@]}"
+code=$?
+
+{
+  echo "exit-code=$code"
+  if [ -s "$sarif" ]; then echo "sarif-file=$sarif"; fi
+} >> "${GITHUB_OUTPUT:-/dev/null}"
+exit 0

