@@ -32,6 +32,8 @@ use crate::secret::Secret;
 pub struct AwsIam {
     base: OnceCell<SdkConfig>,
     settings: HttpSettings,
+    /// Keys checked at once (`--concurrency`): the SDK has its own connection pool.
+    in_flight: tokio::sync::Semaphore,
 }
 
 const DEFAULT_REGION: &str = "us-east-1";
@@ -41,6 +43,7 @@ impl AwsIam {
     pub fn new(settings: HttpSettings) -> Self {
         AwsIam {
             base: OnceCell::new(),
+            in_flight: tokio::sync::Semaphore::new(settings.concurrency.max(1)),
             settings,
         }
     }
@@ -119,6 +122,7 @@ impl Host for AwsIam {
                 };
             }
         };
+        let _permit = self.in_flight.acquire().await.expect("never closed");
         let base = self.base().await;
         let region = Region::new(region.clone().unwrap_or_else(|| DEFAULT_REGION.to_owned()));
         let iam = aws_sdk_iam::Client::from_conf(

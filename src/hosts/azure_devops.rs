@@ -40,26 +40,32 @@ impl Host for AzureDevops {
             Err(unsendable) => return Observation::host_error(unsendable),
         };
         let organization_url = join(&azure.url, &azure.organization);
-        if let Err(refused) =
-            connection_data(http, &token.name, PRODUCT, &organization_url, &pat).await
-        {
-            return refused;
-        }
-        let mut facts = TokenFacts::new(TokenKind::PersonalAccessToken);
         let entra = azure.entra_token.as_ref().map(|source| source.read());
-        let lifecycle = match &entra {
-            Some(Ok(entra)) => lifecycle(http, token, azure, entra).await,
-            Some(Err(e)) => Err(format!("the Entra token could not be read: {e}")),
-            None => Err("Azure DevOps does not reveal a PAT's scopes or validity to the PAT itself; give `entra_token` (and `display_name` or `authorization_id`) to read them from the PAT Lifecycle API".into()),
-        };
-        match lifecycle {
-            Ok(record) => record.into_facts(&mut facts, &lifecycle_endpoint(azure)),
-            Err(reason) => {
-                for fact in [Fact::Scopes, Fact::ExpiresAt, Fact::CreatedAt] {
-                    facts.unobservable.insert(fact, reason.clone());
+        // What the PAT is, asked at the same time as whether it is valid: one round trip.
+        let details = async {
+            let mut facts = TokenFacts::new(TokenKind::PersonalAccessToken);
+            let lifecycle = match &entra {
+                Some(Ok(entra)) => lifecycle(http, token, azure, entra).await,
+                Some(Err(e)) => Err(format!("the Entra token could not be read: {e}")),
+                None => Err("Azure DevOps does not reveal a PAT's scopes or validity to the PAT itself; give `entra_token` (and `display_name` or `authorization_id`) to read them from the PAT Lifecycle API".into()),
+            };
+            match lifecycle {
+                Ok(record) => record.into_facts(&mut facts, &lifecycle_endpoint(azure)),
+                Err(reason) => {
+                    for fact in [Fact::Scopes, Fact::ExpiresAt, Fact::CreatedAt] {
+                        facts.unobservable.insert(fact, reason.clone());
+                    }
+                    probe_reach(http, token, azure, &pat, &mut facts).await;
                 }
-                probe_reach(http, token, azure, &pat, &mut facts).await;
             }
+            facts
+        };
+        let (validity, mut facts) = tokio::join!(
+            connection_data(http, &token.name, PRODUCT, &organization_url, &pat),
+            details
+        );
+        if let Err(refused) = validity {
+            return refused;
         }
         facts.unobservable.insert(
             Fact::LastUsedAt,

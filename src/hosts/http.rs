@@ -2,7 +2,12 @@
 //! `Authorization` header can never follow one to another origin), per-request timeouts,
 //! bounded retries for 5xx and timeouts, and bounded waits for rate limits.
 
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use tokio::sync::Semaphore;
 
 use reqwest::header::{HeaderMap, RETRY_AFTER};
 use reqwest::{Client, RequestBuilder, Response, StatusCode};
@@ -36,6 +41,56 @@ impl Default for HttpSettings {
 pub struct Http {
     client: Client,
     settings: HttpSettings,
+    budgets: Mutex<HashMap<String, Arc<Budget>>>,
+}
+
+/// Requests in flight to one origin: at most `--concurrency`, and fewer once the host says
+/// its rate limit is running out, so that patlint slows down before the host refuses.
+struct Budget {
+    permits: Semaphore,
+    limit: AtomicUsize,
+    /// Permits to retire as requests finish (they were in flight when the limit dropped).
+    debt: AtomicUsize,
+}
+
+impl Budget {
+    fn new(limit: usize) -> Self {
+        Budget {
+            permits: Semaphore::new(limit),
+            limit: AtomicUsize::new(limit),
+            debt: AtomicUsize::new(0),
+        }
+    }
+
+    /// Lowers the limit to what the host says is left (never below one, never raised:
+    /// a run is short next to a rate-limit window).
+    fn lower_to(&self, remaining: usize) -> Option<usize> {
+        let target = remaining.max(1);
+        let current = self.limit.load(Ordering::Acquire);
+        if target >= current
+            || self
+                .limit
+                .compare_exchange(current, target, Ordering::AcqRel, Ordering::Acquire)
+                .is_err()
+        {
+            return None;
+        }
+        let excess = current - target;
+        let retired = self.permits.forget_permits(excess);
+        self.debt.fetch_add(excess - retired, Ordering::AcqRel);
+        Some(target)
+    }
+
+    /// Returns a permit, or retires it if the limit was lowered while it was in flight.
+    fn release(&self, permit: tokio::sync::SemaphorePermit<'_>) {
+        let paid = self
+            .debt
+            .fetch_update(Ordering::AcqRel, Ordering::Acquire, |d| d.checked_sub(1))
+            .is_ok();
+        if paid {
+            permit.forget();
+        }
+    }
 }
 
 /// The longest pause between two retries.
@@ -53,7 +108,23 @@ impl Http {
             .connect_timeout(settings.timeout)
             .build()
             .expect("the HTTP client configuration is static and valid");
-        Http { client, settings }
+        Http {
+            client,
+            settings,
+            budgets: Mutex::new(HashMap::new()),
+        }
+    }
+
+    fn budget(&self, url: &reqwest::Url) -> Arc<Budget> {
+        let origin = url.origin().ascii_serialization();
+        let mut budgets = self
+            .budgets
+            .lock()
+            .expect("the budget map is never poisoned");
+        budgets
+            .entry(origin)
+            .or_insert_with(|| Arc::new(Budget::new(self.settings.concurrency.max(1))))
+            .clone()
     }
 
     pub fn client(&self) -> &Client {
@@ -71,7 +142,25 @@ impl Http {
         let mut failures = 0;
         let mut waits = 0;
         loop {
-            let outcome = build().send().await;
+            let (client, request) = build().build_split();
+            let request = request
+                .map_err(|e| format!("request to {host} could not be built: {}", root_cause(&e)))?;
+            let budget = self.budget(request.url());
+            let permit = budget
+                .permits
+                .acquire()
+                .await
+                .expect("budget semaphores are never closed");
+            let outcome = client.execute(request).await;
+            budget.release(permit);
+            if let Ok(response) = &outcome
+                && let Some(remaining) = remaining(response.headers())
+                && let Some(lowered) = budget.lower_to(remaining)
+            {
+                eprintln!(
+                    "patlint: {host} has {remaining} requests left in its rate limit; lowering concurrency to {lowered}"
+                );
+            }
             let retry_reason = match outcome {
                 Ok(response) => {
                     if let Some(wait) = rate_limit_wait(response.status(), response.headers()) {
@@ -139,6 +228,14 @@ fn root_cause(e: &(dyn std::error::Error + 'static)) -> String {
     cause.to_string()
 }
 
+/// What the host says is left of its rate limit (GitHub `x-ratelimit-remaining`, GitLab
+/// `RateLimit-Remaining`).
+fn remaining(headers: &HeaderMap) -> Option<usize> {
+    ["x-ratelimit-remaining", "ratelimit-remaining"]
+        .iter()
+        .find_map(|name| headers.get(*name)?.to_str().ok()?.trim().parse().ok())
+}
+
 /// How long to wait before retrying, when the answer is a rate limit.
 ///
 /// GitHub: 403 or 429 with `x-ratelimit-remaining: 0` (wait for `x-ratelimit-reset`) or
@@ -177,6 +274,25 @@ pub fn rate_limit_wait(status: StatusCode, headers: &HeaderMap) -> Option<Durati
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_budget_only_shrinks_and_retires_permits_in_flight() {
+        let budget = Budget::new(64);
+        let held: Vec<_> = (0..10)
+            .map(|_| budget.permits.try_acquire().unwrap())
+            .collect();
+        assert_eq!(budget.lower_to(100), None);
+        assert_eq!(budget.lower_to(5), Some(5));
+        // 54 free permits retired at once; 5 of the 10 in flight owe their retirement.
+        assert_eq!(budget.permits.available_permits(), 0);
+        for permit in held {
+            budget.release(permit);
+        }
+        assert_eq!(budget.permits.available_permits(), 5);
+        assert_eq!(budget.lower_to(0), Some(1));
+        assert_eq!(budget.permits.available_permits(), 1);
+        assert_eq!(budget.lower_to(3), None);
+    }
     use reqwest::header::HeaderValue;
 
     fn headers(pairs: &[(&'static str, &str)]) -> HeaderMap {

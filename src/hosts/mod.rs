@@ -9,18 +9,14 @@ mod github;
 mod gitlab;
 mod http;
 
-use std::collections::HashMap;
-use std::sync::Arc;
-
 use async_trait::async_trait;
 use jiff::Timestamp;
-use tokio::sync::Semaphore;
 
 pub use http::{Http, HttpSettings};
 
 use crate::facts::{FactsFile, Failure, Observation, Observed, TokenRecord};
 use crate::host_kind::HostKind;
-use crate::policy::{Endpoint, Policy, TokenSpec};
+use crate::policy::{Policy, TokenSpec};
 use crate::secret::Secret;
 
 /// A kind of host that patlint can ask about a token.
@@ -48,18 +44,6 @@ impl Hosts {
     }
 }
 
-/// The origin a token's requests go to, used to bound concurrency per host.
-fn origin_of(endpoint: &Endpoint) -> String {
-    let url = match endpoint {
-        Endpoint::Github { api } => api,
-        Endpoint::Gitlab { url } => url,
-        Endpoint::AzureDevops(azure) => &azure.url,
-        Endpoint::AzureDevopsServer { collection } => collection,
-        Endpoint::AwsIam { .. } => return "aws-iam".into(),
-    };
-    url.origin().ascii_serialization()
-}
-
 /// Observes every token of the policy, concurrently, and returns them in policy order.
 pub async fn observe_all(policy: &Policy, settings: &HttpSettings) -> FactsFile {
     let observed_at = Timestamp::now();
@@ -67,16 +51,11 @@ pub async fn observe_all(policy: &Policy, settings: &HttpSettings) -> FactsFile 
     let hosts = Hosts {
         aws: aws_iam::AwsIam::new(settings.clone()),
     };
-    let mut limits: HashMap<String, Arc<Semaphore>> = HashMap::new();
+    // Requests are bounded per origin inside `Http`; tokens all start at once.
     let checks = policy.tokens.iter().map(|token| {
-        let limit = limits
-            .entry(origin_of(&token.endpoint))
-            .or_insert_with(|| Arc::new(Semaphore::new(settings.concurrency.max(1))))
-            .clone();
         let http = &http;
         let hosts = &hosts;
         async move {
-            let _permit = limit.acquire().await.expect("semaphores are never closed");
             TokenRecord {
                 name: token.name.clone(),
                 host: token.host(),
