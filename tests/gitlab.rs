@@ -183,6 +183,14 @@ async fn a_401_tells_expired_from_revoked_from_unknown() {
                 .set_body_json(body),
         )
         .await;
+        // A bare 401 is double-checked with /version (see the 15.1–15.4 test).
+        Mock::given(path("/api/v4/version"))
+            .respond_with(
+                ResponseTemplate::new(401)
+                    .set_body_json(serde_json::json!({"message": "401 Unauthorized"})),
+            )
+            .mount(&server)
+            .await;
         let obs = observe(&server.uri()).await;
         let Observation::Rejected { reason, .. } = obs else {
             panic!("{obs:?}")
@@ -270,6 +278,65 @@ async fn servers_older_than_15_5_are_detected_and_their_facts_unverifiable() {
         detail.contains("is `url` the GitLab instance URL"),
         "{detail}"
     );
+}
+
+#[tokio::test]
+async fn servers_15_1_to_15_4_refuse_self_with_a_bare_401_but_the_token_is_valid() {
+    // On 15.1–15.4, `/self` is routed to `GET /personal_access_tokens/:id`.
+    let server = MockServer::start().await;
+    Mock::given(path(SELF))
+        .respond_with(
+            ResponseTemplate::new(401)
+                .set_body_json(serde_json::json!({"message": "401 Unauthorized"})),
+        )
+        .mount(&server)
+        .await;
+    Mock::given(path("/api/v4/version"))
+        .respond_with(
+            ResponseTemplate::new(200)
+                .set_body_json(serde_json::json!({"version": "15.3.1", "revision": "abc"})),
+        )
+        .mount(&server)
+        .await;
+    let facts = observe(&server.uri())
+        .await
+        .facts()
+        .cloned()
+        .expect("valid, not rejected");
+    assert!(
+        facts
+            .why_unobservable(Fact::Scopes)
+            .contains("GitLab 15.3.1"),
+        "{}",
+        facts.why_unobservable(Fact::Scopes)
+    );
+
+    // A token too narrow even for /version is still proven valid by its 403.
+    let server = MockServer::start().await;
+    Mock::given(path(SELF))
+        .respond_with(ResponseTemplate::new(404))
+        .mount(&server)
+        .await;
+    Mock::given(path("/api/v4/version"))
+        .respond_with(ResponseTemplate::new(403).set_body_json(serde_json::json!({"error": "insufficient_scope", "error_description": "The request requires higher privileges than provided by the access token.", "scope": "api read_api"})))
+        .mount(&server)
+        .await;
+    let facts = observe(&server.uri())
+        .await
+        .facts()
+        .cloned()
+        .expect("valid");
+    assert!(facts.scopes.is_unobservable());
+}
+
+#[tokio::test]
+async fn beta_fine_grained_tokens_have_unverifiable_scopes() {
+    let mut token = listed_token();
+    token["scopes"] = serde_json::json!([]);
+    token["granular_scopes"] = serde_json::json!([{"access": "read", "resource": "repository"}]);
+    let server = serve_self(ResponseTemplate::new(200).set_body_json(token)).await;
+    let facts = observe(&server.uri()).await.facts().cloned().unwrap();
+    assert!(facts.scopes.is_unobservable());
 }
 
 #[tokio::test]

@@ -59,7 +59,7 @@ impl Host for GitLab {
             Ok(answer) => answer,
             Err(detail) => return Observation::host_error(detail),
         };
-        if answer.status != StatusCode::NOT_FOUND {
+        if !needs_version_check(&answer) {
             return interpret_self(&answer);
         }
         match get(VERSION_PATH).await {
@@ -99,6 +99,9 @@ struct SelfToken {
     last_used_at: Option<Option<Timestamp>>,
     expires_at: Option<jiff::civil::Date>,
     user_id: Option<u64>,
+    /// Beta fine-grained tokens: permissions beyond `scopes`, which patlint cannot judge.
+    #[serde(default)]
+    granular_scopes: Vec<serde_json::Value>,
 }
 
 fn present<'de, D, T>(d: D) -> Result<Option<T>, D::Error>
@@ -215,8 +218,15 @@ fn from_self(token: SelfToken, endpoint: &str) -> Observation {
         _ => None,
     };
     let evidence = |field: &str| format!("`{field}` in {endpoint}");
-    facts.scopes = Observed::Value(token.scopes.into_iter().collect());
-    facts.evidence.insert(Fact::Scopes, evidence("scopes"));
+    if token.granular_scopes.is_empty() {
+        facts.scopes = Observed::Value(token.scopes.into_iter().collect());
+        facts.evidence.insert(Fact::Scopes, evidence("scopes"));
+    } else {
+        facts.unobservable.insert(
+            Fact::Scopes,
+            "the token is a fine-grained token whose `granular_scopes` patlint cannot compare with scopes".into(),
+        );
+    }
     facts.expires_at = Observed::Value(expires_at);
     facts.evidence.insert(
         Fact::ExpiresAt,
@@ -291,8 +301,32 @@ fn rejected_401(answer: &Answer) -> Observation {
     }
 }
 
-/// `/self` was 404: a server older than 15.5, or a wrong `url`. `/version` tells which.
+/// `/self` answered 404 (a server older than 15.5, or a wrong `url`), or a bare 401: on
+/// 15.1–15.4 `/self` is read as `/:id` and refuses even a valid token. `/version` tells.
+fn needs_version_check(answer: &Answer) -> bool {
+    match answer.status {
+        StatusCode::NOT_FOUND => true,
+        StatusCode::UNAUTHORIZED => serde_json::from_str::<OAuthError>(&answer.body)
+            .map_or(true, |e| e.error.as_deref() != Some("invalid_token")),
+        _ => false,
+    }
+}
+
+/// What `/version` says after `/self` could not answer.
 pub fn interpret_version(self_answer: &Answer, version: &Answer) -> Observation {
+    let insufficient_scope = version.status == StatusCode::FORBIDDEN
+        && serde_json::from_str::<OAuthError>(&version.body)
+            .is_ok_and(|e| e.error.as_deref() == Some("insufficient_scope"));
+    if insufficient_scope {
+        // Authenticated, but not allowed even `/version`: valid, and nothing observable.
+        let reason = format!(
+            "{} answered {} and {} answered 403 insufficient_scope: this server has no GET /personal_access_tokens/self for this token (it needs GitLab {SELF_SINCE} or later)",
+            self_answer.endpoint(),
+            self_answer.status,
+            version.endpoint()
+        );
+        return Observation::observed(nothing_observable(TokenKind::PersonalAccessToken, &reason));
+    }
     match version.status {
         StatusCode::OK => {
             let number = serde_json::from_str::<serde_json::Value>(&version.body)
@@ -300,23 +334,26 @@ pub fn interpret_version(self_answer: &Answer, version: &Answer) -> Observation 
                 .and_then(|v| v.get("version").and_then(|v| v.as_str()).map(str::to_owned));
             let Some(number) = number else {
                 return Observation::host_error(format!(
-                    "{} answered 404 and {} answered 200 with {}; is `url` the GitLab instance URL?",
+                    "{} answered {} and {} answered 200 with {}; is `url` the GitLab instance URL?",
                     self_answer.endpoint(),
+                    self_answer.status,
                     version.endpoint(),
                     body_kind(&version.headers, &version.body)
                 ));
             };
             let reason = format!(
-                "GitLab {number} has no {} (it needs GitLab {SELF_SINCE} or later); {} proves only that the token is valid",
+                "GitLab {number} has no usable {} (it answered {}; it needs GitLab {SELF_SINCE} or later); {} proves only that the token is valid",
                 self_answer.endpoint(),
+                self_answer.status,
                 version.endpoint()
             );
             Observation::observed(nothing_observable(TokenKind::PersonalAccessToken, &reason))
         }
         StatusCode::UNAUTHORIZED => rejected_401(version),
         _ => Observation::host_error(format!(
-            "{} answered 404 and {} answered {}; is `url` the GitLab instance URL (e.g. https://gitlab.example.com, with its path if it has one)?",
+            "{} answered {} and {} answered {}; is `url` the GitLab instance URL (e.g. https://gitlab.example.com, with its path if it has one)?",
             self_answer.endpoint(),
+            self_answer.status,
             version.endpoint(),
             version.status
         )),
