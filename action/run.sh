@@ -5,7 +5,14 @@
 set -uo pipefail
 
 sarif="${PATLINT_SARIF_FILE:-patlint.sarif}"
-args=(check --format "${PATLINT_FORMAT:-github}" --format "sarif=$sarif" --fail-on "${PATLINT_FAIL_ON:-error}")
+# A report left by an earlier run must not be uploaded as this one's.
+rm -f "$sarif"
+format="${PATLINT_FORMAT:-github}"
+args=(check --format "$format" --format "sarif=$sarif" --fail-on "${PATLINT_FAIL_ON:-error}")
+if [ "$format" != github ]; then
+  # The job summary comes with the github format: keep it when the log shows another.
+  args+=(--format "github=${RUNNER_TEMP:-/tmp}/patlint-annotations.txt")
+fi
 if [ -n "${PATLINT_POLICY:-}" ]; then
   args+=(--policy "$PATLINT_POLICY")
 fi

@@ -322,6 +322,10 @@ pub static RULES: [RuleMeta; 19] = [
                 "GitLab: GET /api/v4/personal_access_tokens/self, which reveals scopes, creation, expiry and last use, needs GitLab 15.5 or later; upgrade the instance, or set `on_unverifiable = \"warn\"` for this token.",
             ),
             (
+                Some(HostKind::AwsIam),
+                "AWS: grant the key's IAM user the permission the message names (iam:ListAccessKeys, iam:GetAccessKeyLastUsed, iam:SimulatePrincipalPolicy or iam:ListServiceSpecificCredentials, on the user itself), or set `on_unverifiable = \"warn\"` for this token.",
+            ),
+            (
                 Some(HostKind::AzureDevops),
                 "Azure DevOps: supply `entra_token` (a Microsoft Entra access token of the PAT's owner) and `display_name` so that patlint can read the PAT's scopes and expiry from the PAT Lifecycle API.",
             ),

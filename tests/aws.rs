@@ -637,3 +637,79 @@ secret = {{ env = "JIRA_AWS_SECRET_ACCESS_KEY" }}
         assert!(stdout.contains(line), "missing `{line}` in:\n{stdout}");
     }
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn denied_git_credential_listing_is_unverifiable_not_a_pass() {
+    let server = iam_mock().await;
+    answer(
+        &server,
+        "ListServiceSpecificCredentials",
+        xml_error(403, "AccessDenied", "User: arn:aws:iam::123456789012:user/Bob is not authorized to perform: iam:ListServiceSpecificCredentials"),
+    )
+    .await;
+    let policy = key_policy("max_lifespan = \"90d\"\nservice_credentials = true");
+    let (exit, json) = check(
+        &server.uri(),
+        KEY_ID,
+        SECRET_KEY,
+        policy,
+        "2026-11-24T00:00:00Z",
+    )
+    .await;
+    assert_eq!(exit, 1);
+    assert_eq!(json["tokens"][0]["status"], "unverifiable");
+    let finding = &json["tokens"][0]["findings"][0];
+    assert!(
+        finding["message"]
+            .as_str()
+            .unwrap()
+            .contains("iam:ListServiceSpecificCredentials")
+    );
+    assert!(
+        finding["help"]
+            .as_str()
+            .unwrap()
+            .starts_with("AWS: grant the key's IAM user"),
+        "{finding}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn throttling_ends_in_host_error_and_no_credential_chain_is_probed() {
+    let server = MockServer::start().await;
+    answer(
+        &server,
+        "GetCallerIdentity",
+        xml_error(400, "Throttling", "Rate exceeded"),
+    )
+    .await;
+    // An instance-metadata endpoint that must never be asked: the policy names the key.
+    let imds = MockServer::start().await;
+    Mock::given(wiremock::matchers::any())
+        .respond_with(ResponseTemplate::new(200))
+        .expect(0)
+        .mount(&imds)
+        .await;
+    let home = tempfile::tempdir().unwrap();
+    let env: Vec<(String, String)> = [
+        ("AWS_ENDPOINT_URL", server.uri()),
+        ("AWS_EC2_METADATA_SERVICE_ENDPOINT", imds.uri()),
+        ("HOME", home.path().display().to_string()),
+        ("JIRA_AWS_ACCESS_KEY_ID", KEY_ID.to_owned()),
+        ("JIRA_AWS_SECRET_ACCESS_KEY", SECRET_KEY.to_owned()),
+    ]
+    .into_iter()
+    .map(|(k, v)| (k.to_owned(), v))
+    .collect();
+    let (exit, stdout, stderr) = common::run_check(key_policy(""), env, &server.uri()).await;
+    assert_eq!(exit, 3, "{stdout}{stderr}");
+    assert!(
+        stdout.contains("host-error") && stdout.contains("Throttling"),
+        "{stdout}"
+    );
+    for secret in [KEY_ID, SECRET_KEY] {
+        common::assert_no_secret(secret, "stdout", &stdout);
+        common::assert_no_secret(secret, "stderr", &stderr);
+    }
+    drop(imds); // verifies `expect(0)`
+}

@@ -477,3 +477,56 @@ async fn azure_diagnostics_through_the_cli() {
     );
     insta::assert_snapshot!("azure-cli-diagnostics", stdout);
 }
+
+#[tokio::test]
+async fn an_anonymous_connection_data_answer_is_not_a_valid_pat() {
+    let server = MockServer::start().await;
+    Mock::given(path(CONNECTION))
+        .respond_with(ResponseTemplate::new(200).set_body_json(serde_json::json!({
+            "authenticatedUser": {"id": "aaaaaaaa-aaaa-aaaa-aaaa-aaaaaaaaaaaa", "descriptor": "System:PublicAccess;aaaaaaaa-aaaa-aaaa-aaaa-aaaaaaaaaaaa"},
+            "instanceId": "38aaa865-2c70-4bf7-a308-0c6539c38c1a"
+        })))
+        .mount(&server)
+        .await;
+    let obs = observe(&server, "").await;
+    let Observation::Rejected { reason, detail, .. } = obs else {
+        panic!("{obs:?}")
+    };
+    assert_eq!(reason, Rejection::Invalid);
+    assert!(detail.contains("anonymously"), "{detail}");
+}
+
+#[tokio::test]
+async fn a_long_echoed_entra_token_is_removed_before_anything_is_shortened() {
+    let long_entra = format!(
+        "eyJ0eXAiOiJKV1QiLCJhbGciOiJSUzI1NiJ9.{}.canarysignature",
+        "x".repeat(1500)
+    );
+    let server = MockServer::start().await;
+    valid_connection(&server).await;
+    profile(&server, 401).await;
+    Mock::given(path(PATS))
+        .respond_with(
+            ResponseTemplate::new(401).set_body_json(
+                serde_json::json!({"message": format!("token {long_entra} rejected")}),
+            ),
+        )
+        .mount(&server)
+        .await;
+    let text = services_policy(
+        &server,
+        "entra_token = { file = \"SECRET1\" }\ndisplay_name = \"jira\"\n",
+    );
+    let facts = observe_policy(&text, &[PAT, &long_entra], quick_settings())
+        .await
+        .remove(0);
+    let reason = facts
+        .facts()
+        .unwrap()
+        .why_unobservable(Fact::Scopes)
+        .to_owned();
+    assert!(
+        reason.contains("<redacted>") && !reason.contains("xxxxxxxxxx"),
+        "{reason}"
+    );
+}

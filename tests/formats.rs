@@ -4,7 +4,7 @@
 
 mod common;
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::Output;
 
 use assert_cmd::Command;
@@ -443,4 +443,48 @@ fn fail_on_sets_the_threshold_and_allow_unchecked_relaxes_exit_3() {
     assert_eq!(run(&["--fail-on", "warning"]), Some(1));
     assert_eq!(run(&["--fail-on", "note", "--allow-unchecked"]), Some(1));
     assert_eq!(run(&["--fail-on", "never"]), Some(3));
+}
+
+#[test]
+fn fingerprints_survive_edits_elsewhere_in_the_policy() {
+    let prints = |policy: &Path| {
+        let out = Command::cargo_bin("patlint")
+            .unwrap()
+            .env_clear()
+            .current_dir(root())
+            .args([
+                "check",
+                "--facts",
+                "fixtures/example/facts.json",
+                "--format",
+                "gitlab",
+                "--now",
+                "2026-11-24",
+                "--policy",
+            ])
+            .arg(policy)
+            .output()
+            .unwrap();
+        let issues: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+        issues
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|i| i["fingerprint"].as_str().unwrap().to_owned())
+            .collect::<Vec<_>>()
+    };
+    let original = root().join("fixtures/example/patlint.toml");
+    let dir = tempfile::tempdir().unwrap();
+    let edited = dir.path().join("patlint.toml");
+    let text = std::fs::read_to_string(&original).unwrap();
+    std::fs::write(
+        &edited,
+        text.replacen(
+            "version = 1\n",
+            "version = 1\n# A comment added by a reviewer.\n\n",
+            1,
+        ),
+    )
+    .unwrap();
+    assert_eq!(prints(&original), prints(&edited));
 }

@@ -5,7 +5,7 @@ use jiff::Timestamp;
 
 use super::{Finding, date_of, unverifiable};
 use crate::facts::{Decision, Fact, Observed, TokenFacts};
-use crate::policy::{TokenSpec, format_duration};
+use crate::policy::{Endpoint, TokenSpec, format_duration};
 use crate::rules::Rule;
 
 /// An inactive key gets that one finding.
@@ -106,10 +106,28 @@ fn rotation_overlap(token: &TokenSpec, facts: &TokenFacts) -> Option<Finding> {
 
 /// CodeCommit Git credentials never expire: like keys, they are judged by their age.
 fn service_credentials(token: &TokenSpec, facts: &TokenFacts, now: Timestamp) -> Vec<Finding> {
-    let (Some(max), Observed::Value(credentials)) =
-        (&token.requirements.max_lifespan, &facts.service_credentials)
-    else {
+    let asked = matches!(
+        token.endpoint,
+        Endpoint::AwsIam {
+            service_credentials: true,
+            ..
+        }
+    );
+    let Some(max) = &token.requirements.max_lifespan else {
         return Vec::new();
+    };
+    let credentials = match &facts.service_credentials {
+        Observed::Value(credentials) => credentials,
+        Observed::Unobservable if asked => {
+            return vec![unverifiable(
+                token,
+                facts,
+                Fact::ServiceCredentials,
+                "service_credentials",
+                &max.origin,
+            )];
+        }
+        Observed::Unobservable => return Vec::new(),
     };
     let limit = format_duration(max.value);
     credentials

@@ -249,6 +249,7 @@ async fn observe_key(
             Fact::LastUsedAt,
             Fact::AllowedActions,
             Fact::OtherActiveKeys,
+            Fact::ServiceCredentials,
         ] {
             facts.unobservable.insert(fact, reason.clone());
         }

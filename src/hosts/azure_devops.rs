@@ -125,7 +125,10 @@ pub(super) fn judge_connection_data(
     body: &str,
     endpoint: &str,
 ) -> Result<(), Observation> {
-    let is_json = serde_json::from_str::<serde_json::Value>(body).is_ok_and(|v| v.is_object());
+    let json = serde_json::from_str::<serde_json::Value>(body)
+        .ok()
+        .filter(|v| v.is_object());
+    let is_json = json.is_some();
     let rejected = |reason, detail: String| Observation::Rejected {
         reason,
         detail,
@@ -133,7 +136,13 @@ pub(super) fn judge_connection_data(
         help: None,
     };
     match status {
-        StatusCode::OK if is_json => Ok(()),
+        StatusCode::OK if json.as_ref().is_some_and(authenticated) => Ok(()),
+        StatusCode::OK if is_json => Err(rejected(
+            Rejection::Invalid,
+            format!(
+                "{product} answered connectionData anonymously (no authenticated user): the PAT was not accepted"
+            ),
+        )),
         StatusCode::OK | StatusCode::NON_AUTHORITATIVE_INFORMATION => Err(rejected(
             Rejection::Invalid,
             format!(
@@ -182,6 +191,15 @@ pub(super) fn judge_connection_data(
                 .unwrap_or_default()
         ))),
     }
+}
+
+/// connectionData answers anonymous callers too; only a real user proves the PAT works.
+fn authenticated(connection: &serde_json::Value) -> bool {
+    const ANONYMOUS: &str = "aaaaaaaa-aaaa-aaaa-aaaa-aaaaaaaaaaaa";
+    let user = &connection["authenticatedUser"];
+    let id = user["id"].as_str().unwrap_or_default();
+    let descriptor = user["descriptor"].as_str().unwrap_or_default();
+    !id.is_empty() && id != ANONYMOUS && !descriptor.contains("PublicAccess")
 }
 
 /// A redirect's target, without its query (which may carry sign-in state).
@@ -233,8 +251,18 @@ impl PatToken {
             facts.scopes = Observed::Value(scope.split_whitespace().map(str::to_owned).collect());
             facts.evidence.insert(Fact::Scopes, evidence("scope"));
         }
-        facts.expires_at = Observed::Value(self.valid_to);
-        facts.evidence.insert(Fact::ExpiresAt, evidence("validTo"));
+        match self.valid_to {
+            Some(to) => {
+                facts.expires_at = Observed::Value(Some(to));
+                facts.evidence.insert(Fact::ExpiresAt, evidence("validTo"));
+            }
+            None => {
+                facts.unobservable.insert(
+                    Fact::ExpiresAt,
+                    format!("the PAT Lifecycle API gave no `validTo` ({endpoint})"),
+                );
+            }
+        }
         if let Some(from) = self.valid_from {
             facts.created_at = Observed::Value(Some(from));
             facts

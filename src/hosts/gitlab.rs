@@ -292,10 +292,7 @@ fn rejected_401(answer: &Answer) -> Observation {
     };
     Observation::Rejected {
         reason,
-        detail: format!(
-            "GitLab answered 401 ({})",
-            description.chars().take(200).collect::<String>()
-        ),
+        detail: format!("GitLab answered 401 ({})", description),
         evidence: format!("401 from {}", answer.endpoint()),
         help: None,
     }

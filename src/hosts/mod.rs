@@ -89,11 +89,12 @@ async fn observe_one(host: &dyn Host, http: &Http, token: &TokenSpec) -> Observa
 /// quote, a URL) must not get it into a report.
 fn scrub(observation: Observation, secret: &Secret) -> Observation {
     let clean = |text: String| {
-        if secret.expose().len() >= 4 && text.contains(secret.expose()) {
+        let text = if secret.expose().len() >= 4 && text.contains(secret.expose()) {
             text.replace(secret.expose(), "<redacted>")
         } else {
             text
-        }
+        };
+        shorten(text)
     };
     match observation {
         Observation::Observed { mut facts } => {
@@ -162,7 +163,8 @@ pub(crate) fn header(headers: &reqwest::header::HeaderMap, name: &str) -> Option
 pub(crate) fn api_message(body: &str) -> Option<String> {
     let value: serde_json::Value = serde_json::from_str(body).ok()?;
     let message = value.get("message")?.as_str()?;
-    Some(message.chars().take(200).collect())
+    // Not shortened here: `scrub` first removes any echoed secret, then shortens.
+    Some(message.to_owned())
 }
 
 /// What an unexpected body looks like, for a `host-error` message (never the body itself).
@@ -175,6 +177,18 @@ pub(crate) fn body_kind(headers: &reqwest::header::HeaderMap, body: &str) -> &'s
     } else {
         "a body that is not the expected JSON"
     }
+}
+
+/// Host messages quoted in findings are kept short; this runs after the secret is
+/// removed, so a cut can never leave part of it behind.
+fn shorten(text: String) -> String {
+    const LIMIT: usize = 600;
+    if text.chars().count() <= LIMIT {
+        return text;
+    }
+    let mut short: String = text.chars().take(LIMIT).collect();
+    short.push('…');
+    short
 }
 
 /// Joins a path onto a base URL that may itself have a path (`https://HOST/api/v3`).

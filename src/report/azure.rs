@@ -60,3 +60,14 @@ pub fn render(report: &Report, gate: &Gate) -> String {
     }
     out
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn escapes_as_the_task_library_does() {
+        assert_eq!(property("a;b]c%d\r\ne"), "a%3Bb%5Dc%AZP25d%0D%0Ae");
+        assert_eq!(message("50% done;]\nnext"), "50%AZP25 done;]%0Anext");
+    }
+}

@@ -26,6 +26,7 @@ pub fn render(report: &Report, gate: &Gate) -> String {
     let docs = &report.policy.documents;
     let mut cases = String::new();
     let (mut tests, mut failures, mut errors) = (0, 0, 0);
+    let mut names: std::collections::HashMap<String, usize> = std::collections::HashMap::new();
     for token in &report.tokens {
         let spec = token.spec;
         let classname = escape(spec.host().as_str());
@@ -40,7 +41,15 @@ pub fn render(report: &Report, gate: &Gate) -> String {
         for finding in &token.verdict.findings {
             tests += 1;
             let r = region(docs, &finding.origin);
-            let name = format!("{}: {}", spec.name, finding.rule.id());
+            // GitLab keeps only the first of repeated names: number the repeats.
+            let base = format!("{}: {}", spec.name, finding.rule.id());
+            let seen = names.entry(base.clone()).or_insert(0);
+            *seen += 1;
+            let name = if *seen == 1 {
+                base
+            } else {
+                format!("{base} ({seen})")
+            };
             let detail = format!(
                 "{}:{}:{}\n{}{}",
                 r.path,

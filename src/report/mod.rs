@@ -118,8 +118,8 @@ fn repo_relative(path: &str) -> String {
     text.strip_prefix("./").map(str::to_owned).unwrap_or(text)
 }
 
-/// A stable identity for a finding across runs: its rule, token and policy location
-/// (not its message, which carries dates), plus an index among identical ones.
+/// A stable identity for a finding across runs: its rule, token and the setting it comes
+/// from (not its message, which carries dates), plus an index among identical ones.
 pub fn fingerprints(report: &Report) -> Vec<Vec<String>> {
     let mut seen: std::collections::HashMap<u64, usize> = std::collections::HashMap::new();
     report
@@ -130,14 +130,11 @@ pub fn fingerprints(report: &Report) -> Vec<Vec<String>> {
                 .findings
                 .iter()
                 .map(|f| {
-                    let doc = &report.policy.documents.get(f.origin.doc).name;
-                    let key = format!(
-                        "{}|{}|{}|{}",
-                        f.rule.id(),
-                        t.spec.name,
-                        doc,
-                        f.origin.span.start
-                    );
+                    // The setting's text, not its offset: editing another line of the
+                    // policy must not reopen every alert.
+                    let doc = report.policy.documents.get(f.origin.doc);
+                    let setting = doc.text.get(f.origin.span.clone()).unwrap_or_default();
+                    let key = format!("{}|{}|{}|{}", f.rule.id(), t.spec.name, doc.name, setting);
                     let base = fnv1a(key.as_bytes());
                     let n = seen.entry(base).or_insert(0);
                     *n += 1;
