@@ -10,4 +10,4 @@ if [ ! -x .venv/bin/moto_server ]; then
   python3 -m venv .venv
   .venv/bin/pip install --quiet --disable-pip-version-check 'moto[server]>=5.1,<6'
 fi
-cargo run --locked --quiet --example bench-tokens -- --patlint target/release/patlint --moto .venv/bin/moto_server "$@"
+cargo run --locked --quiet --profile bench-harness --example bench-tokens -- --patlint target/release/patlint --moto .venv/bin/moto_server "$@"

@@ -56,10 +56,27 @@ struct Measure {
     code: i32,
 }
 
+/// Runs the command under GNU time, which reports the peak RSS of patlint alone: a
+/// process exec'd straight from this (large) harness would inherit the harness's
+/// high-water mark in `ru_maxrss`. Wall and CPU time come from wait4 on `time`, whose
+/// rusage includes the child it waited for.
 fn measure(cmd: &mut Command) -> Measure {
-    cmd.stdout(Stdio::null()).stderr(Stdio::null());
+    let rss_file = tempfile::NamedTempFile::new().unwrap();
+    let mut timed = Command::new("/usr/bin/time");
+    timed
+        .arg("-f")
+        .arg("%M")
+        .arg("-o")
+        .arg(rss_file.path())
+        .arg(cmd.get_program())
+        .args(cmd.get_args())
+        .env_clear()
+        .envs(cmd.get_envs().filter_map(|(k, v)| v.map(|v| (k, v))))
+        .stdout(Stdio::null())
+        .stderr(Stdio::null());
     let start = Instant::now();
-    let child = cmd.spawn().expect("the command starts");
+    #[allow(clippy::zombie_processes)] // reaped by wait4 below
+    let child = timed.spawn().expect("/usr/bin/time starts");
     let mut status = 0;
     // SAFETY: an all-zero rusage is valid, and wait4 is given pointers to our locals.
     let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
@@ -69,10 +86,14 @@ fn measure(cmd: &mut Command) -> Measure {
     let tv = |t: libc::timeval| {
         Duration::from_secs(t.tv_sec as u64) + Duration::from_micros(t.tv_usec as u64)
     };
+    let max_rss_kib = std::fs::read_to_string(rss_file.path())
+        .ok()
+        .and_then(|text| text.lines().last().and_then(|l| l.trim().parse().ok()))
+        .unwrap_or(-1);
     Measure {
         wall,
         cpu: tv(usage.ru_utime) + tv(usage.ru_stime),
-        max_rss_kib: usage.ru_maxrss,
+        max_rss_kib,
         code: if libc::WIFEXITED(status) {
             libc::WEXITSTATUS(status)
         } else {
@@ -318,10 +339,7 @@ async fn latency_proxy(upstream: SocketAddr, latency: Duration) -> SocketAddr {
                 let up = async move {
                     use tokio::io::{AsyncReadExt, AsyncWriteExt};
                     let mut buffer = vec![0u8; 64 * 1024];
-                    loop {
-                        let Ok(read) = client_read.read(&mut buffer).await else {
-                            break;
-                        };
+                    while let Ok(read) = client_read.read(&mut buffer).await {
                         if read == 0 {
                             break;
                         }

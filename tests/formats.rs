@@ -473,18 +473,17 @@ fn fingerprints_survive_edits_elsewhere_in_the_policy() {
             .map(|i| i["fingerprint"].as_str().unwrap().to_owned())
             .collect::<Vec<_>>()
     };
-    let original = root().join("fixtures/example/patlint.toml");
+    // The same path before and after the edit, as in a repository.
+    let text = std::fs::read_to_string(root().join("fixtures/example/patlint.toml")).unwrap();
     let dir = tempfile::tempdir().unwrap();
-    let edited = dir.path().join("patlint.toml");
-    let text = std::fs::read_to_string(&original).unwrap();
-    std::fs::write(
-        &edited,
-        text.replacen(
-            "version = 1\n",
-            "version = 1\n# A comment added by a reviewer.\n\n",
-            1,
-        ),
-    )
-    .unwrap();
-    assert_eq!(prints(&original), prints(&edited));
+    let policy = dir.path().join("patlint.toml");
+    std::fs::write(&policy, &text).unwrap();
+    let before = prints(&policy);
+    let edited = text.replacen(
+        "version = 1\n",
+        "version = 1\n# A comment added by a reviewer.\n\n",
+        1,
+    );
+    std::fs::write(&policy, edited).unwrap();
+    assert_eq!(before, prints(&policy));
 }
