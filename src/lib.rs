@@ -12,6 +12,7 @@ pub mod facts;
 pub mod host_kind;
 pub mod hosts;
 pub mod init;
+pub mod masking;
 pub mod outcome;
 pub mod platform;
 pub mod policy;

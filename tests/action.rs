@@ -187,9 +187,17 @@ async fn the_check_step_writes_annotations_summary_and_sarif_then_the_gate_re_ra
         Some(0),
         "the check step records the code instead of failing: {stdout}"
     );
-    assert!(!stdout.contains("canaryAction"));
+    // The runner is told to mask the secret before anything else is printed, and the
+    // secret appears nowhere else.
+    let mut lines = stdout.lines();
+    assert_eq!(
+        lines.next(),
+        Some("::add-mask::ghp_canaryAction000000000000000000000000")
+    );
+    let rest: Vec<&str> = lines.collect();
+    assert!(!rest.iter().any(|l| l.contains("canaryAction")), "{stdout}");
     assert!(
-        stdout.starts_with("::error file=patlint.toml,line=7,"),
+        rest[0].starts_with("::error file=patlint.toml,line=7,"),
         "{stdout}"
     );
     assert!(stdout.contains("title=forbidden-scope::"), "{stdout}");

@@ -608,3 +608,32 @@ async fn a_rate_limit_wait_is_announced_on_stderr() {
     );
     assert_no_canary("stderr", &stderr);
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn azure_pipelines_is_told_to_mask_each_secret_first() {
+    let server = MockServer::start().await;
+    Mock::given(path("/user"))
+        .respond_with(
+            ResponseTemplate::new(200)
+                .insert_header("X-OAuth-Scopes", "repo")
+                .set_body_json(serde_json::json!({"login": "bot"})),
+        )
+        .mount(&server)
+        .await;
+    let policy = format!(
+        "version = 1\n[[token]]\nname = \"jira\"\nhost = \"github\"\nurl = \"{}\"\nsecret = {{ env = \"P\" }}\n",
+        server.uri()
+    );
+    let env = vec![
+        ("P".to_owned(), CANARY.to_owned()),
+        ("TF_BUILD".to_owned(), "True".to_owned()),
+    ];
+    let (exit, stdout, _) = common::run_check(policy, env, &server.uri()).await;
+    assert_eq!(exit, 0);
+    let mut lines = stdout.lines();
+    assert_eq!(
+        lines.next(),
+        Some(format!("##vso[task.setsecret]{CANARY}").as_str())
+    );
+    assert_no_canary("the rest of stdout", &lines.collect::<Vec<_>>().join("\n"));
+}

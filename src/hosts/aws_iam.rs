@@ -111,7 +111,12 @@ impl Host for AwsIam {
             }
         };
         let key_id = match provider.provide_credentials().await {
-            Ok(credentials) => Secret::new(credentials.access_key_id()),
+            Ok(credentials) => {
+                let key_id = Secret::new(credentials.access_key_id());
+                crate::masking::mask(&key_id);
+                crate::masking::mask(&Secret::new(credentials.secret_access_key()));
+                key_id
+            }
             Err(e) => {
                 return Observation::Unchecked {
                     failure: Failure::SecretUnavailable,

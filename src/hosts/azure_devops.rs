@@ -41,6 +41,9 @@ impl Host for AzureDevops {
         };
         let organization_url = join(&azure.url, &azure.organization);
         let entra = azure.entra_token.as_ref().map(|source| source.read());
+        if let Some(Ok(entra)) = &entra {
+            crate::masking::mask(entra);
+        }
         // What the PAT is, asked at the same time as whether it is valid: one round trip.
         let details = async {
             let mut facts = TokenFacts::new(TokenKind::PersonalAccessToken);

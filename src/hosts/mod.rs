@@ -73,7 +73,10 @@ pub async fn observe_all(policy: &Policy, settings: &HttpSettings) -> FactsFile 
 
 async fn observe_one(host: &dyn Host, http: &Http, token: &TokenSpec) -> Observation {
     let secret = match token.secret.value.read() {
-        Ok(secret) => secret,
+        Ok(secret) => {
+            crate::masking::mask(&secret);
+            secret
+        }
         Err(e) => {
             return Observation::Unchecked {
                 failure: Failure::SecretUnavailable,
