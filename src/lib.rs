@@ -82,18 +82,29 @@ fn find_policy(explicit: Option<&Path>) -> Result<PathBuf, Exit> {
         .ok_or_else(|| fail("no policy file: found neither patlint.toml nor .github/patlint.toml; pass one with --policy FILE"))
 }
 
+/// Policies are small; a larger file is a mistake, not a policy.
+const MAX_POLICY_BYTES: u64 = 16 * 1024 * 1024;
+
 fn load_policy(explicit: Option<&Path>) -> Result<Policy, Exit> {
     let path = find_policy(explicit)?;
     let name = path.display().to_string();
-    let bytes =
-        std::fs::read(&path).map_err(|e| fail(format!("cannot read policy `{name}`: {e}")))?;
+    let unreadable = |e: std::io::Error| fail(format!("cannot read policy `{name}`: {e}"));
+    let size = std::fs::metadata(&path).map_err(unreadable)?.len();
+    if size > MAX_POLICY_BYTES {
+        return Err(fail(format!(
+            "policy `{name}` is {size} bytes; patlint reads policies of up to {MAX_POLICY_BYTES} bytes (is this the right file?)"
+        )));
+    }
+    let bytes = std::fs::read(&path).map_err(unreadable)?;
     let text = String::from_utf8(bytes).map_err(|e| {
         fail(format!(
             "policy `{name}` is not UTF-8 (invalid byte at offset {}); save it as UTF-8",
             e.utf8_error().valid_up_to()
         ))
     })?;
-    policy::parse_policy(&name, &text).map_err(|errors| {
+    // A byte-order mark is allowed (some Windows editors write one) and skipped.
+    let text = text.strip_prefix('\u{feff}').unwrap_or(&text);
+    policy::parse_policy(&name, text).map_err(|errors| {
         let style = style_for(std::io::stderr().is_terminal());
         let mut err = std::io::stderr().lock();
         for e in &errors.0 {
