@@ -519,7 +519,7 @@ async fn a_running_out_rate_limit_lowers_concurrency_before_the_host_refuses() {
         common::run_check(policy, vec![("P".into(), CLASSIC.into())], &server.uri()).await;
     assert_eq!(exit, 0, "{stdout}");
     assert!(
-        stderr.contains("GitHub has 5 requests left in its rate limit; lowering concurrency to 5"),
+        stderr.contains("has 5 requests left in its rate limit; lowering concurrency to 5"),
         "{stderr}"
     );
     assert_eq!(

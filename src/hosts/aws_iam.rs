@@ -241,7 +241,15 @@ async fn observe_key(
             };
         }
     };
-    let arn = identity.arn().unwrap_or_default().to_owned();
+    let Some(arn) = identity
+        .arn()
+        .filter(|a| a.starts_with("arn:"))
+        .map(str::to_owned)
+    else {
+        return Observation::host_error(
+            "sts:GetCallerIdentity answered without an ARN (an unparseable or truncated answer)",
+        );
+    };
     let mut facts = TokenFacts::new(TokenKind::AccessKey);
     facts.identity = Some(arn.clone());
     let Some(user) = user_name(&arn) else {

@@ -146,13 +146,22 @@ pub(super) fn judge_connection_data(
                 "{product} answered connectionData anonymously (no authenticated user): the PAT was not accepted"
             ),
         )),
-        StatusCode::OK | StatusCode::NON_AUTHORITATIVE_INFORMATION => Err(rejected(
+        // Azure DevOps answers a PAT it does not accept with a sign-in page (203, or 200
+        // with HTML); anything else unexpected is a fault of the host, not a verdict.
+        StatusCode::NON_AUTHORITATIVE_INFORMATION => Err(rejected(
+            Rejection::Invalid,
+            format!("{product} answered {status} (a sign-in page) instead of accepting the PAT"),
+        )),
+        StatusCode::OK if body_kind(headers, body) == "an HTML page" => Err(rejected(
             Rejection::Invalid,
             format!(
-                "{product} answered {status} with {} (a sign-in page) instead of accepting the PAT",
-                body_kind(headers, body)
+                "{product} answered {status} with an HTML sign-in page instead of accepting the PAT"
             ),
         )),
+        StatusCode::OK => Err(Observation::host_error(format!(
+            "{endpoint} answered {status} with {}",
+            body_kind(headers, body)
+        ))),
         s if s.is_redirection() => Err(rejected(
             Rejection::Invalid,
             format!(

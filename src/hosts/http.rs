@@ -145,6 +145,7 @@ impl Http {
             let (client, request) = build().build_split();
             let request = request
                 .map_err(|e| format!("request to {host} could not be built: {}", root_cause(&e)))?;
+            let budget_origin = request.url().origin().ascii_serialization();
             let budget = self.budget(request.url());
             let permit = budget
                 .permits
@@ -158,7 +159,8 @@ impl Http {
                 && let Some(lowered) = budget.lower_to(remaining)
             {
                 eprintln!(
-                    "patlint: {host} has {remaining} requests left in its rate limit; lowering concurrency to {lowered}"
+                    "patlint: {host} ({}) has {remaining} requests left in its rate limit; lowering concurrency to {lowered}",
+                    budget_origin
                 );
             }
             let retry_reason = match outcome {
