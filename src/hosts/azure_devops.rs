@@ -64,7 +64,7 @@ impl Host for AzureDevops {
             facts
         };
         let (validity, mut facts) = tokio::join!(
-            connection_data(http, &token.name, PRODUCT, &organization_url, &pat),
+            connection_data(http, token, PRODUCT, &organization_url, &pat),
             details
         );
         if let Err(refused) = validity {
@@ -91,14 +91,14 @@ pub(super) fn basic_auth(secret: &Secret) -> Result<HeaderValue, &'static str> {
 /// `Err` is the observation to report (rejected, or could not check).
 pub(super) async fn connection_data(
     http: &Http,
-    token_name: &str,
+    token: &TokenSpec,
     product: &str,
     base: &reqwest::Url,
     pat: &HeaderValue,
 ) -> Result<(), Observation> {
     let url = join(base, "_apis/connectionData");
     let response = http
-        .send(product, token_name, || {
+        .send(product, token, || {
             http.client()
                 .get(url.clone())
                 .header(AUTHORIZATION, pat.clone())
@@ -346,7 +346,7 @@ async fn lifecycle(
         let auth = auth.clone();
         async move {
             let response = http
-                .send("the Azure DevOps PAT Lifecycle API", &token.name, || {
+                .send("the Azure DevOps PAT Lifecycle API", token, || {
                     http.client()
                         .get(target.clone())
                         .header(AUTHORIZATION, auth.clone())
@@ -429,7 +429,7 @@ async fn probe_reach(
     let mut url = join(&azure.profile_url, "_apis/profile/profiles/me");
     url.query_pairs_mut().append_pair("api-version", "7.1");
     let response = http
-        .send(PRODUCT, &token.name, || {
+        .send(PRODUCT, token, || {
             http.client()
                 .get(url.clone())
                 .header(AUTHORIZATION, pat.clone())

@@ -26,7 +26,7 @@ impl Host for AzureDevopsServer {
             Err(unsendable) => return Observation::host_error(unsendable),
         };
         if let Err(refused) =
-            connection_data(http, &token.name, "Azure DevOps Server", collection, &pat).await
+            connection_data(http, token, "Azure DevOps Server", collection, &pat).await
         {
             return refused;
         }

@@ -36,7 +36,7 @@ impl Host for GitHub {
         };
         let url = join(api, "user");
         let response = http
-            .send("GitHub", &token.name, || {
+            .send("GitHub", token, || {
                 http.client()
                     .get(url.clone())
                     .header(AUTHORIZATION, auth.clone())

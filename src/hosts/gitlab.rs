@@ -38,7 +38,7 @@ impl Host for GitLab {
             let auth = auth.clone();
             async move {
                 let response = http
-                    .send("GitLab", &token.name, || {
+                    .send("GitLab", token, || {
                         http.client()
                             .get(target.clone())
                             .header("private-token", auth.clone())

@@ -3,11 +3,14 @@
 //! bounded retries for 5xx and timeouts, and bounded waits for rate limits.
 
 use std::collections::HashMap;
+use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use tokio::sync::Semaphore;
+
+use crate::policy::TokenSpec;
 
 use reqwest::header::{HeaderMap, RETRY_AFTER};
 use reqwest::{Client, RequestBuilder, Response, StatusCode};
@@ -41,6 +44,8 @@ impl Default for HttpSettings {
 pub struct Http {
     client: Client,
     settings: HttpSettings,
+    /// Clients that also trust a token's `ca_file`, by file.
+    with_ca: Mutex<HashMap<PathBuf, Client>>,
     budgets: Mutex<HashMap<String, Arc<Budget>>>,
 }
 
@@ -101,16 +106,13 @@ const MAX_RATE_LIMIT_WAITS: u32 = 3;
 
 impl Http {
     pub fn new(settings: HttpSettings) -> Self {
-        let client = Client::builder()
-            .user_agent(concat!("patlint/", env!("CARGO_PKG_VERSION")))
-            .redirect(reqwest::redirect::Policy::none())
-            .timeout(settings.timeout)
-            .connect_timeout(settings.timeout)
+        let client = Self::builder(&settings)
             .build()
             .expect("the HTTP client configuration is static and valid");
         Http {
             client,
             settings,
+            with_ca: Mutex::new(HashMap::new()),
             budgets: Mutex::new(HashMap::new()),
         }
     }
@@ -127,8 +129,53 @@ impl Http {
             .clone()
     }
 
+    /// A client to build requests with; `send` executes them with the token's own.
     pub fn client(&self) -> &Client {
         &self.client
+    }
+
+    fn builder(settings: &HttpSettings) -> reqwest::ClientBuilder {
+        Client::builder()
+            .user_agent(concat!("patlint/", env!("CARGO_PKG_VERSION")))
+            .redirect(reqwest::redirect::Policy::none())
+            .timeout(settings.timeout)
+            .connect_timeout(settings.timeout)
+    }
+
+    /// The client for a token: the shared one, or one that also trusts `ca_file` (built
+    /// once per file, so its connections are reused too).
+    fn client_for(&self, ca_file: Option<&Path>) -> Result<Client, String> {
+        let Some(ca_file) = ca_file else {
+            return Ok(self.client.clone());
+        };
+        let mut clients = self
+            .with_ca
+            .lock()
+            .expect("the client map is never poisoned");
+        if let Some(client) = clients.get(ca_file) {
+            return Ok(client.clone());
+        }
+        let pem = std::fs::read(ca_file)
+            .map_err(|e| format!("cannot read ca_file `{}`: {e}", ca_file.display()))?;
+        let certificates = reqwest::Certificate::from_pem_bundle(&pem).map_err(|e| {
+            format!(
+                "ca_file `{}` is not a PEM certificate bundle: {}",
+                ca_file.display(),
+                root_cause(&e)
+            )
+        })?;
+        let client = Self::builder(&self.settings)
+            .tls_certs_merge(certificates)
+            .build()
+            .map_err(|e| {
+                format!(
+                    "ca_file `{}` could not be used: {}",
+                    ca_file.display(),
+                    root_cause(&e)
+                )
+            })?;
+        clients.insert(ca_file.to_owned(), client.clone());
+        Ok(client)
     }
 
     /// Sends a request built by `build` (called again for each attempt), retrying what
@@ -136,13 +183,15 @@ impl Http {
     pub async fn send(
         &self,
         host: &str,
-        token_name: &str,
+        token: &TokenSpec,
         build: impl Fn() -> RequestBuilder,
     ) -> Result<Response, String> {
+        let token_name = &token.name;
+        let client = self.client_for(token.ca_file.as_deref())?;
         let mut failures = 0;
         let mut waits = 0;
         loop {
-            let (client, request) = build().build_split();
+            let (_, request) = build().build_split();
             let request = request
                 .map_err(|e| format!("request to {host} could not be built: {}", root_cause(&e)))?;
             let budget_origin = request.url().origin().ascii_serialization();

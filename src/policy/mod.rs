@@ -219,6 +219,8 @@ pub struct TokenSpec {
     pub endpoint: Endpoint,
     /// Where the `url` key was written, if it was.
     pub url_origin: Option<Origin>,
+    /// Extra certificate authorities to trust for this token's host.
+    pub ca_file: Option<std::path::PathBuf>,
     pub secret: Setting<SecretSource>,
     pub requirements: Requirements,
 }

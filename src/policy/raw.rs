@@ -100,6 +100,10 @@ pub struct RawToken {
     #[serde(default)]
     #[schemars(with = "String")]
     pub url: Option<Text>,
+    /// A PEM bundle of certificate authorities to trust for this host, on top of the system's (a self-hosted server behind a private CA). `SSL_CERT_FILE` sets one for every host.
+    #[serde(default)]
+    #[schemars(with = "String")]
+    pub ca_file: Option<Text>,
     /// Where the secret is read from; never the secret itself.
     #[serde(default)]
     #[schemars(with = "SecretRefSchema")]

@@ -121,7 +121,7 @@ struct TokenSecrets {
 fn host_of_token_key(key: &str) -> Option<&'static [HostKind]> {
     use HostKind::*;
     Some(match key {
-        "url" => &[Github, Gitlab, AzureDevops, AzureDevopsServer],
+        "url" | "ca_file" => &[Github, Gitlab, AzureDevops, AzureDevopsServer],
         "organization" | "vssps_url" | "profile_url" | "entra_token" | "display_name"
         | "authorization_id" => &[AzureDevops],
         "access_key_id" | "region" | "profile" | "service_credentials" => &[AwsIam],
@@ -784,6 +784,11 @@ impl Validator {
             }
             self.check_resolved(host, &requirements);
             let secret = self.secret_source(main.doc, token, host);
+            let ca_file = token
+                .raw
+                .ca_file
+                .as_ref()
+                .and_then(|f| self.ca_file(main.doc, f));
             let endpoint = self.endpoint(main.doc, token, host);
             if let (Some(secret), Some(endpoint)) = (secret, endpoint) {
                 specs.push(TokenSpec {
@@ -797,6 +802,7 @@ impl Validator {
                         doc: main.doc,
                         span: u.span(),
                     }),
+                    ca_file,
                     secret,
                     requirements,
                 });
@@ -966,6 +972,25 @@ impl Validator {
                 None
             }
         }
+    }
+
+    /// A CA bundle must be readable and hold a certificate: better said now than as a
+    /// TLS failure against the host.
+    fn ca_file(&mut self, doc: DocId, file: &Text) -> Option<std::path::PathBuf> {
+        let path = std::path::PathBuf::from(file.get_ref());
+        let problem = match std::fs::read_to_string(&path) {
+            Ok(pem) if pem.contains("-----BEGIN CERTIFICATE-----") => return Some(path),
+            Ok(_) => "holds no PEM certificate (`-----BEGIN CERTIFICATE-----`)".to_owned(),
+            Err(e) => format!("cannot be read: {e}"),
+        };
+        self.problem(
+            doc,
+            file.span(),
+            format!("`ca_file` {problem}"),
+            "not a CA bundle",
+            Some("point `ca_file` at a PEM file with the certificate authority (or chain) that signed the host's certificate".into()),
+        );
+        None
     }
 
     fn url(&mut self, doc: DocId, value: Option<&Text>, key: &str, default: &str) -> Option<Url> {
