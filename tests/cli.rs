@@ -637,3 +637,94 @@ async fn azure_pipelines_is_told_to_mask_each_secret_first() {
     );
     assert_no_canary("the rest of stdout", &lines.collect::<Vec<_>>().join("\n"));
 }
+
+/// The canary through every format, live and replayed, on every error path of the
+/// local GitHub above (valid, 401, 503, HTML, redirect, rate limit, missing secret),
+/// to standard output and to files, with the job summary written too.
+#[tokio::test(flavor = "multi_thread")]
+async fn no_format_ever_shows_the_secret() {
+    let server = github().await;
+    let dir = tempfile::tempdir().unwrap();
+    let policy = live_policy(dir.path(), &server.uri());
+    let facts_path = dir.path().join("facts.json");
+    let summary = dir.path().join("summary.md");
+    let formats = [
+        "human", "json", "sarif", "github", "gitlab", "junit", "azure",
+    ];
+    let runs = {
+        let (policy, facts_path, summary, dir) = (
+            policy.clone(),
+            facts_path.clone(),
+            summary.clone(),
+            dir.path().to_owned(),
+        );
+        tokio::task::spawn_blocking(move || {
+            let recorded = with_secrets(patlint())
+                .args(["facts", "--retries", "0", "--max-wait", "1", "--policy"])
+                .arg(&policy)
+                .arg("--output")
+                .arg(&facts_path)
+                .output()
+                .unwrap();
+            let mut runs = vec![("facts".to_owned(), recorded)];
+            for format in formats {
+                let file = dir.join(format!("report.{format}"));
+                for replay in [false, true] {
+                    let mut cmd = with_secrets(patlint());
+                    cmd.env("GITHUB_STEP_SUMMARY", &summary)
+                        .args([
+                            "check",
+                            "--retries",
+                            "0",
+                            "--max-wait",
+                            "1",
+                            "--now",
+                            "2026-11-24",
+                            "--format",
+                            format,
+                            "--format",
+                        ])
+                        .arg(format!("{format}={}", file.display()))
+                        .arg("--policy")
+                        .arg(&policy);
+                    if replay {
+                        cmd.arg("--facts").arg(&facts_path);
+                    }
+                    let out = cmd.output().unwrap();
+                    let written = std::fs::read_to_string(&file).unwrap_or_default();
+                    runs.push((
+                        format!("check --format {format} (replay: {replay}), its file: {written}"),
+                        out,
+                    ));
+                }
+            }
+            runs
+        })
+        .await
+        .unwrap()
+    };
+    for (what, out) in &runs {
+        assert_no_canary(
+            &format!("stdout of {}", what.split(',').next().unwrap()),
+            &text(&out.stdout),
+        );
+        assert_no_canary(
+            &format!("stderr of {}", what.split(',').next().unwrap()),
+            &text(&out.stderr),
+        );
+        assert_no_canary(what, what);
+        assert!(
+            matches!(out.status.code(), Some(1 | 3)),
+            "{what}: {:?}",
+            out.status
+        );
+    }
+    assert_no_canary(
+        "the job summary",
+        &std::fs::read_to_string(&summary).unwrap(),
+    );
+    assert_no_canary(
+        "the facts file",
+        &std::fs::read_to_string(&facts_path).unwrap(),
+    );
+}

@@ -257,8 +257,13 @@ pub struct PatToken {
 
 impl PatToken {
     fn into_facts(self, facts: &mut TokenFacts, endpoint: &str) {
-        let evidence =
-            |field: &str| format!("`{field}` of the PAT in the PAT Lifecycle API ({endpoint})");
+        // The record is found by name or authorization id: say so, since nothing ties it
+        // to the PAT in `secret` beyond that.
+        let evidence = |field: &str| {
+            format!(
+                "`{field}` of the PAT in the PAT Lifecycle API ({endpoint}; found by `display_name` / `authorization_id`)"
+            )
+        };
         if let Some(scope) = &self.scope {
             facts.scopes = Observed::Value(scope.split_whitespace().map(str::to_owned).collect());
             facts.evidence.insert(Fact::Scopes, evidence("scope"));
