@@ -2,7 +2,7 @@
 //! can. For each fault the token is `error` (`host-error`), the run ends within its
 //! deadline, healthy tokens beside it still pass, the exit code is 3, and no secret
 //! appears anywhere. The table of what was tried is printed and written to
-//! `target/patlint-fault-report.md` (./scripts/test shows it).
+//! `$PATLINT_FAULT_REPORT` (./scripts/test sets it and shows the table).
 
 mod common;
 
@@ -163,8 +163,14 @@ fn report(rows: &[Row], title: &str) -> String {
 }
 
 fn write_report(section: &str) {
-    let path =
-        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("target/patlint-fault-report.md");
+    let path = std::env::var_os("PATLINT_FAULT_REPORT")
+        .map(std::path::PathBuf::from)
+        .unwrap_or_else(|| {
+            std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join("patlint-fault-report.md")
+        });
+    if let Some(parent) = path.parent() {
+        std::fs::create_dir_all(parent).unwrap();
+    }
     let mut file = std::fs::OpenOptions::new()
         .create(true)
         .append(true)
