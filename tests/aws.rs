@@ -713,3 +713,53 @@ async fn throttling_ends_in_host_error_and_no_credential_chain_is_probed() {
     }
     drop(imds); // verifies `expect(0)`
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_named_profile_brings_its_credentials_region_and_endpoints() {
+    let server = iam_mock().await;
+    let dir = tempfile::tempdir().unwrap();
+    let config = dir.path().join("config");
+    std::fs::write(
+        &config,
+        format!(
+            "[profile jira]\nregion = eu-west-1\nservices = local\n\n[services local]\niam =\n  endpoint_url = {0}\nsts =\n  endpoint_url = {0}\n",
+            server.uri()
+        ),
+    )
+    .unwrap();
+    let credentials = dir.path().join("credentials");
+    std::fs::write(
+        &credentials,
+        format!("[jira]\naws_access_key_id = {KEY_ID}\naws_secret_access_key = {SECRET_KEY}\n"),
+    )
+    .unwrap();
+    let policy = "version = 1\n[[token]]\nname = \"jira-codecommit\"\nhost = \"aws-iam\"\nprofile = \"jira\"\nmax_lifespan = \"90d\"\n".to_owned();
+    let env: Vec<(String, String)> = [
+        ("AWS_CONFIG_FILE", config.display().to_string()),
+        (
+            "AWS_SHARED_CREDENTIALS_FILE",
+            credentials.display().to_string(),
+        ),
+        ("AWS_EC2_METADATA_DISABLED", "true".to_owned()),
+        ("HOME", dir.path().display().to_string()),
+    ]
+    .into_iter()
+    .map(|(k, v)| (k.to_owned(), v))
+    .collect();
+    let (exit, stdout, stderr) = common::run_check(policy, env, &server.uri()).await;
+    assert_eq!(exit, 0, "{stdout}{stderr}");
+    for secret in [KEY_ID, SECRET_KEY] {
+        common::assert_no_secret(secret, "stdout", &stdout);
+        common::assert_no_secret(secret, "stderr", &stderr);
+    }
+    let requests = server.received_requests().await.unwrap();
+    let sts = requests
+        .iter()
+        .find(|r| String::from_utf8_lossy(&r.body).contains("Action=GetCallerIdentity"))
+        .unwrap();
+    let authorization = sts.headers["authorization"].to_str().unwrap();
+    assert!(
+        authorization.contains("/eu-west-1/sts/aws4_request"),
+        "signed for the profile's region: {authorization}"
+    );
+}

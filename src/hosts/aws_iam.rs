@@ -31,6 +31,9 @@ use crate::secret::Secret;
 
 pub struct AwsIam {
     base: OnceCell<SdkConfig>,
+    /// Configurations of named profiles (`profile = "…"`): their credentials, region and
+    /// `services` endpoints, loaded once each.
+    profiles: tokio::sync::Mutex<std::collections::HashMap<String, SdkConfig>>,
     settings: HttpSettings,
     /// Keys checked at once (`--concurrency`): the SDK has its own connection pool.
     in_flight: tokio::sync::Semaphore,
@@ -43,31 +46,48 @@ impl AwsIam {
     pub fn new(settings: HttpSettings) -> Self {
         AwsIam {
             base: OnceCell::new(),
+            profiles: tokio::sync::Mutex::new(std::collections::HashMap::new()),
             in_flight: tokio::sync::Semaphore::new(settings.concurrency.max(1)),
             settings,
         }
     }
 
-    /// The shared SDK configuration: endpoints, retries and timeouts, but no credentials.
+    /// The SDK's own configuration (endpoints, profile files), with patlint's retries
+    /// and timeouts.
+    fn loader(&self) -> aws_config::ConfigLoader {
+        let retries = aws_config::retry::RetryConfig::standard()
+            .with_max_attempts(self.settings.retries + 1)
+            .with_initial_backoff(self.settings.backoff.min(Duration::from_secs(1)));
+        let timeouts = aws_config::timeout::TimeoutConfig::builder()
+            .connect_timeout(self.settings.timeout)
+            .operation_attempt_timeout(self.settings.timeout)
+            .build();
+        aws_config::defaults(BehaviorVersion::latest())
+            .retry_config(retries)
+            .timeout_config(timeouts)
+    }
+
+    /// The configuration shared by keys the policy names: no credential chain at all.
     async fn base(&self) -> &SdkConfig {
         self.base
-            .get_or_init(|| async {
-                let retries = aws_config::retry::RetryConfig::standard()
-                    .with_max_attempts(self.settings.retries + 1)
-                    .with_initial_backoff(self.settings.backoff.min(Duration::from_secs(1)));
-                let timeouts = aws_config::timeout::TimeoutConfig::builder()
-                    .connect_timeout(self.settings.timeout)
-                    .operation_attempt_timeout(self.settings.timeout)
-                    .build();
-                aws_config::defaults(BehaviorVersion::latest())
+            .get_or_init(|| {
+                self.loader()
                     .region(Region::new(DEFAULT_REGION))
                     .no_credentials()
-                    .retry_config(retries)
-                    .timeout_config(timeouts)
                     .load()
-                    .await
             })
             .await
+    }
+
+    /// A named profile's configuration, loaded once.
+    async fn profile(&self, name: &str) -> SdkConfig {
+        let mut profiles = self.profiles.lock().await;
+        if let Some(config) = profiles.get(name) {
+            return config.clone();
+        }
+        let config = self.loader().profile_name(name).load().await;
+        profiles.insert(name.to_owned(), config.clone());
+        config
     }
 }
 
@@ -83,15 +103,19 @@ impl Host for AwsIam {
         else {
             return Observation::host_error("internal: a non-AWS token was sent to the AWS host");
         };
-        let provider = match (access_key_id, profile) {
+        let _permit = self.in_flight.acquire().await.expect("never closed");
+        let (config, provider) = match (access_key_id, profile) {
             (Some(source), _) => match source.read() {
-                Ok(id) => SharedCredentialsProvider::new(Credentials::new(
-                    id.expose(),
-                    secret.expose(),
-                    None,
-                    None,
-                    "patlint policy",
-                )),
+                Ok(id) => (
+                    self.base().await.clone(),
+                    SharedCredentialsProvider::new(Credentials::new(
+                        id.expose(),
+                        secret.expose(),
+                        None,
+                        None,
+                        "patlint policy",
+                    )),
+                ),
                 Err(e) => {
                     return Observation::Unchecked {
                         failure: Failure::SecretUnavailable,
@@ -99,11 +123,16 @@ impl Host for AwsIam {
                     };
                 }
             },
-            (None, Some(profile)) => SharedCredentialsProvider::new(
-                aws_config::profile::ProfileFileCredentialsProvider::builder()
-                    .profile_name(profile)
-                    .build(),
-            ),
+            (None, Some(profile)) => {
+                let config = self.profile(profile).await;
+                let Some(provider) = config.credentials_provider() else {
+                    return Observation::Unchecked {
+                        failure: Failure::SecretUnavailable,
+                        detail: format!("AWS profile `{profile}` has no credentials"),
+                    };
+                };
+                (config, provider)
+            }
             (None, None) => {
                 return Observation::host_error(
                     "internal: an AWS token with neither key nor profile",
@@ -127,17 +156,20 @@ impl Host for AwsIam {
                 };
             }
         };
-        let _permit = self.in_flight.acquire().await.expect("never closed");
-        let base = self.base().await;
-        let region = Region::new(region.clone().unwrap_or_else(|| DEFAULT_REGION.to_owned()));
+        // The token's `region`, else the profile's, else us-east-1 (IAM is global).
+        let region = region
+            .clone()
+            .map(Region::new)
+            .or_else(|| config.region().cloned())
+            .unwrap_or_else(|| Region::new(DEFAULT_REGION));
         let iam = aws_sdk_iam::Client::from_conf(
-            aws_sdk_iam::config::Builder::from(base)
+            aws_sdk_iam::config::Builder::from(&config)
                 .credentials_provider(provider.clone())
                 .region(region.clone())
                 .build(),
         );
         let sts = aws_sdk_sts::Client::from_conf(
-            aws_sdk_sts::config::Builder::from(base)
+            aws_sdk_sts::config::Builder::from(&config)
                 .credentials_provider(provider)
                 .region(region)
                 .build(),
