@@ -1,5 +1,9 @@
 //! Telling the CI runner which values to mask, before they could appear in its log:
 //! `::add-mask::` on GitHub Actions, `##vso[task.setsecret]` on Azure Pipelines.
+//!
+//! Both runners read commands from a step's standard error as well as its output; the
+//! commands go to standard error so that a report on standard output (`--format json >
+//! report.json`) never contains a secret.
 
 use std::io::Write;
 use std::sync::OnceLock;
@@ -50,7 +54,7 @@ fn command(runner: Runner, secret: &Secret) -> Option<String> {
 /// Asks the runner to mask `secret` from now on. Called as soon as a secret is read.
 pub fn mask(secret: &Secret) {
     if let Some(line) = command(runner(), secret) {
-        let mut out = std::io::stdout().lock();
+        let mut out = std::io::stderr().lock();
         let _ = out.write_all(line.as_bytes());
         let _ = out.flush();
     }

@@ -187,17 +187,18 @@ async fn the_check_step_writes_annotations_summary_and_sarif_then_the_gate_re_ra
         Some(0),
         "the check step records the code instead of failing: {stdout}"
     );
-    // The runner is told to mask the secret before anything else is printed, and the
-    // secret appears nowhere else.
-    let mut lines = stdout.lines();
+    // The runner is told (on standard error, before anything else) to mask the secret,
+    // and the secret appears nowhere else.
+    let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
+    let mut lines = stderr.lines();
     assert_eq!(
         lines.next(),
         Some("::add-mask::ghp_canaryAction000000000000000000000000")
     );
-    let rest: Vec<&str> = lines.collect();
-    assert!(!rest.iter().any(|l| l.contains("canaryAction")), "{stdout}");
+    assert!(!lines.any(|l| l.contains("canaryAction")), "{stderr}");
+    assert!(!stdout.contains("canaryAction"), "{stdout}");
     assert!(
-        rest[0].starts_with("::error file=patlint.toml,line=7,"),
+        stdout.starts_with("::error file=patlint.toml,line=7,"),
         "{stdout}"
     );
     assert!(stdout.contains("title=forbidden-scope::"), "{stdout}");

@@ -628,14 +628,38 @@ async fn azure_pipelines_is_told_to_mask_each_secret_first() {
         ("P".to_owned(), CANARY.to_owned()),
         ("TF_BUILD".to_owned(), "True".to_owned()),
     ];
-    let (exit, stdout, _) = common::run_check(policy, env, &server.uri()).await;
+    let (exit, stdout, stderr) = common::run_check(policy.clone(), env, &server.uri()).await;
     assert_eq!(exit, 0);
-    let mut lines = stdout.lines();
+    let mut lines = stderr.lines();
     assert_eq!(
         lines.next(),
         Some(format!("##vso[task.setsecret]{CANARY}").as_str())
     );
-    assert_no_canary("the rest of stdout", &lines.collect::<Vec<_>>().join("\n"));
+    assert_no_canary("the rest of stderr", &lines.collect::<Vec<_>>().join("\n"));
+    assert_no_canary("stdout", &stdout);
+
+    // On GitHub Actions too, a report on standard output stays clean and parseable.
+    let env = vec![
+        ("P".to_owned(), CANARY.to_owned()),
+        ("GITHUB_ACTIONS".to_owned(), "true".to_owned()),
+    ];
+    let dir = tempfile::tempdir().unwrap();
+    let policy_path = dir.path().join("patlint.toml");
+    std::fs::write(&policy_path, policy).unwrap();
+    let out = tokio::task::spawn_blocking(move || {
+        patlint()
+            .envs(env)
+            .args(["check", "--format", "json", "--policy"])
+            .arg(&policy_path)
+            .output()
+            .unwrap()
+    })
+    .await
+    .unwrap();
+    assert_no_canary("stdout", &text(&out.stdout));
+    let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(json["summary"]["pass"], 1);
+    assert!(text(&out.stderr).starts_with("::add-mask::"));
 }
 
 /// The canary through every format, live and replayed, on every error path of the

@@ -41,6 +41,8 @@ pub struct AwsIam {
 
 const DEFAULT_REGION: &str = "us-east-1";
 const CODECOMMIT: &str = "codecommit.amazonaws.com";
+/// Simulation pages read at most (the policy's actions × resources fit in a few).
+const MAX_SIMULATION_PAGES: usize = 20;
 
 impl AwsIam {
     pub fn new(settings: HttpSettings) -> Self {
@@ -103,7 +105,6 @@ impl Host for AwsIam {
         else {
             return Observation::host_error("internal: a non-AWS token was sent to the AWS host");
         };
-        let _permit = self.in_flight.acquire().await.expect("never closed");
         let (config, provider) = match (access_key_id, profile) {
             (Some(source), _) => match source.read() {
                 Ok(id) => (
@@ -124,14 +125,14 @@ impl Host for AwsIam {
                 }
             },
             (None, Some(profile)) => {
-                let config = self.profile(profile).await;
-                let Some(provider) = config.credentials_provider() else {
-                    return Observation::Unchecked {
-                        failure: Failure::SecretUnavailable,
-                        detail: format!("AWS profile `{profile}` has no credentials"),
-                    };
-                };
-                (config, provider)
+                // That profile's credentials only: the default chain would try the
+                // runner's own AWS_ACCESS_KEY_ID first and judge the wrong key.
+                let provider = SharedCredentialsProvider::new(
+                    aws_config::profile::ProfileFileCredentialsProvider::builder()
+                        .profile_name(profile)
+                        .build(),
+                );
+                (self.profile(profile).await, provider)
             }
             (None, None) => {
                 return Observation::host_error(
@@ -139,12 +140,16 @@ impl Host for AwsIam {
                 );
             }
         };
-        let key_id = match provider.provide_credentials().await {
+        let credentials = match provider.provide_credentials().await {
             Ok(credentials) => {
-                let key_id = Secret::new(credentials.access_key_id());
-                crate::masking::mask(&key_id);
-                crate::masking::mask(&Secret::new(credentials.secret_access_key()));
-                key_id
+                let parts = [
+                    Some(credentials.access_key_id()),
+                    Some(credentials.secret_access_key()),
+                    credentials.session_token(),
+                ];
+                let parts: Vec<Secret> = parts.into_iter().flatten().map(Secret::new).collect();
+                parts.iter().for_each(crate::masking::mask);
+                parts
             }
             Err(e) => {
                 return Observation::Unchecked {
@@ -174,10 +179,20 @@ impl Host for AwsIam {
                 .region(region)
                 .build(),
         );
-        let observation =
-            observe_key(&iam, &sts, token, key_id.expose(), *service_credentials).await;
-        // The key id is not the secret, but the user did not write it either.
-        scrub(observation, &key_id)
+        let _permit = self.in_flight.acquire().await.expect("never closed");
+        let observation = observe_key(
+            &iam,
+            &sts,
+            token,
+            credentials[0].expose(),
+            *service_credentials,
+        )
+        .await;
+        // The key id is not the secret, but the user did not write it either; a profile's
+        // secret key and session token were never in `secret`.
+        credentials
+            .iter()
+            .fold(observation, |o, part| scrub(o, part))
     }
 }
 
@@ -465,6 +480,7 @@ async fn simulate(
     }
     let mut decisions = Vec::new();
     let mut marker: Option<String> = None;
+    let mut pages = 0;
     loop {
         let response = iam
             .simulate_principal_policy()
@@ -487,12 +503,21 @@ async fn simulate(
                 _ => Decision::ImplicitDeny,
             },
         }));
-        marker = out
+        let next = out
             .marker()
             .map(str::to_owned)
             .filter(|_| out.is_truncated());
-        if marker.is_none() {
-            return Some(Ok(decisions));
+        pages += 1;
+        match next {
+            None => return Some(Ok(decisions)),
+            // A marker that repeats, or pages without end, is a broken answer.
+            Some(ref m) if Some(m) == marker.as_ref() || pages >= MAX_SIMULATION_PAGES => {
+                return Some(Err(CallError::Failed(
+                    "iam:SimulatePrincipalPolicy kept answering `IsTruncated` without an end"
+                        .into(),
+                )));
+            }
+            Some(_) => marker = next,
         }
     }
 }
