@@ -192,7 +192,7 @@ impl Host for AwsIam {
         // secret key and session token were never in `secret`.
         credentials
             .iter()
-            .fold(observation, |o, part| scrub(o, part))
+            .fold(observation, scrub)
     }
 }
 
