@@ -89,13 +89,21 @@ fn load_policy(explicit: Option<&Path>) -> Result<Policy, Exit> {
     let path = find_policy(explicit)?;
     let name = path.display().to_string();
     let unreadable = |e: std::io::Error| fail(format!("cannot read policy `{name}`: {e}"));
-    let size = std::fs::metadata(&path).map_err(unreadable)?.len();
-    if size > MAX_POLICY_BYTES {
+    // Read through a limit: a FIFO or a device has no size to check first.
+    let mut bytes = Vec::new();
+    std::fs::File::open(&path)
+        .and_then(|file| {
+            std::io::Read::read_to_end(
+                &mut std::io::Read::take(file, MAX_POLICY_BYTES + 1),
+                &mut bytes,
+            )
+        })
+        .map_err(unreadable)?;
+    if bytes.len() as u64 > MAX_POLICY_BYTES {
         return Err(fail(format!(
-            "policy `{name}` is {size} bytes; patlint reads policies of up to {MAX_POLICY_BYTES} bytes (is this the right file?)"
+            "policy `{name}` is larger than {MAX_POLICY_BYTES} bytes, the most patlint reads (is this the right file?)"
         )));
     }
-    let bytes = std::fs::read(&path).map_err(unreadable)?;
     let text = String::from_utf8(bytes).map_err(|e| {
         fail(format!(
             "policy `{name}` is not UTF-8 (invalid byte at offset {}); save it as UTF-8",
@@ -124,6 +132,7 @@ fn http_settings(args: &NetworkArgs) -> HttpSettings {
         timeout: args.timeout,
         max_wait: args.max_wait,
         retries: args.retries,
+        deadline: args.deadline,
         concurrency: args.concurrency as usize,
         ..HttpSettings::default()
     }

@@ -528,3 +528,59 @@ async fn a_running_out_rate_limit_lowers_concurrency_before_the_host_refuses() {
         "said once per host: {stderr}"
     );
 }
+
+#[tokio::test]
+async fn a_token_whose_check_outlasts_the_deadline_is_a_host_error() {
+    let server = MockServer::start().await;
+    Mock::given(path("/user"))
+        .respond_with(ResponseTemplate::new(429).insert_header("retry-after", "1"))
+        .mount(&server)
+        .await;
+    // Each wait is allowed (--max-wait 5), but together they outlast the deadline.
+    let settings = HttpSettings {
+        max_wait: Duration::from_secs(5),
+        deadline: Duration::from_millis(1500),
+        ..settings()
+    };
+    let obs = observe(&server.uri(), CLASSIC, settings).await;
+    let Observation::Unchecked { detail, .. } = obs else {
+        panic!("{obs:?}")
+    };
+    assert!(
+        detail.contains("did not finish within --deadline (1.5s)"),
+        "{detail}"
+    );
+}
+
+#[tokio::test]
+async fn an_endless_body_is_not_read_to_the_end() {
+    let server = MockServer::start().await;
+    let huge = format!("{{\"login\": \"{}\"}}", "x".repeat(3 * 1024 * 1024));
+    Mock::given(path("/user"))
+        .respond_with(ResponseTemplate::new(200).set_body_raw(huge, "application/json"))
+        .mount(&server)
+        .await;
+    let obs = observe(&server.uri(), CLASSIC, settings()).await;
+    let Observation::Unchecked { detail, .. } = obs else {
+        panic!("{obs:?}")
+    };
+    assert!(detail.contains("a body over 1024 KiB"), "{detail}");
+}
+
+#[tokio::test]
+async fn a_200_without_a_login_is_not_proof_of_a_valid_token() {
+    let server = MockServer::start().await;
+    Mock::given(path("/user"))
+        .respond_with(
+            ResponseTemplate::new(200)
+                .insert_header("X-OAuth-Scopes", "repo")
+                .set_body_json(serde_json::json!({})),
+        )
+        .mount(&server)
+        .await;
+    let obs = observe(&server.uri(), CLASSIC, settings()).await;
+    let Observation::Unchecked { detail, .. } = obs else {
+        panic!("{obs:?}")
+    };
+    assert!(detail.contains("without a `login`"), "{detail}");
+}

@@ -198,3 +198,34 @@ async fn https_proxy_is_used_and_no_proxy_bypasses_it() {
         "NO_PROXY bypassed the proxy"
     );
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn plain_http_to_loopback_never_goes_through_a_proxy() {
+    use wiremock::matchers::path;
+    use wiremock::{Mock, MockServer, ResponseTemplate};
+    let server = MockServer::start().await;
+    Mock::given(path("/user"))
+        .respond_with(
+            ResponseTemplate::new(200)
+                .insert_header("X-OAuth-Scopes", "repo")
+                .set_body_json(serde_json::json!({"login": "bot"})),
+        )
+        .mount(&server)
+        .await;
+    // This proxy only tunnels CONNECT: a token sent through it in clear would fail here.
+    let (proxy, tunnels) = connect_proxy().await;
+    let env = env(&[
+        ("HTTP_PROXY", &proxy),
+        ("http_proxy", &proxy),
+        ("ALL_PROXY", &proxy),
+    ]);
+    let (exit, stdout, stderr) =
+        common::run_check(policy(&server.uri(), None), env, &server.uri()).await;
+    assert_eq!(exit, 0, "{stdout}{stderr}");
+    assert_eq!(tunnels.load(Ordering::SeqCst), 0);
+    assert_eq!(
+        server.received_requests().await.unwrap().len(),
+        1,
+        "the request went straight to the server"
+    );
+}

@@ -190,9 +190,7 @@ impl Host for AwsIam {
         .await;
         // The key id is not the secret, but the user did not write it either; a profile's
         // secret key and session token were never in `secret`.
-        credentials
-            .iter()
-            .fold(observation, scrub)
+        credentials.iter().fold(observation, scrub)
     }
 }
 

@@ -15,7 +15,7 @@ use reqwest::StatusCode;
 use reqwest::header::{ACCEPT, AUTHORIZATION, HeaderMap, HeaderValue};
 use serde::Deserialize;
 
-use super::{Host, Http, api_message, body_kind, header, join, scrub, sensitive_header};
+use super::{Host, Http, api_message, body_kind, header, join, read_body, scrub, sensitive_header};
 use crate::facts::{Fact, Observation, Observed, Rejection, TokenFacts, TokenKind};
 use crate::policy::{AzureDevopsEndpoint, AzurePatId, Endpoint, TokenSpec};
 use crate::secret::Secret;
@@ -68,13 +68,13 @@ impl Host for AzureDevops {
             details
         );
         if let Err(refused) = validity {
-            return refused;
+            return scrub(refused, &encoded_basic(secret));
         }
         facts.unobservable.insert(
             Fact::LastUsedAt,
             "Azure DevOps does not reveal when a PAT was last used".into(),
         );
-        let observation = Observation::observed(facts);
+        let observation = scrub(Observation::observed(facts), &encoded_basic(secret));
         match &entra {
             Some(Ok(entra)) => scrub(observation, entra),
             _ => observation,
@@ -83,8 +83,12 @@ impl Host for AzureDevops {
 }
 
 pub(super) fn basic_auth(secret: &Secret) -> Result<HeaderValue, &'static str> {
-    let encoded = base64::engine::general_purpose::STANDARD.encode(format!(":{}", secret.expose()));
-    sensitive_header(&format!("Basic {encoded}"))
+    sensitive_header(&format!("Basic {}", encoded_basic(secret).expose()))
+}
+
+/// `base64(":" + PAT)`: what travels in the header, and so what a host might echo back.
+pub(super) fn encoded_basic(secret: &Secret) -> Secret {
+    Secret::new(base64::engine::general_purpose::STANDARD.encode(format!(":{}", secret.expose())))
 }
 
 /// Checks the PAT against `{base}/_apis/connectionData`. `Ok` means the PAT is valid;
@@ -110,7 +114,7 @@ pub(super) async fn connection_data(
         .map_err(Observation::host_error)?;
     let status = response.status();
     let headers = response.headers().clone();
-    let body = response.text().await.unwrap_or_default();
+    let body = read_body(response).await.map_err(Observation::host_error)?;
     judge_connection_data(
         product,
         status,
@@ -242,6 +246,15 @@ fn percent_decode(value: &str) -> String {
     String::from_utf8_lossy(&out).into_owned()
 }
 
+/// `Some(value)` when the field is present (even `null`), `None` when it is absent.
+fn present<'de, D, T>(d: D) -> Result<Option<T>, D::Error>
+where
+    D: serde::Deserializer<'de>,
+    T: Deserialize<'de>,
+{
+    T::deserialize(d).map(Some)
+}
+
 /// A PAT as the PAT Lifecycle API describes it (`PatToken`).
 #[derive(Debug, Clone, Deserialize)]
 #[serde(rename_all = "camelCase")]
@@ -251,7 +264,9 @@ pub struct PatToken {
     pub valid_from: Option<Timestamp>,
     pub scope: Option<String>,
     /// `null`: the PAT is valid for all of the user's accessible organizations.
-    pub target_accounts: Option<Vec<String>>,
+    /// `Some(None)`: `null`, valid for all accessible organizations; `None`: absent.
+    #[serde(default, deserialize_with = "present")]
+    pub target_accounts: Option<Option<Vec<String>>>,
     pub authorization_id: Option<String>,
 }
 
@@ -286,10 +301,20 @@ impl PatToken {
                 .evidence
                 .insert(Fact::CreatedAt, evidence("validFrom"));
         }
-        facts.all_accessible_organizations = Observed::Value(self.target_accounts.is_none());
-        facts
-            .evidence
-            .insert(Fact::AllAccessibleOrganizations, evidence("targetAccounts"));
+        match &self.target_accounts {
+            Some(accounts) => {
+                facts.all_accessible_organizations = Observed::Value(accounts.is_none());
+                facts
+                    .evidence
+                    .insert(Fact::AllAccessibleOrganizations, evidence("targetAccounts"));
+            }
+            None => {
+                facts.unobservable.insert(
+                    Fact::AllAccessibleOrganizations,
+                    format!("the PAT Lifecycle API gave no `targetAccounts` ({endpoint})"),
+                );
+            }
+        }
         facts.identity = match (self.display_name, self.authorization_id) {
             (Some(name), Some(id)) => Some(format!("PAT `{name}` (authorization id {id})")),
             (Some(name), None) => Some(format!("PAT `{name}`")),
@@ -359,7 +384,7 @@ async fn lifecycle(
                 })
                 .await?;
             let status = response.status();
-            let body = response.text().await.unwrap_or_default();
+            let body = read_body(response).await?;
             let is_json = serde_json::from_str::<serde_json::Value>(&body).is_ok();
             if status != StatusCode::OK || !is_json {
                 return Err(format!(
@@ -446,7 +471,7 @@ async fn probe_reach(
     let outcome = match response {
         Ok(r) => {
             let status = r.status();
-            let json = r.text().await.ok().is_some_and(|b| {
+            let json = read_body(r).await.ok().is_some_and(|b| {
                 serde_json::from_str::<serde_json::Value>(&b).is_ok_and(|v| v.is_object())
             });
             match status {
@@ -499,6 +524,6 @@ mod tests {
             pat.valid_to.unwrap().to_string(),
             "2020-11-23T04:04:38.5233333Z"
         );
-        assert!(pat.target_accounts.is_none());
+        assert_eq!(pat.target_accounts, Some(None));
     }
 }

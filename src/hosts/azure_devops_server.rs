@@ -5,8 +5,8 @@
 
 use async_trait::async_trait;
 
-use super::azure_devops::{basic_auth, connection_data};
-use super::{Host, Http};
+use super::azure_devops::{basic_auth, connection_data, encoded_basic};
+use super::{Host, Http, scrub};
 use crate::facts::{Fact, Observation, TokenFacts, TokenKind};
 use crate::policy::{Endpoint, TokenSpec};
 use crate::secret::Secret;
@@ -28,7 +28,7 @@ impl Host for AzureDevopsServer {
         if let Err(refused) =
             connection_data(http, token, "Azure DevOps Server", collection, &pat).await
         {
-            return refused;
+            return scrub(refused, &encoded_basic(secret));
         }
         let mut facts = TokenFacts::new(TokenKind::PersonalAccessToken);
         let reason = "Azure DevOps Server / TFS has no API that reveals a PAT's scopes, expiry or use; only its validity (connectionData) is observable";

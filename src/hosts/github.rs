@@ -10,7 +10,7 @@ use jiff::{SignedDuration, Timestamp};
 use reqwest::StatusCode;
 use reqwest::header::{ACCEPT, AUTHORIZATION, HeaderMap, LOCATION};
 
-use super::{Host, Http, api_message, body_kind, header, join, sensitive_header};
+use super::{Host, Http, api_message, body_kind, header, join, read_body, sensitive_header};
 use crate::facts::{Fact, Observation, Observed, Rejection, TokenFacts, TokenKind};
 use crate::policy::{Endpoint, TokenSpec};
 use crate::secret::Secret;
@@ -50,7 +50,10 @@ impl Host for GitHub {
         };
         let status = response.status();
         let headers = response.headers().clone();
-        let body = response.text().await.unwrap_or_default();
+        let body = match read_body(response).await {
+            Ok(body) => body,
+            Err(detail) => return Observation::host_error(detail),
+        };
         interpret(
             status,
             &headers,
@@ -81,11 +84,13 @@ pub fn interpret(
                     body_kind(headers, body)
                 ));
             };
+            let Some(login) = user.get("login").and_then(|l| l.as_str()) else {
+                return Observation::host_error(format!(
+                    "{endpoint} answered 200 without a `login`: not GitHub's user object, so it proves nothing about the token"
+                ));
+            };
             let mut facts = facts_from_headers(headers, secret, &endpoint, observed_at);
-            facts.identity = user
-                .get("login")
-                .and_then(|l| l.as_str())
-                .map(str::to_owned);
+            facts.identity = Some(login.to_owned());
             Observation::observed(facts)
         }
         StatusCode::UNAUTHORIZED => Observation::Rejected {

@@ -10,7 +10,7 @@ use reqwest::StatusCode;
 use reqwest::header::HeaderMap;
 use serde::Deserialize;
 
-use super::{Host, Http, api_message, body_kind, header, join, sensitive_header};
+use super::{Host, Http, api_message, body_kind, header, join, read_body, sensitive_header};
 use crate::facts::{Fact, Observation, Observed, Rejection, TokenFacts, TokenKind};
 use crate::policy::{Endpoint, TokenSpec};
 use crate::secret::Secret;
@@ -46,7 +46,7 @@ impl Host for GitLab {
                     .await?;
                 let status = response.status();
                 let headers = response.headers().clone();
-                let body = response.text().await.unwrap_or_default();
+                let body = read_body(response).await?;
                 Ok::<_, String>(Answer {
                     status,
                     headers,
@@ -97,7 +97,9 @@ struct SelfToken {
     /// `Some(None)`: the server says "never used"; `None`: the server does not report it.
     #[serde(default, deserialize_with = "present")]
     last_used_at: Option<Option<Timestamp>>,
-    expires_at: Option<jiff::civil::Date>,
+    /// `Some(None)`: never expires; `None`: the answer did not say.
+    #[serde(default, deserialize_with = "present")]
+    expires_at: Option<Option<jiff::civil::Date>>,
     user_id: Option<u64>,
     /// Beta fine-grained tokens: permissions beyond `scopes`, which patlint cannot judge.
     #[serde(default)]
@@ -188,7 +190,7 @@ pub fn interpret_self(answer: &Answer) -> Observation {
 }
 
 fn from_self(token: SelfToken, endpoint: &str) -> Observation {
-    let expires_at = token.expires_at.map(midnight_utc);
+    let expires_at = token.expires_at.flatten().map(midnight_utc);
     if token.revoked {
         return Observation::Rejected {
             reason: Rejection::Revoked,
@@ -227,21 +229,30 @@ fn from_self(token: SelfToken, endpoint: &str) -> Observation {
             "the token is a fine-grained token whose `granular_scopes` patlint cannot compare with scopes".into(),
         );
     }
-    facts.expires_at = Observed::Value(expires_at);
-    facts.evidence.insert(
-        Fact::ExpiresAt,
-        if expires_at.is_some() {
-            format!(
-                "{} (the token stops working at 00:00 UTC that day)",
-                evidence("expires_at")
-            )
-        } else {
-            format!(
-                "{} is null: the token never expires",
-                evidence("expires_at")
-            )
-        },
-    );
+    match token.expires_at {
+        Some(expiry) => {
+            facts.expires_at = Observed::Value(expiry.map(midnight_utc));
+            facts.evidence.insert(
+                Fact::ExpiresAt,
+                if expiry.is_some() {
+                    format!(
+                        "{} (the token stops working at 00:00 UTC that day)",
+                        evidence("expires_at")
+                    )
+                } else {
+                    format!(
+                        "{} is null: the token never expires",
+                        evidence("expires_at")
+                    )
+                },
+            );
+        }
+        None => {
+            facts
+                .unobservable
+                .insert(Fact::ExpiresAt, format!("{endpoint} gave no `expires_at`"));
+        }
+    }
     match token.created_at {
         Some(created) => {
             facts.created_at = Observed::Value(Some(created));

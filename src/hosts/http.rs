@@ -27,6 +27,8 @@ pub struct HttpSettings {
     pub backoff: Duration,
     /// Requests in flight per host.
     pub concurrency: usize,
+    /// The longest one token's whole check may take.
+    pub deadline: Duration,
 }
 
 impl Default for HttpSettings {
@@ -37,12 +39,16 @@ impl Default for HttpSettings {
             retries: 2,
             backoff: Duration::from_millis(500),
             concurrency: 64,
+            deadline: Duration::from_secs(120),
         }
     }
 }
 
 pub struct Http {
     client: Client,
+    /// For plain-HTTP URLs, which policies allow only to loopback: never through a proxy,
+    /// which would carry the token in clear over the network.
+    direct: Client,
     settings: HttpSettings,
     /// Clients that also trust a token's `ca_file`, by file.
     with_ca: Mutex<HashMap<PathBuf, Client>>,
@@ -109,8 +115,13 @@ impl Http {
         let client = Self::builder(&settings)
             .build()
             .expect("the HTTP client configuration is static and valid");
+        let direct = Self::builder(&settings)
+            .no_proxy()
+            .build()
+            .expect("the HTTP client configuration is static and valid");
         Http {
             client,
+            direct,
             settings,
             with_ca: Mutex::new(HashMap::new()),
             budgets: Mutex::new(HashMap::new()),
@@ -127,6 +138,10 @@ impl Http {
             .entry(origin)
             .or_insert_with(|| Arc::new(Budget::new(self.settings.concurrency.max(1))))
             .clone()
+    }
+
+    pub fn settings(&self) -> &HttpSettings {
+        &self.settings
     }
 
     /// A client to build requests with; `send` executes them with the token's own.
@@ -194,6 +209,11 @@ impl Http {
             let (_, request) = build().build_split();
             let request = request
                 .map_err(|e| format!("request to {host} could not be built: {}", root_cause(&e)))?;
+            let client = if request.url().scheme() == "http" {
+                &self.direct
+            } else {
+                &client
+            };
             let budget_origin = request.url().origin().ascii_serialization();
             let budget = self.budget(request.url());
             let permit = budget
@@ -277,6 +297,26 @@ fn root_cause(e: &(dyn std::error::Error + 'static)) -> String {
         cause = next;
     }
     cause.to_string()
+}
+
+/// Token answers are a few kilobytes; a body past this is a broken or hostile server.
+const MAX_BODY: usize = 1024 * 1024;
+
+/// Reads an answer's body, at most [`MAX_BODY`] bytes. A body cut short by the server
+/// reads as what arrived (an unparseable answer, judged by the caller).
+pub async fn read_body(mut response: Response) -> Result<String, String> {
+    let mut body = Vec::new();
+    while let Ok(Some(chunk)) = response.chunk().await {
+        if body.len() + chunk.len() > MAX_BODY {
+            return Err(format!(
+                "{} answered with a body over {} KiB",
+                response.url().origin().ascii_serialization(),
+                MAX_BODY / 1024
+            ));
+        }
+        body.extend_from_slice(&chunk);
+    }
+    Ok(String::from_utf8_lossy(&body).into_owned())
 }
 
 /// What the host says is left of its rate limit (GitHub `x-ratelimit-remaining`, GitLab

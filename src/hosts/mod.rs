@@ -12,7 +12,7 @@ mod http;
 use async_trait::async_trait;
 use jiff::Timestamp;
 
-pub use http::{Http, HttpSettings};
+pub use http::{Http, HttpSettings, read_body};
 
 use crate::facts::{FactsFile, Failure, Observation, Observed, TokenRecord};
 use crate::host_kind::HostKind;
@@ -84,36 +84,45 @@ async fn observe_one(host: &dyn Host, http: &Http, token: &TokenSpec) -> Observa
             };
         }
     };
-    let observation = host.observe(http, token, &secret).await;
-    scrub(observation, &secret)
+    let deadline = http.settings().deadline;
+    let observation = match tokio::time::timeout(deadline, host.observe(http, token, &secret)).await
+    {
+        Ok(observation) => observation,
+        Err(_) => Observation::host_error(format!(
+            "the check did not finish within --deadline ({}s)",
+            deadline.as_secs_f64()
+        )),
+    };
+    // Shortened only after every secret is out, so a cut never leaves part of one.
+    map_texts(scrub(observation, &secret), shorten)
 }
 
 /// Defence in depth: a host that echoes the token back (in a message, a header we
 /// quote, a URL) must not get it into a report.
 fn scrub(observation: Observation, secret: &Secret) -> Observation {
-    let clean = |text: String| {
-        let text = if secret.expose().len() >= 4 && text.contains(secret.expose()) {
-            text.replace(secret.expose(), "<redacted>")
+    let value = secret.expose();
+    map_texts(observation, |text| {
+        if value.len() >= 4 && text.contains(value) {
+            text.replace(value, "<redacted>")
         } else {
             text
-        };
-        shorten(text)
-    };
+        }
+    })
+}
+
+/// Applies `f` to every text of an observation that a host's answer may have shaped.
+fn map_texts(observation: Observation, f: impl Fn(String) -> String) -> Observation {
     match observation {
         Observation::Observed { mut facts } => {
-            facts.identity = facts.identity.map(clean);
+            facts.identity = facts.identity.map(&f);
             if let Observed::Value(scopes) = &mut facts.scopes {
-                *scopes = std::mem::take(scopes).into_iter().map(clean).collect();
+                *scopes = std::mem::take(scopes).into_iter().map(&f).collect();
             }
-            facts.evidence = facts
-                .evidence
-                .into_iter()
-                .map(|(k, v)| (k, clean(v)))
-                .collect();
+            facts.evidence = facts.evidence.into_iter().map(|(k, v)| (k, f(v))).collect();
             facts.unobservable = facts
                 .unobservable
                 .into_iter()
-                .map(|(k, v)| (k, clean(v)))
+                .map(|(k, v)| (k, f(v)))
                 .collect();
             Observation::Observed { facts }
         }
@@ -124,13 +133,13 @@ fn scrub(observation: Observation, secret: &Secret) -> Observation {
             help,
         } => Observation::Rejected {
             reason,
-            detail: clean(detail),
-            evidence: clean(evidence),
-            help: help.map(clean),
+            detail: f(detail),
+            evidence: f(evidence),
+            help: help.map(&f),
         },
         Observation::Unchecked { failure, detail } => Observation::Unchecked {
             failure,
-            detail: clean(detail),
+            detail: f(detail),
         },
     }
 }

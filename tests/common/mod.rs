@@ -69,6 +69,7 @@ pub fn quick_settings() -> patlint::hosts::HttpSettings {
         retries: 2,
         backoff: std::time::Duration::from_millis(20),
         concurrency: 64,
+        deadline: std::time::Duration::from_secs(30),
     }
 }
 
