@@ -18,7 +18,7 @@ use wiremock::matchers::{method, path, path_regex};
 use wiremock::{Mock, MockServer, ResponseTemplate};
 
 const CONCURRENCY: u64 = 64;
-const SECRET: &str = "ghp_benchmark000000000000000000000000000";
+const SECRET: &str = "ghp_fakeBenchmark00000000000000000000000";
 
 struct Args {
     patlint: PathBuf,

@@ -21,6 +21,19 @@ async fn observe(url: &str, secret: &str, settings: HttpSettings) -> Observation
     common::observe_token("github", url, secret, settings).await
 }
 
+/// Serves `response` at `/user` and returns the detail of the `host-error` it must cause.
+async fn host_error_detail(response: ResponseTemplate) -> String {
+    let server = MockServer::start().await;
+    Mock::given(path("/user"))
+        .respond_with(response)
+        .mount(&server)
+        .await;
+    match observe(&server.uri(), CLASSIC, settings()).await {
+        Observation::Unchecked { detail, .. } => detail,
+        other => panic!("expected a host error, got {other:?}"),
+    }
+}
+
 fn user_body() -> serde_json::Value {
     serde_json::json!({"login": "octocat", "id": 1, "type": "User", "site_admin": false})
 }
@@ -299,18 +312,10 @@ async fn a_5xx_storm_ends_in_a_host_error_after_bounded_retries() {
 
 #[tokio::test]
 async fn html_instead_of_json_is_a_host_error() {
-    let server = MockServer::start().await;
-    Mock::given(path("/user"))
-        .respond_with(
-            ResponseTemplate::new(200)
-                .set_body_raw("<html><body>Sign in</body></html>", "text/html"),
-        )
-        .mount(&server)
-        .await;
-    let obs = observe(&server.uri(), CLASSIC, settings()).await;
-    let Observation::Unchecked { detail, .. } = obs else {
-        panic!("{obs:?}")
-    };
+    let detail = host_error_detail(
+        ResponseTemplate::new(200).set_body_raw("<html><body>Sign in</body></html>", "text/html"),
+    )
+    .await;
     assert!(detail.contains("an HTML page"), "{detail}");
 }
 
@@ -445,19 +450,12 @@ async fn a_past_expiry_header_on_a_working_token_is_not_trusted() {
 
 #[tokio::test]
 async fn a_plain_403_is_a_host_error_not_an_invalid_token() {
-    let server = MockServer::start().await;
-    Mock::given(path("/user"))
-        .respond_with(
-            ResponseTemplate::new(403)
-                .insert_header("x-ratelimit-remaining", "4990")
-                .set_body_json(serde_json::json!({"message": "Maximum number of login attempts exceeded. Please try again later."})),
-        )
-        .mount(&server)
-        .await;
-    let obs = observe(&server.uri(), CLASSIC, settings()).await;
-    let Observation::Unchecked { detail, .. } = obs else {
-        panic!("{obs:?}")
-    };
+    let detail = host_error_detail(
+        ResponseTemplate::new(403)
+            .insert_header("x-ratelimit-remaining", "4990")
+            .set_body_json(serde_json::json!({"message": "Maximum number of login attempts exceeded. Please try again later."})),
+    )
+    .await;
     assert!(
         detail.contains("403") && detail.contains("login attempts"),
         "{detail}"
@@ -486,15 +484,7 @@ async fn a_classic_token_without_a_scopes_header_has_unverifiable_scopes() {
 
 #[tokio::test]
 async fn a_200_that_is_not_json_is_a_host_error() {
-    let server = MockServer::start().await;
-    Mock::given(path("/user"))
-        .respond_with(ResponseTemplate::new(200).set_body_string("ok"))
-        .mount(&server)
-        .await;
-    let obs = observe(&server.uri(), CLASSIC, settings()).await;
-    let Observation::Unchecked { detail, .. } = obs else {
-        panic!("{obs:?}")
-    };
+    let detail = host_error_detail(ResponseTemplate::new(200).set_body_string("ok")).await;
     assert!(detail.contains("not the expected JSON"), "{detail}");
 }
 
@@ -554,33 +544,19 @@ async fn a_token_whose_check_outlasts_the_deadline_is_a_host_error() {
 
 #[tokio::test]
 async fn an_endless_body_is_not_read_to_the_end() {
-    let server = MockServer::start().await;
     let huge = format!("{{\"login\": \"{}\"}}", "x".repeat(3 * 1024 * 1024));
-    Mock::given(path("/user"))
-        .respond_with(ResponseTemplate::new(200).set_body_raw(huge, "application/json"))
-        .mount(&server)
-        .await;
-    let obs = observe(&server.uri(), CLASSIC, settings()).await;
-    let Observation::Unchecked { detail, .. } = obs else {
-        panic!("{obs:?}")
-    };
+    let detail =
+        host_error_detail(ResponseTemplate::new(200).set_body_raw(huge, "application/json")).await;
     assert!(detail.contains("a body over 1024 KiB"), "{detail}");
 }
 
 #[tokio::test]
 async fn a_200_without_a_login_is_not_proof_of_a_valid_token() {
-    let server = MockServer::start().await;
-    Mock::given(path("/user"))
-        .respond_with(
-            ResponseTemplate::new(200)
-                .insert_header("X-OAuth-Scopes", "repo")
-                .set_body_json(serde_json::json!({})),
-        )
-        .mount(&server)
-        .await;
-    let obs = observe(&server.uri(), CLASSIC, settings()).await;
-    let Observation::Unchecked { detail, .. } = obs else {
-        panic!("{obs:?}")
-    };
+    let detail = host_error_detail(
+        ResponseTemplate::new(200)
+            .insert_header("X-OAuth-Scopes", "repo")
+            .set_body_json(serde_json::json!({})),
+    )
+    .await;
     assert!(detail.contains("without a `login`"), "{detail}");
 }
