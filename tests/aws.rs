@@ -101,45 +101,38 @@ async fn check(
     policy: String,
     now: &str,
 ) -> (i32, serde_json::Value) {
-    let dir = tempfile::tempdir().unwrap();
-    let policy_path = dir.path().join("patlint.toml");
-    std::fs::write(&policy_path, policy).unwrap();
-    let home = dir.path().to_owned();
-    let (endpoint, key_id_owned, secret_owned, now) = (
-        endpoint.to_owned(),
-        key_id.to_owned(),
-        secret.to_owned(),
-        now.to_owned(),
-    );
-    let out = tokio::task::spawn_blocking(move || {
-        assert_cmd::Command::cargo_bin("patlint")
-            .unwrap()
-            .env_clear()
-            .env("HOME", &home)
-            .env("AWS_CONFIG_FILE", home.join("no-config"))
-            .env("AWS_SHARED_CREDENTIALS_FILE", home.join("no-credentials"))
-            .env("AWS_EC2_METADATA_DISABLED", "true")
-            .env("AWS_ENDPOINT_URL", &endpoint)
-            .env("JIRA_AWS_ACCESS_KEY_ID", &key_id_owned)
-            .env("JIRA_AWS_SECRET_ACCESS_KEY", &secret_owned)
-            .args([
-                "check",
-                "--format",
-                "json",
-                "--retries",
-                "0",
-                "--timeout",
-                "5",
-                "--now",
-                &now,
-                "--policy",
-            ])
-            .arg(&policy_path)
-            .output()
-            .unwrap()
-    })
-    .await
-    .unwrap();
+    let home = tempfile::tempdir().unwrap();
+    let home_path = home.path().to_owned();
+    let env: Vec<(String, String)> = [
+        ("HOME", home_path.display().to_string()),
+        (
+            "AWS_CONFIG_FILE",
+            home_path.join("no-config").display().to_string(),
+        ),
+        (
+            "AWS_SHARED_CREDENTIALS_FILE",
+            home_path.join("no-credentials").display().to_string(),
+        ),
+        ("AWS_EC2_METADATA_DISABLED", "true".to_owned()),
+        ("AWS_ENDPOINT_URL", endpoint.to_owned()),
+        ("JIRA_AWS_ACCESS_KEY_ID", key_id.to_owned()),
+        ("JIRA_AWS_SECRET_ACCESS_KEY", secret.to_owned()),
+    ]
+    .into_iter()
+    .map(|(k, v)| (k.to_owned(), v))
+    .collect();
+    let args = [
+        "check",
+        "--format",
+        "json",
+        "--retries",
+        "0",
+        "--timeout",
+        "5",
+        "--now",
+        now,
+    ];
+    let (out, _) = common::run_patlint(policy, env, &args).await;
     let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
     let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
     for secret_part in [key_id, secret] {

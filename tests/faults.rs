@@ -207,35 +207,21 @@ async fn run_http_faults(cases: &[(&str, &str, &str)]) -> (i32, Vec<serde_json::
         secrets.push(secret);
         healthy_servers.push(server);
     }
-    let dir = tempfile::tempdir().unwrap();
-    let policy_path = dir.path().join("patlint.toml");
-    std::fs::write(&policy_path, policy).unwrap();
     let started = Instant::now();
-    let out = tokio::task::spawn_blocking(move || {
-        assert_cmd::Command::cargo_bin("patlint")
-            .unwrap()
-            .env_clear()
-            .envs(env)
-            .args([
-                "check",
-                "--format",
-                "json",
-                "--timeout",
-                "1",
-                "--retries",
-                "1",
-                "--max-wait",
-                "2",
-                "--now",
-                "2026-11-24",
-                "--policy",
-            ])
-            .arg(&policy_path)
-            .output()
-            .unwrap()
-    })
-    .await
-    .unwrap();
+    let args = [
+        "check",
+        "--format",
+        "json",
+        "--timeout",
+        "1",
+        "--retries",
+        "1",
+        "--max-wait",
+        "2",
+        "--now",
+        "2026-11-24",
+    ];
+    let (out, _) = common::run_patlint(policy, env, &args).await;
     let elapsed = started.elapsed();
     let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
     let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
@@ -456,33 +442,19 @@ async fn aws_fails_closed_under_every_fault() {
         .into_iter()
         .map(|(k, v)| (k.to_owned(), v.to_owned()))
         .collect();
-        let dir = tempfile::tempdir().unwrap();
-        let policy_path = dir.path().join("patlint.toml");
-        std::fs::write(&policy_path, policy).unwrap();
         let run_started = Instant::now();
-        let out = tokio::task::spawn_blocking(move || {
-            assert_cmd::Command::cargo_bin("patlint")
-                .unwrap()
-                .env_clear()
-                .envs(env)
-                .args([
-                    "check",
-                    "--format",
-                    "json",
-                    "--timeout",
-                    "1",
-                    "--retries",
-                    "1",
-                    "--now",
-                    "2026-11-24",
-                    "--policy",
-                ])
-                .arg(&policy_path)
-                .output()
-                .unwrap()
-        })
-        .await
-        .unwrap();
+        let args = [
+            "check",
+            "--format",
+            "json",
+            "--timeout",
+            "1",
+            "--retries",
+            "1",
+            "--now",
+            "2026-11-24",
+        ];
+        let (out, _) = common::run_patlint(policy.to_owned(), env, &args).await;
         assert!(
             run_started.elapsed() < Duration::from_secs(20),
             "{fault}: {:?}",

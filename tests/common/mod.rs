@@ -103,34 +103,46 @@ pub async fn observe_policy(
     facts.tokens.into_iter().map(|t| t.observation).collect()
 }
 
-/// Runs `patlint check --now 2026-11-24` on a policy text, with a clean environment plus
-/// `env`, off the async runtime (so local servers keep answering). Returns the exit code,
-/// stdout and stderr, with `server` and the temporary folder replaced by placeholders.
-pub async fn run_check(
+/// Runs `patlint ARGS --policy FILE` on a policy text written to a temporary folder,
+/// with a clean environment plus `env`, off the async runtime (so local servers keep
+/// answering). Returns the output and the folder's path, for scrubbing it from snapshots.
+pub async fn run_patlint(
     policy_text: String,
     env: Vec<(String, String)>,
-    server: &str,
-) -> (i32, String, String) {
+    args: &[&str],
+) -> (std::process::Output, String) {
     let dir = tempfile::tempdir().unwrap();
     let policy_path = dir.path().join("patlint.toml");
     std::fs::write(&policy_path, policy_text).unwrap();
-    let path = policy_path.clone();
+    let args: Vec<String> = args.iter().map(|a| a.to_string()).collect();
     let out = tokio::task::spawn_blocking(move || {
         assert_cmd::Command::cargo_bin("patlint")
             .unwrap()
             .env_clear()
             .envs(env)
-            .args(["check", "--now", "2026-11-24", "--policy"])
-            .arg(&path)
+            .args(args)
+            .arg("--policy")
+            .arg(&policy_path)
             .output()
             .unwrap()
     })
     .await
     .unwrap();
+    (out, dir.path().display().to_string())
+}
+
+/// `patlint check --now 2026-11-24` through [`run_patlint`]: the exit code, stdout and
+/// stderr, with `server` and the temporary folder replaced by placeholders.
+pub async fn run_check(
+    policy_text: String,
+    env: Vec<(String, String)>,
+    server: &str,
+) -> (i32, String, String) {
+    let (out, dir) = run_patlint(policy_text, env, &["check", "--now", "2026-11-24"]).await;
     let clean = |bytes: &[u8]| {
         String::from_utf8_lossy(bytes)
             .replace(server, "http://127.0.0.1:PORT")
-            .replace(dir.path().to_str().unwrap(), "TMP")
+            .replace(&dir, "TMP")
     };
     (
         out.status.code().unwrap(),
