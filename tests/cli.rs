@@ -367,66 +367,25 @@ async fn live_check_against_a_local_github_and_no_secret_anywhere() {
     let report = dir.path().join("report.json");
     let facts_path = dir.path().join("facts.json");
     let human_report = dir.path().join("report.txt");
-    let args: Vec<Vec<String>> = vec![
-        vec![
-            "check".into(),
-            "--policy".into(),
-            policy_arg.clone(),
-            "--now".into(),
-            "2026-11-24".into(),
-            "--max-wait".into(),
-            "1".into(),
-        ],
-        vec![
-            "check".into(),
-            "--policy".into(),
-            policy_arg.clone(),
-            "--now".into(),
-            "2026-11-24".into(),
-            "--max-wait".into(),
-            "1".into(),
-            "--format".into(),
-            "json".into(),
-        ],
-        vec![
-            "check".into(),
-            "--policy".into(),
-            policy_arg.clone(),
-            "--now".into(),
-            "2026-11-24".into(),
-            "--max-wait".into(),
-            "1".into(),
-            "--format".into(),
-            format!("json={}", report.display()),
-        ],
-        vec![
-            "facts".into(),
-            "--policy".into(),
-            policy_arg.clone(),
-            "--max-wait".into(),
-            "1".into(),
-            "--output".into(),
-            facts_path.display().to_string(),
-        ],
-        vec![
-            "facts".into(),
-            "--policy".into(),
-            policy_arg.clone(),
-            "--max-wait".into(),
-            "1".into(),
-        ],
-        vec!["validate".into(), "--policy".into(), policy_arg.clone()],
-        vec!["explain".into(), "missing-scope".into()],
-        vec![
-            "check".into(),
-            "--policy".into(),
-            policy_arg.clone(),
-            "--max-wait".into(),
-            "1".into(),
-            "--format".into(),
-            format!("human={}", human_report.display()),
-        ],
+    // Temporary paths have no spaces: each line splits into its arguments.
+    let check = format!("check --policy {policy_arg} --now 2026-11-24 --max-wait 1");
+    let lines = [
+        check.clone(),
+        format!("{check} --format json"),
+        format!("{check} --format json={}", report.display()),
+        format!(
+            "facts --policy {policy_arg} --max-wait 1 --output {}",
+            facts_path.display()
+        ),
+        format!("facts --policy {policy_arg} --max-wait 1"),
+        format!("validate --policy {policy_arg}"),
+        "explain missing-scope".to_owned(),
+        format!("{check} --format human={}", human_report.display()),
     ];
+    let args: Vec<Vec<String>> = lines
+        .iter()
+        .map(|line| line.split_whitespace().map(str::to_owned).collect())
+        .collect();
     let runs = tokio::task::spawn_blocking(move || {
         args.into_iter()
             .map(|a| {
