@@ -18,6 +18,11 @@ fn root() -> PathBuf {
 }
 
 fn example(format: &str, extra: &[&str]) -> Output {
+    example_at(format, "2026-11-24T00:00:00Z", extra)
+}
+
+/// The bundled example, judged as of `now`.
+fn example_at(format: &str, now: &str, extra: &[&str]) -> Output {
     Command::cargo_bin("patlint")
         .unwrap()
         .env_clear()
@@ -29,7 +34,7 @@ fn example(format: &str, extra: &[&str]) -> Output {
             "--facts",
             "fixtures/example/facts.json",
             "--now",
-            "2026-11-24T00:00:00Z",
+            now,
             "--format",
             format,
         ])
@@ -187,23 +192,7 @@ fn sarif_has_an_empty_results_array_when_clean() {
 #[test]
 fn fingerprints_are_stable_when_messages_change() {
     let prints = |now: &str| {
-        let out = Command::cargo_bin("patlint")
-            .unwrap()
-            .env_clear()
-            .current_dir(root())
-            .args([
-                "check",
-                "--policy",
-                "fixtures/example/patlint.toml",
-                "--facts",
-                "fixtures/example/facts.json",
-                "--format",
-                "gitlab",
-                "--now",
-                now,
-            ])
-            .output()
-            .unwrap();
+        let out = example_at("gitlab", now, &[]);
         let issues: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
         issues
             .as_array()
