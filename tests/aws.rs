@@ -298,6 +298,27 @@ async fn iam_mock() -> MockServer {
     server
 }
 
+/// Bob's key, with `action` answered by AccessDenied: the run must exit 1 with the token
+/// `unverifiable`. Returns its first finding.
+async fn denied(action: &str, requirements: &str) -> serde_json::Value {
+    let server = iam_mock().await;
+    let message = format!(
+        "User: arn:aws:iam::123456789012:user/Bob is not authorized to perform: iam:{action}"
+    );
+    answer(&server, action, xml_error(403, "AccessDenied", &message)).await;
+    let (exit, json) = check(
+        &server.uri(),
+        KEY_ID,
+        SECRET_KEY,
+        key_policy(requirements),
+        "2026-11-24T00:00:00Z",
+    )
+    .await;
+    assert_eq!(exit, 1);
+    assert_eq!(json["tokens"][0]["status"], "unverifiable");
+    json["tokens"][0]["findings"][0].clone()
+}
+
 fn evaluation(action: &str, decision: &str) -> String {
     format!(
         "<member><EvalActionName>{action}</EvalActionName><EvalResourceName>arn:aws:codecommit:us-east-1:123456789012:*</EvalResourceName><EvalDecision>{decision}</EvalDecision><MatchedStatements/><MissingContextValues/></member>"
@@ -377,27 +398,12 @@ async fn policy_simulation_names_the_decision_for_each_missing_action() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn access_denied_on_introspection_is_unverifiable_with_the_permission_named() {
-    let server = iam_mock().await;
-    answer(
-        &server,
+    let finding = denied(
         "SimulatePrincipalPolicy",
-        xml_error(403, "AccessDenied", "User: arn:aws:iam::123456789012:user/Bob is not authorized to perform: iam:SimulatePrincipalPolicy on resource: user Bob"),
+        "require_actions = [\"codecommit:CreateBranch\"]",
     )
     .await;
-    let policy = key_policy("require_actions = [\"codecommit:CreateBranch\"]");
-    let (exit, json) = check(
-        &server.uri(),
-        KEY_ID,
-        SECRET_KEY,
-        policy,
-        "2026-11-24T00:00:00Z",
-    )
-    .await;
-    assert_eq!(exit, 1);
-    assert_eq!(json["tokens"][0]["status"], "unverifiable");
-    let message = json["tokens"][0]["findings"][0]["message"]
-        .as_str()
-        .unwrap();
+    let message = finding["message"].as_str().unwrap();
     assert!(
         message.contains("grant its user `iam:SimulatePrincipalPolicy`"),
         "{message}"
@@ -633,25 +639,11 @@ secret = {{ env = "JIRA_AWS_SECRET_ACCESS_KEY" }}
 
 #[tokio::test(flavor = "multi_thread")]
 async fn denied_git_credential_listing_is_unverifiable_not_a_pass() {
-    let server = iam_mock().await;
-    answer(
-        &server,
+    let finding = denied(
         "ListServiceSpecificCredentials",
-        xml_error(403, "AccessDenied", "User: arn:aws:iam::123456789012:user/Bob is not authorized to perform: iam:ListServiceSpecificCredentials"),
+        "max_lifespan = \"90d\"\nservice_credentials = true",
     )
     .await;
-    let policy = key_policy("max_lifespan = \"90d\"\nservice_credentials = true");
-    let (exit, json) = check(
-        &server.uri(),
-        KEY_ID,
-        SECRET_KEY,
-        policy,
-        "2026-11-24T00:00:00Z",
-    )
-    .await;
-    assert_eq!(exit, 1);
-    assert_eq!(json["tokens"][0]["status"], "unverifiable");
-    let finding = &json["tokens"][0]["findings"][0];
     assert!(
         finding["message"]
             .as_str()
