@@ -47,10 +47,7 @@ pub fn render(report: &Report, gate: &Gate) -> String {
         }
     }
     let s = report.summary();
-    let summary = format!(
-        "patlint: {} tokens: {} pass, {} fail, {} unverifiable, {} error",
-        s.tokens, s.pass, s.fail, s.unverifiable, s.error
-    );
+    let summary = format!("patlint: {} tokens: {}", s.tokens, s.counts(", "));
     match gate.exit(report.tokens.iter().map(|t| &t.verdict)) {
         Exit::Clean => out.push_str(&format!("{summary}\n")),
         _ => out.push_str(&format!(

@@ -80,14 +80,10 @@ pub fn summary(report: &Report) -> String {
     let now = report.evaluated_at;
     let s = report.summary();
     let mut out = format!(
-        "## patlint: {} token{} against `{}`\n\n{} pass · {} fail · {} unverifiable · {} error (as of {})\n\n",
-        s.tokens,
-        if s.tokens == 1 { "" } else { "s" },
+        "## patlint: {} against `{}`\n\n{} (as of {})\n\n",
+        s.tokens_phrase(),
         report.policy.path(),
-        s.pass,
-        s.fail,
-        s.unverifiable,
-        s.error,
+        s.counts(" · "),
         date(now)
     );
     out.push_str("| Token | Host | Status | Expires | Days left | Scopes | Findings |\n|---|---|---|---|---|---|---|\n");

@@ -77,14 +77,10 @@ pub fn render(report: &Report, style: Style) -> String {
     }
     let s = report.summary();
     out.push_str(&format!(
-        "\npatlint: {} token{} checked against {}: {} pass, {} fail, {} unverifiable, {} error\n",
-        s.tokens,
-        if s.tokens == 1 { "" } else { "s" },
+        "\npatlint: {} checked against {}: {}\n",
+        s.tokens_phrase(),
         report.policy.path(),
-        s.pass,
-        s.fail,
-        s.unverifiable,
-        s.error
+        s.counts(", ")
     ));
     out
 }

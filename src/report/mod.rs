@@ -37,6 +37,29 @@ pub struct Summary {
     pub error: usize,
 }
 
+impl Summary {
+    /// "3 tokens" / "1 token".
+    pub fn tokens_phrase(&self) -> String {
+        format!(
+            "{} token{}",
+            self.tokens,
+            if self.tokens == 1 { "" } else { "s" }
+        )
+    }
+
+    /// "1 pass, 2 fail, 0 unverifiable, 1 error", with the given separator.
+    pub fn counts(&self, separator: &str) -> String {
+        [
+            (self.pass, "pass"),
+            (self.fail, "fail"),
+            (self.unverifiable, "unverifiable"),
+            (self.error, "error"),
+        ]
+        .map(|(n, word)| format!("{n} {word}"))
+        .join(separator)
+    }
+}
+
 impl Report<'_> {
     pub fn summary(&self) -> Summary {
         let mut s = Summary {
