@@ -6,7 +6,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use jiff::Timestamp;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
-use crate::host_kind::HostKind;
+use crate::hosts::HostKind;
 
 /// A fact that a host may or may not reveal. In JSON an unobservable fact is absent;
 /// `null` means "observed: none" (e.g. a token that never expires).
@@ -126,6 +126,10 @@ pub struct TokenFacts {
     /// Why each fact the host does not reveal is missing.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub unobservable: BTreeMap<Fact, String>,
+    /// The host's answer proved that the token worked at the time of observation, so an
+    /// expiry more than a few minutes before that time is contradicted, not a fact.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub worked_when_observed: bool,
 }
 
 impl TokenFacts {
@@ -144,6 +148,14 @@ impl TokenFacts {
             service_credentials: Observed::Unobservable,
             evidence: BTreeMap::new(),
             unobservable: BTreeMap::new(),
+            worked_when_observed: false,
+        }
+    }
+
+    /// Records the same reason for each of `facts` that the host does not reveal.
+    pub fn unobservable_all(&mut self, facts: &[Fact], reason: &str) {
+        for fact in facts {
+            self.unobservable.insert(*fact, reason.to_owned());
         }
     }
 
@@ -224,6 +236,10 @@ pub enum Observation {
         /// What the user should do, when the host told us (e.g. an SSO authorization URL).
         #[serde(default, skip_serializing_if = "Option::is_none")]
         help: Option<String>,
+        /// The expiry the host gave for a token it calls inactive: evaluation tells an
+        /// expired token from a revoked one by comparing it with the time of observation.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        expires_at: Option<Timestamp>,
     },
     /// patlint could not get an answer.
     Unchecked { failure: Failure, detail: String },
@@ -240,6 +256,21 @@ impl Observation {
     pub fn observed(facts: TokenFacts) -> Self {
         Observation::Observed {
             facts: Box::new(facts),
+        }
+    }
+
+    /// The host refused the token.
+    pub fn rejected(
+        reason: Rejection,
+        detail: impl Into<String>,
+        evidence: impl Into<String>,
+    ) -> Self {
+        Observation::Rejected {
+            reason,
+            detail: detail.into(),
+            evidence: evidence.into(),
+            help: None,
+            expires_at: None,
         }
     }
 

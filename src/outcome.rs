@@ -39,7 +39,27 @@ impl Default for Gate {
     }
 }
 
+/// The gate's decision on one run, made once and carried in the report: formats render
+/// it and decide nothing.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Decision {
+    pub exit: Exit,
+    /// Per token, per finding: whether that finding fails the gate.
+    pub failing: Vec<Vec<bool>>,
+}
+
 impl Gate {
+    /// Decides the exit code and which findings fail the gate.
+    pub fn decide<'a>(&self, verdicts: impl IntoIterator<Item = &'a Verdict> + Clone) -> Decision {
+        Decision {
+            exit: self.exit(verdicts.clone()),
+            failing: verdicts
+                .into_iter()
+                .map(|v| v.findings.iter().map(|f| self.fails(f)).collect())
+                .collect(),
+        }
+    }
+
     /// A violation anywhere wins; then a token that could not be checked; then clean.
     pub fn exit<'a>(&self, verdicts: impl IntoIterator<Item = &'a Verdict>) -> Exit {
         let mut exit = Exit::Clean;

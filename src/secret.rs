@@ -8,9 +8,9 @@ use std::path::PathBuf;
 pub enum SecretSource {
     Env(String),
     File(PathBuf),
-    /// AWS credentials of a named profile of the shared AWS config, which the AWS SDK
-    /// reads itself: patlint holds no secret for it.
-    AwsProfile(String),
+    /// The credentials of a named profile of a host's own configuration, which the
+    /// host's SDK reads itself: patlint holds no secret for it.
+    Profile(String),
 }
 
 impl fmt::Display for SecretSource {
@@ -18,7 +18,7 @@ impl fmt::Display for SecretSource {
         match self {
             SecretSource::Env(name) => write!(f, "environment variable `{name}`"),
             SecretSource::File(path) => write!(f, "file `{}`", path.display()),
-            SecretSource::AwsProfile(name) => write!(f, "AWS profile `{name}`"),
+            SecretSource::Profile(name) => write!(f, "profile `{name}`"),
         }
     }
 }
@@ -54,7 +54,7 @@ impl SecretSource {
                     });
                 }
             },
-            SecretSource::AwsProfile(_) => return Ok(Secret(String::new())),
+            SecretSource::Profile(_) => return Ok(Secret(String::new())),
             SecretSource::File(path) => match std::fs::read(path) {
                 Ok(bytes) => String::from_utf8(bytes).map_err(|_| SecretError::Unreadable {
                     source_: self.clone(),

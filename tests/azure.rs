@@ -6,7 +6,7 @@ mod common;
 use common::{at, observe_policy, quick_settings};
 use patlint::evaluate::Status;
 use patlint::facts::{Fact, FactsFile, Observation, Observed, Rejection, TokenRecord};
-use patlint::host_kind::HostKind;
+use patlint::hosts::HostKind;
 use wiremock::matchers::{header, method, path, query_param};
 use wiremock::{Mock, MockServer, ResponseTemplate};
 

@@ -440,12 +440,36 @@ async fn a_past_expiry_header_on_a_working_token_is_not_trusted() {
         )
         .mount(&server)
         .await;
-    let facts = observe(&server.uri(), CLASSIC, settings())
-        .await
-        .facts()
-        .cloned()
-        .unwrap();
-    assert!(facts.expires_at.is_unobservable(), "{facts:?}");
+    let dir = tempfile::tempdir().unwrap();
+    let secret_file = dir.path().join("secret");
+    std::fs::write(&secret_file, CLASSIC).unwrap();
+    let policy = common::policy(&format!(
+        "version = 1\n[[token]]\nname = \"t\"\nhost = \"github\"\nurl = \"{}\"\nsecret = {{ file = \"{}\" }}\nmax_lifespan = \"90d\"\n",
+        server.uri(),
+        secret_file.display()
+    ));
+    let facts = observe_all(&policy, &settings()).await;
+    // The host records what it saw; evaluation judges it against the time of observation.
+    let recorded = facts.tokens[0].observation.facts().unwrap();
+    assert!(recorded.worked_when_observed);
+    assert!(matches!(recorded.expires_at, Observed::Value(Some(_))));
+    let replayed: patlint::facts::FactsFile =
+        serde_json::from_str(&serde_json::to_string(&facts).unwrap()).unwrap();
+    // The same verdict live, and replayed with any `--now`, even years later.
+    for (facts, now) in [
+        (&facts, facts.observed_at),
+        (&replayed, common::at("2031-01-01T00:00:00Z")),
+    ] {
+        let report = patlint::evaluate_all(&policy, facts, now);
+        let findings = &report.tokens[0].verdict.findings;
+        let rules: Vec<_> = findings.iter().map(|f| f.rule.id()).collect();
+        assert_eq!(rules, ["unverifiable"], "{findings:?}");
+        assert!(
+            findings[0].message.contains("not trusted"),
+            "{}",
+            findings[0].message
+        );
+    }
 }
 
 #[tokio::test]

@@ -6,7 +6,7 @@ mod common;
 use common::{at, observe_token, quick_settings};
 use patlint::evaluate::Status;
 use patlint::facts::{Fact, FactsFile, Observation, Observed, Rejection, TokenKind, TokenRecord};
-use patlint::host_kind::HostKind;
+use patlint::hosts::HostKind;
 use wiremock::matchers::{header, header_exists, method, path};
 use wiremock::{Mock, MockServer, ResponseTemplate};
 
@@ -411,7 +411,7 @@ fn lifespan_uses_creation_date_even_when_only_weeks_remain() {
 
 /// The observation a `/self` answer turns into, without a server.
 fn patlint_gitlab_answer(status: u16, body: &serde_json::Value) -> Observation {
-    patlint::hosts::gitlab_interpret_self(status, &body.to_string())
+    patlint::hosts::gitlab::interpret_self(status, &body.to_string())
 }
 
 #[tokio::test(flavor = "multi_thread")]

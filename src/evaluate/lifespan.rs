@@ -5,7 +5,7 @@ use jiff::Timestamp;
 use super::{Finding, date_of, unverifiable};
 use crate::facts::{Fact, Observed, TokenFacts, TokenKind};
 use crate::policy::{TokenSpec, format_duration};
-use crate::rules::Rule;
+use crate::rules::{Rule, RuleMeta, Severity};
 
 /// A token whose observed expiry is at or before `now`.
 pub fn expired(token: &TokenSpec, facts: &TokenFacts, now: Timestamp) -> Option<Finding> {
@@ -47,7 +47,7 @@ fn max_lifespan(token: &TokenSpec, facts: &TokenFacts, now: Timestamp) -> Option
         .unwrap_or("recorded expiry")
         .to_owned();
 
-    // Keys that never expire (AWS) are judged by their age.
+    // Keys that never expire are judged by their age.
     if facts.kind == TokenKind::AccessKey {
         return match facts.created_at {
             Observed::Value(Some(created)) => {
@@ -160,3 +160,29 @@ fn expires_soon(token: &TokenSpec, facts: &TokenFacts, now: Timestamp) -> Option
         ),
     )
 }
+
+pub static EXPIRES_SOON: RuleMeta = RuleMeta {
+    id: "expires-soon",
+    summary: "The token expires within the policy's `expiry_warning` window.",
+    default_severity: Severity::Warning,
+    why: "Rotating before expiry avoids an outage; the warning window is the time you give yourself to do it.",
+    fix: Some(
+        "Create a replacement before the old one expires and update the secret the policy names.",
+    ),
+};
+
+pub static LIFESPAN_EXCEEDED: RuleMeta = RuleMeta {
+    id: "lifespan-exceeded",
+    summary: "The token lives (or, for a key, has lived) longer than `max_lifespan` allows.",
+    default_severity: Severity::Error,
+    why: "Long-lived credentials are the ones that leak and get forgotten; a short lifespan bounds the damage of a leak.",
+    fix: Some("Replace the token with one whose lifetime is within `max_lifespan`."),
+};
+
+pub static NO_EXPIRY: RuleMeta = RuleMeta {
+    id: "no-expiry",
+    summary: "The token never expires, but the policy sets a `max_lifespan`.",
+    default_severity: Severity::Error,
+    why: "A token without expiry lives until someone remembers to revoke it; the policy asks for a bounded lifetime.",
+    fix: Some("Replace the token with one that has an expiry within `max_lifespan`."),
+};

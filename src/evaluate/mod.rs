@@ -1,18 +1,47 @@
-//! Evaluation: a pure function of (policy, observation, now) to findings and a status.
-//! No I/O and no clock: everything time-dependent is judged against `now`.
+//! Evaluation: a pure function of (policy, observation, instants) to findings and a
+//! status. No I/O and no clock: everything time-dependent is judged against the run's
+//! `now`, or against the time the facts were observed.
 
-mod aws;
-mod lifespan;
-mod reach;
-mod scopes;
-mod stale;
+pub mod access_keys;
+pub mod lifespan;
+pub mod reach;
+pub mod scopes;
+pub mod stale;
+pub mod verdict;
 
-use jiff::Timestamp;
+use std::borrow::Cow;
+
+use jiff::{SignedDuration, Timestamp};
 use serde::{Deserialize, Serialize};
 
-use crate::facts::{Fact, Failure, Observation, Rejection, TokenFacts};
-use crate::policy::{OnUnverifiable, Origin, TokenSpec};
+use crate::facts::FactsFile;
+use crate::facts::{Fact, Observation, Observed, Rejection, TokenFacts};
+use crate::outcome::Gate;
+use crate::policy::{Origin, Policy, TokenSpec};
+use crate::report::{Report, TokenReport};
 use crate::rules::{Rule, Severity};
+use verdict::{rejected, unchecked};
+
+pub(crate) use verdict::unverifiable;
+
+/// The instants a verdict is judged against.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Instants {
+    /// `--now`, or the clock when the run started.
+    pub now: Timestamp,
+    /// When the host answered (the facts file's `observed_at`).
+    pub observed_at: Timestamp,
+}
+
+impl Instants {
+    /// A live run: observed and judged at the same instant.
+    pub fn at(now: Timestamp) -> Self {
+        Instants {
+            now,
+            observed_at: now,
+        }
+    }
+}
 
 /// One thing wrong (or worth knowing) about a token, pointing at the policy line it
 /// comes from.
@@ -105,7 +134,8 @@ pub struct Verdict {
 }
 
 /// Judges one token. `observation` is `None` when no facts were recorded for it.
-pub fn evaluate(token: &TokenSpec, observation: Option<&Observation>, now: Timestamp) -> Verdict {
+pub fn evaluate(token: &TokenSpec, observation: Option<&Observation>, at: Instants) -> Verdict {
+    let now = at.now;
     let mut findings = match observation {
         None => vec![
             Finding::new(
@@ -124,10 +154,14 @@ pub fn evaluate(token: &TokenSpec, observation: Option<&Observation>, now: Times
             detail,
             evidence,
             help,
+            expires_at,
         }) => {
-            vec![rejected(token, *reason, detail, evidence, help.as_deref())]
+            let reason = rejection_at(*reason, *expires_at, at.observed_at);
+            vec![rejected(token, reason, detail, evidence, help.as_deref())]
         }
-        Some(Observation::Observed { facts }) => observed(token, facts, now),
+        Some(Observation::Observed { facts }) => {
+            observed(token, &trusted(facts, at.observed_at), now)
+        }
     };
     let one_finding_only = matches!(observation, Some(Observation::Rejected { .. }))
         || findings
@@ -187,62 +221,11 @@ impl Finding {
     }
 }
 
-fn unchecked(token: &TokenSpec, failure: Failure, detail: &str) -> Finding {
-    match failure {
-        Failure::SecretUnavailable => Finding::new(
-            Rule::SecretUnavailable,
-            &token.secret.origin,
-            format!("token `{}` was not checked: {detail}", token.name),
-        )
-        .label("the secret comes from here")
-        .evidence(format!("reading the {}", token.secret.value)),
-        Failure::HostError => {
-            let origin = token.url_origin.as_ref().unwrap_or(&token.origin);
-            Finding::new(
-                Rule::HostError,
-                origin,
-                format!("token `{}` could not be checked: {detail}", token.name),
-            )
-            .label(format!("asked {}", token.host().product()))
-            .evidence(format!("the request to {}", token.host().product()))
-        }
-    }
-}
-
-fn rejected(
-    token: &TokenSpec,
-    reason: Rejection,
-    detail: &str,
-    evidence: &str,
-    help: Option<&str>,
-) -> Finding {
-    let (rule, what) = match reason {
-        Rejection::Invalid => (Rule::TokenInvalid, "was rejected"),
-        Rejection::Revoked => (Rule::TokenInvalid, "has been revoked"),
-        Rejection::Expired => (Rule::TokenExpired, "has expired"),
-        Rejection::SsoRequired => (
-            Rule::SsoAuthorizationRequired,
-            "is not authorized for SAML single sign-on",
-        ),
-    };
-    let finding = Finding::new(
-        rule,
-        &token.origin,
-        format!("token `{}` {what}: {detail}", token.name),
-    )
-    .label(format!("{} says this token {what}", token.host().product()))
-    .evidence(evidence);
-    match help {
-        Some(help) => finding.help(help),
-        None => finding,
-    }
-}
-
 fn observed(token: &TokenSpec, facts: &TokenFacts, now: Timestamp) -> Vec<Finding> {
     if let Some(expired) = lifespan::expired(token, facts, now) {
         return vec![expired];
     }
-    if let Some(inactive) = aws::inactive(token, facts) {
+    if let Some(inactive) = access_keys::inactive(token, facts) {
         return vec![inactive];
     }
     let mut findings = Vec::new();
@@ -250,43 +233,86 @@ fn observed(token: &TokenSpec, facts: &TokenFacts, now: Timestamp) -> Vec<Findin
     findings.extend(scopes::check(token, facts));
     findings.extend(stale::check(token, facts, now));
     findings.extend(reach::check(token, facts));
-    findings.extend(aws::check(token, facts, now));
+    findings.extend(access_keys::check(token, facts, now));
     findings
 }
 
-/// "Cannot verify": how loud it is depends on the policy's `on_unverifiable`.
-fn unverifiable(
-    token: &TokenSpec,
-    facts: &TokenFacts,
-    fact: Fact,
-    asked_by: &str,
-    origin: &Origin,
-) -> Finding {
-    let setting = token.requirements.on_unverifiable();
-    let severity = match setting {
-        OnUnverifiable::Fail => Severity::Error,
-        OnUnverifiable::Warn => Severity::Warning,
-        OnUnverifiable::Ignore => Severity::Note,
+/// How far before the observation an expiry may lie on a token that worked then: the
+/// two clocks differ by a little.
+const CLOCK_SKEW: SignedDuration = SignedDuration::from_mins(5);
+
+/// A token that worked when it was observed cannot have expired well before: such an
+/// expiry (seen for tokens without expiry, google/go-github#3708) is not a fact.
+fn trusted(facts: &TokenFacts, observed_at: Timestamp) -> Cow<'_, TokenFacts> {
+    let Observed::Value(Some(expires)) = facts.expires_at else {
+        return Cow::Borrowed(facts);
     };
-    Finding::new(
-        Rule::Unverifiable,
-        origin,
+    let contradicted = observed_at
+        .checked_sub(CLOCK_SKEW)
+        .is_ok_and(|earliest| expires < earliest);
+    if !facts.worked_when_observed || !contradicted {
+        return Cow::Borrowed(facts);
+    }
+    let mut facts = facts.clone();
+    let source = facts
+        .evidence
+        .remove(&Fact::ExpiresAt)
+        .unwrap_or_else(|| "the host".into());
+    facts.expires_at = Observed::Unobservable;
+    facts.unobservable.insert(
+        Fact::ExpiresAt,
         format!(
-            "`{asked_by}` cannot be verified for token `{}`: {}",
-            token.name,
-            facts.why_unobservable(fact)
+            "{source} says {expires}, before the token was seen working ({observed_at}), so it is not trusted"
         ),
-    )
-    .severity(severity)
-    .label(format!("asks about {}", fact.describe()))
-    .evidence(format!(
-        "{} did not reveal {}",
-        token.host().product(),
-        fact.describe()
-    ))
+    );
+    Cow::Owned(facts)
+}
+
+/// A token the host calls inactive has expired if its expiry had passed when the host
+/// said so; otherwise it was revoked or disabled.
+fn rejection_at(
+    reason: Rejection,
+    expires_at: Option<Timestamp>,
+    observed_at: Timestamp,
+) -> Rejection {
+    match (reason, expires_at) {
+        (Rejection::Invalid, Some(expires)) if expires <= observed_at => Rejection::Expired,
+        _ => reason,
+    }
 }
 
 /// The calendar date (UTC) of an instant, for messages.
 pub(crate) fn date_of(ts: Timestamp) -> String {
     ts.strftime("%Y-%m-%d").to_string()
+}
+
+/// Evaluates every token of the policy against the recorded facts.
+pub fn report<'p>(policy: &'p Policy, facts: &FactsFile, at: Instants, gate: &Gate) -> Report<'p> {
+    let tokens = policy
+        .tokens
+        .iter()
+        .map(|spec| {
+            let observation = facts
+                .find(&spec.name)
+                .filter(|record| record.host == spec.host())
+                .map(|record| record.observation.clone());
+            let verdict = evaluate(spec, observation.as_ref(), at);
+            TokenReport {
+                spec,
+                observation,
+                verdict,
+            }
+        })
+        .collect();
+    Report::new(policy, at.now, tokens, gate)
+}
+
+/// [`report`] with the default gate, judged at `now` against facts observed when the
+/// facts file says.
+pub fn evaluate_all<'p>(policy: &'p Policy, facts: &FactsFile, now: Timestamp) -> Report<'p> {
+    let at = Instants {
+        now,
+        observed_at: facts.observed_at,
+    };
+    report(policy, facts, at, &Gate::default())
 }

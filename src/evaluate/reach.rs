@@ -4,10 +4,10 @@ use jiff::Timestamp;
 
 use super::{Finding, unverifiable};
 use crate::facts::{Fact, Observed, TokenFacts};
-use crate::host_kind::HostKind;
+use crate::hosts::HostKind;
 use crate::platform::{AZURE_GLOBAL_PAT_RETIREMENT, DeadlineStatus};
 use crate::policy::TokenSpec;
-use crate::rules::{Rule, Severity};
+use crate::rules::{Rule, RuleMeta, Severity};
 
 pub fn check(token: &TokenSpec, facts: &TokenFacts) -> Option<Finding> {
     if token.host() != HostKind::AzureDevops {
@@ -116,3 +116,19 @@ pub fn global_pat_retirement(
     }
     Some(finding)
 }
+
+pub static ORG_REACH: RuleMeta = RuleMeta {
+    id: "org-reach",
+    summary: "The Azure DevOps token's organization reach (\"All accessible organizations\" or one organization) is not what the policy requires.",
+    default_severity: Severity::Error,
+    why: "A global PAT reaches every organization its user can; an organization-scoped one only its own. Integrations that need several organizations break with the wrong one, and global PATs retire on 2026-12-01.",
+    fix: Some("Only Azure DevOps Services has organization reach."),
+};
+
+pub static GLOBAL_PAT_RETIREMENT: RuleMeta = RuleMeta {
+    id: "global-pat-retirement",
+    summary: "Azure DevOps global PATs (\"All accessible organizations\") stop working on 2026-12-01.",
+    default_severity: Severity::Warning,
+    why: "Microsoft retires every global PAT on 2026-12-01 (Azure DevOps blog: \"Retirement of Global Personal Access Tokens in Azure DevOps\"). An integration relying on one breaks that day.",
+    fix: Some("Only Azure DevOps Services has global PATs."),
+};

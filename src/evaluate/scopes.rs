@@ -4,12 +4,11 @@
 use super::{Finding, unverifiable};
 use crate::facts::{Fact, Observed, TokenFacts};
 use crate::policy::TokenSpec;
-use crate::rules::Rule;
-use crate::scopes::ScopeCatalog;
+use crate::rules::{Rule, RuleMeta, Severity};
 
 pub fn check(token: &TokenSpec, facts: &TokenFacts) -> Vec<Finding> {
     let reqs = &token.requirements;
-    let Some(catalog) = ScopeCatalog::for_host(token.host()) else {
+    let Some(catalog) = token.host().meta().scopes else {
         return Vec::new();
     };
     if !reqs.asks_about_scopes() {
@@ -106,3 +105,29 @@ fn list<'a>(scopes: impl Iterator<Item = &'a str>) -> String {
         names.join(", ")
     }
 }
+
+pub static MISSING_SCOPE: RuleMeta = RuleMeta {
+    id: "missing-scope",
+    summary: "The token lacks a scope the policy requires (after closing its scopes under the host's implications).",
+    default_severity: Severity::Error,
+    why: "The integration will fail on the operations that scope allows (for the Jira integration: creating branches and pull requests).",
+    fix: Some("Give the token the required scope, or replace it with one that has it."),
+};
+
+pub static FORBIDDEN_SCOPE: RuleMeta = RuleMeta {
+    id: "forbidden-scope",
+    summary: "The token has (directly or through an implied scope) a scope the policy forbids.",
+    default_severity: Severity::Error,
+    why: "Over-scoped tokens turn a leak of an integration's credential into a leak of much more (deleting repositories, administering organizations).",
+    fix: Some("Remove the scope from the token, or replace the token with one that lacks it."),
+};
+
+pub static EXCESS_SCOPE: RuleMeta = RuleMeta {
+    id: "excess-scope",
+    summary: "The token has a scope that the required scopes do not account for (`allow_extra_scopes = false`).",
+    default_severity: Severity::Error,
+    why: "Least privilege: every scope beyond what the integration needs is risk with no benefit.",
+    fix: Some(
+        "Remove the extra scope from the token (or add it to `require_scopes` if the integration really needs it).",
+    ),
+};

@@ -6,7 +6,7 @@ use jiff::Timestamp;
 use super::{Finding, date_of, unverifiable};
 use crate::facts::{Fact, Observed, TokenFacts};
 use crate::policy::{TokenSpec, format_duration};
-use crate::rules::Rule;
+use crate::rules::{Rule, RuleMeta, Severity};
 
 pub fn check(token: &TokenSpec, facts: &TokenFacts, now: Timestamp) -> Option<Finding> {
     let stale = token.requirements.stale_after.as_ref()?;
@@ -63,3 +63,13 @@ pub fn check(token: &TokenSpec, facts: &TokenFacts, now: Timestamp) -> Option<Fi
         },
     }
 }
+
+pub static STALE_TOKEN: RuleMeta = RuleMeta {
+    id: "stale-token",
+    summary: "The token has not been used for longer than `stale_after`.",
+    default_severity: Severity::Warning,
+    why: "An unused credential is pure risk: either the integration is gone and the token should be revoked, or the integration is silently broken.",
+    fix: Some(
+        "Check whether the integration still runs; if not, revoke the token and remove it from the policy.",
+    ),
+};

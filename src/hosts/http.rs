@@ -8,12 +8,102 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
-use tokio::sync::Semaphore;
-
-use crate::policy::TokenSpec;
-
 use reqwest::header::{HeaderMap, RETRY_AFTER};
 use reqwest::{Client, RequestBuilder, Response, StatusCode};
+use tokio::sync::Semaphore;
+
+use crate::facts::Observation;
+
+/// What a request needs to know of the token it is sent for: its name, for messages,
+/// and the extra certificate authorities its host is trusted with.
+#[derive(Debug, Clone, Copy)]
+pub struct RequestContext<'a> {
+    pub token: &'a str,
+    pub ca_file: Option<&'a Path>,
+}
+
+/// One HTTP answer, read in full, with the request that produced it.
+#[derive(Debug, Clone)]
+pub struct Answer {
+    pub status: StatusCode,
+    pub headers: HeaderMap,
+    pub body: String,
+    /// `GET /path`: the method and path (never the query, which may carry state).
+    pub request: String,
+}
+
+impl Answer {
+    /// One header's value, when it is present and readable.
+    pub fn header(&self, name: &str) -> Option<String> {
+        super::wire::header(&self.headers, name)
+    }
+
+    /// The body as JSON, when it is JSON.
+    pub fn json<T: serde::de::DeserializeOwned>(&self) -> Option<T> {
+        serde_json::from_str(&self.body).ok()
+    }
+
+    /// The `message` of a JSON error body.
+    pub fn api_message(&self) -> Option<String> {
+        super::wire::api_message(&self.body)
+    }
+
+    /// " (message)" when the body has one, for host-error messages.
+    pub fn quoted_message(&self) -> String {
+        self.api_message()
+            .map(|m| format!(" ({m})"))
+            .unwrap_or_default()
+    }
+
+    /// What an unexpected body looks like, for a `host-error` message (never the body).
+    pub fn body_kind(&self) -> &'static str {
+        super::wire::body_kind(&self.headers, &self.body)
+    }
+
+    /// A redirect's target, for messages (origin and path only).
+    pub fn location(&self) -> String {
+        self.header("location")
+            .map(|l| super::wire::origin_only(&l))
+            .unwrap_or_else(|| "nowhere".into())
+    }
+}
+
+/// Why a host could not be asked.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum HostErrorKind {
+    /// The request could not be built, or the token's `ca_file` could not be used.
+    Request,
+    Timeout,
+    Connect,
+    RateLimited,
+    /// 5xx after the retries.
+    Status,
+    /// A body that was too large or did not arrive whole.
+    Body,
+}
+
+/// A failure to get an answer, worded for a `host-error` finding.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{message}")]
+pub struct HostError {
+    pub kind: HostErrorKind,
+    pub message: String,
+}
+
+impl HostError {
+    fn new(kind: HostErrorKind, message: impl Into<String>) -> Self {
+        HostError {
+            kind,
+            message: message.into(),
+        }
+    }
+}
+
+impl From<HostError> for Observation {
+    fn from(error: HostError) -> Self {
+        Observation::host_error(error.message)
+    }
+}
 
 #[derive(Debug, Clone)]
 pub struct HttpSettings {
@@ -144,11 +234,6 @@ impl Http {
         &self.settings
     }
 
-    /// A client to build requests with; `send` executes them with the token's own.
-    pub fn client(&self) -> &Client {
-        &self.client
-    }
-
     fn builder(settings: &HttpSettings) -> reqwest::ClientBuilder {
         Client::builder()
             .user_agent(concat!("patlint/", env!("CARGO_PKG_VERSION")))
@@ -159,7 +244,7 @@ impl Http {
 
     /// The client for a token: the shared one, or one that also trusts `ca_file` (built
     /// once per file, so its connections are reused too).
-    fn client_for(&self, ca_file: Option<&Path>) -> Result<Client, String> {
+    fn client_for(&self, ca_file: Option<&Path>) -> Result<Client, HostError> {
         let Some(ca_file) = ca_file else {
             return Ok(self.client.clone());
         };
@@ -170,45 +255,71 @@ impl Http {
         if let Some(client) = clients.get(ca_file) {
             return Ok(client.clone());
         }
-        let pem = std::fs::read(ca_file)
-            .map_err(|e| format!("cannot read ca_file `{}`: {e}", ca_file.display()))?;
+        let request_error = |message: String| HostError::new(HostErrorKind::Request, message);
+        let pem = std::fs::read(ca_file).map_err(|e| {
+            request_error(format!("cannot read ca_file `{}`: {e}", ca_file.display()))
+        })?;
         let certificates = reqwest::Certificate::from_pem_bundle(&pem).map_err(|e| {
-            format!(
+            request_error(format!(
                 "ca_file `{}` is not a PEM certificate bundle: {}",
                 ca_file.display(),
                 root_cause(&e)
-            )
+            ))
         })?;
         let client = Self::builder(&self.settings)
             .tls_certs_merge(certificates)
             .build()
             .map_err(|e| {
-                format!(
+                request_error(format!(
                     "ca_file `{}` could not be used: {}",
                     ca_file.display(),
                     root_cause(&e)
-                )
+                ))
             })?;
         clients.insert(ca_file.to_owned(), client.clone());
         Ok(client)
     }
 
     /// Sends a request built by `build` (called again for each attempt), retrying what
-    /// is worth retrying. `Err` is a description fit for a `host-error` finding.
+    /// is worth retrying, and reads the answer in full.
     pub async fn send(
         &self,
         host: &str,
-        token: &TokenSpec,
-        build: impl Fn() -> RequestBuilder,
-    ) -> Result<Response, String> {
-        let token_name = &token.name;
-        let client = self.client_for(token.ca_file.as_deref())?;
+        context: RequestContext<'_>,
+        build: impl Fn(&Client) -> RequestBuilder,
+    ) -> Result<Answer, HostError> {
+        let (method, response) = self.execute(host, context, build).await?;
+        let status = response.status();
+        let headers = response.headers().clone();
+        let request = format!("{method} {}", response.url().path());
+        let body = read_body(response).await?;
+        Ok(Answer {
+            status,
+            headers,
+            body,
+            request,
+        })
+    }
+
+    async fn execute(
+        &self,
+        host: &str,
+        context: RequestContext<'_>,
+        build: impl Fn(&Client) -> RequestBuilder,
+    ) -> Result<(reqwest::Method, Response), HostError> {
+        let token_name = context.token;
+        let client = self.client_for(context.ca_file)?;
         let mut failures = 0;
         let mut waits = 0;
         loop {
-            let (_, request) = build().build_split();
-            let request = request
-                .map_err(|e| format!("request to {host} could not be built: {}", root_cause(&e)))?;
+            let (_, request) = build(&self.client).build_split();
+            let request = request.map_err(|e| {
+                HostError::new(
+                    HostErrorKind::Request,
+                    format!("request to {host} could not be built: {}", root_cause(&e)),
+                )
+            })?;
+            let method = request.method().clone();
             let client = if request.url().scheme() == "http" {
                 &self.direct
             } else {
@@ -236,15 +347,21 @@ impl Http {
                 Ok(response) => {
                     if let Some(wait) = rate_limit_wait(response.status(), response.headers()) {
                         if wait > self.settings.max_wait {
-                            return Err(format!(
-                                "{host} rate limit reached; it resets in {}s, longer than --max-wait ({}s)",
-                                wait.as_secs(),
-                                self.settings.max_wait.as_secs()
+                            return Err(HostError::new(
+                                HostErrorKind::RateLimited,
+                                format!(
+                                    "{host} rate limit reached; it resets in {}s, longer than --max-wait ({}s)",
+                                    wait.as_secs(),
+                                    self.settings.max_wait.as_secs()
+                                ),
                             ));
                         }
                         if waits >= MAX_RATE_LIMIT_WAITS {
-                            return Err(format!(
-                                "{host} kept answering with its rate limit after {waits} waits"
+                            return Err(HostError::new(
+                                HostErrorKind::RateLimited,
+                                format!(
+                                    "{host} kept answering with its rate limit after {waits} waits"
+                                ),
                             ));
                         }
                         waits += 1;
@@ -256,18 +373,25 @@ impl Http {
                         continue;
                     }
                     if !response.status().is_server_error() {
-                        return Ok(response);
+                        return Ok((method, response));
                     }
-                    format!("{host} answered {}", response.status())
+                    (
+                        HostErrorKind::Status,
+                        format!("{host} answered {}", response.status()),
+                    )
                 }
                 Err(e) => describe(host, &e),
             };
             failures += 1;
             if failures > self.settings.retries {
                 let attempts = failures;
-                return Err(format!(
-                    "{retry_reason} ({attempts} attempt{})",
-                    if attempts == 1 { "" } else { "s" }
+                let (kind, reason) = retry_reason;
+                return Err(HostError::new(
+                    kind,
+                    format!(
+                        "{reason} ({attempts} attempt{})",
+                        if attempts == 1 { "" } else { "s" }
+                    ),
                 ));
             }
             let backoff =
@@ -277,17 +401,26 @@ impl Http {
     }
 }
 
-fn describe(host: &str, e: &reqwest::Error) -> String {
+fn describe(host: &str, e: &reqwest::Error) -> (HostErrorKind, String) {
     let url = e
         .url()
         .map(|u| format!(" at {}", u.origin().ascii_serialization()))
         .unwrap_or_default();
     if e.is_timeout() {
-        format!("{host}{url} did not answer in time")
+        (
+            HostErrorKind::Timeout,
+            format!("{host}{url} did not answer in time"),
+        )
     } else if e.is_connect() {
-        format!("could not connect to {host}{url}: {}", root_cause(e))
+        (
+            HostErrorKind::Connect,
+            format!("could not connect to {host}{url}: {}", root_cause(e)),
+        )
     } else {
-        format!("request to {host}{url} failed: {}", root_cause(e))
+        (
+            HostErrorKind::Connect,
+            format!("request to {host}{url} failed: {}", root_cause(e)),
+        )
     }
 }
 
@@ -304,14 +437,17 @@ const MAX_BODY: usize = 1024 * 1024;
 
 /// Reads an answer's body, at most [`MAX_BODY`] bytes. A body cut short by the server
 /// reads as what arrived (an unparseable answer, judged by the caller).
-pub async fn read_body(mut response: Response) -> Result<String, String> {
+async fn read_body(mut response: Response) -> Result<String, HostError> {
     let mut body = Vec::new();
     while let Ok(Some(chunk)) = response.chunk().await {
         if body.len() + chunk.len() > MAX_BODY {
-            return Err(format!(
-                "{} answered with a body over {} KiB",
-                response.url().origin().ascii_serialization(),
-                MAX_BODY / 1024
+            return Err(HostError::new(
+                HostErrorKind::Body,
+                format!(
+                    "{} answered with a body over {} KiB",
+                    response.url().origin().ascii_serialization(),
+                    MAX_BODY / 1024
+                ),
             ));
         }
         body.extend_from_slice(&chunk);

@@ -28,3 +28,15 @@ pub struct PolicyError {
 #[derive(Debug, thiserror::Error)]
 #[error("{} problem{} in the policy", .0.len(), if .0.len() == 1 { "" } else { "s" })]
 pub struct PolicyErrors(pub Vec<PolicyError>);
+
+/// 1-based line and column (in characters) of a byte offset.
+pub fn line_col(text: &str, offset: usize) -> (usize, usize) {
+    let mut offset = offset.min(text.len());
+    while !text.is_char_boundary(offset) {
+        offset -= 1;
+    }
+    let before = &text[..offset];
+    let line = before.matches('\n').count() + 1;
+    let column = before.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1;
+    (line, column)
+}

@@ -11,13 +11,13 @@ use std::ops::Range;
 use std::sync::Arc;
 
 use jiff::SignedDuration;
-use reqwest::Url;
 
-pub use diagnostic::{PolicyError, PolicyErrors};
+pub use diagnostic::{PolicyError, PolicyErrors, line_col};
 pub use duration::{format_duration, parse_duration};
-pub use validate::{line_col, parse_policy};
+pub use validate::{TokenKeys, parse_policy};
 
-use crate::host_kind::HostKind;
+pub use crate::hosts::Endpoint;
+use crate::hosts::HostKind;
 use crate::secret::SecretSource;
 
 /// One TOML document that settings come from: the user's policy or a built-in preset.
@@ -155,58 +155,6 @@ impl Requirements {
         !self.required_scopes().is_empty()
             || !self.forbidden_scopes().is_empty()
             || !self.allow_extra_scopes()
-    }
-}
-
-/// How to reach a token's host, per host kind.
-#[derive(Debug, Clone, PartialEq)]
-pub enum Endpoint {
-    Github {
-        api: Url,
-    },
-    Gitlab {
-        url: Url,
-    },
-    AzureDevops(Box<AzureDevopsEndpoint>),
-    AzureDevopsServer {
-        collection: Url,
-    },
-    AwsIam {
-        access_key_id: Option<SecretSource>,
-        profile: Option<String>,
-        region: Option<String>,
-        service_credentials: bool,
-    },
-}
-
-/// Azure DevOps Services: the organization, its service URLs, and optionally what is
-/// needed to read the PAT's own record from the PAT Lifecycle API.
-#[derive(Debug, Clone, PartialEq)]
-pub struct AzureDevopsEndpoint {
-    pub url: Url,
-    pub organization: String,
-    pub vssps_url: Url,
-    pub profile_url: Url,
-    pub entra_token: Option<SecretSource>,
-    pub pat_id: Option<AzurePatId>,
-}
-
-/// How to find an Azure DevOps PAT in the PAT Lifecycle API.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum AzurePatId {
-    DisplayName(String),
-    AuthorizationId(String),
-}
-
-impl Endpoint {
-    pub fn host(&self) -> HostKind {
-        match self {
-            Endpoint::Github { .. } => HostKind::Github,
-            Endpoint::Gitlab { .. } => HostKind::Gitlab,
-            Endpoint::AzureDevops(_) => HostKind::AzureDevops,
-            Endpoint::AzureDevopsServer { .. } => HostKind::AzureDevopsServer,
-            Endpoint::AwsIam { .. } => HostKind::AwsIam,
-        }
     }
 }
 

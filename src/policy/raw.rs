@@ -11,7 +11,7 @@ use serde::Deserialize;
 use serde::de::{self, Deserializer, MapAccess, Visitor};
 use toml::Spanned;
 
-use crate::host_kind::HostKind;
+use crate::hosts::HostKind;
 
 pub type Text = Spanned<String>;
 pub type TextList = Spanned<Vec<Text>>;
@@ -23,7 +23,7 @@ pub type TextList = Spanned<Vec<Text>>;
 #[derive(Debug, Default, Deserialize, JsonSchema)]
 #[schemars(deny_unknown_fields)]
 pub struct RawRequirements {
-    /// Longest allowed lifetime: expiry − creation, or the remaining validity when the host reveals no creation date; for AWS keys, their age. Days, weeks or hours: "90d", "2w", "36h".
+    /// Longest allowed lifetime: expiry − creation, or the remaining validity when the host reveals no creation date; for keys that never expire, their age. Days, weeks or hours: "90d", "2w", "36h".
     #[serde(default)]
     #[schemars(with = "String")]
     pub max_lifespan: Option<Text>,
@@ -39,7 +39,7 @@ pub struct RawRequirements {
     #[serde(default)]
     #[schemars(with = "OnUnverifiableName")]
     pub on_unverifiable: Option<Text>,
-    /// Scopes the token must have, after the host's implications (e.g. GitHub `repo`, GitLab `api`, Azure `vso.code_write`).
+    /// Scopes the token must have, after the host's implications (e.g. `repo`, `api`, `vso.code_write`).
     #[serde(default)]
     #[schemars(with = "Vec<String>")]
     pub require_scopes: Option<TextList>,
@@ -51,15 +51,15 @@ pub struct RawRequirements {
     #[serde(default)]
     #[schemars(with = "bool")]
     pub allow_extra_scopes: Option<Spanned<bool>>,
-    /// Azure DevOps Services: whether the PAT must be valid for all accessible organizations (global PATs stop working on 2026-12-01).
+    /// Hosts with organization reach: whether the PAT must be valid for all accessible organizations (global PATs stop working on 2026-12-01).
     #[serde(default)]
     #[schemars(with = "bool")]
     pub all_accessible_organizations: Option<Spanned<bool>>,
-    /// AWS IAM: actions the key's user must be allowed, as `service:Action`.
+    /// Hosts with IAM policies: actions the key's user must be allowed, as `service:Action`.
     #[serde(default)]
     #[schemars(with = "Vec<String>")]
     pub require_actions: Option<TextList>,
-    /// AWS IAM: resource ARNs `require_actions` are checked on. Default "*".
+    /// Hosts with IAM policies: resource ARNs `require_actions` are checked on. Default "*".
     #[serde(default)]
     #[schemars(with = "Vec<String>")]
     pub resources: Option<TextList>,
@@ -96,7 +96,7 @@ pub struct RawToken {
     /// The host the token belongs to.
     #[schemars(with = "HostKind")]
     pub host: Option<Text>,
-    /// GitHub: the API base (default https://api.github.com; Enterprise Server https://HOST/api/v3). GitLab: the instance URL (default https://gitlab.com). Azure DevOps Services: default https://dev.azure.com. Server/TFS: the collection URL.
+    /// The host's URL (default: the host's public service): GitHub's API base (Enterprise Server https://HOST/api/v3), GitLab's instance URL, or a Server/TFS collection URL; see the README's host sections.
     #[serde(default)]
     #[schemars(with = "String")]
     pub url: Option<Text>,
@@ -108,47 +108,10 @@ pub struct RawToken {
     #[serde(default)]
     #[schemars(with = "SecretRefSchema")]
     pub secret: Option<Spanned<RawSecretRef>>,
-    /// Azure DevOps Services: the organization (required).
-    #[serde(default)]
-    #[schemars(with = "String")]
-    pub organization: Option<Text>,
-    /// Azure DevOps Services: the token service URL (default https://vssps.dev.azure.com).
-    #[serde(default)]
-    #[schemars(with = "String")]
-    pub vssps_url: Option<Text>,
-    /// Azure DevOps Services: the profile service URL for the global-PAT probe (default https://app.vssps.visualstudio.com).
-    #[serde(default)]
-    #[schemars(with = "String")]
-    pub profile_url: Option<Text>,
-    /// Azure DevOps Services: a Microsoft Entra access token of the PAT's owner, to read the PAT's scopes and expiry from the PAT Lifecycle API.
-    #[serde(default)]
-    #[schemars(with = "SecretRefSchema")]
-    pub entra_token: Option<Spanned<RawSecretRef>>,
-    /// Azure DevOps Services: the PAT's display name in the PAT Lifecycle API.
-    #[serde(default)]
-    #[schemars(with = "String")]
-    pub display_name: Option<Text>,
-    /// Azure DevOps Services: the PAT's authorization id in the PAT Lifecycle API.
-    #[serde(default)]
-    #[schemars(with = "String")]
-    pub authorization_id: Option<Text>,
-    /// AWS IAM: where the access key id is read from.
-    #[serde(default)]
-    #[schemars(with = "SecretRefSchema")]
-    pub access_key_id: Option<Spanned<RawSecretRef>>,
-    /// AWS IAM: the region for STS (default us-east-1; IAM is global).
-    #[serde(default)]
-    #[schemars(with = "String")]
-    pub region: Option<Text>,
-    /// AWS IAM: a profile of the shared AWS config to take the credentials from, instead of `access_key_id` and `secret`.
-    #[serde(default)]
-    #[schemars(with = "String")]
-    pub profile: Option<Text>,
-    /// AWS IAM: also check the user's CodeCommit HTTPS Git credentials.
-    #[serde(default)]
-    #[schemars(with = "bool")]
-    pub service_credentials: Option<Spanned<bool>>,
 }
+
+/// Common token keys that only hosts patlint reaches over HTTP itself accept.
+pub const HTTP_KEYS: &[&str] = &["url", "ca_file"];
 
 // A `[[token]]` table for the schema: token keys and requirement keys together.
 /// A token to check: its host, where its secret is read from, and its own requirements.
@@ -158,6 +121,8 @@ pub struct RawToken {
 pub struct TokenTableSchema {
     #[serde(flatten)]
     token: RawToken,
+    #[serde(flatten)]
+    hosts: crate::hosts::HostTokenKeys,
     #[serde(flatten)]
     requirements: RawRequirements,
 }

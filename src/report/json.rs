@@ -1,4 +1,4 @@
-//! `--format json`: the frozen v1 contract of SPEC.md. These types are the contract;
+//! `--format json`: the frozen v1 contract (the README's "JSON report"). These types are the contract;
 //! internal types are converted into them, never serialized directly.
 
 use std::collections::BTreeSet;
@@ -8,7 +8,7 @@ use serde::Serialize;
 use super::{FileLocation, Report, Summary, file_location};
 use crate::evaluate::Status;
 use crate::facts::{Observed, TokenFacts, TokenKind};
-use crate::host_kind::HostKind;
+use crate::hosts::HostKind;
 use crate::rules::{Rule, Severity};
 
 #[derive(Serialize)]

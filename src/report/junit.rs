@@ -1,9 +1,9 @@
-//! `--format junit`: a test case per token and rule (ci-outputs.md §5). A violation is a
+//! `--format junit`: a test case per token and rule, in the JUnit XML that GitLab, Azure
+//! Pipelines and Jenkins read (<https://github.com/testmoapp/junitxml>). A violation is a
 //! `<failure>`, a token that could not be checked an `<error>`; a token with no finding
 //! is one passing case.
 
 use super::{Report, region};
-use crate::outcome::Gate;
 
 fn escape(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
@@ -22,11 +22,12 @@ fn escape(text: &str) -> String {
     out
 }
 
-pub fn render(report: &Report, gate: &Gate) -> String {
+pub fn render(report: &Report) -> String {
     let docs = &report.policy.documents;
     let mut cases = String::new();
     let (mut tests, mut failures, mut errors) = (0, 0, 0);
     let mut names: std::collections::HashMap<String, usize> = std::collections::HashMap::new();
+    let views = report.views();
     for token in &report.tokens {
         let spec = token.spec;
         let classname = escape(spec.host().as_str());
@@ -38,9 +39,9 @@ pub fn render(report: &Report, gate: &Gate) -> String {
                 escape(&region(docs, &spec.origin).path)
             ));
         }
-        for finding in &token.verdict.findings {
+        for view in views.iter().filter(|v| std::ptr::eq(v.token, token)) {
+            let (finding, r) = (view.finding, &view.region);
             tests += 1;
-            let r = region(docs, &finding.origin);
             // GitLab keeps only the first of repeated names: number the repeats.
             let base = format!("{}: {}", spec.name, finding.rule.id());
             let seen = names.entry(base.clone()).or_insert(0);
@@ -70,7 +71,7 @@ pub fn render(report: &Report, gate: &Gate) -> String {
                     finding.rule.id(),
                     escape(&detail)
                 )
-            } else if gate.fails(finding) {
+            } else if view.fails_gate {
                 failures += 1;
                 format!(
                     "<failure message=\"{}\" type=\"{}\">{}</failure>",

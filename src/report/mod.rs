@@ -1,8 +1,9 @@
-//! Reports render a finished evaluation; they decide nothing. One file per format.
+//! Reports render a finished evaluation; they decide nothing. One file per format; the
+//! view of a finding they share ([`FindingView`]) is built here.
 
-pub mod azure;
-pub mod github;
-pub mod gitlab;
+pub mod azure_pipelines;
+pub mod code_quality;
+pub mod github_actions;
 pub mod human;
 pub mod json;
 pub mod junit;
@@ -11,15 +12,73 @@ pub mod sarif;
 use jiff::Timestamp;
 use serde::Serialize;
 
-use crate::evaluate::{Status, Verdict};
+use crate::evaluate::{Finding, Status, Verdict};
 use crate::facts::Observation;
+use crate::outcome::{Decision, Gate};
 use crate::policy::{Documents, Origin, Policy, TokenSpec, line_col};
 
-/// Everything a format needs: the policy, what was observed and the verdicts.
+/// Everything a format needs: the policy, what was observed, the verdicts and the gate's
+/// decision on them.
 pub struct Report<'p> {
     pub policy: &'p Policy,
     pub evaluated_at: Timestamp,
     pub tokens: Vec<TokenReport<'p>>,
+    pub gate: Decision,
+}
+
+impl<'p> Report<'p> {
+    pub fn new(
+        policy: &'p Policy,
+        evaluated_at: Timestamp,
+        tokens: Vec<TokenReport<'p>>,
+        gate: &Gate,
+    ) -> Self {
+        let gate = gate.decide(tokens.iter().map(|t| &t.verdict));
+        Report {
+            policy,
+            evaluated_at,
+            tokens,
+            gate,
+        }
+    }
+
+    /// Every finding as the formats see it, in policy order.
+    pub fn views(&self) -> Vec<FindingView<'_>> {
+        let docs = &self.policy.documents;
+        let prints = fingerprints(self);
+        let mut views = Vec::new();
+        for (t, token) in self.tokens.iter().enumerate() {
+            for (f, finding) in token.verdict.findings.iter().enumerate() {
+                views.push(FindingView {
+                    token,
+                    finding,
+                    region: region(docs, &finding.origin),
+                    fingerprint: prints[t][f].clone(),
+                    fails_gate: self.gate.failing[t][f],
+                });
+            }
+        }
+        views
+    }
+
+    /// Every finding's view, the most severe first: CI runners keep only the first few.
+    pub fn views_most_severe_first(&self) -> Vec<FindingView<'_>> {
+        let mut views = self.views();
+        views.sort_by_key(|v| std::cmp::Reverse(v.finding.severity));
+        views
+    }
+}
+
+/// One finding as every format sees it.
+pub struct FindingView<'r> {
+    pub token: &'r TokenReport<'r>,
+    pub finding: &'r Finding,
+    /// Where it points in the policy file.
+    pub region: Region,
+    /// Its stable identity across runs.
+    pub fingerprint: String,
+    /// Whether the gate fails because of it (decided in `outcome`).
+    pub fails_gate: bool,
 }
 
 pub struct TokenReport<'p> {
@@ -143,7 +202,7 @@ fn repo_relative(path: &str) -> String {
 
 /// A stable identity for a finding across runs: its rule, token and the setting it comes
 /// from (not its message, which carries dates), plus an index among identical ones.
-pub fn fingerprints(report: &Report) -> Vec<Vec<String>> {
+fn fingerprints(report: &Report) -> Vec<Vec<String>> {
     let mut seen: std::collections::HashMap<u64, usize> = std::collections::HashMap::new();
     report
         .tokens
@@ -166,17 +225,6 @@ pub fn fingerprints(report: &Report) -> Vec<Vec<String>> {
                 .collect()
         })
         .collect()
-}
-
-/// Every finding, the most severe first: CI runners keep only the first few per step.
-pub fn most_severe_first<'r>(report: &'r Report) -> Vec<&'r crate::evaluate::Finding> {
-    let mut findings: Vec<_> = report
-        .tokens
-        .iter()
-        .flat_map(|t| t.verdict.findings.iter())
-        .collect();
-    findings.sort_by_key(|f| std::cmp::Reverse(f.severity));
-    findings
 }
 
 /// FNV-1a, 64 bits: stable across Rust versions and platforms, unlike `DefaultHasher`.

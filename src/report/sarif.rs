@@ -1,12 +1,13 @@
-//! `--format sarif`: SARIF 2.1.0 as GitHub code scanning accepts it (ci-outputs.md §1):
+//! `--format sarif`: SARIF 2.1.0 as GitHub code scanning accepts it
+//! (<https://docs.github.com/en/code-security/code-scanning/integrating-with-code-scanning/sarif-support-for-code-scanning>):
 //! every rule described, every result with `ruleId`, `level`, a location in the policy
 //! file (for a preset's setting, the `extends` entry) and a stable fingerprint, and
 //! `results: []` when clean.
 
 use serde_json::{Value, json};
 
-use super::{Report, fingerprints, region};
-use crate::rules::{RULES, Severity};
+use super::Report;
+use crate::rules::{Rule, Severity};
 
 pub fn level(severity: Severity) -> &'static str {
     match severity {
@@ -17,13 +18,13 @@ pub fn level(severity: Severity) -> &'static str {
 }
 
 fn rules() -> Vec<Value> {
-    RULES
-        .iter()
-        .map(|meta| {
-            let fixes: Vec<String> = meta
-                .fix
-                .iter()
-                .map(|(_, text)| format!("- {text}"))
+    Rule::all()
+        .map(|rule| {
+            let meta = rule.meta();
+            let fixes: Vec<String> = rule
+                .fixes()
+                .into_iter()
+                .map(|text| format!("- {text}"))
                 .collect();
             json!({
                 "id": meta.id,
@@ -43,15 +44,13 @@ fn rules() -> Vec<Value> {
 }
 
 pub fn render(report: &Report) -> String {
-    let docs = &report.policy.documents;
-    let prints = fingerprints(report);
     let mut results = Vec::new();
-    for (token, prints) in report.tokens.iter().zip(&prints) {
-        for (finding, print) in token.verdict.findings.iter().zip(prints) {
-            let r = region(docs, &finding.origin);
-            let rule_index = RULES
-                .iter()
-                .position(|m| m.rule == finding.rule)
+    for view in report.views() {
+        let (token, finding, r, print) =
+            (view.token, view.finding, &view.region, &view.fingerprint);
+        {
+            let rule_index = Rule::all()
+                .position(|rule| rule == finding.rule)
                 .expect("every rule is listed");
             let mut text = finding.message.clone();
             if let Some(help) = &finding.help {

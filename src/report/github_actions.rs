@@ -1,32 +1,20 @@
 //! `--format github`: workflow-command annotations, most severe first (the runner keeps
 //! ten per type), and a Markdown job summary with a table of tokens and a Mermaid
-//! timeline of their validity windows (ci-outputs.md §2).
+//! timeline of their validity windows
+//! (<https://docs.github.com/en/actions/reference/workflow-commands-for-github-actions>).
 
 use jiff::{SignedDuration, Timestamp};
 
-use super::{Report, most_severe_first, region};
+use super::Report;
+use crate::ci::github::{data, property};
 use crate::evaluate::Status;
 use crate::facts::{Observed, TokenFacts};
 use crate::rules::Severity;
 
-/// Escaping of a command's message.
-fn data(text: &str) -> String {
-    text.replace('%', "%25")
-        .replace('\r', "%0D")
-        .replace('\n', "%0A")
-}
-
-/// Escaping of a command's property values.
-fn property(text: &str) -> String {
-    data(text).replace(':', "%3A").replace(',', "%2C")
-}
-
 pub fn annotations(report: &Report) -> String {
-    let docs = &report.policy.documents;
-    let findings = most_severe_first(report);
     let mut out = String::new();
-    for finding in findings {
-        let r = region(docs, &finding.origin);
+    for view in report.views_most_severe_first() {
+        let (finding, r) = (view.finding, &view.region);
         let command = match finding.severity {
             Severity::Error => "error",
             Severity::Warning => "warning",
@@ -190,15 +178,4 @@ fn timeline(report: &Report) -> String {
         return String::new();
     }
     chart
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn escapes_as_the_toolkit_does() {
-        assert_eq!(data("50% done\r\nnext"), "50%25 done%0D%0Anext");
-        assert_eq!(property("a:b,c"), "a%3Ab%2Cc");
-    }
 }

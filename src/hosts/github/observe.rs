@@ -1,87 +1,54 @@
-//! GitHub.com, GitHub Enterprise Cloud and Enterprise Server (hosts.md §1).
-//!
-//! One request, `GET {url}/user`: a 200 proves the token works, `X-OAuth-Scopes` gives a
-//! classic token's scopes and `GitHub-Authentication-Token-Expiration` its expiry.
+//! Asking GitHub about a token: `GET /user`, and what its answer's headers reveal.
 
 use std::collections::BTreeSet;
 
-use async_trait::async_trait;
-use jiff::{SignedDuration, Timestamp};
+use jiff::Timestamp;
 use reqwest::StatusCode;
-use reqwest::header::{ACCEPT, AUTHORIZATION, HeaderMap, LOCATION};
+use reqwest::header::{ACCEPT, AUTHORIZATION};
 
-use super::{Host, Http, api_message, body_kind, header, join, read_body, sensitive_header};
+use super::{Endpoint, PREFIXES};
 use crate::facts::{Fact, Observation, Observed, Rejection, TokenFacts, TokenKind};
-use crate::policy::{Endpoint, TokenSpec};
+use crate::hosts::wire::{join, sensitive_header};
+use crate::hosts::{Answer, Call};
 use crate::secret::Secret;
-
-pub struct GitHub;
 
 const SCOPES_HEADER: &str = "x-oauth-scopes";
 const EXPIRATION_HEADER: &str = "github-authentication-token-expiration";
 const SSO_HEADER: &str = "x-github-sso";
+/// <https://docs.github.com/en/rest/about-the-rest-api/api-versions>
 const API_VERSION: &str = "2022-11-28";
 
-#[async_trait]
-impl Host for GitHub {
-    async fn observe(&self, http: &Http, token: &TokenSpec, secret: &Secret) -> Observation {
-        let Endpoint::Github { api } = &token.endpoint else {
-            return Observation::host_error(
-                "internal: a non-GitHub token was sent to the GitHub host",
-            );
-        };
-        let auth = match sensitive_header(&format!("Bearer {}", secret.expose())) {
-            Ok(auth) => auth,
-            Err(unsendable) => return Observation::host_error(unsendable),
-        };
-        let url = join(api, "user");
-        let response = http
-            .send("GitHub", token, || {
-                http.client()
-                    .get(url.clone())
-                    .header(AUTHORIZATION, auth.clone())
-                    .header(ACCEPT, "application/vnd.github+json")
-                    .header("x-github-api-version", API_VERSION)
-            })
-            .await;
-        let response = match response {
-            Ok(r) => r,
-            Err(detail) => return Observation::host_error(detail),
-        };
-        let status = response.status();
-        let headers = response.headers().clone();
-        let body = match read_body(response).await {
-            Ok(body) => body,
-            Err(detail) => return Observation::host_error(detail),
-        };
-        interpret(
-            status,
-            &headers,
-            &body,
-            secret,
-            url.path(),
-            Timestamp::now(),
-        )
+pub(super) async fn observe(call: &Call<'_>, endpoint: &Endpoint) -> Observation {
+    let auth = match sensitive_header(&format!("Bearer {}", call.secret().expose())) {
+        Ok(auth) => auth,
+        Err(unsendable) => return Observation::host_error(unsendable),
+    };
+    let url = join(&endpoint.api, "user");
+    let answer = call
+        .send("GitHub", |client| {
+            client
+                .get(url.clone())
+                .header(AUTHORIZATION, auth.clone())
+                .header(ACCEPT, "application/vnd.github+json")
+                .header("x-github-api-version", API_VERSION)
+        })
+        .await;
+    match answer {
+        Ok(answer) => interpret(&answer, call.secret()),
+        Err(error) => error.into(),
     }
 }
 
 /// Turns GitHub's answer into an observation. Pure, for tests.
-pub fn interpret(
-    status: StatusCode,
-    headers: &HeaderMap,
-    body: &str,
-    secret: &Secret,
-    path: &str,
-    observed_at: Timestamp,
-) -> Observation {
-    let endpoint = format!("GET {path}");
-    let message = api_message(body);
-    match status {
+fn interpret(answer: &Answer, secret: &Secret) -> Observation {
+    let endpoint = &answer.request;
+    let headers = &answer.headers;
+    match answer.status {
         StatusCode::OK => {
-            let Ok(serde_json::Value::Object(user)) = serde_json::from_str(body) else {
+            let Some(serde_json::Value::Object(user)) = answer.json() else {
                 return Observation::host_error(format!(
                     "{endpoint} answered 200 with {} instead of JSON; is `url` the API base (GitHub Enterprise Server: https://HOST/api/v3)?",
-                    body_kind(headers, body)
+                    answer.body_kind()
                 ));
             };
             let Some(login) = user.get("login").and_then(|l| l.as_str()) else {
@@ -89,21 +56,20 @@ pub fn interpret(
                     "{endpoint} answered 200 without a `login`: not GitHub's user object, so it proves nothing about the token"
                 ));
             };
-            let mut facts = facts_from_headers(headers, secret, &endpoint, observed_at);
+            let mut facts = facts_from_headers(answer, secret);
             facts.identity = Some(login.to_owned());
             Observation::observed(facts)
         }
-        StatusCode::UNAUTHORIZED => Observation::Rejected {
-            reason: Rejection::Invalid,
-            detail: format!(
+        StatusCode::UNAUTHORIZED => Observation::rejected(
+            Rejection::Invalid,
+            format!(
                 "GitHub answered 401 ({})",
-                message.as_deref().unwrap_or("Bad credentials")
+                answer.api_message().as_deref().unwrap_or("Bad credentials")
             ),
-            evidence: format!("401 from {endpoint}"),
-            help: None,
-        },
+            format!("401 from {endpoint}"),
+        ),
         StatusCode::FORBIDDEN if headers.contains_key(SSO_HEADER) => {
-            let sso = header(headers, SSO_HEADER).unwrap_or_default();
+            let sso = answer.header(SSO_HEADER).unwrap_or_default();
             let url = sso
                 .split(';')
                 .find_map(|part| part.trim().strip_prefix("url="));
@@ -115,31 +81,31 @@ pub fn interpret(
                     Some(url) => format!("authorize the token for the organization: open {url} (or Settings > Developer settings > Personal access tokens > Configure SSO > Authorize)"),
                     None => "authorize the token for the organization: Settings > Developer settings > Personal access tokens > Configure SSO > Authorize".into(),
                 }),
+                expires_at: None,
             }
         }
         s if s.is_redirection() => Observation::host_error(format!(
             "{endpoint} answered {s} redirecting to {}; patlint does not follow redirects with a token: set `url` to the API base",
-            header(headers, LOCATION.as_str()).unwrap_or_else(|| "nowhere".into())
+            answer.location()
         )),
         StatusCode::NOT_FOUND => Observation::host_error(format!(
             "{endpoint} answered 404; is `url` the API base (github.com: https://api.github.com, Enterprise Server: https://HOST/api/v3)?"
         )),
         s => Observation::host_error(format!(
             "{endpoint} answered {s}{}",
-            message.map(|m| format!(" ({m})")).unwrap_or_default()
+            answer.quoted_message()
         )),
     }
 }
 
-fn facts_from_headers(
-    headers: &HeaderMap,
-    secret: &Secret,
-    endpoint: &str,
-    observed_at: Timestamp,
-) -> TokenFacts {
-    let scopes_header = header(headers, SCOPES_HEADER);
+fn facts_from_headers(answer: &Answer, secret: &Secret) -> TokenFacts {
+    let endpoint = &answer.request;
+    let scopes_header = answer.header(SCOPES_HEADER);
     let kind = token_kind(secret, scopes_header.is_some());
     let mut facts = TokenFacts::new(kind);
+    // A 200 proves the token works now: an expiry well before now is contradicted, which
+    // evaluation judges against the recorded time of observation.
+    facts.worked_when_observed = true;
 
     match (&scopes_header, kind) {
         (_, TokenKind::FineGrainedPat) => {
@@ -165,13 +131,8 @@ fn facts_from_headers(
         }
     }
 
-    match header(headers, EXPIRATION_HEADER) {
+    match answer.header(EXPIRATION_HEADER) {
         Some(value) => match parse_expiration(&value) {
-            // A 200 proves the token works now: an expiry in the past is a wrong header
-            // (seen for tokens without expiry, google/go-github#3708), not a fact.
-            Some(at) if at < observed_at - SignedDuration::from_mins(5) => {
-                facts.unobservable.insert(Fact::ExpiresAt, format!("GitHub-Authentication-Token-Expiration says `{value}`, in the past although the token works, so it is not trusted"));
-            }
             Some(at) => {
                 facts.expires_at = Observed::Value(Some(at));
                 facts.evidence.insert(
@@ -214,7 +175,7 @@ fn facts_from_headers(
 }
 
 fn token_kind(secret: &Secret, has_scopes_header: bool) -> TokenKind {
-    match secret.prefix_matching(&["ghp_", "github_pat_", "gho_", "ghu_", "ghs_"]) {
+    match secret.prefix_matching(PREFIXES) {
         Some("ghp_") => TokenKind::ClassicPat,
         Some("github_pat_") => TokenKind::FineGrainedPat,
         Some("gho_") => TokenKind::OauthToken,
@@ -266,7 +227,7 @@ mod tests {
 
     #[test]
     fn parses_both_documented_expiration_formats() {
-        // Values from go-github's TestParseTokenExpiration (hosts.md §1.4).
+        // Values from go-github's TestParseTokenExpiration (github/github_test.go).
         assert_eq!(
             parse_expiration("2021-09-03 02:34:04 UTC")
                 .unwrap()
@@ -299,29 +260,25 @@ mod tests {
     }
 
     #[test]
-    fn an_expiry_in_the_past_on_a_working_token_is_not_trusted() {
-        let mut headers = HeaderMap::new();
+    fn a_working_token_records_its_expiry_header_for_evaluation() {
+        let mut headers = reqwest::header::HeaderMap::new();
         headers.insert(
             EXPIRATION_HEADER,
             HeaderValue::from_static("2021-09-03 02:34:04 UTC"),
         );
         headers.insert(SCOPES_HEADER, HeaderValue::from_static("repo"));
-        let now: Timestamp = "2026-11-24T00:00:00Z".parse().unwrap();
-        let secret = Secret::new("ghp_canary");
-        let obs = interpret(
-            StatusCode::OK,
-            &headers,
-            r#"{"login":"octocat"}"#,
-            &secret,
-            "/user",
-            now,
-        );
+        let answer = Answer {
+            status: StatusCode::OK,
+            headers,
+            body: r#"{"login":"octocat"}"#.into(),
+            request: "GET /user".into(),
+        };
+        let obs = interpret(&answer, &Secret::new("ghp_canary"));
         let facts = obs.facts().unwrap();
-        assert!(facts.expires_at.is_unobservable());
-        assert!(
-            facts
-                .why_unobservable(Fact::ExpiresAt)
-                .contains("not trusted")
+        assert!(facts.worked_when_observed);
+        assert_eq!(
+            facts.expires_at,
+            Observed::Value(Some("2021-09-03T02:34:04Z".parse::<Timestamp>().unwrap()))
         );
         assert_eq!(facts.identity.as_deref(), Some("octocat"));
     }

@@ -5,8 +5,9 @@ use jiff::Timestamp;
 
 use super::{Finding, date_of, unverifiable};
 use crate::facts::{Decision, Fact, Observed, TokenFacts};
-use crate::policy::{Endpoint, TokenSpec, format_duration};
-use crate::rules::Rule;
+use crate::hosts::Endpoint;
+use crate::policy::{TokenSpec, format_duration};
+use crate::rules::{Rule, RuleMeta, Severity};
 
 /// An inactive key gets that one finding.
 pub fn inactive(token: &TokenSpec, facts: &TokenFacts) -> Option<Finding> {
@@ -106,13 +107,7 @@ fn rotation_overlap(token: &TokenSpec, facts: &TokenFacts) -> Option<Finding> {
 
 /// CodeCommit Git credentials never expire: like keys, they are judged by their age.
 fn service_credentials(token: &TokenSpec, facts: &TokenFacts, now: Timestamp) -> Vec<Finding> {
-    let asked = matches!(
-        token.endpoint,
-        Endpoint::AwsIam {
-            service_credentials: true,
-            ..
-        }
-    );
+    let asked = matches!(&token.endpoint, Endpoint::AwsIam(key) if key.service_credentials);
     let Some(max) = &token.requirements.max_lifespan else {
         return Vec::new();
     };
@@ -150,3 +145,27 @@ fn service_credentials(token: &TokenSpec, facts: &TokenFacts, now: Timestamp) ->
         })
         .collect()
 }
+
+pub static MISSING_ACTION: RuleMeta = RuleMeta {
+    id: "missing-action",
+    summary: "The IAM user behind the access key is not allowed an action the policy requires.",
+    default_severity: Severity::Error,
+    why: "Without e.g. `codecommit:CreateBranch` the integration cannot create branches from Jira issues.",
+    fix: Some("Only AWS IAM has actions."),
+};
+
+pub static KEY_INACTIVE: RuleMeta = RuleMeta {
+    id: "key-inactive",
+    summary: "The AWS access key is inactive.",
+    default_severity: Severity::Error,
+    why: "An inactive key is rejected by AWS; the integration using it is broken.",
+    fix: Some("Only AWS keys are active or inactive."),
+};
+
+pub static KEY_ROTATION_OVERLAP: RuleMeta = RuleMeta {
+    id: "key-rotation-overlap",
+    summary: "The IAM user behind the access key has another active access key.",
+    default_severity: Severity::Warning,
+    why: "Two active keys are normal only during a rotation; a rotation left half done keeps an old credential alive that nobody watches.",
+    fix: Some("Only AWS users have several access keys."),
+};

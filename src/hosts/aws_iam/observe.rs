@@ -1,19 +1,11 @@
-//! AWS IAM access keys used for CodeCommit (hosts.md §5), through the AWS SDK.
-//!
-//! One SDK configuration is loaded per run, and only when the policy has an `aws-iam`
-//! token; each token gets clients with its own static credentials, so no credential
-//! chain (IMDS, ECS, …) is ever probed for a key the policy names. Endpoints follow the
-//! SDK's own configuration (`AWS_ENDPOINT_URL`, `AWS_ENDPOINT_URL_IAM`, `_STS`, profile
-//! `services`).
-//!
-//! Calls: `sts:GetCallerIdentity` (validity and the user), then concurrently
-//! `iam:ListAccessKeys` (status, age, other active keys), `iam:GetAccessKeyLastUsed`,
-//! `iam:SimulatePrincipalPolicy` (when the policy requires actions) and
-//! `iam:ListServiceSpecificCredentials` (when `service_credentials = true`).
+//! Asking AWS about an access key. One SDK configuration is loaded per run, and only
+//! when the policy has an `aws-iam` token; each token gets clients with its own static
+//! credentials, so no credential chain (IMDS, ECS, …) is ever probed for a key the
+//! policy names. Endpoints follow the SDK's own configuration (`AWS_ENDPOINT_URL`,
+//! `AWS_ENDPOINT_URL_IAM`, `_STS`, profile `services`).
 
 use std::time::Duration;
 
-use async_trait::async_trait;
 use aws_config::{BehaviorVersion, SdkConfig};
 use aws_sdk_iam::config::{Credentials, ProvideCredentials, Region, SharedCredentialsProvider};
 use aws_sdk_iam::error::{DisplayErrorContext, ProvideErrorMetadata, SdkError};
@@ -21,12 +13,14 @@ use aws_sdk_iam::types::{PolicyEvaluationDecisionType, StatusType};
 use jiff::Timestamp;
 use tokio::sync::OnceCell;
 
-use super::{Host, Http, HttpSettings, scrub};
+use super::Endpoint;
 use crate::facts::{
     ActionDecision, Decision, Fact, Failure, Observation, Observed, Rejection, ServiceCredential,
     TokenFacts, TokenKind,
 };
-use crate::policy::{Endpoint, TokenSpec};
+use crate::hosts::observe::secret_unavailable;
+use crate::hosts::{Call, HttpSettings};
+use crate::policy::Requirements;
 use crate::secret::Secret;
 
 pub struct AwsIam {
@@ -93,36 +87,27 @@ impl AwsIam {
     }
 }
 
-#[async_trait]
-impl Host for AwsIam {
-    async fn observe(&self, _http: &Http, token: &TokenSpec, secret: &Secret) -> Observation {
-        let Endpoint::AwsIam {
+impl AwsIam {
+    pub(super) async fn observe_key(&self, call: &Call<'_>, endpoint: &Endpoint) -> Observation {
+        let Endpoint {
             access_key_id,
             profile,
             region,
             service_credentials,
-        } = &token.endpoint
-        else {
-            return Observation::host_error("internal: a non-AWS token was sent to the AWS host");
-        };
+        } = endpoint;
         let (config, provider) = match (access_key_id, profile) {
-            (Some(source), _) => match source.read() {
+            (Some(source), _) => match call.read(source) {
                 Ok(id) => (
                     self.base().await.clone(),
                     SharedCredentialsProvider::new(Credentials::new(
                         id.expose(),
-                        secret.expose(),
+                        call.secret().expose(),
                         None,
                         None,
                         "patlint policy",
                     )),
                 ),
-                Err(e) => {
-                    return Observation::Unchecked {
-                        failure: Failure::SecretUnavailable,
-                        detail: e.to_string(),
-                    };
-                }
+                Err(e) => return secret_unavailable(&e),
             },
             (None, Some(profile)) => {
                 // That profile's credentials only: the default chain would try the
@@ -140,16 +125,20 @@ impl Host for AwsIam {
                 );
             }
         };
-        let credentials = match provider.provide_credentials().await {
+        // The key id is not the secret, but the user did not write it either; a profile's
+        // secret key and session token were never in `secret`.
+        let key_id = match provider.provide_credentials().await {
             Ok(credentials) => {
                 let parts = [
                     Some(credentials.access_key_id()),
                     Some(credentials.secret_access_key()),
                     credentials.session_token(),
                 ];
-                let parts: Vec<Secret> = parts.into_iter().flatten().map(Secret::new).collect();
-                parts.iter().for_each(crate::masking::mask);
                 parts
+                    .into_iter()
+                    .flatten()
+                    .for_each(|part| call.protect(&Secret::new(part)));
+                credentials.access_key_id().to_owned()
             }
             Err(e) => {
                 return Observation::Unchecked {
@@ -180,17 +169,14 @@ impl Host for AwsIam {
                 .build(),
         );
         let _permit = self.in_flight.acquire().await.expect("never closed");
-        let observation = observe_key(
+        check_key(
             &iam,
             &sts,
-            token,
-            credentials[0].expose(),
+            call.requirements(),
+            &key_id,
             *service_credentials,
         )
-        .await;
-        // The key id is not the secret, but the user did not write it either; a profile's
-        // secret key and session token were never in `secret`.
-        credentials.iter().fold(observation, scrub)
+        .await
     }
 }
 
@@ -241,20 +227,18 @@ where
 fn fatal(error: CallError) -> Result<String, Observation> {
     match error {
         CallError::Denied(detail) => Ok(detail),
-        CallError::Invalid(detail) => Err(Observation::Rejected {
-            reason: Rejection::Invalid,
-            detail: format!(
+        CallError::Invalid(detail) => Err(Observation::rejected(
+            Rejection::Invalid,
+            format!(
                 "AWS rejected the key ({detail}); an inactive or deleted key is rejected the same way"
             ),
-            evidence: detail,
-            help: None,
-        }),
-        CallError::Expired(detail) => Err(Observation::Rejected {
-            reason: Rejection::Expired,
-            detail: format!("AWS says the credentials expired ({detail})"),
-            evidence: detail,
-            help: None,
-        }),
+            detail,
+        )),
+        CallError::Expired(detail) => Err(Observation::rejected(
+            Rejection::Expired,
+            format!("AWS says the credentials expired ({detail})"),
+            detail,
+        )),
         CallError::Failed(detail) => Err(Observation::host_error(format!(
             "AWS could not be asked: {detail}"
         ))),
@@ -268,10 +252,10 @@ fn denied(facts: &mut TokenFacts, fact: Fact, detail: &str, permission: &str) {
     );
 }
 
-async fn observe_key(
+async fn check_key(
     iam: &aws_sdk_iam::Client,
     sts: &aws_sdk_sts::Client,
-    token: &TokenSpec,
+    requirements: &Requirements,
     key_id: &str,
     want_service_credentials: bool,
 ) -> Observation {
@@ -301,16 +285,17 @@ async fn observe_key(
         let reason = format!(
             "the credentials belong to `{arn}`, not to an IAM user; only users have access keys"
         );
-        for fact in [
-            Fact::Active,
-            Fact::CreatedAt,
-            Fact::LastUsedAt,
-            Fact::AllowedActions,
-            Fact::OtherActiveKeys,
-            Fact::ServiceCredentials,
-        ] {
-            facts.unobservable.insert(fact, reason.clone());
-        }
+        facts.unobservable_all(
+            &[
+                Fact::Active,
+                Fact::CreatedAt,
+                Fact::LastUsedAt,
+                Fact::AllowedActions,
+                Fact::OtherActiveKeys,
+                Fact::ServiceCredentials,
+            ],
+            &reason,
+        );
         return Observation::observed(facts);
     };
     facts.expires_at = Observed::Value(None);
@@ -318,14 +303,13 @@ async fn observe_key(
         .evidence
         .insert(Fact::ExpiresAt, "IAM access keys do not expire".into());
 
-    let actions: Vec<String> = token
-        .requirements
+    let actions: Vec<String> = requirements
         .require_actions
         .iter()
         .flatten()
         .map(|s| s.value.clone())
         .collect();
-    let resources: Vec<String> = match &token.requirements.resources {
+    let resources: Vec<String> = match &requirements.resources {
         Some(list) if !list.is_empty() => list.iter().map(|s| s.value.clone()).collect(),
         _ => vec!["*".into()],
     };

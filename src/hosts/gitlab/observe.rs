@@ -1,85 +1,46 @@
-//! GitLab: gitlab.com, self-managed and Dedicated (hosts.md §2).
-//!
-//! `GET {url}/api/v4/personal_access_tokens/self` (GitLab 15.5+) tells a personal,
-//! project or group access token its scopes, creation, expiry and last use. Older servers
-//! answer 404 there; `GET /api/v4/version` then tells validity and the version.
+//! Asking GitLab about a token: `/personal_access_tokens/self`, and `/version` when
+//! that cannot answer.
 
-use async_trait::async_trait;
 use jiff::Timestamp;
 use reqwest::StatusCode;
-use reqwest::header::HeaderMap;
 use serde::Deserialize;
 
-use super::{Host, Http, api_message, body_kind, header, join, read_body, sensitive_header};
+use super::Endpoint;
 use crate::facts::{Fact, Observation, Observed, Rejection, TokenFacts, TokenKind};
-use crate::policy::{Endpoint, TokenSpec};
-use crate::secret::Secret;
-
-pub struct GitLab;
+use crate::hosts::wire::{join, present, sensitive_header};
+use crate::hosts::{Answer, Call};
 
 const SELF_PATH: &str = "api/v4/personal_access_tokens/self";
 const VERSION_PATH: &str = "api/v4/version";
 const SELF_SINCE: &str = "15.5";
 
-#[async_trait]
-impl Host for GitLab {
-    async fn observe(&self, http: &Http, token: &TokenSpec, secret: &Secret) -> Observation {
-        let Endpoint::Gitlab { url } = &token.endpoint else {
-            return Observation::host_error(
-                "internal: a non-GitLab token was sent to the GitLab host",
-            );
-        };
-        let auth = match sensitive_header(secret.expose()) {
-            Ok(auth) => auth,
-            Err(unsendable) => return Observation::host_error(unsendable),
-        };
-        let get = |path: &str| {
-            let target = join(url, path);
-            let auth = auth.clone();
-            async move {
-                let response = http
-                    .send("GitLab", token, || {
-                        http.client()
-                            .get(target.clone())
-                            .header("private-token", auth.clone())
-                    })
-                    .await?;
-                let status = response.status();
-                let headers = response.headers().clone();
-                let body = read_body(response).await?;
-                Ok::<_, String>(Answer {
-                    status,
-                    headers,
-                    body,
-                    path: target.path().to_owned(),
-                })
-            }
-        };
-        let answer = match get(SELF_PATH).await {
-            Ok(answer) => answer,
-            Err(detail) => return Observation::host_error(detail),
-        };
-        if !needs_version_check(&answer) {
-            return interpret_self(&answer);
+pub(super) async fn observe(call: &Call<'_>, endpoint: &Endpoint) -> Observation {
+    let auth = match sensitive_header(call.secret().expose()) {
+        Ok(auth) => auth,
+        Err(unsendable) => return Observation::host_error(unsendable),
+    };
+    let get = |path: &str| {
+        let target = join(&endpoint.url, path);
+        let auth = auth.clone();
+        async move {
+            call.send("GitLab", |client| {
+                client
+                    .get(target.clone())
+                    .header("private-token", auth.clone())
+            })
+            .await
         }
-        match get(VERSION_PATH).await {
-            Ok(version) => interpret_version(&answer, &version),
-            Err(detail) => Observation::host_error(detail),
-        }
+    };
+    let answer = match get(SELF_PATH).await {
+        Ok(answer) => answer,
+        Err(error) => return error.into(),
+    };
+    if !needs_version_check(&answer) {
+        return interpret_self(&answer);
     }
-}
-
-/// One HTTP answer, read in full.
-pub struct Answer {
-    pub status: StatusCode,
-    pub headers: HeaderMap,
-    pub body: String,
-    pub path: String,
-}
-
-impl Answer {
-    fn endpoint(&self) -> String {
-        format!("GET {}", self.path)
+    match get(VERSION_PATH).await {
+        Ok(version) => interpret_version(&answer, &version),
+        Err(error) => error.into(),
     }
 }
 
@@ -106,14 +67,6 @@ struct SelfToken {
     granular_scopes: Vec<serde_json::Value>,
 }
 
-fn present<'de, D, T>(d: D) -> Result<Option<T>, D::Error>
-where
-    D: serde::Deserializer<'de>,
-    T: Deserialize<'de>,
-{
-    T::deserialize(d).map(Some)
-}
-
 /// The body of a 401 from GitLab's API guard.
 #[derive(Debug, Deserialize)]
 struct OAuthError {
@@ -122,14 +75,14 @@ struct OAuthError {
     scope: Option<String>,
 }
 
-pub fn interpret_self(answer: &Answer) -> Observation {
-    let endpoint = answer.endpoint();
+pub(super) fn interpret_self(answer: &Answer) -> Observation {
+    let endpoint = &answer.request;
     match answer.status {
         StatusCode::OK => match serde_json::from_str::<SelfToken>(&answer.body) {
-            Ok(token) => from_self(token, &endpoint),
+            Ok(token) => from_self(token, endpoint),
             Err(e) => Observation::host_error(format!(
                 "{endpoint} answered 200 with {}{}; is `url` the GitLab instance URL?",
-                body_kind(&answer.headers, &answer.body),
+                answer.body_kind(),
                 if answer.body.trim_start().starts_with('{') {
                     format!(" ({e})")
                 } else {
@@ -160,9 +113,7 @@ pub fn interpret_self(answer: &Answer) -> Observation {
                 }
                 _ => Observation::host_error(format!(
                     "{endpoint} answered 403{}",
-                    api_message(&answer.body)
-                        .map(|m| format!(" ({m})"))
-                        .unwrap_or_default()
+                    answer.quoted_message()
                 )),
             }
         }
@@ -178,13 +129,11 @@ pub fn interpret_self(answer: &Answer) -> Observation {
         }
         s if s.is_redirection() => Observation::host_error(format!(
             "{endpoint} answered {s} redirecting to {}; patlint does not follow redirects with a token: set `url` to the GitLab instance URL",
-            header(&answer.headers, "location").unwrap_or_else(|| "nowhere".into())
+            answer.location()
         )),
         s => Observation::host_error(format!(
             "{endpoint} answered {s}{}",
-            api_message(&answer.body)
-                .map(|m| format!(" ({m})"))
-                .unwrap_or_default()
+            answer.quoted_message()
         )),
     }
 }
@@ -192,23 +141,20 @@ pub fn interpret_self(answer: &Answer) -> Observation {
 fn from_self(token: SelfToken, endpoint: &str) -> Observation {
     let expires_at = token.expires_at.flatten().map(midnight_utc);
     if token.revoked {
-        return Observation::Rejected {
-            reason: Rejection::Revoked,
-            detail: "GitLab reports the token as revoked".into(),
-            evidence: format!("`revoked: true` in {endpoint}"),
-            help: None,
-        };
+        return Observation::rejected(
+            Rejection::Revoked,
+            "GitLab reports the token as revoked",
+            format!("`revoked: true` in {endpoint}"),
+        );
     }
     if token.active == Some(false) {
+        // Expired or disabled: evaluation tells them apart by its expiry.
         return Observation::Rejected {
-            reason: if expires_at.is_some_and(|e| e <= Timestamp::now()) {
-                Rejection::Expired
-            } else {
-                Rejection::Invalid
-            },
+            reason: Rejection::Invalid,
             detail: "GitLab reports the token as inactive".into(),
             evidence: format!("`active: false` in {endpoint}"),
             help: None,
+            expires_at,
         };
     }
     let mut facts = TokenFacts::new(TokenKind::PersonalAccessToken);
@@ -291,7 +237,7 @@ fn rejected_401(answer: &Answer) -> Observation {
     let description = serde_json::from_str::<OAuthError>(&answer.body)
         .ok()
         .and_then(|e| e.error_description.or(e.error))
-        .or_else(|| api_message(&answer.body))
+        .or_else(|| answer.api_message())
         .unwrap_or_else(|| "401 Unauthorized".into());
     let lower = description.to_ascii_lowercase();
     let reason = if lower.contains("expired") {
@@ -301,12 +247,11 @@ fn rejected_401(answer: &Answer) -> Observation {
     } else {
         Rejection::Invalid
     };
-    Observation::Rejected {
+    Observation::rejected(
         reason,
-        detail: format!("GitLab answered 401 ({})", description),
-        evidence: format!("401 from {}", answer.endpoint()),
-        help: None,
-    }
+        format!("GitLab answered 401 ({description})"),
+        format!("401 from {}", answer.request),
+    )
 }
 
 /// `/self` answered 404 (a server older than 15.5, or a wrong `url`), or a bare 401: on
@@ -329,9 +274,7 @@ pub fn interpret_version(self_answer: &Answer, version: &Answer) -> Observation 
         // Authenticated, but not allowed even `/version`: valid, and nothing observable.
         let reason = format!(
             "{} answered {} and {} answered 403 insufficient_scope: this server has no GET /personal_access_tokens/self for this token (it needs GitLab {SELF_SINCE} or later)",
-            self_answer.endpoint(),
-            self_answer.status,
-            version.endpoint()
+            self_answer.request, self_answer.status, version.request
         );
         return Observation::observed(nothing_observable(TokenKind::PersonalAccessToken, &reason));
     }
@@ -343,41 +286,37 @@ pub fn interpret_version(self_answer: &Answer, version: &Answer) -> Observation 
             let Some(number) = number else {
                 return Observation::host_error(format!(
                     "{} answered {} and {} answered 200 with {}; is `url` the GitLab instance URL?",
-                    self_answer.endpoint(),
+                    self_answer.request,
                     self_answer.status,
-                    version.endpoint(),
-                    body_kind(&version.headers, &version.body)
+                    version.request,
+                    version.body_kind()
                 ));
             };
             let reason = format!(
                 "GitLab {number} has no usable {} (it answered {}; it needs GitLab {SELF_SINCE} or later); {} proves only that the token is valid",
-                self_answer.endpoint(),
-                self_answer.status,
-                version.endpoint()
+                self_answer.request, self_answer.status, version.request
             );
             Observation::observed(nothing_observable(TokenKind::PersonalAccessToken, &reason))
         }
         StatusCode::UNAUTHORIZED => rejected_401(version),
         _ => Observation::host_error(format!(
             "{} answered {} and {} answered {}; is `url` the GitLab instance URL (e.g. https://gitlab.example.com, with its path if it has one)?",
-            self_answer.endpoint(),
-            self_answer.status,
-            version.endpoint(),
-            version.status
+            self_answer.request, self_answer.status, version.request, version.status
         )),
     }
 }
 
 fn nothing_observable(kind: TokenKind, reason: &str) -> TokenFacts {
     let mut facts = TokenFacts::new(kind);
-    for fact in [
-        Fact::Scopes,
-        Fact::ExpiresAt,
-        Fact::CreatedAt,
-        Fact::LastUsedAt,
-    ] {
-        facts.unobservable.insert(fact, reason.to_owned());
-    }
+    facts.unobservable_all(
+        &[
+            Fact::Scopes,
+            Fact::ExpiresAt,
+            Fact::CreatedAt,
+            Fact::LastUsedAt,
+        ],
+        reason,
+    );
     facts
 }
 
@@ -396,9 +335,9 @@ mod tests {
     fn answer(status: u16, body: &str) -> Answer {
         Answer {
             status: StatusCode::from_u16(status).unwrap(),
-            headers: HeaderMap::new(),
+            headers: reqwest::header::HeaderMap::new(),
             body: body.into(),
-            path: "/api/v4/personal_access_tokens/self".into(),
+            request: "GET /api/v4/personal_access_tokens/self".into(),
         }
     }
 

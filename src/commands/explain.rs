@@ -1,12 +1,15 @@
-//! `patlint explain`: a rule's meaning, reason and fix per host, from `rules.rs`.
+//! `patlint explain`: a rule's meaning, reason and fix per host.
 
-use crate::host_kind::HostKind;
-use crate::rules::{RULES, Rule};
+use super::{Outcome, fail, write_output};
+use crate::hosts::HostKind;
+use crate::outcome::Exit;
+use crate::rules::Rule;
 use crate::suggest;
 
 pub fn list() -> String {
     let mut out = String::from("patlint rules (`patlint explain RULE` for details):\n\n");
-    for meta in &RULES {
+    for rule in Rule::all() {
+        let meta = rule.meta();
         out.push_str(&format!(
             "  {:<28} {:<8} {}\n",
             meta.id,
@@ -19,7 +22,7 @@ pub fn list() -> String {
 
 pub fn explain(id: &str) -> Result<String, String> {
     let Some(rule) = Rule::from_id(id) else {
-        let hint = match suggest::closest(id, RULES.iter().map(|m| m.id)) {
+        let hint = match suggest::closest(id, Rule::all().map(Rule::id)) {
             Some(s) => format!("did you mean `{s}`?"),
             None => "`patlint explain` lists every rule".into(),
         };
@@ -35,7 +38,7 @@ pub fn explain(id: &str) -> Result<String, String> {
     );
     let mut shown: Vec<&str> = Vec::new();
     for host in HostKind::ALL {
-        if let Some(fix) = rule.fix_for(host)
+        if let Some(fix) = rule.fix_for(*host)
             && !shown.contains(&fix)
         {
             shown.push(fix);
@@ -43,4 +46,13 @@ pub fn explain(id: &str) -> Result<String, String> {
         }
     }
     Ok(out)
+}
+
+pub(super) fn explain_command(rule: Option<&str>) -> Outcome {
+    let text = match rule {
+        None => list(),
+        Some(id) => explain(id).map_err(fail)?,
+    };
+    write_output(None, &text)?;
+    Ok(Exit::Clean)
 }

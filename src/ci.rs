@@ -1,0 +1,117 @@
+//! What patlint knows of CI runners: which one it runs on, how each one's workflow
+//! commands escape their text, and masking secrets before they could reach a log.
+//!
+//! Masking: `::add-mask::` on GitHub Actions, `##vso[task.setsecret]` on Azure Pipelines.
+//! Both runners read commands from a step's standard error as well as its output; the
+//! commands go to standard error so that a report on standard output (`--format json >
+//! report.json`) never contains a secret.
+
+use std::io::Write;
+use std::sync::OnceLock;
+
+use crate::secret::Secret;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Runner {
+    GithubActions,
+    AzurePipelines,
+    Other,
+}
+
+/// The runner patlint runs on, by the variables each one sets
+/// (<https://docs.github.com/en/actions/reference/variables-reference>,
+/// <https://learn.microsoft.com/en-us/azure/devops/pipelines/build/variables>).
+pub fn runner() -> Runner {
+    static RUNNER: OnceLock<Runner> = OnceLock::new();
+    *RUNNER.get_or_init(|| {
+        if std::env::var("GITHUB_ACTIONS").is_ok_and(|v| v == "true") {
+            Runner::GithubActions
+        } else if std::env::var("TF_BUILD").is_ok_and(|v| v.eq_ignore_ascii_case("true")) {
+            Runner::AzurePipelines
+        } else {
+            Runner::Other
+        }
+    })
+}
+
+/// GitHub Actions workflow commands, escaped as `@actions/core` does
+/// (<https://github.com/actions/toolkit/blob/main/packages/core/src/command.ts>).
+pub mod github {
+    /// A command's message: `%`, CR and LF.
+    pub fn data(text: &str) -> String {
+        text.replace('%', "%25")
+            .replace('\r', "%0D")
+            .replace('\n', "%0A")
+    }
+
+    /// A command's property value: also `:` and `,`.
+    pub fn property(text: &str) -> String {
+        data(text).replace(':', "%3A").replace(',', "%2C")
+    }
+}
+
+/// Azure Pipelines logging commands, escaped as `azure-pipelines-task-lib` does
+/// (<https://github.com/microsoft/azure-pipelines-task-lib/blob/master/node/taskcommand.ts>).
+pub mod azure {
+    /// A command's message: `%`, CR and LF.
+    pub fn message(text: &str) -> String {
+        text.replace('%', "%AZP25")
+            .replace('\r', "%0D")
+            .replace('\n', "%0A")
+    }
+
+    /// A command's property value: also `]` and `;`.
+    pub fn property(text: &str) -> String {
+        message(text).replace(']', "%5D").replace(';', "%3B")
+    }
+}
+
+/// The masking command for `secret` on this runner, if it has one.
+fn mask_command(runner: Runner, secret: &Secret) -> Option<String> {
+    let value = secret.expose();
+    if value.is_empty() {
+        return None;
+    }
+    match runner {
+        Runner::GithubActions => Some(format!("::add-mask::{}\n", github::data(value))),
+        Runner::AzurePipelines => Some(format!("##vso[task.setsecret]{}\n", azure::message(value))),
+        Runner::Other => None,
+    }
+}
+
+/// Asks the runner to mask `secret` from now on. Called as soon as a secret is read.
+pub fn mask(secret: &Secret) {
+    if let Some(line) = mask_command(runner(), secret) {
+        let mut out = std::io::stderr().lock();
+        let _ = out.write_all(line.as_bytes());
+        let _ = out.flush();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn masking_commands_per_runner() {
+        let s = Secret::new("ghp_a%b");
+        assert_eq!(
+            mask_command(Runner::GithubActions, &s).unwrap(),
+            "::add-mask::ghp_a%25b\n"
+        );
+        assert_eq!(
+            mask_command(Runner::AzurePipelines, &s).unwrap(),
+            "##vso[task.setsecret]ghp_a%AZP25b\n"
+        );
+        assert_eq!(mask_command(Runner::Other, &s), None);
+        assert_eq!(mask_command(Runner::GithubActions, &Secret::new("")), None);
+    }
+
+    #[test]
+    fn escapes_as_the_runners_libraries_do() {
+        assert_eq!(github::data("50% done\r\nnext"), "50%25 done%0D%0Anext");
+        assert_eq!(github::property("a:b,c"), "a%3Ab%2Cc");
+        assert_eq!(azure::property("a;b]c%d\r\ne"), "a%3Bb%5Dc%AZP25d%0D%0Ae");
+        assert_eq!(azure::message("50% done;]\nnext"), "50%AZP25 done;]%0Anext");
+    }
+}

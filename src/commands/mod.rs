@@ -1,0 +1,208 @@
+//! The commands: each reads the policy, runs its part of observe → evaluate → report,
+//! writes its output and returns the exit code. All output goes to stdout/stderr here.
+
+mod check;
+mod explain;
+mod init;
+
+use std::io::{IsTerminal, Write};
+use std::path::{Path, PathBuf};
+
+use jiff::Timestamp;
+
+use crate::cli::{Cli, Command, FactsArgs, NetworkArgs, ValidateArgs};
+use crate::facts::FactsFile;
+use crate::hosts::HttpSettings;
+use crate::outcome::{self, Exit};
+use crate::policy::{self, Policy};
+use crate::report::human::{self, Style};
+
+pub use init::{SCHEMA_FILE, starter};
+
+/// Runs one command and returns the exit status; all output goes to stdout/stderr here.
+pub fn run(cli: Cli) -> Exit {
+    let result = match cli.command {
+        Command::Check(args) => check::check(args),
+        Command::Validate(args) => validate(args),
+        Command::Facts(args) => facts(args),
+        Command::Explain(args) => explain::explain_command(args.rule.as_deref()),
+        Command::Init(args) => init::init(args),
+        Command::Schema => write_output(None, &policy::raw::json_schema()).map(|()| Exit::Clean),
+        Command::Completions { shell } => {
+            let mut command = <Cli as clap::CommandFactory>::command();
+            clap_complete::generate(shell, &mut command, "patlint", &mut std::io::stdout());
+            Ok(Exit::Clean)
+        }
+        Command::Man => man(),
+    };
+    result.unwrap_or_else(|exit| exit)
+}
+
+/// A command's early end: the message is already printed.
+pub(crate) type Outcome = Result<Exit, Exit>;
+
+pub(crate) fn fail(message: impl std::fmt::Display) -> Exit {
+    eprintln!("patlint: error: {message}");
+    Exit::Invalid
+}
+
+pub(crate) fn style_for(stream_is_terminal: bool) -> Style {
+    let no_color = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
+    Style {
+        graphical: stream_is_terminal && !no_color,
+        ..Style::PLAIN
+    }
+}
+
+fn find_policy(explicit: Option<&Path>) -> Result<PathBuf, Exit> {
+    if let Some(path) = explicit {
+        return Ok(path.to_owned());
+    }
+    ["patlint.toml", ".github/patlint.toml"]
+        .into_iter()
+        .map(PathBuf::from)
+        .find(|p| p.is_file())
+        .ok_or_else(|| fail("no policy file: found neither patlint.toml nor .github/patlint.toml; pass one with --policy FILE"))
+}
+
+/// Policies are small; a larger file is a mistake, not a policy.
+const MAX_POLICY_BYTES: u64 = 16 * 1024 * 1024;
+
+pub(crate) fn load_policy(explicit: Option<&Path>) -> Result<Policy, Exit> {
+    let path = find_policy(explicit)?;
+    let name = path.display().to_string();
+    let unreadable = |e: std::io::Error| fail(format!("cannot read policy `{name}`: {e}"));
+    // Read through a limit: a FIFO or a device has no size to check first.
+    let mut bytes = Vec::new();
+    std::fs::File::open(&path)
+        .and_then(|file| {
+            std::io::Read::read_to_end(
+                &mut std::io::Read::take(file, MAX_POLICY_BYTES + 1),
+                &mut bytes,
+            )
+        })
+        .map_err(unreadable)?;
+    if bytes.len() as u64 > MAX_POLICY_BYTES {
+        return Err(fail(format!(
+            "policy `{name}` is larger than {MAX_POLICY_BYTES} bytes, the most patlint reads (is this the right file?)"
+        )));
+    }
+    let text = String::from_utf8(bytes).map_err(|e| {
+        fail(format!(
+            "policy `{name}` is not UTF-8 (invalid byte at offset {}); save it as UTF-8",
+            e.utf8_error().valid_up_to()
+        ))
+    })?;
+    // A byte-order mark is allowed (some Windows editors write one) and skipped.
+    let text = text.strip_prefix('\u{feff}').unwrap_or(&text);
+    policy::parse_policy(&name, text).map_err(|errors| {
+        let style = style_for(std::io::stderr().is_terminal());
+        let mut err = std::io::stderr().lock();
+        for e in &errors.0 {
+            let _ = writeln!(err, "{}", human::render_diagnostic(e, style));
+        }
+        let _ = writeln!(err, "patlint: {errors} `{name}`; nothing was checked");
+        Exit::Invalid
+    })
+}
+
+pub(crate) fn now_or_clock(now: Option<Timestamp>) -> Timestamp {
+    now.unwrap_or_else(Timestamp::now)
+}
+
+fn http_settings(args: &NetworkArgs) -> HttpSettings {
+    HttpSettings {
+        timeout: args.timeout,
+        max_wait: args.max_wait,
+        retries: args.retries,
+        deadline: args.deadline,
+        concurrency: args.concurrency as usize,
+        ..HttpSettings::default()
+    }
+}
+
+/// Asks every host; the async runtime exists only for the commands that need it.
+pub(crate) fn observe(policy: &Policy, args: &NetworkArgs) -> Result<FactsFile, Exit> {
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| fail(format!("cannot start the async runtime: {e}")))?;
+    Ok(runtime.block_on(crate::hosts::observe_all(policy, &http_settings(args))))
+}
+
+pub(crate) fn read_facts(path: &Path) -> Result<FactsFile, Exit> {
+    let text = std::fs::read_to_string(path)
+        .map_err(|e| fail(format!("cannot read facts file `{}`: {e}", path.display())))?;
+    let facts: FactsFile = serde_json::from_str(&text).map_err(|e| {
+        fail(format!(
+            "`{}` is not a patlint facts file: {e} (write one with `patlint facts`)",
+            path.display()
+        ))
+    })?;
+    if facts.schema_version != FactsFile::SCHEMA_VERSION {
+        return Err(fail(format!(
+            "`{}` has facts schema_version {}; this patlint reads {}",
+            path.display(),
+            facts.schema_version,
+            FactsFile::SCHEMA_VERSION
+        )));
+    }
+    Ok(facts)
+}
+
+pub(crate) fn write_output(path: Option<&Path>, text: &str) -> Result<(), Exit> {
+    match path {
+        Some(path) => std::fs::write(path, text)
+            .map_err(|e| fail(format!("cannot write `{}`: {e}", path.display()))),
+        None => {
+            let mut out = std::io::stdout().lock();
+            // A closed pipe (`| head`) is not an error worth a panic.
+            let _ = out.write_all(text.as_bytes());
+            let _ = out.flush();
+            Ok(())
+        }
+    }
+}
+
+fn validate(args: ValidateArgs) -> Outcome {
+    let policy = load_policy(args.policy.policy.as_deref())?;
+    let now = now_or_clock(args.now.now);
+    let style = style_for(std::io::stdout().is_terminal());
+    let lints: Vec<_> = policy
+        .tokens
+        .iter()
+        .flat_map(|token| crate::evaluate::policy_lints(token, now))
+        .collect();
+    let mut out = String::new();
+    for lint in &lints {
+        let diagnostic = human::FindingDiagnostic::new(lint, &policy.documents);
+        out.push_str(&human::render_diagnostic(&diagnostic, style));
+        out.push('\n');
+    }
+    out.push_str(&format!(
+        "patlint: `{}` is valid: {} token{}\n",
+        policy.path(),
+        policy.tokens.len(),
+        if policy.tokens.len() == 1 { "" } else { "s" }
+    ));
+    write_output(None, &out)?;
+    Ok(outcome::validate_gate(&lints))
+}
+
+fn facts(args: FactsArgs) -> Outcome {
+    let policy = load_policy(args.policy.policy.as_deref())?;
+    let facts = observe(&policy, &args.network)?;
+    let mut text = serde_json::to_string_pretty(&facts).expect("facts serialize");
+    text.push('\n');
+    write_output(args.output.as_deref(), &text)?;
+    Ok(outcome::facts_gate(&facts))
+}
+
+fn man() -> Outcome {
+    let mut page = Vec::new();
+    clap_mangen::Man::new(<Cli as clap::CommandFactory>::command())
+        .render(&mut page)
+        .map_err(|e| fail(format!("cannot render the man page: {e}")))?;
+    write_output(None, &String::from_utf8_lossy(&page))?;
+    Ok(Exit::Clean)
+}

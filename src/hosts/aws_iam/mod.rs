@@ -1,0 +1,141 @@
+//! AWS IAM access keys used for CodeCommit, through the AWS SDK.
+//!
+//! Calls: `sts:GetCallerIdentity` (validity and the user), then concurrently
+//! `iam:ListAccessKeys` (status, age, other active keys), `iam:GetAccessKeyLastUsed`,
+//! `iam:SimulatePrincipalPolicy` (when the policy requires actions) and
+//! `iam:ListServiceSpecificCredentials` (when `service_credentials = true`); see the IAM
+//! API reference, <https://docs.aws.amazon.com/IAM/latest/APIReference/>.
+
+mod observe;
+
+use serde::Deserialize;
+use toml::Spanned;
+
+use super::{Call, Host, HostMeta, HttpSettings};
+use crate::facts::Observation;
+use crate::policy::TokenKeys;
+use crate::policy::raw::{RawSecretRef, Text};
+use crate::rules::Rule;
+use crate::secret::SecretSource;
+
+pub use observe::AwsIam;
+
+/// The token keys of an AWS access key, as written.
+#[derive(Debug, Default, Deserialize, schemars::JsonSchema)]
+pub struct RawKeys {
+    /// AWS IAM: where the access key id is read from.
+    #[serde(default)]
+    #[schemars(with = "crate::policy::raw::SecretRefSchema")]
+    pub access_key_id: Option<Spanned<RawSecretRef>>,
+    /// AWS IAM: the region for STS (default us-east-1; IAM is global).
+    #[serde(default)]
+    #[schemars(with = "String")]
+    pub region: Option<Text>,
+    /// AWS IAM: a profile of the shared AWS config to take the credentials from, instead of `access_key_id` and `secret`.
+    #[serde(default)]
+    #[schemars(with = "String")]
+    pub profile: Option<Text>,
+    /// AWS IAM: also check the user's CodeCommit HTTPS Git credentials.
+    #[serde(default)]
+    #[schemars(with = "bool")]
+    pub service_credentials: Option<Spanned<bool>>,
+}
+
+/// Whose key to check, and where.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Endpoint {
+    /// Where the access key id is read; `None` with a profile.
+    pub access_key_id: Option<SecretSource>,
+    pub profile: Option<String>,
+    pub region: Option<String>,
+    pub service_credentials: bool,
+}
+
+impl Host for AwsIam {
+    type Endpoint = Endpoint;
+    type RawKeys = RawKeys;
+
+    const META: HostMeta = HostMeta {
+        name: "aws-iam",
+        product: "AWS IAM (CodeCommit)",
+        http: false,
+        requirement_keys: &["require_actions", "resources"],
+        scopes: None,
+        // <https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_identifiers.html#identifiers-unique-ids>
+        secret_prefixes: &["AKIA", "ASIA"],
+        fix,
+        starter: STARTER,
+    };
+
+    fn endpoint(raw: RawKeys, keys: &mut TokenKeys<'_>) -> Option<Endpoint> {
+        if let Some(profile) = &raw.profile
+            && !keys.has_secret()
+        {
+            keys.secret_from(
+                SecretSource::Profile(profile.get_ref().clone()),
+                profile.span(),
+            );
+        }
+        let access_key_id = match &raw.access_key_id {
+            Some(value) => Some(keys.secret_ref("access_key_id", value)?),
+            None if raw.profile.is_some() => None,
+            None => {
+                keys.missing(
+                    "access_key_id",
+                    "add `access_key_id = { env = \"NAME\" }` (or `profile = \"NAME\"` to use the shared AWS config)",
+                );
+                return None;
+            }
+        };
+        Some(Endpoint {
+            access_key_id,
+            profile: raw.profile.as_ref().map(|p| p.get_ref().clone()),
+            region: raw.region.as_ref().map(|r| r.get_ref().clone()),
+            service_credentials: raw
+                .service_credentials
+                .as_ref()
+                .is_some_and(|b| *b.get_ref()),
+        })
+    }
+
+    fn new(settings: &HttpSettings) -> Self {
+        AwsIam::new(settings.clone())
+    }
+
+    async fn observe(&self, call: &Call<'_>, endpoint: &Endpoint) -> Observation {
+        self.observe_key(call, endpoint).await
+    }
+}
+
+const STARTER: &str = r#"[[token]]
+name            = "jira-codecommit"
+host            = "aws-iam"
+access_key_id   = { env = "JIRA_AWS_ACCESS_KEY_ID" }
+secret          = { env = "JIRA_AWS_SECRET_ACCESS_KEY" }
+"#;
+
+/// How to make a new token, for findings that need one.
+const NEW_TOKEN: &str = "AWS: IAM > Users > (the integration's user) > Security credentials > Create access key; update the secrets the policy names, then deactivate and delete the old key.";
+
+/// This host's own words for fixing a finding.
+fn fix(rule: Rule) -> Option<&'static str> {
+    Some(match rule {
+        Rule::TokenInvalid | Rule::TokenExpired => NEW_TOKEN,
+        Rule::LifespanExceeded => {
+            "AWS: rotate the key: create a second access key, switch the integration to it, then deactivate and delete the old key."
+        }
+        Rule::MissingAction => {
+            "AWS: attach a policy to the key's IAM user (or its group) that allows the action on the listed resources, e.g. {\"Effect\":\"Allow\",\"Action\":[\"codecommit:CreateBranch\",\"codecommit:CreatePullRequest\"],\"Resource\":\"arn:aws:codecommit:REGION:ACCOUNT:*\"}; for an explicit deny, remove the denying statement."
+        }
+        Rule::KeyInactive => {
+            "AWS: reactivate the key if it was deactivated by mistake (IAM > Users > Security credentials > Actions > Activate), or create a new key and update the secrets."
+        }
+        Rule::Unverifiable => {
+            "AWS: grant the key's IAM user the permission the message names (iam:ListAccessKeys, iam:GetAccessKeyLastUsed, iam:SimulatePrincipalPolicy or iam:ListServiceSpecificCredentials, on the user itself), or set `on_unverifiable = \"warn\"` for this token."
+        }
+        Rule::KeyRotationOverlap => {
+            "AWS: finish the rotation: once the integration uses the new key, deactivate and then delete the old one (IAM > Users > Security credentials)."
+        }
+        _ => return None,
+    })
+}

@@ -1,0 +1,11 @@
+//! Azure DevOps: Services (`dev.azure.com`) and Server / TFS on premises. Both take a PAT
+//! in Basic auth, answer `connectionData` the same way and share one scope catalog.
+
+mod connection;
+mod lifecycle;
+mod scopes;
+mod server;
+mod services;
+
+pub use server::Server;
+pub use services::{Endpoint as ServicesEndpoint, PatId, Services};

@@ -1,0 +1,96 @@
+//! Azure DevOps Server and TFS 2017+, on premises.
+//!
+//! Only validity can be observed: `GET {collection}/_apis/connectionData` with the PAT.
+//! No API reveals an on-premises PAT's scopes or expiry, so those are unverifiable.
+
+use reqwest::Url;
+use serde::Deserialize;
+
+use super::connection::{basic_auth, connection_data};
+use crate::facts::{Fact, Observation, TokenFacts, TokenKind};
+use crate::hosts::{Call, Host, HostMeta, HttpSettings};
+use crate::policy::TokenKeys;
+use crate::rules::Rule;
+
+pub struct Server;
+
+/// Server / TFS has no token keys of its own: `url` (the collection) is common.
+#[derive(Debug, Default, Deserialize, schemars::JsonSchema)]
+pub struct RawKeys {}
+
+/// The collection a Server / TFS PAT belongs to.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Endpoint {
+    pub collection: Url,
+}
+
+impl Host for Server {
+    type Endpoint = Endpoint;
+    type RawKeys = RawKeys;
+
+    const META: HostMeta = HostMeta {
+        name: "azure-devops-server",
+        product: "Azure DevOps Server / TFS",
+        http: true,
+        requirement_keys: &["require_scopes", "forbid_scopes", "allow_extra_scopes"],
+        scopes: Some(&super::scopes::CATALOG),
+        secret_prefixes: &[],
+        fix,
+        starter: STARTER,
+    };
+
+    fn endpoint(_raw: RawKeys, keys: &mut TokenKeys<'_>) -> Option<Endpoint> {
+        let collection = keys.required_url(
+            "https://tfs.example.com/tfs/DefaultCollection",
+            "add `url = \"https://tfs.example.com/tfs/DefaultCollection\"`: the collection URL",
+        )?;
+        Some(Endpoint { collection })
+    }
+
+    fn new(_settings: &HttpSettings) -> Self {
+        Server
+    }
+
+    async fn observe(&self, call: &Call<'_>, endpoint: &Endpoint) -> Observation {
+        let pat = match basic_auth(call) {
+            Ok(pat) => pat,
+            Err(unsendable) => return Observation::host_error(unsendable),
+        };
+        let product = "Azure DevOps Server";
+        if let Err(refused) = connection_data(call, product, &endpoint.collection, &pat).await {
+            return refused;
+        }
+        let mut facts = TokenFacts::new(TokenKind::PersonalAccessToken);
+        facts.unobservable_all(
+            &[
+                Fact::Scopes,
+                Fact::ExpiresAt,
+                Fact::CreatedAt,
+                Fact::LastUsedAt,
+            ],
+            "Azure DevOps Server / TFS has no API that reveals a PAT's scopes, expiry or use; only its validity (connectionData) is observable",
+        );
+        Observation::observed(facts)
+    }
+}
+
+const STARTER: &str = r#"[[token]]
+name   = "jira-tfs"
+host   = "azure-devops-server"
+url    = "https://tfs.example.com/tfs/DefaultCollection"
+secret = { env = "JIRA_TFS_PAT" }
+"#;
+
+/// How to make a new token, for findings that need one.
+const NEW_TOKEN: &str = "Azure DevOps Server / TFS: user menu > Security > Personal access tokens > Add; set the lifespan within the policy and Selected scopes (e.g. Code: read and write), then update the secret the policy names.";
+
+/// This host's own words for fixing a finding.
+fn fix(rule: Rule) -> Option<&'static str> {
+    Some(match rule {
+        Rule::TokenInvalid | Rule::TokenExpired => NEW_TOKEN,
+        Rule::MissingScope => {
+            "Azure DevOps Server / TFS: edit the token (Security > Personal access tokens) and add the scope under Selected scopes."
+        }
+        _ => return None,
+    })
+}

@@ -1,0 +1,270 @@
+//! Azure DevOps Services (`dev.azure.com`).
+//!
+//! A PAT reveals little about itself, so patlint takes what truth exists and says what
+//! it could not see:
+//! - validity: `GET {url}/{organization}/_apis/connectionData` with the PAT;
+//! - scopes, validity window and organization reach, authoritatively: the PAT Lifecycle
+//!   API, which only accepts a Microsoft Entra token of the PAT's owner (`entra_token`);
+//! - without one, organization reach by a heuristic probe of `profiles/me` (200 with the
+//!   PAT only for a global PAT), and scopes and expiry unverifiable.
+
+use reqwest::header::{ACCEPT, AUTHORIZATION, HeaderValue};
+use reqwest::{StatusCode, Url};
+use serde::Deserialize;
+
+use super::connection::{basic_auth, connection_data};
+use super::lifecycle::{lifecycle, lifecycle_endpoint};
+use crate::facts::{Fact, Observation, Observed, TokenFacts, TokenKind};
+use crate::hosts::wire::join;
+use crate::hosts::{Call, Host, HostMeta, HttpSettings};
+use crate::policy::TokenKeys;
+use crate::policy::raw::{RawSecretRef, Text};
+use crate::rules::Rule;
+use crate::secret::SecretSource;
+
+pub struct Services;
+
+const PRODUCT: &str = "Azure DevOps";
+
+/// The token keys of an Azure DevOps Services PAT, as written.
+#[derive(Debug, Default, Deserialize, schemars::JsonSchema)]
+pub struct RawKeys {
+    /// Azure DevOps Services: the organization (required).
+    #[serde(default)]
+    #[schemars(with = "String")]
+    pub organization: Option<Text>,
+    /// Azure DevOps Services: the token service URL (default https://vssps.dev.azure.com).
+    #[serde(default)]
+    #[schemars(with = "String")]
+    pub vssps_url: Option<Text>,
+    /// Azure DevOps Services: the profile service URL for the global-PAT probe (default https://app.vssps.visualstudio.com).
+    #[serde(default)]
+    #[schemars(with = "String")]
+    pub profile_url: Option<Text>,
+    /// Azure DevOps Services: a Microsoft Entra access token of the PAT's owner, to read the PAT's scopes and expiry from the PAT Lifecycle API.
+    #[serde(default)]
+    #[schemars(with = "crate::policy::raw::SecretRefSchema")]
+    pub entra_token: Option<toml::Spanned<RawSecretRef>>,
+    /// Azure DevOps Services: the PAT's display name in the PAT Lifecycle API.
+    #[serde(default)]
+    #[schemars(with = "String")]
+    pub display_name: Option<Text>,
+    /// Azure DevOps Services: the PAT's authorization id in the PAT Lifecycle API.
+    #[serde(default)]
+    #[schemars(with = "String")]
+    pub authorization_id: Option<Text>,
+}
+
+/// Azure DevOps Services: the organization, its service URLs, and optionally what is
+/// needed to read the PAT's own record from the PAT Lifecycle API.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Endpoint {
+    pub url: Url,
+    pub organization: String,
+    pub vssps_url: Url,
+    pub profile_url: Url,
+    pub entra_token: Option<SecretSource>,
+    pub pat_id: Option<PatId>,
+}
+
+/// How to find a PAT in the PAT Lifecycle API.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum PatId {
+    DisplayName(String),
+    AuthorizationId(String),
+}
+
+impl Host for Services {
+    type Endpoint = Box<Endpoint>;
+    type RawKeys = RawKeys;
+
+    const META: HostMeta = HostMeta {
+        name: "azure-devops",
+        product: "Azure DevOps Services",
+        http: true,
+        requirement_keys: &[
+            "require_scopes",
+            "forbid_scopes",
+            "allow_extra_scopes",
+            "all_accessible_organizations",
+        ],
+        scopes: Some(&super::scopes::CATALOG),
+        secret_prefixes: &[],
+        fix,
+        starter: STARTER,
+    };
+
+    fn endpoint(raw: RawKeys, keys: &mut TokenKeys<'_>) -> Option<Box<Endpoint>> {
+        let url = keys.url("https://dev.azure.com");
+        let vssps_url = keys.other_url(
+            raw.vssps_url.as_ref(),
+            "vssps_url",
+            "https://vssps.dev.azure.com",
+        );
+        let profile_url = keys.other_url(
+            raw.profile_url.as_ref(),
+            "profile_url",
+            "https://app.vssps.visualstudio.com",
+        );
+        let entra_token = match &raw.entra_token {
+            Some(value) => Some(keys.secret_ref("entra_token", value)?),
+            None => None,
+        };
+        let organization = raw.organization.as_ref().map(|o| o.get_ref().clone());
+        if organization.is_none() {
+            keys.missing(
+                "organization",
+                "add `organization = \"NAME\"`: the part after dev.azure.com/ in your organization's URL",
+            );
+        }
+        let pat_id = match (&raw.display_name, &raw.authorization_id) {
+            (Some(name), None) => Some(PatId::DisplayName(name.get_ref().clone())),
+            (None, Some(id)) => Some(PatId::AuthorizationId(id.get_ref().clone())),
+            (None, None) => None,
+            (Some(_), Some(id)) => {
+                keys.problem(
+                    id.span(),
+                    "give `display_name` or `authorization_id`, not both",
+                    "second identifier",
+                    Some("keep `authorization_id`, which is unique".into()),
+                );
+                None
+            }
+        };
+        Some(Box::new(Endpoint {
+            url: url?,
+            organization: organization?,
+            vssps_url: vssps_url?,
+            profile_url: profile_url?,
+            entra_token,
+            pat_id,
+        }))
+    }
+
+    fn new(_settings: &HttpSettings) -> Self {
+        Services
+    }
+
+    async fn observe(&self, call: &Call<'_>, azure: &Box<Endpoint>) -> Observation {
+        let pat = match basic_auth(call) {
+            Ok(pat) => pat,
+            Err(unsendable) => return Observation::host_error(unsendable),
+        };
+        let organization_url = join(&azure.url, &azure.organization);
+        // What the PAT is, asked at the same time as whether it is valid: one round trip.
+        let (validity, mut facts) = tokio::join!(
+            connection_data(call, PRODUCT, &organization_url, &pat),
+            details(call, azure, &pat)
+        );
+        if let Err(refused) = validity {
+            return refused;
+        }
+        facts.unobservable.insert(
+            Fact::LastUsedAt,
+            "Azure DevOps does not reveal when a PAT was last used".into(),
+        );
+        Observation::observed(facts)
+    }
+}
+
+/// The PAT's record from the Lifecycle API when an Entra token is given; else what the
+/// heuristic probe can tell.
+async fn details(call: &Call<'_>, azure: &Endpoint, pat: &HeaderValue) -> TokenFacts {
+    let mut facts = TokenFacts::new(TokenKind::PersonalAccessToken);
+    let record = match azure.entra_token.as_ref().map(|source| call.read(source)) {
+        Some(Ok(entra)) => lifecycle(call, azure, &entra).await,
+        Some(Err(e)) => Err(format!("the Entra token could not be read: {e}")),
+        None => Err("Azure DevOps does not reveal a PAT's scopes or validity to the PAT itself; give `entra_token` (and `display_name` or `authorization_id`) to read them from the PAT Lifecycle API".into()),
+    };
+    match record {
+        Ok(record) => record.into_facts(&mut facts, &lifecycle_endpoint(azure)),
+        Err(reason) => {
+            facts.unobservable_all(&[Fact::Scopes, Fact::ExpiresAt, Fact::CreatedAt], &reason);
+            probe_reach(call, azure, pat, &mut facts).await;
+        }
+    }
+    facts
+}
+
+/// Without the Lifecycle API: `profiles/me` answers a PAT only if it is global.
+async fn probe_reach(call: &Call<'_>, azure: &Endpoint, pat: &HeaderValue, facts: &mut TokenFacts) {
+    let mut url = join(&azure.profile_url, "_apis/profile/profiles/me");
+    url.query_pairs_mut().append_pair("api-version", "7.1");
+    let answer = call
+        .send(PRODUCT, |client| {
+            client
+                .get(url.clone())
+                .header(AUTHORIZATION, pat.clone())
+                .header(ACCEPT, "application/json")
+                .header("x-tfs-fedauthredirect", "Suppress")
+        })
+        .await;
+    let endpoint = format!("GET {}{}", url.origin().ascii_serialization(), url.path());
+    let outcome = match answer {
+        Ok(answer) => {
+            let json = answer
+                .json::<serde_json::Value>()
+                .is_some_and(|v| v.is_object());
+            match answer.status {
+                StatusCode::OK if json => Ok(true),
+                StatusCode::UNAUTHORIZED => Ok(false),
+                s => Err(format!("the heuristic probe {endpoint} answered {s}")),
+            }
+        }
+        Err(detail) => Err(format!("the heuristic probe {endpoint} failed: {detail}")),
+    };
+    match outcome {
+        Ok(global) => {
+            facts.all_accessible_organizations = Observed::Value(global);
+            facts.evidence.insert(
+                Fact::AllAccessibleOrganizations,
+                format!(
+                    "heuristic probe: {endpoint} answered {} to the PAT, as it does for {} PATs (give `entra_token` for an authoritative answer)",
+                    if global { "200" } else { "401" },
+                    if global { "global" } else { "organization-scoped" }
+                ),
+            );
+        }
+        Err(reason) => {
+            facts
+                .unobservable
+                .insert(Fact::AllAccessibleOrganizations, reason);
+        }
+    }
+}
+
+const STARTER: &str = r#"[[token]]
+name         = "jira-azure"
+host         = "azure-devops"
+organization = "fabrikam"
+secret       = { env = "JIRA_ADO_PAT" }
+"#;
+
+/// How to make a new token, for findings that need one.
+const NEW_TOKEN: &str = "Azure DevOps: User settings > Personal access tokens > New Token; pick the organization, an expiration within the policy, Scopes: Custom defined with the scopes the policy requires (e.g. Code: Read & write), then update the secret the policy names.";
+
+/// This host's own words for fixing a finding.
+fn fix(rule: Rule) -> Option<&'static str> {
+    Some(match rule {
+        Rule::TokenInvalid | Rule::TokenExpired => NEW_TOKEN,
+        Rule::ExpiresSoon => {
+            "Azure DevOps: User settings > Personal access tokens > select the token > Regenerate (or Edit its expiration), then update the secret the policy names."
+        }
+        Rule::LifespanExceeded => {
+            "Azure DevOps: create a token whose Expiration (custom defined) is within `max_lifespan`, then revoke the old one."
+        }
+        Rule::MissingScope => {
+            "Azure DevOps: edit the token (User settings > Personal access tokens > Edit) and add the scope, e.g. Code: Read & write for `vso.code_write`."
+        }
+        Rule::OrgReach => {
+            "Azure DevOps: create a token with the Organization field set as the policy requires (prefer one PAT per organization: global PATs stop working on 2026-12-01), then revoke the old one."
+        }
+        Rule::Unverifiable => {
+            "Azure DevOps: supply `entra_token` (a Microsoft Entra access token of the PAT's owner) and `display_name` so that patlint can read the PAT's scopes and expiry from the PAT Lifecycle API."
+        }
+        Rule::GlobalPatRetirement => {
+            "Azure DevOps: create one PAT per organization the integration needs (Organization: that organization, not \"All accessible organizations\"), or move the integration to Microsoft Entra tokens; then set `all_accessible_organizations = false` in the policy."
+        }
+        _ => return None,
+    })
+}

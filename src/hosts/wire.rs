@@ -1,0 +1,90 @@
+//! Small pieces of HTTP every host reads the same way: headers, JSON error messages,
+//! the shape of an unexpected body, URLs, and auth headers.
+
+use reqwest::header::{HeaderMap, HeaderValue};
+use serde::Deserialize;
+
+/// An auth header value, marked sensitive so that no HTTP layer logs it.
+pub(crate) fn sensitive_header(value: &str) -> Result<HeaderValue, &'static str> {
+    let mut header = HeaderValue::from_str(value)
+        .map_err(|_| "the secret contains characters that cannot be sent in an HTTP header")?;
+    header.set_sensitive(true);
+    Ok(header)
+}
+
+pub(crate) fn header(headers: &HeaderMap, name: &str) -> Option<String> {
+    headers
+        .get(name)
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_owned)
+}
+
+/// The `message` of a JSON error body. Not shortened here: the observation is scrubbed
+/// of every secret first, then shortened.
+pub(crate) fn api_message(body: &str) -> Option<String> {
+    let value: serde_json::Value = serde_json::from_str(body).ok()?;
+    let message = value.get("message")?.as_str()?;
+    Some(message.to_owned())
+}
+
+/// What an unexpected body looks like, for a `host-error` message (never the body itself).
+pub(crate) fn body_kind(headers: &HeaderMap, body: &str) -> &'static str {
+    let content_type = header(headers, "content-type").unwrap_or_default();
+    if body.trim().is_empty() {
+        "an empty body"
+    } else if content_type.contains("html") || body.trim_start().starts_with('<') {
+        "an HTML page"
+    } else {
+        "a body that is not the expected JSON"
+    }
+}
+
+/// A redirect's target, without its query (which may carry sign-in state).
+pub(crate) fn origin_only(location: &str) -> String {
+    match reqwest::Url::parse(location) {
+        Ok(url) => format!("{}{}", url.origin().ascii_serialization(), url.path()),
+        Err(_) => "an unparseable location".into(),
+    }
+}
+
+/// Joins a path onto a base URL that may itself have a path (`https://HOST/api/v3`).
+pub(crate) fn join(base: &reqwest::Url, path: &str) -> reqwest::Url {
+    let mut url = base.clone();
+    let joined = format!(
+        "{}/{}",
+        base.path().trim_end_matches('/'),
+        path.trim_start_matches('/')
+    );
+    url.set_path(&joined);
+    url
+}
+
+/// For `#[serde(default, deserialize_with = "present")]`: `Some(value)` when the field is
+/// present (even `null`), `None` when it is absent, so that "the host said none" and
+/// "the host did not say" stay apart.
+pub(crate) fn present<'de, D, T>(d: D) -> Result<Option<T>, D::Error>
+where
+    D: serde::Deserializer<'de>,
+    T: Deserialize<'de>,
+{
+    T::deserialize(d).map(Some)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn join_keeps_the_base_path() {
+        let ghes = reqwest::Url::parse("https://ghe.example.com/api/v3/").unwrap();
+        assert_eq!(
+            join(&ghes, "user").as_str(),
+            "https://ghe.example.com/api/v3/user"
+        );
+        let dotcom = reqwest::Url::parse("https://api.github.com").unwrap();
+        assert_eq!(
+            join(&dotcom, "/user").as_str(),
+            "https://api.github.com/user"
+        );
+    }
+}

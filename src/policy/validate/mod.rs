@@ -1,0 +1,391 @@
+//! From TOML text to a validated [`Policy`], collecting every problem with its span.
+//!
+//! Each section is deserialized on its own, so one type error does not hide the
+//! problems of the other sections; semantic checks then run on whatever parsed. The
+//! [`Validator`] here collects problems (like cargo-deny's `ValidationContext`); the
+//! sections and their merging, requirements, secrets and URLs each have their own file,
+//! and each host validates its own keys in its folder through [`TokenKeys`].
+
+mod requirements;
+mod secrets;
+mod sections;
+mod urls;
+
+use std::collections::{BTreeMap, HashSet};
+use std::ops::Range;
+use std::sync::Arc;
+
+use miette::NamedSource;
+use reqwest::Url;
+use serde::Deserialize;
+use toml::Spanned;
+use toml::de::{DeTable, DeValue, ValueDeserializer};
+
+use super::raw::{RawSecretRef, RawToken, Text, TextList};
+use super::{
+    DocId, Document, Documents, Origin, Policy, PolicyError, PolicyErrors, Requirements, Setting,
+    line_col,
+};
+use crate::hosts::{Endpoint, HostKind};
+use crate::secret::SecretSource;
+use crate::suggest;
+
+pub use secrets::blank_secret_like;
+use secrets::{blank_out, sanitize_serde_message};
+
+/// Parses and validates a policy file. `name` is how reports refer to it.
+pub fn parse_policy(name: &str, text: &str) -> Result<Policy, PolicyErrors> {
+    let mut v = Validator::default();
+    let main = v.docs.add(Document {
+        name: name.to_owned(),
+        text: Arc::from(blank_secret_like(text)),
+        included_at: None,
+    });
+    let Some(parsed) = v.parse_document(main) else {
+        return Err(v.into_errors());
+    };
+    let presets = v.load_presets(&parsed.extends);
+    let tokens = v.resolve_tokens(&parsed, &presets);
+    if v.problems.is_empty() {
+        Ok(Policy {
+            documents: v.docs,
+            tokens,
+        })
+    } else {
+        Err(v.into_errors())
+    }
+}
+
+/// A problem before it is attached to (possibly redacted) source text.
+struct Problem {
+    doc: DocId,
+    span: Range<usize>,
+    message: String,
+    label: String,
+    help: Option<String>,
+}
+
+#[derive(Default)]
+struct Validator {
+    docs: Documents,
+    problems: Vec<Problem>,
+    /// Spans of secrets written literally: blanked before any text is shown.
+    redact: Vec<(DocId, Range<usize>)>,
+}
+
+/// Where in a policy a set of requirements sits; decides which keys are allowed.
+#[derive(Clone, Copy)]
+enum Level {
+    Defaults,
+    Host(HostKind),
+    Token(HostKind),
+}
+
+impl Level {
+    fn host(self) -> Option<HostKind> {
+        match self {
+            Level::Defaults => None,
+            Level::Host(h) | Level::Token(h) => Some(h),
+        }
+    }
+
+    fn describe(self) -> String {
+        match self {
+            Level::Defaults => "[defaults]".into(),
+            Level::Host(h) => format!("[hosts.{h}]"),
+            Level::Token(_) => "[[token]]".into(),
+        }
+    }
+}
+
+/// A document's contents after the first pass.
+struct ParsedDoc {
+    doc: DocId,
+    extends: Vec<Text>,
+    defaults: Requirements,
+    hosts: BTreeMap<HostKind, Requirements>,
+    tokens: Vec<ParsedToken>,
+}
+
+struct ParsedToken {
+    table_span: Range<usize>,
+    raw: RawToken,
+    host: Option<HostKind>,
+    requirements: Requirements,
+    /// `Some(None)`: written but invalid (already reported).
+    secret: Option<Option<Setting<SecretSource>>>,
+    /// The host's own keys, validated as soon as the token is read, so that a secret
+    /// written literally is refused and hidden even when the rest of the token is broken.
+    endpoint: Option<Endpoint>,
+    /// Where the secret comes from when the host takes it from elsewhere than `secret`.
+    implicit_secret: Option<Setting<SecretSource>>,
+}
+
+fn host_list(hosts: &[HostKind]) -> String {
+    hosts
+        .iter()
+        .map(|h| format!("`{h}`"))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// The hosts a token or requirement key applies to, when it does not apply to all.
+fn hosts_of_key(key: &str) -> Option<Vec<HostKind>> {
+    let applies = |host: &HostKind| {
+        let meta = host.meta();
+        host.token_keys().contains(&key)
+            || meta.requirement_keys.contains(&key)
+            || (meta.http && super::raw::HTTP_KEYS.contains(&key))
+    };
+    let hosts: Vec<HostKind> = HostKind::ALL.iter().copied().filter(applies).collect();
+    let host_specific = HostKind::ALL
+        .iter()
+        .any(|h| h.token_keys().contains(&key) || h.meta().requirement_keys.contains(&key))
+        || super::raw::HTTP_KEYS.contains(&key);
+    host_specific.then_some(hosts)
+}
+
+impl Validator {
+    pub(super) fn problem(
+        &mut self,
+        doc: DocId,
+        span: Range<usize>,
+        message: impl Into<String>,
+        label: impl Into<String>,
+        help: Option<String>,
+    ) {
+        self.problems.push(Problem {
+            doc,
+            span,
+            message: message.into(),
+            label: label.into(),
+            help,
+        });
+    }
+
+    pub(super) fn into_errors(self) -> PolicyErrors {
+        let mut texts: BTreeMap<DocId, String> = BTreeMap::new();
+        for (doc, span) in &self.redact {
+            let text = texts
+                .entry(*doc)
+                .or_insert_with(|| self.docs.get(*doc).text.to_string());
+            blank_out(text, span.clone());
+        }
+        let mut seen = HashSet::new();
+        let mut errors = Vec::new();
+        let mut problems = self.problems;
+        problems.sort_by_key(|p| (p.doc, p.span.start));
+        for p in problems {
+            if !seen.insert((p.doc, p.span.clone(), p.message.clone())) {
+                continue;
+            }
+            let doc = self.docs.get(p.doc);
+            let text: Arc<str> = match texts.get(&p.doc) {
+                Some(redacted) => Arc::from(redacted.as_str()),
+                None => doc.text.clone(),
+            };
+            let (line, column) = line_col(&text, p.span.start);
+            let span_len = p.span.end.saturating_sub(p.span.start);
+            errors.push(PolicyError {
+                message: p.message,
+                src: NamedSource::new(doc.name.clone(), text),
+                span: (p.span.start, span_len).into(),
+                label: p.label,
+                help: p.help,
+                line,
+                column,
+                path: doc.name.clone(),
+            });
+        }
+        PolicyErrors(errors)
+    }
+
+    pub(super) fn deserialize<T: for<'de> Deserialize<'de>>(
+        &mut self,
+        doc: DocId,
+        value: Spanned<DeValue<'_>>,
+    ) -> Option<T> {
+        let span = value.span();
+        match T::deserialize(ValueDeserializer::from(value)) {
+            Ok(parsed) => Some(parsed),
+            Err(e) => {
+                self.problem(
+                    doc,
+                    e.span().unwrap_or(span),
+                    sanitize_serde_message(e.message()),
+                    "wrong type",
+                    Some("see the policy reference in the README for each key's type".into()),
+                );
+                None
+            }
+        }
+    }
+
+    pub(super) fn check_keys(
+        &mut self,
+        doc: DocId,
+        table: &DeTable,
+        known: &[&[&'static str]],
+        context: &str,
+    ) {
+        for key in table.keys() {
+            let name = key.get_ref().as_ref();
+            if known.iter().any(|list| list.contains(&name)) {
+                continue;
+            }
+            let candidates = known.iter().flat_map(|l| l.iter().copied());
+            let help = match suggest::closest(name, candidates) {
+                Some(s) => format!("did you mean `{s}`?"),
+                None => format!(
+                    "known keys here: {}",
+                    known
+                        .iter()
+                        .flat_map(|l| l.iter())
+                        .map(|k| format!("`{k}`"))
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                ),
+            };
+            self.problem(
+                doc,
+                key.span(),
+                format!("unknown key `{name}` {context}"),
+                "not a policy key",
+                Some(help),
+            );
+        }
+    }
+
+    pub(super) fn as_table<'a>(
+        &mut self,
+        doc: DocId,
+        value: &'a Spanned<DeValue<'a>>,
+        what: &str,
+    ) -> Option<&'a DeTable<'a>> {
+        match value.get_ref() {
+            DeValue::Table(t) => Some(t),
+            other => {
+                self.problem(
+                    doc,
+                    value.span(),
+                    format!("{what} must be a table, found {}", other.type_str()),
+                    "expected a table",
+                    None,
+                );
+                None
+            }
+        }
+    }
+
+    pub(super) fn unknown_host(&mut self, doc: DocId, span: Range<usize>, name: &str) {
+        let help = match suggest::closest(name, HostKind::names()) {
+            Some(s) => format!("did you mean `{s}`?"),
+            None => format!("hosts are {}", host_list(HostKind::ALL)),
+        };
+        self.problem(
+            doc,
+            span,
+            format!("unknown host `{name}`"),
+            "not a host patlint knows",
+            Some(help),
+        );
+    }
+
+    pub(super) fn missing_key(&mut self, doc: DocId, span: Range<usize>, key: &str, help: &str) {
+        let header = span.start..span.start;
+        self.problem(
+            doc,
+            header,
+            format!("this token has no `{key}`"),
+            format!("`{key}` is required"),
+            Some(help.to_owned()),
+        );
+    }
+}
+
+fn settings(doc: DocId, list: TextList) -> Vec<Setting<String>> {
+    list.into_inner()
+        .into_iter()
+        .map(|t| Setting {
+            origin: Origin {
+                doc,
+                span: t.span(),
+            },
+            value: t.into_inner(),
+        })
+        .collect()
+}
+
+/// What a host's validation sees of one `[[token]]`: its table, and the checks every
+/// host shares (URLs, secret references, missing keys).
+pub struct TokenKeys<'a> {
+    v: &'a mut Validator,
+    doc: DocId,
+    table_span: Range<usize>,
+    table: &'a Spanned<DeValue<'a>>,
+    url: Option<&'a Text>,
+    has_secret: bool,
+    implicit_secret: Option<Setting<SecretSource>>,
+}
+
+impl TokenKeys<'_> {
+    /// The host's own keys, deserialized from the token's table.
+    pub fn parse<T: for<'de> Deserialize<'de>>(&mut self) -> Option<T> {
+        self.v.deserialize(self.doc, self.table.clone())
+    }
+
+    /// The token's `url`, or the host's default.
+    pub fn url(&mut self, default: &str) -> Option<Url> {
+        self.v.url(self.doc, self.url, "url", default)
+    }
+
+    /// The token's `url`, which this host cannot do without.
+    pub fn required_url(&mut self, example: &str, help: &str) -> Option<Url> {
+        if self.url.is_none() {
+            self.missing("url", help);
+            return None;
+        }
+        self.url(example)
+    }
+
+    /// Another URL key of the host's, or its default.
+    pub fn other_url(&mut self, value: Option<&Text>, key: &str, default: &str) -> Option<Url> {
+        self.v.url(self.doc, value, key, default)
+    }
+
+    /// A secret reference of the host's own (`{ env = … }` or `{ file = … }`).
+    pub fn secret_ref(&mut self, key: &str, value: &Spanned<RawSecretRef>) -> Option<SecretSource> {
+        self.v.secret_ref(self.doc, key, value)
+    }
+
+    /// Whether the token has a `secret` key.
+    pub fn has_secret(&self) -> bool {
+        self.has_secret
+    }
+
+    /// The secret comes from elsewhere (written at `span`), so `secret` may be left out.
+    pub fn secret_from(&mut self, source: SecretSource, span: Range<usize>) {
+        self.implicit_secret = Some(Setting {
+            value: source,
+            origin: Origin {
+                doc: self.doc,
+                span,
+            },
+        });
+    }
+
+    pub fn missing(&mut self, key: &str, help: &str) {
+        self.v
+            .missing_key(self.doc, self.table_span.clone(), key, help);
+    }
+
+    pub fn problem(
+        &mut self,
+        span: Range<usize>,
+        message: impl Into<String>,
+        label: impl Into<String>,
+        help: Option<String>,
+    ) {
+        self.v.problem(self.doc, span, message, label, help);
+    }
+}

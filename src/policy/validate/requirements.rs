@@ -1,0 +1,221 @@
+//! Requirement keys: values, which hosts they apply to, and scope names against each
+//! host's catalog.
+
+use std::ops::Range;
+
+use toml::de::DeTable;
+
+use super::{Level, Validator, host_list, hosts_of_key, settings};
+use crate::hosts::HostKind;
+use crate::policy::raw::{RawRequirements, Text, TextList, field_names};
+use crate::policy::{DocId, OnUnverifiable, Origin, Requirements, Setting, parse_duration};
+use crate::suggest;
+
+impl Validator {
+    /// Converts one level's raw requirements, checking each value.
+    pub(super) fn requirements(
+        &mut self,
+        doc: DocId,
+        raw: RawRequirements,
+        level: Level,
+    ) -> Requirements {
+        let origin = |span: Range<usize>| Origin { doc, span };
+        let duration = |v: &mut Self, text: Option<Text>, key: &str| {
+            let text = text?;
+            match parse_duration(text.get_ref()) {
+                Ok(d) => Some(Setting {
+                    value: d,
+                    origin: origin(text.span()),
+                }),
+                Err(msg) => {
+                    v.problem(
+                        doc,
+                        text.span(),
+                        format!("invalid `{key}`: {msg}"),
+                        "not a duration",
+                        Some("durations are days, weeks or hours: \"90d\", \"2w\", \"36h\"".into()),
+                    );
+                    None
+                }
+            }
+        };
+        let max_lifespan = duration(self, raw.max_lifespan, "max_lifespan");
+        let expiry_warning = duration(self, raw.expiry_warning, "expiry_warning");
+        let stale_after = duration(self, raw.stale_after, "stale_after");
+        let on_unverifiable =
+            raw.on_unverifiable
+                .and_then(|t| match OnUnverifiable::parse(t.get_ref()) {
+                    Some(value) => Some(Setting {
+                        value,
+                        origin: origin(t.span()),
+                    }),
+                    None => {
+                        let help = match suggest::closest(t.get_ref(), OnUnverifiable::NAMES) {
+                            Some(s) => format!("did you mean \"{s}\"?"),
+                            None => "use \"fail\", \"warn\" or \"ignore\"".into(),
+                        };
+                        self.problem(
+                            doc,
+                            t.span(),
+                            format!("invalid `on_unverifiable`: `{}`", t.get_ref()),
+                            "expected fail, warn or ignore",
+                            Some(help),
+                        );
+                        None
+                    }
+                });
+        let require_actions = raw.require_actions.map(|list| self.actions(doc, list));
+        let resources = raw.resources.map(|list| self.resources(doc, list));
+        let reqs = Requirements {
+            max_lifespan,
+            expiry_warning,
+            stale_after,
+            on_unverifiable,
+            require_scopes: raw.require_scopes.map(|l| settings(doc, l)),
+            forbid_scopes: raw.forbid_scopes.map(|l| settings(doc, l)),
+            allow_extra_scopes: raw.allow_extra_scopes.map(|b| Setting {
+                value: *b.get_ref(),
+                origin: origin(b.span()),
+            }),
+            all_accessible_organizations: raw.all_accessible_organizations.map(|b| Setting {
+                value: *b.get_ref(),
+                origin: origin(b.span()),
+            }),
+            require_actions,
+            resources,
+        };
+        if let Some(host) = level.host() {
+            self.check_scopes(&reqs, host);
+        }
+        reqs
+    }
+
+    /// In `[hosts.HOST]`, requirement keys that do not apply to that host.
+    pub(super) fn check_requirement_keys_for_host(
+        &mut self,
+        doc: DocId,
+        table: &DeTable,
+        host: HostKind,
+    ) {
+        for (key, value) in table.iter() {
+            let key = key.get_ref().as_ref();
+            if field_names::<RawRequirements>().contains(&key)
+                && let Some(hosts) = hosts_of_key(key)
+                && !hosts.contains(&host)
+            {
+                self.problem(
+                    doc,
+                    value.span(),
+                    format!("`{key}` does not apply to `{host}`"),
+                    format!("only for {}", host_list(&hosts)),
+                    Some(format!("remove `{key}` from [hosts.{host}]")),
+                );
+            }
+        }
+    }
+
+    /// Scope names unknown to the host's catalog, with a suggestion.
+    pub(super) fn check_scopes(&mut self, reqs: &Requirements, host: HostKind) {
+        let Some(catalog) = host.meta().scopes else {
+            return;
+        };
+        for scope in reqs.required_scopes().iter().chain(reqs.forbidden_scopes()) {
+            if catalog.is_known(&scope.value) {
+                continue;
+            }
+            let help = match catalog.suggest(&scope.value) {
+                Some(s) => format!("did you mean `{s}`?"),
+                None => format!(
+                    "see `patlint explain missing-scope` and the {} scope list in the README",
+                    host.product()
+                ),
+            };
+            self.problem(
+                scope.origin.doc,
+                scope.origin.span.clone(),
+                format!("`{}` is not a {} scope", scope.value, host.product()),
+                "unknown scope",
+                Some(help),
+            );
+        }
+    }
+
+    pub(super) fn actions(&mut self, doc: DocId, list: TextList) -> Vec<Setting<String>> {
+        for action in list.get_ref() {
+            if !is_iam_action(action.get_ref()) {
+                self.problem(
+                    doc,
+                    action.span(),
+                    format!("`{}` is not an IAM action", action.get_ref()),
+                    "expected service:Action",
+                    Some(
+                        "write actions as `service:Action`, e.g. \"codecommit:CreateBranch\""
+                            .into(),
+                    ),
+                );
+            }
+        }
+        settings(doc, list)
+    }
+
+    pub(super) fn resources(&mut self, doc: DocId, list: TextList) -> Vec<Setting<String>> {
+        for resource in list.get_ref() {
+            let r = resource.get_ref();
+            if r != "*" && !r.starts_with("arn:") {
+                self.problem(
+                    doc,
+                    resource.span(),
+                    format!("`{r}` is not an ARN"),
+                    "expected an ARN or \"*\"",
+                    Some("CodeCommit repositories are `arn:aws:codecommit:REGION:ACCOUNT:REPOSITORY` (the name may be `*`)".into()),
+                );
+            }
+        }
+        settings(doc, list)
+    }
+
+    /// Checks that need every level: scope names from `[defaults]` against this host,
+    /// and scopes that are both required and forbidden.
+    pub(super) fn check_resolved(&mut self, host: HostKind, reqs: &Requirements) {
+        self.check_scopes(reqs, host);
+        let Some(catalog) = host.meta().scopes else {
+            return;
+        };
+        for required in reqs.required_scopes() {
+            let granted = catalog.closure([required.value.as_str()]);
+            for forbidden in reqs.forbidden_scopes() {
+                if granted.contains(&forbidden.value) {
+                    let why = if forbidden.value == required.value {
+                        format!("`{}` is also required", required.value)
+                    } else {
+                        format!(
+                            "the required `{}` includes `{}`",
+                            required.value, forbidden.value
+                        )
+                    };
+                    self.problem(
+                        forbidden.origin.doc,
+                        forbidden.origin.span.clone(),
+                        format!("`{}` is both required and forbidden for {host} tokens", forbidden.value),
+                        why,
+                        Some("no token can satisfy both: remove it from `require_scopes` or from `forbid_scopes`".into()),
+                    );
+                }
+            }
+        }
+    }
+}
+
+fn is_iam_action(action: &str) -> bool {
+    let Some((service, name)) = action.split_once(':') else {
+        return false;
+    };
+    !service.is_empty()
+        && service
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
+        && !name.is_empty()
+        && name
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '*' || c == '?')
+}

@@ -1,0 +1,456 @@
+//! The sections of a policy document (`version`, `extends`, `[defaults]`, `[hosts.*]`,
+//! `[[token]]`), presets, and how the levels merge into each token's requirements.
+
+use std::collections::{BTreeMap, HashSet};
+use std::ops::Range;
+use std::sync::Arc;
+
+use toml::Spanned;
+use toml::de::{DeTable, DeValue};
+
+use super::{Level, ParsedDoc, ParsedToken, TokenKeys, Validator, host_list, hosts_of_key};
+use crate::hosts::HostKind;
+use crate::policy::raw::{RawRequirements, RawToken, RawTopLevel, Text, TextList, field_names};
+use crate::policy::{
+    DocId, Document, Documents, Origin, Requirements, Setting, TokenSpec, line_col, presets,
+};
+use crate::secret::SecretSource;
+use crate::suggest;
+
+impl Validator {
+    /// First pass over one document: syntax, keys, types, and per-level values.
+    pub(super) fn parse_document(&mut self, doc: DocId) -> Option<ParsedDoc> {
+        let text = self.docs.get(doc).text.clone();
+        let root = match DeTable::parse(&text) {
+            Ok(root) => root,
+            Err(e) => {
+                let span = e.span().unwrap_or(0..0);
+                self.problem(
+                    doc,
+                    span,
+                    format!("the policy is not valid TOML: {}", e.message().trim()),
+                    "here",
+                    Some("fix the TOML syntax; `patlint validate` checks the file offline".into()),
+                );
+                return None;
+            }
+        };
+        let table = root.into_inner();
+        self.check_keys(
+            doc,
+            &table,
+            &[field_names::<RawTopLevel>()],
+            "at the top level",
+        );
+        // Each top-level key on its own, so that one type error hides nothing else.
+        let version: Option<Spanned<i64>> = table
+            .get("version")
+            .and_then(|v| self.deserialize(doc, v.clone()));
+        let extends: Option<TextList> = table
+            .get("extends")
+            .and_then(|v| self.deserialize(doc, v.clone()));
+
+        match &version {
+            None if table.contains_key("version") => {}
+            None => self.problem(
+                doc,
+                0..0,
+                "the policy has no `version`",
+                "expected `version = 1` here",
+                Some("add `version = 1` as the first line".into()),
+            ),
+            Some(v) if *v.get_ref() != 1 => self.problem(
+                doc,
+                v.span(),
+                format!("unsupported policy version {}", v.get_ref()),
+                "this patlint reads version 1",
+                Some("set `version = 1`".into()),
+            ),
+            Some(_) => {}
+        }
+
+        let defaults = match table.get("defaults") {
+            Some(value) => self.requirements_section(doc, value, Level::Defaults),
+            None => Requirements::default(),
+        };
+        let hosts = match table.get("hosts") {
+            Some(value) => self.hosts_section(doc, value),
+            None => BTreeMap::new(),
+        };
+        let tokens = match table.get("token") {
+            Some(value) => self.token_section(doc, value),
+            None => Vec::new(),
+        };
+        Some(ParsedDoc {
+            doc,
+            extends: extends.map(Spanned::into_inner).unwrap_or_default(),
+            defaults,
+            hosts,
+            tokens,
+        })
+    }
+
+    pub(super) fn requirements_section(
+        &mut self,
+        doc: DocId,
+        value: &Spanned<DeValue>,
+        level: Level,
+    ) -> Requirements {
+        let Some(table) = self.as_table(doc, value, &level.describe()) else {
+            return Requirements::default();
+        };
+        self.check_keys(
+            doc,
+            table,
+            &[field_names::<RawRequirements>()],
+            &format!("in {}", level.describe()),
+        );
+        if let Level::Host(host) = level {
+            self.check_requirement_keys_for_host(doc, table, host);
+        }
+        let raw: Option<RawRequirements> = self.deserialize(doc, value.clone());
+        raw.map(|raw| self.requirements(doc, raw, level))
+            .unwrap_or_default()
+    }
+
+    pub(super) fn hosts_section(
+        &mut self,
+        doc: DocId,
+        value: &Spanned<DeValue>,
+    ) -> BTreeMap<HostKind, Requirements> {
+        let mut hosts = BTreeMap::new();
+        let Some(table) = self.as_table(doc, value, "`hosts`") else {
+            return hosts;
+        };
+        for (key, section) in table.iter() {
+            let name = key.get_ref().as_ref();
+            match HostKind::parse(name) {
+                Some(host) => {
+                    let reqs = self.requirements_section(doc, section, Level::Host(host));
+                    hosts.insert(host, reqs);
+                }
+                None => self.unknown_host(doc, key.span(), name),
+            }
+        }
+        hosts
+    }
+
+    pub(super) fn token_section(
+        &mut self,
+        doc: DocId,
+        value: &Spanned<DeValue>,
+    ) -> Vec<ParsedToken> {
+        let DeValue::Array(items) = value.get_ref() else {
+            self.problem(
+                doc,
+                value.span(),
+                "`token` must be an array of tables",
+                "expected [[token]] tables",
+                Some("write each token as a `[[token]]` table".into()),
+            );
+            return Vec::new();
+        };
+        let mut known = vec![field_names::<RawToken>(), field_names::<RawRequirements>()];
+        known.extend(HostKind::ALL.iter().map(|h| h.token_keys()));
+        let mut tokens = Vec::new();
+        for item in items.iter() {
+            let Some(table) = self.as_table(doc, item, "each [[token]]") else {
+                continue;
+            };
+            self.check_keys(doc, table, &known, "in [[token]]");
+            let Some(raw) = self.deserialize::<RawToken>(doc, item.clone()) else {
+                continue;
+            };
+            let host = match &raw.host {
+                Some(h) => {
+                    let parsed = HostKind::parse(h.get_ref());
+                    if parsed.is_none() {
+                        self.unknown_host(doc, h.span(), h.get_ref());
+                    }
+                    parsed
+                }
+                None => None,
+            };
+            let secret = raw.secret.as_ref().map(|value| {
+                self.secret_ref(doc, "secret", value).map(|source| Setting {
+                    value: source,
+                    origin: Origin {
+                        doc,
+                        span: value.span(),
+                    },
+                })
+            });
+            let (endpoint, implicit_secret) = match host {
+                Some(host) => self.host_keys(doc, item, &raw, host),
+                None => (None, None),
+            };
+            // With an unknown host, requirements are still checked, as if in [defaults].
+            let level = host.map_or(Level::Defaults, Level::Token);
+            let requirements = self
+                .deserialize::<RawRequirements>(doc, item.clone())
+                .map(|reqs| self.requirements(doc, reqs, level))
+                .unwrap_or_default();
+            if let Some(host) = host {
+                self.check_token_keys_for_host(doc, table, host);
+            }
+            tokens.push(ParsedToken {
+                table_span: item.span(),
+                raw,
+                host,
+                requirements,
+                secret,
+                endpoint,
+                implicit_secret,
+            });
+        }
+        tokens
+    }
+
+    /// The host validates its own keys of the token.
+    fn host_keys(
+        &mut self,
+        doc: DocId,
+        item: &Spanned<DeValue<'_>>,
+        raw: &RawToken,
+        host: HostKind,
+    ) -> (
+        Option<crate::hosts::Endpoint>,
+        Option<Setting<SecretSource>>,
+    ) {
+        let mut keys = TokenKeys {
+            v: self,
+            doc,
+            table_span: item.span(),
+            table: item,
+            url: raw.url.as_ref(),
+            has_secret: raw.secret.is_some(),
+            implicit_secret: None,
+        };
+        let endpoint = host.endpoint(&mut keys);
+        (endpoint, keys.implicit_secret)
+    }
+
+    pub(super) fn check_token_keys_for_host(
+        &mut self,
+        doc: DocId,
+        table: &DeTable,
+        host: HostKind,
+    ) {
+        for key in table.keys() {
+            let name = key.get_ref().as_ref();
+            if let Some(hosts) = hosts_of_key(name)
+                && !hosts.contains(&host)
+            {
+                self.problem(
+                    doc,
+                    key.span(),
+                    format!("`{name}` does not apply to `{host}` tokens"),
+                    format!("only for {}", host_list(&hosts)),
+                    Some(format!("remove `{name}` from this token")),
+                );
+            }
+        }
+    }
+
+    /// Loads `extends` entries as preset documents, in order.
+    pub(super) fn load_presets(&mut self, extends: &[Text]) -> Vec<ParsedDoc> {
+        let mut loaded = Vec::new();
+        let mut seen = HashSet::new();
+        for entry in extends {
+            let name = entry.get_ref();
+            let Some(preset_name) = name.strip_prefix(presets::PREFIX) else {
+                self.problem(
+                    Documents::POLICY,
+                    entry.span(),
+                    format!("`{name}` is not a preset"),
+                    "expected builtin:NAME",
+                    Some(format!("presets are {}", preset_names())),
+                );
+                continue;
+            };
+            let Some(preset) = presets::find(preset_name) else {
+                let help =
+                    match suggest::closest(preset_name, presets::PRESETS.iter().map(|p| p.name)) {
+                        Some(s) => format!("did you mean `builtin:{s}`?"),
+                        None => format!("presets are {}", preset_names()),
+                    };
+                self.problem(
+                    Documents::POLICY,
+                    entry.span(),
+                    format!("unknown preset `{name}`"),
+                    "no such preset",
+                    Some(help),
+                );
+                continue;
+            };
+            if !seen.insert(preset.name) {
+                self.problem(
+                    Documents::POLICY,
+                    entry.span(),
+                    format!("`{name}` is listed twice"),
+                    "again here",
+                    Some("remove the duplicate".into()),
+                );
+                continue;
+            }
+            let doc = self.docs.add(Document {
+                name: format!("{}{}", presets::PREFIX, preset.name),
+                text: Arc::from(preset.text),
+                included_at: Some(entry.span()),
+            });
+            if let Some(parsed) = self.parse_document(doc) {
+                loaded.push(parsed);
+            }
+        }
+        loaded
+    }
+
+    /// Builds every token's spec, resolving requirements across the levels.
+    pub(super) fn resolve_tokens(
+        &mut self,
+        main: &ParsedDoc,
+        presets: &[ParsedDoc],
+    ) -> Vec<TokenSpec> {
+        for preset in presets {
+            for (table_span, _) in preset.tokens.iter().map(|t| (t.table_span.clone(), ())) {
+                self.problem(
+                    preset.doc,
+                    table_span,
+                    "presets cannot declare tokens",
+                    "token here",
+                    None,
+                );
+            }
+        }
+        let mut names: BTreeMap<String, Range<usize>> = BTreeMap::new();
+        let mut specs = Vec::new();
+        for token in &main.tokens {
+            let Some(name) = self.token_name(main.doc, token, &mut names) else {
+                continue;
+            };
+            let Some(host) = token.host else {
+                if token.raw.host.is_none() {
+                    self.missing_key(
+                        main.doc,
+                        token.table_span.clone(),
+                        "host",
+                        &format!(
+                            "add `host = \"github\"` (one of {})",
+                            host_list(HostKind::ALL)
+                        ),
+                    );
+                }
+                continue;
+            };
+            let mut requirements = token.requirements.clone();
+            let less_specific = [main.hosts.get(&host), Some(&main.defaults)]
+                .into_iter()
+                .chain(
+                    presets
+                        .iter()
+                        .rev()
+                        .flat_map(|p| [p.hosts.get(&host), Some(&p.defaults)]),
+                )
+                .flatten();
+            for level in less_specific {
+                requirements = requirements.or(level);
+            }
+            self.check_resolved(host, &requirements);
+            let secret = self.secret_source(main.doc, token);
+            let ca_file = token
+                .raw
+                .ca_file
+                .as_ref()
+                .and_then(|f| self.ca_file(main.doc, f));
+            if let (Some(secret), Some(endpoint)) = (secret, token.endpoint.clone()) {
+                specs.push(TokenSpec {
+                    name: name.get_ref().clone(),
+                    origin: Origin {
+                        doc: main.doc,
+                        span: name.span(),
+                    },
+                    endpoint,
+                    url_origin: token.raw.url.as_ref().map(|u| Origin {
+                        doc: main.doc,
+                        span: u.span(),
+                    }),
+                    ca_file,
+                    secret,
+                    requirements,
+                });
+            }
+        }
+        specs
+    }
+
+    pub(super) fn token_name(
+        &mut self,
+        doc: DocId,
+        token: &ParsedToken,
+        names: &mut BTreeMap<String, Range<usize>>,
+    ) -> Option<Text> {
+        let Some(name) = token.raw.name.clone() else {
+            self.missing_key(
+                doc,
+                token.table_span.clone(),
+                "name",
+                "add `name = \"…\"`: a unique name for the token, used in every report",
+            );
+            return None;
+        };
+        if name.get_ref().trim().is_empty() {
+            self.problem(
+                doc,
+                name.span(),
+                "a token name cannot be empty",
+                "empty name",
+                Some(
+                    "name the token after the integration that uses it, e.g. \"jira-github\""
+                        .into(),
+                ),
+            );
+            return None;
+        }
+        if let Some(first) = names.get(name.get_ref()) {
+            let (line, _) = line_col(&self.docs.get(doc).text, first.start);
+            self.problem(
+                doc,
+                name.span(),
+                format!("duplicate token name `{}`", name.get_ref()),
+                format!("first used on line {line}"),
+                Some("token names must be unique; rename one of them".into()),
+            );
+            return None;
+        }
+        names.insert(name.get_ref().clone(), name.span());
+        Some(name)
+    }
+
+    pub(super) fn secret_source(
+        &mut self,
+        doc: DocId,
+        token: &ParsedToken,
+    ) -> Option<Setting<SecretSource>> {
+        match &token.secret {
+            Some(checked) => checked.clone(),
+            None if token.implicit_secret.is_some() => token.implicit_secret.clone(),
+            None => {
+                self.missing_key(
+                    doc,
+                    token.table_span.clone(),
+                    "secret",
+                    "add `secret = { env = \"NAME\" }` naming the variable that holds the token",
+                );
+                None
+            }
+        }
+    }
+}
+
+fn preset_names() -> String {
+    presets::PRESETS
+        .iter()
+        .map(|p| format!("`builtin:{}`", p.name))
+        .collect::<Vec<_>>()
+        .join(", ")
+}

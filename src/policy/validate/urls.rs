@@ -1,0 +1,87 @@
+//! URLs and CA bundles of a token's host: https only (plain http only to loopback, for
+//! tests), never with credentials in them.
+
+use reqwest::Url;
+
+use super::Validator;
+use crate::policy::DocId;
+use crate::policy::raw::Text;
+
+impl Validator {
+    /// A CA bundle must be readable and hold a certificate: better said now than as a
+    /// TLS failure against the host.
+    pub(super) fn ca_file(&mut self, doc: DocId, file: &Text) -> Option<std::path::PathBuf> {
+        let path = std::path::PathBuf::from(file.get_ref());
+        let problem = match std::fs::read_to_string(&path) {
+            Ok(pem) if pem.contains("-----BEGIN CERTIFICATE-----") => return Some(path),
+            Ok(_) => "holds no PEM certificate (`-----BEGIN CERTIFICATE-----`)".to_owned(),
+            Err(e) => format!("cannot be read: {e}"),
+        };
+        self.problem(
+            doc,
+            file.span(),
+            format!("`ca_file` {problem}"),
+            "not a CA bundle",
+            Some("point `ca_file` at a PEM file with the certificate authority (or chain) that signed the host's certificate".into()),
+        );
+        None
+    }
+
+    pub(super) fn url(
+        &mut self,
+        doc: DocId,
+        value: Option<&Text>,
+        key: &str,
+        default: &str,
+    ) -> Option<Url> {
+        let Some(text) = value else {
+            return Some(Url::parse(default).expect("default URLs are valid"));
+        };
+        let raw = text.get_ref();
+        let url = match Url::parse(raw) {
+            Ok(url) => url,
+            Err(e) => {
+                self.problem(
+                    doc,
+                    text.span(),
+                    format!("`{key}` is not a URL: {e}"),
+                    "not a URL",
+                    Some(format!("write a full URL, e.g. \"{default}\"")),
+                );
+                return None;
+            }
+        };
+        if !url.username().is_empty() || url.password().is_some() {
+            self.redact.push((doc, text.span()));
+            self.problem(doc, text.span(), format!("`{key}` contains credentials"), "credentials in a URL (hidden)", Some("remove the user and password from the URL; patlint sends the token from `secret` itself".into()));
+            return None;
+        }
+        match url.scheme() {
+            "https" => Some(url),
+            "http" if is_loopback(&url) => Some(url),
+            "http" => {
+                self.problem(doc, text.span(), format!("`{key}` uses plain http to a non-loopback host"), "tokens would travel unencrypted", Some("use https:// (plain http is allowed only to 127.0.0.1, ::1 or localhost, for tests)".into()));
+                None
+            }
+            other => {
+                self.problem(
+                    doc,
+                    text.span(),
+                    format!("`{key}` has scheme `{other}`"),
+                    "expected https",
+                    Some(format!("write a full URL, e.g. \"{default}\"")),
+                );
+                None
+            }
+        }
+    }
+}
+
+fn is_loopback(url: &Url) -> bool {
+    match url.host() {
+        Some(url::Host::Domain(d)) => d.eq_ignore_ascii_case("localhost"),
+        Some(url::Host::Ipv4(ip)) => ip.is_loopback(),
+        Some(url::Host::Ipv6(ip)) => ip.is_loopback(),
+        None => false,
+    }
+}

@@ -1,0 +1,43 @@
+//! `--format azure`: Azure Pipelines logging commands
+//! (<https://learn.microsoft.com/en-us/azure/devops/pipelines/scripts/logging-commands>):
+//! one `task.logissue` per finding, most severe first, and `task.complete result=Failed`
+//! when the gate failed.
+
+use super::Report;
+use crate::ci::azure::{message, property};
+use crate::outcome::Exit;
+use crate::rules::Severity;
+
+pub fn render(report: &Report) -> String {
+    let mut out = String::new();
+    for view in report.views_most_severe_first() {
+        let (finding, r) = (view.finding, &view.region);
+        let text = match &finding.help {
+            Some(help) => format!("{} — {help}", finding.message),
+            None => finding.message.clone(),
+        };
+        match finding.severity {
+            Severity::Error | Severity::Warning => out.push_str(&format!(
+                "##vso[task.logissue type={};sourcepath={};linenumber={};columnnumber={};code={}]{}\n",
+                if finding.severity == Severity::Error { "error" } else { "warning" },
+                property(&r.path),
+                r.start_line,
+                r.start_column,
+                property(finding.rule.id()),
+                message(&text)
+            )),
+            // Azure has no lower issue type: notes are plain log lines.
+            Severity::Note => out.push_str(&format!("patlint note [{}]: {}\n", finding.rule.id(), message(&text))),
+        }
+    }
+    let s = report.summary();
+    let summary = format!("patlint: {}: {}", s.tokens_phrase(), s.counts(", "));
+    match report.gate.exit {
+        Exit::Clean => out.push_str(&format!("{summary}\n")),
+        _ => out.push_str(&format!(
+            "##vso[task.complete result=Failed;]{}\n",
+            message(&summary)
+        )),
+    }
+    out
+}

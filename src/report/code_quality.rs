@@ -1,0 +1,35 @@
+//! `--format gitlab`: a GitLab Code Quality report
+//! (<https://docs.gitlab.com/ci/testing/code_quality/#code-quality-report-format>): one
+//! JSON array, a unique fingerprint per finding, the rule id as `check_name`.
+
+use serde_json::json;
+
+use super::Report;
+use crate::rules::Severity;
+
+fn severity(severity: Severity) -> &'static str {
+    match severity {
+        Severity::Error => "critical",
+        Severity::Warning => "minor",
+        Severity::Note => "info",
+    }
+}
+
+pub fn render(report: &Report) -> String {
+    let issues: Vec<_> = report
+        .views()
+        .into_iter()
+        .map(|view| {
+            json!({
+                "description": view.finding.message,
+                "check_name": view.finding.rule.id(),
+                "fingerprint": view.fingerprint,
+                "severity": severity(view.finding.severity),
+                "location": { "path": view.region.path, "lines": { "begin": view.region.start_line } },
+            })
+        })
+        .collect();
+    let mut out = serde_json::to_string_pretty(&issues).expect("Code Quality serializes");
+    out.push('\n');
+    out
+}
