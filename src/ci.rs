@@ -18,9 +18,10 @@ pub enum Runner {
     Other,
 }
 
-/// The runner patlint runs on, by the variables each one sets
-/// (<https://docs.github.com/en/actions/reference/variables-reference>,
-/// <https://learn.microsoft.com/en-us/azure/devops/pipelines/build/variables>).
+/// The runner patlint runs on, by the variable each one sets in every step: GitHub
+/// Actions `GITHUB_ACTIONS=true`
+/// (<https://docs.github.com/en/actions/reference/variables-reference>), Azure
+/// Pipelines `TF_BUILD=True` (its predefined variables).
 pub fn runner() -> Runner {
     static RUNNER: OnceLock<Runner> = OnceLock::new();
     *RUNNER.get_or_init(|| {

@@ -1,5 +1,6 @@
 //! Azure DevOps Services and Azure DevOps Server / TFS against a real HTTP server
-//! (wiremock), with the spec examples and error bodies of ../shared/research/hosts.md §3–§4.
+//! (wiremock), with the examples of MicrosoftDocs/vsts-rest-api-specs (`specification/tokens`,
+//! `specification/core`) and the error bodies Azure DevOps sends.
 
 mod common;
 

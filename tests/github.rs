@@ -1,5 +1,6 @@
 //! The GitHub host against a real HTTP server (wiremock) answering with the shapes
-//! documented in ../shared/research/hosts.md §1.
+//! documented in github/rest-api-description and docs.github.com ("Get the authenticated
+//! user", "Scopes for OAuth apps").
 
 mod common;
 

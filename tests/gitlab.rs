@@ -1,5 +1,6 @@
 //! The GitLab host against a real HTTP server (wiremock) answering with the bodies
-//! documented in ../shared/research/hosts.md §2, verbatim where the docs give them.
+//! documented at docs.gitlab.com (`api/personal_access_tokens.md`, `api/version.md`), verbatim
+//! where the docs give them.
 
 mod common;
 

@@ -40,8 +40,22 @@ pub struct HostMeta {
     pub secret_prefixes: &'static [&'static str],
     /// How to fix a rule's finding on this host, where it has its own words for it.
     pub fix: fn(Rule) -> Option<&'static str>,
+    /// Checks one value of a host-specific requirement list (`key = [value, …]`).
+    pub check_value: fn(key: &str, value: &str) -> Result<(), ValueProblem>,
     /// A commented `[[token]]` example for `patlint init`.
     pub starter: &'static str,
+}
+
+/// Why a requirement value cannot be right, for the policy diagnostic.
+pub struct ValueProblem {
+    pub message: String,
+    pub label: &'static str,
+    pub help: String,
+}
+
+/// For hosts without requirement lists of their own.
+pub fn any_value(_key: &str, _value: &str) -> Result<(), ValueProblem> {
+    Ok(())
 }
 
 /// One kind of host: how its policy keys are validated and how a token is observed.

@@ -1,5 +1,5 @@
 //! `--format azure`: Azure Pipelines logging commands
-//! (<https://learn.microsoft.com/en-us/azure/devops/pipelines/scripts/logging-commands>):
+//! (<https://github.com/microsoft/azure-pipelines-task-lib/blob/master/docs/commands.md>):
 //! one `task.logissue` per finding, most severe first, and `task.complete result=Failed`
 //! when the gate failed.
 

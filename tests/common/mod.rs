@@ -1,6 +1,8 @@
 //! Helpers shared by the integration tests.
 #![allow(dead_code)]
 
+pub mod aws;
+
 use jiff::Timestamp;
 use patlint::policy::{Policy, parse_policy};
 
@@ -180,4 +182,24 @@ pub fn required_tool(env_var: &str, fallback: &str) -> Option<std::path::PathBuf
     }
     eprintln!("SKIPPED (not on CI): {message}");
     None
+}
+
+/// The repository's root.
+pub fn root() -> std::path::PathBuf {
+    std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+/// patlint with a clean environment: nothing from the CI runner leaks into a test.
+pub fn patlint() -> assert_cmd::Command {
+    let mut cmd = assert_cmd::Command::cargo_bin("patlint").unwrap();
+    cmd.env_clear().current_dir(root());
+    cmd
+}
+
+pub fn text(bytes: &[u8]) -> String {
+    String::from_utf8_lossy(bytes).into_owned()
+}
+
+pub fn code(out: &std::process::Output) -> i32 {
+    out.status.code().expect("exited normally")
 }

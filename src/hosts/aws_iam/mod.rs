@@ -11,7 +11,7 @@ mod observe;
 use serde::Deserialize;
 use toml::Spanned;
 
-use super::{Call, Host, HostMeta, HttpSettings};
+use super::{Call, Host, HostMeta, HttpSettings, ValueProblem};
 use crate::facts::Observation;
 use crate::policy::TokenKeys;
 use crate::policy::raw::{RawSecretRef, Text};
@@ -64,6 +64,7 @@ impl Host for AwsIam {
         // <https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_identifiers.html#identifiers-unique-ids>
         secret_prefixes: &["AKIA", "ASIA"],
         fix,
+        check_value,
         starter: STARTER,
     };
 
@@ -105,6 +106,38 @@ impl Host for AwsIam {
     async fn observe(&self, call: &Call<'_>, endpoint: &Endpoint) -> Observation {
         self.observe_key(call, endpoint).await
     }
+}
+
+/// `require_actions` are `service:Action`; `resources` are ARNs or `*`
+/// (<https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_elements_action.html>).
+fn check_value(key: &str, value: &str) -> Result<(), ValueProblem> {
+    match key {
+        "require_actions" if !is_iam_action(value) => Err(ValueProblem {
+            message: format!("`{value}` is not an IAM action"),
+            label: "expected service:Action",
+            help: "write actions as `service:Action`, e.g. \"codecommit:CreateBranch\"".into(),
+        }),
+        "resources" if value != "*" && !value.starts_with("arn:") => Err(ValueProblem {
+            message: format!("`{value}` is not an ARN"),
+            label: "expected an ARN or \"*\"",
+            help: "CodeCommit repositories are `arn:aws:codecommit:REGION:ACCOUNT:REPOSITORY` (the name may be `*`)".into(),
+        }),
+        _ => Ok(()),
+    }
+}
+
+fn is_iam_action(action: &str) -> bool {
+    let Some((service, name)) = action.split_once(':') else {
+        return false;
+    };
+    !service.is_empty()
+        && service
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
+        && !name.is_empty()
+        && name
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '*' || c == '?')
 }
 
 const STARTER: &str = r#"[[token]]

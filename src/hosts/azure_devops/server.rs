@@ -36,6 +36,7 @@ impl Host for Server {
         scopes: Some(&super::scopes::CATALOG),
         secret_prefixes: &[],
         fix,
+        check_value: crate::hosts::any_value,
         starter: STARTER,
     };
 

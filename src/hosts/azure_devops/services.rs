@@ -91,6 +91,7 @@ impl Host for Services {
         scopes: Some(&super::scopes::CATALOG),
         secret_prefixes: &[],
         fix,
+        check_value: crate::hosts::any_value,
         starter: STARTER,
     };
 

@@ -45,6 +45,7 @@ impl Host for GitHub {
         scopes: Some(&scopes::CATALOG),
         secret_prefixes: PREFIXES,
         fix,
+        check_value: crate::hosts::any_value,
         starter: STARTER,
     };
 

@@ -42,6 +42,7 @@ impl Host for GitLab {
         // <https://docs.gitlab.com/security/tokens/#token-prefixes>
         secret_prefixes: &["glpat-"],
         fix,
+        check_value: crate::hosts::any_value,
         starter: STARTER,
     };
 

@@ -64,8 +64,12 @@ impl Validator {
                         None
                     }
                 });
-        let require_actions = raw.require_actions.map(|list| self.actions(doc, list));
-        let resources = raw.resources.map(|list| self.resources(doc, list));
+        let require_actions = raw
+            .require_actions
+            .map(|list| self.host_checked_list(doc, "require_actions", list));
+        let resources = raw
+            .resources
+            .map(|list| self.host_checked_list(doc, "resources", list));
         let reqs = Requirements {
             max_lifespan,
             expiry_warning,
@@ -140,34 +144,26 @@ impl Validator {
         }
     }
 
-    pub(super) fn actions(&mut self, doc: DocId, list: TextList) -> Vec<Setting<String>> {
-        for action in list.get_ref() {
-            if !is_iam_action(action.get_ref()) {
+    /// A list of values that the hosts taking `key` check themselves (IAM actions,
+    /// resource ARNs).
+    pub(super) fn host_checked_list(
+        &mut self,
+        doc: DocId,
+        key: &str,
+        list: TextList,
+    ) -> Vec<Setting<String>> {
+        let hosts = hosts_of_key(key).unwrap_or_default();
+        for value in list.get_ref() {
+            let problem = hosts
+                .iter()
+                .find_map(|host| (host.meta().check_value)(key, value.get_ref()).err());
+            if let Some(problem) = problem {
                 self.problem(
                     doc,
-                    action.span(),
-                    format!("`{}` is not an IAM action", action.get_ref()),
-                    "expected service:Action",
-                    Some(
-                        "write actions as `service:Action`, e.g. \"codecommit:CreateBranch\""
-                            .into(),
-                    ),
-                );
-            }
-        }
-        settings(doc, list)
-    }
-
-    pub(super) fn resources(&mut self, doc: DocId, list: TextList) -> Vec<Setting<String>> {
-        for resource in list.get_ref() {
-            let r = resource.get_ref();
-            if r != "*" && !r.starts_with("arn:") {
-                self.problem(
-                    doc,
-                    resource.span(),
-                    format!("`{r}` is not an ARN"),
-                    "expected an ARN or \"*\"",
-                    Some("CodeCommit repositories are `arn:aws:codecommit:REGION:ACCOUNT:REPOSITORY` (the name may be `*`)".into()),
+                    value.span(),
+                    problem.message,
+                    problem.label,
+                    Some(problem.help),
                 );
             }
         }
@@ -204,18 +200,4 @@ impl Validator {
             }
         }
     }
-}
-
-fn is_iam_action(action: &str) -> bool {
-    let Some((service, name)) = action.split_once(':') else {
-        return false;
-    };
-    !service.is_empty()
-        && service
-            .chars()
-            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
-        && !name.is_empty()
-        && name
-            .chars()
-            .all(|c| c.is_ascii_alphanumeric() || c == '*' || c == '?')
 }

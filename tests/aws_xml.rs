@@ -1,0 +1,240 @@
+//! AWS IAM keys through the binary against an awsquery-XML server (wiremock), for what
+//! moto lacks or cannot be made to do: `SimulatePrincipalPolicy` decisions,
+//! `ListServiceSpecificCredentials`, access denied, throttling and named profiles (element
+//! names from botocore's IAM service model, `botocore/data/iam/2010-05-08/service-2.json`).
+
+mod common;
+
+use common::aws::*;
+use wiremock::{Mock, MockServer, ResponseTemplate};
+
+#[tokio::test(flavor = "multi_thread")]
+async fn policy_simulation_names_the_decision_for_each_missing_action() {
+    let server = iam_mock().await;
+    let results = [
+        evaluation("codecommit:CreateBranch", "allowed"),
+        evaluation("codecommit:CreatePullRequest", "implicitDeny"),
+        evaluation("codecommit:GitPush", "explicitDeny"),
+    ]
+    .concat();
+    answer(
+        &server,
+        "SimulatePrincipalPolicy",
+        xml(
+            "SimulatePrincipalPolicy",
+            &format!(
+                "<IsTruncated>false</IsTruncated><EvaluationResults>{results}</EvaluationResults>"
+            ),
+        ),
+    )
+    .await;
+    let policy = key_policy(
+        "require_actions = [\"codecommit:CreateBranch\", \"codecommit:CreatePullRequest\", \"codecommit:GitPush\"]\nresources = [\"arn:aws:codecommit:us-east-1:123456789012:*\"]",
+    );
+    let (exit, json) = check(
+        &server.uri(),
+        KEY_ID,
+        SECRET_KEY,
+        policy,
+        "2026-11-24T00:00:00Z",
+    )
+    .await;
+    assert_eq!(exit, 1);
+    assert_eq!(
+        rules(&json),
+        ["missing-action", "missing-action"],
+        "{json:#}"
+    );
+    let findings = json["tokens"][0]["findings"].as_array().unwrap();
+    assert!(findings[0]["message"].as_str().unwrap().contains("`codecommit:CreatePullRequest` on `arn:aws:codecommit:us-east-1:123456789012:*`: implicitly denied"), "{json:#}");
+    assert!(
+        findings[1]["message"]
+            .as_str()
+            .unwrap()
+            .contains("explicitly denied")
+    );
+    assert_eq!(
+        findings[0]["evidence"],
+        "iam:SimulatePrincipalPolicy for `arn:aws:iam::123456789012:user/Bob`"
+    );
+
+    // The simulation was asked for exactly the policy's actions and resources.
+    let requests = server.received_requests().await.unwrap();
+    let simulation = requests
+        .iter()
+        .find(|r| String::from_utf8_lossy(&r.body).contains("Action=SimulatePrincipalPolicy"))
+        .unwrap();
+    let body = String::from_utf8_lossy(&simulation.body).into_owned();
+    assert!(
+        body.contains("PolicySourceArn=arn%3Aaws%3Aiam%3A%3A123456789012%3Auser%2FBob"),
+        "{body}"
+    );
+    assert!(
+        body.contains("ActionNames.member.2=codecommit%3ACreatePullRequest"),
+        "{body}"
+    );
+    assert!(
+        body.contains("ResourceArns.member.1=arn%3Aaws%3Acodecommit"),
+        "{body}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn access_denied_on_introspection_is_unverifiable_with_the_permission_named() {
+    let finding = denied(
+        "SimulatePrincipalPolicy",
+        "require_actions = [\"codecommit:CreateBranch\"]",
+    )
+    .await;
+    let message = finding["message"].as_str().unwrap();
+    assert!(
+        message.contains("grant its user `iam:SimulatePrincipalPolicy`"),
+        "{message}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn codecommit_git_credentials_are_judged_by_age() {
+    let server = iam_mock().await;
+    // From the AWS CLI example `list-service-specific-credentials`.
+    answer(
+        &server,
+        "ListServiceSpecificCredentials",
+        xml(
+            "ListServiceSpecificCredentials",
+            "<ServiceSpecificCredentials><member><UserName>developer</UserName><Status>Inactive</Status><ServiceUserName>developer-at-123456789012</ServiceUserName><CreateDate>2019-10-01T04:31:41Z</CreateDate><ServiceSpecificCredentialId>ACCAQFODXMPL4YFHP7DZE</ServiceSpecificCredentialId><ServiceName>codecommit.amazonaws.com</ServiceName></member><member><UserName>developer</UserName><Status>Active</Status><ServiceUserName>developer+1-at-123456789012</ServiceUserName><CreateDate>2019-10-01T04:31:45Z</CreateDate><ServiceSpecificCredentialId>ACCAQFOXMPL6VW57M7AJP</ServiceSpecificCredentialId><ServiceName>codecommit.amazonaws.com</ServiceName></member></ServiceSpecificCredentials><IsTruncated>false</IsTruncated>",
+        ),
+    )
+    .await;
+    let policy = key_policy("max_lifespan = \"90d\"\nservice_credentials = true");
+    let (exit, json) = check(
+        &server.uri(),
+        KEY_ID,
+        SECRET_KEY,
+        policy,
+        "2026-11-24T00:00:00Z",
+    )
+    .await;
+    assert_eq!(exit, 1);
+    // The key is 53 days old (fine); only the active Git credential is too old.
+    assert_eq!(rules(&json), ["lifespan-exceeded"], "{json:#}");
+    let message = json["tokens"][0]["findings"][0]["message"]
+        .as_str()
+        .unwrap();
+    assert!(
+        message.contains("`developer+1-at-123456789012`"),
+        "{message}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn denied_git_credential_listing_is_unverifiable_not_a_pass() {
+    let finding = denied(
+        "ListServiceSpecificCredentials",
+        "max_lifespan = \"90d\"\nservice_credentials = true",
+    )
+    .await;
+    assert!(
+        finding["message"]
+            .as_str()
+            .unwrap()
+            .contains("iam:ListServiceSpecificCredentials")
+    );
+    assert!(
+        finding["help"]
+            .as_str()
+            .unwrap()
+            .starts_with("AWS: grant the key's IAM user"),
+        "{finding}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn throttling_ends_in_host_error_and_no_credential_chain_is_probed() {
+    let server = MockServer::start().await;
+    answer(
+        &server,
+        "GetCallerIdentity",
+        xml_error(400, "Throttling", "Rate exceeded"),
+    )
+    .await;
+    // An instance-metadata endpoint that must never be asked: the policy names the key.
+    let imds = MockServer::start().await;
+    Mock::given(wiremock::matchers::any())
+        .respond_with(ResponseTemplate::new(200))
+        .expect(0)
+        .mount(&imds)
+        .await;
+    let home = tempfile::tempdir().unwrap();
+    let env: Vec<(String, String)> = [
+        ("AWS_ENDPOINT_URL", server.uri()),
+        ("AWS_EC2_METADATA_SERVICE_ENDPOINT", imds.uri()),
+        ("HOME", home.path().display().to_string()),
+        ("JIRA_AWS_ACCESS_KEY_ID", KEY_ID.to_owned()),
+        ("JIRA_AWS_SECRET_ACCESS_KEY", SECRET_KEY.to_owned()),
+    ]
+    .into_iter()
+    .map(|(k, v)| (k.to_owned(), v))
+    .collect();
+    let (exit, stdout, stderr) = common::run_check(key_policy(""), env, &server.uri()).await;
+    assert_eq!(exit, 3, "{stdout}{stderr}");
+    assert!(
+        stdout.contains("host-error") && stdout.contains("Throttling"),
+        "{stdout}"
+    );
+    for secret in [KEY_ID, SECRET_KEY] {
+        common::assert_no_secret(secret, "stdout", &stdout);
+        common::assert_no_secret(secret, "stderr", &stderr);
+    }
+    drop(imds); // verifies `expect(0)`
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_named_profile_brings_its_credentials_region_and_endpoints() {
+    let server = iam_mock().await;
+    let dir = tempfile::tempdir().unwrap();
+    let config = dir.path().join("config");
+    std::fs::write(
+        &config,
+        format!(
+            "[profile jira]\nregion = eu-west-1\nservices = local\n\n[services local]\niam =\n  endpoint_url = {0}\nsts =\n  endpoint_url = {0}\n",
+            server.uri()
+        ),
+    )
+    .unwrap();
+    let credentials = dir.path().join("credentials");
+    std::fs::write(
+        &credentials,
+        format!("[jira]\naws_access_key_id = {KEY_ID}\naws_secret_access_key = {SECRET_KEY}\n"),
+    )
+    .unwrap();
+    let policy = "version = 1\n[[token]]\nname = \"jira-codecommit\"\nhost = \"aws-iam\"\nprofile = \"jira\"\nmax_lifespan = \"90d\"\n".to_owned();
+    let env: Vec<(String, String)> = [
+        ("AWS_CONFIG_FILE", config.display().to_string()),
+        (
+            "AWS_SHARED_CREDENTIALS_FILE",
+            credentials.display().to_string(),
+        ),
+        ("AWS_EC2_METADATA_DISABLED", "true".to_owned()),
+        ("HOME", dir.path().display().to_string()),
+    ]
+    .into_iter()
+    .map(|(k, v)| (k.to_owned(), v))
+    .collect();
+    let (exit, stdout, stderr) = common::run_check(policy, env, &server.uri()).await;
+    assert_eq!(exit, 0, "{stdout}{stderr}");
+    for secret in [KEY_ID, SECRET_KEY] {
+        common::assert_no_secret(secret, "stdout", &stdout);
+        common::assert_no_secret(secret, "stderr", &stderr);
+    }
+    let requests = server.received_requests().await.unwrap();
+    let sts = requests
+        .iter()
+        .find(|r| String::from_utf8_lossy(&r.body).contains("Action=GetCallerIdentity"))
+        .unwrap();
+    let authorization = sts.headers["authorization"].to_str().unwrap();
+    assert!(
+        authorization.contains("/eu-west-1/sts/aws4_request"),
+        "signed for the profile's region: {authorization}"
+    );
+}

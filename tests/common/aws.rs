@@ -1,0 +1,165 @@
+//! Helpers for the AWS IAM tests: the policy of one key, running `patlint check` on it
+//! against an endpoint, and an awsquery-XML server (wiremock) answering IAM and STS.
+#![allow(dead_code)]
+
+use wiremock::matchers::body_string_contains;
+use wiremock::{Mock, MockServer, ResponseTemplate};
+
+/// The AWS documentation's example key pair.
+pub const KEY_ID: &str = "AKIAIOSFODNN7EXAMPLE";
+pub const SECRET_KEY: &str = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY";
+
+pub fn key_policy(requirements: &str) -> String {
+    format!(
+        "version = 1\n\n[[token]]\nname = \"jira-codecommit\"\nhost = \"aws-iam\"\naccess_key_id = {{ env = \"JIRA_AWS_ACCESS_KEY_ID\" }}\nsecret = {{ env = \"JIRA_AWS_SECRET_ACCESS_KEY\" }}\n{requirements}\n"
+    )
+}
+
+/// Runs `patlint check --format json` against `endpoint` with the given key, checks that
+/// neither half of the key appears anywhere, and returns (exit, json).
+pub async fn check(
+    endpoint: &str,
+    key_id: &str,
+    secret: &str,
+    policy: String,
+    now: &str,
+) -> (i32, serde_json::Value) {
+    let home = tempfile::tempdir().unwrap();
+    let home_path = home.path().to_owned();
+    let env: Vec<(String, String)> = [
+        ("HOME", home_path.display().to_string()),
+        (
+            "AWS_CONFIG_FILE",
+            home_path.join("no-config").display().to_string(),
+        ),
+        (
+            "AWS_SHARED_CREDENTIALS_FILE",
+            home_path.join("no-credentials").display().to_string(),
+        ),
+        ("AWS_EC2_METADATA_DISABLED", "true".to_owned()),
+        ("AWS_ENDPOINT_URL", endpoint.to_owned()),
+        ("JIRA_AWS_ACCESS_KEY_ID", key_id.to_owned()),
+        ("JIRA_AWS_SECRET_ACCESS_KEY", secret.to_owned()),
+    ]
+    .into_iter()
+    .map(|(k, v)| (k.to_owned(), v))
+    .collect();
+    let args = [
+        "check",
+        "--format",
+        "json",
+        "--retries",
+        "0",
+        "--timeout",
+        "5",
+        "--now",
+        now,
+    ];
+    let (out, _) = super::run_patlint(policy, env, &args).await;
+    let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
+    let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
+    for secret_part in [key_id, secret] {
+        super::assert_no_secret(secret_part, "stdout", &stdout);
+        super::assert_no_secret(secret_part, "stderr", &stderr);
+    }
+    let json = serde_json::from_str(&stdout).unwrap_or_else(|e| panic!("{e}: {stdout}\n{stderr}"));
+    (out.status.code().unwrap(), json)
+}
+
+pub fn rules(json: &serde_json::Value) -> Vec<String> {
+    json["tokens"][0]["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["rule"].as_str().unwrap().to_owned())
+        .collect()
+}
+
+pub fn days_from_now(days: i64) -> String {
+    (jiff::Timestamp::now() + jiff::SignedDuration::from_hours(24 * days)).to_string()
+}
+
+pub fn xml(action: &str, result: &str) -> ResponseTemplate {
+    let namespace = if action == "GetCallerIdentity" {
+        "https://sts.amazonaws.com/doc/2011-06-15/"
+    } else {
+        "https://iam.amazonaws.com/doc/2010-05-08/"
+    };
+    ResponseTemplate::new(200).set_body_raw(
+        format!(
+            "<{action}Response xmlns=\"{namespace}\"><{action}Result>{result}</{action}Result><ResponseMetadata><RequestId>7a62c49f-347e-4fc4-9331-6e8eEXAMPLE</RequestId></ResponseMetadata></{action}Response>"
+        ),
+        "text/xml",
+    )
+}
+
+pub fn xml_error(status: u16, code: &str, message: &str) -> ResponseTemplate {
+    ResponseTemplate::new(status).set_body_raw(
+        format!(
+            "<ErrorResponse xmlns=\"https://iam.amazonaws.com/doc/2010-05-08/\"><Error><Type>Sender</Type><Code>{code}</Code><Message>{message}</Message></Error><RequestId>4c49f1d6-EXAMPLE</RequestId></ErrorResponse>"
+        ),
+        "text/xml",
+    )
+}
+
+pub async fn answer(server: &MockServer, action: &str, response: ResponseTemplate) {
+    Mock::given(body_string_contains(format!("Action={action}&").as_str()))
+        .respond_with(response)
+        .mount(server)
+        .await;
+}
+
+/// An IAM/STS server for user Bob, with the AWS CLI examples' keys and credentials.
+pub async fn iam_mock() -> MockServer {
+    let server = MockServer::start().await;
+    answer(
+        &server,
+        "GetCallerIdentity",
+        xml("GetCallerIdentity", "<Arn>arn:aws:iam::123456789012:user/Bob</Arn><UserId>AIDACKCEVSQ6C2EXAMPLE</UserId><Account>123456789012</Account>"),
+    )
+    .await;
+    answer(
+        &server,
+        "ListAccessKeys",
+        xml(
+            "ListAccessKeys",
+            "<AccessKeyMetadata><member><UserName>Bob</UserName><AccessKeyId>AKIAIOSFODNN7EXAMPLE</AccessKeyId><Status>Active</Status><CreateDate>2026-10-01T18:17:34Z</CreateDate></member><member><UserName>Bob</UserName><AccessKeyId>AKIAI44QH8DHBEXAMPLE</AccessKeyId><Status>Inactive</Status><CreateDate>2013-06-06T20:42:26Z</CreateDate></member></AccessKeyMetadata><IsTruncated>false</IsTruncated>",
+        ),
+    )
+    .await;
+    // The official GetAccessKeyLastUsed sample, with a recent date.
+    answer(
+        &server,
+        "GetAccessKeyLastUsed",
+        xml("GetAccessKeyLastUsed", "<AccessKeyLastUsed><Region>us-west-2</Region><LastUsedDate>2026-11-20T10:45:00Z</LastUsedDate><ServiceName>codecommit</ServiceName></AccessKeyLastUsed><UserName>Bob</UserName>"),
+    )
+    .await;
+    server
+}
+
+/// Bob's key, with `action` answered by AccessDenied: the run must exit 1 with the token
+/// `unverifiable`. Returns its first finding.
+pub async fn denied(action: &str, requirements: &str) -> serde_json::Value {
+    let server = iam_mock().await;
+    let message = format!(
+        "User: arn:aws:iam::123456789012:user/Bob is not authorized to perform: iam:{action}"
+    );
+    answer(&server, action, xml_error(403, "AccessDenied", &message)).await;
+    let (exit, json) = check(
+        &server.uri(),
+        KEY_ID,
+        SECRET_KEY,
+        key_policy(requirements),
+        "2026-11-24T00:00:00Z",
+    )
+    .await;
+    assert_eq!(exit, 1);
+    assert_eq!(json["tokens"][0]["status"], "unverifiable");
+    json["tokens"][0]["findings"][0].clone()
+}
+
+pub fn evaluation(action: &str, decision: &str) -> String {
+    format!(
+        "<member><EvalActionName>{action}</EvalActionName><EvalResourceName>arn:aws:codecommit:us-east-1:123456789012:*</EvalResourceName><EvalDecision>{decision}</EvalDecision><MatchedStatements/><MissingContextValues/></member>"
+    )
+}
