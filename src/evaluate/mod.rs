@@ -316,3 +316,55 @@ pub fn evaluate_all<'p>(policy: &'p Policy, facts: &FactsFile, now: Timestamp) -
     };
     report(policy, facts, at, &Gate::default())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn at(s: &str) -> Timestamp {
+        s.parse().unwrap()
+    }
+
+    #[test]
+    fn an_inactive_token_is_expired_only_if_its_expiry_had_passed_when_observed() {
+        let expiry = Some(at("2026-11-20T00:00:00Z"));
+        let before = at("2026-11-19T00:00:00Z");
+        let after = at("2026-11-21T00:00:00Z");
+        assert_eq!(
+            rejection_at(Rejection::Invalid, expiry, after),
+            Rejection::Expired
+        );
+        assert_eq!(
+            rejection_at(Rejection::Invalid, expiry, before),
+            Rejection::Invalid
+        );
+        assert_eq!(
+            rejection_at(Rejection::Invalid, None, after),
+            Rejection::Invalid
+        );
+        assert_eq!(
+            rejection_at(Rejection::Revoked, expiry, after),
+            Rejection::Revoked
+        );
+    }
+
+    #[test]
+    fn an_expiry_before_a_working_observation_is_not_trusted() {
+        let mut facts = TokenFacts::new(crate::facts::TokenKind::ClassicPat);
+        facts.expires_at = Observed::Value(Some(at("2021-09-03T02:34:04Z")));
+        let observed = at("2026-11-24T00:00:00Z");
+        // Only a host that proved the token worked makes the expiry contradicted.
+        assert!(!trusted(&facts, observed).expires_at.is_unobservable());
+        facts.worked_when_observed = true;
+        let judged = trusted(&facts, observed);
+        assert!(judged.expires_at.is_unobservable());
+        assert!(
+            judged
+                .why_unobservable(Fact::ExpiresAt)
+                .contains("not trusted")
+        );
+        // Within the clock skew, and after the observation, it stands.
+        facts.expires_at = Observed::Value(Some(at("2026-11-23T23:58:00Z")));
+        assert!(!trusted(&facts, observed).expires_at.is_unobservable());
+    }
+}
