@@ -434,14 +434,68 @@ fn forbidding_a_read_scope_catches_its_write_scope() {
     );
     assert_eq!(rules, ["forbidden-scope"]);
     assert!(rendered.contains("through `write:org`"), "{rendered}");
-    // Requiring it is judged strictly: `write:org` is not documented to include `read:org`.
-    let (_, rules, _, _) = judge(
-        "require_scopes = [\"read:org\"]",
-        observed(
-            serde_json::json!({"kind": "classic-pat", "scopes": ["write:org"], "expires_at": null}),
-        ),
-    );
-    assert_eq!(rules, ["missing-scope"]);
+    // And it satisfies a required one, as the GitHub CLI counts it (cli/cli
+    // `pkg/cmd/auth/shared/oauth_scopes.go`); `write:packages` likewise.
+    for (required, has) in [
+        ("read:org", "write:org"),
+        ("read:packages", "write:packages"),
+    ] {
+        let (status, rules, _, _) = judge(
+            &format!("require_scopes = [\"{required}\"]"),
+            observed(
+                serde_json::json!({"kind": "classic-pat", "scopes": [has], "expires_at": null}),
+            ),
+        );
+        assert_eq!(
+            (status, rules),
+            (Status::Pass, vec![]),
+            "{has} for {required}"
+        );
+    }
+}
+
+#[test]
+fn newer_classic_scopes_are_known_and_nest() {
+    // Each parent scope on the token settings page includes its children
+    // (trufflesecurity/trufflehog `pkg/analyzer/analyzers/github/classic`).
+    for (parent, child) in [
+        ("audit_log", "read:audit_log"),
+        ("admin:org", "manage_runners:org"),
+        ("codespace", "codespace:secrets"),
+        ("copilot", "manage_billing:copilot"),
+        ("admin:ssh_signing_key", "read:ssh_signing_key"),
+        ("write:ssh_signing_key", "read:ssh_signing_key"),
+        ("write:discussion", "read:discussion"),
+    ] {
+        let (status, rules, rendered, _) = judge(
+            &format!("forbid_scopes = [\"{child}\"]"),
+            observed(
+                serde_json::json!({"kind": "classic-pat", "scopes": [parent], "expires_at": null}),
+            ),
+        );
+        assert_eq!(
+            (status, rules),
+            (Status::Fail, vec!["forbidden-scope".to_owned()]),
+            "{parent} ⊇ {child}"
+        );
+        assert!(
+            rendered.contains(&format!("through `{parent}`")),
+            "{rendered}"
+        );
+    }
+    for scope in [
+        "scim:enterprise",
+        "write:network_configurations",
+        "read:network_configurations",
+    ] {
+        let (status, _, _, _) = judge(
+            &format!("require_scopes = [\"{scope}\"]"),
+            observed(
+                serde_json::json!({"kind": "classic-pat", "scopes": [scope], "expires_at": null}),
+            ),
+        );
+        assert_eq!(status, Status::Pass, "{scope}");
+    }
 }
 
 #[test]
