@@ -5,7 +5,7 @@ use std::io::{IsTerminal, Write};
 use std::path::PathBuf;
 
 use super::{
-    Outcome, fail, load_policy, now_or_clock, observe, read_facts, style_for, write_output,
+    CommandResult, fail, load_policy, now_or_clock, observe, read_facts, style_for, write_output,
 };
 use crate::cli::{CheckArgs, FailOn, Format};
 use crate::evaluate::Instants;
@@ -14,7 +14,7 @@ use crate::report::human::{self, Style};
 use crate::report::{self, Report};
 use crate::rules::Severity;
 
-pub(super) fn check(args: CheckArgs) -> Outcome {
+pub(super) fn check(args: CheckArgs) -> CommandResult {
     let stdout_targets = args.format.iter().filter(|t| t.path.is_none()).count();
     if stdout_targets > 1 {
         return Err(fail(

@@ -1,6 +1,6 @@
 //! `patlint explain`: a rule's meaning, reason and fix per host.
 
-use super::{Outcome, fail, write_output};
+use super::{CommandResult, fail, write_output};
 use crate::hosts::HostKind;
 use crate::outcome::Exit;
 use crate::rules::Rule;
@@ -48,7 +48,7 @@ pub fn explain(id: &str) -> Result<String, String> {
     Ok(out)
 }
 
-pub(super) fn explain_command(rule: Option<&str>) -> Outcome {
+pub(super) fn explain_command(rule: Option<&str>) -> CommandResult {
     let text = match rule {
         None => list(),
         Some(id) => explain(id).map_err(fail)?,

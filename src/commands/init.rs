@@ -1,7 +1,7 @@
 //! `patlint init`: a commented starter policy, optionally built on a preset, with the
 //! `#:schema` line that editors use for completion.
 
-use super::{Outcome, fail};
+use super::{CommandResult, fail};
 use crate::cli::InitArgs;
 use crate::hosts::HostKind;
 use crate::outcome::Exit;
@@ -55,7 +55,7 @@ on_unverifiable = "fail"   # a fact the host cannot reveal: fail | warn | ignore
     text
 }
 
-pub(super) fn init(args: InitArgs) -> Outcome {
+pub(super) fn init(args: InitArgs) -> CommandResult {
     if let Some(name) = &args.preset {
         let name = name.strip_prefix(presets::PREFIX).unwrap_or(name);
         if presets::find(name).is_none() {

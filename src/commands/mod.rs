@@ -39,7 +39,7 @@ pub fn run(cli: Cli) -> Exit {
 }
 
 /// A command's early end: the message is already printed.
-pub(crate) type Outcome = Result<Exit, Exit>;
+pub(crate) type CommandResult = Result<Exit, Exit>;
 
 pub(crate) fn fail(message: impl std::fmt::Display) -> Exit {
     eprintln!("patlint: error: {message}");
@@ -164,7 +164,7 @@ pub(crate) fn write_output(path: Option<&Path>, text: &str) -> Result<(), Exit> 
     }
 }
 
-fn validate(args: ValidateArgs) -> Outcome {
+fn validate(args: ValidateArgs) -> CommandResult {
     let policy = load_policy(args.policy.policy.as_deref())?;
     let now = now_or_clock(args.now.now);
     let style = style_for(std::io::stdout().is_terminal());
@@ -189,7 +189,7 @@ fn validate(args: ValidateArgs) -> Outcome {
     Ok(outcome::validate_gate(&lints))
 }
 
-fn facts(args: FactsArgs) -> Outcome {
+fn facts(args: FactsArgs) -> CommandResult {
     let policy = load_policy(args.policy.policy.as_deref())?;
     let facts = observe(&policy, &args.network)?;
     let mut text = serde_json::to_string_pretty(&facts).expect("facts serialize");
@@ -198,7 +198,7 @@ fn facts(args: FactsArgs) -> Outcome {
     Ok(outcome::facts_gate(&facts))
 }
 
-fn man() -> Outcome {
+fn man() -> CommandResult {
     let mut page = Vec::new();
     clap_mangen::Man::new(<Cli as clap::CommandFactory>::command())
         .render(&mut page)

@@ -107,7 +107,7 @@ pub struct RawToken {
     /// Where the secret is read from; never the secret itself.
     #[serde(default)]
     #[schemars(with = "SecretRefSchema")]
-    pub secret: Option<Spanned<RawSecretRef>>,
+    pub secret: Option<Spanned<SecretRefAsWritten>>,
 }
 
 /// Common token keys that only hosts patlint reaches over HTTP itself accept.
@@ -169,35 +169,38 @@ pub fn json_schema() -> String {
 /// A reference to a secret. A literal string is accepted by the parser only to be
 /// refused with a precise diagnostic; its value is dropped on the spot.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum RawSecretRef {
+pub enum SecretRefAsWritten {
     Literal,
     Env(String),
     File(String),
     Invalid(String),
 }
 
-impl<'de> Deserialize<'de> for RawSecretRef {
+impl<'de> Deserialize<'de> for SecretRefAsWritten {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         struct SecretVisitor;
 
         impl<'de> Visitor<'de> for SecretVisitor {
-            type Value = RawSecretRef;
+            type Value = SecretRefAsWritten;
 
             fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
                 f.write_str("{ env = \"NAME\" } or { file = \"PATH\" }")
             }
 
-            fn visit_str<E: de::Error>(self, _literal: &str) -> Result<RawSecretRef, E> {
-                Ok(RawSecretRef::Literal)
+            fn visit_str<E: de::Error>(self, _literal: &str) -> Result<SecretRefAsWritten, E> {
+                Ok(SecretRefAsWritten::Literal)
             }
 
-            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<RawSecretRef, A::Error> {
-                let mut found: Vec<RawSecretRef> = Vec::new();
+            fn visit_map<A: MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<SecretRefAsWritten, A::Error> {
+                let mut found: Vec<SecretRefAsWritten> = Vec::new();
                 let mut problem = None;
                 while let Some(key) = map.next_key::<String>()? {
                     match key.as_str() {
-                        "env" => found.push(RawSecretRef::Env(map.next_value()?)),
-                        "file" => found.push(RawSecretRef::File(map.next_value()?)),
+                        "env" => found.push(SecretRefAsWritten::Env(map.next_value()?)),
+                        "file" => found.push(SecretRefAsWritten::File(map.next_value()?)),
                         other => {
                             map.next_value::<de::IgnoredAny>()?;
                             problem = Some(format!(
@@ -207,12 +210,12 @@ impl<'de> Deserialize<'de> for RawSecretRef {
                     }
                 }
                 Ok(match (problem, found.len()) {
-                    (Some(problem), _) => RawSecretRef::Invalid(problem),
+                    (Some(problem), _) => SecretRefAsWritten::Invalid(problem),
                     (None, 1) => found.pop().expect("one element"),
-                    (None, 0) => {
-                        RawSecretRef::Invalid("a secret reference needs `env` or `file`".into())
-                    }
-                    (None, _) => RawSecretRef::Invalid(
+                    (None, 0) => SecretRefAsWritten::Invalid(
+                        "a secret reference needs `env` or `file`".into(),
+                    ),
+                    (None, _) => SecretRefAsWritten::Invalid(
                         "a secret reference takes `env` or `file`, not both".into(),
                     ),
                 })

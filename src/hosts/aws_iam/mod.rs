@@ -14,7 +14,7 @@ use toml::Spanned;
 use super::{Call, Host, HostMeta, HttpSettings, ValueProblem};
 use crate::facts::Observation;
 use crate::policy::TokenKeys;
-use crate::policy::raw::{RawSecretRef, Text};
+use crate::policy::raw::{SecretRefAsWritten, Text};
 use crate::rules::Rule;
 use crate::secret::SecretSource;
 
@@ -26,7 +26,7 @@ pub struct RawKeys {
     /// AWS IAM: where the access key id is read from.
     #[serde(default)]
     #[schemars(with = "crate::policy::raw::SecretRefSchema")]
-    pub access_key_id: Option<Spanned<RawSecretRef>>,
+    pub access_key_id: Option<Spanned<SecretRefAsWritten>>,
     /// AWS IAM: the region for STS (default us-east-1; IAM is global).
     #[serde(default)]
     #[schemars(with = "String")]

@@ -18,7 +18,7 @@ use crate::facts::{Fact, Observation, Observed, TokenFacts, TokenKind};
 use crate::hosts::wire::join;
 use crate::hosts::{Call, Host, HostMeta, HttpSettings};
 use crate::policy::TokenKeys;
-use crate::policy::raw::{RawSecretRef, Text};
+use crate::policy::raw::{SecretRefAsWritten, Text};
 use crate::rules::Rule;
 use crate::secret::SecretSource;
 
@@ -44,7 +44,7 @@ pub struct RawKeys {
     /// Azure DevOps Services: a Microsoft Entra access token of the PAT's owner, to read the PAT's scopes and expiry from the PAT Lifecycle API.
     #[serde(default)]
     #[schemars(with = "crate::policy::raw::SecretRefSchema")]
-    pub entra_token: Option<toml::Spanned<RawSecretRef>>,
+    pub entra_token: Option<toml::Spanned<SecretRefAsWritten>>,
     /// Azure DevOps Services: the PAT's display name in the PAT Lifecycle API.
     #[serde(default)]
     #[schemars(with = "String")]

@@ -21,7 +21,7 @@ use serde::Deserialize;
 use toml::Spanned;
 use toml::de::{DeTable, DeValue, ValueDeserializer};
 
-use super::raw::{RawSecretRef, RawToken, Text, TextList};
+use super::raw::{RawToken, SecretRefAsWritten, Text, TextList};
 use super::{
     DocId, Document, Documents, Origin, Policy, PolicyError, PolicyErrors, Requirements, Setting,
     line_col,
@@ -354,7 +354,11 @@ impl TokenKeys<'_> {
     }
 
     /// A secret reference of the host's own (`{ env = … }` or `{ file = … }`).
-    pub fn secret_ref(&mut self, key: &str, value: &Spanned<RawSecretRef>) -> Option<SecretSource> {
+    pub fn secret_ref(
+        &mut self,
+        key: &str,
+        value: &Spanned<SecretRefAsWritten>,
+    ) -> Option<SecretSource> {
         self.v.secret_ref(self.doc, key, value)
     }
 

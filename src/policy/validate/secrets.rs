@@ -9,7 +9,7 @@ use toml::Spanned;
 use super::Validator;
 use crate::hosts::HostKind;
 use crate::policy::DocId;
-use crate::policy::raw::RawSecretRef;
+use crate::policy::raw::SecretRefAsWritten;
 use crate::secret::SecretSource;
 
 impl Validator {
@@ -17,19 +17,21 @@ impl Validator {
         &mut self,
         doc: DocId,
         key: &str,
-        value: &Spanned<RawSecretRef>,
+        value: &Spanned<SecretRefAsWritten>,
     ) -> Option<SecretSource> {
         match value.get_ref() {
-            RawSecretRef::Env(name) if is_env_name(name) => Some(SecretSource::Env(name.clone())),
-            RawSecretRef::Env(_) => {
+            SecretRefAsWritten::Env(name) if is_env_name(name) => {
+                Some(SecretSource::Env(name.clone()))
+            }
+            SecretRefAsWritten::Env(_) => {
                 self.redact.push((doc, value.span()));
                 self.problem(doc, value.span(), format!("`{key}.env` is not an environment variable name"), "not a variable name (hidden: it may be a secret)", Some("write the name of the variable that holds the secret, e.g. `{ env = \"JIRA_GITHUB_PAT\" }`; if you wrote the token itself here, revoke it".into()));
                 None
             }
-            RawSecretRef::File(path) if !looks_like_a_secret(path) => {
+            SecretRefAsWritten::File(path) if !looks_like_a_secret(path) => {
                 Some(SecretSource::File(path.into()))
             }
-            RawSecretRef::File(_) => {
+            SecretRefAsWritten::File(_) => {
                 self.redact.push((doc, value.span()));
                 self.problem(
                     doc,
@@ -40,12 +42,12 @@ impl Validator {
                 );
                 None
             }
-            RawSecretRef::Literal => {
+            SecretRefAsWritten::Literal => {
                 self.redact.push((doc, value.span()));
                 self.problem(doc, value.span(), format!("`{key}` is written literally in the policy"), "a secret does not belong in the policy file (hidden)", Some(format!("write `{key} = {{ env = \"NAME\" }}` and pass the secret in that variable (or `{{ file = \"PATH\" }}`); revoke this one, since it has been written to a file that may be committed")));
                 None
             }
-            RawSecretRef::Invalid(reason) => {
+            SecretRefAsWritten::Invalid(reason) => {
                 self.redact.push((doc, value.span()));
                 self.problem(
                     doc,
