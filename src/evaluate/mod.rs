@@ -33,16 +33,6 @@ pub struct Instants {
     pub observed_at: Timestamp,
 }
 
-impl Instants {
-    /// A live run: observed and judged at the same instant.
-    pub fn at(now: Timestamp) -> Self {
-        Instants {
-            now,
-            observed_at: now,
-        }
-    }
-}
-
 /// One thing wrong (or worth knowing) about a token, pointing at the policy line it
 /// comes from.
 #[derive(Debug, Clone, PartialEq)]

@@ -88,16 +88,8 @@ impl<'a> Call<'a> {
         self.secret
     }
 
-    pub fn token_name(&self) -> &str {
-        &self.token.name
-    }
-
     pub fn requirements(&self) -> &Requirements {
         &self.token.requirements
-    }
-
-    pub fn settings(&self) -> &HttpSettings {
-        self.http.settings()
     }
 
     /// Reads another secret the token's check needs, masking and scrubbing it like the

@@ -27,7 +27,8 @@ pub fn render(report: &Report) -> String {
     let mut cases = String::new();
     let (mut tests, mut failures, mut errors) = (0, 0, 0);
     let mut names: std::collections::HashMap<String, usize> = std::collections::HashMap::new();
-    let views = report.views();
+    // Views come in policy order: each token's findings follow one another.
+    let mut views = report.views().into_iter().peekable();
     for token in &report.tokens {
         let spec = token.spec;
         let classname = escape(spec.host().as_str());
@@ -39,7 +40,7 @@ pub fn render(report: &Report) -> String {
                 escape(&region(docs, &spec.origin).path)
             ));
         }
-        for view in views.iter().filter(|v| std::ptr::eq(v.token, token)) {
+        while let Some(view) = views.next_if(|v| std::ptr::eq(v.token, token)) {
             let (finding, r) = (view.finding, &view.region);
             tests += 1;
             // GitLab keeps only the first of repeated names: number the repeats.

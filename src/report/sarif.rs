@@ -48,38 +48,37 @@ pub fn render(report: &Report) -> String {
     for view in report.views() {
         let (token, finding, r, print) =
             (view.token, view.finding, &view.region, &view.fingerprint);
-        {
-            let rule_index = Rule::all()
-                .position(|rule| rule == finding.rule)
-                .expect("every rule is listed");
-            let mut text = finding.message.clone();
-            if let Some(help) = &finding.help {
-                text.push_str(&format!("\nFix: {help}"));
-            }
-            if let Some(evidence) = &finding.evidence {
-                text.push_str(&format!("\nEvidence: {evidence}"));
-            }
-            results.push(json!({
-                "ruleId": finding.rule.id(),
-                "ruleIndex": rule_index,
-                "level": level(finding.severity),
-                "message": { "text": text },
-                "locations": [{
-                    "physicalLocation": {
-                        "artifactLocation": { "uri": r.path },
-                        "region": {
-                            "startLine": r.start_line,
-                            "startColumn": r.start_column,
-                            "endLine": r.end_line,
-                            "endColumn": r.end_column,
-                        }
-                    }
-                }],
-                "partialFingerprints": { "patlint/v1": print },
-                "properties": { "token": token.spec.name, "host": token.spec.host().as_str(), "status": token.verdict.status.as_str() },
-            }));
+        let rule_index = Rule::all()
+            .position(|rule| rule == finding.rule)
+            .expect("every rule is listed");
+        let mut text = finding.message.clone();
+        if let Some(help) = &finding.help {
+            text.push_str(&format!("\nFix: {help}"));
         }
+        if let Some(evidence) = &finding.evidence {
+            text.push_str(&format!("\nEvidence: {evidence}"));
+        }
+        results.push(json!({
+            "ruleId": finding.rule.id(),
+            "ruleIndex": rule_index,
+            "level": level(finding.severity),
+            "message": { "text": text },
+            "locations": [{
+                "physicalLocation": {
+                    "artifactLocation": { "uri": r.path },
+                    "region": {
+                        "startLine": r.start_line,
+                        "startColumn": r.start_column,
+                        "endLine": r.end_line,
+                        "endColumn": r.end_column,
+                    }
+                }
+            }],
+            "partialFingerprints": { "patlint/v1": print },
+            "properties": { "token": token.spec.name, "host": token.spec.host().as_str(), "status": token.verdict.status.as_str() },
+        }));
     }
+
     let sarif = json!({
         "$schema": "https://json.schemastore.org/sarif-2.1.0.json",
         "version": "2.1.0",

@@ -138,11 +138,8 @@ fn hosts_of_key(key: &str) -> Option<Vec<HostKind>> {
             || (meta.http && super::raw::HTTP_KEYS.contains(&key))
     };
     let hosts: Vec<HostKind> = HostKind::ALL.iter().copied().filter(applies).collect();
-    let host_specific = HostKind::ALL
-        .iter()
-        .any(|h| h.token_keys().contains(&key) || h.meta().requirement_keys.contains(&key))
-        || super::raw::HTTP_KEYS.contains(&key);
-    host_specific.then_some(hosts)
+    // A key no host claims is a common one; one every host claims applies everywhere.
+    (!hosts.is_empty() && hosts.len() < HostKind::ALL.len()).then_some(hosts)
 }
 
 impl Validator {
