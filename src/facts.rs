@@ -176,6 +176,10 @@ pub struct ActionDecision {
     pub action: String,
     pub resource: String,
     pub decision: Decision,
+    /// Condition keys the simulation needed and did not have (`aws:SourceIp`,
+    /// `aws:MultiFactorAuthPresent`, …): an `allowed` that depends on them is not proof.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub missing_context: Vec<String>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -242,7 +246,13 @@ pub enum Observation {
         expires_at: Option<Timestamp>,
     },
     /// patlint could not get an answer.
-    Unchecked { failure: Failure, detail: String },
+    Unchecked {
+        failure: Failure,
+        detail: String,
+        /// What the user should do, when the host's answer says more than the rule's fix.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        help: Option<String>,
+    },
 }
 
 impl Observation {
@@ -278,6 +288,16 @@ impl Observation {
         Observation::Unchecked {
             failure: Failure::HostError,
             detail: detail.into(),
+            help: None,
+        }
+    }
+
+    /// A host error with the host's own advice.
+    pub fn host_error_with_help(detail: impl Into<String>, help: impl Into<String>) -> Self {
+        Observation::Unchecked {
+            failure: Failure::HostError,
+            detail: detail.into(),
+            help: Some(help.into()),
         }
     }
 }

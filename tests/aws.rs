@@ -326,6 +326,7 @@ name = "jira-codecommit"
 host = "aws-iam"
 access_key_id = {{ env = "JIRA_AWS_ACCESS_KEY_ID" }}
 secret = {{ env = "JIRA_AWS_SECRET_ACCESS_KEY" }}
+resources = ["arn:aws:codecommit:us-east-1:123456789012:jira-*"]
 "#
     );
     let mut env: Vec<(String, String)> = [

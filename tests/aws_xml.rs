@@ -83,7 +83,7 @@ async fn policy_simulation_names_the_decision_for_each_missing_action() {
 async fn access_denied_on_introspection_is_unverifiable_with_the_permission_named() {
     let finding = denied(
         "SimulatePrincipalPolicy",
-        "require_actions = [\"codecommit:CreateBranch\"]",
+        "require_actions = [\"codecommit:CreateBranch\"]\nresources = [\"arn:aws:codecommit:us-east-1:123456789012:*\"]",
     )
     .await;
     let message = finding["message"].as_str().unwrap();
@@ -236,5 +236,226 @@ async fn a_named_profile_brings_its_credentials_region_and_endpoints() {
     assert!(
         authorization.contains("/eu-west-1/sts/aws4_request"),
         "signed for the profile's region: {authorization}"
+    );
+}
+
+/// What the key's own check signs shows up as the key's last use: never evidence.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_last_use_by_sts_or_iam_is_patlints_own_and_not_evidence() {
+    for service in ["sts", "iam"] {
+        let server = iam_mock().await;
+        answer_instead(
+            &server,
+            "GetAccessKeyLastUsed",
+            last_used(service, "2026-11-23T09:00:00Z"),
+        )
+        .await;
+        let (exit, json) = check(
+            &server.uri(),
+            KEY_ID,
+            SECRET_KEY,
+            key_policy("stale_after = \"30d\""),
+            "2026-11-24T00:00:00Z",
+        )
+        .await;
+        assert_eq!(exit, 1, "{service}: {json:#}");
+        assert_eq!(json["tokens"][0]["status"], "unverifiable", "{json:#}");
+        let message = json["tokens"][0]["findings"][0]["message"]
+            .as_str()
+            .unwrap();
+        assert!(
+            message.contains(&format!("last use as `{service}`"))
+                && message.contains("says nothing about the integration's use"),
+            "{message}"
+        );
+    }
+}
+
+/// An auditor profile beside the key reads the last use before the key signs anything,
+/// and makes every IAM call itself: the key signs only sts:GetCallerIdentity.
+#[tokio::test(flavor = "multi_thread")]
+async fn an_auditor_profile_reads_last_use_before_the_key_signs_anything() {
+    const AUDITOR_KEY: &str = "AKIAI44QH8DHBEXAMPLE";
+    const AUDITOR_SECRET: &str = "je7MtGbClwBF/2Zp9Utk/h3yCo8nvbEXAMPLEKEY";
+    let server = iam_mock().await;
+    // An IAM use is not patlint's when the auditor asks IAM: it is the truth.
+    answer_instead(
+        &server,
+        "GetAccessKeyLastUsed",
+        last_used("iam", "2026-08-01T09:00:00Z"),
+    )
+    .await;
+    let dir = tempfile::tempdir().unwrap();
+    let config = dir.path().join("config");
+    std::fs::write(
+        &config,
+        format!(
+            "[profile audit]\nregion = us-east-1\nservices = local\n\n[services local]\niam =\n  endpoint_url = {0}\n",
+            server.uri()
+        ),
+    )
+    .unwrap();
+    let credentials = dir.path().join("credentials");
+    std::fs::write(
+        &credentials,
+        format!(
+            "[audit]\naws_access_key_id = {AUDITOR_KEY}\naws_secret_access_key = {AUDITOR_SECRET}\n"
+        ),
+    )
+    .unwrap();
+    let mut policy = key_policy("stale_after = \"30d\"");
+    policy.push_str("profile = \"audit\"\n");
+    let (exit, json) = check_with(
+        &server.uri(),
+        KEY_ID,
+        SECRET_KEY,
+        policy,
+        "2026-11-24T00:00:00Z",
+        vec![
+            ("AWS_CONFIG_FILE".into(), config.display().to_string()),
+            (
+                "AWS_SHARED_CREDENTIALS_FILE".into(),
+                credentials.display().to_string(),
+            ),
+        ],
+    )
+    .await;
+    let text = json.to_string();
+    for secret in [AUDITOR_KEY, AUDITOR_SECRET] {
+        common::assert_no_secret(secret, "stdout", &text);
+    }
+    assert_eq!(exit, 0, "a stale token is a warning: {json:#}");
+    let finding = &json["tokens"][0]["findings"][0];
+    assert_eq!(finding["rule"], "stale-token", "{json:#}");
+    assert!(
+        finding["evidence"]
+            .as_str()
+            .unwrap()
+            .contains("read by the auditor profile `audit` before the key signed anything"),
+        "{finding}"
+    );
+
+    let requests = server.received_requests().await.unwrap();
+    let signer = |r: &wiremock::Request| {
+        let auth = r.headers["authorization"].to_str().unwrap().to_owned();
+        if auth.contains(AUDITOR_KEY) {
+            "auditor"
+        } else {
+            "key"
+        }
+    };
+    let calls: Vec<(String, &str)> = requests
+        .iter()
+        .map(|r| {
+            let body = String::from_utf8_lossy(&r.body).into_owned();
+            let action = body
+                .split('&')
+                .find_map(|p| p.strip_prefix("Action="))
+                .unwrap_or("?")
+                .to_owned();
+            (action, signer(r))
+        })
+        .collect();
+    assert_eq!(
+        calls[0],
+        ("GetAccessKeyLastUsed".to_owned(), "auditor"),
+        "{calls:?}"
+    );
+    for (action, by) in &calls {
+        let expected = if action == "GetCallerIdentity" {
+            "key"
+        } else {
+            "auditor"
+        };
+        assert_eq!(*by, expected, "{action}: {calls:?}");
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn an_allowed_action_that_lacked_context_keys_is_not_proof() {
+    let server = iam_mock().await;
+    let results = evaluation_missing(
+        "codecommit:GitPush",
+        "allowed",
+        &["aws:SourceIp", "aws:MultiFactorAuthPresent"],
+    );
+    answer(
+        &server,
+        "SimulatePrincipalPolicy",
+        xml(
+            "SimulatePrincipalPolicy",
+            &format!(
+                "<IsTruncated>false</IsTruncated><EvaluationResults>{results}</EvaluationResults>"
+            ),
+        ),
+    )
+    .await;
+    let policy = key_policy(
+        "require_actions = [\"codecommit:GitPush\"]\nresources = [\"arn:aws:codecommit:us-east-1:123456789012:*\"]",
+    );
+    let (exit, json) = check(
+        &server.uri(),
+        KEY_ID,
+        SECRET_KEY,
+        policy,
+        "2026-11-24T00:00:00Z",
+    )
+    .await;
+    assert_eq!(exit, 1, "{json:#}");
+    assert_eq!(json["tokens"][0]["status"], "unverifiable");
+    let message = json["tokens"][0]["findings"][0]["message"]
+        .as_str()
+        .unwrap();
+    assert!(
+        message.contains("`aws:MultiFactorAuthPresent`, `aws:SourceIp`"),
+        "{message}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_key_created_after_the_answer_has_no_trusted_age() {
+    let server = iam_mock().await;
+    answer_instead(
+        &server,
+        "ListAccessKeys",
+        xml(
+            "ListAccessKeys",
+            "<AccessKeyMetadata><member><UserName>Bob</UserName><AccessKeyId>AKIAIOSFODNN7EXAMPLE</AccessKeyId><Status>Active</Status><CreateDate>2099-01-01T00:00:00Z</CreateDate></member></AccessKeyMetadata><IsTruncated>false</IsTruncated>",
+        ),
+    )
+    .await;
+    let (exit, json) = check(
+        &server.uri(),
+        KEY_ID,
+        SECRET_KEY,
+        key_policy("max_lifespan = \"90d\""),
+        "2026-11-24T00:00:00Z",
+    )
+    .await;
+    assert_eq!(exit, 1, "{json:#}");
+    let message = json["tokens"][0]["findings"][0]["message"]
+        .as_str()
+        .unwrap();
+    assert!(
+        message.contains("`max_lifespan` cannot be verified")
+            && message.contains("after the host answered"),
+        "{message}"
+    );
+}
+
+#[tokio::test]
+async fn require_actions_without_resources_is_refused_by_validate() {
+    let (out, _) = common::run_patlint(
+        key_policy("require_actions = [\"codecommit:GitPull\"]"),
+        vec![],
+        &["validate"],
+    )
+    .await;
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(
+        stderr.contains("`require_actions` is set but `resources` is not")
+            && stderr.contains("arn:aws:codecommit:REGION:ACCOUNT:REPOSITORY"),
+        "{stderr}"
     );
 }

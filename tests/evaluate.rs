@@ -415,7 +415,7 @@ fn aws_actions_are_never_passed_without_an_observation() {
     let (status, rules, _, exit) = judge_host(
         "aws-iam",
         "access_key_id = { env = \"AK\" }\n",
-        "require_actions = [\"codecommit:CreateBranch\"]",
+        "require_actions = [\"codecommit:CreateBranch\"]\nresources = [\"arn:aws:codecommit:us-east-1:123456789012:*\"]",
         observed(
             serde_json::json!({"kind": "access-key", "created_at": "2026-11-01T00:00:00Z", "expires_at": null}),
         ),

@@ -40,6 +40,49 @@ fn truncating_server() -> String {
     url
 }
 
+/// An answer every host would accept as a healthy token's, if it arrived whole.
+const WHOLE_ANSWER: &str = r#"{"login":"bot","id":1,"name":"t","revoked":false,"active":true,"created_at":"2026-11-01T00:00:00Z","scopes":["api"],"user_id":1,"expires_at":"2027-01-01","authenticatedUser":{"id":"bb5bb6c8"}}"#;
+
+/// How a server breaks an answer whose JSON is complete.
+#[derive(Clone, Copy)]
+enum Cut {
+    /// `Content-Length` promises more than the JSON, then the connection closes.
+    LengthLonger,
+    /// Chunked: the JSON in one chunk, then the connection closes without the last chunk.
+    ChunkedClosed,
+    /// Chunked: the JSON in one chunk, then nothing, with the connection held open.
+    ChunkedForever,
+}
+
+fn cutting_server(cut: Cut) -> String {
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let url = format!("http://{}", listener.local_addr().unwrap());
+    std::thread::spawn(move || {
+        let mut held = Vec::new();
+        for mut stream in listener.incoming().flatten() {
+            let mut request = [0u8; 4096];
+            let _ = stream.read(&mut request);
+            let head =
+                "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nX-OAuth-Scopes: repo\r\n";
+            let answer = match cut {
+                Cut::LengthLonger => format!(
+                    "{head}Content-Length: {}\r\n\r\n{WHOLE_ANSWER}",
+                    WHOLE_ANSWER.len() + 100
+                ),
+                Cut::ChunkedClosed | Cut::ChunkedForever => format!(
+                    "{head}Transfer-Encoding: chunked\r\n\r\n{:x}\r\n{WHOLE_ANSWER}\r\n",
+                    WHOLE_ANSWER.len()
+                ),
+            };
+            let _ = stream.write_all(answer.as_bytes());
+            if matches!(cut, Cut::ChunkedForever) {
+                held.push(stream);
+            }
+        }
+    });
+    url
+}
+
 /// A TLS server whose certificate is self-signed, so no client should trust it.
 fn self_signed_tls_server() -> String {
     let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
@@ -272,6 +315,21 @@ async fn every_http_host_fails_closed_under_every_fault() {
             ),
             ("accepts, never answers", silent_server(), vec![]),
             ("truncated body", truncating_server(), vec![]),
+            (
+                "whole JSON, Content-Length longer",
+                cutting_server(Cut::LengthLonger),
+                vec![],
+            ),
+            (
+                "chunked, closed after the JSON",
+                cutting_server(Cut::ChunkedClosed),
+                vec![],
+            ),
+            (
+                "chunked, never finished",
+                cutting_server(Cut::ChunkedForever),
+                vec![],
+            ),
         ];
         let served: Vec<(&str, ResponseTemplate)> = vec![
             (

@@ -585,3 +585,93 @@ async fn a_200_without_a_login_is_not_proof_of_a_valid_token() {
     .await;
     assert!(detail.contains("without a `login`"), "{detail}");
 }
+
+#[tokio::test]
+async fn a_repeated_scopes_header_with_other_scopes_is_a_host_error_not_the_first_line() {
+    // Before: only the first line was read, so `forbid_scopes = ["delete_repo"]` passed.
+    let detail = host_error_detail(
+        ResponseTemplate::new(200)
+            .append_header("X-OAuth-Scopes", "repo")
+            .append_header("X-OAuth-Scopes", "delete_repo, admin:org")
+            .set_body_json(user_body()),
+    )
+    .await;
+    assert!(
+        detail.contains("two different `x-oauth-scopes` headers"),
+        "{detail}"
+    );
+}
+
+#[tokio::test]
+async fn an_identical_repeated_header_is_one_value() {
+    let server = MockServer::start().await;
+    Mock::given(path("/user"))
+        .respond_with(
+            ResponseTemplate::new(200)
+                .append_header("X-OAuth-Scopes", "repo")
+                .append_header("X-OAuth-Scopes", "repo")
+                .set_body_json(user_body()),
+        )
+        .mount(&server)
+        .await;
+    let obs = observe(&server.uri(), CLASSIC, settings()).await;
+    let scopes: Vec<_> = obs
+        .facts()
+        .unwrap()
+        .scopes
+        .value()
+        .unwrap()
+        .iter()
+        .cloned()
+        .collect();
+    assert_eq!(scopes, ["repo"]);
+}
+
+#[tokio::test]
+async fn unreadable_token_headers_are_host_errors_never_none() {
+    // Before: a non-ASCII expiry read as "never expires", non-ASCII scopes as "no header".
+    for name in ["GitHub-Authentication-Token-Expiration", "X-OAuth-Scopes"] {
+        let value = reqwest::header::HeaderValue::from_bytes(b"2031-09-03 02:34:04 \xff").unwrap();
+        let mut response = ResponseTemplate::new(200).set_body_json(user_body());
+        if name != "X-OAuth-Scopes" {
+            response = response.insert_header("X-OAuth-Scopes", "repo");
+        }
+        let detail = host_error_detail(response.insert_header(name, value)).await;
+        assert!(
+            detail.contains(&format!(
+                "`{}` header that is not readable",
+                name.to_ascii_lowercase()
+            )),
+            "{name}: {detail}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn check_does_not_pass_forbid_scopes_on_a_repeated_scopes_header() {
+    let server = MockServer::start().await;
+    Mock::given(path("/user"))
+        .respond_with(
+            ResponseTemplate::new(200)
+                .append_header("X-OAuth-Scopes", "repo")
+                .append_header("X-OAuth-Scopes", "delete_repo, admin:org")
+                .set_body_json(user_body()),
+        )
+        .mount(&server)
+        .await;
+    let policy = format!(
+        "version = 1\n[[token]]\nname = \"ci\"\nhost = \"github\"\nurl = \"{}\"\nsecret = {{ env = \"GH\" }}\nforbid_scopes = [\"delete_repo\"]\n",
+        server.uri()
+    );
+    let (out, _) = common::run_patlint(
+        policy,
+        vec![("GH".into(), CLASSIC.into())],
+        &["check", "--format", "json"],
+    )
+    .await;
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let json: serde_json::Value = serde_json::from_str(&stdout).unwrap();
+    assert_eq!(out.status.code(), Some(3), "{stdout}");
+    assert_eq!(json["tokens"][0]["status"], "error", "{stdout}");
+    assert_eq!(json["tokens"][0]["findings"][0]["rule"], "host-error");
+}

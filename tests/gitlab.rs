@@ -51,6 +51,20 @@ fn listed_token() -> serde_json::Value {
     })
 }
 
+/// `patlint check --format json` of `policy`, with the PAT in `GL`.
+async fn check_json(policy: String) -> (i32, serde_json::Value) {
+    let (out, _) = common::run_patlint(
+        policy,
+        vec![("GL".into(), PAT.into())],
+        &["check", "--format", "json", "--now", "2026-11-24"],
+    )
+    .await;
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    common::assert_no_secret(PAT, "stdout", &stdout);
+    let json = serde_json::from_str(&stdout).unwrap_or_else(|e| panic!("{e}: {stdout}"));
+    (out.status.code().unwrap(), json)
+}
+
 async fn serve_self(response: ResponseTemplate) -> MockServer {
     let server = MockServer::start().await;
     Mock::given(method("GET"))
@@ -63,7 +77,7 @@ async fn serve_self(response: ResponseTemplate) -> MockServer {
 }
 
 #[tokio::test]
-async fn self_reveals_scopes_creation_expiry_and_last_use() {
+async fn self_reveals_scopes_creation_and_expiry() {
     let server = serve_self(ResponseTemplate::new(200).set_body_json(rotated_token())).await;
     let obs = observe(&server.uri()).await;
     let facts = obs.facts().expect("observed");
@@ -81,7 +95,6 @@ async fn self_reveals_scopes_creation_expiry_and_last_use() {
         facts.expires_at,
         Observed::Value(Some(at("2023-08-15T00:00:00Z")))
     );
-    assert_eq!(facts.last_used_at, Observed::Value(None));
     assert_eq!(
         facts.identity.as_deref(),
         Some("token `Rotated Token` (id 42) of user 1337")
@@ -95,14 +108,24 @@ async fn self_reveals_scopes_creation_expiry_and_last_use() {
 }
 
 #[tokio::test]
-async fn a_token_without_expiry_and_with_last_use() {
-    let server = serve_self(ResponseTemplate::new(200).set_body_json(listed_token())).await;
-    let facts = observe(&server.uri()).await.facts().cloned().unwrap();
-    assert_eq!(facts.expires_at, Observed::Value(None));
-    assert_eq!(
-        facts.last_used_at,
-        Observed::Value(Some(at("2021-10-06T17:58:37.550Z")))
-    );
+async fn last_used_at_from_the_tokens_own_request_is_never_evidence_of_use() {
+    // GitLab's auth finder refreshes `last_used_at` before `/self` answers
+    // (app/services/personal_access_tokens/last_used_service.rb), so the answer always
+    // shows a use in the last ten minutes: patlint's own. A server shaped like that:
+    let mut refreshed = listed_token();
+    refreshed["last_used_at"] = serde_json::json!(jiff::Timestamp::now().to_string());
+    for body in [listed_token(), refreshed] {
+        let server = serve_self(ResponseTemplate::new(200).set_body_json(body)).await;
+        let facts = observe(&server.uri()).await.facts().cloned().unwrap();
+        assert_eq!(facts.expires_at, Observed::Value(None));
+        assert!(facts.last_used_at.is_unobservable());
+        assert!(
+            facts
+                .why_unobservable(Fact::LastUsedAt)
+                .contains("says nothing about the integration's use"),
+            "{facts:?}"
+        );
+    }
 }
 
 #[tokio::test]
@@ -112,18 +135,75 @@ async fn older_servers_without_last_used_at_and_newer_ones_with_extra_fields_bot
     old.as_object_mut().unwrap().remove("last_used_at");
     let server = serve_self(ResponseTemplate::new(200).set_body_json(old)).await;
     let facts = observe(&server.uri()).await.facts().cloned().unwrap();
-    assert!(facts.last_used_at.is_unobservable());
-    assert!(
-        facts
-            .why_unobservable(Fact::LastUsedAt)
-            .contains("does not report")
-    );
+    assert!(facts.scopes.value().is_some());
 
     let mut new = listed_token();
     new["last_used_ips"] = serde_json::json!(["192.0.2.1"]);
-    new["granular_scopes"] = serde_json::json!([{"permission": "read_code"}]);
+    new["expired"] = serde_json::json!(false);
+    new["granular"] = serde_json::json!(false);
     let server = serve_self(ResponseTemplate::new(200).set_body_json(new)).await;
-    assert!(observe(&server.uri()).await.facts().is_some());
+    let facts = observe(&server.uri()).await.facts().cloned().unwrap();
+    assert!(facts.scopes.value().is_some());
+}
+
+#[tokio::test]
+async fn a_granular_token_with_no_scopes_does_not_pass_forbid_scopes() {
+    // What `/self` answers for a granular token (lib/api/entities/personal_access_token.rb:
+    // `granular` always, `granular_scopes` never on this endpoint), so `scopes` is empty.
+    let mut granular = listed_token();
+    granular["scopes"] = serde_json::json!([]);
+    granular["granular"] = serde_json::json!(true);
+    granular["expires_at"] = serde_json::json!("2026-12-20");
+    let server = serve_self(ResponseTemplate::new(200).set_body_json(granular)).await;
+    let policy = format!(
+        "version = 1\n[[token]]\nname = \"gl\"\nhost = \"gitlab\"\nurl = \"{}\"\nsecret = {{ env = \"GL\" }}\nforbid_scopes = [\"api\"]\n",
+        server.uri()
+    );
+    let (exit, json) = check_json(policy).await;
+    let stdout = json.to_string();
+    let token = &json["tokens"][0];
+    assert_eq!(exit, 1, "{stdout}");
+    assert_eq!(token["status"], "unverifiable", "{stdout}");
+    let message = token["findings"][0]["message"].as_str().unwrap();
+    assert!(
+        message.contains("`forbid_scopes` cannot be verified")
+            && message.contains("granular: true"),
+        "{message}"
+    );
+}
+
+#[tokio::test]
+async fn a_forbidden_read_user_or_self_rotate_catches_api() {
+    let server = serve_self(ResponseTemplate::new(200).set_body_json(listed_token())).await;
+    for forbidden in ["read_user", "self_rotate"] {
+        let policy = format!(
+            "version = 1\n[[token]]\nname = \"gl\"\nhost = \"gitlab\"\nurl = \"{}\"\nsecret = {{ env = \"GL\" }}\nforbid_scopes = [\"{forbidden}\"]\n",
+            server.uri()
+        );
+        let (exit, json) = check_json(policy).await;
+        let stdout = json.to_string();
+        assert_eq!(exit, 1, "{forbidden}: {stdout}");
+        assert_eq!(
+            json["tokens"][0]["findings"][0]["rule"], "forbidden-scope",
+            "{forbidden}: {stdout}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn a_dpop_error_is_a_host_error_that_says_dpop_is_required() {
+    let server = serve_self(ResponseTemplate::new(401).set_body_json(serde_json::json!({
+        "error": "dpop_error",
+        "error_description": "DPoP validation error: DPoP header is missing"
+    })))
+    .await;
+    let Observation::Unchecked { detail, help, .. } = observe(&server.uri()).await else {
+        panic!("a DPoP refusal is not a verdict on the token");
+    };
+    assert!(detail.contains("401 dpop_error"), "{detail}");
+    assert!(help.unwrap().contains("DPoP"));
+    // One request: `/version` would be refused the same way.
+    assert_eq!(server.received_requests().await.unwrap().len(), 1);
 }
 
 #[tokio::test]

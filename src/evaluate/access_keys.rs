@@ -3,7 +3,7 @@
 
 use jiff::Timestamp;
 
-use super::{Finding, date_of, unverifiable};
+use super::{Finding, date_of, unverifiable, unverifiable_because};
 use crate::facts::{Decision, Fact, Observed, TokenFacts};
 use crate::hosts::Endpoint;
 use crate::policy::{TokenSpec, format_duration};
@@ -73,13 +73,47 @@ fn actions(token: &TokenSpec, facts: &TokenFacts) -> Vec<Finding> {
             let message = if results.is_empty() {
                 format!("`{who}` (token `{}`) may not be allowed `{}`: the simulation returned no result for it", token.name, action.value)
             } else if refused.is_empty() {
-                return None;
+                return conditional(token, &action.value, &action.origin, &results);
             } else {
                 format!("`{who}` (token `{}`) is not allowed `{}` {}", token.name, action.value, refused.join("; "))
             };
             Some(Finding::new(Rule::MissingAction, &action.origin, message).label("required here").evidence(evidence))
         })
         .collect()
+}
+
+/// An `allowed` that IAM reached without the condition keys the policy tests is not proof:
+/// the integration's requests may lack them (`MissingContextValues`,
+/// <https://docs.aws.amazon.com/IAM/latest/APIReference/API_EvaluationResult.html>).
+fn conditional(
+    token: &TokenSpec,
+    action: &str,
+    origin: &crate::policy::Origin,
+    results: &[&crate::facts::ActionDecision],
+) -> Option<Finding> {
+    let mut keys: Vec<&str> = results
+        .iter()
+        .flat_map(|d| d.missing_context.iter().map(String::as_str))
+        .collect();
+    keys.sort_unstable();
+    keys.dedup();
+    if keys.is_empty() {
+        return None;
+    }
+    let why = format!(
+        "IAM allowed `{action}` only in a simulation that lacked the condition keys {} (MissingContextValues), so whether the integration's requests are allowed depends on values patlint cannot supply",
+        keys.iter()
+            .map(|k| format!("`{k}`"))
+            .collect::<Vec<_>>()
+            .join(", ")
+    );
+    Some(unverifiable_because(
+        token,
+        Fact::AllowedActions,
+        "require_actions",
+        origin,
+        &why,
+    ))
 }
 
 fn rotation_overlap(token: &TokenSpec, facts: &TokenFacts) -> Option<Finding> {

@@ -114,14 +114,17 @@ fn max_lifespan(token: &TokenSpec, facts: &TokenFacts, now: Timestamp) -> Option
                     Rule::LifespanExceeded,
                     &max.origin,
                     format!(
-                        "token `{}` is still valid for {} (until {}), more than `max_lifespan` = {limit} even counted from today",
+                        "token `{}` is still valid for {} (until {}), more than `max_lifespan` = {limit} (judged by remaining validity: its creation date is unknown)",
                         token.name,
                         format_duration(remaining),
                         date_of(*expires)
                     ),
                 )
                 .label(format!("at most {limit}"))
-                .evidence(evidence)
+                .evidence(format!(
+                    "{evidence}; judged by remaining validity, not age: {}",
+                    facts.why_unobservable(Fact::CreatedAt)
+                ))
             })
         }
     }
@@ -175,7 +178,7 @@ pub static LIFESPAN_EXCEEDED: RuleMeta = RuleMeta {
     id: "lifespan-exceeded",
     summary: "The token lives (or, for a key, has lived) longer than `max_lifespan` allows.",
     default_severity: Severity::Error,
-    why: "Long-lived credentials are the ones that leak and get forgotten; a short lifespan bounds the damage of a leak.",
+    why: "Long-lived credentials are the ones that leak and get forgotten; a short lifespan bounds the damage of a leak. A token's lifespan is its expiry minus its creation; a key's is its age. Where the host does not reveal the creation date (GitHub never does), patlint judges by remaining validity: a token still valid for longer than `max_lifespan` from the time of the check lives longer than allowed whenever it was created. Such findings say \"judged by remaining validity\": they prove the expiry is too far away, not the token's age, and a token created long ago with a near expiry passes.",
     fix: Some("Replace the token with one whose lifetime is within `max_lifespan`."),
 };
 

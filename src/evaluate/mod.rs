@@ -22,7 +22,7 @@ use crate::report::{Report, TokenReport};
 use crate::rules::{Rule, Severity};
 use verdict::{rejected, unchecked};
 
-pub(crate) use verdict::unverifiable;
+pub(crate) use verdict::{unverifiable, unverifiable_because};
 
 /// The instants a verdict is judged against.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -136,8 +136,16 @@ pub fn evaluate(token: &TokenSpec, observation: Option<&Observation>, at: Instan
             .label("not in the facts file")
             .evidence("the --facts file"),
         ],
-        Some(Observation::Unchecked { failure, detail }) => {
-            vec![unchecked(token, *failure, detail)]
+        Some(Observation::Unchecked {
+            failure,
+            detail,
+            help,
+        }) => {
+            let finding = unchecked(token, *failure, detail);
+            vec![match help {
+                Some(help) => finding.help(help),
+                None => finding,
+            }]
         }
         Some(Observation::Rejected {
             reason,
@@ -231,31 +239,56 @@ fn observed(token: &TokenSpec, facts: &TokenFacts, now: Timestamp) -> Vec<Findin
 /// two clocks differ by a little.
 const CLOCK_SKEW: SignedDuration = SignedDuration::from_mins(5);
 
-/// A token that worked when it was observed cannot have expired well before: such an
-/// expiry (seen for tokens without expiry, google/go-github#3708) is not a fact.
+/// Dates a host gave that its own answer, or the time of the answer, contradicts are not
+/// facts: an expiry well before the token was seen working (seen for tokens without
+/// expiry, google/go-github#3708), and a creation or last use after the answer.
 fn trusted(facts: &TokenFacts, observed_at: Timestamp) -> Cow<'_, TokenFacts> {
-    let Observed::Value(Some(expires)) = facts.expires_at else {
-        return Cow::Borrowed(facts);
-    };
-    let contradicted = observed_at
-        .checked_sub(CLOCK_SKEW)
-        .is_ok_and(|earliest| expires < earliest);
-    if !facts.worked_when_observed || !contradicted {
-        return Cow::Borrowed(facts);
+    let mut judged = Cow::Borrowed(facts);
+    let earliest = observed_at.checked_sub(CLOCK_SKEW).ok();
+    let latest = observed_at.checked_add(CLOCK_SKEW).ok();
+    if let Observed::Value(Some(expires)) = facts.expires_at
+        && facts.worked_when_observed
+        && earliest.is_some_and(|earliest| expires < earliest)
+    {
+        distrust(
+            judged.to_mut(),
+            Fact::ExpiresAt,
+            format!("says {expires}, before the token was seen working ({observed_at})"),
+        );
     }
-    let mut facts = facts.clone();
+    for (fact, date) in [
+        (Fact::CreatedAt, &facts.created_at),
+        (Fact::LastUsedAt, &facts.last_used_at),
+    ] {
+        if let Observed::Value(Some(date)) = date
+            && latest.is_none_or(|latest| *date > latest)
+        {
+            distrust(
+                judged.to_mut(),
+                fact,
+                format!("says {date}, after the host answered ({observed_at})"),
+            );
+        }
+    }
+    judged
+}
+
+/// Forgets a fact the host gave, saying why it is not trusted.
+fn distrust(facts: &mut TokenFacts, fact: Fact, contradiction: String) {
     let source = facts
         .evidence
-        .remove(&Fact::ExpiresAt)
+        .remove(&fact)
         .unwrap_or_else(|| "the host".into());
-    facts.expires_at = Observed::Unobservable;
+    match fact {
+        Fact::ExpiresAt => facts.expires_at = Observed::Unobservable,
+        Fact::CreatedAt => facts.created_at = Observed::Unobservable,
+        Fact::LastUsedAt => facts.last_used_at = Observed::Unobservable,
+        _ => return,
+    }
     facts.unobservable.insert(
-        Fact::ExpiresAt,
-        format!(
-            "{source} says {expires}, before the token was seen working ({observed_at}), so it is not trusted"
-        ),
+        fact,
+        format!("{source} {contradiction}, so it is not trusted"),
     );
-    Cow::Owned(facts)
 }
 
 /// A token the host calls inactive has expired if its expiry had passed when the host
@@ -356,5 +389,23 @@ mod tests {
         // Within the clock skew, and after the observation, it stands.
         facts.expires_at = Observed::Value(Some(at("2026-11-23T23:58:00Z")));
         assert!(!trusted(&facts, observed).expires_at.is_unobservable());
+    }
+
+    #[test]
+    fn a_creation_or_last_use_after_the_answer_is_not_trusted() {
+        let mut facts = TokenFacts::new(crate::facts::TokenKind::PersonalAccessToken);
+        facts.created_at = Observed::Value(Some(at("2027-01-01T00:00:00Z")));
+        facts.last_used_at = Observed::Value(Some(at("2026-11-24T00:04:00Z")));
+        facts
+            .evidence
+            .insert(Fact::CreatedAt, "`created_at` in GET /self".into());
+        let judged = trusted(&facts, at("2026-11-24T00:00:00Z"));
+        assert!(judged.created_at.is_unobservable());
+        assert_eq!(
+            judged.why_unobservable(Fact::CreatedAt),
+            "`created_at` in GET /self says 2027-01-01T00:00:00Z, after the host answered (2026-11-24T00:00:00Z), so it is not trusted"
+        );
+        // Within the clock skew it stands.
+        assert!(!judged.last_used_at.is_unobservable());
     }
 }

@@ -65,6 +65,18 @@ pub(crate) fn unverifiable(
     asked_by: &str,
     origin: &Origin,
 ) -> Finding {
+    unverifiable_because(token, fact, asked_by, origin, facts.why_unobservable(fact))
+}
+
+/// [`unverifiable`], for a fact the host revealed in part, with the reason the rest is
+/// missing.
+pub(crate) fn unverifiable_because(
+    token: &TokenSpec,
+    fact: Fact,
+    asked_by: &str,
+    origin: &Origin,
+    why: &str,
+) -> Finding {
     let setting = token.requirements.on_unverifiable();
     let severity = match setting {
         OnUnverifiable::Fail => Severity::Error,
@@ -75,9 +87,8 @@ pub(crate) fn unverifiable(
         Rule::Unverifiable,
         origin,
         format!(
-            "`{asked_by}` cannot be verified for token `{}`: {}",
+            "`{asked_by}` cannot be verified for token `{}`: {why}",
             token.name,
-            facts.why_unobservable(fact)
         ),
     )
     .severity(severity)

@@ -38,6 +38,11 @@ impl Answer {
         super::wire::header(&self.headers, name)
     }
 
+    /// A header the host sends once: see [`super::wire::single_header`].
+    pub fn single_header(&self, name: &str) -> Result<Option<String>, String> {
+        super::wire::single_header(&self.headers, name)
+    }
+
     /// The body as JSON, when it is JSON.
     pub fn json<T: serde::de::DeserializeOwned>(&self) -> Option<T> {
         serde_json::from_str(&self.body).ok()
@@ -435,19 +440,36 @@ fn root_cause(e: &(dyn std::error::Error + 'static)) -> String {
 /// Token answers are a few kilobytes; a body past this is a broken or hostile server.
 const MAX_BODY: usize = 1024 * 1024;
 
-/// Reads an answer's body, at most [`MAX_BODY`] bytes. A body cut short by the server
-/// reads as what arrived (an unparseable answer, judged by the caller).
+/// Reads an answer's body in full, at most [`MAX_BODY`] bytes. A body that did not arrive
+/// whole (a reset, a `Content-Length` longer than what was sent, a chunked body cut off or
+/// never finished within the timeout) is a host error: a prefix of an answer can read as a
+/// different, complete answer.
 async fn read_body(mut response: Response) -> Result<String, HostError> {
+    let origin = response.url().origin().ascii_serialization();
     let mut body = Vec::new();
-    while let Ok(Some(chunk)) = response.chunk().await {
+    loop {
+        let chunk = match response.chunk().await {
+            Ok(Some(chunk)) => chunk,
+            Ok(None) => break,
+            Err(e) => {
+                let (kind, why) = if e.is_timeout() {
+                    (HostErrorKind::Timeout, "did not finish in time".to_owned())
+                } else {
+                    (
+                        HostErrorKind::Body,
+                        format!("was cut short ({})", root_cause(&e)),
+                    )
+                };
+                return Err(HostError::new(
+                    kind,
+                    format!("the answer from {origin} {why}, so it was not judged"),
+                ));
+            }
+        };
         if body.len() + chunk.len() > MAX_BODY {
             return Err(HostError::new(
                 HostErrorKind::Body,
-                format!(
-                    "{} answered with a body over {} KiB",
-                    response.url().origin().ascii_serialization(),
-                    MAX_BODY / 1024
-                ),
+                format!("{origin} answered with a body over {} KiB", MAX_BODY / 1024),
             ));
         }
         body.extend_from_slice(&chunk);

@@ -19,7 +19,7 @@ pub use http::{Answer, HostError, HostErrorKind, Http, HttpSettings, RequestCont
 pub use observe::{Call, observe_all};
 
 use crate::facts::Observation;
-use crate::policy::TokenKeys;
+use crate::policy::{Requirements, TokenKeys};
 use crate::rules::Rule;
 use scope_catalog::ScopeCatalog;
 
@@ -42,6 +42,9 @@ pub struct HostMeta {
     pub fix: fn(Rule) -> Option<&'static str>,
     /// Checks one value of a host-specific requirement list (`key = [value, …]`).
     pub check_value: fn(key: &str, value: &str) -> Result<(), ValueProblem>,
+    /// Checks a token's requirements once every level is merged: keys that only make
+    /// sense together.
+    pub check_requirements: fn(&Requirements) -> Result<(), ValueProblem>,
     /// A commented `[[token]]` example for `patlint init`.
     pub starter: &'static str,
 }
@@ -55,6 +58,11 @@ pub struct ValueProblem {
 
 /// For hosts without requirement lists of their own.
 pub fn any_value(_key: &str, _value: &str) -> Result<(), ValueProblem> {
+    Ok(())
+}
+
+/// For hosts whose requirement keys stand on their own.
+pub fn any_requirements(_requirements: &Requirements) -> Result<(), ValueProblem> {
     Ok(())
 }
 

@@ -57,6 +57,7 @@ pub(crate) fn secret_unavailable(error: &SecretError) -> Observation {
     Observation::Unchecked {
         failure: Failure::SecretUnavailable,
         detail: error.to_string(),
+        help: None,
     }
 }
 
@@ -181,9 +182,14 @@ fn map_texts(observation: Observation, f: impl Fn(String) -> String) -> Observat
             help: help.map(&f),
             expires_at,
         },
-        Observation::Unchecked { failure, detail } => Observation::Unchecked {
+        Observation::Unchecked {
+            failure,
+            detail,
+            help,
+        } => Observation::Unchecked {
             failure,
             detail: f(detail),
+            help: help.map(&f),
         },
     }
 }

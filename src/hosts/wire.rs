@@ -19,6 +19,29 @@ pub(crate) fn header(headers: &HeaderMap, name: &str) -> Option<String> {
         .map(str::to_owned)
 }
 
+/// A header the host sends at most once, when the answer may be trusted with it: absent
+/// is `Ok(None)`; repeated with different values, or not readable as text, is an `Err`
+/// saying so (never read as "absent": a proxy or a second hop added it, and which line is
+/// the host's is unknown). Identical repeats are one value.
+pub(crate) fn single_header(headers: &HeaderMap, name: &str) -> Result<Option<String>, String> {
+    let mut value: Option<&str> = None;
+    for line in headers.get_all(name) {
+        let text = line
+            .to_str()
+            .map_err(|_| format!("a `{name}` header that is not readable ASCII text"))?;
+        match value {
+            Some(first) if first.trim() != text.trim() => {
+                return Err(format!(
+                    "two different `{name}` headers (`{first}` and `{text}`)"
+                ));
+            }
+            Some(_) => {}
+            None => value = Some(text),
+        }
+    }
+    Ok(value.map(str::to_owned))
+}
+
 /// The `message` of a JSON error body. Not shortened here: the observation is scrubbed
 /// of every secret first, then shortened.
 pub(crate) fn api_message(body: &str) -> Option<String> {
@@ -73,6 +96,34 @@ where
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_single_header_is_one_value_or_a_problem() {
+        let mut headers = HeaderMap::new();
+        assert_eq!(single_header(&headers, "x-oauth-scopes"), Ok(None));
+        headers.append("x-oauth-scopes", HeaderValue::from_static("repo"));
+        headers.append("x-oauth-scopes", HeaderValue::from_static("repo"));
+        assert_eq!(
+            single_header(&headers, "x-oauth-scopes"),
+            Ok(Some("repo".into()))
+        );
+        headers.append("x-oauth-scopes", HeaderValue::from_static("delete_repo"));
+        assert!(
+            single_header(&headers, "x-oauth-scopes")
+                .unwrap_err()
+                .contains("two different")
+        );
+        let mut latin1 = HeaderMap::new();
+        latin1.insert(
+            "x-oauth-scopes",
+            HeaderValue::from_bytes(b"r\xe9po").unwrap(),
+        );
+        assert!(
+            single_header(&latin1, "x-oauth-scopes")
+                .unwrap_err()
+                .contains("not readable")
+        );
+    }
 
     #[test]
     fn join_keeps_the_base_path() {

@@ -59,7 +59,7 @@ pub struct RawRequirements {
     #[serde(default)]
     #[schemars(with = "Vec<String>")]
     pub require_actions: Option<TextList>,
-    /// Hosts with IAM policies: resource ARNs `require_actions` are checked on. Default "*".
+    /// Hosts with IAM policies: the resource ARNs `require_actions` are checked on (required with `require_actions`; `["*"]` asks about every resource).
     #[serde(default)]
     #[schemars(with = "Vec<String>")]
     pub resources: Option<TextList>,

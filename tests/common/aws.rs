@@ -24,6 +24,18 @@ pub async fn check(
     policy: String,
     now: &str,
 ) -> (i32, serde_json::Value) {
+    check_with(endpoint, key_id, secret, policy, now, Vec::new()).await
+}
+
+/// [`check`], with more environment (set last, so it wins).
+pub async fn check_with(
+    endpoint: &str,
+    key_id: &str,
+    secret: &str,
+    policy: String,
+    now: &str,
+    more_env: Vec<(String, String)>,
+) -> (i32, serde_json::Value) {
     let home = tempfile::tempdir().unwrap();
     let home_path = home.path().to_owned();
     let env: Vec<(String, String)> = [
@@ -43,6 +55,7 @@ pub async fn check(
     ]
     .into_iter()
     .map(|(k, v)| (k.to_owned(), v))
+    .chain(more_env)
     .collect();
     let args = [
         "check",
@@ -102,6 +115,15 @@ pub fn xml_error(status: u16, code: &str, message: &str) -> ResponseTemplate {
     )
 }
 
+/// Answers `action` with `response` ahead of what [`iam_mock`] mounted for it.
+pub async fn answer_instead(server: &MockServer, action: &str, response: ResponseTemplate) {
+    Mock::given(body_string_contains(format!("Action={action}&").as_str()))
+        .respond_with(response)
+        .with_priority(1)
+        .mount(server)
+        .await;
+}
+
 pub async fn answer(server: &MockServer, action: &str, response: ResponseTemplate) {
     Mock::given(body_string_contains(format!("Action={action}&").as_str()))
         .respond_with(response)
@@ -159,7 +181,26 @@ pub async fn denied(action: &str, requirements: &str) -> serde_json::Value {
 }
 
 pub fn evaluation(action: &str, decision: &str) -> String {
+    evaluation_missing(action, decision, &[])
+}
+
+/// An evaluation result that lists the context keys the simulation lacked.
+pub fn evaluation_missing(action: &str, decision: &str, missing: &[&str]) -> String {
+    let missing: String = missing
+        .iter()
+        .map(|key| format!("<member>{key}</member>"))
+        .collect();
     format!(
-        "<member><EvalActionName>{action}</EvalActionName><EvalResourceName>arn:aws:codecommit:us-east-1:123456789012:*</EvalResourceName><EvalDecision>{decision}</EvalDecision><MatchedStatements/><MissingContextValues/></member>"
+        "<member><EvalActionName>{action}</EvalActionName><EvalResourceName>arn:aws:codecommit:us-east-1:123456789012:*</EvalResourceName><EvalDecision>{decision}</EvalDecision><MatchedStatements/><MissingContextValues>{missing}</MissingContextValues></member>"
+    )
+}
+
+/// The `GetAccessKeyLastUsed` answer for a last use of `service` at `date`.
+pub fn last_used(service: &str, date: &str) -> ResponseTemplate {
+    xml(
+        "GetAccessKeyLastUsed",
+        &format!(
+            "<AccessKeyLastUsed><Region>us-east-1</Region><LastUsedDate>{date}</LastUsedDate><ServiceName>{service}</ServiceName></AccessKeyLastUsed><UserName>Bob</UserName>"
+        ),
     )
 }

@@ -13,8 +13,8 @@ use toml::Spanned;
 
 use super::{Call, Host, HostMeta, HttpSettings, ValueProblem};
 use crate::facts::Observation;
-use crate::policy::TokenKeys;
 use crate::policy::raw::{SecretRefAsWritten, Text};
+use crate::policy::{Requirements, TokenKeys};
 use crate::rules::Rule;
 use crate::secret::SecretSource;
 
@@ -31,7 +31,7 @@ pub struct RawKeys {
     #[serde(default)]
     #[schemars(with = "String")]
     pub region: Option<Text>,
-    /// AWS IAM: a profile of the shared AWS config to take the credentials from, instead of `access_key_id` and `secret`.
+    /// AWS IAM: a profile of the shared AWS config. Alone, the key to check is that profile's; beside `access_key_id` and `secret`, it is an auditor credential that reads the key's last use and IAM facts, so the key itself signs only `sts:GetCallerIdentity`.
     #[serde(default)]
     #[schemars(with = "String")]
     pub profile: Option<Text>,
@@ -44,11 +44,22 @@ pub struct RawKeys {
 /// Whose key to check, and where.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Endpoint {
-    /// Where the access key id is read; `None` with a profile.
-    pub access_key_id: Option<SecretSource>,
-    pub profile: Option<String>,
+    pub key: KeySource,
     pub region: Option<String>,
     pub service_credentials: bool,
+}
+
+/// Where the key comes from, and who reads its IAM facts.
+#[derive(Debug, Clone, PartialEq)]
+pub enum KeySource {
+    /// `access_key_id` and `secret`; with `profile`, that profile is the auditor that
+    /// asks IAM about the key.
+    Policy {
+        access_key_id: SecretSource,
+        auditor: Option<String>,
+    },
+    /// `profile` alone: the key is that profile's, and asks IAM about itself.
+    Profile(String),
 }
 
 impl Host for AwsIam {
@@ -65,6 +76,7 @@ impl Host for AwsIam {
         secret_prefixes: &["AKIA", "ASIA"],
         fix,
         check_value,
+        check_requirements,
         starter: STARTER,
     };
 
@@ -77,10 +89,14 @@ impl Host for AwsIam {
                 profile.span(),
             );
         }
-        let access_key_id = match &raw.access_key_id {
-            Some(value) => Some(keys.secret_ref("access_key_id", value)?),
-            None if raw.profile.is_some() => None,
-            None => {
+        let profile = raw.profile.as_ref().map(|p| p.get_ref().clone());
+        let key = match (&raw.access_key_id, profile) {
+            (Some(value), auditor) => KeySource::Policy {
+                access_key_id: keys.secret_ref("access_key_id", value)?,
+                auditor,
+            },
+            (None, Some(profile)) => KeySource::Profile(profile),
+            (None, None) => {
                 keys.missing(
                     "access_key_id",
                     "add `access_key_id = { env = \"NAME\" }` (or `profile = \"NAME\"` to use the shared AWS config)",
@@ -89,8 +105,7 @@ impl Host for AwsIam {
             }
         };
         Some(Endpoint {
-            access_key_id,
-            profile: raw.profile.as_ref().map(|p| p.get_ref().clone()),
+            key,
             region: raw.region.as_ref().map(|r| r.get_ref().clone()),
             service_credentials: raw
                 .service_credentials
@@ -124,6 +139,30 @@ fn check_value(key: &str, value: &str) -> Result<(), ValueProblem> {
         }),
         _ => Ok(()),
     }
+}
+
+/// `require_actions` is simulated on `resources`: on `*` alone, a policy that allows one
+/// repository reads as `implicitDeny`, and a deny on one repository beside an allow on
+/// `*` reads as allowed (`SimulatePrincipalPolicy` evaluates each resource ARN given,
+/// <https://docs.aws.amazon.com/IAM/latest/APIReference/API_SimulatePrincipalPolicy.html>).
+/// So the repositories the integration uses must be named.
+fn check_requirements(requirements: &Requirements) -> Result<(), ValueProblem> {
+    let asks_actions = requirements
+        .require_actions
+        .as_ref()
+        .is_some_and(|actions| !actions.is_empty());
+    let names_resources = requirements
+        .resources
+        .as_ref()
+        .is_some_and(|resources| !resources.is_empty());
+    if !asks_actions || names_resources {
+        return Ok(());
+    }
+    Err(ValueProblem {
+        message: "`require_actions` is set but `resources` is not: IAM would be asked about `*`, where a policy limited to the integration's repositories reads as denied and a deny on one of them reads as allowed".into(),
+        label: "requires actions on no named resource",
+        help: "add `resources = [\"arn:aws:codecommit:REGION:ACCOUNT:REPOSITORY\"]` with the repositories the integration uses (the name may be `*`; `[\"*\"]` asks about every resource on purpose)".into(),
+    })
 }
 
 fn is_iam_action(action: &str) -> bool {

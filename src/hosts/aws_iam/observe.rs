@@ -13,7 +13,7 @@ use aws_sdk_iam::types::{PolicyEvaluationDecisionType, StatusType};
 use jiff::Timestamp;
 use tokio::sync::OnceCell;
 
-use super::Endpoint;
+use super::{Endpoint, KeySource};
 use crate::facts::{
     ActionDecision, Decision, Fact, Failure, Observation, Observed, Rejection, ServiceCredential,
     TokenFacts, TokenKind,
@@ -90,13 +90,15 @@ impl AwsIam {
 impl AwsIam {
     pub(super) async fn observe_key(&self, call: &Call<'_>, endpoint: &Endpoint) -> Observation {
         let Endpoint {
-            access_key_id,
-            profile,
+            key,
             region,
             service_credentials,
         } = endpoint;
-        let (config, provider) = match (access_key_id, profile) {
-            (Some(source), _) => match call.read(source) {
+        let (config, provider, auditor) = match key {
+            KeySource::Policy {
+                access_key_id,
+                auditor,
+            } => match call.read(access_key_id) {
                 Ok(id) => (
                     self.base().await.clone(),
                     SharedCredentialsProvider::new(Credentials::new(
@@ -106,49 +108,20 @@ impl AwsIam {
                         None,
                         "patlint policy",
                     )),
+                    auditor.as_deref(),
                 ),
                 Err(e) => return secret_unavailable(&e),
             },
-            (None, Some(profile)) => {
-                // That profile's credentials only: the default chain would try the
-                // runner's own AWS_ACCESS_KEY_ID first and judge the wrong key.
-                let provider = SharedCredentialsProvider::new(
-                    aws_config::profile::ProfileFileCredentialsProvider::builder()
-                        .profile_name(profile)
-                        .build(),
-                );
-                (self.profile(profile).await, provider)
-            }
-            (None, None) => {
-                return Observation::host_error(
-                    "internal: an AWS token with neither key nor profile",
-                );
-            }
+            KeySource::Profile(profile) => (
+                self.profile(profile).await,
+                profile_credentials(profile),
+                None,
+            ),
         };
-        // The key id is not the secret, but the user did not write it either; a profile's
-        // secret key and session token were never in `secret`.
-        let key_id = match provider.provide_credentials().await {
-            Ok(credentials) => {
-                let parts = [
-                    Some(credentials.access_key_id()),
-                    Some(credentials.secret_access_key()),
-                    credentials.session_token(),
-                ];
-                parts
-                    .into_iter()
-                    .flatten()
-                    .for_each(|part| call.protect(&Secret::new(part)));
-                credentials.access_key_id().to_owned()
-            }
-            Err(e) => {
-                return Observation::Unchecked {
-                    failure: Failure::SecretUnavailable,
-                    detail: format!(
-                        "the AWS credentials could not be loaded: {}",
-                        DisplayErrorContext(&e)
-                    ),
-                };
-            }
+        // The key id is not the secret, but the user did not write it either.
+        let key_id = match protected_credentials(call, &provider).await {
+            Ok(credentials) => credentials.access_key_id().to_owned(),
+            Err(unavailable) => return unavailable,
         };
         // The token's `region`, else the profile's, else us-east-1 (IAM is global).
         let region = region
@@ -156,21 +129,35 @@ impl AwsIam {
             .map(Region::new)
             .or_else(|| config.region().cloned())
             .unwrap_or_else(|| Region::new(DEFAULT_REGION));
-        let iam = aws_sdk_iam::Client::from_conf(
-            aws_sdk_iam::config::Builder::from(&config)
+        let sts = aws_sdk_sts::Client::from_conf(
+            aws_sdk_sts::config::Builder::from(&config)
                 .credentials_provider(provider.clone())
                 .region(region.clone())
                 .build(),
         );
-        let sts = aws_sdk_sts::Client::from_conf(
-            aws_sdk_sts::config::Builder::from(&config)
-                .credentials_provider(provider)
-                .region(region)
-                .build(),
-        );
+        let reader = match auditor {
+            None => Reader {
+                iam: iam_client(&config, provider, region),
+                who: "the key".into(),
+                grantee: "its user".into(),
+                auditor: false,
+            },
+            Some(profile) => {
+                let provider = profile_credentials(profile);
+                if let Err(unavailable) = protected_credentials(call, &provider).await {
+                    return unavailable;
+                }
+                Reader {
+                    iam: iam_client(&self.profile(profile).await, provider, region),
+                    who: format!("the auditor profile `{profile}`"),
+                    grantee: format!("the identity of profile `{profile}`, on the key's user,"),
+                    auditor: true,
+                }
+            }
+        };
         let _permit = self.in_flight.acquire().await.expect("never closed");
         check_key(
-            &iam,
+            &reader,
             &sts,
             call.requirements(),
             &key_id,
@@ -178,6 +165,69 @@ impl AwsIam {
         )
         .await
     }
+}
+
+/// A profile's credentials only: the default chain would try the runner's own
+/// AWS_ACCESS_KEY_ID first and judge the wrong key.
+fn profile_credentials(profile: &str) -> SharedCredentialsProvider {
+    SharedCredentialsProvider::new(
+        aws_config::profile::ProfileFileCredentialsProvider::builder()
+            .profile_name(profile)
+            .build(),
+    )
+}
+
+/// Loads credentials and protects every part of them (a profile's secret key and session
+/// token were never in `secret`, so nothing else would scrub them).
+async fn protected_credentials(
+    call: &Call<'_>,
+    provider: &SharedCredentialsProvider,
+) -> Result<Credentials, Observation> {
+    match provider.provide_credentials().await {
+        Ok(credentials) => {
+            [
+                Some(credentials.access_key_id()),
+                Some(credentials.secret_access_key()),
+                credentials.session_token(),
+            ]
+            .into_iter()
+            .flatten()
+            .for_each(|part| call.protect(&Secret::new(part)));
+            Ok(credentials)
+        }
+        Err(e) => Err(Observation::Unchecked {
+            failure: Failure::SecretUnavailable,
+            detail: format!(
+                "the AWS credentials could not be loaded: {}",
+                DisplayErrorContext(&e)
+            ),
+            help: None,
+        }),
+    }
+}
+
+fn iam_client(
+    config: &SdkConfig,
+    provider: SharedCredentialsProvider,
+    region: Region,
+) -> aws_sdk_iam::Client {
+    aws_sdk_iam::Client::from_conf(
+        aws_sdk_iam::config::Builder::from(config)
+            .credentials_provider(provider)
+            .region(region)
+            .build(),
+    )
+}
+
+/// Who asks IAM about the key: the key itself, or an auditor profile.
+struct Reader {
+    iam: aws_sdk_iam::Client,
+    /// For messages: "the key", "the auditor profile `audit`".
+    who: String,
+    /// Who to grant a missing permission to.
+    grantee: String,
+    /// The auditor reads the key's last use before the key signs anything.
+    auditor: bool,
 }
 
 /// What went wrong with one AWS call.
@@ -245,20 +295,37 @@ fn fatal(error: CallError) -> Result<String, Observation> {
     }
 }
 
-fn denied(facts: &mut TokenFacts, fact: Fact, detail: &str, permission: &str) {
+fn denied(reader: &Reader, facts: &mut TokenFacts, fact: Fact, detail: &str, permission: &str) {
+    let (who, grantee) = (&reader.who, &reader.grantee);
     facts.unobservable.insert(
         fact,
-        format!("the key may not call {permission} ({detail}); grant its user `{permission}` to make this verifiable"),
+        format!("{who} may not call {permission} ({detail}); grant {grantee} `{permission}` to make this verifiable"),
     );
 }
 
+/// The services whose calls patlint itself signs with the key on every run: a last use
+/// IAM records for them may be patlint's own check, now or on any earlier run.
+const SIGNED_BY_PATLINT: &[&str] = &["sts", "iam"];
+
 async fn check_key(
-    iam: &aws_sdk_iam::Client,
+    reader: &Reader,
     sts: &aws_sdk_sts::Client,
     requirements: &Requirements,
     key_id: &str,
     want_service_credentials: bool,
 ) -> Observation {
+    let iam = &reader.iam;
+    // An auditor reads the last use before the key signs anything.
+    let early_last_used = if reader.auditor {
+        Some(
+            iam.get_access_key_last_used()
+                .access_key_id(key_id)
+                .send()
+                .await,
+        )
+    } else {
+        None
+    };
     let identity = match sts.get_caller_identity().send().await {
         Ok(identity) => identity,
         Err(e) => {
@@ -309,13 +376,26 @@ async fn check_key(
         .flatten()
         .map(|s| s.value.clone())
         .collect();
-    let resources: Vec<String> = match &requirements.resources {
-        Some(list) if !list.is_empty() => list.iter().map(|s| s.value.clone()).collect(),
-        _ => vec!["*".into()],
-    };
+    // Validation makes `require_actions` come with `resources`: never `*` by default.
+    let resources: Vec<String> = requirements
+        .resources
+        .iter()
+        .flatten()
+        .map(|s| s.value.clone())
+        .collect();
     let (keys, last_used, simulation, credentials) = tokio::join!(
         iam.list_access_keys().user_name(user).send(),
-        iam.get_access_key_last_used().access_key_id(key_id).send(),
+        async {
+            match early_last_used {
+                Some(read) => read,
+                None => {
+                    iam.get_access_key_last_used()
+                        .access_key_id(key_id)
+                        .send()
+                        .await
+                }
+            }
+        },
         simulate(iam, &arn, &actions, &resources),
         async {
             if want_service_credentials {
@@ -367,7 +447,7 @@ async fn check_key(
         Err(e) => match fatal(classify("iam:ListAccessKeys", &e)) {
             Ok(detail) => {
                 for fact in [Fact::Active, Fact::CreatedAt, Fact::OtherActiveKeys] {
-                    denied(&mut facts, fact, &detail, "iam:ListAccessKeys");
+                    denied(reader, &mut facts, fact, &detail, "iam:ListAccessKeys");
                 }
             }
             Err(observation) => return observation,
@@ -375,18 +455,10 @@ async fn check_key(
     }
 
     match last_used {
-        Ok(out) => {
-            let last = out
-                .access_key_last_used()
-                .and_then(|l| l.last_used_date())
-                .map(timestamp);
-            facts.last_used_at = Observed::Value(last);
-            facts
-                .evidence
-                .insert(Fact::LastUsedAt, "iam:GetAccessKeyLastUsed".into());
-        }
+        Ok(out) => record_last_use(&mut facts, out.access_key_last_used(), reader),
         Err(e) => match fatal(classify("iam:GetAccessKeyLastUsed", &e)) {
             Ok(detail) => denied(
+                reader,
                 &mut facts,
                 Fact::LastUsedAt,
                 &detail,
@@ -406,6 +478,7 @@ async fn check_key(
             );
         }
         Some(Err(CallError::Denied(detail))) => denied(
+            reader,
             &mut facts,
             Fact::AllowedActions,
             &detail,
@@ -438,6 +511,7 @@ async fn check_key(
         }
         Some(Err(e)) => match fatal(classify("iam:ListServiceSpecificCredentials", &e)) {
             Ok(detail) => denied(
+                reader,
                 &mut facts,
                 Fact::ServiceCredentials,
                 &detail,
@@ -449,6 +523,53 @@ async fn check_key(
     Observation::observed(facts)
 }
 
+/// `GetAccessKeyLastUsed` answers with the date and the service of the last use
+/// (<https://docs.aws.amazon.com/IAM/latest/APIReference/API_AccessKeyLastUsed.html>;
+/// `ServiceName` is `N/A` and the date absent for a key never used). A use by `sts` or
+/// `iam` is what patlint's own check signs, so it is no evidence of the integration's use
+/// (an auditor avoids this run's IAM calls, but the key still signs
+/// `sts:GetCallerIdentity`, on this run and every earlier one).
+fn record_last_use(
+    facts: &mut TokenFacts,
+    last: Option<&aws_sdk_iam::types::AccessKeyLastUsed>,
+    reader: &Reader,
+) {
+    let date = last.and_then(|l| l.last_used_date()).map(timestamp);
+    let service = last.map(|l| l.service_name()).unwrap_or("N/A");
+    let ours = if reader.auditor {
+        &SIGNED_BY_PATLINT[..1]
+    } else {
+        SIGNED_BY_PATLINT
+    };
+    match date {
+        Some(date) if ours.contains(&service) => {
+            facts.unobservable.insert(
+                Fact::LastUsedAt,
+                format!(
+                    "IAM records the key's last use as `{service}` on {}, which is what patlint's own check signs with the key (sts:GetCallerIdentity{}), on this run or an earlier one: it says nothing about the integration's use",
+                    date.strftime("%Y-%m-%d"),
+                    if reader.auditor { "" } else { " and the IAM calls" }
+                ),
+            );
+        }
+        _ => {
+            facts.last_used_at = Observed::Value(date);
+            let by = if reader.auditor {
+                format!(" read by {} before the key signed anything", reader.who)
+            } else {
+                String::new()
+            };
+            facts.evidence.insert(
+                Fact::LastUsedAt,
+                match date {
+                    Some(_) => format!("iam:GetAccessKeyLastUsed{by} (service `{service}`)"),
+                    None => format!("iam:GetAccessKeyLastUsed{by}: never used"),
+                },
+            );
+        }
+    }
+}
+
 /// Runs the policy simulation for every required action on every resource, following
 /// pagination. `None` when the policy requires no action.
 async fn simulate(
@@ -457,7 +578,7 @@ async fn simulate(
     actions: &[String],
     resources: &[String],
 ) -> Option<Result<Vec<ActionDecision>, CallError>> {
-    if actions.is_empty() {
+    if actions.is_empty() || resources.is_empty() {
         return None;
     }
     let mut decisions = Vec::new();
@@ -484,6 +605,7 @@ async fn simulate(
                 PolicyEvaluationDecisionType::ExplicitDeny => Decision::ExplicitDeny,
                 _ => Decision::ImplicitDeny,
             },
+            missing_context: r.missing_context_values().to_vec(),
         }));
         let next = out
             .marker()

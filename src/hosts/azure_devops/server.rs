@@ -37,6 +37,7 @@ impl Host for Server {
         secret_prefixes: &[],
         fix,
         check_value: crate::hosts::any_value,
+        check_requirements: crate::hosts::any_requirements,
         starter: STARTER,
     };
 

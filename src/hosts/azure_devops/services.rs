@@ -92,6 +92,7 @@ impl Host for Services {
         secret_prefixes: &[],
         fix,
         check_value: crate::hosts::any_value,
+        check_requirements: crate::hosts::any_requirements,
         starter: STARTER,
     };
 

@@ -46,6 +46,7 @@ impl Host for GitHub {
         secret_prefixes: PREFIXES,
         fix,
         check_value: crate::hosts::any_value,
+        check_requirements: crate::hosts::any_requirements,
         starter: STARTER,
     };
 

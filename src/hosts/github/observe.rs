@@ -56,7 +56,15 @@ fn interpret(answer: &Answer, secret: &Secret) -> Observation {
                     "{endpoint} answered 200 without a `login`: not GitHub's user object, so it proves nothing about the token"
                 ));
             };
-            let mut facts = facts_from_headers(answer, secret);
+            let headers = match TokenHeaders::read(answer) {
+                Ok(headers) => headers,
+                Err(problem) => {
+                    return Observation::host_error(format!(
+                        "{endpoint} answered 200 with {problem}; a proxy or another hop may have added one, so the answer proves nothing about the token's scopes or expiry"
+                    ));
+                }
+            };
+            let mut facts = facts_from_headers(&headers, endpoint, secret);
             facts.identity = Some(login.to_owned());
             Observation::observed(facts)
         }
@@ -98,16 +106,33 @@ fn interpret(answer: &Answer, secret: &Secret) -> Observation {
     }
 }
 
-fn facts_from_headers(answer: &Answer, secret: &Secret) -> TokenFacts {
-    let endpoint = &answer.request;
-    let scopes_header = answer.header(SCOPES_HEADER);
+/// The headers GitHub describes a token with, each sent once: `X-OAuth-Scopes`
+/// (<https://docs.github.com/en/apps/oauth-apps/building-oauth-apps/scopes-for-oauth-apps>)
+/// and `GitHub-Authentication-Token-Expiration`
+/// (<https://docs.github.com/en/rest/using-the-rest-api/troubleshooting-the-rest-api>).
+struct TokenHeaders {
+    scopes: Option<String>,
+    expiration: Option<String>,
+}
+
+impl TokenHeaders {
+    fn read(answer: &Answer) -> Result<Self, String> {
+        Ok(TokenHeaders {
+            scopes: answer.single_header(SCOPES_HEADER)?,
+            expiration: answer.single_header(EXPIRATION_HEADER)?,
+        })
+    }
+}
+
+fn facts_from_headers(headers: &TokenHeaders, endpoint: &str, secret: &Secret) -> TokenFacts {
+    let scopes_header = &headers.scopes;
     let kind = token_kind(secret, scopes_header.is_some());
     let mut facts = TokenFacts::new(kind);
     // A 200 proves the token works now: an expiry well before now is contradicted, which
     // evaluation judges against the recorded time of observation.
     facts.worked_when_observed = true;
 
-    match (&scopes_header, kind) {
+    match (scopes_header, kind) {
         (_, TokenKind::FineGrainedPat) => {
             facts.unobservable.insert(Fact::Scopes, "fine-grained personal access tokens have permissions, which GitHub does not reveal to the token".into());
         }
@@ -131,8 +156,8 @@ fn facts_from_headers(answer: &Answer, secret: &Secret) -> TokenFacts {
         }
     }
 
-    match answer.header(EXPIRATION_HEADER) {
-        Some(value) => match parse_expiration(&value) {
+    match &headers.expiration {
+        Some(value) => match parse_expiration(value) {
             Some(at) => {
                 facts.expires_at = Observed::Value(Some(at));
                 facts.evidence.insert(

@@ -1,8 +1,10 @@
 //! GitLab: gitlab.com, self-managed and Dedicated.
 //!
 //! `GET {url}/api/v4/personal_access_tokens/self` (GitLab 15.5+) tells a personal,
-//! project or group access token its scopes, creation, expiry and last use
+//! project or group access token its scopes, creation and expiry
 //! (<https://docs.gitlab.com/api/personal_access_tokens/#get-single-personal-access-token>).
+//! Its `last_used_at` is patlint's own request (see `observe.rs`), and a granular token's
+//! permissions are not in the answer.
 //! Older servers answer 404 there; `GET /api/v4/version` then tells validity and the
 //! version (<https://docs.gitlab.com/api/version/>).
 
@@ -43,6 +45,7 @@ impl Host for GitLab {
         secret_prefixes: &["glpat-"],
         fix,
         check_value: crate::hosts::any_value,
+        check_requirements: crate::hosts::any_requirements,
         starter: STARTER,
     };
 
@@ -102,7 +105,7 @@ fn fix(rule: Rule) -> Option<&'static str> {
             "GitLab: scopes cannot be removed: create a token without the forbidden scope, update the secret, revoke the old token."
         }
         Rule::Unverifiable => {
-            "GitLab: GET /api/v4/personal_access_tokens/self, which reveals scopes, creation, expiry and last use, needs GitLab 15.5 or later; upgrade the instance, or set `on_unverifiable = \"warn\"` for this token."
+            "GitLab: scopes, creation and expiry come from GET /api/v4/personal_access_tokens/self, which needs GitLab 15.5 or later (upgrade the instance). Last use cannot be read through the token (its own request refreshes it), nor a granular token's permissions: drop `stale_after` or the scope rules for this token, or set `on_unverifiable = \"warn\"`."
         }
         _ => return None,
     })

@@ -14,6 +14,13 @@ const SELF_PATH: &str = "api/v4/personal_access_tokens/self";
 const VERSION_PATH: &str = "api/v4/version";
 const SELF_SINCE: &str = "15.5";
 
+/// GitLab's auth finder runs `PersonalAccessTokens::LastUsedService` before the API
+/// handler (`lib/gitlab/auth/auth_finders.rb`); the service sets `last_used_at` to now
+/// when the stored value is older than 10 minutes
+/// (`app/services/personal_access_tokens/last_used_service.rb`). So `/self` always
+/// reports a use within the last ten minutes: patlint's own.
+const LAST_USE_IS_OURS: &str = "GitLab sets `last_used_at` to now when a token authenticates (at most every 10 minutes), so the token's own request to /personal_access_tokens/self always reads as \"used just now\": it says nothing about the integration's use";
+
 pub(super) async fn observe(call: &Call<'_>, endpoint: &Endpoint) -> Observation {
     let auth = match sensitive_header(call.secret().expose()) {
         Ok(auth) => auth,
@@ -55,14 +62,16 @@ struct SelfToken {
     active: Option<bool>,
     scopes: Vec<String>,
     created_at: Option<Timestamp>,
-    /// `Some(None)`: the server says "never used"; `None`: the server does not report it.
-    #[serde(default, deserialize_with = "present")]
-    last_used_at: Option<Option<Timestamp>>,
     /// `Some(None)`: never expires; `None`: the answer did not say.
     #[serde(default, deserialize_with = "present")]
     expires_at: Option<Option<jiff::civil::Date>>,
     user_id: Option<u64>,
-    /// Beta fine-grained tokens: permissions beyond `scopes`, which patlint cannot judge.
+    /// Granular (fine-grained) tokens: their permissions are not in `scopes`, and the
+    /// `/self` entity never lists them: `lib/api/entities/personal_access_token.rb`
+    /// exposes `granular_scopes` only `if token.granular? && options[:with_granular_scopes]`,
+    /// an option `lib/api/personal_access_tokens/self_information.rb` does not pass.
+    #[serde(default)]
+    granular: bool,
     #[serde(default)]
     granular_scopes: Vec<serde_json::Value>,
 }
@@ -166,14 +175,14 @@ fn from_self(token: SelfToken, endpoint: &str) -> Observation {
         _ => None,
     };
     let evidence = |field: &str| format!("`{field}` in {endpoint}");
-    if token.granular_scopes.is_empty() {
-        facts.scopes = Observed::Value(token.scopes.into_iter().collect());
-        facts.evidence.insert(Fact::Scopes, evidence("scopes"));
-    } else {
+    if token.granular || !token.granular_scopes.is_empty() {
         facts.unobservable.insert(
             Fact::Scopes,
-            "the token is a fine-grained token whose `granular_scopes` patlint cannot compare with scopes".into(),
+            format!("the token is a granular personal access token (`granular: true` in {endpoint}): what it may do is in permissions GitLab does not show the token, not in `scopes`"),
         );
+    } else {
+        facts.scopes = Observed::Value(token.scopes.into_iter().collect());
+        facts.evidence.insert(Fact::Scopes, evidence("scopes"));
     }
     match token.expires_at {
         Some(expiry) => {
@@ -212,30 +221,24 @@ fn from_self(token: SelfToken, endpoint: &str) -> Observation {
                 .insert(Fact::CreatedAt, format!("{endpoint} gave no `created_at`"));
         }
     }
-    match token.last_used_at {
-        Some(last) => {
-            facts.last_used_at = Observed::Value(last);
-            facts.evidence.insert(
-                Fact::LastUsedAt,
-                format!(
-                    "{} (GitLab updates it at most every 10 minutes)",
-                    evidence("last_used_at")
-                ),
-            );
-        }
-        None => {
-            facts.unobservable.insert(
-                Fact::LastUsedAt,
-                "this GitLab version does not report `last_used_at`".into(),
-            );
-        }
-    }
+    facts
+        .unobservable
+        .insert(Fact::LastUsedAt, LAST_USE_IS_OURS.into());
     Observation::observed(facts)
 }
 
 fn rejected_401(answer: &Answer) -> Observation {
-    let description = serde_json::from_str::<OAuthError>(&answer.body)
-        .ok()
+    let error = serde_json::from_str::<OAuthError>(&answer.body).ok();
+    if let Some(OAuthError {
+        error: Some(kind),
+        error_description,
+        ..
+    }) = &error
+        && kind == "dpop_error"
+    {
+        return dpop_required(answer, error_description.as_deref());
+    }
+    let description = error
         .and_then(|e| e.error_description.or(e.error))
         .or_else(|| answer.api_message())
         .unwrap_or_else(|| "401 Unauthorized".into());
@@ -254,13 +257,31 @@ fn rejected_401(answer: &Answer) -> Observation {
     )
 }
 
+/// A 401 `dpop_error`: the user turned on DPoP and the token is valid
+/// only with a proof of possession signed by the user's SSH key
+/// (`app/services/auth/dpop_authentication_service.rb`; the API guard answers its
+/// `Gitlab::Auth::DpopValidationError` with `error: dpop_error`). That says nothing about
+/// the token being invalid, and patlint holds no key to sign a proof with.
+fn dpop_required(answer: &Answer, description: Option<&str>) -> Observation {
+    Observation::host_error_with_help(
+        format!(
+            "{} answered 401 dpop_error{}: GitLab requires DPoP-bound requests for this token's user",
+            answer.request,
+            description.map(|d| format!(" ({d})")).unwrap_or_default()
+        ),
+        "GitLab: the token's user has turned on DPoP (Demonstrating Proof of Possession) for personal access tokens, so every request must carry a proof signed with the user's key, which patlint does not hold; give the integration a token of a user without DPoP (a service account), or turn DPoP off for that user.",
+    )
+}
+
 /// `/self` answered 404 (a server older than 15.5, or a wrong `url`), or a bare 401: on
 /// 15.1–15.4 `/self` is read as `/:id` and refuses even a valid token. `/version` tells.
 fn needs_version_check(answer: &Answer) -> bool {
     match answer.status {
         StatusCode::NOT_FOUND => true,
         StatusCode::UNAUTHORIZED => serde_json::from_str::<OAuthError>(&answer.body)
-            .map_or(true, |e| e.error.as_deref() != Some("invalid_token")),
+            .map_or(true, |e| {
+                !matches!(e.error.as_deref(), Some("invalid_token" | "dpop_error"))
+            }),
         _ => false,
     }
 }

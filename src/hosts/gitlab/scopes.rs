@@ -25,18 +25,28 @@ pub static CATALOG: ScopeCatalog = ScopeCatalog {
         "read_observability",
         "write_observability",
     ],
+    // `api` reaches everything the narrower scopes do. `self_rotate`: the rotate endpoint
+    // accepts either (`lib/api/personal_access_tokens/self_rotation.rb` allows
+    // `api` and `self_rotate`). `read_user`: the user endpoints it covers also accept
+    // `api` and `read_api` (`lib/api/users.rb`, `allow_access_with_scope :read_user`
+    // beside the API-wide scopes).
     implies: &[
         (
             "api",
             &[
                 "read_api",
+                "read_user",
                 "read_repository",
                 "write_repository",
                 "read_registry",
                 "write_registry",
+                "self_rotate",
             ],
         ),
-        ("read_api", &["read_repository", "read_registry"]),
+        (
+            "read_api",
+            &["read_user", "read_repository", "read_registry"],
+        ),
         ("write_repository", &["read_repository"]),
     ],
     likely_implies: &[],
@@ -54,6 +64,9 @@ mod tests {
         assert!(api.contains("read_api") && api.contains("write_repository"));
         assert!(CATALOG.closure(["read_api"]).contains("read_repository"));
         assert!(!CATALOG.closure(["read_api"]).contains("write_repository"));
+        assert!(api.contains("self_rotate") && api.contains("read_user"));
+        assert!(CATALOG.closure(["read_api"]).contains("read_user"));
+        assert!(!CATALOG.closure(["read_api"]).contains("self_rotate"));
         assert_eq!(CATALOG.suggest("zzzzzzzz"), None);
     }
 }

@@ -171,8 +171,23 @@ impl Validator {
     }
 
     /// Checks that need every level: scope names from `[defaults]` against this host,
-    /// and scopes that are both required and forbidden.
-    pub(super) fn check_resolved(&mut self, host: HostKind, reqs: &Requirements) {
+    /// scopes that are both required and forbidden, and the host's own rules on keys
+    /// that only make sense together (reported at the token, whose levels they merge).
+    pub(super) fn check_resolved(
+        &mut self,
+        host: HostKind,
+        reqs: &Requirements,
+        token: (DocId, Range<usize>),
+    ) {
+        if let Err(problem) = (host.meta().check_requirements)(reqs) {
+            self.problem(
+                token.0,
+                token.1,
+                problem.message,
+                problem.label,
+                Some(problem.help),
+            );
+        }
         self.check_scopes(reqs, host);
         let Some(catalog) = host.meta().scopes else {
             return;

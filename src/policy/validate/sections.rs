@@ -355,7 +355,7 @@ impl Validator {
             for level in less_specific {
                 requirements = requirements.or(level);
             }
-            self.check_resolved(host, &requirements);
+            self.check_resolved(host, &requirements, (main.doc, name.span()));
             let secret = self.secret_source(main.doc, token);
             let ca_file = token
                 .raw
