@@ -1,26 +1,44 @@
 //! Dated platform changes that turn a policy or a token from fine into broken on a known
-//! day. One row each, with its source, so the next announcement is a one-line change.
+//! day. One row per step, with its source, so the next announcement is a one-line change.
 
 use jiff::Timestamp;
 
 use crate::rules::Rule;
 
-pub struct PlatformDeadline {
+/// A platform change that comes in dated steps; the last one is the one that breaks.
+pub struct PlatformChange {
     pub rule: Rule,
-    /// The instant from which the change is in force (UTC).
-    pub effective: &'static str,
-    pub what: &'static str,
+    /// In date order.
+    pub steps: &'static [DatedStep],
     pub source: &'static str,
 }
 
-pub static AZURE_GLOBAL_PAT_RETIREMENT: PlatformDeadline = PlatformDeadline {
+/// One step of a change: from `effective` on (UTC), `passed` is true; before, `ahead` is
+/// what is coming.
+pub struct DatedStep {
+    pub effective: &'static str,
+    pub ahead: &'static str,
+    pub passed: &'static str,
+}
+
+pub static AZURE_GLOBAL_PAT_RETIREMENT: PlatformChange = PlatformChange {
     rule: Rule::GlobalPatRetirement,
-    effective: "2026-12-01T00:00:00Z",
-    what: "Azure DevOps global PATs (\"All accessible organizations\") stop working",
+    steps: &[
+        DatedStep {
+            effective: "2026-03-15T00:00:00Z",
+            ahead: "Azure DevOps global PATs (\"All accessible organizations\") can no longer be created or regenerated",
+            passed: "Azure DevOps global PATs (\"All accessible organizations\") cannot be created or regenerated",
+        },
+        DatedStep {
+            effective: "2026-12-01T00:00:00Z",
+            ahead: "Azure DevOps global PATs stop working",
+            passed: "Azure DevOps global PATs no longer work",
+        },
+    ],
     source: "Azure DevOps blog, \"Retirement of Global Personal Access Tokens in Azure DevOps\"; learn.microsoft.com, \"Manage personal access tokens using policies\"",
 };
 
-/// Where `now` stands relative to a deadline.
+/// Where `now` stands relative to a step.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum DeadlineStatus {
     /// Whole days left (rounded up, so "1 day" until the last instant).
@@ -30,7 +48,7 @@ pub enum DeadlineStatus {
     Passed,
 }
 
-impl PlatformDeadline {
+impl DatedStep {
     pub fn effective_at(&self) -> Timestamp {
         self.effective
             .parse()
@@ -52,16 +70,65 @@ impl PlatformDeadline {
             DeadlineStatus::Passed
         }
     }
+
+    /// "… (since DATE)", or "… on DATE: N days left".
+    pub fn describe(&self, now: Timestamp) -> String {
+        match self.status(now) {
+            DeadlineStatus::Passed => format!("{} (since {})", self.passed, self.date()),
+            DeadlineStatus::Ahead { days_left } => format!(
+                "{} on {}: {days_left} day{} left",
+                self.ahead,
+                self.date(),
+                if days_left == 1 { "" } else { "s" }
+            ),
+        }
+    }
+}
+
+impl PlatformChange {
+    /// The step that breaks what the change is about.
+    pub fn last(&self) -> &DatedStep {
+        self.steps
+            .last()
+            .expect("a platform change has at least one step")
+    }
+
+    /// Whether the change is complete at `at`.
+    pub fn in_force(&self, at: Timestamp) -> bool {
+        self.last().status(at) == DeadlineStatus::Passed
+    }
+
+    /// Every step passed by `now`, then the next one ahead, for a message.
+    pub fn describe(&self, now: Timestamp) -> String {
+        let passed = self
+            .steps
+            .iter()
+            .filter(|s| s.status(now) == DeadlineStatus::Passed);
+        let next = self
+            .steps
+            .iter()
+            .find(|s| s.status(now) != DeadlineStatus::Passed);
+        let mut parts: Vec<String> = passed.map(|s| s.describe(now)).collect();
+        // Once the last step has passed, the earlier ones are history.
+        if next.is_none() {
+            parts = vec![self.last().describe(now)];
+        }
+        parts.extend(next.map(|s| s.describe(now)));
+        parts.join("; ")
+    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
+    fn at(s: &str) -> Timestamp {
+        s.parse().unwrap()
+    }
+
     #[test]
     fn counts_days_to_the_azure_retirement() {
-        let d = &AZURE_GLOBAL_PAT_RETIREMENT;
-        let at = |s: &str| s.parse::<Timestamp>().unwrap();
+        let d = AZURE_GLOBAL_PAT_RETIREMENT.last();
         assert_eq!(
             d.status(at("2026-11-24T00:00:00Z")),
             DeadlineStatus::Ahead { days_left: 7 }
@@ -72,5 +139,24 @@ mod tests {
         );
         assert_eq!(d.status(at("2026-12-01T00:00:00Z")), DeadlineStatus::Passed);
         assert_eq!(d.date(), "2026-12-01");
+    }
+
+    #[test]
+    fn describes_each_step_as_it_comes() {
+        let change = &AZURE_GLOBAL_PAT_RETIREMENT;
+        assert_eq!(
+            change.describe(at("2026-03-01T00:00:00Z")),
+            "Azure DevOps global PATs (\"All accessible organizations\") can no longer be created or regenerated on 2026-03-15: 14 days left"
+        );
+        assert_eq!(
+            change.describe(at("2026-11-24T00:00:00Z")),
+            "Azure DevOps global PATs (\"All accessible organizations\") cannot be created or regenerated (since 2026-03-15); Azure DevOps global PATs stop working on 2026-12-01: 7 days left"
+        );
+        assert_eq!(
+            change.describe(at("2026-12-01T00:00:00Z")),
+            "Azure DevOps global PATs no longer work (since 2026-12-01)"
+        );
+        assert!(!change.in_force(at("2026-11-30T23:59:59Z")));
+        assert!(change.in_force(at("2026-12-01T00:00:00Z")));
     }
 }

@@ -4,7 +4,7 @@
 
 mod common;
 
-use common::{at, observe_policy, quick_settings};
+use common::{at, observe_policy, observe_policy_at, quick_settings};
 use patlint::evaluate::Status;
 use patlint::facts::{Fact, FactsFile, Observation, Observed, Rejection, TokenRecord};
 use patlint::hosts::HostKind;
@@ -42,6 +42,19 @@ async fn observe(server: &MockServer, extra: &str) -> Observation {
     observe_policy(&services_policy(server, extra), secrets, quick_settings())
         .await
         .remove(0)
+}
+
+/// Observed a week before global PATs stopped working (2026-12-01), when the heuristic
+/// probe still told global from organization-scoped PATs.
+async fn observe_before_retirement(server: &MockServer, extra: &str) -> Observation {
+    observe_policy_at(
+        &services_policy(server, extra),
+        &[PAT],
+        quick_settings(),
+        at("2026-11-24T00:00:00Z"),
+    )
+    .await
+    .remove(0)
 }
 
 async fn valid_connection(server: &MockServer) {
@@ -85,11 +98,13 @@ fn list_pats_pages() -> (serde_json::Value, serde_json::Value) {
 }
 
 #[tokio::test]
-async fn without_entra_reach_is_probed_and_scopes_and_expiry_are_unverifiable() {
+async fn before_the_retirement_reach_was_probed_when_asked_and_scopes_and_expiry_are_unverifiable()
+{
+    let asks_reach = "all_accessible_organizations = false\n";
     let server = MockServer::start().await;
     valid_connection(&server).await;
     profile(&server, 200).await;
-    let obs = observe(&server, "").await;
+    let obs = observe_before_retirement(&server, asks_reach).await;
     let facts = obs.facts().expect("observed");
     assert_eq!(facts.all_accessible_organizations, Observed::Value(true));
     assert!(
@@ -108,8 +123,81 @@ async fn without_entra_reach_is_probed_and_scopes_and_expiry_are_unverifiable() 
     let server = MockServer::start().await;
     valid_connection(&server).await;
     profile(&server, 401).await;
-    let facts = observe(&server, "").await.facts().cloned().unwrap();
+    let facts = observe_before_retirement(&server, asks_reach)
+        .await
+        .facts()
+        .cloned()
+        .unwrap();
     assert_eq!(facts.all_accessible_organizations, Observed::Value(false));
+}
+
+#[tokio::test]
+async fn the_probe_is_never_sent_for_a_policy_that_does_not_ask_about_reach() {
+    let server = MockServer::start().await;
+    valid_connection(&server).await;
+    Mock::given(path(PROFILE))
+        .respond_with(ResponseTemplate::new(200))
+        .expect(0)
+        .mount(&server)
+        .await;
+    let facts = observe_before_retirement(&server, "").await;
+    let facts = facts.facts().unwrap();
+    assert!(facts.all_accessible_organizations.is_unobservable());
+    assert!(
+        facts
+            .why_unobservable(Fact::AllAccessibleOrganizations)
+            .contains("does not ask about organization reach")
+    );
+}
+
+/// From 2026-12-01 on, a PAT that connectionData accepts is organization-scoped by
+/// platform rule, and the PAT is not sent to `profiles/me` at all.
+#[tokio::test]
+async fn after_the_retirement_an_accepted_pat_is_organization_scoped_without_a_probe() {
+    let server = MockServer::start().await;
+    valid_connection(&server).await;
+    Mock::given(path(PROFILE))
+        .respond_with(ResponseTemplate::new(200))
+        .expect(0)
+        .mount(&server)
+        .await;
+    let obs = observe(&server, "all_accessible_organizations = false\n").await;
+    let facts = obs.facts().unwrap();
+    assert_eq!(facts.all_accessible_organizations, Observed::Value(false));
+    let evidence = facts
+        .evidence_for(Fact::AllAccessibleOrganizations)
+        .unwrap();
+    assert!(
+        evidence.contains("connectionData accepted the PAT")
+            && evidence.contains("global PATs no longer work since 2026-12-01"),
+        "{evidence}"
+    );
+}
+
+#[tokio::test]
+async fn after_the_retirement_a_refused_pat_that_had_to_be_global_names_the_retirement() {
+    let server = MockServer::start().await;
+    Mock::given(path(CONNECTION))
+        .respond_with(ResponseTemplate::new(401))
+        .mount(&server)
+        .await;
+    let Observation::Rejected { help, .. } =
+        observe(&server, "all_accessible_organizations = true\n").await
+    else {
+        panic!("a 401 is a rejection");
+    };
+    let help = help.expect("the retirement is the likely cause");
+    assert!(
+        help.contains("global PATs") && help.contains("no longer work since 2026-12-01"),
+        "{help}"
+    );
+    // An organization-scoped requirement gets the plain new-token help.
+    let Observation::Rejected { help, .. } =
+        observe(&server, "all_accessible_organizations = false\n").await
+    else {
+        panic!("a 401 is a rejection");
+    };
+    assert_eq!(help, None);
 }
 
 #[tokio::test]
@@ -472,9 +560,15 @@ async fn azure_diagnostics_through_the_cli() {
         common::assert_no_secret(secret, "stderr", &stderr);
     }
     assert_eq!(code, 1, "{stdout}{stderr}");
+    // Observed after 2026-12-01: reach is the platform's rule, never the probe.
     assert!(
-        stdout.contains("global-pat-retirement") && stdout.contains("7 days left"),
-        "{stdout}"
+        !server
+            .received_requests()
+            .await
+            .unwrap()
+            .iter()
+            .any(|r| r.url.path() == PROFILE),
+        "the PAT went to profiles/me"
     );
     insta::assert_snapshot!("azure-cli-diagnostics", stdout);
 }

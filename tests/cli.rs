@@ -161,7 +161,11 @@ fn validate_accepts_a_good_policy_and_dates_the_global_pat_retirement() {
         .output()
         .unwrap();
     assert_eq!(code(&after), 1);
-    assert!(text(&after.stdout).contains("stopped working since 2026-12-01"));
+    let after = text(&after.stdout);
+    assert!(
+        after.contains("global PATs no longer") && after.contains("(since 2026-12-01)"),
+        "{after}"
+    );
 }
 
 #[test]

@@ -420,7 +420,7 @@ async fn all_tokens_are_checked_over_one_connection_pool() {
         ));
     }
     let policy = common::policy(&text);
-    let facts = observe_all(&policy, &settings()).await;
+    let facts = observe_all(&policy, &settings(), jiff::Timestamp::now()).await;
     let names: Vec<_> = facts.tokens.iter().map(|t| t.name.as_str()).collect();
     assert_eq!(names, (0..25).map(|i| format!("t{i}")).collect::<Vec<_>>());
     assert!(facts.tokens.iter().all(|t| t.observation.facts().is_some()));
@@ -449,7 +449,7 @@ async fn a_past_expiry_header_on_a_working_token_is_not_trusted() {
         server.uri(),
         secret_file.display()
     ));
-    let facts = observe_all(&policy, &settings()).await;
+    let facts = observe_all(&policy, &settings(), jiff::Timestamp::now()).await;
     // The host records what it saw; evaluation judges it against the time of observation.
     let recorded = facts.tokens[0].observation.facts().unwrap();
     assert!(recorded.worked_when_observed);

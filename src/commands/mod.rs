@@ -127,7 +127,13 @@ pub(crate) fn observe(policy: &Policy, args: &NetworkArgs) -> Result<FactsFile, 
         .enable_all()
         .build()
         .map_err(|e| fail(format!("cannot start the async runtime: {e}")))?;
-    Ok(runtime.block_on(crate::hosts::observe_all(policy, &http_settings(args))))
+    // The one clock read of observation: every judgement of time happens in evaluation.
+    let observed_at = jiff::Timestamp::now();
+    Ok(runtime.block_on(crate::hosts::observe_all(
+        policy,
+        &http_settings(args),
+        observed_at,
+    )))
 }
 
 pub(crate) fn read_facts(path: &Path) -> Result<FactsFile, Exit> {

@@ -5,7 +5,7 @@ use jiff::Timestamp;
 use super::{Finding, unverifiable};
 use crate::facts::{Fact, Observed, TokenFacts};
 use crate::hosts::HostKind;
-use crate::platform::{AZURE_GLOBAL_PAT_RETIREMENT, DeadlineStatus};
+use crate::platform::AZURE_GLOBAL_PAT_RETIREMENT;
 use crate::policy::TokenSpec;
 use crate::rules::{Rule, RuleMeta, Severity};
 
@@ -74,7 +74,7 @@ pub fn global_pat_retirement(
         return None;
     }
     let origin = required.map_or(&token.origin, |s| &s.origin);
-    let deadline = &AZURE_GLOBAL_PAT_RETIREMENT;
+    let change = &AZURE_GLOBAL_PAT_RETIREMENT;
     let subject = if observed_global {
         format!("token `{}` is a global PAT", token.name)
     } else {
@@ -83,36 +83,23 @@ pub fn global_pat_retirement(
             token.name
         )
     };
-    let (severity, when) = match deadline.status(now) {
-        DeadlineStatus::Ahead { days_left } => (
-            Severity::Warning,
-            format!(
-                "{} on {}: {days_left} day{} left",
-                deadline.what,
-                deadline.date(),
-                if days_left == 1 { "" } else { "s" }
-            ),
-        ),
-        DeadlineStatus::Passed => (
-            Severity::Error,
-            format!(
-                "{} since {}",
-                deadline.what.replace("stop working", "stopped working"),
-                deadline.date()
-            ),
-        ),
+    let severity = if change.in_force(now) {
+        Severity::Error
+    } else {
+        Severity::Warning
     };
+    let when = change.describe(now);
     let mut finding = Finding::new(
         Rule::GlobalPatRetirement,
         origin,
         format!("{subject}; {when}"),
     )
     .severity(severity)
-    .label(format!("global PATs retire on {}", deadline.date()));
+    .label(format!("global PATs retire on {}", change.last().date()));
     if let Some(evidence) = facts.and_then(|f| f.evidence_for(Fact::AllAccessibleOrganizations)) {
         finding = finding.evidence(evidence);
     } else {
-        finding = finding.evidence(format!("policy requirement; source: {}", deadline.source));
+        finding = finding.evidence(format!("policy requirement; source: {}", change.source));
     }
     Some(finding)
 }
@@ -121,14 +108,14 @@ pub static ORG_REACH: RuleMeta = RuleMeta {
     id: "org-reach",
     summary: "The Azure DevOps token's organization reach (\"All accessible organizations\" or one organization) is not what the policy requires.",
     default_severity: Severity::Error,
-    why: "A global PAT reaches every organization its user can; an organization-scoped one only its own. Integrations that need several organizations break with the wrong one, and global PATs retire on 2026-12-01.",
+    why: "A global PAT reaches every organization its user can; an organization-scoped one only its own. Integrations that need several organizations break with the wrong one. Without an Entra token, reach was told by a heuristic probe while global PATs worked (only when the policy asks about reach); since 2026-12-01 an accepted PAT is organization-scoped by platform rule.",
     fix: Some("Only Azure DevOps Services has organization reach."),
 };
 
 pub static GLOBAL_PAT_RETIREMENT: RuleMeta = RuleMeta {
     id: "global-pat-retirement",
-    summary: "Azure DevOps global PATs (\"All accessible organizations\") stop working on 2026-12-01.",
+    summary: "Azure DevOps global PATs (\"All accessible organizations\") were retired: no new ones from 2026-03-15, none working from 2026-12-01.",
     default_severity: Severity::Warning,
-    why: "Microsoft retires every global PAT on 2026-12-01 (Azure DevOps blog: \"Retirement of Global Personal Access Tokens in Azure DevOps\"). An integration relying on one breaks that day.",
+    why: "Microsoft blocked the creation and regeneration of global PATs on 2026-03-15 and retired every one on 2026-12-01 (Azure DevOps blog: \"Retirement of Global Personal Access Tokens in Azure DevOps\"). An integration relying on one broke that day. Before the date this is a warning with the days left; from it, an error. From 2026-12-01 on, a PAT that connectionData accepts is organization-scoped by platform rule, and patlint records that instead of probing.",
     fix: Some("Only Azure DevOps Services has global PATs."),
 };

@@ -11,10 +11,14 @@ use crate::facts::{FactsFile, Failure, Observation, Observed, TokenRecord};
 use crate::policy::{Policy, Requirements, TokenSpec};
 use crate::secret::{Secret, SecretError, SecretSource};
 
-/// Observes every token of the policy, concurrently, and returns them in policy order.
-pub async fn observe_all(policy: &Policy, settings: &HttpSettings) -> FactsFile {
-    // The one clock read of observation: every judgement of time happens in evaluation.
-    let observed_at = Timestamp::now();
+/// Observes every token of the policy, concurrently, and returns them in policy order,
+/// recorded as observed at `observed_at` (the command's one clock read; hosts whose
+/// answers mean something else from a known date on read it, never the clock).
+pub async fn observe_all(
+    policy: &Policy,
+    settings: &HttpSettings,
+    observed_at: Timestamp,
+) -> FactsFile {
     let http = Http::new(settings.clone());
     let hosts = Hosts::new(settings);
     let checks = policy.tokens.iter().map(|token| {
@@ -23,7 +27,7 @@ pub async fn observe_all(policy: &Policy, settings: &HttpSettings) -> FactsFile 
             TokenRecord {
                 name: token.name.clone(),
                 host: token.host(),
-                observation: observe_one(hosts, http, token).await,
+                observation: observe_one(hosts, http, token, observed_at).await,
             }
         }
     });
@@ -35,12 +39,17 @@ pub async fn observe_all(policy: &Policy, settings: &HttpSettings) -> FactsFile 
     }
 }
 
-async fn observe_one(hosts: &Hosts, http: &Http, token: &TokenSpec) -> Observation {
+async fn observe_one(
+    hosts: &Hosts,
+    http: &Http,
+    token: &TokenSpec,
+    observed_at: Timestamp,
+) -> Observation {
     let secret = match token.secret.value.read() {
         Ok(secret) => secret,
         Err(e) => return secret_unavailable(&e),
     };
-    let call = Call::new(http, token, &secret);
+    let call = Call::new(http, token, &secret, observed_at);
     let deadline = http.settings().deadline;
     let observation =
         match tokio::time::timeout(deadline, hosts.observe(&call, &token.endpoint)).await {
@@ -67,17 +76,24 @@ pub struct Call<'a> {
     http: &'a Http,
     token: &'a TokenSpec,
     secret: &'a Secret,
+    observed_at: Timestamp,
     /// Every secret value of this check: the token's, and any other a host read or
     /// derived (an Entra token, an encoded header, a profile's keys).
     protected: Mutex<Vec<Secret>>,
 }
 
 impl<'a> Call<'a> {
-    fn new(http: &'a Http, token: &'a TokenSpec, secret: &'a Secret) -> Self {
+    fn new(
+        http: &'a Http,
+        token: &'a TokenSpec,
+        secret: &'a Secret,
+        observed_at: Timestamp,
+    ) -> Self {
         let call = Call {
             http,
             token,
             secret,
+            observed_at,
             protected: Mutex::new(Vec::new()),
         };
         call.protect(secret);
@@ -87,6 +103,12 @@ impl<'a> Call<'a> {
     /// The token's secret.
     pub fn secret(&self) -> &Secret {
         self.secret
+    }
+
+    /// The run's time of observation, for a host whose answers mean something else from
+    /// a known date on (never the clock: evaluation judges time).
+    pub fn observed_at(&self) -> Timestamp {
+        self.observed_at
     }
 
     pub fn requirements(&self) -> &Requirements {
@@ -218,7 +240,7 @@ mod tests {
         .unwrap();
         let http = Http::new(HttpSettings::default());
         let secret = Secret::new("ghp_canarycanarycanary");
-        let call = Call::new(&http, &policy.tokens[0], &secret);
+        let call = Call::new(&http, &policy.tokens[0], &secret, Timestamp::UNIX_EPOCH);
         let obs = Observation::host_error("server said: ghp_canarycanarycanary is bad");
         let Observation::Unchecked { detail, .. } = call.scrub(obs) else {
             panic!()

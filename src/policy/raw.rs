@@ -51,7 +51,7 @@ pub struct RawRequirements {
     #[serde(default)]
     #[schemars(with = "bool")]
     pub allow_extra_scopes: Option<Spanned<bool>>,
-    /// Hosts with organization reach: whether the PAT must be valid for all accessible organizations (global PATs stop working on 2026-12-01).
+    /// Hosts with organization reach: whether the PAT must be valid for all accessible organizations (global PATs no longer work since 2026-12-01: one PAT per organization).
     #[serde(default)]
     #[schemars(with = "bool")]
     pub all_accessible_organizations: Option<Spanned<bool>>,

@@ -50,7 +50,7 @@ pub async fn observe_token(
         "version = 1\n[[token]]\nname = \"t\"\nhost = \"{host}\"\nurl = \"{url}\"\nsecret = {{ file = \"{}\" }}\n",
         secret_file.display()
     ));
-    let facts = patlint::hosts::observe_all(&policy, &settings).await;
+    let facts = patlint::hosts::observe_all(&policy, &settings, jiff::Timestamp::now()).await;
     let serialized = serde_json::to_string(&facts).unwrap();
     assert!(
         !serialized.contains(secret),
@@ -82,6 +82,16 @@ pub async fn observe_policy(
     secrets: &[&str],
     settings: patlint::hosts::HttpSettings,
 ) -> Vec<patlint::facts::Observation> {
+    observe_policy_at(text, secrets, settings, jiff::Timestamp::now()).await
+}
+
+/// [`observe_policy`], as if observed at `observed_at`.
+pub async fn observe_policy_at(
+    text: &str,
+    secrets: &[&str],
+    settings: patlint::hosts::HttpSettings,
+    observed_at: jiff::Timestamp,
+) -> Vec<patlint::facts::Observation> {
     let dir = tempfile::tempdir().unwrap();
     let mut text = text.to_owned();
     for (i, secret) in secrets.iter().enumerate().rev() {
@@ -90,7 +100,7 @@ pub async fn observe_policy(
         text = text.replace(&format!("SECRET{i}"), &file.display().to_string());
     }
     let policy = policy(&text);
-    let facts = patlint::hosts::observe_all(&policy, &settings).await;
+    let facts = patlint::hosts::observe_all(&policy, &settings, observed_at).await;
     let serialized = serde_json::to_string(&facts).unwrap();
     for secret in secrets {
         assert!(

@@ -17,6 +17,7 @@ use super::lifecycle::{lifecycle, lifecycle_endpoint};
 use crate::facts::{Fact, Observation, Observed, TokenFacts, TokenKind};
 use crate::hosts::wire::join;
 use crate::hosts::{Call, Host, HostMeta, HttpSettings};
+use crate::platform::AZURE_GLOBAL_PAT_RETIREMENT;
 use crate::policy::TokenKeys;
 use crate::policy::raw::{SecretRefAsWritten, Text};
 use crate::rules::Rule;
@@ -153,13 +154,26 @@ impl Host for Services {
             Err(unsendable) => return Observation::host_error(unsendable),
         };
         let organization_url = join(&azure.url, &azure.organization);
+        let retired = AZURE_GLOBAL_PAT_RETIREMENT.in_force(call.observed_at());
         // What the PAT is, asked at the same time as whether it is valid: one round trip.
         let (validity, mut facts) = tokio::join!(
             connection_data(call, PRODUCT, &organization_url, &pat),
-            details(call, azure, &pat)
+            details(call, azure, &pat, retired)
         );
         if let Err(refused) = validity {
-            return refused;
+            return with_retirement_help(refused, call, &facts, retired);
+        }
+        if retired && facts.all_accessible_organizations.is_unobservable() {
+            facts.all_accessible_organizations = Observed::Value(false);
+            facts.evidence.insert(
+                Fact::AllAccessibleOrganizations,
+                format!(
+                    "{organization_url}/_apis/connectionData accepted the PAT on {}, when only organization-scoped PATs work: global PATs no longer work since {} ({})",
+                    call.observed_at().strftime("%Y-%m-%d"),
+                    AZURE_GLOBAL_PAT_RETIREMENT.last().date(),
+                    AZURE_GLOBAL_PAT_RETIREMENT.source
+                ),
+            );
         }
         facts.unobservable.insert(
             Fact::LastUsedAt,
@@ -169,9 +183,56 @@ impl Host for Services {
     }
 }
 
+/// A PAT refused after global PATs were retired, for a policy that wants a global one or
+/// a PAT the Lifecycle API calls global: the retirement is the likely cause.
+fn with_retirement_help(
+    refused: Observation,
+    call: &Call<'_>,
+    facts: &TokenFacts,
+    retired: bool,
+) -> Observation {
+    let wants_global = call
+        .requirements()
+        .all_accessible_organizations
+        .as_ref()
+        .is_some_and(|s| s.value);
+    let was_global = facts.all_accessible_organizations == Observed::Value(true);
+    match refused {
+        Observation::Rejected {
+            reason,
+            detail,
+            evidence,
+            help: None,
+            expires_at,
+        } if retired && (wants_global || was_global) => Observation::Rejected {
+            reason,
+            detail,
+            evidence,
+            help: Some(format!(
+                "Azure DevOps global PATs (\"All accessible organizations\") no longer work since {}, the likely cause if this PAT {}: create one PAT per organization the integration needs (Organization: that organization), update the secret, and set `all_accessible_organizations = false`.",
+                AZURE_GLOBAL_PAT_RETIREMENT.last().date(),
+                if was_global {
+                    "is one, as the PAT Lifecycle API says"
+                } else {
+                    "was one, as the policy requires"
+                }
+            )),
+            expires_at,
+        },
+        other => other,
+    }
+}
+
 /// The PAT's record from the Lifecycle API when an Entra token is given; else what the
-/// heuristic probe can tell.
-async fn details(call: &Call<'_>, azure: &Endpoint, pat: &HeaderValue) -> TokenFacts {
+/// heuristic probe can tell, asked only while global PATs still work and only when the
+/// policy asks about reach (after the retirement, an accepted PAT is organization-scoped
+/// by platform rule, and `profiles/me` also needs `vso.profile`, which mixes scope in).
+async fn details(
+    call: &Call<'_>,
+    azure: &Endpoint,
+    pat: &HeaderValue,
+    retired: bool,
+) -> TokenFacts {
     let mut facts = TokenFacts::new(TokenKind::PersonalAccessToken);
     let record = match azure.entra_token.as_ref().map(|source| call.read(source)) {
         Some(Ok(entra)) => lifecycle(call, azure, &entra).await,
@@ -182,7 +243,16 @@ async fn details(call: &Call<'_>, azure: &Endpoint, pat: &HeaderValue) -> TokenF
         Ok(record) => record.into_facts(&mut facts, &lifecycle_endpoint(azure)),
         Err(reason) => {
             facts.unobservable_all(&[Fact::Scopes, Fact::ExpiresAt, Fact::CreatedAt], &reason);
-            probe_reach(call, azure, pat, &mut facts).await;
+            let asks_reach = call.requirements().all_accessible_organizations.is_some();
+            if !retired && asks_reach {
+                probe_reach(call, azure, pat, &mut facts).await;
+            } else if !retired {
+                facts.unobservable.insert(
+                    Fact::AllAccessibleOrganizations,
+                    "the policy does not ask about organization reach, so patlint did not probe it"
+                        .into(),
+                );
+            }
         }
     }
     facts
@@ -259,7 +329,7 @@ fn fix(rule: Rule) -> Option<&'static str> {
             "Azure DevOps: edit the token (User settings > Personal access tokens > Edit) and add the scope, e.g. Code: Read & write for `vso.code_write`."
         }
         Rule::OrgReach => {
-            "Azure DevOps: create a token with the Organization field set as the policy requires (prefer one PAT per organization: global PATs stop working on 2026-12-01), then revoke the old one."
+            "Azure DevOps: create a token with the Organization field set as the policy requires (one PAT per organization: global PATs no longer work since 2026-12-01), then revoke the old one."
         }
         Rule::Unverifiable => {
             "Azure DevOps: supply `entra_token` (a Microsoft Entra access token of the PAT's owner) and `display_name` so that patlint can read the PAT's scopes and expiry from the PAT Lifecycle API."
