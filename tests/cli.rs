@@ -227,6 +227,34 @@ fn explain_covers_every_rule() {
 }
 
 #[test]
+fn explain_says_what_each_verdict_can_and_cannot_prove() {
+    let explain = |rule: &str| {
+        let out = patlint().args(["explain", rule]).output().unwrap();
+        assert_eq!(code(&out), 0);
+        text(&out.stdout)
+            .split_whitespace()
+            .collect::<Vec<_>>()
+            .join(" ")
+    };
+    let cases = [
+        ("lifespan-exceeded", "judged by remaining validity"),
+        ("stale-token", "GitLab refreshes `last_used_at`"),
+        ("stale-token", "`sts` or `iam`"),
+        ("missing-action", "`MissingContextValues`"),
+        ("missing-action", "`require_actions` needs them"),
+        ("global-pat-retirement", "2026-03-15"),
+        ("org-reach", "organization-scoped by platform rule"),
+    ];
+    for (rule, says) in cases {
+        assert!(
+            explain(rule).contains(says),
+            "explain {rule}: {}",
+            explain(rule)
+        );
+    }
+}
+
+#[test]
 fn a_token_without_its_secret_exits_3() {
     let dir = tempfile::tempdir().unwrap();
     let policy = dir.path().join("patlint.toml");

@@ -184,7 +184,7 @@ pub static MISSING_ACTION: RuleMeta = RuleMeta {
     id: "missing-action",
     summary: "The IAM user behind the access key is not allowed an action the policy requires.",
     default_severity: Severity::Error,
-    why: "Without e.g. `codecommit:CreateBranch` the integration cannot create branches from Jira issues.",
+    why: "Without e.g. `codecommit:CreateBranch` the integration cannot create branches from Jira issues. IAM's policy simulation is asked about exactly the `resources` the policy names (so `require_actions` needs them: on `*`, a policy limited to the integration's repositories reads as denied, and a deny on one of them reads as allowed). An `allowed` that IAM reached without the condition keys its policy tests (`MissingContextValues`: `aws:SourceIp`, MFA, `codecommit:References`, …) is not proof, and is `unverifiable`, naming the keys.",
     fix: Some("Only AWS IAM has actions."),
 };
 

@@ -15,8 +15,11 @@ pub fn check(token: &TokenSpec, facts: &TokenFacts, now: Timestamp) -> Option<Fi
         Observed::Value(Some(c)) => Some(c),
         _ => None,
     };
+    // A token younger than `stale_after` cannot have been idle that long, whatever its
+    // last use (known or not).
     let young = created.is_some_and(|c| now.duration_since(c) <= stale.value);
     match facts.last_used_at {
+        _ if young => None,
         Observed::Unobservable => Some(unverifiable(
             token,
             facts,
@@ -24,7 +27,6 @@ pub fn check(token: &TokenSpec, facts: &TokenFacts, now: Timestamp) -> Option<Fi
             "stale_after",
             &stale.origin,
         )),
-        _ if young => None,
         Observed::Value(Some(last)) => {
             let idle = now.duration_since(last);
             (idle > stale.value).then(|| {
@@ -68,7 +70,7 @@ pub static STALE_TOKEN: RuleMeta = RuleMeta {
     id: "stale-token",
     summary: "The token has not been used for longer than `stale_after`.",
     default_severity: Severity::Warning,
-    why: "An unused credential is pure risk: either the integration is gone and the token should be revoked, or the integration is silently broken.",
+    why: "An unused credential is pure risk: either the integration is gone and the token should be revoked, or the integration is silently broken. Only a last use patlint did not cause counts: GitLab refreshes `last_used_at` when the token itself asks, so on GitLab this is `unverifiable`; an AWS last use by `sts` or `iam` is what patlint's own check signs, so it is `unverifiable` too (with an auditor `profile`, an `iam` use counts). GitHub and Azure DevOps do not reveal last use.",
     fix: Some(
         "Check whether the integration still runs; if not, revoke the token and remove it from the policy.",
     ),
