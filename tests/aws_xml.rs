@@ -11,21 +11,13 @@ use wiremock::{Mock, MockServer, ResponseTemplate};
 #[tokio::test(flavor = "multi_thread")]
 async fn policy_simulation_names_the_decision_for_each_missing_action() {
     let server = iam_mock().await;
-    let results = [
-        evaluation("codecommit:CreateBranch", "allowed"),
-        evaluation("codecommit:CreatePullRequest", "implicitDeny"),
-        evaluation("codecommit:GitPush", "explicitDeny"),
-    ]
-    .concat();
-    answer(
+    simulation(
         &server,
-        "SimulatePrincipalPolicy",
-        xml(
-            "SimulatePrincipalPolicy",
-            &format!(
-                "<IsTruncated>false</IsTruncated><EvaluationResults>{results}</EvaluationResults>"
-            ),
-        ),
+        &[
+            evaluation("codecommit:CreateBranch", "allowed"),
+            evaluation("codecommit:CreatePullRequest", "implicitDeny"),
+            evaluation("codecommit:GitPush", "explicitDeny"),
+        ],
     )
     .await;
     let policy = key_policy(
@@ -374,20 +366,13 @@ async fn an_auditor_profile_reads_last_use_before_the_key_signs_anything() {
 #[tokio::test(flavor = "multi_thread")]
 async fn an_allowed_action_that_lacked_context_keys_is_not_proof() {
     let server = iam_mock().await;
-    let results = evaluation_missing(
-        "codecommit:GitPush",
-        "allowed",
-        &["aws:SourceIp", "aws:MultiFactorAuthPresent"],
-    );
-    answer(
+    simulation(
         &server,
-        "SimulatePrincipalPolicy",
-        xml(
-            "SimulatePrincipalPolicy",
-            &format!(
-                "<IsTruncated>false</IsTruncated><EvaluationResults>{results}</EvaluationResults>"
-            ),
-        ),
+        &[evaluation_missing(
+            "codecommit:GitPush",
+            "allowed",
+            &["aws:SourceIp", "aws:MultiFactorAuthPresent"],
+        )],
     )
     .await;
     let policy = key_policy(

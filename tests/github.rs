@@ -24,11 +24,7 @@ async fn observe(url: &str, secret: &str, settings: HttpSettings) -> Observation
 
 /// Serves `response` at `/user` and returns the detail of the `host-error` it must cause.
 async fn host_error_detail(response: ResponseTemplate) -> String {
-    let server = MockServer::start().await;
-    Mock::given(path("/user"))
-        .respond_with(response)
-        .mount(&server)
-        .await;
+    let server = serve_user(response).await;
     match observe(&server.uri(), CLASSIC, settings()).await {
         Observation::Unchecked { detail, .. } => detail,
         other => panic!("expected a host error, got {other:?}"),
@@ -586,16 +582,29 @@ async fn a_200_without_a_login_is_not_proof_of_a_valid_token() {
     assert!(detail.contains("without a `login`"), "{detail}");
 }
 
+/// A 200 for `/user` with one `X-OAuth-Scopes` line per value.
+fn scopes_lines(lines: &[&str]) -> ResponseTemplate {
+    lines
+        .iter()
+        .fold(ResponseTemplate::new(200), |response, line| {
+            response.append_header("X-OAuth-Scopes", *line)
+        })
+        .set_body_json(user_body())
+}
+
+async fn serve_user(response: ResponseTemplate) -> MockServer {
+    let server = MockServer::start().await;
+    Mock::given(path("/user"))
+        .respond_with(response)
+        .mount(&server)
+        .await;
+    server
+}
+
 #[tokio::test]
 async fn a_repeated_scopes_header_with_other_scopes_is_a_host_error_not_the_first_line() {
     // Before: only the first line was read, so `forbid_scopes = ["delete_repo"]` passed.
-    let detail = host_error_detail(
-        ResponseTemplate::new(200)
-            .append_header("X-OAuth-Scopes", "repo")
-            .append_header("X-OAuth-Scopes", "delete_repo, admin:org")
-            .set_body_json(user_body()),
-    )
-    .await;
+    let detail = host_error_detail(scopes_lines(&["repo", "delete_repo, admin:org"])).await;
     assert!(
         detail.contains("two different `x-oauth-scopes` headers"),
         "{detail}"
@@ -604,16 +613,7 @@ async fn a_repeated_scopes_header_with_other_scopes_is_a_host_error_not_the_firs
 
 #[tokio::test]
 async fn an_identical_repeated_header_is_one_value() {
-    let server = MockServer::start().await;
-    Mock::given(path("/user"))
-        .respond_with(
-            ResponseTemplate::new(200)
-                .append_header("X-OAuth-Scopes", "repo")
-                .append_header("X-OAuth-Scopes", "repo")
-                .set_body_json(user_body()),
-        )
-        .mount(&server)
-        .await;
+    let server = serve_user(scopes_lines(&["repo", "repo"])).await;
     let obs = observe(&server.uri(), CLASSIC, settings()).await;
     let scopes: Vec<_> = obs
         .facts()
@@ -649,16 +649,7 @@ async fn unreadable_token_headers_are_host_errors_never_none() {
 
 #[tokio::test]
 async fn check_does_not_pass_forbid_scopes_on_a_repeated_scopes_header() {
-    let server = MockServer::start().await;
-    Mock::given(path("/user"))
-        .respond_with(
-            ResponseTemplate::new(200)
-                .append_header("X-OAuth-Scopes", "repo")
-                .append_header("X-OAuth-Scopes", "delete_repo, admin:org")
-                .set_body_json(user_body()),
-        )
-        .mount(&server)
-        .await;
+    let server = serve_user(scopes_lines(&["repo", "delete_repo, admin:org"])).await;
     let policy = format!(
         "version = 1\n[[token]]\nname = \"ci\"\nhost = \"github\"\nurl = \"{}\"\nsecret = {{ env = \"GH\" }}\nforbid_scopes = [\"delete_repo\"]\n",
         server.uri()

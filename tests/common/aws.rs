@@ -115,6 +115,22 @@ pub fn xml_error(status: u16, code: &str, message: &str) -> ResponseTemplate {
     )
 }
 
+/// Answers `SimulatePrincipalPolicy` with one page of these evaluation results.
+pub async fn simulation(server: &MockServer, results: &[String]) {
+    let results = results.concat();
+    answer(
+        server,
+        "SimulatePrincipalPolicy",
+        xml(
+            "SimulatePrincipalPolicy",
+            &format!(
+                "<IsTruncated>false</IsTruncated><EvaluationResults>{results}</EvaluationResults>"
+            ),
+        ),
+    )
+    .await;
+}
+
 /// Answers `action` with `response` ahead of what [`iam_mock`] mounted for it.
 pub async fn answer_instead(server: &MockServer, action: &str, response: ResponseTemplate) {
     Mock::given(body_string_contains(format!("Action={action}&").as_str()))
