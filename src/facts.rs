@@ -130,6 +130,10 @@ pub struct TokenFacts {
     /// expiry more than a few minutes before that time is contradicted, not a fact.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub worked_when_observed: bool,
+    /// Facts the host gave that evaluation does not trust (the answer contradicts them):
+    /// set while judging, never recorded.
+    #[serde(skip)]
+    pub distrusted: BTreeSet<Fact>,
 }
 
 impl TokenFacts {
@@ -149,6 +153,7 @@ impl TokenFacts {
             evidence: BTreeMap::new(),
             unobservable: BTreeMap::new(),
             worked_when_observed: false,
+            distrusted: BTreeSet::new(),
         }
     }
 

@@ -625,3 +625,47 @@ async fn a_long_echoed_entra_token_is_removed_before_anything_is_shortened() {
         "{reason}"
     );
 }
+
+/// A `validFrom` after the answer is no creation date: `max_lifespan` is unverifiable,
+/// never a pass computed from a negative lifespan.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_pat_valid_from_after_the_answer_has_no_trusted_lifespan() {
+    let server = MockServer::start().await;
+    valid_connection(&server).await;
+    Mock::given(path(PATS))
+        .respond_with(ResponseTemplate::new(200).set_body_json(serde_json::json!({
+            "continuationToken": "",
+            "patTokens": [{
+                "displayName": "jira", "validFrom": "2099-01-01T00:00:00Z",
+                "validTo": "2026-12-20T00:00:00Z", "scope": "vso.code_write",
+                "targetAccounts": ["38aaa865-2c70-4bf7-a308-0c6539c38c1a"],
+                "authorizationId": "3d3aca0c-9ad3-4b07-8334-08ec8b1ddc32", "token": null
+            }]
+        })))
+        .mount(&server)
+        .await;
+    let policy = format!(
+        "{}entra_token = {{ env = \"ADO_ENTRA\" }}\ndisplay_name = \"jira\"\nmax_lifespan = \"30d\"\n",
+        services_policy(&server, "").replace("{ file = \"SECRET0\" }", "{ env = \"ADO_PAT\" }")
+    );
+    let env = vec![
+        ("ADO_PAT".to_owned(), PAT.to_owned()),
+        ("ADO_ENTRA".to_owned(), ENTRA.to_owned()),
+    ];
+    let args = ["check", "--format", "json", "--now", "2026-12-01T12:00:00Z"];
+    let (out, _) = common::run_patlint(policy, env, &args).await;
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    for secret in [PAT, ENTRA] {
+        common::assert_no_secret(secret, "stdout", &stdout);
+    }
+    let json: serde_json::Value = serde_json::from_str(&stdout).unwrap();
+    let token = &json["tokens"][0];
+    assert_eq!(token["status"], "unverifiable", "{stdout}");
+    let message = token["findings"][0]["message"].as_str().unwrap();
+    assert!(
+        message.contains("`max_lifespan` cannot be verified")
+            && message.contains("`validFrom`")
+            && message.contains("after the host answered"),
+        "{message}"
+    );
+}

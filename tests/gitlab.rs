@@ -594,3 +594,26 @@ async fn gitlab_diagnostics_through_the_cli() {
     assert_eq!(code, 1);
     insta::assert_snapshot!("gitlab-cli-diagnostics", stdout);
 }
+
+#[tokio::test]
+async fn a_created_at_after_the_answer_is_no_creation_date() {
+    // A negative lifespan would pass `max_lifespan`; a creation after the answer is not a fact.
+    let mut future = listed_token();
+    future["created_at"] = serde_json::json!("2099-01-01T00:00:00Z");
+    // An expiry within `max_lifespan` of the check: only the creation could prove a violation.
+    future["expires_at"] = serde_json::json!("2026-12-10");
+    let server = serve_self(ResponseTemplate::new(200).set_body_json(future)).await;
+    let policy = format!(
+        "version = 1\n[[token]]\nname = \"gl\"\nhost = \"gitlab\"\nurl = \"{}\"\nsecret = {{ env = \"GL\" }}\nmax_lifespan = \"30d\"\n",
+        server.uri()
+    );
+    let (exit, json) = check_json(policy).await;
+    let token = &json["tokens"][0];
+    assert_eq!(exit, 1, "{json:#}");
+    assert_eq!(token["status"], "unverifiable", "{json:#}");
+    let message = token["findings"][0]["message"].as_str().unwrap();
+    assert!(
+        message.contains("`created_at`") && message.contains("after the host answered"),
+        "{message}"
+    );
+}

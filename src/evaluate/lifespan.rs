@@ -106,9 +106,20 @@ fn max_lifespan(token: &TokenSpec, facts: &TokenFacts, now: Timestamp) -> Option
                 .evidence(evidence)
             })
         }
-        // Without a creation date, the remaining validity is what can be judged.
+        // Without a creation date, the remaining validity is what can be judged: it proves a
+        // violation, and on a host that never reveals creation (GitHub) it is the rule. A
+        // creation date the host gave but the answer contradicts leaves the rest unknown.
         (Observed::Value(Some(expires)), _) => {
             let remaining = expires.duration_since(now);
+            if remaining <= max.value && facts.distrusted.contains(&Fact::CreatedAt) {
+                return Some(unverifiable(
+                    token,
+                    facts,
+                    Fact::CreatedAt,
+                    "max_lifespan",
+                    &max.origin,
+                ));
+            }
             (remaining > max.value).then(|| {
                 Finding::new(
                     Rule::LifespanExceeded,

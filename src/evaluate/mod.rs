@@ -285,6 +285,7 @@ fn distrust(facts: &mut TokenFacts, fact: Fact, contradiction: String) {
         Fact::LastUsedAt => facts.last_used_at = Observed::Unobservable,
         _ => return,
     }
+    facts.distrusted.insert(fact);
     facts.unobservable.insert(
         fact,
         format!("{source} {contradiction}, so it is not trusted"),
