@@ -11,6 +11,7 @@ pub mod cli;
 pub mod commands;
 pub mod evaluate;
 pub mod facts;
+pub mod files;
 pub mod hosts;
 pub mod outcome;
 pub mod platform;

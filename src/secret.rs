@@ -3,6 +3,11 @@
 use std::fmt;
 use std::path::PathBuf;
 
+use crate::files::{self, FileError, FileKind};
+
+/// Shorter values are refused as secrets.
+pub const MIN_SECRET_CHARS: usize = 4;
+
 /// Where a token's secret is read from. Holds no secret itself, so it may be printed.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum SecretSource {
@@ -55,25 +60,32 @@ impl SecretSource {
                 }
             },
             SecretSource::Profile(_) => return Ok(Secret(String::new())),
-            SecretSource::File(path) => match std::fs::read(path) {
+            SecretSource::File(path) => match files::read(path, FileKind::Secret) {
                 Ok(bytes) => String::from_utf8(bytes).map_err(|_| SecretError::Unreadable {
                     source_: self.clone(),
                     reason: "its content is not valid UTF-8".into(),
                 })?,
-                Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-                    return Err(SecretError::Missing(self.clone()));
-                }
+                Err(FileError::NotFound) => return Err(SecretError::Missing(self.clone())),
                 Err(e) => {
                     return Err(SecretError::Unreadable {
                         source_: self.clone(),
-                        reason: e.kind().to_string(),
+                        reason: e.to_string(),
                     });
                 }
             },
         };
-        let trimmed = raw.trim();
+        // A byte-order mark (some Windows editors write one) is not part of the secret.
+        let trimmed = raw.trim_start_matches('\u{feff}').trim();
         if trimmed.is_empty() {
             return Err(SecretError::Empty(self.clone()));
+        }
+        if trimmed.chars().count() < MIN_SECRET_CHARS {
+            return Err(SecretError::Unreadable {
+                source_: self.clone(),
+                reason: format!(
+                    "it holds fewer than {MIN_SECRET_CHARS} characters, which is no credential (and could not be kept out of reports: scrubbing it would blank ordinary words)"
+                ),
+            });
         }
         Ok(Secret(trimmed.to_owned()))
     }

@@ -53,6 +53,8 @@ fn every_hostile_policy_gets_a_clear_diagnostic() {
         ("binary garbage", (0..=255u8).cycle().take(4096).collect(), 2, "is not UTF-8"),
         ("duplicate keys", b"version = 1\nversion = 1\n".to_vec(), 2, "not valid TOML"),
         ("a table where an array of tables belongs", b"version = 1\n[token]\nname = \"a\"\n".to_vec(), 2, "must be an array of tables"),
+        ("a problem past column 65,535", format!("version = 1\n{}\n{}max_lifespan = \"bad\"\n", token(0), " ".repeat(70_000)).into_bytes(), 2, "line 7, column 70016"),
+        ("a duration of 4,500,000 days", format!("version = 1\n[defaults]\nexpiry_warning = \"4500000d\"\n{}", token(0)).into_bytes(), 2, "longer than 36500 days"),
     ];
     println!("| hostile policy | exit | diagnostic |\n|---|---|---|");
     for (name, bytes, expected, says) in cases {
@@ -76,6 +78,119 @@ fn every_hostile_policy_gets_a_clear_diagnostic() {
             output.chars().take(2000).collect::<String>()
         );
     }
+}
+
+/// Runs `patlint ARGS` with `env`, bounded: a run that blocks fails the test by timeout.
+fn run(args: &[&str], env: &[(&str, &str)]) -> (i32, String) {
+    let out = Command::cargo_bin("patlint")
+        .unwrap()
+        .env_clear()
+        .envs(env.iter().copied())
+        .args(args)
+        .timeout(std::time::Duration::from_secs(30))
+        .output()
+        .unwrap();
+    let code = out.status.code().expect("patlint exited by itself");
+    let output =
+        String::from_utf8_lossy(&out.stderr).into_owned() + &String::from_utf8_lossy(&out.stdout);
+    // Diagnostics wrap their message over `|`-prefixed lines: read them as one line.
+    let flat = output
+        .split_whitespace()
+        .filter(|word| *word != "|")
+        .collect::<Vec<_>>()
+        .join(" ");
+    (code, flat)
+}
+
+#[cfg(unix)]
+#[test]
+fn special_and_huge_files_are_refused_without_blocking_or_filling_memory() {
+    let dir = tempfile::tempdir().unwrap();
+    let fifo = dir.path().join("fifo");
+    assert!(
+        std::process::Command::new("mkfifo")
+            .arg(&fifo)
+            .status()
+            .unwrap()
+            .success()
+    );
+    let sparse = dir.path().join("sparse");
+    std::fs::File::create(&sparse)
+        .unwrap()
+        .set_len(1 << 30)
+        .unwrap();
+    let fifo = fifo.to_str().unwrap();
+    let sparse = sparse.to_str().unwrap();
+
+    // The policy itself.
+    for (policy, says) in [
+        (fifo, "is not a regular file"),
+        ("/dev/zero", "is not a regular file"),
+        (sparse, "is larger than 16384 KiB"),
+    ] {
+        let (code, output) = run(&["validate", "--policy", policy], &[]);
+        assert_eq!(code, 2, "{policy}: {output}");
+        assert!(output.contains(says), "{policy}: {output}");
+    }
+    // A facts file.
+    let good = dir.path().join("patlint.toml");
+    std::fs::write(&good, format!("version = 1\n{}", token(0))).unwrap();
+    let good = good.to_str().unwrap();
+    for facts in [fifo, "/dev/zero"] {
+        let (code, output) = run(&["check", "--policy", good, "--facts", facts], &[]);
+        assert_eq!(code, 2, "{facts}: {output}");
+        assert!(output.contains("is not a regular file"), "{output}");
+    }
+    // Secret files and CA bundles: the token is `secret-unavailable` (or the policy is
+    // refused), and the run ends.
+    for (secret, says) in [
+        (fifo, "is not a regular file"),
+        ("/dev/zero", "is not a regular file"),
+        (sparse, "is larger than 64 KiB"),
+    ] {
+        let policy = dir.path().join("secret.toml");
+        std::fs::write(
+            &policy,
+            format!("version = 1\n[[token]]\nname = \"t\"\nhost = \"github\"\nurl = \"http://127.0.0.1:9\"\nsecret = {{ file = \"{secret}\" }}\n"),
+        )
+        .unwrap();
+        let (code, output) = run(&["check", "--policy", policy.to_str().unwrap()], &[]);
+        assert_eq!(code, 3, "{secret}: {output}");
+        assert!(
+            output.contains("secret-unavailable") && output.contains(says),
+            "{secret}: {output}"
+        );
+        std::fs::write(
+            &policy,
+            format!("version = 1\n[[token]]\nname = \"t\"\nhost = \"github\"\nca_file = \"{secret}\"\nsecret = {{ env = \"T\" }}\n"),
+        )
+        .unwrap();
+        let (code, output) = run(&["validate", "--policy", policy.to_str().unwrap()], &[]);
+        assert_eq!(code, 2, "ca_file {secret}: {output}");
+        assert!(output.contains("`ca_file` cannot be read"), "{output}");
+    }
+}
+
+#[test]
+fn a_secret_of_three_characters_is_refused_and_a_bom_is_not_part_of_one() {
+    let dir = tempfile::tempdir().unwrap();
+    let policy = dir.path().join("patlint.toml");
+    std::fs::write(
+        &policy,
+        "version = 1\n[[token]]\nname = \"t\"\nhost = \"github\"\nurl = \"http://127.0.0.1:9\"\nsecret = { env = \"T\" }\n",
+    )
+    .unwrap();
+    let (code, output) = run(
+        &["check", "--policy", policy.to_str().unwrap()],
+        &[("T", "abc")],
+    );
+    assert_eq!(code, 3, "{output}");
+    assert!(output.contains("holds fewer than 4"), "{output}");
+
+    let secret = dir.path().join("secret");
+    std::fs::write(&secret, "\u{feff}ghp_canaryBom00000000000000000000000000\n").unwrap();
+    let read = patlint::secret::SecretSource::File(secret).read().unwrap();
+    assert_eq!(read.expose(), "ghp_canaryBom00000000000000000000000000");
 }
 
 /// Keys a policy might have, right and wrong.
@@ -203,6 +318,86 @@ proptest! {
         // Only UTF-8 reaches the parser; the binary refuses the rest first.
         if let Ok(text) = String::from_utf8(bytes) {
             check_invariants(&text);
+        }
+    }
+}
+
+/// Every format of one report; a panic anywhere fails the property test.
+fn render_everything(
+    policy: &patlint::policy::Policy,
+    facts: &patlint::facts::FactsFile,
+    now: jiff::Timestamp,
+) {
+    use patlint::report::{self, human};
+    let report = patlint::evaluate_all(policy, facts, now);
+    let outputs = [
+        human::render(&report, human::Style::PLAIN),
+        report::json::render(&report),
+        report::sarif::render(&report),
+        report::github_actions::annotations(&report),
+        report::github_actions::summary(&report),
+        report::code_quality::render(&report),
+        report::junit::render(&report),
+        report::azure_pipelines::render(&report),
+    ];
+    assert!(outputs.iter().all(|o| !o.is_empty()));
+    // The exit code follows from the report: 0, 1 or 3, never anything else.
+    let exit = report.gate.exit.code();
+    assert!(matches!(exit, 0 | 1 | 3), "exit {exit}");
+}
+
+/// Instants from the start to the end of what a timestamp holds.
+fn instant() -> impl Strategy<Value = jiff::Timestamp> {
+    prop_oneof![
+        Just(jiff::Timestamp::MIN),
+        Just(jiff::Timestamp::MAX),
+        (jiff::Timestamp::MIN.as_second()..=jiff::Timestamp::MAX.as_second())
+            .prop_map(|s| jiff::Timestamp::from_second(s).unwrap()),
+        (1_700_000_000i64..1_900_000_000).prop_map(|s| jiff::Timestamp::from_second(s).unwrap()),
+    ]
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 256, failure_persistence: None, ..ProptestConfig::default() })]
+
+    /// Replayed facts with any dates, at any `--now`, through every format.
+    #[test]
+    fn replayed_facts_at_any_instant_never_panic(
+        now in instant(),
+        dates in prop::collection::vec(instant(), 4),
+        warning in prop_oneof![Just("0d"), Just("14d"), Just("36500d")],
+    ) {
+        let text = include_str!("../fixtures/example/patlint.toml")
+            .replace("expiry_warning  = \"14d\"", &format!("expiry_warning = \"{warning}\""));
+        let policy = common::policy(&text);
+        let mut facts: serde_json::Value =
+            serde_json::from_str(include_str!("../fixtures/example/facts.json")).unwrap();
+        facts["observed_at"] = serde_json::json!(dates[0].to_string());
+        for record in facts["tokens"].as_array_mut().unwrap() {
+            if let Some(facts) = record.get_mut("facts") {
+                for (key, date) in ["expires_at", "created_at", "last_used_at"].iter().zip(&dates[1..]) {
+                    facts[*key] = serde_json::json!(date.to_string());
+                }
+            }
+        }
+        let facts: patlint::facts::FactsFile = serde_json::from_value(facts).unwrap();
+        render_everything(&policy, &facts, now);
+    }
+
+    /// Mutated facts files: whatever still parses renders in every format.
+    #[test]
+    fn mutated_facts_never_panic(
+        cuts in prop::collection::vec((any::<prop::sample::Index>(), any::<u8>()), 1..6),
+        now in instant(),
+    ) {
+        let policy = common::policy(include_str!("../fixtures/example/patlint.toml"));
+        let mut bytes = include_str!("../fixtures/example/facts.json").as_bytes().to_vec();
+        for (at, byte) in cuts {
+            let i = at.index(bytes.len());
+            bytes[i] = byte;
+        }
+        if let Ok(facts) = serde_json::from_slice::<patlint::facts::FactsFile>(&bytes) {
+            render_everything(&policy, &facts, now);
         }
     }
 }

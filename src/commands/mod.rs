@@ -12,6 +12,7 @@ use jiff::Timestamp;
 
 use crate::cli::{Cli, Command, FactsArgs, NetworkArgs, ValidateArgs};
 use crate::facts::FactsFile;
+use crate::files::{self, FileError, FileKind};
 use crate::hosts::HttpSettings;
 use crate::outcome::{self, Exit};
 use crate::policy::{self, Policy};
@@ -65,28 +66,13 @@ fn find_policy(explicit: Option<&Path>) -> Result<PathBuf, Exit> {
         .ok_or_else(|| fail("no policy file: found neither patlint.toml nor .github/patlint.toml; pass one with --policy FILE"))
 }
 
-/// Policies are small; a larger file is a mistake, not a policy.
-const MAX_POLICY_BYTES: u64 = 16 * 1024 * 1024;
-
 pub(crate) fn load_policy(explicit: Option<&Path>) -> Result<Policy, Exit> {
     let path = find_policy(explicit)?;
     let name = path.display().to_string();
-    let unreadable = |e: std::io::Error| fail(format!("cannot read policy `{name}`: {e}"));
-    // Read through a limit: a FIFO or a device has no size to check first.
-    let mut bytes = Vec::new();
-    std::fs::File::open(&path)
-        .and_then(|file| {
-            std::io::Read::read_to_end(
-                &mut std::io::Read::take(file, MAX_POLICY_BYTES + 1),
-                &mut bytes,
-            )
-        })
-        .map_err(unreadable)?;
-    if bytes.len() as u64 > MAX_POLICY_BYTES {
-        return Err(fail(format!(
-            "policy `{name}` is larger than {MAX_POLICY_BYTES} bytes, the most patlint reads (is this the right file?)"
-        )));
-    }
+    let bytes = files::read(&path, FileKind::Policy).map_err(|e| match e {
+        FileError::TooLarge(_) => fail(format!("policy `{name}` {e} (is this the right file?)")),
+        e => fail(format!("cannot read policy `{name}`: it {e}")),
+    })?;
     let text = String::from_utf8(bytes).map_err(|e| {
         fail(format!(
             "policy `{name}` is not UTF-8 (invalid byte at offset {}); save it as UTF-8",
@@ -137,8 +123,14 @@ pub(crate) fn observe(policy: &Policy, args: &NetworkArgs) -> Result<FactsFile, 
 }
 
 pub(crate) fn read_facts(path: &Path) -> Result<FactsFile, Exit> {
-    let text = std::fs::read_to_string(path)
-        .map_err(|e| fail(format!("cannot read facts file `{}`: {e}", path.display())))?;
+    let bytes = files::read(path, FileKind::Facts).map_err(|e| {
+        fail(format!(
+            "cannot read facts file `{}`: it {e}",
+            path.display()
+        ))
+    })?;
+    let text = String::from_utf8(bytes)
+        .map_err(|_| fail(format!("facts file `{}` is not UTF-8", path.display())))?;
     let facts: FactsFile = serde_json::from_str(&text).map_err(|e| {
         fail(format!(
             "`{}` is not a patlint facts file: {e} (write one with `patlint facts`)",

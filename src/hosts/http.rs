@@ -261,8 +261,11 @@ impl Http {
             return Ok(client.clone());
         }
         let request_error = |message: String| HostError::new(HostErrorKind::Request, message);
-        let pem = std::fs::read(ca_file).map_err(|e| {
-            request_error(format!("cannot read ca_file `{}`: {e}", ca_file.display()))
+        let pem = crate::files::read(ca_file, crate::files::FileKind::CaBundle).map_err(|e| {
+            request_error(format!(
+                "cannot read ca_file `{}`: it {e}",
+                ca_file.display()
+            ))
         })?;
         let certificates = reqwest::Certificate::from_pem_bundle(&pem).map_err(|e| {
             request_error(format!(

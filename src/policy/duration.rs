@@ -3,6 +3,10 @@
 
 use jiff::{SignedDuration, Span, SpanRelativeTo};
 
+/// The longest duration a policy may give: a century. Longer ones are a typo or an
+/// attempt to overflow date arithmetic, never a real lifetime.
+pub const MAX_DURATION_DAYS: i64 = 36_500;
+
 pub fn parse_duration(text: &str) -> Result<SignedDuration, String> {
     let span: Span = text.trim().parse().map_err(|_| {
         format!("`{text}` is not a duration; write a number of days, weeks or hours, e.g. \"90d\", \"2w\" or \"36h\"")
@@ -15,8 +19,15 @@ pub fn parse_duration(text: &str) -> Result<SignedDuration, String> {
     if span.is_negative() {
         return Err(format!("`{text}` is negative; durations must be positive"));
     }
-    span.to_duration(SpanRelativeTo::days_are_24_hours())
-        .map_err(|e| format!("`{text}` is not a usable duration: {e}"))
+    let duration = span
+        .to_duration(SpanRelativeTo::days_are_24_hours())
+        .map_err(|e| format!("`{text}` is not a usable duration: {e}"))?;
+    if duration > SignedDuration::from_hours(24 * MAX_DURATION_DAYS) {
+        return Err(format!(
+            "`{text}` is longer than {MAX_DURATION_DAYS} days (a century), the longest duration a policy may give"
+        ));
+    }
+    Ok(duration)
 }
 
 /// A duration as people read it: "412 days", "3 days 4 hours", "5 hours".
@@ -77,6 +88,14 @@ mod tests {
             parse_duration("1y")
                 .unwrap_err()
                 .contains("months or years")
+        );
+        assert_eq!(
+            parse_duration("4500000d").unwrap_err(),
+            "`4500000d` is longer than 36500 days (a century), the longest duration a policy may give"
+        );
+        assert_eq!(
+            parse_duration("36500d").unwrap(),
+            SignedDuration::from_hours(24 * 36_500)
         );
         assert!(
             parse_duration("ninety days")

@@ -137,7 +137,8 @@ fn timeline(report: &Report) -> String {
         match facts.expires_at {
             Observed::Value(Some(end)) => {
                 let window = t.spec.requirements.expiry_warning();
-                let warn_from = end - window;
+                // Checked: a replayed or hostile date near the ends of time must not panic.
+                let warn_from = end.checked_sub(window).unwrap_or(Timestamp::MIN);
                 let style = if end <= now { "crit, " } else { "active, " };
                 chart.push_str(&format!(
                     "    valid :{style}v{i}, {}, {}\n",
@@ -153,7 +154,9 @@ fn timeline(report: &Report) -> String {
                 }
             }
             Observed::Value(None) => {
-                let horizon = now + SignedDuration::from_hours(24 * 365);
+                let horizon = now
+                    .checked_add(SignedDuration::from_hours(24 * 365))
+                    .unwrap_or(Timestamp::MAX);
                 chart.push_str(&format!(
                     "    never expires :done, v{i}, {}, {}\n",
                     date(start),

@@ -39,14 +39,74 @@ impl Style {
     }
 }
 
-/// Renders any diagnostic with the given style.
+/// Renders any diagnostic with the given style. A span far into a long line is shown
+/// without its snippet (miette pads to the column and cannot go past 65,535; a hostile
+/// policy must not crash `validate`), its place given in words instead.
 pub fn render_diagnostic(diagnostic: &dyn Diagnostic, style: Style) -> String {
     let mut out = String::new();
-    style
-        .handler()
-        .render_report(&mut out, diagnostic)
-        .expect("rendering to a String cannot fail");
+    let handler = style.handler();
+    let rendered = match far_label(diagnostic) {
+        Some(place) => handler.render_report(&mut out, &WithoutSnippet { diagnostic, place }),
+        None => handler.render_report(&mut out, diagnostic),
+    };
+    rendered.expect("rendering to a String cannot fail");
     out
+}
+
+/// Columns past this are not drawn.
+const MAX_SNIPPET_COLUMN: usize = 1_000;
+
+/// "FILE, line L, column C" of the first label that lies past [`MAX_SNIPPET_COLUMN`].
+fn far_label(diagnostic: &dyn Diagnostic) -> Option<String> {
+    let source = diagnostic.source_code()?;
+    diagnostic.labels()?.find_map(|label| {
+        let contents = source.read_span(label.inner(), 0, 0).ok()?;
+        (contents.column() > MAX_SNIPPET_COLUMN).then(|| {
+            format!(
+                "{}line {}, column {}",
+                contents
+                    .name()
+                    .map(|name| format!("{name}, "))
+                    .unwrap_or_default(),
+                contents.line() + 1,
+                contents.column() + 1
+            )
+        })
+    })
+}
+
+/// A diagnostic without its source snippet, saying where it points instead.
+struct WithoutSnippet<'a> {
+    diagnostic: &'a dyn Diagnostic,
+    place: String,
+}
+
+impl fmt::Debug for WithoutSnippet<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Debug::fmt(self.diagnostic, f)
+    }
+}
+
+impl fmt::Display for WithoutSnippet<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{} (at {})", self.diagnostic, self.place)
+    }
+}
+
+impl std::error::Error for WithoutSnippet<'_> {}
+
+impl Diagnostic for WithoutSnippet<'_> {
+    fn code<'b>(&'b self) -> Option<Box<dyn fmt::Display + 'b>> {
+        self.diagnostic.code()
+    }
+
+    fn severity(&self) -> Option<miette::Severity> {
+        self.diagnostic.severity()
+    }
+
+    fn help<'b>(&'b self) -> Option<Box<dyn fmt::Display + 'b>> {
+        self.diagnostic.help()
+    }
 }
 
 pub fn render(report: &Report, style: Style) -> String {

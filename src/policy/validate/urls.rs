@@ -12,10 +12,12 @@ impl Validator {
     /// TLS failure against the host.
     pub(super) fn ca_file(&mut self, doc: DocId, file: &Text) -> Option<std::path::PathBuf> {
         let path = std::path::PathBuf::from(file.get_ref());
-        let problem = match std::fs::read_to_string(&path) {
-            Ok(pem) if pem.contains("-----BEGIN CERTIFICATE-----") => return Some(path),
+        let problem = match crate::files::read(&path, crate::files::FileKind::CaBundle) {
+            Ok(pem) if String::from_utf8_lossy(&pem).contains("-----BEGIN CERTIFICATE-----") => {
+                return Some(path);
+            }
             Ok(_) => "holds no PEM certificate (`-----BEGIN CERTIFICATE-----`)".to_owned(),
-            Err(e) => format!("cannot be read: {e}"),
+            Err(e) => format!("cannot be read: it {e}"),
         };
         self.problem(
             doc,
