@@ -444,3 +444,59 @@ async fn require_actions_without_resources_is_refused_by_validate() {
         "{stderr}"
     );
 }
+
+/// Plain HTTP goes only to loopback and never through a proxy: the key id and signature
+/// would cross the network in clear.
+#[tokio::test(flavor = "multi_thread")]
+async fn plain_http_to_loopback_never_goes_through_a_proxy() {
+    let server = iam_mock().await;
+    let proxy = MockServer::start().await;
+    Mock::given(wiremock::matchers::any())
+        .respond_with(ResponseTemplate::new(502))
+        .expect(0)
+        .mount(&proxy)
+        .await;
+    let proxy_env: Vec<(String, String)> = [
+        "HTTP_PROXY",
+        "http_proxy",
+        "ALL_PROXY",
+        "all_proxy",
+        "HTTPS_PROXY",
+    ]
+    .into_iter()
+    .map(|name| (name.to_owned(), proxy.uri()))
+    .collect();
+    let (exit, json) = check_with(
+        &server.uri(),
+        KEY_ID,
+        SECRET_KEY,
+        key_policy("max_lifespan = \"90d\""),
+        "2026-11-24T00:00:00Z",
+        proxy_env,
+    )
+    .await;
+    assert_eq!(exit, 0, "{json:#}");
+    assert!(!server.received_requests().await.unwrap().is_empty());
+    drop(proxy); // verifies `expect(0)`
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_plain_http_aws_endpoint_elsewhere_is_refused_before_anything_is_sent() {
+    let (exit, json) = check(
+        "http://iam.example.com",
+        KEY_ID,
+        SECRET_KEY,
+        key_policy("max_lifespan = \"90d\""),
+        "2026-11-24T00:00:00Z",
+    )
+    .await;
+    assert_eq!(exit, 3, "{json:#}");
+    let message = json["tokens"][0]["findings"][0]["message"]
+        .as_str()
+        .unwrap();
+    assert!(
+        message.contains("`http://iam.example.com/` is plain http://")
+            && message.contains("nothing was sent"),
+        "{message}"
+    );
+}

@@ -17,6 +17,7 @@ mod wire;
 
 pub use http::{Answer, HostError, HostErrorKind, Http, HttpSettings, RequestContext};
 pub use observe::{Call, observe_all};
+pub(crate) use wire::is_loopback;
 
 use crate::facts::Observation;
 use crate::policy::{Requirements, TokenKeys};

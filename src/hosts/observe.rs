@@ -7,7 +7,7 @@ use jiff::Timestamp;
 
 use super::Hosts;
 use super::http::{Answer, HostError, Http, HttpSettings, RequestContext};
-use crate::facts::{FactsFile, Failure, Observation, Observed, TokenRecord};
+use crate::facts::{FactsFile, Failure, Observation, TokenRecord};
 use crate::policy::{Policy, Requirements, TokenSpec};
 use crate::secret::{Secret, SecretError, SecretSource};
 
@@ -146,73 +146,67 @@ impl<'a> Call<'a> {
     }
 
     /// Defence in depth: a host that echoes a secret back (in a message, a header we
-    /// quote, a URL) must not get it into a report. Shortened only after every secret
-    /// is out, so a cut never leaves part of one.
+    /// quote, a URL, an IAM name) must not get it into a report, as it is or escaped the
+    /// way JSON and `Debug` escape it. Shortened only after every secret is out, so a cut
+    /// never leaves part of one.
     fn scrub(&self, observation: Observation) -> Observation {
         let protected = self.protected.lock().expect("never poisoned");
-        let scrubbed = map_texts(observation, |mut text| {
-            for secret in protected.iter() {
-                let value = secret.expose();
-                if value.len() >= 4 && text.contains(value) {
-                    text = text.replace(value, "<redacted>");
+        let forms: Vec<String> = protected
+            .iter()
+            .flat_map(|secret| escaped_forms(secret.expose()))
+            .filter(|form| form.len() >= crate::secret::MIN_SECRET_CHARS)
+            .collect();
+        map_texts(observation, |mut text| {
+            for form in &forms {
+                if text.contains(form.as_str()) {
+                    text = text.replace(form.as_str(), "<redacted>");
                 }
             }
-            text
-        });
-        map_texts(scrubbed, shorten)
+            shorten(text)
+        })
     }
 }
 
-/// Applies `f` to every text of an observation that a host's answer may have shaped.
-fn map_texts(observation: Observation, f: impl Fn(String) -> String) -> Observation {
-    match observation {
-        Observation::Observed { mut facts } => {
-            facts.identity = facts.identity.map(&f);
-            if let Observed::Value(scopes) = &mut facts.scopes {
-                *scopes = std::mem::take(scopes).into_iter().map(&f).collect();
-            }
-            if let Observed::Value(actions) = &mut facts.actions {
-                for decision in actions {
-                    decision.action = f(std::mem::take(&mut decision.action));
-                    decision.resource = f(std::mem::take(&mut decision.resource));
-                }
-            }
-            if let Observed::Value(credentials) = &mut facts.service_credentials {
-                for credential in credentials {
-                    credential.service_user_name =
-                        f(std::mem::take(&mut credential.service_user_name));
-                }
-            }
-            facts.evidence = facts.evidence.into_iter().map(|(k, v)| (k, f(v))).collect();
-            facts.unobservable = facts
-                .unobservable
-                .into_iter()
-                .map(|(k, v)| (k, f(v)))
-                .collect();
-            Observation::Observed { facts }
+/// A secret as it is, and as JSON and Rust's `Debug` would quote it (serde's and the
+/// SDKs' error texts escape `\` and `"`).
+fn escaped_forms(secret: &str) -> Vec<String> {
+    let json = serde_json::to_string(secret).unwrap_or_default();
+    let debug = format!("{secret:?}");
+    let mut forms = vec![secret.to_owned()];
+    for quoted in [json, debug] {
+        let inner = quoted
+            .strip_prefix('"')
+            .and_then(|q| q.strip_suffix('"'))
+            .unwrap_or(&quoted)
+            .to_owned();
+        if !forms.contains(&inner) {
+            forms.push(inner);
         }
-        Observation::Rejected {
-            reason,
-            detail,
-            evidence,
-            help,
-            expires_at,
-        } => Observation::Rejected {
-            reason,
-            detail: f(detail),
-            evidence: f(evidence),
-            help: help.map(&f),
-            expires_at,
-        },
-        Observation::Unchecked {
-            failure,
-            detail,
-            help,
-        } => Observation::Unchecked {
-            failure,
-            detail: f(detail),
-            help: help.map(&f),
-        },
+    }
+    forms
+}
+
+/// Applies `f` to every string value of an observation, whatever field holds it: the
+/// observation goes through its serialized form, so a field added later is covered
+/// without anyone remembering to list it.
+fn map_texts(observation: Observation, f: impl Fn(String) -> String) -> Observation {
+    let Ok(mut value) = serde_json::to_value(&observation) else {
+        return Observation::host_error("internal: the observation could not be serialized");
+    };
+    map_strings(&mut value, &f);
+    serde_json::from_value(value).unwrap_or_else(|_| {
+        Observation::host_error(
+            "the host's answer held a secret where a date or a name belongs, so it is not reported",
+        )
+    })
+}
+
+fn map_strings(value: &mut serde_json::Value, f: &impl Fn(String) -> String) {
+    match value {
+        serde_json::Value::String(text) => *text = f(std::mem::take(text)),
+        serde_json::Value::Array(items) => items.iter_mut().for_each(|v| map_strings(v, f)),
+        serde_json::Value::Object(fields) => fields.values_mut().for_each(|v| map_strings(v, f)),
+        _ => {}
     }
 }
 
@@ -246,5 +240,36 @@ mod tests {
             panic!()
         };
         assert_eq!(detail, "server said: <redacted> is bad");
+    }
+
+    #[test]
+    fn scrub_reaches_every_field_and_escaped_forms() {
+        let policy = crate::policy::parse_policy(
+            "p.toml",
+            "version = 1\n[[token]]\nname = \"t\"\nhost = \"github\"\nsecret = { env = \"T\" }\n",
+        )
+        .unwrap();
+        let http = Http::new(HttpSettings::default());
+        let secret = Secret::new(r#"wJalr/K7"MDENG\bPxRfiCY"#);
+        let call = Call::new(&http, &policy.tokens[0], &secret, Timestamp::UNIX_EPOCH);
+        let escaped = serde_json::to_string(secret.expose()).unwrap();
+        let mut facts = crate::facts::TokenFacts::new(crate::facts::TokenKind::AccessKey);
+        // Fields no scrubbing list named: an IAM action, a condition key, a Git user name.
+        facts.actions = crate::facts::Observed::Value(vec![crate::facts::ActionDecision {
+            action: format!("codecommit:{}", secret.expose()),
+            resource: "*".into(),
+            decision: crate::facts::Decision::Allowed,
+            missing_context: vec![format!("aws:{}", secret.expose())],
+        }]);
+        facts.service_credentials =
+            crate::facts::Observed::Value(vec![crate::facts::ServiceCredential {
+                service_user_name: format!("bob-at-{}", secret.expose()),
+                active: true,
+                created_at: Timestamp::UNIX_EPOCH,
+            }]);
+        facts.identity = Some(format!("error: {escaped}"));
+        let scrubbed = serde_json::to_string(&call.scrub(Observation::observed(facts))).unwrap();
+        assert!(!scrubbed.contains("K7"), "{scrubbed}");
+        assert_eq!(scrubbed.matches("<redacted>").count(), 4, "{scrubbed}");
     }
 }

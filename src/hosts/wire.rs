@@ -70,6 +70,16 @@ pub(crate) fn origin_only(location: &str) -> String {
     }
 }
 
+/// Whether plain HTTP may go to this URL: loopback only (tests), never through a proxy.
+pub(crate) fn is_loopback(url: &reqwest::Url) -> bool {
+    match url.host() {
+        Some(url::Host::Domain(d)) => d.eq_ignore_ascii_case("localhost"),
+        Some(url::Host::Ipv4(ip)) => ip.is_loopback(),
+        Some(url::Host::Ipv6(ip)) => ip.is_loopback(),
+        None => false,
+    }
+}
+
 /// Joins a path onto a base URL that may itself have a path (`https://HOST/api/v3`).
 pub(crate) fn join(base: &reqwest::Url, path: &str) -> reqwest::Url {
     let mut url = base.clone();

@@ -61,6 +61,7 @@ impl AwsIam {
         aws_config::defaults(BehaviorVersion::latest())
             .retry_config(retries)
             .timeout_config(timeouts)
+            .http_client(https_client())
     }
 
     /// The configuration shared by keys the policy names: no credential chain at all.
@@ -118,6 +119,12 @@ impl AwsIam {
                 None,
             ),
         };
+        if let Some(endpoint) = plain_http_elsewhere(&config) {
+            return Observation::host_error(format!(
+                "the AWS endpoint `{}` is plain http:// to a host that is not loopback, so the key would travel in clear; nothing was sent: use https://",
+                crate::hosts::wire::origin_only(&endpoint)
+            ));
+        }
         // The key id is not the secret, but the user did not write it either.
         let key_id = match protected_credentials(call, &provider).await {
             Ok(credentials) => credentials.access_key_id().to_owned(),
@@ -165,6 +172,71 @@ impl AwsIam {
         )
         .await
     }
+}
+
+/// The SDK's default HTTPS client (rustls with aws-lc, as `default-https-client` builds
+/// it in aws-smithy-runtime's `client/http.rs`), but with a proxy for HTTPS only: plain
+/// HTTP goes only to loopback (see [`plain_http_elsewhere`]) and never through a proxy,
+/// which would carry the key id and signature in clear.
+fn https_client() -> aws_sdk_iam::config::SharedHttpClient {
+    use aws_smithy_http_client::{Builder, ConnectorBuilder, tls};
+    Builder::new().build_with_connector_fn(|settings, components| {
+        let mut connector = ConnectorBuilder::default().tls_provider(tls::Provider::Rustls(
+            tls::rustls_provider::CryptoMode::AwsLc,
+        ));
+        connector.set_connector_settings(settings.cloned());
+        if let Some(components) = components {
+            connector.set_sleep_impl(components.sleep_impl());
+        }
+        connector.set_proxy_config(Some(https_proxy()));
+        connector.build()
+    })
+}
+
+/// `HTTPS_PROXY` (or `ALL_PROXY`) with `NO_PROXY`, for HTTPS requests only.
+fn https_proxy() -> aws_smithy_http_client::proxy::ProxyConfig {
+    use aws_smithy_http_client::proxy::ProxyConfig;
+    let var = |names: &[&str]| {
+        names
+            .iter()
+            .find_map(|name| std::env::var(name).ok().filter(|v| !v.trim().is_empty()))
+    };
+    let Some(proxy) = var(&["HTTPS_PROXY", "https_proxy", "ALL_PROXY", "all_proxy"]) else {
+        return ProxyConfig::disabled();
+    };
+    match ProxyConfig::https(proxy) {
+        Ok(config) => match var(&["NO_PROXY", "no_proxy"]) {
+            Some(bypass) => config.no_proxy(bypass),
+            None => config,
+        },
+        Err(_) => ProxyConfig::disabled(),
+    }
+}
+
+/// An endpoint the SDK would use (`AWS_ENDPOINT_URL`, `AWS_ENDPOINT_URL_IAM`/`_STS`, a
+/// profile's `services`) that is plain HTTP to a host other than loopback: the key would
+/// travel in clear, so nothing is sent.
+fn plain_http_elsewhere(config: &SdkConfig) -> Option<String> {
+    let service = |id: &str| {
+        let key = aws_types::service_config::ServiceConfigKey::builder()
+            .service_id(id)
+            .env("AWS_ENDPOINT_URL")
+            .profile("endpoint_url")
+            .build()
+            .ok()?;
+        config.service_config()?.load_config(key)
+    };
+    [
+        config.endpoint_url().map(str::to_owned),
+        service("IAM"),
+        service("STS"),
+    ]
+    .into_iter()
+    .flatten()
+    .find(|endpoint| {
+        reqwest::Url::parse(endpoint)
+            .is_ok_and(|url| url.scheme() == "http" && !crate::hosts::is_loopback(&url))
+    })
 }
 
 /// A profile's credentials only: the default chain would try the runner's own

@@ -4,6 +4,7 @@
 use reqwest::Url;
 
 use super::Validator;
+use crate::hosts::is_loopback;
 use crate::policy::DocId;
 use crate::policy::raw::Text;
 
@@ -76,14 +77,5 @@ impl Validator {
                 None
             }
         }
-    }
-}
-
-fn is_loopback(url: &Url) -> bool {
-    match url.host() {
-        Some(url::Host::Domain(d)) => d.eq_ignore_ascii_case("localhost"),
-        Some(url::Host::Ipv4(ip)) => ip.is_loopback(),
-        Some(url::Host::Ipv6(ip)) => ip.is_loopback(),
-        None => false,
     }
 }
