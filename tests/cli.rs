@@ -268,3 +268,79 @@ fn a_token_without_its_secret_exits_3() {
     assert_eq!(code(&out), 3, "{}", text(&out.stdout));
     assert!(text(&out.stdout).contains("environment variable `PATLINT_TEST_UNSET` is not set"));
 }
+
+/// Replayed facts: judged only near the time they were observed, one record per token,
+/// and every report says the verdicts come from a file.
+#[test]
+fn replayed_facts_are_dated_bounded_and_said_to_be_a_replay() {
+    let replay = |now: &str, extra: &[&str]| {
+        patlint()
+            .args([
+                "check",
+                "--policy",
+                "fixtures/example/patlint.toml",
+                "--facts",
+                "fixtures/example/facts.json",
+                "--now",
+                now,
+            ])
+            .args(extra)
+            .output()
+            .unwrap()
+    };
+    // Observed 2026-11-23T20:00Z: two days later is too old by default, fine when asked.
+    let old = replay("2026-11-25T21:00:00Z", &[]);
+    assert_eq!(code(&old), 2, "{}", text(&old.stdout));
+    let said = text(&old.stderr);
+    assert!(
+        said.contains("observed at 2026-11-23T20:00:00Z, 2 days 1 hour before --now")
+            && said.contains("--max-facts-age (1 day)"),
+        "{said}"
+    );
+    assert_eq!(
+        code(&replay("2026-11-25T21:00:00Z", &["--max-facts-age", "3d"])),
+        1
+    );
+    // Facts from two days after --now judge a time they did not see.
+    let early = replay("2026-11-21T12:00:00Z", &[]);
+    assert_eq!(code(&early), 2);
+    assert!(text(&early.stderr).contains("after --now"));
+
+    // Every machine format says where the verdicts come from.
+    let sarif = replay("2026-11-24T00:00:00Z", &["--format", "sarif"]);
+    let sarif: serde_json::Value = serde_json::from_slice(&sarif.stdout).unwrap();
+    assert_eq!(
+        sarif["runs"][0]["properties"]["facts"],
+        serde_json::json!({"source": "file", "path": "fixtures/example/facts.json", "observed_at": "2026-11-23T20:00:00Z"})
+    );
+    let human = text(&replay("2026-11-24T00:00:00Z", &[]).stdout);
+    assert!(human.contains("verdicts from the facts file `fixtures/example/facts.json`"));
+
+    // A token recorded twice is not resolved silently.
+    let dir = tempfile::tempdir().unwrap();
+    let facts: serde_json::Value =
+        serde_json::from_str(include_str!("../fixtures/example/facts.json")).unwrap();
+    let mut doubled = facts.clone();
+    let first = facts["tokens"][0].clone();
+    doubled["tokens"].as_array_mut().unwrap().push(first);
+    let path = dir.path().join("facts.json");
+    std::fs::write(&path, doubled.to_string()).unwrap();
+    let out = patlint()
+        .args([
+            "check",
+            "--policy",
+            "fixtures/example/patlint.toml",
+            "--now",
+            "2026-11-24T00:00:00Z",
+            "--facts",
+        ])
+        .arg(&path)
+        .output()
+        .unwrap();
+    assert_eq!(code(&out), 2);
+    assert!(
+        text(&out.stderr).contains("records token `jira-github` more than once"),
+        "{}",
+        text(&out.stderr)
+    );
+}

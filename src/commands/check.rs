@@ -9,9 +9,11 @@ use super::{
 };
 use crate::cli::{CheckArgs, FailOn, Format};
 use crate::evaluate::Instants;
+use crate::facts::FactsFile;
 use crate::outcome::{Exit, Gate};
+use crate::policy::format_duration;
 use crate::report::human::{self, Style};
-use crate::report::{self, Report};
+use crate::report::{self, FactsSource, Report};
 use crate::rules::Severity;
 
 pub(super) fn check(args: CheckArgs) -> CommandResult {
@@ -23,9 +25,23 @@ pub(super) fn check(args: CheckArgs) -> CommandResult {
     }
     let policy = load_policy(args.policy.policy.as_deref())?;
     let now = now_or_clock(args.now.now);
-    let facts = match &args.facts {
-        Some(path) => read_facts(path)?,
-        None => observe(&policy, &args.network)?,
+    let (facts, source) = match &args.facts {
+        Some(path) => {
+            let facts = read_facts(path)?;
+            check_age(path, &facts, now, args.max_facts_age)?;
+            let source = FactsSource::File {
+                path: path.display().to_string(),
+                observed_at: facts.observed_at,
+            };
+            (facts, source)
+        }
+        None => {
+            let facts = observe(&policy, &args.network)?;
+            let source = FactsSource::Live {
+                observed_at: facts.observed_at,
+            };
+            (facts, source)
+        }
     };
     let gate = Gate {
         fail_on: match args.fail_on {
@@ -40,7 +56,8 @@ pub(super) fn check(args: CheckArgs) -> CommandResult {
         now,
         observed_at: facts.observed_at,
     };
-    let report = crate::evaluate::report(&policy, &facts, at, &gate);
+    let mut report = crate::evaluate::report(&policy, &facts, at, &gate);
+    report.facts = source;
     for target in &args.format {
         let text = match target.format {
             Format::Human => human::render(
@@ -63,6 +80,32 @@ pub(super) fn check(args: CheckArgs) -> CommandResult {
         write_output(target.path.as_deref(), &text)?;
     }
     Ok(report.gate.exit)
+}
+
+/// Replayed facts must have been observed within `--max-facts-age` of `--now`, before or
+/// after it: old facts judged as today's are a false pass waiting to happen, and facts
+/// from after `--now` judge a time they did not see.
+fn check_age(
+    path: &std::path::Path,
+    facts: &FactsFile,
+    now: jiff::Timestamp,
+    max_age: jiff::SignedDuration,
+) -> Result<(), Exit> {
+    let observed = facts.observed_at;
+    let age = now.duration_since(observed);
+    if age.abs() <= max_age {
+        return Ok(());
+    }
+    let (distance, side) = if age.is_negative() {
+        (format_duration(-age), "after")
+    } else {
+        (format_duration(age), "before")
+    };
+    Err(fail(format!(
+        "the facts in `{}` were observed at {observed}, {distance} {side} --now ({now}), more than --max-facts-age ({}) apart: record them again with `patlint facts`, or pass a larger --max-facts-age if judging a replay at that distance is what you want",
+        path.display(),
+        format_duration(max_age)
+    )))
 }
 
 /// On GitHub Actions, the job summary goes to the file `GITHUB_STEP_SUMMARY` names.

@@ -137,6 +137,14 @@ pub(crate) fn read_facts(path: &Path) -> Result<FactsFile, Exit> {
             path.display()
         ))
     })?;
+    let mut seen = std::collections::BTreeSet::new();
+    if let Some(twice) = facts.tokens.iter().find(|t| !seen.insert(&t.name)) {
+        return Err(fail(format!(
+            "`{}` records token `{}` more than once; a facts file has one record per token (write it with `patlint facts`)",
+            path.display(),
+            twice.name
+        )));
+    }
     if facts.schema_version != FactsFile::SCHEMA_VERSION {
         return Err(fail(format!(
             "`{}` has facts schema_version {}; this patlint reads {}",

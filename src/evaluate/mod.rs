@@ -328,7 +328,10 @@ pub fn report<'p>(policy: &'p Policy, facts: &FactsFile, at: Instants, gate: &Ga
             }
         })
         .collect();
-    Report::new(policy, at.now, tokens, gate)
+    let source = crate::report::FactsSource::Live {
+        observed_at: facts.observed_at,
+    };
+    Report::new(policy, at.now, source, tokens, gate)
 }
 
 /// [`report`] with the default gate, judged at `now` against facts observed when the

@@ -74,6 +74,12 @@ pub fn summary(report: &Report) -> String {
         s.counts(" · "),
         date(now)
     );
+    if let Some(note) = report.facts.replay_note() {
+        out.push_str(&format!(
+            "> [!NOTE]\n> {}\n\n",
+            note.replace(['\n', '\r'], " ")
+        ));
+    }
     out.push_str("| Token | Host | Status | Expires | Days left | Scopes | Findings |\n|---|---|---|---|---|---|---|\n");
     for t in &report.tokens {
         let facts = t.observation.as_ref().and_then(|o| o.facts());

@@ -142,6 +142,9 @@ pub fn render(report: &Report, style: Style) -> String {
         report.policy.path(),
         s.counts(", ")
     ));
+    if let Some(note) = report.facts.replay_note() {
+        out.push_str(&format!("patlint: {note}\n"));
+    }
     out
 }
 

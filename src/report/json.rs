@@ -17,6 +17,7 @@ struct JsonReport<'a> {
     tool: Tool,
     policy: &'a str,
     evaluated_at: String,
+    facts: &'a super::FactsSource,
     summary: Summary,
     tokens: Vec<JsonToken<'a>>,
 }
@@ -124,6 +125,7 @@ pub fn render(report: &Report) -> String {
         },
         policy: report.policy.path(),
         evaluated_at: report.evaluated_at.to_string(),
+        facts: &report.facts,
         summary: report.summary(),
         tokens,
     };

@@ -22,14 +22,50 @@ use crate::policy::{Documents, Origin, Policy, TokenSpec, line_col};
 pub struct Report<'p> {
     pub policy: &'p Policy,
     pub evaluated_at: Timestamp,
+    /// Where the facts came from: every format says when they are a replay.
+    pub facts: FactsSource,
     pub tokens: Vec<TokenReport<'p>>,
     pub gate: Decision,
+}
+
+/// Where a report's facts came from.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(tag = "source", rename_all = "lowercase")]
+pub enum FactsSource {
+    /// Asked of the hosts in this run.
+    Live { observed_at: Timestamp },
+    /// Read from a facts file (`check --facts`): nothing was asked in this run.
+    File {
+        path: String,
+        observed_at: Timestamp,
+    },
+}
+
+impl FactsSource {
+    pub fn observed_at(&self) -> Timestamp {
+        match self {
+            FactsSource::Live { observed_at } | FactsSource::File { observed_at, .. } => {
+                *observed_at
+            }
+        }
+    }
+
+    /// "verdicts from the facts file `F`, observed at T", for a replay.
+    pub fn replay_note(&self) -> Option<String> {
+        match self {
+            FactsSource::Live { .. } => None,
+            FactsSource::File { path, observed_at } => Some(format!(
+                "verdicts from the facts file `{path}`, observed at {observed_at}, not from the hosts"
+            )),
+        }
+    }
 }
 
 impl<'p> Report<'p> {
     pub fn new(
         policy: &'p Policy,
         evaluated_at: Timestamp,
+        facts: FactsSource,
         tokens: Vec<TokenReport<'p>>,
         gate: &Gate,
     ) -> Self {
@@ -37,6 +73,7 @@ impl<'p> Report<'p> {
         Report {
             policy,
             evaluated_at,
+            facts,
             tokens,
             gate,
         }

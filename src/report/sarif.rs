@@ -90,6 +90,7 @@ pub fn render(report: &Report) -> String {
                 "rules": rules(),
             }},
             "automationDetails": { "id": "patlint/" },
+            "properties": { "facts": &report.facts },
             "results": results,
         }]
     });
