@@ -500,3 +500,45 @@ async fn a_plain_http_aws_endpoint_elsewhere_is_refused_before_anything_is_sent(
         "{message}"
     );
 }
+
+/// Answers IAM never gives: a key without `Status`, a date past year 9999. Each is a host
+/// error, never `key-inactive` or 1970.
+#[tokio::test(flavor = "multi_thread")]
+async fn keys_without_status_or_with_impossible_dates_are_host_errors() {
+    let cases = [
+        (
+            "ListAccessKeys",
+            xml(
+                "ListAccessKeys",
+                "<AccessKeyMetadata><member><UserName>Bob</UserName><AccessKeyId>AKIAIOSFODNN7EXAMPLE</AccessKeyId><CreateDate>2026-10-01T18:17:34Z</CreateDate></member></AccessKeyMetadata><IsTruncated>false</IsTruncated>",
+            ),
+            "without the key's `Status`",
+        ),
+        (
+            "GetAccessKeyLastUsed",
+            xml(
+                "GetAccessKeyLastUsed",
+                "<AccessKeyLastUsed><Region>us-east-1</Region><LastUsedDate>1e20</LastUsedDate><ServiceName>codecommit</ServiceName></AccessKeyLastUsed><UserName>Bob</UserName>",
+            ),
+            "GetAccessKeyLastUsed",
+        ),
+    ];
+    for (action, response, says) in cases {
+        let server = iam_mock().await;
+        answer_instead(&server, action, response).await;
+        let (exit, json) = check(
+            &server.uri(),
+            KEY_ID,
+            SECRET_KEY,
+            key_policy("max_lifespan = \"90d\"\nstale_after = \"30d\""),
+            "2026-11-24T00:00:00Z",
+        )
+        .await;
+        assert_eq!(exit, 3, "{action}: {json:#}");
+        assert_eq!(json["tokens"][0]["findings"][0]["rule"], "host-error");
+        let message = json["tokens"][0]["findings"][0]["message"]
+            .as_str()
+            .unwrap();
+        assert!(message.contains(says), "{action}: {message}");
+    }
+}

@@ -669,3 +669,39 @@ async fn a_pat_valid_from_after_the_answer_has_no_trusted_lifespan() {
         "{message}"
     );
 }
+
+#[tokio::test]
+async fn a_lifecycle_listing_that_never_ends_is_a_host_error() {
+    let server = MockServer::start().await;
+    valid_connection(&server).await;
+    Mock::given(path(PATS))
+        .respond_with(ResponseTemplate::new(200).set_body_json(serde_json::json!({
+            "continuationToken": "more", "patTokens": []
+        })))
+        .mount(&server)
+        .await;
+    let obs = observe(
+        &server,
+        "entra_token = { file = \"SECRET1\" }\ndisplay_name = \"jira\"\n",
+    )
+    .await;
+    let Observation::Unchecked { detail, .. } = obs else {
+        panic!("a listing cut short is no answer: {obs:?}");
+    };
+    assert!(detail.contains("did not end within 50 pages"), "{detail}");
+}
+
+#[tokio::test]
+async fn a_blank_authenticated_user_is_a_host_error_not_a_valid_pat() {
+    let server = MockServer::start().await;
+    Mock::given(path(CONNECTION))
+        .respond_with(ResponseTemplate::new(200).set_body_json(serde_json::json!({
+            "authenticatedUser": {"id": " "}, "authorizedUser": {"id": " "}
+        })))
+        .mount(&server)
+        .await;
+    let Observation::Unchecked { detail, .. } = observe(&server, "").await else {
+        panic!("a blank user proves nothing");
+    };
+    assert!(detail.contains("blank authenticated user id"), "{detail}");
+}

@@ -344,3 +344,37 @@ fn replayed_facts_are_dated_bounded_and_said_to_be_a_replay() {
         text(&out.stderr)
     );
 }
+
+#[cfg(target_os = "linux")]
+#[test]
+fn a_report_that_cannot_be_written_is_an_error_not_the_gates_code() {
+    for args in [
+        &[
+            "check",
+            "--policy",
+            "fixtures/example/patlint.toml",
+            "--facts",
+            "fixtures/example/facts.json",
+            "--now",
+            "2026-11-24T00:00:00Z",
+        ][..],
+        &["schema"][..],
+        &["completions", "bash"][..],
+    ] {
+        let full = std::fs::OpenOptions::new()
+            .write(true)
+            .open("/dev/full")
+            .unwrap();
+        let out = std::process::Command::new(env!("CARGO_BIN_EXE_patlint"))
+            .args(args)
+            .stdout(full)
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(2), "{args:?}");
+        assert!(
+            text(&out.stderr).contains("cannot write the report to standard output"),
+            "{args:?}: {}",
+            text(&out.stderr)
+        );
+    }
+}

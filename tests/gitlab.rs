@@ -617,3 +617,19 @@ async fn a_created_at_after_the_answer_is_no_creation_date() {
         "{message}"
     );
 }
+
+#[tokio::test]
+async fn a_self_answer_without_active_or_revoked_is_a_host_error() {
+    for field in ["active", "revoked"] {
+        let mut token = listed_token();
+        token.as_object_mut().unwrap().remove(field);
+        let server = serve_self(ResponseTemplate::new(200).set_body_json(token)).await;
+        let Observation::Unchecked { detail, .. } = observe(&server.uri()).await else {
+            panic!("`{field}` missing: not GitLab's entity");
+        };
+        assert!(
+            detail.contains("without `active` and `revoked`"),
+            "{detail}"
+        );
+    }
+}

@@ -31,8 +31,9 @@ pub fn run(cli: Cli) -> Exit {
         Command::Schema => write_output(None, &policy::raw::json_schema()).map(|()| Exit::Clean),
         Command::Completions { shell } => {
             let mut command = <Cli as clap::CommandFactory>::command();
-            clap_complete::generate(shell, &mut command, "patlint", &mut std::io::stdout());
-            Ok(Exit::Clean)
+            let mut script = Vec::new();
+            clap_complete::generate(shell, &mut command, "patlint", &mut script);
+            write_output(None, &String::from_utf8_lossy(&script)).map(|()| Exit::Clean)
         }
         Command::Man => man(),
     };
@@ -162,10 +163,11 @@ pub(crate) fn write_output(path: Option<&Path>, text: &str) -> Result<(), Exit> 
             .map_err(|e| fail(format!("cannot write `{}`: {e}", path.display()))),
         None => {
             let mut out = std::io::stdout().lock();
-            // A closed pipe (`| head`) is not an error worth a panic.
-            let _ = out.write_all(text.as_bytes());
-            let _ = out.flush();
-            Ok(())
+            // A report that did not reach its reader (a full disk, a closed pipe) is not
+            // a report: the gate's code must not stand without it.
+            out.write_all(text.as_bytes())
+                .and_then(|()| out.flush())
+                .map_err(|e| fail(format!("cannot write the report to standard output: {e}")))
         }
     }
 }

@@ -493,10 +493,20 @@ async fn check_key(
                 .find(|k| k.access_key_id() == Some(key_id));
             match own {
                 Some(key) => {
-                    facts.active = Observed::Value(key.status() == Some(&StatusType::Active));
+                    // `Status` and `CreateDate` are in every AccessKeyMetadata IAM sends;
+                    // a key without them is a broken answer, never "inactive".
+                    let Some(status) = key.status() else {
+                        return Observation::host_error(format!(
+                            "{evidence} answered without the key's `Status`, so whether it is active is unknown"
+                        ));
+                    };
+                    facts.active = Observed::Value(status == &StatusType::Active);
                     facts.evidence.insert(Fact::Active, evidence.clone());
                     if let Some(created) = key.create_date() {
-                        facts.created_at = Observed::Value(Some(timestamp(created)));
+                        let Some(created) = timestamp(created) else {
+                            return out_of_range(&evidence, "CreateDate");
+                        };
+                        facts.created_at = Observed::Value(Some(created));
                         facts.evidence.insert(Fact::CreatedAt, evidence.clone());
                     }
                 }
@@ -527,7 +537,16 @@ async fn check_key(
     }
 
     match last_used {
-        Ok(out) => record_last_use(&mut facts, out.access_key_last_used(), reader),
+        Ok(out) => {
+            let last = out.access_key_last_used();
+            if last
+                .and_then(|l| l.last_used_date())
+                .is_some_and(|d| timestamp(d).is_none())
+            {
+                return out_of_range("iam:GetAccessKeyLastUsed", "LastUsedDate");
+            }
+            record_last_use(&mut facts, last, reader);
+        }
         Err(e) => match fatal(classify("iam:GetAccessKeyLastUsed", &e)) {
             Ok(detail) => denied(
                 reader,
@@ -566,15 +585,20 @@ async fn check_key(
     match credentials {
         None => {}
         Some(Ok(out)) => {
-            let list = out
+            let list: Option<Vec<ServiceCredential>> = out
                 .service_specific_credentials()
                 .iter()
-                .map(|c| ServiceCredential {
-                    service_user_name: c.service_user_name().to_owned(),
-                    active: c.status() == &StatusType::Active,
-                    created_at: timestamp(c.create_date()),
+                .map(|c| {
+                    Some(ServiceCredential {
+                        service_user_name: c.service_user_name().to_owned(),
+                        active: c.status() == &StatusType::Active,
+                        created_at: timestamp(c.create_date())?,
+                    })
                 })
                 .collect();
+            let Some(list) = list else {
+                return out_of_range("iam:ListServiceSpecificCredentials", "CreateDate");
+            };
             facts.service_credentials = Observed::Value(list);
             facts.evidence.insert(
                 Fact::ServiceCredentials,
@@ -606,7 +630,7 @@ fn record_last_use(
     last: Option<&aws_sdk_iam::types::AccessKeyLastUsed>,
     reader: &Reader,
 ) {
-    let date = last.and_then(|l| l.last_used_date()).map(timestamp);
+    let date = last.and_then(|l| l.last_used_date()).and_then(timestamp);
     let service = last.map(|l| l.service_name()).unwrap_or("N/A");
     let ours = if reader.auditor {
         &SIGNED_BY_PATLINT[..1]
@@ -705,8 +729,16 @@ fn user_name(arn: &str) -> Option<&str> {
     path.rsplit('/').next().filter(|n| !n.is_empty())
 }
 
-fn timestamp(t: &aws_sdk_iam::primitives::DateTime) -> Timestamp {
-    Timestamp::new(t.secs(), t.subsec_nanos() as i32).unwrap_or(Timestamp::UNIX_EPOCH)
+/// `None` when the date is outside what a timestamp holds (years -9999 to 9999).
+fn timestamp(t: &aws_sdk_iam::primitives::DateTime) -> Option<Timestamp> {
+    Timestamp::new(t.secs(), t.subsec_nanos() as i32).ok()
+}
+
+/// A date no real key has: the answer is broken, and nothing in it is judged.
+fn out_of_range(call: &str, field: &str) -> Observation {
+    Observation::host_error(format!(
+        "{call} answered a `{field}` outside the years -9999 to 9999: not a date IAM gives, so the answer proves nothing"
+    ))
 }
 
 #[cfg(test)]

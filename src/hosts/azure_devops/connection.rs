@@ -52,6 +52,11 @@ fn judge_connection_data(product: &str, answer: &Answer) -> Result<(), Observati
         Observation::rejected(reason, detail, format!("{status} from {endpoint}"))
     };
     match status {
+        StatusCode::OK if json.as_ref().is_some_and(blank_user) => {
+            Err(Observation::host_error(format!(
+                "{endpoint} answered 200 with a blank authenticated user id: not an answer that proves anything"
+            )))
+        }
         StatusCode::OK if json.as_ref().is_some_and(authenticated) => Ok(()),
         StatusCode::OK if is_json => Err(rejected(
             Rejection::Invalid,
@@ -123,6 +128,14 @@ fn authenticated(connection: &serde_json::Value) -> bool {
     let id = user["id"].as_str().unwrap_or_default();
     let descriptor = user["descriptor"].as_str().unwrap_or_default();
     !id.is_empty() && id != ANONYMOUS && !descriptor.contains("PublicAccess")
+}
+
+/// An `authenticatedUser.id` that is there but blank: no user Azure DevOps would name,
+/// so a broken answer rather than a verdict.
+fn blank_user(connection: &serde_json::Value) -> bool {
+    connection["authenticatedUser"]["id"]
+        .as_str()
+        .is_some_and(|id| !id.is_empty() && id.trim().is_empty())
 }
 
 /// `Access%20Denied%3A%20The%20Personal…` → `Access Denied: The Personal…`.

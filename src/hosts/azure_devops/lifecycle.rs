@@ -110,13 +110,34 @@ pub(super) fn lifecycle_endpoint(azure: &Endpoint) -> String {
     )
 }
 
-/// Finds the PAT's own record with the owner's Entra token. `Err` says why not, and
-/// becomes the reason its facts are unverifiable.
+/// Why the PAT's record was not found.
+#[derive(Debug)]
+pub(super) enum LookupError {
+    /// The reason its facts are unverifiable (no identifier, a refused Entra token, no
+    /// such PAT).
+    Unverifiable(String),
+    /// The listing did not come to its end: no answer about the PAT can be trusted.
+    Incomplete(String),
+}
+
+impl From<String> for LookupError {
+    fn from(reason: String) -> Self {
+        LookupError::Unverifiable(reason)
+    }
+}
+
+impl From<&str> for LookupError {
+    fn from(reason: &str) -> Self {
+        LookupError::Unverifiable(reason.to_owned())
+    }
+}
+
+/// Finds the PAT's own record with the owner's Entra token.
 pub(super) async fn lifecycle(
     call: &Call<'_>,
     azure: &Endpoint,
     entra: &Secret,
-) -> Result<PatToken, String> {
+) -> Result<PatToken, LookupError> {
     let Some(pat_id) = &azure.pat_id else {
         return Err("an `entra_token` is given but neither `display_name` nor `authorization_id`, so the PAT cannot be found among its owner's PATs".into());
     };
@@ -165,10 +186,10 @@ pub(super) async fn lifecycle(
                 .map_err(|e| format!("the PAT Lifecycle API answered unparseable JSON ({e})"))?;
             match (result.pat_token, result.pat_token_error.as_deref()) {
                 (Some(pat), None | Some("none")) => Ok(pat),
-                (_, error) => Err(format!(
+                (_, error) => Err(LookupError::Unverifiable(format!(
                     "the PAT Lifecycle API has no PAT with authorizationId {id} (patTokenError: {})",
                     error.unwrap_or("none")
-                )),
+                ))),
             }
         }
         PatId::DisplayName(name) => {
@@ -196,14 +217,19 @@ pub(super) async fn lifecycle(
                     break;
                 }
             }
+            if continuation.is_some() {
+                return Err(LookupError::Incomplete(format!(
+                    "the PAT Lifecycle API listing did not end within {MAX_PAGES} pages, so whether `{name}` is among them is unknown"
+                )));
+            }
             match matches.len() {
                 1 => Ok(matches.pop().expect("one match")),
-                0 => Err(format!(
+                0 => Err(LookupError::Unverifiable(format!(
                     "the PAT Lifecycle API lists no active PAT named `{name}` for the Entra token's owner in this organization"
-                )),
-                n => Err(format!(
+                ))),
+                n => Err(LookupError::Unverifiable(format!(
                     "{n} active PATs are named `{name}`; give `authorization_id` instead of `display_name`"
-                )),
+                ))),
             }
         }
     }

@@ -13,7 +13,7 @@ use reqwest::{StatusCode, Url};
 use serde::Deserialize;
 
 use super::connection::{basic_auth, connection_data};
-use super::lifecycle::{lifecycle, lifecycle_endpoint};
+use super::lifecycle::{LookupError, lifecycle, lifecycle_endpoint};
 use crate::facts::{Fact, Observation, Observed, TokenFacts, TokenKind};
 use crate::hosts::wire::join;
 use crate::hosts::{Call, Host, HostMeta, HttpSettings};
@@ -156,13 +156,17 @@ impl Host for Services {
         let organization_url = join(&azure.url, &azure.organization);
         let retired = AZURE_GLOBAL_PAT_RETIREMENT.in_force(call.observed_at());
         // What the PAT is, asked at the same time as whether it is valid: one round trip.
-        let (validity, mut facts) = tokio::join!(
+        let (validity, details) = tokio::join!(
             connection_data(call, PRODUCT, &organization_url, &pat),
             details(call, azure, &pat, retired)
         );
         if let Err(refused) = validity {
-            return with_retirement_help(refused, call, &facts, retired);
+            return with_retirement_help(refused, call, details.as_ref().ok(), retired);
         }
+        let mut facts = match details {
+            Ok(facts) => facts,
+            Err(broken) => return broken,
+        };
         if retired && facts.all_accessible_organizations.is_unobservable() {
             facts.all_accessible_organizations = Observed::Value(false);
             facts.evidence.insert(
@@ -188,7 +192,7 @@ impl Host for Services {
 fn with_retirement_help(
     refused: Observation,
     call: &Call<'_>,
-    facts: &TokenFacts,
+    facts: Option<&TokenFacts>,
     retired: bool,
 ) -> Observation {
     let wants_global = call
@@ -196,7 +200,7 @@ fn with_retirement_help(
         .all_accessible_organizations
         .as_ref()
         .is_some_and(|s| s.value);
-    let was_global = facts.all_accessible_organizations == Observed::Value(true);
+    let was_global = facts.is_some_and(|f| f.all_accessible_organizations == Observed::Value(true));
     match refused {
         Observation::Rejected {
             reason,
@@ -232,16 +236,17 @@ async fn details(
     azure: &Endpoint,
     pat: &HeaderValue,
     retired: bool,
-) -> TokenFacts {
+) -> Result<TokenFacts, Observation> {
     let mut facts = TokenFacts::new(TokenKind::PersonalAccessToken);
     let record = match azure.entra_token.as_ref().map(|source| call.read(source)) {
         Some(Ok(entra)) => lifecycle(call, azure, &entra).await,
-        Some(Err(e)) => Err(format!("the Entra token could not be read: {e}")),
+        Some(Err(e)) => Err(format!("the Entra token could not be read: {e}").into()),
         None => Err("Azure DevOps does not reveal a PAT's scopes or validity to the PAT itself; give `entra_token` (and `display_name` or `authorization_id`) to read them from the PAT Lifecycle API".into()),
     };
     match record {
         Ok(record) => record.into_facts(&mut facts, &lifecycle_endpoint(azure)),
-        Err(reason) => {
+        Err(LookupError::Incomplete(reason)) => return Err(Observation::host_error(reason)),
+        Err(LookupError::Unverifiable(reason)) => {
             facts.unobservable_all(&[Fact::Scopes, Fact::ExpiresAt, Fact::CreatedAt], &reason);
             let asks_reach = call.requirements().all_accessible_organizations.is_some();
             if !retired && asks_reach {
@@ -255,7 +260,7 @@ async fn details(
             }
         }
     }
-    facts
+    Ok(facts)
 }
 
 /// Without the Lifecycle API: `profiles/me` answers a PAT only if it is global.

@@ -57,8 +57,8 @@ pub(super) async fn observe(call: &Call<'_>, endpoint: &Endpoint) -> Observation
 struct SelfToken {
     id: Option<u64>,
     name: Option<String>,
-    #[serde(default)]
-    revoked: bool,
+    /// Both are in every `/self` answer since 15.5; an answer without them is not one.
+    revoked: Option<bool>,
     active: Option<bool>,
     scopes: Vec<String>,
     created_at: Option<Timestamp>,
@@ -149,14 +149,19 @@ pub(super) fn interpret_self(answer: &Answer) -> Observation {
 
 fn from_self(token: SelfToken, endpoint: &str) -> Observation {
     let expires_at = token.expires_at.flatten().map(midnight_utc);
-    if token.revoked {
+    let (Some(revoked), Some(active)) = (token.revoked, token.active) else {
+        return Observation::host_error(format!(
+            "{endpoint} answered 200 without `active` and `revoked`: not GitLab's token entity, so it proves nothing about the token"
+        ));
+    };
+    if revoked {
         return Observation::rejected(
             Rejection::Revoked,
             "GitLab reports the token as revoked",
             format!("`revoked: true` in {endpoint}"),
         );
     }
-    if token.active == Some(false) {
+    if !active {
         // Expired or disabled: evaluation tells them apart by its expiry.
         return Observation::Rejected {
             reason: Rejection::Invalid,
