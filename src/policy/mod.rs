@@ -12,7 +12,7 @@ use std::sync::Arc;
 
 use jiff::SignedDuration;
 
-pub use diagnostic::{PolicyError, PolicyErrors, line_col};
+pub use diagnostic::{IndexedSource, PolicyError, PolicyErrors, line_col};
 pub use duration::{format_duration, parse_duration};
 pub use validate::{TokenKeys, parse_policy};
 
@@ -27,6 +27,24 @@ pub struct Document {
     pub text: Arc<str>,
     /// For a preset: the span of its `extends` entry in the policy file.
     pub included_at: Option<Range<usize>>,
+    /// The text with its line index, for diagnostics and locations.
+    pub source: IndexedSource,
+}
+
+impl Document {
+    pub fn new(name: String, text: Arc<str>, included_at: Option<Range<usize>>) -> Self {
+        Document {
+            source: IndexedSource::new(name.clone(), text.clone()),
+            name,
+            text,
+            included_at,
+        }
+    }
+
+    /// 1-based line and column (in characters) of a byte offset.
+    pub fn line_col(&self, offset: usize) -> (usize, usize) {
+        self.source.line_col(offset)
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]

@@ -3,15 +3,12 @@
 //! line per token and a closing summary.
 
 use std::fmt;
-use std::sync::Arc;
 
-use miette::{
-    Diagnostic, GraphicalReportHandler, GraphicalTheme, LabeledSpan, NamedSource, SourceCode,
-};
+use miette::{Diagnostic, GraphicalReportHandler, GraphicalTheme, LabeledSpan, SourceCode};
 
 use super::Report;
 use crate::evaluate::{Finding, Status};
-use crate::policy::{Document, Documents};
+use crate::policy::{Document, Documents, IndexedSource};
 use crate::rules::Severity;
 
 /// How to draw diagnostics: colours and Unicode on a terminal, plain ASCII otherwise.
@@ -168,14 +165,14 @@ fn count(findings: &[Finding]) -> String {
         .join(", ")
 }
 
-fn source_of(doc: &Document) -> NamedSource<Arc<str>> {
-    NamedSource::new(doc.name.clone(), doc.text.clone()).with_language("toml")
+fn source_of(doc: &Document) -> IndexedSource {
+    doc.source.clone()
 }
 
 /// A finding as a miette diagnostic: its rule id as the code, its policy line as the label.
 pub struct FindingDiagnostic<'a> {
     finding: &'a Finding,
-    source: NamedSource<Arc<str>>,
+    source: IndexedSource,
     help: Option<String>,
     included: Option<IncludedHere>,
 }
@@ -262,7 +259,7 @@ impl Diagnostic for FindingDiagnostic<'_> {
 /// Points at the `extends` entry that brought a preset's setting into the policy.
 struct IncludedHere {
     preset: String,
-    source: NamedSource<Arc<str>>,
+    source: IndexedSource,
     span: miette::SourceSpan,
 }
 

@@ -15,7 +15,7 @@ use serde::Serialize;
 use crate::evaluate::{Finding, Status, Verdict};
 use crate::facts::Observation;
 use crate::outcome::{Decision, Gate};
-use crate::policy::{Documents, Origin, Policy, TokenSpec, line_col};
+use crate::policy::{Documents, Origin, Policy, TokenSpec};
 
 /// Everything a format needs: the policy, what was observed, the verdicts and the gate's
 /// decision on them.
@@ -204,7 +204,7 @@ fn span_in_policy(documents: &Documents, origin: &Origin) -> std::ops::Range<usi
 pub fn file_location(documents: &Documents, origin: &Origin) -> FileLocation {
     let span = span_in_policy(documents, origin);
     let policy = documents.policy();
-    let (line, column) = line_col(&policy.text, span.start);
+    let (line, column) = policy.line_col(span.start);
     FileLocation {
         path: policy.name.clone(),
         line,
@@ -215,8 +215,8 @@ pub fn file_location(documents: &Documents, origin: &Origin) -> FileLocation {
 pub fn region(documents: &Documents, origin: &Origin) -> Region {
     let span = span_in_policy(documents, origin);
     let policy = documents.policy();
-    let (start_line, start_column) = line_col(&policy.text, span.start);
-    let (end_line, end_column) = line_col(&policy.text, span.end.max(span.start + 1));
+    let (start_line, start_column) = policy.line_col(span.start);
+    let (end_line, end_column) = policy.line_col(span.end.max(span.start + 1));
     Region {
         path: repo_relative(&policy.name),
         start_line,

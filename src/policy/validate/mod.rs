@@ -15,7 +15,7 @@ use std::collections::{BTreeMap, HashSet};
 use std::ops::Range;
 use std::sync::Arc;
 
-use miette::NamedSource;
+use crate::policy::IndexedSource;
 use reqwest::Url;
 use serde::Deserialize;
 use toml::Spanned;
@@ -24,7 +24,6 @@ use toml::de::{DeTable, DeValue, ValueDeserializer};
 use super::raw::{RawToken, SecretRefAsWritten, Text, TextList};
 use super::{
     DocId, Document, Documents, Origin, Policy, PolicyError, PolicyErrors, Requirements, Setting,
-    line_col,
 };
 use crate::hosts::{Endpoint, HostKind};
 use crate::secret::SecretSource;
@@ -36,11 +35,11 @@ use secrets::{blank_out, sanitize_serde_message};
 /// Parses and validates a policy file. `name` is how reports refer to it.
 pub fn parse_policy(name: &str, text: &str) -> Result<Policy, PolicyErrors> {
     let mut v = Validator::default();
-    let main = v.docs.add(Document {
-        name: name.to_owned(),
-        text: Arc::from(blank_secret_like(text)),
-        included_at: None,
-    });
+    let main = v.docs.add(Document::new(
+        name.to_owned(),
+        Arc::from(blank_secret_like(text)),
+        None,
+    ));
     let Some(parsed) = v.parse_document(main) else {
         return Err(v.into_errors());
     };
@@ -168,6 +167,9 @@ impl Validator {
                 .or_insert_with(|| self.docs.get(*doc).text.to_string());
             blank_out(text, span.clone());
         }
+        // One source per document, shared by all its problems: thousands of problems
+        // cost one copy and one line index, not one each.
+        let mut sources: BTreeMap<DocId, IndexedSource> = BTreeMap::new();
         let mut seen = HashSet::new();
         let mut errors = Vec::new();
         let mut problems = self.problems;
@@ -177,15 +179,18 @@ impl Validator {
                 continue;
             }
             let doc = self.docs.get(p.doc);
-            let text: Arc<str> = match texts.get(&p.doc) {
-                Some(redacted) => Arc::from(redacted.as_str()),
-                None => doc.text.clone(),
-            };
-            let (line, column) = line_col(&text, p.span.start);
+            let source = sources
+                .entry(p.doc)
+                .or_insert_with(|| match texts.remove(&p.doc) {
+                    Some(redacted) => IndexedSource::new(doc.name.clone(), Arc::from(redacted)),
+                    None => doc.source.clone(),
+                })
+                .clone();
+            let (line, column) = source.line_col(p.span.start);
             let span_len = p.span.end.saturating_sub(p.span.start);
             errors.push(PolicyError {
                 message: p.message,
-                src: NamedSource::new(doc.name.clone(), text),
+                src: source,
                 span: (p.span.start, span_len).into(),
                 label: p.label,
                 help: p.help,

@@ -12,7 +12,7 @@ use super::{Level, ParsedDoc, ParsedToken, TokenKeys, Validator, host_list, host
 use crate::hosts::HostKind;
 use crate::policy::raw::{RawRequirements, RawToken, RawTopLevel, Text, TextList, field_names};
 use crate::policy::{
-    DocId, Document, Documents, Origin, Requirements, Setting, TokenSpec, line_col, presets,
+    DocId, Document, Documents, Origin, Requirements, Setting, TokenSpec, presets,
 };
 use crate::secret::SecretSource;
 use crate::suggest;
@@ -293,11 +293,11 @@ impl Validator {
                 );
                 continue;
             }
-            let doc = self.docs.add(Document {
-                name: format!("{}{}", presets::PREFIX, preset.name),
-                text: Arc::from(preset.text),
-                included_at: Some(entry.span()),
-            });
+            let doc = self.docs.add(Document::new(
+                format!("{}{}", presets::PREFIX, preset.name),
+                Arc::from(preset.text),
+                Some(entry.span()),
+            ));
             if let Some(parsed) = self.parse_document(doc) {
                 loaded.push(parsed);
             }
@@ -412,7 +412,7 @@ impl Validator {
             return None;
         }
         if let Some(first) = names.get(name.get_ref()) {
-            let (line, _) = line_col(&self.docs.get(doc).text, first.start);
+            let (line, _) = self.docs.get(doc).line_col(first.start);
             self.problem(
                 doc,
                 name.span(),
