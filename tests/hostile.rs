@@ -401,3 +401,31 @@ proptest! {
         }
     }
 }
+
+/// A credential pasted anywhere in a policy is refused (and never echoed), wherever it is.
+#[test]
+fn a_credential_anywhere_in_the_policy_is_refused_without_being_shown() {
+    const PAT: &str = "ghp_canaryPasted0000000000000000000000000";
+    let dir = tempfile::tempdir().unwrap();
+    let policy = dir.path().join("patlint.toml");
+    let base = "version = 1\n[[token]]\nname = \"t\"\nhost = \"azure-devops\"\norganization = \"fabrikam\"\nsecret = { env = \"T\" }\n";
+    let places = [
+        format!("# the old token: {PAT}\n{base}"),
+        base.replace(
+            "name = \"t\"",
+            &format!("name = \"t\"\nurl = \"https://dev.azure.com/?token={PAT}\""),
+        ),
+        base.replace(
+            "organization = \"fabrikam\"",
+            &format!("organization = \"{PAT}\""),
+        ),
+        base.replace("name = \"t\"", &format!("name = \"{PAT}\"")),
+    ];
+    for text in places {
+        std::fs::write(&policy, &text).unwrap();
+        let (code, output) = run(&["validate", "--policy", policy.to_str().unwrap()], &[]);
+        assert_eq!(code, 2, "{text}: {output}");
+        assert!(output.contains("credential"), "{text}: {output}");
+        common::assert_no_secret(PAT, "validate output", &output);
+    }
+}

@@ -41,10 +41,12 @@ pub fn parse_policy(name: &str, text: &str) -> Result<Policy, PolicyErrors> {
         None,
     ));
     let Some(parsed) = v.parse_document(main) else {
+        v.refuse_credentials(main, text);
         return Err(v.into_errors());
     };
     let presets = v.load_presets(&parsed.extends);
     let tokens = v.resolve_tokens(&parsed, &presets);
+    v.refuse_credentials(main, text);
     if v.problems.is_empty() {
         Ok(Policy {
             documents: v.docs,

@@ -64,6 +64,35 @@ impl Validator {
     }
 }
 
+impl Validator {
+    /// A credential-looking string anywhere in the policy (a comment, a URL query, a
+    /// name, an organization) is refused, not only blanked: the file may be committed,
+    /// and the credential must be revoked. Spans already refused for it are not repeated.
+    pub(super) fn refuse_credentials(&mut self, doc: DocId, text: &str) {
+        let refused: Vec<Range<usize>> = self
+            .problems
+            .iter()
+            .filter(|p| p.doc == doc)
+            .map(|p| p.span.clone())
+            .collect();
+        for run in secret_like_runs(text) {
+            if refused
+                .iter()
+                .any(|span| span.start <= run.start && run.end <= span.end)
+            {
+                continue;
+            }
+            self.problem(
+                doc,
+                run,
+                "this looks like a credential written into the policy",
+                "hidden: it may be a secret",
+                Some("remove it from the policy and revoke it (the file may be committed); a token's secret goes in `secret = { env = \"NAME\" }` or `{ file = \"PATH\" }`".into()),
+            );
+        }
+    }
+}
+
 fn is_env_name(name: &str) -> bool {
     let mut chars = name.chars();
     chars
