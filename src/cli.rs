@@ -77,7 +77,7 @@ pub struct NetworkArgs {
     /// Retries after a 5xx answer, a timeout or a refused connection
     #[arg(long, value_name = "N", default_value_t = 2, value_parser = clap::value_parser!(u32).range(0..=10))]
     pub retries: u32,
-    /// The longest one token's check may take, waits and retries included; past it, `host-error`
+    /// The longest one token's own requests may take, waits and retries included (time queued behind other tokens' requests is not counted); past it, `host-error`
     #[arg(long, value_name = "SECONDS", default_value = "120", value_parser = parse_timeout)]
     pub deadline: Duration,
     /// Requests in flight per host

@@ -550,3 +550,61 @@ async fn aws_fails_closed_under_every_fault() {
     println!("{table}");
     write_report(&table);
 }
+
+/// Tokens whose requests hang hold the host's concurrency while they wait; healthy tokens
+/// queued behind them must not run out of their own deadline because of it.
+#[tokio::test(flavor = "multi_thread")]
+async fn hanging_tokens_do_not_make_healthy_ones_beside_them_fail() {
+    let server = MockServer::start().await;
+    Mock::given(path("/user"))
+        .and(wiremock::matchers::header_regex("authorization", "hang"))
+        .respond_with(ResponseTemplate::new(200).set_delay(Duration::from_secs(30)))
+        .mount(&server)
+        .await;
+    Mock::given(path("/user"))
+        .respond_with(
+            ResponseTemplate::new(200)
+                .insert_header("X-OAuth-Scopes", "repo")
+                .set_body_json(serde_json::json!({"login": "bot"})),
+        )
+        .mount(&server)
+        .await;
+    let mut policy = String::from("version = 1\n");
+    let mut env = Vec::new();
+    // The hanging tokens come first, so they take the two permits before anyone else.
+    for (i, kind) in ["hang"; 6].into_iter().chain(["ok"; 20]).enumerate() {
+        let var = format!("T{i}");
+        policy.push_str(&format!(
+            "[[token]]\nname = \"{kind}-{i}\"\nhost = \"github\"\nurl = \"{}\"\nsecret = {{ env = \"{var}\" }}\n",
+            server.uri()
+        ));
+        env.push((var, format!("ghp_{kind}canary{i:0>30}")));
+    }
+    // Six hanging requests of 1 s each, two at a time: 3 s of queue, more than the
+    // 2 s deadline, which counts only each token's own requests.
+    let args = [
+        "check",
+        "--format",
+        "json",
+        "--concurrency",
+        "2",
+        "--timeout",
+        "1",
+        "--retries",
+        "0",
+        "--deadline",
+        "2",
+    ];
+    let (out, _) = common::run_patlint(policy, env, &args).await;
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let json: serde_json::Value = serde_json::from_str(&stdout).unwrap();
+    for token in json["tokens"].as_array().unwrap() {
+        let name = token["name"].as_str().unwrap();
+        let expected = if name.starts_with("hang") {
+            "error"
+        } else {
+            "pass"
+        };
+        assert_eq!(token["status"], expected, "{name}: {token}");
+    }
+}

@@ -15,11 +15,76 @@ use tokio::sync::Semaphore;
 use crate::facts::Observation;
 
 /// What a request needs to know of the token it is sent for: its name, for messages,
-/// and the extra certificate authorities its host is trusted with.
+/// the extra certificate authorities its host is trusted with, and its deadline.
 #[derive(Debug, Clone, Copy)]
 pub struct RequestContext<'a> {
     pub token: &'a str,
     pub ca_file: Option<&'a Path>,
+    pub clock: &'a TokenClock,
+}
+
+/// A token's own time (`--deadline`): its requests, their answers, its backoffs and its
+/// rate-limit waits. Time queued behind other tokens' requests to the same host is not
+/// its fault and is not counted, so a host that stalls for some tokens cannot make
+/// healthy ones beside them run out of time.
+#[derive(Debug)]
+pub struct TokenClock {
+    deadline: Duration,
+    spent: Mutex<Duration>,
+}
+
+impl TokenClock {
+    pub fn new(deadline: Duration) -> Self {
+        TokenClock {
+            deadline,
+            spent: Mutex::new(Duration::ZERO),
+        }
+    }
+
+    /// What is left, or the host error that says the deadline is spent.
+    fn remaining(&self, host: &str) -> Result<Duration, HostError> {
+        let spent = *self.spent.lock().expect("never poisoned");
+        self.deadline
+            .checked_sub(spent)
+            .filter(|left| !left.is_zero())
+            .ok_or_else(|| self.exceeded(host))
+    }
+
+    fn charge(&self, time: Duration) {
+        let mut spent = self.spent.lock().expect("never poisoned");
+        *spent = spent.saturating_add(time);
+    }
+
+    fn exceeded(&self, host: &str) -> HostError {
+        HostError::new(
+            HostErrorKind::Timeout,
+            format!(
+                "the check did not finish within --deadline ({}s of its own requests to {host}; time queued behind other tokens' requests is not counted)",
+                self.deadline.as_secs_f64()
+            ),
+        )
+    }
+
+    /// Runs `work` within what is left, charging the time it took.
+    pub async fn within<T>(
+        &self,
+        host: &str,
+        work: impl std::future::Future<Output = T>,
+    ) -> Result<T, HostError> {
+        let left = self.remaining(host)?;
+        let started = std::time::Instant::now();
+        let outcome = tokio::time::timeout(left, work).await;
+        self.charge(started.elapsed());
+        outcome.map_err(|_| self.exceeded(host))
+    }
+
+    /// Sleeps for `wait` if that fits in what is left.
+    async fn sleep(&self, host: &str, wait: Duration) -> Result<(), HostError> {
+        if wait >= self.remaining(host)? {
+            return Err(self.exceeded(host));
+        }
+        self.within(host, tokio::time::sleep(wait)).await
+    }
 }
 
 /// One HTTP answer, read in full, with the request that produced it.
@@ -300,7 +365,7 @@ impl Http {
         let status = response.status();
         let headers = response.headers().clone();
         let request = format!("{method} {}", response.url().path());
-        let body = read_body(response).await?;
+        let body = context.clock.within(host, read_body(response)).await??;
         Ok(Answer {
             status,
             headers,
@@ -340,8 +405,10 @@ impl Http {
                 .acquire()
                 .await
                 .expect("budget semaphores are never closed");
-            let outcome = client.execute(request).await;
+            // Counted from here: the wait for a permit is other tokens' time.
+            let outcome = context.clock.within(host, client.execute(request)).await;
             budget.release(permit);
+            let outcome = outcome?;
             if let Ok(response) = &outcome
                 && let Some(remaining) = remaining(response.headers())
                 && let Some(lowered) = budget.lower_to(remaining)
@@ -377,7 +444,7 @@ impl Http {
                             "patlint: {host} rate limit reached; waiting {}s before checking token `{token_name}` again",
                             wait.as_secs_f64().ceil()
                         );
-                        tokio::time::sleep(wait).await;
+                        context.clock.sleep(host, wait).await?;
                         continue;
                     }
                     if !response.status().is_server_error() {
@@ -404,7 +471,7 @@ impl Http {
             }
             let backoff =
                 (self.settings.backoff * 2u32.saturating_pow(failures - 1)).min(MAX_BACKOFF);
-            tokio::time::sleep(backoff).await;
+            context.clock.sleep(host, backoff).await?;
         }
     }
 }

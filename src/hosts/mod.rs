@@ -15,7 +15,7 @@ mod observe;
 pub mod scope_catalog;
 mod wire;
 
-pub use http::{Answer, HostError, HostErrorKind, Http, HttpSettings, RequestContext};
+pub use http::{Answer, HostError, HostErrorKind, Http, HttpSettings, RequestContext, TokenClock};
 pub use observe::{Call, observe_all};
 pub(crate) use wire::is_loopback;
 

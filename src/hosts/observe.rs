@@ -6,7 +6,7 @@ use std::sync::Mutex;
 use jiff::Timestamp;
 
 use super::Hosts;
-use super::http::{Answer, HostError, Http, HttpSettings, RequestContext};
+use super::http::{Answer, HostError, Http, HttpSettings, RequestContext, TokenClock};
 use crate::facts::{FactsFile, Failure, Observation, TokenRecord};
 use crate::policy::{Policy, Requirements, TokenSpec};
 use crate::secret::{Secret, SecretError, SecretSource};
@@ -49,16 +49,10 @@ async fn observe_one(
         Ok(secret) => secret,
         Err(e) => return secret_unavailable(&e),
     };
+    // `--deadline` bounds the token's own time (see [`TokenClock`]): every request, wait
+    // and SDK call of a host goes through it.
     let call = Call::new(http, token, &secret, observed_at);
-    let deadline = http.settings().deadline;
-    let observation =
-        match tokio::time::timeout(deadline, hosts.observe(&call, &token.endpoint)).await {
-            Ok(observation) => observation,
-            Err(_) => Observation::host_error(format!(
-                "the check did not finish within --deadline ({}s)",
-                deadline.as_secs_f64()
-            )),
-        };
+    let observation = hosts.observe(&call, &token.endpoint).await;
     call.scrub(observation)
 }
 
@@ -77,6 +71,7 @@ pub struct Call<'a> {
     token: &'a TokenSpec,
     secret: &'a Secret,
     observed_at: Timestamp,
+    clock: TokenClock,
     /// Every secret value of this check: the token's, and any other a host read or
     /// derived (an Entra token, an encoded header, a profile's keys).
     protected: Mutex<Vec<Secret>>,
@@ -94,6 +89,7 @@ impl<'a> Call<'a> {
             token,
             secret,
             observed_at,
+            clock: TokenClock::new(http.settings().deadline),
             protected: Mutex::new(Vec::new()),
         };
         call.protect(secret);
@@ -103,6 +99,12 @@ impl<'a> Call<'a> {
     /// The token's secret.
     pub fn secret(&self) -> &Secret {
         self.secret
+    }
+
+    /// The token's own time, for a host that calls through something other than
+    /// [`Call::send`] (the AWS SDK).
+    pub fn clock(&self) -> &TokenClock {
+        &self.clock
     }
 
     /// The run's time of observation, for a host whose answers mean something else from
@@ -141,6 +143,7 @@ impl<'a> Call<'a> {
         let context = RequestContext {
             token: &self.token.name,
             ca_file: self.token.ca_file.as_deref(),
+            clock: &self.clock,
         };
         self.http.send(host, context, build).await
     }

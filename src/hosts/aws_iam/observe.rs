@@ -163,14 +163,18 @@ impl AwsIam {
             }
         };
         let _permit = self.in_flight.acquire().await.expect("never closed");
-        check_key(
-            &reader,
-            &sts,
-            call.requirements(),
-            &key_id,
-            *service_credentials,
-        )
-        .await
+        // The token's own time starts with its permit.
+        let checked = call.clock().within(
+            "AWS",
+            check_key(
+                &reader,
+                &sts,
+                call.requirements(),
+                &key_id,
+                *service_credentials,
+            ),
+        );
+        checked.await.unwrap_or_else(Observation::from)
     }
 }
 
