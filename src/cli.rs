@@ -202,16 +202,7 @@ impl FromStr for FormatTarget {
 }
 
 fn parse_now(s: &str) -> Result<Timestamp, String> {
-    if let Ok(ts) = s.parse::<Timestamp>() {
-        return Ok(ts);
-    }
-    s.parse::<jiff::civil::Date>()
-        .ok()
-        .and_then(|d| d.to_zoned_datetime(jiff::tz::TimeZone::UTC).ok())
-        .map(|z| z.timestamp())
-        .ok_or_else(|| {
-            format!("`{s}` is not a timestamp; write e.g. 2026-11-24T00:00:00Z or 2026-11-24")
-        })
+    crate::policy::parse_instant(s)
 }
 
 fn parse_timeout(s: &str) -> Result<Duration, String> {

@@ -77,6 +77,7 @@ impl Gate {
     /// Whether this finding alone fails the gate.
     pub fn fails(&self, finding: &Finding) -> bool {
         !finding.rule.is_unchecked()
+            && finding.waived.is_none()
             && self
                 .fail_on
                 .is_some_and(|threshold| finding.severity >= threshold)

@@ -75,6 +75,28 @@ rules! {
     GlobalPatRetirement => crate::evaluate::reach::GLOBAL_PAT_RETIREMENT,
     FactsMissing => crate::evaluate::verdict::FACTS_MISSING,
     KeyRotationOverlap => crate::evaluate::access_keys::KEY_ROTATION_OVERLAP,
+    WaiverExpired => crate::evaluate::waivers::WAIVER_EXPIRED,
+    WaiverExpiresSoon => crate::evaluate::waivers::WAIVER_EXPIRES_SOON,
+    WaiverUnused => crate::evaluate::waivers::WAIVER_UNUSED,
+}
+
+impl Rule {
+    /// Whether a `[[waiver]]` may accept this rule's findings. Not a token that could not
+    /// be checked, was rejected or expired (that is a broken integration), nor a waiver's
+    /// own findings.
+    pub fn is_waivable(self) -> bool {
+        !matches!(
+            self,
+            Rule::HostError
+                | Rule::SecretUnavailable
+                | Rule::FactsMissing
+                | Rule::TokenInvalid
+                | Rule::TokenExpired
+                | Rule::WaiverExpired
+                | Rule::WaiverExpiresSoon
+                | Rule::WaiverUnused
+        )
+    }
 }
 
 impl Rule {

@@ -5,7 +5,7 @@ use std::io::{IsTerminal, Write};
 use std::path::PathBuf;
 
 use super::{
-    CommandResult, fail, load_policy, now_or_clock, observe, read_facts, style_for, write_output,
+    CommandResult, fail, load_policy_at, now_or_clock, observe, read_facts, style_for, write_output,
 };
 use crate::cli::{CheckArgs, FailOn, Format};
 use crate::evaluate::Instants;
@@ -23,8 +23,8 @@ pub(super) fn check(args: CheckArgs) -> CommandResult {
             "only one --format can go to standard output; give the others a file, e.g. --format json=report.json",
         ));
     }
-    let policy = load_policy(args.policy.policy.as_deref())?;
     let now = now_or_clock(args.now.now);
+    let policy = load_policy_at(args.policy.policy.as_deref(), now)?;
     let (facts, source) = match &args.facts {
         Some(path) => {
             let facts = read_facts(path)?;

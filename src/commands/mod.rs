@@ -82,15 +82,27 @@ pub(crate) fn load_policy(explicit: Option<&Path>) -> Result<Policy, Exit> {
     })?;
     // A byte-order mark is allowed (some Windows editors write one) and skipped.
     let text = text.strip_prefix('\u{feff}').unwrap_or(&text);
-    policy::parse_policy(&name, text).map_err(|errors| {
-        let style = style_for(std::io::stderr().is_terminal());
-        let mut err = std::io::stderr().lock();
-        for e in &errors.0 {
-            let _ = writeln!(err, "{}", human::render_diagnostic(e, style));
-        }
-        let _ = writeln!(err, "patlint: {errors} `{name}`; nothing was checked");
-        Exit::Invalid
-    })
+    policy::parse_policy(&name, text).map_err(|errors| refused(&name, &errors))
+}
+
+/// The policy, with its waivers checked against the run's `now` (`max_waiver`).
+pub(crate) fn load_policy_at(explicit: Option<&Path>, now: Timestamp) -> Result<Policy, Exit> {
+    let policy = load_policy(explicit)?;
+    policy
+        .waiver_problems(now)
+        .map_err(|errors| refused(policy.path(), &errors))?;
+    Ok(policy)
+}
+
+/// Shows every problem of a policy on stderr; nothing is checked.
+fn refused(name: &str, errors: &policy::PolicyErrors) -> Exit {
+    let style = style_for(std::io::stderr().is_terminal());
+    let mut err = std::io::stderr().lock();
+    for e in &errors.0 {
+        let _ = writeln!(err, "{}", human::render_diagnostic(e, style));
+    }
+    let _ = writeln!(err, "patlint: {errors} `{name}`; nothing was checked");
+    Exit::Invalid
 }
 
 pub(crate) fn now_or_clock(now: Option<Timestamp>) -> Timestamp {
@@ -173,8 +185,8 @@ pub(crate) fn write_output(path: Option<&Path>, text: &str) -> Result<(), Exit> 
 }
 
 fn validate(args: ValidateArgs) -> CommandResult {
-    let policy = load_policy(args.policy.policy.as_deref())?;
     let now = now_or_clock(args.now.now);
+    let policy = load_policy_at(args.policy.policy.as_deref(), now)?;
     let style = style_for(std::io::stdout().is_terminal());
     let lints: Vec<_> = policy
         .tokens

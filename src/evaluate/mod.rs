@@ -8,6 +8,7 @@ pub mod reach;
 pub mod scopes;
 pub mod stale;
 pub mod verdict;
+pub mod waivers;
 
 use std::borrow::Cow;
 
@@ -45,6 +46,18 @@ pub struct Finding {
     pub help: Option<String>,
     pub origin: Origin,
     pub evidence: Option<String>,
+    /// The `[[waiver]]` that accepts this finding until its date: still reported, no
+    /// longer failing.
+    pub waived: Option<Waived>,
+}
+
+/// What accepted a finding.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Waived {
+    pub until: Timestamp,
+    pub reason: String,
+    /// The waiver's `[[waiver]]` table.
+    pub origin: Origin,
 }
 
 impl Finding {
@@ -57,6 +70,7 @@ impl Finding {
             help: None,
             origin: origin.clone(),
             evidence: None,
+            waived: None,
         }
     }
 
@@ -80,9 +94,17 @@ impl Finding {
         self
     }
 
-    /// A finding that fails the gate (as opposed to one that says a check could not run).
+    /// "waived until DATE: REASON", for a finding a waiver accepts.
+    pub fn waived_note(&self) -> Option<String> {
+        self.waived
+            .as_ref()
+            .map(|w| format!("waived until {}: {}", date_of(w.until), w.reason))
+    }
+
+    /// A finding that fails the gate (as opposed to one that says a check could not run,
+    /// or one a waiver accepts).
     pub fn is_violation(&self) -> bool {
-        self.severity == Severity::Error && !self.rule.is_unchecked()
+        self.severity == Severity::Error && !self.rule.is_unchecked() && self.waived.is_none()
     }
 }
 
@@ -125,6 +147,11 @@ pub struct Verdict {
 
 /// Judges one token. `observation` is `None` when no facts were recorded for it.
 pub fn evaluate(token: &TokenSpec, observation: Option<&Observation>, at: Instants) -> Verdict {
+    verdict_of(observation, findings_of(token, observation, at))
+}
+
+/// The findings on one token, before any waiver.
+fn findings_of(token: &TokenSpec, observation: Option<&Observation>, at: Instants) -> Vec<Finding> {
     let now = at.now;
     let mut findings = match observation {
         None => vec![
@@ -177,6 +204,11 @@ pub fn evaluate(token: &TokenSpec, observation: Option<&Observation>, at: Instan
             finding.help = finding.rule.fix_for(token.host()).map(str::to_owned);
         }
     }
+    findings
+}
+
+/// Orders the findings, most severe first, and says what they add up to.
+fn verdict_of(observation: Option<&Observation>, mut findings: Vec<Finding>) -> Verdict {
     findings.sort_by(|a, b| {
         b.severity
             .cmp(&a.severity)
@@ -206,7 +238,10 @@ fn status_of(observation: Option<&Observation>, findings: &[Finding]) -> Status 
     {
         return Status::Fail;
     }
-    if findings.iter().any(|f| f.rule == Rule::Unverifiable) {
+    if findings
+        .iter()
+        .any(|f| f.rule == Rule::Unverifiable && f.waived.is_none())
+    {
         return Status::Unverifiable;
     }
     Status::Pass
@@ -312,20 +347,32 @@ pub(crate) fn date_of(ts: Timestamp) -> String {
 
 /// Evaluates every token of the policy against the recorded facts.
 pub fn report<'p>(policy: &'p Policy, facts: &FactsFile, at: Instants, gate: &Gate) -> Report<'p> {
-    let tokens = policy
+    let observations: Vec<Option<Observation>> = policy
         .tokens
         .iter()
         .map(|spec| {
-            let observation = facts
+            facts
                 .find(&spec.name)
                 .filter(|record| record.host == spec.host())
-                .map(|record| record.observation.clone());
-            let verdict = evaluate(spec, observation.as_ref(), at);
-            TokenReport {
-                spec,
-                observation,
-                verdict,
-            }
+                .map(|record| record.observation.clone())
+        })
+        .collect();
+    let mut findings: Vec<Vec<Finding>> = policy
+        .tokens
+        .iter()
+        .zip(&observations)
+        .map(|(spec, observation)| findings_of(spec, observation.as_ref(), at))
+        .collect();
+    waivers::apply(policy, &mut findings, at.now);
+    let tokens = policy
+        .tokens
+        .iter()
+        .zip(observations)
+        .zip(findings)
+        .map(|((spec, observation), findings)| TokenReport {
+            spec,
+            verdict: verdict_of(observation.as_ref(), findings),
+            observation,
         })
         .collect();
     let source = crate::report::FactsSource::Live {

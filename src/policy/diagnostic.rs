@@ -24,6 +24,29 @@ pub struct PolicyError {
     pub path: String,
 }
 
+impl PolicyError {
+    /// A problem at `span` of `doc`.
+    pub fn at(
+        doc: &super::Document,
+        span: std::ops::Range<usize>,
+        message: impl Into<String>,
+        label: impl Into<String>,
+        help: Option<String>,
+    ) -> Self {
+        let (line, column) = doc.line_col(span.start);
+        PolicyError {
+            message: message.into(),
+            src: doc.source.clone(),
+            span: (span.start, span.end.saturating_sub(span.start)).into(),
+            label: label.into(),
+            help,
+            line,
+            column,
+            path: doc.name.clone(),
+        }
+    }
+}
+
 /// Every problem found in a policy: validation reports them all at once.
 #[derive(Debug, thiserror::Error)]
 #[error("{} problem{} in the policy", .0.len(), if .0.len() == 1 { "" } else { "s" })]

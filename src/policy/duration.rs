@@ -30,6 +30,21 @@ pub fn parse_duration(text: &str) -> Result<SignedDuration, String> {
     Ok(duration)
 }
 
+/// An instant as a policy or the command line gives it: RFC 3339, or a date meaning
+/// 00:00 UTC that day.
+pub fn parse_instant(s: &str) -> Result<jiff::Timestamp, String> {
+    if let Ok(ts) = s.parse::<jiff::Timestamp>() {
+        return Ok(ts);
+    }
+    s.parse::<jiff::civil::Date>()
+        .ok()
+        .and_then(|d| d.to_zoned_datetime(jiff::tz::TimeZone::UTC).ok())
+        .map(|z| z.timestamp())
+        .ok_or_else(|| {
+            format!("`{s}` is not a timestamp; write e.g. 2026-11-24T00:00:00Z or 2026-11-24")
+        })
+}
+
 /// A duration as people read it: "412 days", "3 days 4 hours", "5 hours".
 pub fn format_duration(d: SignedDuration) -> String {
     let secs = d.as_secs().abs();

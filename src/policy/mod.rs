@@ -13,7 +13,8 @@ use std::sync::Arc;
 use jiff::SignedDuration;
 
 pub use diagnostic::{IndexedSource, PolicyError, PolicyErrors, line_col};
-pub use duration::{format_duration, parse_duration};
+pub use duration::{format_duration, parse_duration, parse_instant};
+pub use validate::waivers::RawWaiver;
 pub use validate::{TokenKeys, parse_policy};
 
 pub use crate::hosts::Endpoint;
@@ -202,11 +203,118 @@ impl TokenSpec {
 pub struct Policy {
     pub documents: Documents,
     pub tokens: Vec<TokenSpec>,
+    /// `[[waiver]]`s of the policy file, in order.
+    pub waivers: Vec<Waiver>,
+    /// `[defaults] max_waiver`: the longest a waiver may run from `--now`.
+    pub max_waiver: Option<Setting<SignedDuration>>,
+}
+
+/// A known violation accepted until a date.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Waiver {
+    pub token: TokenPattern,
+    pub token_origin: Origin,
+    pub rules: Vec<crate::rules::Rule>,
+    pub until: jiff::Timestamp,
+    pub until_origin: Origin,
+    pub reason: String,
+    /// The whole `[[waiver]]` table.
+    pub origin: Origin,
+}
+
+impl Waiver {
+    pub fn covers(&self, token: &str, rule: crate::rules::Rule) -> bool {
+        self.rules.contains(&rule) && self.token.matches(token)
+    }
+}
+
+/// A token name, or a glob over names: `*` any run of characters, `?` one character.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TokenPattern(String);
+
+impl TokenPattern {
+    pub fn new(pattern: &str) -> Self {
+        TokenPattern(pattern.to_owned())
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+
+    pub fn matches(&self, name: &str) -> bool {
+        glob(
+            &self.0.chars().collect::<Vec<_>>(),
+            &name.chars().collect::<Vec<_>>(),
+        )
+    }
+}
+
+/// `*` and `?` matching, without backtracking blow-up (one pass with one fallback point).
+fn glob(pattern: &[char], name: &[char]) -> bool {
+    let (mut p, mut n) = (0, 0);
+    let mut star: Option<(usize, usize)> = None;
+    while n < name.len() {
+        match pattern.get(p) {
+            Some('*') => {
+                star = Some((p, n));
+                p += 1;
+            }
+            Some(&c) if c == '?' || c == name[n] => {
+                p += 1;
+                n += 1;
+            }
+            _ => match star {
+                Some((sp, sn)) => {
+                    p = sp + 1;
+                    n = sn + 1;
+                    star = Some((sp, sn + 1));
+                }
+                None => return false,
+            },
+        }
+    }
+    pattern[p..].iter().all(|&c| c == '*')
 }
 
 impl Policy {
     /// The policy file's name, as given on the command line.
     pub fn path(&self) -> &str {
         &self.documents.policy().name
+    }
+
+    /// The longest a waiver may run from `--now`.
+    pub fn max_waiver(&self) -> SignedDuration {
+        self.max_waiver
+            .as_ref()
+            .map_or(validate::DEFAULT_MAX_WAIVER, |s| s.value)
+    }
+
+    /// Waivers that end further than `max_waiver` after `now`: nobody waives for ten
+    /// years. Checked at the run's `--now`, so a waiver written today stays valid.
+    pub fn waiver_problems(&self, now: jiff::Timestamp) -> Result<(), PolicyErrors> {
+        let max = self.max_waiver();
+        let errors: Vec<PolicyError> = self
+            .waivers
+            .iter()
+            .filter(|w| w.until.duration_since(now) > max)
+            .map(|w| {
+                PolicyError::at(
+                    self.documents.get(w.until_origin.doc),
+                    w.until_origin.span.clone(),
+                    format!(
+                        "this waiver runs until {}, more than `max_waiver` ({}) from now",
+                        w.until.strftime("%Y-%m-%d"),
+                        format_duration(max)
+                    ),
+                    format!("at most {}", format_duration(max)),
+                    Some("waive for a shorter time and renew it if the reason still holds (or raise `max_waiver` in [defaults])".into()),
+                )
+            })
+            .collect();
+        if errors.is_empty() {
+            Ok(())
+        } else {
+            Err(PolicyErrors(errors))
+        }
     }
 }

@@ -139,9 +139,9 @@ pub struct RawTopLevel {
     #[serde(default)]
     #[schemars(with = "Vec<String>")]
     pub extends: Option<TextList>,
-    /// Requirements for every token.
+    /// Requirements for every token, and `max_waiver`.
     #[serde(default)]
-    #[schemars(with = "RawRequirements")]
+    #[schemars(with = "RawDefaultsSchema")]
     pub defaults: Option<de::IgnoredAny>,
     /// Requirements for every token of one host.
     #[serde(default)]
@@ -151,6 +151,21 @@ pub struct RawTopLevel {
     #[serde(default)]
     #[schemars(with = "Vec<TokenTableSchema>")]
     pub token: Option<de::IgnoredAny>,
+    /// Known violations accepted until a date, each with its reason.
+    #[serde(default)]
+    #[schemars(with = "Vec<crate::policy::RawWaiver>")]
+    pub waiver: Option<de::IgnoredAny>,
+}
+
+/// `[defaults]`: every requirement key, and the one key of its own.
+#[derive(schemars::JsonSchema)]
+#[allow(dead_code)] // a schema, never built
+struct RawDefaultsSchema {
+    #[serde(flatten)]
+    requirements: RawRequirements,
+    /// The longest a `[[waiver]]` may run from the time of the check. Default "90d".
+    #[serde(default)]
+    max_waiver: Option<String>,
 }
 
 /// The policy's JSON Schema (Draft 7, which taplo / Even Better TOML read best),
@@ -284,7 +299,7 @@ mod tests {
         assert!(field_names::<RawToken>().contains(&"secret"));
         assert_eq!(
             field_names::<RawTopLevel>(),
-            &["version", "extends", "defaults", "hosts", "token"]
+            &["version", "extends", "defaults", "hosts", "token", "waiver"]
         );
     }
 }

@@ -12,14 +12,22 @@ pub fn render(report: &Report) -> String {
     let mut out = String::new();
     for view in report.views_most_severe_first() {
         let (finding, r) = (view.finding, &view.region);
-        let text = match &finding.help {
+        let mut text = match &finding.help {
             Some(help) => format!("{} — {help}", finding.message),
             None => finding.message.clone(),
         };
-        match finding.severity {
+        // A waived finding is a warning with the waiver's reason, whatever its severity.
+        let severity = match finding.waived_note() {
+            Some(note) => {
+                text = format!("{note} — {text}");
+                Severity::Warning
+            }
+            None => finding.severity,
+        };
+        match severity {
             Severity::Error | Severity::Warning => out.push_str(&format!(
                 "##vso[task.logissue type={};sourcepath={};linenumber={};columnnumber={};code={}]{}\n",
-                if finding.severity == Severity::Error { "error" } else { "warning" },
+                if severity == Severity::Error { "error" } else { "warning" },
                 property(&r.path),
                 r.start_line,
                 r.start_column,

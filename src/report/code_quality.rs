@@ -20,11 +20,16 @@ pub fn render(report: &Report) -> String {
         .views()
         .into_iter()
         .map(|view| {
+            let finding = view.finding;
+            let (description, severity) = match finding.waived_note() {
+                Some(note) => (format!("{note}: {}", finding.message), "info"),
+                None => (finding.message.clone(), severity(finding.severity)),
+            };
             json!({
-                "description": view.finding.message,
-                "check_name": view.finding.rule.id(),
+                "description": description,
+                "check_name": finding.rule.id(),
                 "fingerprint": view.fingerprint,
-                "severity": severity(view.finding.severity),
+                "severity": severity,
                 "location": { "path": view.region.path, "lines": { "begin": view.region.start_line } },
             })
         })

@@ -15,12 +15,16 @@ pub fn annotations(report: &Report) -> String {
     let mut out = String::new();
     for view in report.views_most_severe_first() {
         let (finding, r) = (view.finding, &view.region);
-        let command = match finding.severity {
-            Severity::Error => "error",
-            Severity::Warning => "warning",
-            Severity::Note => "notice",
+        // A waived finding is news, not a problem: a notice with the waiver's reason.
+        let command = match (finding.severity, &finding.waived) {
+            (_, Some(_)) | (Severity::Note, _) => "notice",
+            (Severity::Error, None) => "error",
+            (Severity::Warning, None) => "warning",
         };
-        let mut text = finding.message.clone();
+        let mut text = match finding.waived_note() {
+            Some(note) => format!("{note}\n{}", finding.message),
+            None => finding.message.clone(),
+        };
         if let Some(help) = &finding.help {
             text.push_str(&format!("\n{help}"));
         }
@@ -80,7 +84,7 @@ pub fn summary(report: &Report) -> String {
             note.replace(['\n', '\r'], " ")
         ));
     }
-    out.push_str("| Token | Host | Status | Expires | Days left | Scopes | Findings |\n|---|---|---|---|---|---|---|\n");
+    out.push_str("| Token | Host | Status | Expires | Days left | Scopes | Findings | Waived |\n|---|---|---|---|---|---|---|---|\n");
     for t in &report.tokens {
         let facts = t.observation.as_ref().and_then(|o| o.facts());
         let (expires, mut days) = expiry(facts);
@@ -96,26 +100,32 @@ pub fn summary(report: &Report) -> String {
                 .join(" "),
             _ => "not observable".into(),
         };
-        let findings = t
-            .verdict
-            .findings
-            .iter()
-            .map(|f| f.rule.id())
-            .collect::<Vec<_>>()
-            .join(", ");
+        let list = |waived: bool| {
+            let ids: Vec<String> = t
+                .verdict
+                .findings
+                .iter()
+                .filter(|f| f.waived.is_some() == waived)
+                .map(|f| match (&f.waived, waived) {
+                    (Some(w), true) => format!("{} (until {})", f.rule.id(), date(w.until)),
+                    _ => f.rule.id().to_owned(),
+                })
+                .collect();
+            if ids.is_empty() {
+                "—".to_owned()
+            } else {
+                ids.join(", ")
+            }
+        };
+        let (findings, waived) = (list(false), list(true));
         out.push_str(&format!(
-            "| {} | {} | {} | {} | {} | {} | {} |\n",
+            "| {} | {} | {} | {} | {} | {} | {findings} | {waived} |\n",
             plain(&t.spec.name),
             t.spec.host(),
             status_cell(t.verdict.status),
             expires,
             days,
             scopes,
-            if findings.is_empty() {
-                "—".into()
-            } else {
-                findings
-            }
         ));
     }
     out.push_str(&timeline(report));

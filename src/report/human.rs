@@ -111,6 +111,15 @@ pub fn render(report: &Report, style: Style) -> String {
     let mut out = String::new();
     for token in &report.tokens {
         for finding in &token.verdict.findings {
+            if let Some(note) = finding.waived_note() {
+                // Accepted: what was waived and why, without the diagnostic around it.
+                out.push_str(&format!(
+                    "waived {}: {}\n  {note}\n\n",
+                    finding.rule.id(),
+                    finding.message
+                ));
+                continue;
+            }
             out.push_str(&render_diagnostic(
                 &FindingDiagnostic::new(finding, docs),
                 style,
@@ -155,14 +164,23 @@ fn status_word(status: Status) -> &'static str {
 }
 
 fn count(findings: &[Finding]) -> String {
-    [Severity::Error, Severity::Warning, Severity::Note]
+    let active = |f: &&Finding| f.waived.is_none();
+    let mut parts: Vec<String> = [Severity::Error, Severity::Warning, Severity::Note]
         .into_iter()
         .filter_map(|sev| {
-            let n = findings.iter().filter(|f| f.severity == sev).count();
+            let n = findings
+                .iter()
+                .filter(active)
+                .filter(|f| f.severity == sev)
+                .count();
             (n > 0).then(|| format!("{n} {}{}", sev.as_str(), if n == 1 { "" } else { "s" }))
         })
-        .collect::<Vec<_>>()
-        .join(", ")
+        .collect();
+    let waived = findings.iter().filter(|f| f.waived.is_some()).count();
+    if waived > 0 {
+        parts.push(format!("{waived} waived"));
+    }
+    parts.join(", ")
 }
 
 fn source_of(doc: &Document) -> IndexedSource {

@@ -64,6 +64,16 @@ struct JsonFinding<'a> {
     evidence: Option<&'a str>,
     #[serde(skip_serializing_if = "Option::is_none")]
     help: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    waived: Option<JsonWaived<'a>>,
+}
+
+/// The waiver that accepts a finding.
+#[derive(Serialize)]
+struct JsonWaived<'a> {
+    until: String,
+    reason: &'a str,
+    location: FileLocation,
 }
 
 fn instant(o: &Observed<Option<jiff::Timestamp>>) -> Observed<Option<String>> {
@@ -113,6 +123,11 @@ pub fn render(report: &Report) -> String {
                     location: file_location(docs, &f.origin),
                     evidence: f.evidence.as_deref(),
                     help: f.help.as_deref(),
+                    waived: f.waived.as_ref().map(|w| JsonWaived {
+                        until: w.until.to_string(),
+                        reason: &w.reason,
+                        location: file_location(docs, &w.origin),
+                    }),
                 })
                 .collect(),
         })

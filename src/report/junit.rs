@@ -64,7 +64,12 @@ pub fn render(report: &Report) -> String {
                     .map(|e| format!("\nevidence: {e}"))
                     .unwrap_or_default()
             );
-            let body = if finding.rule.is_unchecked() {
+            let body = if let Some(note) = finding.waived_note() {
+                format!(
+                    "<skipped message=\"{}\"/>",
+                    escape(&format!("{note} — {}", finding.message))
+                )
+            } else if finding.rule.is_unchecked() {
                 errors += 1;
                 format!(
                     "<error message=\"{}\" type=\"{}\">{}</error>",

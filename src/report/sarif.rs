@@ -58,7 +58,7 @@ pub fn render(report: &Report) -> String {
         if let Some(evidence) = &finding.evidence {
             text.push_str(&format!("\nEvidence: {evidence}"));
         }
-        results.push(json!({
+        let mut result = json!({
             "ruleId": finding.rule.id(),
             "ruleIndex": rule_index,
             "level": level(finding.severity),
@@ -76,7 +76,16 @@ pub fn render(report: &Report) -> String {
             }],
             "partialFingerprints": { "patlint/v1": print },
             "properties": { "token": token.spec.name, "host": token.spec.host().as_str(), "status": token.verdict.status.as_str() },
-        }));
+        });
+        // A waived finding is suppressed outside the tool's results, by the policy.
+        if let Some(waived) = &finding.waived {
+            result["suppressions"] = json!([{
+                "kind": "external",
+                "status": "accepted",
+                "justification": format!("waived until {}: {}", waived.until.strftime("%Y-%m-%d"), waived.reason),
+            }]);
+        }
+        results.push(result);
     }
 
     let sarif = json!({

@@ -10,6 +10,9 @@ mod requirements;
 mod secrets;
 mod sections;
 mod urls;
+pub mod waivers;
+
+pub use waivers::DEFAULT_MAX_WAIVER;
 
 use std::collections::{BTreeMap, HashSet};
 use std::ops::Range;
@@ -46,11 +49,15 @@ pub fn parse_policy(name: &str, text: &str) -> Result<Policy, PolicyErrors> {
     };
     let presets = v.load_presets(&parsed.extends);
     let tokens = v.resolve_tokens(&parsed, &presets);
+    let names: Vec<&str> = tokens.iter().map(|t| t.name.as_str()).collect();
+    v.check_waiver_tokens(&parsed.waivers, &names);
     v.refuse_credentials(main, text);
     if v.problems.is_empty() {
         Ok(Policy {
             documents: v.docs,
             tokens,
+            waivers: parsed.waivers,
+            max_waiver: parsed.max_waiver,
         })
     } else {
         Err(v.into_errors())
@@ -106,6 +113,8 @@ struct ParsedDoc {
     defaults: Requirements,
     hosts: BTreeMap<HostKind, Requirements>,
     tokens: Vec<ParsedToken>,
+    waivers: Vec<crate::policy::Waiver>,
+    max_waiver: Option<Setting<jiff::SignedDuration>>,
 }
 
 struct ParsedToken {

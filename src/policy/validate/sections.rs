@@ -73,6 +73,18 @@ impl Validator {
             Some(value) => self.requirements_section(doc, value, Level::Defaults),
             None => Requirements::default(),
         };
+        let in_preset = doc != crate::policy::Documents::POLICY;
+        let max_waiver = table
+            .get("defaults")
+            .and_then(|d| match d.get_ref() {
+                DeValue::Table(t) => t.get("max_waiver").cloned(),
+                _ => None,
+            })
+            .and_then(|value| self.max_waiver(doc, &value));
+        let waivers = match table.get("waiver") {
+            Some(value) => self.waiver_section(doc, value, in_preset),
+            None => Vec::new(),
+        };
         let hosts = match table.get("hosts") {
             Some(value) => self.hosts_section(doc, value),
             None => BTreeMap::new(),
@@ -87,6 +99,8 @@ impl Validator {
             defaults,
             hosts,
             tokens,
+            waivers,
+            max_waiver,
         })
     }
 
@@ -99,12 +113,23 @@ impl Validator {
         let Some(table) = self.as_table(doc, value, &level.describe()) else {
             return Requirements::default();
         };
-        self.check_keys(
-            doc,
-            table,
-            &[field_names::<RawRequirements>()],
-            &format!("in {}", level.describe()),
-        );
+        // `max_waiver` is the one key of [defaults] alone; a waiver is never a setting.
+        let defaults_only: &[&str] = match level {
+            Level::Defaults => &["max_waiver"],
+            _ => &[],
+        };
+        if let Some(waiver) = table.get("waiver") {
+            self.problem(
+                doc,
+                waiver.span(),
+                format!("a waiver cannot be a setting of {}", level.describe()),
+                "waivers live next to the tokens they concern",
+                Some("write a `[[waiver]]` table at the top level of the policy file, naming the token and the rule".into()),
+            );
+        }
+        let known: Vec<&[&str]> =
+            vec![field_names::<RawRequirements>(), defaults_only, &["waiver"]];
+        self.check_keys(doc, table, &known, &format!("in {}", level.describe()));
         if let Level::Host(host) = level {
             self.check_requirement_keys_for_host(doc, table, host);
         }
