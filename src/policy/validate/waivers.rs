@@ -255,3 +255,34 @@ impl Validator {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+
+    use super::super::Validator;
+    use crate::policy::Document;
+
+    /// Presets are built in and carry no waivers; one that did would be refused.
+    #[test]
+    fn a_waiver_in_a_preset_is_refused() {
+        let mut v = Validator::default();
+        v.docs.add(Document::new(
+            "patlint.toml".into(),
+            Arc::from("version = 1\n"),
+            None,
+        ));
+        let preset = v.docs.add(Document::new(
+            "builtin:test".into(),
+            Arc::from("version = 1\n[[waiver]]\ntoken = \"t\"\nrule = \"stale-token\"\nuntil = \"2027-01-01\"\nreason = \"x\"\n"),
+            Some(0..0),
+        ));
+        let parsed = v.parse_document(preset).unwrap();
+        assert!(parsed.waivers.is_empty());
+        assert!(
+            v.problems
+                .iter()
+                .any(|p| p.message == "a preset cannot waive findings"),
+        );
+    }
+}
