@@ -67,6 +67,40 @@ pub mod azure {
     }
 }
 
+/// Text from a policy or a host, made unable to act as a runner command wherever it is
+/// printed: a line that starts (after blanks) with `::` (GitHub Actions workflow commands)
+/// or `##[` (Azure Pipelines formatting commands) gets a zero-width space in front, and
+/// `##vso[` anywhere (the Azure agent finds logging commands anywhere in a line) gets one
+/// inside. Readers see the same text; runners see no command.
+pub fn defuse(text: &str) -> String {
+    const ZWSP: &str = "\u{200B}";
+    let mut out = String::with_capacity(text.len());
+    for line in text.split_inclusive('\n') {
+        let rest = line.trim_start();
+        if rest.starts_with("::") || rest.starts_with("##[") {
+            let blanks = line.len() - rest.len();
+            out.push_str(&line[..blanks]);
+            out.push_str(ZWSP);
+            out.push_str(rest);
+        } else {
+            out.push_str(line);
+        }
+    }
+    if !out.to_ascii_lowercase().contains("##vso[") {
+        return out;
+    }
+    // Case-blind, as the agent may be: every `##vso[` becomes `##` ZWSP `vso[`.
+    let mut defused = String::with_capacity(out.len() + 8);
+    let mut rest = out.as_str();
+    while let Some(at) = rest.to_ascii_lowercase().find("##vso[") {
+        defused.push_str(&rest[..at + 2]);
+        defused.push_str(ZWSP);
+        rest = &rest[at + 2..];
+    }
+    defused.push_str(rest);
+    defused
+}
+
 /// The masking command for `secret` on this runner, if it has one.
 fn mask_command(runner: Runner, secret: &Secret) -> Option<String> {
     let value = secret.expose();
@@ -106,6 +140,22 @@ mod tests {
         );
         assert_eq!(mask_command(Runner::Other, &s), None);
         assert_eq!(mask_command(Runner::GithubActions, &Secret::new("")), None);
+    }
+
+    #[test]
+    fn text_from_a_policy_or_a_host_never_starts_a_command() {
+        let hostile = "x\n::error title=injected::pwned\n  ##[group]fake\nok ##vso[task.setvariable variable=FOO]bar ##VSO[task.complete]";
+        let defused = defuse(hostile);
+        for line in defused.lines() {
+            let rest = line.trim_start();
+            assert!(
+                !rest.starts_with("::") && !rest.starts_with("##["),
+                "{line:?}"
+            );
+            assert!(!rest.to_ascii_lowercase().contains("##vso["), "{line:?}");
+        }
+        assert_eq!(defuse("plain text\n"), "plain text\n");
+        assert_eq!(defused.replace('\u{200B}', ""), hostile);
     }
 
     #[test]

@@ -5,7 +5,8 @@ use std::io::{IsTerminal, Write};
 use std::path::PathBuf;
 
 use super::{
-    CommandResult, fail, load_policy_at, now_or_clock, observe, read_facts, style_for, write_output,
+    CommandResult, fail, load_policy_at, now_or_clock, observe, read_facts, style_for,
+    write_commands, write_output,
 };
 use crate::cli::{CheckArgs, FailOn, Format};
 use crate::evaluate::Instants;
@@ -71,11 +72,21 @@ pub(super) fn check(args: CheckArgs) -> CommandResult {
             Format::Sarif => report::sarif::render(&report),
             Format::Github => {
                 write_step_summary(&report)?;
-                report::github_actions::annotations(&report)
+                write_commands(
+                    target.path.as_deref(),
+                    &report::github_actions::annotations(&report),
+                )?;
+                continue;
             }
             Format::Gitlab => report::code_quality::render(&report),
             Format::Junit => report::junit::render(&report),
-            Format::Azure => report::azure_pipelines::render(&report),
+            Format::Azure => {
+                write_commands(
+                    target.path.as_deref(),
+                    &report::azure_pipelines::render(&report),
+                )?;
+                continue;
+            }
         };
         write_output(target.path.as_deref(), &text)?;
     }
@@ -123,6 +134,6 @@ fn write_step_summary(report: &Report) -> Result<(), Exit> {
                 PathBuf::from(&path).display()
             ))
         })?;
-    file.write_all(report::github_actions::summary(report).as_bytes())
+    file.write_all(crate::ci::defuse(&report::github_actions::summary(report)).as_bytes())
         .map_err(|e| fail(format!("cannot write the job summary: {e}")))
 }

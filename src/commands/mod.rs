@@ -44,7 +44,10 @@ pub fn run(cli: Cli) -> Exit {
 pub(crate) type CommandResult = Result<Exit, Exit>;
 
 pub(crate) fn fail(message: impl std::fmt::Display) -> Exit {
-    eprintln!("patlint: error: {message}");
+    eprintln!(
+        "patlint: error: {}",
+        crate::ci::defuse(&message.to_string())
+    );
     Exit::Invalid
 }
 
@@ -99,9 +102,17 @@ fn refused(name: &str, errors: &policy::PolicyErrors) -> Exit {
     let style = style_for(std::io::stderr().is_terminal());
     let mut err = std::io::stderr().lock();
     for e in &errors.0 {
-        let _ = writeln!(err, "{}", human::render_diagnostic(e, style));
+        let _ = writeln!(
+            err,
+            "{}",
+            crate::ci::defuse(&human::render_diagnostic(e, style))
+        );
     }
-    let _ = writeln!(err, "patlint: {errors} `{name}`; nothing was checked");
+    let _ = writeln!(
+        err,
+        "{}",
+        crate::ci::defuse(&format!("patlint: {errors} `{name}`; nothing was checked"))
+    );
     Exit::Invalid
 }
 
@@ -169,7 +180,15 @@ pub(crate) fn read_facts(path: &Path) -> Result<FactsFile, Exit> {
     Ok(facts)
 }
 
+/// Writes a report or any other output, defused (see [`crate::ci::defuse`]): nothing in
+/// it can act as a CI runner command.
 pub(crate) fn write_output(path: Option<&Path>, text: &str) -> Result<(), Exit> {
+    write_commands(path, &crate::ci::defuse(text))
+}
+
+/// Writes output whose runner commands are patlint's own (`--format github`, `azure`):
+/// its formats defuse every text they quote.
+pub(crate) fn write_commands(path: Option<&Path>, text: &str) -> Result<(), Exit> {
     match path {
         Some(path) => std::fs::write(path, text)
             .map_err(|e| fail(format!("cannot write `{}`: {e}", path.display()))),

@@ -32,10 +32,10 @@ pub fn render(report: &Report) -> String {
                 r.start_line,
                 r.start_column,
                 property(finding.rule.id()),
-                message(&text)
+                message(&crate::ci::defuse(&text))
             )),
             // Azure has no lower issue type: notes are plain log lines.
-            Severity::Note => out.push_str(&format!("patlint note [{}]: {}\n", finding.rule.id(), message(&text))),
+            Severity::Note => out.push_str(&format!("patlint note [{}]: {}\n", finding.rule.id(), message(&crate::ci::defuse(&text)))),
         }
     }
     let s = report.summary();

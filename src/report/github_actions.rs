@@ -36,7 +36,7 @@ pub fn annotations(report: &Report) -> String {
             r.start_column,
             r.end_column,
             property(finding.rule.id()),
-            data(&text)
+            data(&crate::ci::defuse(&text))
         ));
     }
     out

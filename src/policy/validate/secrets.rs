@@ -67,13 +67,13 @@ impl Validator {
 impl Validator {
     /// A credential-looking string anywhere in the policy (a comment, a URL query, a
     /// name, an organization) is refused, not only blanked: the file may be committed,
-    /// and the credential must be revoked. Spans already refused for it are not repeated.
+    /// and the credential must be revoked. Secrets already refused as such are not repeated.
     pub(super) fn refuse_credentials(&mut self, doc: DocId, text: &str) {
         let refused: Vec<Range<usize>> = self
-            .problems
+            .redact
             .iter()
-            .filter(|p| p.doc == doc)
-            .map(|p| p.span.clone())
+            .filter(|(d, _)| *d == doc)
+            .map(|(_, span)| span.clone())
             .collect();
         for run in secret_like_runs(text) {
             if refused

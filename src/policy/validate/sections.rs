@@ -436,6 +436,16 @@ impl Validator {
             );
             return None;
         }
+        if !is_safe_name(name.get_ref()) {
+            self.problem(
+                doc,
+                name.span(),
+                "a token name may hold only letters, digits, `.`, `_` and `-` (at most 64, starting with a letter or digit)",
+                "not a safe name",
+                Some("names appear in every report and CI log: rename the token, e.g. \"jira-github\"".into()),
+            );
+            return None;
+        }
         if let Some(first) = names.get(name.get_ref()) {
             let (line, _) = self.docs.get(doc).line_col(first.start);
             self.problem(
@@ -478,4 +488,17 @@ fn preset_names() -> String {
         .map(|p| format!("`builtin:{}`", p.name))
         .collect::<Vec<_>>()
         .join(", ")
+}
+
+/// Token names go into every report, CI log, Markdown table and Mermaid chart: a small
+/// safe set, so that no name can carry a newline, a runner command or markup.
+fn is_safe_name(name: &str) -> bool {
+    name.len() <= 64
+        && name
+            .chars()
+            .next()
+            .is_some_and(|c| c.is_ascii_alphanumeric())
+        && name
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-'))
 }
