@@ -85,7 +85,7 @@ pub fn summary(report: &Report) -> String {
         ));
     }
     out.push_str("| Token | Host | Status | Expires | Days left | Scopes | Findings | Waived |\n|---|---|---|---|---|---|---|---|\n");
-    for t in &report.tokens {
+    for (rows, t) in report.tokens.iter().enumerate() {
         let facts = t.observation.as_ref().and_then(|o| o.facts());
         let (expires, mut days) = expiry(facts);
         if let Some(Observed::Value(Some(at))) = facts.map(|f| &f.expires_at) {
@@ -118,7 +118,7 @@ pub fn summary(report: &Report) -> String {
             }
         };
         let (findings, waived) = (list(false), list(true));
-        out.push_str(&format!(
+        let row = format!(
             "| {} | {} | {} | {} | {} | {} | {findings} | {waived} |\n",
             plain(&t.spec.name),
             t.spec.host(),
@@ -126,75 +126,122 @@ pub fn summary(report: &Report) -> String {
             expires,
             days,
             scopes,
-        ));
+        );
+        if out.len() + row.len() > MAX_TABLE_BYTES {
+            out.push_str(&format!(
+                "\n… and {} more tokens: GitHub shows at most 1 MiB of a step summary; the JSON report (`--format json`) has every token.\n",
+                report.tokens.len() - rows
+            ));
+            break;
+        }
+        out.push_str(&row);
     }
     out.push_str(&timeline(report));
     out
 }
 
+/// GitHub refuses a step summary over 1 MiB
+/// (<https://docs.github.com/en/actions/reference/workflows-and-actions/workflow-commands#step-isolation-and-limits>):
+/// the table stops short of it, leaving room for the chart.
+const MAX_TABLE_BYTES: usize = 1024 * 1024 - MAX_CHART_CHARS - 16 * 1024;
+
+/// Mermaid refuses charts over its default `maxTextSize` (50,000 characters); the chart
+/// stays well within it, whatever the number of tokens.
+const MAX_CHART_CHARS: usize = 40_000;
+
 /// A Gantt chart: each token's validity window, its warning window, and the day of the
-/// evaluation, so a reader sees at a glance what expires when.
+/// evaluation, so a reader sees at a glance what expires when. With many tokens, those
+/// that expire first are charted, and the chart says how many are left out.
 fn timeline(report: &Report) -> String {
     let now = report.evaluated_at;
-    let mut chart = String::from("\n```mermaid\ngantt\n    title Token validity (evaluated ");
+    let mut sections: Vec<(Timestamp, String)> = report
+        .tokens
+        .iter()
+        .enumerate()
+        .filter_map(|(i, t)| {
+            let facts = t.observation.as_ref().and_then(|o| o.facts())?;
+            let expires = match facts.expires_at {
+                Observed::Value(Some(end)) => end,
+                _ => Timestamp::MAX,
+            };
+            Some((expires, section(t, facts, i, now)))
+        })
+        .collect();
+    if sections.is_empty() {
+        return String::new();
+    }
+    let total = sections.len();
+    sections.sort_by_key(|(expires, _)| *expires);
+    let mut bars = String::new();
+    let mut shown = 0;
+    for (_, section) in &sections {
+        if bars.len() + section.len() > MAX_CHART_CHARS {
+            break;
+        }
+        bars.push_str(section);
+        shown += 1;
+    }
+    let mut chart = String::new();
+    if shown < total {
+        chart.push_str(&format!(
+            "\nThe chart shows the {shown} tokens that expire first, of {total}; the table above has them all.\n"
+        ));
+    }
     chart.push_str(&format!(
-        "{})\n    dateFormat YYYY-MM-DD\n    axisFormat %Y-%m-%d\n    todayMarker off\n",
+        "\n```mermaid\ngantt\n    title Token validity (evaluated {})\n    dateFormat YYYY-MM-DD\n    axisFormat %Y-%m-%d\n    todayMarker off\n",
         date(now)
     ));
-    let mut bars = 0;
-    for (i, t) in report.tokens.iter().enumerate() {
-        let facts = t.observation.as_ref().and_then(|o| o.facts());
-        let Some(facts) = facts else { continue };
-        let start = match facts.created_at {
-            Observed::Value(Some(created)) => created,
-            _ => now,
-        };
-        chart.push_str(&format!("    section {}\n", plain(&t.spec.name)));
-        match facts.expires_at {
-            Observed::Value(Some(end)) => {
-                let window = t.spec.requirements.expiry_warning();
-                // Checked: a replayed or hostile date near the ends of time must not panic.
-                let warn_from = end.checked_sub(window).unwrap_or(Timestamp::MIN);
-                let style = if end <= now { "crit, " } else { "active, " };
-                chart.push_str(&format!(
-                    "    valid :{style}v{i}, {}, {}\n",
-                    date(start.min(end)),
+    chart.push_str(&bars);
+    // A task name may not start with a date: Mermaid's gantt lexer reads it as one.
+    chart.push_str(&format!(
+        "    section evaluated\n    evaluated :milestone, today, {}, 0d\n```\n",
+        date(now)
+    ));
+    chart
+}
+
+/// One token's section of the chart.
+fn section(t: &super::TokenReport, facts: &TokenFacts, i: usize, now: Timestamp) -> String {
+    let start = match facts.created_at {
+        Observed::Value(Some(created)) => created,
+        _ => now,
+    };
+    let mut out = format!("    section {}\n", plain(&t.spec.name));
+    match facts.expires_at {
+        Observed::Value(Some(end)) => {
+            let window = t.spec.requirements.expiry_warning();
+            // Checked: a replayed or hostile date near the ends of time must not panic.
+            let warn_from = end.checked_sub(window).unwrap_or(Timestamp::MIN);
+            let style = if end <= now { "crit, " } else { "active, " };
+            out.push_str(&format!(
+                "    valid :{style}v{i}, {}, {}\n",
+                date(start.min(end)),
+                date(end)
+            ));
+            if end > now {
+                out.push_str(&format!(
+                    "    expiry warning :crit, w{i}, {}, {}\n",
+                    date(warn_from.max(start)),
                     date(end)
-                ));
-                if end > now {
-                    chart.push_str(&format!(
-                        "    expiry warning :crit, w{i}, {}, {}\n",
-                        date(warn_from.max(start)),
-                        date(end)
-                    ));
-                }
-            }
-            Observed::Value(None) => {
-                let horizon = now
-                    .checked_add(SignedDuration::from_hours(24 * 365))
-                    .unwrap_or(Timestamp::MAX);
-                chart.push_str(&format!(
-                    "    never expires :done, v{i}, {}, {}\n",
-                    date(start),
-                    date(horizon)
-                ));
-            }
-            Observed::Unobservable => {
-                chart.push_str(&format!(
-                    "    expiry not observable :milestone, v{i}, {}, 0d\n",
-                    date(now)
                 ));
             }
         }
-        bars += 1;
+        Observed::Value(None) => {
+            let horizon = now
+                .checked_add(SignedDuration::from_hours(24 * 365))
+                .unwrap_or(Timestamp::MAX);
+            out.push_str(&format!(
+                "    never expires :done, v{i}, {}, {}\n",
+                date(start),
+                date(horizon)
+            ));
+        }
+        Observed::Unobservable => {
+            out.push_str(&format!(
+                "    expiry not observable :milestone, v{i}, {}, 0d\n",
+                date(now)
+            ));
+        }
     }
-    chart.push_str(&format!(
-        "    section evaluated\n    {} :milestone, today, {}, 0d\n```\n",
-        date(now),
-        date(now)
-    ));
-    if bars == 0 {
-        return String::new();
-    }
-    chart
+    out
 }

@@ -34,10 +34,11 @@ pub fn render(report: &Report) -> String {
         let classname = escape(spec.host().as_str());
         if token.verdict.findings.is_empty() {
             tests += 1;
+            let r = region(docs, &spec.origin);
             cases.push_str(&format!(
-                "    <testcase classname=\"{classname}\" name=\"{}: in policy\" file=\"{}\"/>\n",
+                "    <testcase classname=\"{classname}\" name=\"{}: in policy\" time=\"0\">\n      <system-out>{}</system-out>\n    </testcase>\n",
                 escape(&spec.name),
-                escape(&region(docs, &spec.origin).path)
+                escape(&format!("{}:{}:{}", r.path, r.start_line, r.start_column))
             ));
         }
         while let Some(view) = views.next_if(|v| std::ptr::eq(v.token, token)) {
@@ -52,8 +53,12 @@ pub fn render(report: &Report) -> String {
             } else {
                 format!("{base} ({seen})")
             };
+            // GitLab shows only the body's text, not the `message` attribute: the message
+            // comes first. Jenkins' schema has no `file` on a test case: the location is
+            // in the body too.
             let detail = format!(
-                "{}:{}:{}\n{}{}",
+                "{}\n{}:{}:{}\n{}{}",
+                finding.message,
                 r.path,
                 r.start_line,
                 r.start_column,
@@ -87,21 +92,19 @@ pub fn render(report: &Report) -> String {
                 )
             } else {
                 format!(
-                    "<system-out>{}: {}\n{}</system-out>",
+                    "<system-out>{}: {}</system-out>",
                     finding.severity.as_str(),
-                    escape(&finding.message),
                     escape(&detail)
                 )
             };
             cases.push_str(&format!(
-                "    <testcase classname=\"{classname}\" name=\"{}\" file=\"{}\">\n      {body}\n    </testcase>\n",
-                escape(&name),
-                escape(&r.path)
+                "    <testcase classname=\"{classname}\" name=\"{}\" time=\"0\">\n      {body}\n    </testcase>\n",
+                escape(&name)
             ));
         }
     }
     format!(
-        "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<testsuites name=\"patlint\" tests=\"{tests}\" failures=\"{failures}\" errors=\"{errors}\">\n  <testsuite name=\"patlint\" tests=\"{tests}\" failures=\"{failures}\" errors=\"{errors}\" timestamp=\"{}\">\n{cases}  </testsuite>\n</testsuites>\n",
+        "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<testsuites name=\"patlint\" tests=\"{tests}\" failures=\"{failures}\" errors=\"{errors}\" time=\"0\">\n  <testsuite name=\"patlint\" tests=\"{tests}\" failures=\"{failures}\" errors=\"{errors}\" time=\"0\" timestamp=\"{}\">\n{cases}  </testsuite>\n</testsuites>\n",
         report.evaluated_at.strftime("%Y-%m-%dT%H:%M:%S")
     )
 }

@@ -1,0 +1,157 @@
+//! patlint's outputs through their consumers' own parsers and schemas, installed from npm
+//! by `./scripts/test` into `.tools/consumers` (`PATLINT_CONSUMERS`): Mermaid's parser
+//! (under jsdom) for the job summary's chart, libxml2's xmllint for JUnit against
+//! Jenkins' xunit-plugin XSD. Under `CI=true` a missing tool fails the run.
+
+mod common;
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use common::{patlint, root, text};
+
+fn consumers() -> Option<PathBuf> {
+    common::required_tool("PATLINT_CONSUMERS", ".tools/consumers")
+}
+
+/// Runs one of `tests/consumers/*.mjs` on `file`; returns its verdict line(s).
+fn consume(script: &str, tools: &Path, args: &[&Path]) -> (bool, String) {
+    let out = Command::new("node")
+        .arg(root().join("tests/consumers").join(script))
+        .arg(tools)
+        .args(args)
+        .output()
+        .unwrap();
+    (out.status.success(), text(&out.stdout) + &text(&out.stderr))
+}
+
+fn example(format: &str, summary: Option<&Path>) -> String {
+    let mut cmd = patlint();
+    if let Some(summary) = summary {
+        cmd.env("GITHUB_STEP_SUMMARY", summary);
+    }
+    let out = cmd
+        .args([
+            "check",
+            "--policy",
+            "fixtures/example/patlint.toml",
+            "--facts",
+            "fixtures/example/facts.json",
+            "--now",
+            "2026-11-24T00:00:00Z",
+            "--format",
+            format,
+        ])
+        .output()
+        .unwrap();
+    text(&out.stdout)
+}
+
+#[test]
+fn the_job_summary_chart_is_accepted_by_mermaid() {
+    let Some(tools) = consumers() else { return };
+    let dir = tempfile::tempdir().unwrap();
+    let summary = dir.path().join("summary.md");
+    example("github", Some(&summary));
+    let (ok, said) = consume("mermaid-parse.mjs", &tools, &[&summary]);
+    assert!(ok, "{said}");
+
+    // The parser is real: the milestone the chart used to have is refused.
+    let broken = dir.path().join("broken.md");
+    std::fs::write(
+        &broken,
+        std::fs::read_to_string(&summary)
+            .unwrap()
+            .replace("    evaluated :milestone", "    2026-11-24 :milestone"),
+    )
+    .unwrap();
+    let (ok, said) = consume("mermaid-parse.mjs", &tools, &[&broken]);
+    assert!(!ok, "{said}");
+}
+
+/// Thousands of tokens: the summary stays under GitHub's 1 MiB, the chart under Mermaid's
+/// `maxTextSize`, and both say what they left out.
+#[test]
+fn a_large_summary_stays_within_github_and_mermaid_limits() {
+    let Some(tools) = consumers() else { return };
+    let dir = tempfile::tempdir().unwrap();
+    let mut policy = String::from("version = 1\n");
+    let mut records = Vec::new();
+    for i in 0..9_000 {
+        policy.push_str(&format!(
+            "[[token]]\nname = \"integration-token-{i:05}\"\nhost = \"github\"\nsecret = {{ env = \"T\" }}\nforbid_scopes = [\"delete_repo\", \"admin:org\"]\n"
+        ));
+        records.push(serde_json::json!({
+            "name": format!("integration-token-{i:05}"), "host": "github", "outcome": "observed",
+            "facts": {"kind": "classic-pat", "scopes": ["repo", "admin:org", "delete_repo", "workflow"],
+                      "expires_at": format!("2027-{:02}-{:02}T00:00:00Z", 1 + i % 12, 1 + i % 28)}
+        }));
+    }
+    let policy_path = dir.path().join("patlint.toml");
+    std::fs::write(&policy_path, policy).unwrap();
+    let facts_path = dir.path().join("facts.json");
+    std::fs::write(
+        &facts_path,
+        serde_json::json!({"schema_version": 1, "observed_at": "2026-11-24T00:00:00Z", "tokens": records}).to_string(),
+    )
+    .unwrap();
+    let summary = dir.path().join("summary.md");
+    patlint()
+        .env("GITHUB_STEP_SUMMARY", &summary)
+        .args([
+            "check",
+            "--now",
+            "2026-11-24T00:00:00Z",
+            "--format",
+            "github=/dev/null",
+            "--policy",
+        ])
+        .arg(&policy_path)
+        .arg("--facts")
+        .arg(&facts_path)
+        .output()
+        .unwrap();
+    let text = std::fs::read_to_string(&summary).unwrap();
+    assert!(text.len() < 1024 * 1024, "{} bytes", text.len());
+    assert!(text.contains("more tokens: GitHub shows at most 1 MiB"));
+    assert!(text.contains("The chart shows the"));
+    let (ok, said) = consume("mermaid-parse.mjs", &tools, &[&summary]);
+    assert!(ok, "{said}");
+}
+
+#[test]
+fn junit_is_valid_against_jenkins_xunit_schema_and_gitlab_sees_the_violation() {
+    let Some(tools) = consumers() else { return };
+    let dir = tempfile::tempdir().unwrap();
+    let report = dir.path().join("report.xml");
+    let junit = example("junit", None);
+    std::fs::write(&report, &junit).unwrap();
+    let xsd = root().join("tests/fixtures/junit-10.xsd");
+    let (ok, said) = consume("xmllint.mjs", &tools, &[&report, &xsd]);
+    assert!(ok, "{said}");
+
+    // GitLab keeps only the text of <failure>: the violation is its first line.
+    let doc = roxmltree::Document::parse(&junit).unwrap();
+    let failure = doc
+        .descendants()
+        .find(|n| n.has_tag_name("failure"))
+        .unwrap();
+    assert_eq!(
+        failure.text().unwrap().lines().next(),
+        failure.attribute("message")
+    );
+    assert!(
+        doc.descendants()
+            .filter(|n| n.has_tag_name("testcase"))
+            .all(|n| n.attribute("time").is_some())
+    );
+
+    // The schema check is real: a `file` attribute on a test case is refused.
+    std::fs::write(
+        &report,
+        junit.replacen("<testcase ", "<testcase file=\"x\" ", 1),
+    )
+    .unwrap();
+    let (ok, said) = consume("xmllint.mjs", &tools, &[&report, &xsd]);
+    assert!(!ok, "{said}");
+}
