@@ -155,3 +155,80 @@ fn junit_is_valid_against_jenkins_xunit_schema_and_gitlab_sees_the_violation() {
     let (ok, said) = consume("xmllint.mjs", &tools, &[&report, &xsd]);
     assert!(!ok, "{said}");
 }
+
+/// The policy's JSON Schema, as editors use it: ajv in strict mode compiles it and taplo
+/// (the TOML language server's CLI) applies it; every valid policy passes both, and the
+/// invalid fixtures a schema can see fail both.
+#[test]
+fn the_policy_schema_compiles_in_strict_ajv_and_taplo_agrees_with_validate() {
+    let Some(tools) = consumers() else { return };
+    let schema = root().join("patlint.schema.json");
+    // One taplo run over many files: the files it refuses, by its "invalid file" lines.
+    let taplo_refuses = |files: &[PathBuf]| -> Vec<PathBuf> {
+        let out = Command::new(tools.join("node_modules/.bin/taplo"))
+            .args(["lint", "--schema"])
+            .arg(format!("file://{}", schema.display()))
+            .args(files)
+            .output()
+            .unwrap();
+        let said = text(&out.stderr) + &text(&out.stdout);
+        files
+            .iter()
+            .filter(|f| {
+                said.lines().any(|l| {
+                    l.contains("invalid file") && l.contains(&format!("path=\"{}\"", f.display()))
+                })
+            })
+            .cloned()
+            .collect()
+    };
+    let valid = [
+        "fixtures/example/patlint.toml",
+        "fixtures/policies/valid/spec-example.toml",
+        "fixtures/policies/valid/every-host-readonly.toml",
+        "policies/git-integration-for-jira.toml",
+        "policies/git-integration-for-jira-readonly.toml",
+    ]
+    .map(|f| root().join(f));
+    let invalid = [
+        "bad-actions",
+        "bad-durations",
+        "bad-on-unverifiable",
+        "literal-secret",
+        "missing-keys",
+        "no-version",
+        "plain-http",
+        "unknown-host",
+        "unknown-keys",
+        "unknown-preset",
+        "wrong-types",
+    ]
+    .map(|name| root().join(format!("fixtures/policies/invalid/{name}.toml")));
+    assert_eq!(taplo_refuses(&valid), Vec::<PathBuf>::new());
+    assert_eq!(taplo_refuses(&invalid), invalid.to_vec());
+    // ajv reads JSON: each policy as the TOML parser reads it, in one run.
+    let dir = tempfile::tempdir().unwrap();
+    let documents: Vec<PathBuf> = valid
+        .iter()
+        .chain(&invalid)
+        .enumerate()
+        .map(|(i, file)| {
+            let json: serde_json::Value =
+                toml::from_str(&std::fs::read_to_string(file).unwrap()).unwrap();
+            let path = dir.path().join(format!("{i}.json"));
+            std::fs::write(&path, json.to_string()).unwrap();
+            path
+        })
+        .collect();
+    let args: Vec<&Path> = std::iter::once(schema.as_path())
+        .chain(documents.iter().map(PathBuf::as_path))
+        .collect();
+    let (compiled, said) = consume("ajv-check.mjs", &tools, &args);
+    assert!(compiled, "{said}");
+    let verdicts: Vec<&str> = said.lines().collect();
+    assert_eq!(verdicts.len(), documents.len(), "{said}");
+    for (i, verdict) in verdicts.iter().enumerate() {
+        let expected_ok = i < valid.len();
+        assert_eq!(verdict.starts_with("ok "), expected_ok, "{verdict}");
+    }
+}

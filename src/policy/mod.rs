@@ -5,6 +5,7 @@ mod diagnostic;
 mod duration;
 pub mod presets;
 pub mod raw;
+mod schema;
 mod validate;
 
 use std::ops::Range;

@@ -133,7 +133,7 @@ pub struct TokenTableSchema {
 #[schemars(deny_unknown_fields, title = "patlint policy")]
 pub struct RawTopLevel {
     /// The policy format version: 1.
-    #[schemars(with = "u8", range(min = 1, max = 1))]
+    #[schemars(schema_with = "version_schema")]
     pub version: Option<Spanned<i64>>,
     /// Built-in presets to build on, e.g. "builtin:git-integration-for-jira"; the policy's own settings win.
     #[serde(default)]
@@ -157,6 +157,11 @@ pub struct RawTopLevel {
     pub waiver: Option<de::IgnoredAny>,
 }
 
+/// `version = 1`, without the non-standard `format: uint8` that strict validators refuse.
+fn version_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+    schemars::json_schema!({ "type": "integer", "const": 1 })
+}
+
 /// `[defaults]`: every requirement key, and the one key of its own.
 #[derive(schemars::JsonSchema)]
 #[allow(dead_code)] // a schema, never built
@@ -176,6 +181,7 @@ pub fn json_schema() -> String {
         .into_root_schema_for::<RawTopLevel>();
     let mut value = serde_json::to_value(&schema).expect("the schema serializes");
     drop_null_defaults(&mut value);
+    super::schema::strengthen(&mut value);
     let mut text = serde_json::to_string_pretty(&value).expect("the schema serializes");
     text.push('\n');
     text
