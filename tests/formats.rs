@@ -479,3 +479,82 @@ fn fingerprints_survive_edits_elsewhere_in_the_policy() {
     std::fs::write(&policy, edited).unwrap();
     assert_eq!(before, prints(&policy));
 }
+
+/// SARIF locations code scanning can place: relative to the repository root (with
+/// `originalUriBaseIds`), percent-encoded, the same however `--policy` is spelled and
+/// wherever patlint runs from, and valid `uri-reference`s.
+#[test]
+fn sarif_uris_are_relative_to_the_repository_and_encoded() {
+    let repo = tempfile::tempdir().unwrap();
+    std::fs::create_dir(repo.path().join(".git")).unwrap();
+    std::fs::create_dir(repo.path().join("sp dir")).unwrap();
+    let policy = repo.path().join("sp dir/my policy#1%.toml");
+    std::fs::copy(root().join("fixtures/example/patlint.toml"), &policy).unwrap();
+    let facts = root().join("fixtures/example/facts.json");
+    let elsewhere = tempfile::tempdir().unwrap();
+    let sarif = |cwd: &std::path::Path, spelled: &str| -> serde_json::Value {
+        let out = Command::cargo_bin("patlint")
+            .unwrap()
+            .env_clear()
+            .current_dir(cwd)
+            .args([
+                "check",
+                "--format",
+                "sarif",
+                "--now",
+                "2026-11-24T00:00:00Z",
+                "--policy",
+                spelled,
+                "--facts",
+            ])
+            .arg(&facts)
+            .output()
+            .unwrap();
+        serde_json::from_slice(&out.stdout).unwrap()
+    };
+    let from_repo = sarif(repo.path(), "./sp dir/my policy#1%.toml");
+    let from_elsewhere = sarif(elsewhere.path(), policy.to_str().unwrap());
+    let run = &from_repo["runs"][0];
+    let location = &run["results"][0]["locations"][0]["physicalLocation"]["artifactLocation"];
+    assert_eq!(location["uri"], "sp%20dir/my%20policy%231%25.toml");
+    assert_eq!(location["uriBaseId"], "%SRCROOT%");
+    let root_uri = run["originalUriBaseIds"]["%SRCROOT%"]["uri"]
+        .as_str()
+        .unwrap();
+    assert!(
+        root_uri.starts_with("file:///") && root_uri.ends_with('/'),
+        "{root_uri}"
+    );
+    // Same locations and fingerprints from anywhere, however the path is spelled.
+    let prints = |sarif: &serde_json::Value| -> Vec<serde_json::Value> {
+        sarif["runs"][0]["results"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|r| serde_json::json!([r["partialFingerprints"], r["locations"]]))
+            .collect()
+    };
+    assert_eq!(prints(&from_repo), prints(&from_elsewhere));
+    // The SARIF schema, with formats checked this time (`uri`, `uri-reference`).
+    let schema_text =
+        std::fs::read_to_string(root().join("tests/fixtures/sarif-schema-2.1.0.json"))
+            .unwrap()
+            .replace("-[a-zA-Z]{2}]?$", "-[a-zA-Z]{2}$");
+    let schema: serde_json::Value = serde_json::from_str(&schema_text).unwrap();
+    let validator = jsonschema::options()
+        .should_validate_formats(true)
+        .build(&schema)
+        .unwrap();
+    let errors: Vec<String> = validator
+        .iter_errors(&from_repo)
+        .map(|e| e.to_string())
+        .collect();
+    assert!(errors.is_empty(), "{errors:#?}");
+    // README anchors that the rules' helpUri points at exist.
+    let readme = std::fs::read_to_string(root().join("README.md")).unwrap();
+    assert_eq!(
+        run["tool"]["driver"]["rules"][0]["helpUri"],
+        "https://github.com/patlint/patlint#verdicts-and-rules"
+    );
+    assert!(readme.contains("\n## Verdicts and rules\n"));
+}

@@ -7,6 +7,7 @@ pub mod github_actions;
 pub mod human;
 pub mod json;
 pub mod junit;
+pub mod location;
 pub mod sarif;
 
 use jiff::Timestamp;
@@ -186,7 +187,7 @@ pub struct FileLocation {
 /// A region of the policy file, 1-based and inclusive of its start, for the CI formats.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Region {
-    /// The policy path, relative to the current directory when it is below it, with `/`.
+    /// The policy path, relative to the repository root when it is inside one, with `/`.
     pub path: String,
     pub start_line: usize,
     pub start_column: usize,
@@ -228,13 +229,7 @@ pub fn region(documents: &Documents, origin: &Origin) -> Region {
 
 /// Code scanning and merge-request widgets want paths relative to the repository.
 fn repo_relative(path: &str) -> String {
-    let p = std::path::Path::new(path);
-    let relative = std::env::current_dir()
-        .ok()
-        .and_then(|cwd| p.strip_prefix(cwd).ok().map(|r| r.to_path_buf()))
-        .unwrap_or_else(|| p.to_path_buf());
-    let text = relative.to_string_lossy().replace('\\', "/");
-    text.strip_prefix("./").map(str::to_owned).unwrap_or(text)
+    location::place(path).path
 }
 
 /// A stable identity for a finding across runs: its rule, token and the setting it comes
@@ -253,7 +248,12 @@ fn fingerprints(report: &Report) -> Vec<Vec<String>> {
                     // policy must not reopen every alert.
                     let doc = report.policy.documents.get(f.origin.doc);
                     let setting = doc.text.get(f.origin.span.clone()).unwrap_or_default();
-                    let key = format!("{}|{}|{}|{}", f.rule.id(), t.spec.name, doc.name, setting);
+                    // The policy's place in the repository, not how `--policy` spelled it.
+                    let name = match f.origin.doc {
+                        crate::policy::Documents::POLICY => repo_relative(&doc.name),
+                        _ => doc.name.clone(),
+                    };
+                    let key = format!("{}|{}|{}|{}", f.rule.id(), t.spec.name, name, setting);
                     let base = fnv1a(key.as_bytes());
                     let n = seen.entry(base).or_insert(0);
                     *n += 1;

@@ -35,7 +35,8 @@ fn rules() -> Vec<Value> {
                     "text": format!("{}\n\nHow to fix it:\n{}", meta.why, fixes.join("\n")),
                     "markdown": format!("{}\n\n**How to fix it**\n\n{}", meta.why, fixes.join("\n")),
                 },
-                "helpUri": format!("https://github.com/patlint/patlint#rule-{}", meta.id),
+                // The README's rules table: `patlint explain RULE` has the rest.
+                "helpUri": "https://github.com/patlint/patlint#verdicts-and-rules",
                 "defaultConfiguration": { "level": level(meta.default_severity) },
                 "properties": { "tags": ["security", "credentials"], "precision": "high" },
             })
@@ -65,7 +66,7 @@ pub fn render(report: &Report) -> String {
             "message": { "text": text },
             "locations": [{
                 "physicalLocation": {
-                    "artifactLocation": { "uri": r.path },
+                    "artifactLocation": artifact(report),
                     "region": {
                         "startLine": r.start_line,
                         "startColumn": r.start_column,
@@ -99,6 +100,7 @@ pub fn render(report: &Report) -> String {
                 "rules": rules(),
             }},
             "automationDetails": { "id": "patlint/" },
+            "originalUriBaseIds": base_ids(report),
             "properties": { "facts": &report.facts },
             "results": results,
         }]
@@ -106,4 +108,21 @@ pub fn render(report: &Report) -> String {
     let mut out = serde_json::to_string_pretty(&sarif).expect("SARIF serializes");
     out.push('\n');
     out
+}
+
+/// The policy's artifact location: relative to `%SRCROOT%` inside a repository, else an
+/// absolute `file://` URI (code scanning cannot place a bare absolute path).
+fn artifact(report: &Report) -> serde_json::Value {
+    let place = super::location::place(report.policy.path());
+    match place.root {
+        Some(_) => json!({ "uri": place.uri(), "uriBaseId": "%SRCROOT%" }),
+        None => json!({ "uri": place.uri() }),
+    }
+}
+
+fn base_ids(report: &Report) -> serde_json::Value {
+    match super::location::place(report.policy.path()).root_uri() {
+        Some(root) => json!({ "%SRCROOT%": { "uri": root } }),
+        None => json!({}),
+    }
 }
