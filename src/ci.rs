@@ -101,17 +101,24 @@ pub fn defuse(text: &str) -> String {
     defused
 }
 
-/// The masking command for `secret` on this runner, if it has one.
+/// The masking commands for `secret` on this runner, if it has them: the whole value,
+/// and each of its lines on its own, since the runners mask line by line (a multi-line
+/// secret registered whole is not found in a log line holding one of its lines).
 fn mask_command(runner: Runner, secret: &Secret) -> Option<String> {
     let value = secret.expose();
     if value.is_empty() {
         return None;
     }
-    match runner {
-        Runner::GithubActions => Some(format!("::add-mask::{}\n", github::data(value))),
-        Runner::AzurePipelines => Some(format!("##vso[task.setsecret]{}\n", azure::message(value))),
-        Runner::Other => None,
+    let mut parts = vec![value];
+    if value.contains(['\n', '\r']) {
+        parts.extend(value.lines().map(str::trim_end).filter(|l| !l.is_empty()));
     }
+    let line = |part: &str| match runner {
+        Runner::GithubActions => Some(format!("::add-mask::{}\n", github::data(part))),
+        Runner::AzurePipelines => Some(format!("##vso[task.setsecret]{}\n", azure::message(part))),
+        Runner::Other => None,
+    };
+    parts.into_iter().map(line).collect()
 }
 
 /// Asks the runner to mask `secret` from now on. Called as soon as a secret is read.
@@ -139,6 +146,10 @@ mod tests {
             "##vso[task.setsecret]ghp_a%AZP25b\n"
         );
         assert_eq!(mask_command(Runner::Other, &s), None);
+        assert_eq!(
+            mask_command(Runner::GithubActions, &Secret::new("line-one\nline-two")).unwrap(),
+            "::add-mask::line-one%0Aline-two\n::add-mask::line-one\n::add-mask::line-two\n"
+        );
         assert_eq!(mask_command(Runner::GithubActions, &Secret::new("")), None);
     }
 

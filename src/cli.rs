@@ -38,8 +38,12 @@ pub enum Command {
         /// The shell to complete for
         shell: clap_complete::Shell,
     },
-    /// Print the man page (roff).
-    Man,
+    /// Print the man page (roff), or with --dir write one page per command there.
+    Man {
+        /// Write patlint.1 and patlint-COMMAND.1 for every command into this directory
+        #[arg(long, value_name = "DIR")]
+        dir: Option<PathBuf>,
+    },
 }
 
 #[derive(Debug, Args)]
@@ -94,7 +98,8 @@ pub struct CheckArgs {
         long,
         short = 'f',
         value_name = "FORMAT[=PATH]",
-        default_value = "human"
+        default_value = "human",
+        value_parser = Completing { values: format_names, parse: |s| s.parse::<FormatTarget>() }
     )]
     pub format: Vec<FormatTarget>,
     /// The lowest severity that fails the gate (exit 1)
@@ -137,6 +142,7 @@ pub struct FactsArgs {
 #[derive(Debug, Args)]
 pub struct ExplainArgs {
     /// A rule id, e.g. missing-scope; omit to list every rule
+    #[arg(value_parser = Completing { values: rule_ids, parse: |s| Ok::<_, String>(s.to_owned()) })]
     pub rule: Option<String>,
 }
 
@@ -199,6 +205,54 @@ impl FromStr for FormatTarget {
         };
         Ok(FormatTarget { format, path })
     }
+}
+
+/// A value parser whose values shell completions can offer (format names, rule ids),
+/// while the command's own parsing still decides, with its own did-you-mean.
+#[derive(Clone)]
+struct Completing<T> {
+    values: fn() -> Vec<&'static str>,
+    parse: fn(&str) -> Result<T, String>,
+}
+
+impl<T: Clone + Send + Sync + 'static> clap::builder::TypedValueParser for Completing<T> {
+    type Value = T;
+
+    fn parse_ref(
+        &self,
+        cmd: &clap::Command,
+        _arg: Option<&clap::Arg>,
+        value: &std::ffi::OsStr,
+    ) -> Result<T, clap::Error> {
+        let text = value.to_str().ok_or_else(|| {
+            clap::Error::raw(clap::error::ErrorKind::InvalidUtf8, "not UTF-8\n").with_cmd(cmd)
+        })?;
+        (self.parse)(text).map_err(|message| {
+            clap::Error::raw(
+                clap::error::ErrorKind::ValueValidation,
+                format!("{message}\n"),
+            )
+            .with_cmd(cmd)
+        })
+    }
+
+    fn possible_values(
+        &self,
+    ) -> Option<Box<dyn Iterator<Item = clap::builder::PossibleValue> + '_>> {
+        Some(Box::new(
+            (self.values)()
+                .into_iter()
+                .map(clap::builder::PossibleValue::new),
+        ))
+    }
+}
+
+fn format_names() -> Vec<&'static str> {
+    Format::NAMES.iter().map(|(name, _)| *name).collect()
+}
+
+fn rule_ids() -> Vec<&'static str> {
+    crate::rules::Rule::ALL.iter().map(|r| r.id()).collect()
 }
 
 fn parse_now(s: &str) -> Result<Timestamp, String> {

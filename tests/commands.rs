@@ -144,3 +144,49 @@ fn completions_and_man_page_come_from_the_cli_definition() {
         "{text}"
     );
 }
+
+#[test]
+fn completions_offer_format_names_and_rule_ids() {
+    for shell in ["bash", "zsh", "fish"] {
+        let out = patlint().args(["completions", shell]).output().unwrap();
+        let script = String::from_utf8_lossy(&out.stdout).into_owned();
+        assert!(
+            script.contains("sarif") && script.contains("junit"),
+            "{shell}"
+        );
+        // clap_complete's fish script completes options only, not a positional rule id.
+        if shell != "fish" {
+            assert!(
+                script.contains("missing-scope") && script.contains("waiver-expired"),
+                "{shell}"
+            );
+        }
+    }
+}
+
+#[test]
+fn man_writes_a_page_for_every_command_its_see_also_names() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = patlint()
+        .args(["man", "--dir"])
+        .arg(dir.path())
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0));
+    let main = std::fs::read_to_string(dir.path().join("patlint.1")).unwrap();
+    let named: Vec<&str> = main
+        .match_indices("patlint\\-")
+        .filter_map(|(at, _)| main[at + "patlint\\-".len()..].split("(1)").next())
+        .collect();
+    assert!(
+        named.contains(&"check") && named.contains(&"validate"),
+        "{named:?}"
+    );
+    for name in named {
+        let page = std::fs::read_to_string(dir.path().join(format!("patlint-{name}.1")))
+            .unwrap_or_else(|_| panic!("patlint-{name}(1) is named but not written"));
+        // `.TH name section date source`: the date field is there (mandoc -T lint wants it).
+        let th = page.lines().find(|l| l.starts_with(".TH ")).unwrap();
+        assert!(th.contains(" 1 2026-12-01 \"patlint-"), "{th}");
+    }
+}

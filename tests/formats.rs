@@ -558,3 +558,56 @@ fn sarif_uris_are_relative_to_the_repository_and_encoded() {
     );
     assert!(readme.contains("\n## Verdicts and rules\n"));
 }
+
+/// GitHub shows ten annotations of a type per step: the tenth says how many it drops.
+/// Host text in the summary table is escaped for Markdown, not mangled.
+#[test]
+fn annotations_past_ten_are_counted_and_table_cells_are_escaped() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut policy = String::from("version = 1\n");
+    let mut records = Vec::new();
+    for i in 0..12 {
+        policy.push_str(&format!("[[token]]\nname = \"t{i}\"\nhost = \"github\"\nsecret = {{ env = \"P\" }}\nforbid_scopes = [\"delete_repo\"]\n"));
+        records.push(serde_json::json!({"name": format!("t{i}"), "host": "github", "outcome": "observed",
+            "facts": {"kind": "classic-pat", "scopes": ["delete_repo", "odd|scope"], "expires_at": "2027-01-31T00:00:00Z"}}));
+    }
+    std::fs::write(dir.path().join("patlint.toml"), policy).unwrap();
+    std::fs::write(
+        dir.path().join("facts.json"),
+        serde_json::json!({"schema_version": 1, "observed_at": "2026-11-24T00:00:00Z", "tokens": records}).to_string(),
+    )
+    .unwrap();
+    let summary = dir.path().join("summary.md");
+    let out = Command::cargo_bin("patlint")
+        .unwrap()
+        .env_clear()
+        .env("GITHUB_STEP_SUMMARY", &summary)
+        .current_dir(dir.path())
+        .args([
+            "check",
+            "--now",
+            "2026-11-24",
+            "--format",
+            "github",
+            "--policy",
+            "patlint.toml",
+            "--facts",
+            "facts.json",
+        ])
+        .output()
+        .unwrap();
+    let annotations = String::from_utf8(out.stdout).unwrap();
+    let errors: Vec<&str> = annotations
+        .lines()
+        .filter(|l| l.starts_with("::error "))
+        .collect();
+    assert_eq!(errors.len(), 12);
+    assert!(
+        errors[9].contains("(and 2 more error annotations the runner does not show"),
+        "{}",
+        errors[9]
+    );
+    assert!(!errors[8].contains("more error annotations"));
+    let summary = std::fs::read_to_string(&summary).unwrap();
+    assert!(summary.contains("`odd\\|scope`"), "{summary}");
+}

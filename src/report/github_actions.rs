@@ -12,34 +12,60 @@ use crate::facts::{Observed, TokenFacts};
 use crate::rules::Severity;
 
 pub fn annotations(report: &Report) -> String {
-    let mut out = String::new();
-    for view in report.views_most_severe_first() {
-        let (finding, r) = (view.finding, &view.region);
-        // A waived finding is news, not a problem: a notice with the waiver's reason.
-        let command = match (finding.severity, &finding.waived) {
-            (_, Some(_)) | (Severity::Note, _) => "notice",
-            (Severity::Error, None) => "error",
-            (Severity::Warning, None) => "warning",
-        };
-        let mut text = match finding.waived_note() {
-            Some(note) => format!("{note}\n{}", finding.message),
-            None => finding.message.clone(),
-        };
-        if let Some(help) = &finding.help {
-            text.push_str(&format!("\n{help}"));
+    let views = report.views_most_severe_first();
+    let mut lines: Vec<(&'static str, String)> = views
+        .iter()
+        .map(|view| {
+            let (finding, r) = (view.finding, &view.region);
+            // A waived finding is news, not a problem: a notice with the waiver's reason.
+            let command = match (finding.severity, &finding.waived) {
+                (_, Some(_)) | (Severity::Note, _) => "notice",
+                (Severity::Error, None) => "error",
+                (Severity::Warning, None) => "warning",
+            };
+            let mut text = match finding.waived_note() {
+                Some(note) => format!("{note}\n{}", finding.message),
+                None => finding.message.clone(),
+            };
+            if let Some(help) = &finding.help {
+                text.push_str(&format!("\n{help}"));
+            }
+            let head = format!(
+                "::{command} file={},line={},endLine={},col={},endColumn={},title={}::",
+                property(&r.path),
+                r.start_line,
+                r.end_line,
+                r.start_column,
+                r.end_column,
+                property(finding.rule.id()),
+            );
+            (
+                command,
+                format!("{head}{}", data(&crate::ci::defuse(&text))),
+            )
+        })
+        .collect();
+    say_what_the_runner_drops(&mut lines);
+    lines.into_iter().map(|(_, line)| line + "\n").collect()
+}
+
+/// The runner shows at most ten annotations of each type per step and drops the rest
+/// silently (<https://docs.github.com/en/actions/reference/workflows-and-actions/workflow-commands>,
+/// "limits"): the tenth of a type says how many more there are.
+const ANNOTATIONS_PER_TYPE: usize = 10;
+
+fn say_what_the_runner_drops(lines: &mut [(&'static str, String)]) {
+    for kind in ["error", "warning", "notice"] {
+        let of_kind: Vec<usize> = (0..lines.len()).filter(|&i| lines[i].0 == kind).collect();
+        if of_kind.len() > ANNOTATIONS_PER_TYPE {
+            let more = of_kind.len() - ANNOTATIONS_PER_TYPE;
+            let tenth = of_kind[ANNOTATIONS_PER_TYPE - 1];
+            lines[tenth].1.push_str(&data(&format!(
+                "\n(and {more} more {kind} annotation{} the runner does not show: see the job summary or `--format json`)",
+                if more == 1 { "" } else { "s" }
+            )));
         }
-        out.push_str(&format!(
-            "::{command} file={},line={},endLine={},col={},endColumn={},title={}::{}\n",
-            property(&r.path),
-            r.start_line,
-            r.end_line,
-            r.start_column,
-            r.end_column,
-            property(finding.rule.id()),
-            data(&crate::ci::defuse(&text))
-        ));
     }
-    out
 }
 
 fn date(ts: Timestamp) -> String {
@@ -61,6 +87,14 @@ fn status_cell(status: Status) -> &'static str {
         Status::Unverifiable => "❔ unverifiable",
         Status::Error => "⚠️ error",
     }
+}
+
+/// Text from a host inside a Markdown table cell: `|` would end the cell, `\\` and
+/// backticks could change it, and a newline would end the row.
+fn markdown_cell(text: &str) -> String {
+    text.replace('\\', "\\\\")
+        .replace('|', "\\|")
+        .replace(['\n', '\r'], " ")
 }
 
 /// Mermaid task names may not contain `:` or `#`; table cells not `|`.
@@ -100,6 +134,7 @@ pub fn summary(report: &Report) -> String {
                 .join(" "),
             _ => "not observable".into(),
         };
+        let scopes = markdown_cell(&scopes);
         let list = |waived: bool| {
             let ids: Vec<String> = t
                 .verdict
