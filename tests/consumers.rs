@@ -232,3 +232,27 @@ fn the_policy_schema_compiles_in_strict_ajv_and_taplo_agrees_with_validate() {
         assert_eq!(verdict.starts_with("ok "), expected_ok, "{verdict}");
     }
 }
+
+/// Every Code Quality issue passes GitLab's own schema (its codeclimate parser's), waived
+/// ones included; the check is real.
+#[test]
+fn code_quality_issues_pass_gitlabs_codeclimate_schema() {
+    let schema: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(root().join("tests/fixtures/gitlab-codeclimate.json")).unwrap(),
+    )
+    .unwrap();
+    let validator = jsonschema::validator_for(&schema).unwrap();
+    let issues: serde_json::Value = serde_json::from_str(&example("gitlab", None)).unwrap();
+    let issues = issues.as_array().unwrap();
+    assert!(!issues.is_empty());
+    for issue in issues {
+        let errors: Vec<String> = validator
+            .iter_errors(issue)
+            .map(|e| e.to_string())
+            .collect();
+        assert!(errors.is_empty(), "{issue}: {errors:?}");
+    }
+    let mut broken = issues[0].clone();
+    broken.as_object_mut().unwrap().remove("fingerprint");
+    assert!(!validator.is_valid(&broken));
+}
