@@ -361,6 +361,9 @@ fn junit_has_a_case_per_token_and_rule() {
 
 #[test]
 fn azure_logging_commands_and_task_completion() {
+    // One token: "1 token", never "1 tokens".
+    let one = stdout(&clean("azure"));
+    assert!(one.contains("patlint: 1 token: 1 pass"), "{one}");
     let out = example("azure", &[]);
     assert_eq!(out.status.code(), Some(1));
     let text = stdout(&out);
