@@ -705,3 +705,22 @@ async fn a_blank_authenticated_user_is_a_host_error_not_a_valid_pat() {
     };
     assert!(detail.contains("blank authenticated user id"), "{detail}");
 }
+
+#[tokio::test]
+async fn a_lifecycle_api_that_does_not_answer_is_a_host_error_not_unverifiable() {
+    let server = MockServer::start().await;
+    valid_connection(&server).await;
+    Mock::given(path(PATS))
+        .respond_with(ResponseTemplate::new(503))
+        .mount(&server)
+        .await;
+    let obs = observe(
+        &server,
+        "entra_token = { file = \"SECRET1\" }\ndisplay_name = \"jira\"\n",
+    )
+    .await;
+    let Observation::Unchecked { detail, .. } = obs else {
+        panic!("no answer is no fact: {obs:?}");
+    };
+    assert!(detail.contains("the PAT Lifecycle API could not be asked"), "{detail}");
+}

@@ -116,7 +116,8 @@ pub(super) enum LookupError {
     /// The reason its facts are unverifiable (no identifier, a refused Entra token, no
     /// such PAT).
     Unverifiable(String),
-    /// The listing did not come to its end: no answer about the PAT can be trusted.
+    /// No whole answer (a listing that did not end, no answer at all): nothing about the
+    /// PAT can be trusted, so the check is a host error.
     Incomplete(String),
 }
 
@@ -164,19 +165,26 @@ pub(super) async fn lifecycle(
                         .header(ACCEPT, "application/json")
                 })
                 .await
-                .map_err(|e| e.message)?;
+                // No answer (5xx after retries, a timeout) is the host's failure, not a
+                // fact about the PAT.
+                .map_err(|e| {
+                    LookupError::Incomplete(format!(
+                        "the PAT Lifecycle API could not be asked: {}",
+                        e.message
+                    ))
+                })?;
             let is_json = answer.json::<serde_json::Value>().is_some();
             if answer.status != StatusCode::OK || !is_json {
-                return Err(format!(
+                return Err(LookupError::Unverifiable(format!(
                     "the PAT Lifecycle API refused the Entra token ({}{}); it needs a Microsoft Entra access token of the PAT's owner for audience 499b84ac-1321-427f-aa17-267ca6975798",
                     answer.status,
                     answer
                         .api_message()
                         .map(|m| format!(": {m}"))
                         .unwrap_or_default()
-                ));
+                )));
             }
-            Ok(answer.body)
+            Ok::<String, LookupError>(answer.body)
         }
     };
     match pat_id {
