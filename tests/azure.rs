@@ -722,5 +722,8 @@ async fn a_lifecycle_api_that_does_not_answer_is_a_host_error_not_unverifiable()
     let Observation::Unchecked { detail, .. } = obs else {
         panic!("no answer is no fact: {obs:?}");
     };
-    assert!(detail.contains("the PAT Lifecycle API could not be asked"), "{detail}");
+    assert!(
+        detail.contains("the PAT Lifecycle API could not be asked"),
+        "{detail}"
+    );
 }
