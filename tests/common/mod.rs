@@ -2,6 +2,7 @@
 #![allow(dead_code)]
 
 pub mod aws;
+pub mod azure;
 
 use jiff::Timestamp;
 use patlint::policy::{Policy, parse_policy};

@@ -6,6 +6,7 @@
 //! `iam:ListServiceSpecificCredentials` (when `service_credentials = true`); see the IAM
 //! API reference, <https://docs.aws.amazon.com/IAM/latest/APIReference/>.
 
+mod clients;
 mod observe;
 
 use serde::Deserialize;
