@@ -110,9 +110,7 @@ async fn codecommit_git_credentials_are_judged_by_age() {
     assert_eq!(exit, 1);
     // The key is 53 days old (fine); only the active Git credential is too old.
     assert_eq!(rules(&json), ["lifespan-exceeded"], "{json:#}");
-    let message = json["tokens"][0]["findings"][0]["message"]
-        .as_str()
-        .unwrap();
+    let message = first_message(&json);
     assert!(
         message.contains("`developer+1-at-123456789012`"),
         "{message}"
@@ -242,19 +240,10 @@ async fn a_last_use_by_sts_or_iam_is_patlints_own_and_not_evidence() {
             last_used(service, "2026-11-23T09:00:00Z"),
         )
         .await;
-        let (exit, json) = check(
-            &server.uri(),
-            KEY_ID,
-            SECRET_KEY,
-            key_policy("stale_after = \"30d\""),
-            "2026-11-24T00:00:00Z",
-        )
-        .await;
+        let (exit, json) = check_key(&server.uri(), "stale_after = \"30d\"").await;
         assert_eq!(exit, 1, "{service}: {json:#}");
         assert_eq!(json["tokens"][0]["status"], "unverifiable", "{json:#}");
-        let message = json["tokens"][0]["findings"][0]["message"]
-            .as_str()
-            .unwrap();
+        let message = first_message(&json);
         assert!(
             message.contains(&format!("last use as `{service}`"))
                 && message.contains("says nothing about the integration's use"),
@@ -388,9 +377,7 @@ async fn an_allowed_action_that_lacked_context_keys_is_not_proof() {
     .await;
     assert_eq!(exit, 1, "{json:#}");
     assert_eq!(json["tokens"][0]["status"], "unverifiable");
-    let message = json["tokens"][0]["findings"][0]["message"]
-        .as_str()
-        .unwrap();
+    let message = first_message(&json);
     assert!(
         message.contains("`aws:MultiFactorAuthPresent`, `aws:SourceIp`"),
         "{message}"
@@ -409,18 +396,9 @@ async fn a_key_created_after_the_answer_has_no_trusted_age() {
         ),
     )
     .await;
-    let (exit, json) = check(
-        &server.uri(),
-        KEY_ID,
-        SECRET_KEY,
-        key_policy("max_lifespan = \"90d\""),
-        "2026-11-24T00:00:00Z",
-    )
-    .await;
+    let (exit, json) = check_key(&server.uri(), "max_lifespan = \"90d\"").await;
     assert_eq!(exit, 1, "{json:#}");
-    let message = json["tokens"][0]["findings"][0]["message"]
-        .as_str()
-        .unwrap();
+    let message = first_message(&json);
     assert!(
         message.contains("`max_lifespan` cannot be verified")
             && message.contains("after the host answered"),
@@ -491,9 +469,7 @@ async fn a_plain_http_aws_endpoint_elsewhere_is_refused_before_anything_is_sent(
     )
     .await;
     assert_eq!(exit, 3, "{json:#}");
-    let message = json["tokens"][0]["findings"][0]["message"]
-        .as_str()
-        .unwrap();
+    let message = first_message(&json);
     assert!(
         message.contains("`http://iam.example.com/` is plain http://")
             && message.contains("nothing was sent"),
@@ -526,19 +502,14 @@ async fn keys_without_status_or_with_impossible_dates_are_host_errors() {
     for (action, response, says) in cases {
         let server = iam_mock().await;
         answer_instead(&server, action, response).await;
-        let (exit, json) = check(
+        let (exit, json) = check_key(
             &server.uri(),
-            KEY_ID,
-            SECRET_KEY,
-            key_policy("max_lifespan = \"90d\"\nstale_after = \"30d\""),
-            "2026-11-24T00:00:00Z",
+            "max_lifespan = \"90d\"\nstale_after = \"30d\"",
         )
         .await;
         assert_eq!(exit, 3, "{action}: {json:#}");
         assert_eq!(json["tokens"][0]["findings"][0]["rule"], "host-error");
-        let message = json["tokens"][0]["findings"][0]["message"]
-            .as_str()
-            .unwrap();
+        let message = first_message(&json);
         assert!(message.contains(says), "{action}: {message}");
     }
 }

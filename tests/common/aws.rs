@@ -27,6 +27,26 @@ pub async fn check(
     check_with(endpoint, key_id, secret, policy, now, Vec::new()).await
 }
 
+/// [`check`] of Bob's key (the AWS examples' key pair) under `requirements`, at the tests'
+/// usual `--now`.
+pub async fn check_key(endpoint: &str, requirements: &str) -> (i32, serde_json::Value) {
+    check(
+        endpoint,
+        KEY_ID,
+        SECRET_KEY,
+        key_policy(requirements),
+        "2026-11-24T00:00:00Z",
+    )
+    .await
+}
+
+/// The message of the first token's first finding.
+pub fn first_message(json: &serde_json::Value) -> &str {
+    json["tokens"][0]["findings"][0]["message"]
+        .as_str()
+        .unwrap()
+}
+
 /// [`check`], with more environment (set last, so it wins).
 pub async fn check_with(
     endpoint: &str,
