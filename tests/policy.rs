@@ -91,7 +91,7 @@ fn describe<T: std::fmt::Debug>(policy: &Policy, s: &Option<Setting<T>>) -> Stri
 
 fn place(policy: &Policy, origin: &patlint::policy::Origin) -> String {
     let doc = policy.documents.get(origin.doc);
-    let (line, _) = patlint::policy::line_col(&doc.text, origin.span.start);
+    let (line, _) = doc.line_col(origin.span.start);
     format!("{}:{line}", doc.name)
 }
 

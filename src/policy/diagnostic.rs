@@ -25,6 +25,27 @@ pub struct PolicyError {
 }
 
 impl PolicyError {
+    /// A problem at `span` of `source` (a document's text, or that text redacted).
+    pub fn new(
+        source: IndexedSource,
+        span: std::ops::Range<usize>,
+        message: impl Into<String>,
+        label: impl Into<String>,
+        help: Option<String>,
+    ) -> Self {
+        let (line, column) = source.line_col(span.start);
+        PolicyError {
+            message: message.into(),
+            path: source.name.clone(),
+            src: source,
+            span: (span.start, span.end.saturating_sub(span.start)).into(),
+            label: label.into(),
+            help,
+            line,
+            column,
+        }
+    }
+
     /// A problem at `span` of `doc`.
     pub fn at(
         doc: &super::Document,
@@ -33,17 +54,7 @@ impl PolicyError {
         label: impl Into<String>,
         help: Option<String>,
     ) -> Self {
-        let (line, column) = doc.line_col(span.start);
-        PolicyError {
-            message: message.into(),
-            src: doc.source.clone(),
-            span: (span.start, span.end.saturating_sub(span.start)).into(),
-            label: label.into(),
-            help,
-            line,
-            column,
-            path: doc.name.clone(),
-        }
+        Self::new(doc.source.clone(), span, message, label, help)
     }
 }
 
@@ -129,11 +140,6 @@ impl SourceCode for IndexedSource {
             contents.line_count() + first,
         )))
     }
-}
-
-/// 1-based line and column (in characters) of a byte offset.
-pub fn line_col(text: &str, offset: usize) -> (usize, usize) {
-    IndexedSource::new("", Arc::from(text)).line_col(offset)
 }
 
 #[cfg(test)]

@@ -13,7 +13,7 @@ use std::sync::Arc;
 
 use jiff::SignedDuration;
 
-pub use diagnostic::{IndexedSource, PolicyError, PolicyErrors, line_col};
+pub use diagnostic::{IndexedSource, PolicyError, PolicyErrors};
 pub use duration::{format_duration, parse_duration, parse_instant};
 pub use validate::waivers::RawWaiver;
 pub use validate::{TokenKeys, parse_policy};

@@ -197,18 +197,7 @@ impl Validator {
                     None => doc.source.clone(),
                 })
                 .clone();
-            let (line, column) = source.line_col(p.span.start);
-            let span_len = p.span.end.saturating_sub(p.span.start);
-            errors.push(PolicyError {
-                message: p.message,
-                src: source,
-                span: (p.span.start, span_len).into(),
-                label: p.label,
-                help: p.help,
-                line,
-                column,
-                path: doc.name.clone(),
-            });
+            errors.push(PolicyError::new(source, p.span, p.message, p.label, p.help));
         }
         PolicyErrors(errors)
     }
