@@ -509,37 +509,6 @@ async fn a_200_that_is_not_json_is_a_host_error() {
     assert!(detail.contains("not the expected JSON"), "{detail}");
 }
 
-#[tokio::test(flavor = "multi_thread")]
-async fn a_running_out_rate_limit_lowers_concurrency_before_the_host_refuses() {
-    let server = MockServer::start().await;
-    Mock::given(path("/user"))
-        .respond_with(
-            ResponseTemplate::new(200)
-                .insert_header("X-OAuth-Scopes", "repo")
-                .insert_header("x-ratelimit-remaining", "5")
-                .set_body_json(user_body()),
-        )
-        .expect(30)
-        .mount(&server)
-        .await;
-    let mut policy = String::from("version = 1\n");
-    for i in 0..30 {
-        policy.push_str(&format!("[[token]]\nname = \"t{i}\"\nhost = \"github\"\nurl = \"{}\"\nsecret = {{ env = \"P\" }}\n", server.uri()));
-    }
-    let (exit, stdout, stderr) =
-        common::run_check(policy, vec![("P".into(), CLASSIC.into())], &server.uri()).await;
-    assert_eq!(exit, 0, "{stdout}");
-    assert!(
-        stderr.contains("has 5 requests left in its rate limit; lowering concurrency to 5"),
-        "{stderr}"
-    );
-    assert_eq!(
-        stderr.matches("lowering concurrency").count(),
-        1,
-        "said once per host: {stderr}"
-    );
-}
-
 #[tokio::test]
 async fn a_token_whose_check_outlasts_the_deadline_is_a_host_error() {
     let server = MockServer::start().await;

@@ -4,7 +4,6 @@
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
@@ -212,56 +211,61 @@ pub struct Http {
     settings: HttpSettings,
     /// Clients that also trust a token's `ca_file`, by file.
     with_ca: Mutex<HashMap<PathBuf, Client>>,
-    budgets: Mutex<HashMap<String, Arc<Budget>>>,
+    /// Requests in flight per origin: at most `--concurrency`, whatever any host says.
+    in_flight: Mutex<HashMap<String, Arc<Semaphore>>>,
+    /// What each identity has left of its rate limit, as its host last said.
+    windows: Mutex<HashMap<Identity, RateWindow>>,
 }
 
-/// Requests in flight to one origin: at most `--concurrency`, and fewer once the host says
-/// its rate limit is running out, so that patlint slows down before the host refuses.
-struct Budget {
-    permits: Semaphore,
-    limit: AtomicUsize,
-    /// Permits to retire as requests finish (they were in flight when the limit dropped).
-    debt: AtomicUsize,
+/// Whose rate limit a request spends. GitHub's authenticated limit belongs to the user
+/// behind the token, not to the host ("Rate limits for the REST API",
+/// docs.github.com/en/rest/using-the-rest-api/rate-limits-for-the-rest-api); GitLab's to the
+/// user or the IP (docs.gitlab.com/administration/settings/user_and_ip_rate_limits). So a window is kept per origin and
+/// per credential: a keyed hash of the credential headers the request carries, with a key
+/// drawn for this process, so the credential cannot be recovered from it and is never kept.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+struct Identity {
+    origin: String,
+    credential: u64,
 }
 
-impl Budget {
-    fn new(limit: usize) -> Self {
-        Budget {
-            permits: Semaphore::new(limit),
-            limit: AtomicUsize::new(limit),
-            debt: AtomicUsize::new(0),
+impl Identity {
+    fn of(request: &reqwest::Request) -> Self {
+        use std::hash::BuildHasher;
+        static KEY: std::sync::OnceLock<std::hash::RandomState> = std::sync::OnceLock::new();
+        let credentials: Vec<&[u8]> = CREDENTIAL_HEADERS
+            .iter()
+            .filter_map(|name| request.headers().get(*name))
+            .map(|value| value.as_bytes())
+            .collect();
+        let credential = KEY.get_or_init(Default::default).hash_one(credentials);
+        Identity {
+            origin: request.url().origin().ascii_serialization(),
+            credential,
         }
     }
+}
 
-    /// Lowers the limit to what the host says is left (never below one, never raised:
-    /// a run is short next to a rate-limit window).
-    fn lower_to(&self, remaining: usize) -> Option<usize> {
-        let target = remaining.max(1);
-        let current = self.limit.load(Ordering::Acquire);
-        if target >= current
-            || self
-                .limit
-                .compare_exchange(current, target, Ordering::AcqRel, Ordering::Acquire)
-                .is_err()
-        {
-            return None;
-        }
-        let excess = current - target;
-        let retired = self.permits.forget_permits(excess);
-        self.debt.fetch_add(excess - retired, Ordering::AcqRel);
-        Some(target)
-    }
+/// The headers that carry a credential: `Authorization` (GitHub, Azure DevOps, an Entra
+/// token) and GitLab's `PRIVATE-TOKEN`. A request with neither is the anonymous identity of
+/// its origin.
+const CREDENTIAL_HEADERS: [&str; 2] = ["authorization", "private-token"];
 
-    /// Returns a permit, or retires it if the limit was lowered while it was in flight.
-    fn release(&self, permit: tokio::sync::SemaphorePermit<'_>) {
-        let paid = self
-            .debt
-            .fetch_update(Ordering::AcqRel, Ordering::Acquire, |d| d.checked_sub(1))
-            .is_ok();
-        if paid {
-            permit.forget();
-        }
-    }
+/// One identity's rate-limit window: the requests the host said were left, less those
+/// sent since, until the instant the host said it resets. After that it is forgotten, so a
+/// budget recovers with its window.
+#[derive(Debug, Clone, Copy)]
+struct RateWindow {
+    remaining: u64,
+    resets_at: std::time::Instant,
+}
+
+/// Whether an identity may send now.
+#[derive(Debug, PartialEq, Eq)]
+enum Spend {
+    Go,
+    /// Its window is used up; it resets after this long.
+    WaitFor(Duration),
 }
 
 /// The longest pause between two retries.
@@ -284,20 +288,90 @@ impl Http {
             direct,
             settings,
             with_ca: Mutex::new(HashMap::new()),
-            budgets: Mutex::new(HashMap::new()),
+            in_flight: Mutex::new(HashMap::new()),
+            windows: Mutex::new(HashMap::new()),
         }
     }
 
-    fn budget(&self, url: &reqwest::Url) -> Arc<Budget> {
+    fn in_flight(&self, url: &reqwest::Url) -> Arc<Semaphore> {
         let origin = url.origin().ascii_serialization();
-        let mut budgets = self
-            .budgets
-            .lock()
-            .expect("the budget map is never poisoned");
-        budgets
+        let mut in_flight = self.in_flight.lock().expect("never poisoned");
+        in_flight
             .entry(origin)
-            .or_insert_with(|| Arc::new(Budget::new(self.settings.concurrency.max(1))))
+            .or_insert_with(|| Arc::new(Semaphore::new(self.settings.concurrency.max(1))))
             .clone()
+    }
+
+    /// Takes one request from `identity`'s window, or says how long until it resets.
+    fn spend(&self, identity: &Identity, now: std::time::Instant) -> Spend {
+        let mut windows = self.windows.lock().expect("never poisoned");
+        let Some(window) = windows.get_mut(identity) else {
+            return Spend::Go;
+        };
+        if window.resets_at <= now {
+            windows.remove(identity);
+            return Spend::Go;
+        }
+        match window.remaining.checked_sub(1) {
+            Some(left) => {
+                window.remaining = left;
+                Spend::Go
+            }
+            None => Spend::WaitFor(window.resets_at - now),
+        }
+    }
+
+    /// Keeps what an answer says of its identity's window. A 401 says nothing about it:
+    /// GitHub sends the unauthenticated, per-IP limit there (60 an hour), which is not the
+    /// limit of any token that works.
+    fn record(&self, identity: Identity, status: StatusCode, headers: &HeaderMap) {
+        if status == StatusCode::UNAUTHORIZED {
+            return;
+        }
+        let (Some(remaining), Some(resets_in)) = (remaining(headers), resets_in(headers)) else {
+            return;
+        };
+        let Some(resets_at) = std::time::Instant::now().checked_add(resets_in) else {
+            return;
+        };
+        self.windows.lock().expect("never poisoned").insert(
+            identity,
+            RateWindow {
+                remaining,
+                resets_at,
+            },
+        );
+    }
+
+    /// Waits until `identity` may send: at once, unless the host said its window is used
+    /// up, then until it resets (within `--max-wait` and the token's deadline).
+    async fn wait_for_window(
+        &self,
+        host: &str,
+        identity: &Identity,
+        context: &RequestContext<'_>,
+    ) -> Result<(), HostError> {
+        for _ in 0..=MAX_RATE_LIMIT_WAITS {
+            let Spend::WaitFor(wait) = self.spend(identity, std::time::Instant::now()) else {
+                return Ok(());
+            };
+            if wait > self.settings.max_wait {
+                return Err(beyond_max_wait(host, wait, self.settings.max_wait));
+            }
+            eprintln!(
+                "patlint: token `{}` has used up its {host} rate limit; waiting {}s for it to reset",
+                context.token,
+                wait.as_secs_f64().ceil()
+            );
+            context.clock.sleep(host, wait).await?;
+        }
+        Err(HostError::new(
+            HostErrorKind::RateLimited,
+            format!(
+                "{host} rate limit of token `{}` did not reset",
+                context.token
+            ),
+        ))
     }
 
     pub fn settings(&self) -> &HttpSettings {
@@ -398,38 +472,25 @@ impl Http {
             } else {
                 &client
             };
-            let budget_origin = request.url().origin().ascii_serialization();
-            let budget = self.budget(request.url());
-            let permit = budget
-                .permits
+            let identity = Identity::of(&request);
+            self.wait_for_window(host, &identity, &context).await?;
+            let in_flight = self.in_flight(request.url());
+            let permit = in_flight
                 .acquire()
                 .await
-                .expect("budget semaphores are never closed");
+                .expect("in-flight semaphores are never closed");
             // Counted from here: the wait for a permit is other tokens' time.
             let outcome = context.clock.within(host, client.execute(request)).await;
-            budget.release(permit);
+            drop(permit);
             let outcome = outcome?;
-            if let Ok(response) = &outcome
-                && let Some(remaining) = remaining(response.headers())
-                && let Some(lowered) = budget.lower_to(remaining)
-            {
-                eprintln!(
-                    "patlint: {host} ({}) has {remaining} requests left in its rate limit; lowering concurrency to {lowered}",
-                    budget_origin
-                );
+            if let Ok(response) = &outcome {
+                self.record(identity, response.status(), response.headers());
             }
             let retry_reason = match outcome {
                 Ok(response) => {
                     if let Some(wait) = rate_limit_wait(response.status(), response.headers()) {
                         if wait > self.settings.max_wait {
-                            return Err(HostError::new(
-                                HostErrorKind::RateLimited,
-                                format!(
-                                    "{host} rate limit reached; it resets in {}s, longer than --max-wait ({}s)",
-                                    wait.as_secs(),
-                                    self.settings.max_wait.as_secs()
-                                ),
-                            ));
+                            return Err(beyond_max_wait(host, wait, self.settings.max_wait));
                         }
                         if waits >= MAX_RATE_LIMIT_WAITS {
                             return Err(HostError::new(
@@ -474,6 +535,17 @@ impl Http {
             context.clock.sleep(host, backoff).await?;
         }
     }
+}
+
+fn beyond_max_wait(host: &str, wait: Duration, max_wait: Duration) -> HostError {
+    HostError::new(
+        HostErrorKind::RateLimited,
+        format!(
+            "{host} rate limit reached; it resets in {}s, longer than --max-wait ({}s)",
+            wait.as_secs(),
+            max_wait.as_secs()
+        ),
+    )
 }
 
 fn describe(host: &str, e: &reqwest::Error) -> (HostErrorKind, String) {
@@ -549,8 +621,13 @@ async fn read_body(mut response: Response) -> Result<String, HostError> {
 
 /// What the host says is left of its rate limit (GitHub `x-ratelimit-remaining`, GitLab
 /// `RateLimit-Remaining`).
-fn remaining(headers: &HeaderMap) -> Option<usize> {
-    ["x-ratelimit-remaining", "ratelimit-remaining"]
+fn remaining(headers: &HeaderMap) -> Option<u64> {
+    number(headers, &["x-ratelimit-remaining", "ratelimit-remaining"])
+}
+
+/// The first of `names` that is present and a whole number.
+fn number(headers: &HeaderMap, names: &[&str]) -> Option<u64> {
+    names
         .iter()
         .find_map(|name| headers.get(*name)?.to_str().ok()?.trim().parse().ok())
 }
@@ -560,15 +637,8 @@ fn remaining(headers: &HeaderMap) -> Option<usize> {
 /// GitHub: 403 or 429 with `x-ratelimit-remaining: 0` (wait for `x-ratelimit-reset`) or
 /// with `retry-after`. GitLab: 429 with `RateLimit-Reset` / `Retry-After`.
 pub fn rate_limit_wait(status: StatusCode, headers: &HeaderMap) -> Option<Duration> {
-    let number = |name: &str| {
-        headers
-            .get(name)
-            .and_then(|v| v.to_str().ok())
-            .and_then(|v| v.trim().parse::<u64>().ok())
-    };
-    let retry_after = number(RETRY_AFTER.as_str());
-    let exhausted =
-        number("x-ratelimit-remaining") == Some(0) || number("ratelimit-remaining") == Some(0);
+    let retry_after = number(headers, &[RETRY_AFTER.as_str()]);
+    let exhausted = remaining(headers) == Some(0);
     let limited = status == StatusCode::TOO_MANY_REQUESTS
         || (status == StatusCode::FORBIDDEN && (exhausted || retry_after.is_some()));
     if !limited {
@@ -577,41 +647,30 @@ pub fn rate_limit_wait(status: StatusCode, headers: &HeaderMap) -> Option<Durati
     if let Some(seconds) = retry_after {
         return Some(Duration::from_secs(seconds));
     }
-    let reset = number("x-ratelimit-reset").or_else(|| number("ratelimit-reset"));
-    if let Some(reset) = reset {
-        let now = SystemTime::now()
-            .duration_since(UNIX_EPOCH)
-            .unwrap_or_default()
-            .as_secs();
-        // One extra second: the reset instant is rounded down to whole seconds.
-        return Some(Duration::from_secs(reset.saturating_sub(now) + 1));
-    }
     // GitHub: "wait for at least one minute before retrying".
-    Some(Duration::from_secs(60))
+    Some(resets_in(headers).unwrap_or(Duration::from_secs(60)))
+}
+
+/// How long until the rate-limit window resets: GitHub's `x-ratelimit-reset` ("the time at
+/// which the current rate limit window resets in UTC epoch seconds", rate-limits-for-the-
+/// rest-api) and GitLab's `RateLimit-Reset` ("Unix time-formatted time when the request
+/// quota is reset", user_and_ip_rate_limits) are both the reset instant.
+fn resets_in(headers: &HeaderMap) -> Option<Duration> {
+    let reset = number(headers, &["x-ratelimit-reset", "ratelimit-reset"])?;
+    let now = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .unwrap_or_default()
+        .as_secs();
+    // One extra second: the reset instant is rounded down to whole seconds.
+    Some(Duration::from_secs(
+        reset.saturating_sub(now).saturating_add(1),
+    ))
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
-    #[test]
-    fn a_budget_only_shrinks_and_retires_permits_in_flight() {
-        let budget = Budget::new(64);
-        let held: Vec<_> = (0..10)
-            .map(|_| budget.permits.try_acquire().unwrap())
-            .collect();
-        assert_eq!(budget.lower_to(100), None);
-        assert_eq!(budget.lower_to(5), Some(5));
-        // 54 free permits retired at once; 5 of the 10 in flight owe their retirement.
-        assert_eq!(budget.permits.available_permits(), 0);
-        for permit in held {
-            budget.release(permit);
-        }
-        assert_eq!(budget.permits.available_permits(), 5);
-        assert_eq!(budget.lower_to(0), Some(1));
-        assert_eq!(budget.permits.available_permits(), 1);
-        assert_eq!(budget.lower_to(3), None);
-    }
     use reqwest::header::HeaderValue;
 
     fn headers(pairs: &[(&'static str, &str)]) -> HeaderMap {
@@ -620,6 +679,67 @@ mod tests {
             map.insert(*k, HeaderValue::from_str(v).unwrap());
         }
         map
+    }
+
+    fn in_an_hour() -> String {
+        let now = SystemTime::now().duration_since(UNIX_EPOCH).unwrap();
+        (now.as_secs() + 3600).to_string()
+    }
+
+    fn identity(credential: u64) -> Identity {
+        Identity {
+            origin: "https://api.github.com".into(),
+            credential,
+        }
+    }
+
+    #[test]
+    fn an_identity_spends_what_its_host_said_was_left_then_waits_for_the_reset() {
+        let http = Http::new(HttpSettings::default());
+        let now = std::time::Instant::now();
+        let reset = in_an_hour();
+        let two_left = headers(&[
+            ("x-ratelimit-remaining", "2"),
+            ("x-ratelimit-reset", &reset),
+        ]);
+        http.record(identity(1), StatusCode::OK, &two_left);
+        assert_eq!(http.spend(&identity(1), now), Spend::Go);
+        assert_eq!(http.spend(&identity(1), now), Spend::Go);
+        let Spend::WaitFor(wait) = http.spend(&identity(1), now) else {
+            panic!("the window is used up")
+        };
+        assert!(wait > Duration::from_secs(3590), "{wait:?}");
+        // Another identity on the same host has its own window.
+        assert_eq!(http.spend(&identity(2), now), Spend::Go);
+        // Once the window resets, the budget is whole again.
+        let later = now + Duration::from_secs(3602);
+        assert_eq!(http.spend(&identity(1), later), Spend::Go);
+        assert_eq!(http.spend(&identity(1), later), Spend::Go);
+    }
+
+    #[test]
+    fn a_401_says_nothing_about_any_tokens_rate_limit() {
+        let http = Http::new(HttpSettings::default());
+        let reset = in_an_hour();
+        let unauthenticated = headers(&[
+            ("x-ratelimit-remaining", "0"),
+            ("x-ratelimit-reset", &reset),
+        ]);
+        http.record(identity(1), StatusCode::UNAUTHORIZED, &unauthenticated);
+        assert_eq!(
+            http.spend(&identity(1), std::time::Instant::now()),
+            Spend::Go
+        );
+        // A window without a reset instant could never recover, so it is not kept.
+        http.record(
+            identity(1),
+            StatusCode::OK,
+            &headers(&[("x-ratelimit-remaining", "0")]),
+        );
+        assert_eq!(
+            http.spend(&identity(1), std::time::Instant::now()),
+            Spend::Go
+        );
     }
 
     #[test]
