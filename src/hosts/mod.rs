@@ -161,9 +161,12 @@ macro_rules! registry {
                 Hosts { $($variant: <$($host)::+ as Host>::new(settings),)+ }
             }
 
+            /// Each host's check is boxed: a future is as large as the largest state it
+            /// can be in (the AWS SDK's are tens of KiB), and one is held per token for
+            /// the whole run, so unboxed every token would pay for AWS.
             pub(crate) async fn observe(&self, call: &Call<'_>, endpoint: &Endpoint) -> Observation {
                 match endpoint {
-                    $(Endpoint::$variant(e) => self.$variant.observe(call, e).await,)+
+                    $(Endpoint::$variant(e) => Box::pin(self.$variant.observe(call, e)).await,)+
                 }
             }
         }

@@ -275,4 +275,23 @@ mod tests {
         assert!(!scrubbed.contains("K7"), "{scrubbed}");
         assert_eq!(scrubbed.matches("<redacted>").count(), 4, "{scrubbed}");
     }
+
+    /// One check is held per token for the whole run, so its size is paid a thousand
+    /// times over for a thousand tokens: it must not carry the largest host's state.
+    #[test]
+    fn a_tokens_check_holds_no_host_state_inline() {
+        let text =
+            "version = 1\n[[token]]\nname = \"a\"\nhost = \"github\"\nsecret = { env = \"X\" }\n";
+        let policy = crate::policy::parse_policy("patlint.toml", text)
+            .ok()
+            .unwrap();
+        let http = Http::new(Default::default());
+        let hosts = Hosts::new(&Default::default());
+        let check = observe_one(&hosts, &http, &policy.tokens[0], jiff::Timestamp::now());
+        assert!(
+            std::mem::size_of_val(&check) < 1024,
+            "{} bytes",
+            std::mem::size_of_val(&check)
+        );
+    }
 }
