@@ -58,6 +58,7 @@ pub enum Fact {
     AllAccessibleOrganizations,
     AllowedActions,
     Active,
+    Permissions,
     OtherActiveKeys,
     ServiceCredentials,
 }
@@ -72,6 +73,7 @@ impl Fact {
             Fact::AllAccessibleOrganizations => "its organization reach",
             Fact::AllowedActions => "which actions it may perform",
             Fact::Active => "whether it is active",
+            Fact::Permissions => "its permissions",
             Fact::OtherActiveKeys => "its user's other keys",
             Fact::ServiceCredentials => "its user's CodeCommit Git credentials",
         }
@@ -120,6 +122,13 @@ pub struct TokenFacts {
     /// AWS: the user's CodeCommit HTTPS Git credentials.
     #[serde(default, skip_serializing_if = "Observed::is_unobservable")]
     pub service_credentials: Observed<Vec<ServiceCredential>>,
+    /// What the probes settled: grants the host does not list but answers harmless
+    /// requests differently for (a repository permission, an SSO authorization, a scope).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub grants: Vec<Grant>,
+    /// GitHub: whether each probed repository is public (a read on it proves nothing).
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub visibility: BTreeMap<String, Visibility>,
     /// Where each observed fact came from (endpoint, header, or "heuristic probe").
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub evidence: BTreeMap<Fact, String>,
@@ -150,6 +159,8 @@ impl TokenFacts {
             actions: Observed::Unobservable,
             other_active_keys: Observed::Unobservable,
             service_credentials: Observed::Unobservable,
+            grants: Vec::new(),
+            visibility: BTreeMap::new(),
             evidence: BTreeMap::new(),
             unobservable: BTreeMap::new(),
             worked_when_observed: false,
@@ -173,6 +184,61 @@ impl TokenFacts {
             .get(&fact)
             .map_or("the host does not reveal it", String::as_str)
     }
+}
+
+/// One grant a probe settled, with the request and answer that settled it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Grant {
+    /// What it is on: `OWNER/REPO`, a GitHub organization, an Azure DevOps organization or
+    /// project.
+    pub target: String,
+    /// What was probed: `repository` (whether the token reaches it at all),
+    /// `contents:write` and the like, `sso`, or a scope such as `vso.code_write`.
+    pub permission: String,
+    #[serde(flatten)]
+    pub settled: Settled,
+    /// "probe: POST /repos/OWNER/REPO/git/refs → 422".
+    pub evidence: String,
+}
+
+impl Grant {
+    pub fn new(
+        target: impl Into<String>,
+        permission: impl Into<String>,
+        settled: Settled,
+        evidence: impl Into<String>,
+    ) -> Self {
+        Grant {
+            target: target.into(),
+            permission: permission.into(),
+            settled,
+            evidence: evidence.into(),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Visibility {
+    Public,
+    /// Private, or internal to an enterprise.
+    Private,
+}
+
+/// What a probe showed.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "settled", rename_all = "kebab-case")]
+pub enum Settled {
+    Granted,
+    /// Not granted; `help` is what the host said to do (an SSO authorization URL).
+    Missing {
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        help: Option<String>,
+    },
+    /// The answer proves nothing either way.
+    Unverifiable {
+        reason: String,
+    },
 }
 
 /// IAM's answer for one action on one resource.

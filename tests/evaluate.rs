@@ -267,7 +267,7 @@ fn rejected_tokens_fail_with_one_finding() {
         "",
         serde_json::json!({"outcome": "rejected", "reason": "sso-required", "detail": "GitHub answered 403 with X-GitHub-SSO", "evidence": "X-GitHub-SSO header of 403 from GET /user", "help": "authorize the token: open https://github.com/orgs/octo/sso?authorization_request=1"}),
     );
-    assert_eq!(rules, ["sso-authorization-required"]);
+    assert_eq!(rules, ["sso-not-authorized"]);
     assert!(rendered.contains("authorization_request=1"));
 }
 

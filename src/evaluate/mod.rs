@@ -4,6 +4,7 @@
 
 pub mod access_keys;
 pub mod lifespan;
+pub mod permissions;
 pub mod reach;
 pub mod scopes;
 pub mod stale;
@@ -264,6 +265,7 @@ fn observed(token: &TokenSpec, facts: &TokenFacts, now: Timestamp) -> Vec<Findin
     let mut findings = Vec::new();
     findings.extend(lifespan::check(token, facts, now));
     findings.extend(scopes::check(token, facts));
+    findings.extend(permissions::check(token, facts));
     findings.extend(stale::check(token, facts, now));
     findings.extend(reach::check(token, facts));
     findings.extend(access_keys::check(token, facts, now));

@@ -40,7 +40,7 @@ pub(super) fn rejected(
         Rejection::Revoked => (Rule::TokenInvalid, "has been revoked"),
         Rejection::Expired => (Rule::TokenExpired, "has expired"),
         Rejection::SsoRequired => (
-            Rule::SsoAuthorizationRequired,
+            Rule::SsoNotAuthorized,
             "is not authorized for SAML single sign-on",
         ),
     };
@@ -146,9 +146,9 @@ pub static SECRET_UNAVAILABLE: RuleMeta = RuleMeta {
     ),
 };
 
-pub static SSO_AUTHORIZATION_REQUIRED: RuleMeta = RuleMeta {
-    id: "sso-authorization-required",
-    summary: "GitHub refused the token for an organization that enforces SAML single sign-on until the token is authorized for it.",
+pub static SSO_NOT_AUTHORIZED: RuleMeta = RuleMeta {
+    id: "sso-not-authorized",
+    summary: "GitHub refuses the token for an organization that enforces SAML single sign-on until the token is authorized for it (seen on `GET /orgs/ORG` for each of the token's `organizations`, and on any probe).",
     default_severity: Severity::Error,
     why: "The integration cannot reach that organization's repositories with this token.",
     fix: Some("Only GitHub has SAML SSO authorization of tokens."),

@@ -37,6 +37,8 @@ pub struct HostMeta {
     pub requirement_keys: &'static [&'static str],
     /// The scope catalog, for hosts whose tokens have scopes.
     pub scopes: Option<&'static ScopeCatalog>,
+    /// Fine-grained permissions `require_permissions` may name, with their levels.
+    pub permissions: &'static [(&'static str, &'static [crate::policy::PermissionLevel])],
     /// Well-known prefixes of its credentials, to catch one pasted into a policy.
     pub secret_prefixes: &'static [&'static str],
     /// How to fix a rule's finding on this host, where it has its own words for it.
@@ -179,6 +181,16 @@ registry! {
     AzureDevops = "azure-devops" => azure_devops::Services,
     AzureDevopsServer = "azure-devops-server" => azure_devops::Server,
     AwsIam = "aws-iam" => aws_iam::AwsIam,
+}
+
+impl Endpoint {
+    /// The repositories the integration works on, where the host has them.
+    pub fn repositories(&self) -> &[crate::policy::Setting<String>] {
+        match self {
+            Endpoint::Github(github) => &github.repositories,
+            _ => &[],
+        }
+    }
 }
 
 impl HostKind {

@@ -121,6 +121,40 @@ pub struct Requirements {
     pub all_accessible_organizations: Option<Setting<bool>>,
     pub require_actions: Option<Vec<Setting<String>>>,
     pub resources: Option<Vec<Setting<String>>>,
+    pub require_permissions: Option<Vec<Permission>>,
+    pub probe: Option<Setting<bool>>,
+}
+
+/// One required fine-grained permission: `contents = "write"`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Permission {
+    pub name: String,
+    pub level: Setting<PermissionLevel>,
+}
+
+/// A fine-grained permission's level; each includes the ones before it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum PermissionLevel {
+    Read,
+    Write,
+    Admin,
+}
+
+impl PermissionLevel {
+    pub const NAMES: [&'static str; 3] = ["read", "write", "admin"];
+
+    pub fn parse(s: &str) -> Option<Self> {
+        match s {
+            "read" => Some(PermissionLevel::Read),
+            "write" => Some(PermissionLevel::Write),
+            "admin" => Some(PermissionLevel::Admin),
+            _ => None,
+        }
+    }
+
+    pub fn as_str(self) -> &'static str {
+        PermissionLevel::NAMES[self as usize]
+    }
 }
 
 pub const DEFAULT_EXPIRY_WARNING: SignedDuration = SignedDuration::from_hours(14 * 24);
@@ -144,6 +178,10 @@ impl Requirements {
                 .or_else(|| l.all_accessible_organizations.clone()),
             require_actions: self.require_actions.or_else(|| l.require_actions.clone()),
             resources: self.resources.or_else(|| l.resources.clone()),
+            require_permissions: self
+                .require_permissions
+                .or_else(|| l.require_permissions.clone()),
+            probe: self.probe.or_else(|| l.probe.clone()),
         }
     }
 
@@ -169,6 +207,15 @@ impl Requirements {
 
     pub fn forbidden_scopes(&self) -> &[Setting<String>] {
         self.forbid_scopes.as_deref().unwrap_or_default()
+    }
+
+    pub fn required_permissions(&self) -> &[Permission] {
+        self.require_permissions.as_deref().unwrap_or_default()
+    }
+
+    /// Whether probes may be sent for the token (`probe`, default true).
+    pub fn probes(&self) -> bool {
+        self.probe.as_ref().is_none_or(|s| s.value)
     }
 
     pub fn asks_about_scopes(&self) -> bool {

@@ -63,6 +63,24 @@ pub struct RawRequirements {
     #[serde(default)]
     #[schemars(with = "Vec<String>")]
     pub resources: Option<TextList>,
+    /// Hosts with fine-grained permissions: the permission levels the token must have on each of the token's `repositories`, e.g. `{ contents = "write", pull_requests = "write" }`. A classic token satisfies a permission with the scope that grants it.
+    #[serde(default)]
+    #[schemars(with = "std::collections::BTreeMap<String, PermissionLevelName>")]
+    pub require_permissions: Option<Spanned<std::collections::BTreeMap<String, Text>>>,
+    /// Hosts with probes: false sends no probe for this token (what the host does not reveal stays `unverifiable`). Default true.
+    #[serde(default)]
+    #[schemars(with = "bool")]
+    pub probe: Option<Spanned<bool>>,
+}
+
+/// The levels of a fine-grained permission, for the schema.
+#[derive(JsonSchema)]
+#[serde(rename_all = "lowercase")]
+#[allow(dead_code)]
+pub enum PermissionLevelName {
+    Read,
+    Write,
+    Admin,
 }
 
 /// The values of `on_unverifiable`, for the schema.

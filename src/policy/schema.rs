@@ -13,6 +13,9 @@ const DURATION: &str = r"^\s*([Pp][0-9A-Za-z.,]+|[0-9]+(\.[0-9]+)?\s*[A-Za-z][0-
 const URL: &str = r"^(https://|http://(127\.[0-9.]+|localhost|\[::1\])([:/]|$))";
 /// `service:Action`, the action possibly with wildcards.
 const IAM_ACTION: &str = r"^[a-z0-9-]+:[A-Za-z0-9*?]+$";
+/// GitHub's `OWNER/REPO` and organization logins (see the GitHub host).
+const REPOSITORY: &str = r"^[A-Za-z0-9][A-Za-z0-9-]{0,38}/[A-Za-z0-9._-]{1,100}$";
+const LOGIN: &str = r"^[A-Za-z0-9][A-Za-z0-9-]{0,38}$";
 /// A safe token name (see `validate`).
 const NAME: &str = r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$";
 
@@ -45,6 +48,11 @@ pub(super) fn strengthen(schema: &mut Value) {
         for key in ["url", "vssps_url", "profile_url"] {
             if let Some(url) = properties.get_mut(key) {
                 url["pattern"] = json!(URL);
+            }
+        }
+        for (key, pattern) in [("repositories", REPOSITORY), ("organizations", LOGIN)] {
+            if let Some(list) = properties.get_mut(key) {
+                list["items"]["pattern"] = json!(pattern);
             }
         }
         if let Some(name) = properties.get_mut("name") {

@@ -73,6 +73,7 @@ impl Host for AwsIam {
         http: false,
         requirement_keys: &["require_actions", "resources"],
         scopes: None,
+        permissions: &[],
         // <https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_identifiers.html#identifiers-unique-ids>
         secret_prefixes: &["AKIA", "ASIA"],
         fix,

@@ -4,8 +4,12 @@
 //! classic token's scopes and `GitHub-Authentication-Token-Expiration` its expiry
 //! (<https://docs.github.com/en/rest/users/users#get-the-authenticated-user>,
 //! <https://docs.github.com/en/apps/oauth-apps/building-oauth-apps/scopes-for-oauth-apps>).
+//! Fine-grained permissions, repository access and SSO authorization, which GitHub does
+//! not list to a token, are settled by harmless probes (`probes.rs`) when the policy asks.
 
 mod observe;
+pub mod permissions;
+mod probes;
 mod scopes;
 
 use reqwest::Url;
@@ -13,21 +17,36 @@ use serde::Deserialize;
 
 use super::{Call, Host, HostMeta, HttpSettings};
 use crate::facts::Observation;
-use crate::policy::TokenKeys;
+use crate::policy::raw::TextList;
+use crate::policy::{Setting, TokenKeys};
 use crate::rules::Rule;
 
 pub use observe::{parse_expiration, parse_scopes};
 
 pub struct GitHub;
 
-/// GitHub has no token keys of its own: `url` (the API base) is common.
+/// GitHub's own token keys (`url`, the API base, is common).
 #[derive(Debug, Default, Deserialize, schemars::JsonSchema)]
-pub struct RawKeys {}
+pub struct RawKeys {
+    /// GitHub: the repositories the integration works on, as `OWNER/REPO`; `require_permissions` is probed on each.
+    #[serde(default)]
+    #[schemars(with = "Vec<String>")]
+    pub repositories: Option<TextList>,
+    /// GitHub: organizations whose SAML SSO authorization of the token is checked (default: the owners of `repositories`).
+    #[serde(default)]
+    #[schemars(with = "Vec<String>")]
+    pub organizations: Option<TextList>,
+}
 
-/// Where GitHub's REST API is.
+/// Where GitHub's REST API is, and what the integration works on there.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Endpoint {
     pub api: Url,
+    /// `OWNER/REPO`, each where the policy wrote it.
+    pub repositories: Vec<Setting<String>>,
+    /// The organizations whose SSO authorization is checked: as written, or the owners of
+    /// `repositories`.
+    pub organizations: Vec<String>,
 }
 
 /// Token prefixes: <https://github.blog/engineering/platform-security/behind-githubs-new-authentication-token-formats/>.
@@ -41,8 +60,15 @@ impl Host for GitHub {
         name: "github",
         product: "GitHub",
         http: true,
-        requirement_keys: &["require_scopes", "forbid_scopes", "allow_extra_scopes"],
+        requirement_keys: &[
+            "require_scopes",
+            "forbid_scopes",
+            "allow_extra_scopes",
+            "require_permissions",
+            "probe",
+        ],
         scopes: Some(&scopes::CATALOG),
+        permissions: permissions::CATALOG,
         secret_prefixes: PREFIXES,
         fix,
         check_value: crate::hosts::any_value,
@@ -50,9 +76,28 @@ impl Host for GitHub {
         starter: STARTER,
     };
 
-    fn endpoint(_raw: RawKeys, keys: &mut TokenKeys<'_>) -> Option<Endpoint> {
-        Some(Endpoint {
-            api: keys.url("https://api.github.com")?,
+    fn endpoint(raw: RawKeys, keys: &mut TokenKeys<'_>) -> Option<Endpoint> {
+        let api = keys.url("https://api.github.com");
+        let repositories = raw
+            .repositories
+            .map(|l| keys.settings(l))
+            .unwrap_or_default();
+        let explicit = raw.organizations.map(|l| keys.settings(l));
+        let mut valid = true;
+        for repository in &repositories {
+            valid &= check_name(keys, repository, "repository", is_repository);
+        }
+        for organization in explicit.iter().flatten() {
+            valid &= check_name(keys, organization, "organization", is_login);
+        }
+        let organizations = match explicit {
+            Some(list) => list.into_iter().map(|s| s.value).collect(),
+            None => owners(&repositories),
+        };
+        valid.then_some(Endpoint {
+            api: api?,
+            repositories,
+            organizations,
         })
     }
 
@@ -63,6 +108,64 @@ impl Host for GitHub {
     async fn observe(&self, call: &Call<'_>, endpoint: &Endpoint) -> Observation {
         observe::observe(call, endpoint).await
     }
+}
+
+/// GitHub logins: "may only contain alphanumeric characters or single hyphens, and cannot
+/// begin or end with a hyphen", at most 39 characters.
+fn is_login(name: &str) -> bool {
+    (1..=39).contains(&name.len())
+        && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '-')
+        && !name.starts_with('-')
+}
+
+/// `OWNER/REPO`: repository names are ASCII letters, digits, `.`, `-` and `_`.
+fn is_repository(name: &str) -> bool {
+    let Some((owner, repo)) = name.split_once('/') else {
+        return false;
+    };
+    is_login(owner)
+        && (1..=100).contains(&repo.len())
+        && repo != "."
+        && repo != ".."
+        && repo
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '_'))
+}
+
+fn check_name(
+    keys: &mut TokenKeys<'_>,
+    name: &Setting<String>,
+    what: &str,
+    valid: fn(&str) -> bool,
+) -> bool {
+    if valid(&name.value) {
+        return true;
+    }
+    let example = if what == "repository" {
+        "\"OWNER/REPO\", e.g. \"octo-org/octo-repo\""
+    } else {
+        "the organization's login, e.g. \"octo-org\""
+    };
+    keys.problem(
+        name.origin.span.clone(),
+        format!("`{}` is not a GitHub {what}", name.value),
+        format!("not a {what} name"),
+        Some(format!("write {example}")),
+    );
+    false
+}
+
+/// The owners of the repositories, once each, in the order written.
+fn owners(repositories: &[Setting<String>]) -> Vec<String> {
+    let mut owners: Vec<String> = Vec::new();
+    for repository in repositories {
+        if let Some((owner, _)) = repository.value.split_once('/')
+            && !owners.iter().any(|o| o == owner)
+        {
+            owners.push(owner.to_owned());
+        }
+    }
+    owners
 }
 
 const STARTER: &str = r#"[[token]]
@@ -97,7 +200,7 @@ fn fix(rule: Rule) -> Option<&'static str> {
         Rule::Unverifiable => {
             "GitHub: fine-grained tokens do not reveal their permissions and no token reveals its creation date; use a classic token if scopes must be verified, or drop the requirement, or set `on_unverifiable = \"warn\"` for this token."
         }
-        Rule::SsoAuthorizationRequired => {
+        Rule::SsoNotAuthorized => {
             "GitHub: Settings > Developer settings > Personal access tokens > Configure SSO > Authorize next to the organization (or open the URL in the finding)."
         }
         _ => return None,

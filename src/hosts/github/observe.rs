@@ -14,28 +14,81 @@ use crate::secret::Secret;
 
 const SCOPES_HEADER: &str = "x-oauth-scopes";
 const EXPIRATION_HEADER: &str = "github-authentication-token-expiration";
-const SSO_HEADER: &str = "x-github-sso";
+pub(super) const SSO_HEADER: &str = "x-github-sso";
 /// <https://docs.github.com/en/rest/about-the-rest-api/api-versions>
 const API_VERSION: &str = "2022-11-28";
 
 pub(super) async fn observe(call: &Call<'_>, endpoint: &Endpoint) -> Observation {
-    let auth = match sensitive_header(&format!("Bearer {}", call.secret().expose())) {
-        Ok(auth) => auth,
-        Err(unsendable) => return Observation::host_error(unsendable),
+    let api = match Api::new(call, endpoint) {
+        Ok(api) => api,
+        Err(unsendable) => return unsendable,
     };
-    let url = join(&endpoint.api, "user");
-    let answer = call
-        .send("GitHub", |client| {
-            client
-                .get(url.clone())
-                .header(AUTHORIZATION, auth.clone())
-                .header(ACCEPT, "application/vnd.github+json")
-                .header("x-github-api-version", API_VERSION)
-        })
-        .await;
-    match answer {
+    let observation = match api.get("user").await {
         Ok(answer) => interpret(&answer, call.secret()),
-        Err(error) => error.into(),
+        Err(error) => return error,
+    };
+    let Observation::Observed { mut facts } = observation else {
+        return observation;
+    };
+    if super::probes::asked(&api, endpoint)
+        && let Err(stopped) = super::probes::run(&api, endpoint, &mut facts).await
+    {
+        return stopped;
+    }
+    Observation::Observed { facts }
+}
+
+/// GitHub's REST API, asked with one token.
+pub(super) struct Api<'a> {
+    pub call: &'a Call<'a>,
+    base: &'a reqwest::Url,
+    auth: reqwest::header::HeaderValue,
+}
+
+impl<'a> Api<'a> {
+    fn new(call: &'a Call<'a>, endpoint: &'a Endpoint) -> Result<Self, Observation> {
+        let auth = sensitive_header(&format!("Bearer {}", call.secret().expose()))
+            .map_err(Observation::host_error)?;
+        Ok(Api {
+            call,
+            base: &endpoint.api,
+            auth,
+        })
+    }
+
+    pub async fn get(&self, path: &str) -> Result<Answer, Observation> {
+        self.send(reqwest::Method::GET, path, None).await
+    }
+
+    pub async fn post(&self, path: &str, body: serde_json::Value) -> Result<Answer, Observation> {
+        self.send(reqwest::Method::POST, path, Some(body)).await
+    }
+
+    async fn send(
+        &self,
+        method: reqwest::Method,
+        path: &str,
+        body: Option<serde_json::Value>,
+    ) -> Result<Answer, Observation> {
+        let (path, query) = path.split_once('?').unwrap_or((path, ""));
+        let mut url = join(self.base, path);
+        if !query.is_empty() {
+            url.set_query(Some(query));
+        }
+        self.call
+            .send("GitHub", |client| {
+                let request = client
+                    .request(method.clone(), url.clone())
+                    .header(AUTHORIZATION, self.auth.clone())
+                    .header(ACCEPT, "application/vnd.github+json")
+                    .header("x-github-api-version", API_VERSION);
+                match &body {
+                    Some(body) => request.json(body),
+                    None => request,
+                }
+            })
+            .await
+            .map_err(Observation::from)
     }
 }
 

@@ -41,6 +41,7 @@ impl Host for GitLab {
         http: true,
         requirement_keys: &["require_scopes", "forbid_scopes", "allow_extra_scopes"],
         scopes: Some(&scopes::CATALOG),
+        permissions: &[],
         // <https://docs.gitlab.com/security/tokens/#token-prefixes>
         secret_prefixes: &["glpat-"],
         fix,

@@ -380,6 +380,11 @@ impl TokenKeys<'_> {
         });
     }
 
+    /// A list of the host's own, each value keeping where it was written.
+    pub fn settings(&self, list: TextList) -> Vec<Setting<String>> {
+        settings(self.doc, list)
+    }
+
     pub fn missing(&mut self, key: &str, help: &str) {
         self.v
             .missing_key(self.doc, self.table_span.clone(), key, help);

@@ -8,7 +8,10 @@ use toml::de::DeTable;
 use super::{Level, Validator, host_list, hosts_of_key, settings};
 use crate::hosts::HostKind;
 use crate::policy::raw::{RawRequirements, Text, TextList, field_names};
-use crate::policy::{DocId, OnUnverifiable, Origin, Requirements, Setting, parse_duration};
+use crate::policy::{
+    DocId, OnUnverifiable, Origin, Permission, PermissionLevel, Requirements, Setting,
+    parse_duration,
+};
 use crate::suggest;
 
 impl Validator {
@@ -70,6 +73,9 @@ impl Validator {
         let resources = raw
             .resources
             .map(|list| self.host_checked_list(doc, "resources", list));
+        let require_permissions = raw
+            .require_permissions
+            .map(|table| self.permissions(doc, table));
         let reqs = Requirements {
             max_lifespan,
             expiry_warning,
@@ -87,6 +93,11 @@ impl Validator {
             }),
             require_actions,
             resources,
+            require_permissions,
+            probe: raw.probe.map(|b| Setting {
+                value: *b.get_ref(),
+                origin: origin(b.span()),
+            }),
         };
         if let Some(host) = level.host() {
             self.check_scopes(&reqs, host);
@@ -142,6 +153,57 @@ impl Validator {
                 Some(help),
             );
         }
+    }
+
+    /// `require_permissions = { NAME = "LEVEL", … }`, against the catalogs of the hosts
+    /// that take it.
+    fn permissions(
+        &mut self,
+        doc: DocId,
+        table: toml::Spanned<std::collections::BTreeMap<String, Text>>,
+    ) -> Vec<Permission> {
+        let hosts = hosts_of_key("require_permissions").unwrap_or_default();
+        let catalog: Vec<&(&str, &[PermissionLevel])> =
+            hosts.iter().flat_map(|h| h.meta().permissions).collect();
+        let mut permissions = Vec::new();
+        for (name, level) in table.into_inner() {
+            let span = level.span();
+            let Some((_, levels)) = catalog.iter().find(|(known, _)| *known == name) else {
+                let names: Vec<&str> = catalog.iter().map(|(n, _)| *n).collect();
+                let help = match suggest::closest(&name, names.iter().copied()) {
+                    Some(s) => format!("did you mean `{s}`?"),
+                    None => format!("GitHub's repository permissions are {}", names.join(", ")),
+                };
+                self.problem(
+                    doc,
+                    span,
+                    format!("`{name}` is not a GitHub repository permission"),
+                    "unknown permission",
+                    Some(help),
+                );
+                continue;
+            };
+            match PermissionLevel::parse(level.get_ref()).filter(|l| levels.contains(l)) {
+                Some(value) => permissions.push(Permission {
+                    name,
+                    level: Setting {
+                        value,
+                        origin: Origin { doc, span },
+                    },
+                }),
+                None => {
+                    let offered: Vec<&str> = levels.iter().map(|l| l.as_str()).collect();
+                    self.problem(
+                        doc,
+                        span,
+                        format!("`{}` is not a level of `{name}`", level.get_ref()),
+                        format!("expected {}", offered.join(" or ")),
+                        Some(format!("write {name} = \"{}\"", offered[offered.len() - 1])),
+                    );
+                }
+            }
+        }
+        permissions
     }
 
     /// A list of values that the hosts taking `key` check themselves (IAM actions,

@@ -1,0 +1,319 @@
+//! Fine-grained permissions on the token's repositories (`missing-permission`), whether
+//! it reaches them at all (`missing-repository`), and SAML SSO authorization per
+//! organization (`sso-not-authorized`), from what the probes settled. A classic token's
+//! permissions follow from its scopes (`repo` grants `contents = "write"`; `public_repo`
+//! only on public repositories), so one policy serves both kinds.
+
+use super::{Finding, unverifiable_because};
+use crate::facts::{Fact, Grant, Observed, Settled, TokenFacts, TokenKind, Visibility};
+use crate::hosts::github::permissions::{REPOSITORY, SSO, classic_equivalent, grant_name};
+use crate::policy::{Permission, Setting, TokenSpec};
+use crate::rules::{Rule, RuleMeta, Severity};
+
+pub fn check(token: &TokenSpec, facts: &TokenFacts) -> Vec<Finding> {
+    let mut findings = sso(token, facts);
+    let permissions = token.requirements.required_permissions();
+    if permissions.is_empty() {
+        return findings;
+    }
+    let repositories = token.endpoint.repositories();
+    if repositories.is_empty() {
+        for permission in permissions {
+            findings.extend(on_any_repository(token, facts, permission));
+        }
+        return findings;
+    }
+    for repository in repositories {
+        match reach(token, facts, repository) {
+            Reach::Reached => {}
+            Reach::Not(finding) => {
+                findings.push(finding);
+                continue;
+            }
+            Reach::Unknown(why) => {
+                for permission in permissions {
+                    findings.push(unknown(token, permission, &repository.value, &why));
+                }
+                continue;
+            }
+        }
+        for permission in permissions {
+            findings.extend(on(token, facts, permission, &repository.value));
+        }
+    }
+    findings
+}
+
+enum Reach {
+    Reached,
+    Not(Finding),
+    Unknown(String),
+}
+
+/// Whether the token reaches the repository: what `GET /repos/…` settled. A classic
+/// token without a probe reaches what its user reaches, which its scopes then bound.
+fn reach(token: &TokenSpec, facts: &TokenFacts, repository: &Setting<String>) -> Reach {
+    match grant(facts, &repository.value, REPOSITORY) {
+        Some(Grant { settled: Settled::Granted, .. }) => Reach::Reached,
+        Some(Grant {
+            settled: Settled::Missing { .. },
+            evidence,
+            ..
+        }) => Reach::Not(
+            Finding::new(
+                Rule::MissingRepository,
+                &repository.origin,
+                format!(
+                    "token `{}` cannot reach the repository `{}`: it is not granted to the token (or does not exist)",
+                    token.name, repository.value
+                ),
+            )
+            .label("the integration works on this repository")
+            .evidence(evidence.clone()),
+        ),
+        Some(Grant {
+            settled: Settled::Unverifiable { reason },
+            ..
+        }) => Reach::Unknown(reason.clone()),
+        None if facts.kind == TokenKind::ClassicPat => Reach::Reached,
+        None => Reach::Unknown(not_probed(token)),
+    }
+}
+
+/// One permission on one repository the token reaches.
+fn on(
+    token: &TokenSpec,
+    facts: &TokenFacts,
+    permission: &Permission,
+    repository: &str,
+) -> Option<Finding> {
+    if facts.kind == TokenKind::ClassicPat {
+        let visibility = facts.visibility.get(repository).copied();
+        return by_scopes(token, facts, permission, Some(repository), visibility);
+    }
+    let name = grant_name(&permission.name, permission.level.value);
+    match grant(facts, repository, &name) {
+        Some(Grant {
+            settled: Settled::Granted,
+            ..
+        }) => None,
+        Some(Grant {
+            settled: Settled::Missing { .. },
+            evidence,
+            ..
+        }) => Some(missing(token, permission, repository, evidence)),
+        Some(Grant {
+            settled: Settled::Unverifiable { reason },
+            ..
+        }) => Some(unknown(token, permission, repository, reason)),
+        None => Some(unknown(token, permission, repository, &not_probed(token))),
+    }
+}
+
+/// A permission the policy requires without naming repositories: a classic token's scopes
+/// answer it; a fine-grained token's cannot be probed on nothing.
+fn on_any_repository(
+    token: &TokenSpec,
+    facts: &TokenFacts,
+    permission: &Permission,
+) -> Option<Finding> {
+    if facts.kind == TokenKind::ClassicPat {
+        return by_scopes(token, facts, permission, None, None);
+    }
+    Some(unverifiable_because(
+        token,
+        Fact::Permissions,
+        "require_permissions",
+        &permission.level.origin,
+        "GitHub does not reveal a fine-grained token's permissions; name the repositories the integration works on (`repositories = [\"OWNER/REPO\"]`) so that patlint can probe them",
+    ))
+}
+
+/// A classic token: the permission is granted by the scope that grants it.
+fn by_scopes(
+    token: &TokenSpec,
+    facts: &TokenFacts,
+    permission: &Permission,
+    repository: Option<&str>,
+    visibility: Option<Visibility>,
+) -> Option<Finding> {
+    let what = format!(
+        "`{} = \"{}\"`",
+        permission.name,
+        permission.level.value.as_str()
+    );
+    let Some(equivalent) = classic_equivalent(&permission.name, permission.level.value) else {
+        return Some(unverifiable_because(
+            token,
+            Fact::Permissions,
+            "require_permissions",
+            &permission.level.origin,
+            &format!(
+                "no classic scope is documented to grant {what}, and the user's role on each repository is not revealed"
+            ),
+        ));
+    };
+    let Observed::Value(scopes) = &facts.scopes else {
+        return Some(unverifiable_because(
+            token,
+            Fact::Permissions,
+            "require_permissions",
+            &permission.level.origin,
+            facts.why_unobservable(Fact::Scopes),
+        ));
+    };
+    let catalog = token.host().meta().scopes?;
+    let granted = catalog.closure(scopes.iter().map(String::as_str));
+    let has = |list: &[&str]| list.iter().any(|s| granted.contains(*s));
+    if has(equivalent.scopes) {
+        return None;
+    }
+    let on = repository.map(|r| format!(" on `{r}`")).unwrap_or_default();
+    if has(equivalent.public_only) {
+        return match visibility {
+            Some(Visibility::Public) => None,
+            Some(Visibility::Private) => Some(missing(
+                token,
+                permission,
+                repository.unwrap_or_default(),
+                &format!(
+                    "X-OAuth-Scopes: `public_repo` grants {what} on public repositories only, and `{}` is private",
+                    repository.unwrap_or_default()
+                ),
+            )),
+            None => Some(unverifiable_because(
+                token,
+                Fact::Permissions,
+                "require_permissions",
+                &permission.level.origin,
+                &format!(
+                    "the token's `public_repo` grants {what} on public repositories only, and whether the repository is public is not known{}",
+                    if repository.is_none() {
+                        " (name it in `repositories`)"
+                    } else {
+                        ""
+                    }
+                ),
+            )),
+        };
+    }
+    let scopes_text = if scopes.is_empty() {
+        "no scopes".to_owned()
+    } else {
+        scopes
+            .iter()
+            .map(|s| format!("`{s}`"))
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    Some(
+        Finding::new(
+            Rule::MissingPermission,
+            &permission.level.origin,
+            format!(
+                "token `{}` lacks {what}{on}: it is a classic token with {scopes_text}, and only `{}` grants that",
+                token.name,
+                equivalent.scopes.join("` or `")
+            ),
+        )
+        .label("required here")
+        .evidence(facts.evidence_for(Fact::Scopes).unwrap_or("recorded scopes")),
+    )
+}
+
+fn missing(
+    token: &TokenSpec,
+    permission: &Permission,
+    repository: &str,
+    evidence: &str,
+) -> Finding {
+    Finding::new(
+        Rule::MissingPermission,
+        &permission.level.origin,
+        format!(
+            "token `{}` lacks `{} = \"{}\"` on `{repository}`",
+            token.name,
+            permission.name,
+            permission.level.value.as_str()
+        ),
+    )
+    .label("required here")
+    .evidence(evidence)
+}
+
+fn unknown(token: &TokenSpec, permission: &Permission, repository: &str, why: &str) -> Finding {
+    unverifiable_because(
+        token,
+        Fact::Permissions,
+        "require_permissions",
+        &permission.level.origin,
+        &format!(
+            "`{} = \"{}\"` on `{repository}`: {why}",
+            permission.name,
+            permission.level.value.as_str()
+        ),
+    )
+}
+
+fn not_probed(token: &TokenSpec) -> String {
+    if token.requirements.probes() {
+        "not probed (the recorded facts have no probe for it)".into()
+    } else {
+        "`probe = false` for this token, and GitHub does not reveal a fine-grained token's permissions".into()
+    }
+}
+
+/// `SSO`: an organization whose SAML SSO has not authorized the token.
+fn sso(token: &TokenSpec, facts: &TokenFacts) -> Vec<Finding> {
+    facts
+        .grants
+        .iter()
+        .filter(|g| g.permission == SSO)
+        .filter_map(|g| match &g.settled {
+            Settled::Missing { help } => {
+                let finding = Finding::new(
+                    Rule::SsoNotAuthorized,
+                    &token.origin,
+                    format!(
+                        "token `{}` is not authorized for the SAML single sign-on of the organization `{}`",
+                        token.name, g.target
+                    ),
+                )
+                .label("GitHub refuses this token for that organization")
+                .evidence(g.evidence.clone());
+                Some(match help {
+                    Some(help) => finding.help(help.clone()),
+                    None => finding,
+                })
+            }
+            _ => None,
+        })
+        .collect()
+}
+
+fn grant<'a>(facts: &'a TokenFacts, target: &str, permission: &str) -> Option<&'a Grant> {
+    facts
+        .grants
+        .iter()
+        .find(|g| g.target == target && g.permission == permission)
+}
+
+pub static MISSING_PERMISSION: RuleMeta = RuleMeta {
+    id: "missing-permission",
+    summary: "The token lacks a repository permission the policy requires (a fine-grained permission, or for a classic token the scope that grants it).",
+    default_severity: Severity::Error,
+    why: "The integration will fail on what that permission allows (for the Jira integration: creating branches needs `contents = \"write\"`, pull requests `pull_requests = \"write\"`).",
+    fix: Some(
+        "Edit the token and give it the permission on the repository (fine-grained: Repository permissions; classic: the scope that grants it).",
+    ),
+};
+
+pub static MISSING_REPOSITORY: RuleMeta = RuleMeta {
+    id: "missing-repository",
+    summary: "The token cannot reach a repository the policy names: it is not among the token's repositories (or does not exist).",
+    default_severity: Severity::Error,
+    why: "Everything the integration does on that repository fails.",
+    fix: Some(
+        "Edit the token's Repository access and add the repository (or fix its name in `repositories`).",
+    ),
+};

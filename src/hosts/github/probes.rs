@@ -1,0 +1,307 @@
+//! What a GitHub token can do where GitHub will not say: harmless probes, each a request
+//! that cannot change anything, whose answer proves a grant or its absence. They run only
+//! for what the policy asks (`require_permissions` on `repositories`, SSO on
+//! `organizations`), never with `probe = false`, one request per repository and
+//! permission, through the same client, deadline and rate limits as every request.
+//!
+//! GitHub does not document the order of its checks; the answers relied on are what it
+//! does today, and any other answer is `unverifiable` with its status, never a grant:
+//! - `GET /repos/{owner}/{repo}`: 404 for a repository the token is not granted
+//!   (docs.github.com/en/rest/repos/repos#get-a-repository); `private` says whether a read
+//!   proves anything (fine-grained tokens "always include read-only access to all public
+//!   repositories").
+//! - reads: `GET …/contents/` and `GET …/pulls?per_page=1`: 200 granted, 403 or 404 not.
+//! - contents write: `POST …/git/refs` with an all-zero `sha`, an object that cannot exist,
+//!   so no ref can be created: 422 once the token may write, 403 "Resource not accessible
+//!   by personal access token" (with `X-Accepted-GitHub-Permissions: contents=write`)
+//!   before (docs.github.com/en/rest/git/refs#create-a-reference).
+//! - pull requests write: `POST …/pulls` with a `title` and no `head` or `base`, which can
+//!   never be a pull request: 422 granted, 403 missing.
+//! - SSO: `GET /orgs/{org}`, and the `X-GitHub-SSO: required; url=…` header of any 403
+//!   (docs.github.com/en/rest/using-the-rest-api/troubleshooting-the-rest-api).
+//! - A 2xx to a write probe stops the token's probes with a `host-error`: GitHub accepted
+//!   something that should have been impossible, so nothing may be assumed.
+
+use reqwest::StatusCode;
+use serde_json::json;
+
+use super::Endpoint;
+use super::observe::{Api, SSO_HEADER};
+use super::permissions::{REPOSITORY, SSO, grant_name};
+use crate::facts::{Grant, Observation, Rejection, Settled, TokenFacts, TokenKind, Visibility};
+use crate::hosts::Answer;
+use crate::policy::{Permission, PermissionLevel};
+
+/// Whether the policy asks anything a probe settles for this token.
+pub(super) fn asked(api: &Api<'_>, endpoint: &Endpoint) -> bool {
+    let reqs = api.call.requirements();
+    reqs.probes()
+        && (!endpoint.organizations.is_empty()
+            || (!endpoint.repositories.is_empty() && !reqs.required_permissions().is_empty()))
+}
+
+/// Runs the probes the policy asks for, recording what each settled in `facts`. An
+/// `Err` is the token's observation instead: rejected, or a host error.
+pub(super) async fn run(
+    api: &Api<'_>,
+    endpoint: &Endpoint,
+    facts: &mut TokenFacts,
+) -> Result<(), Observation> {
+    let permissions = api.call.requirements().required_permissions();
+    if !permissions.is_empty() {
+        for repository in &endpoint.repositories {
+            repository_probes(api, &repository.value, permissions, facts).await?;
+        }
+    }
+    for organization in &endpoint.organizations {
+        if !facts
+            .grants
+            .iter()
+            .any(|g| g.target == *organization && g.permission == SSO)
+        {
+            let answer = api.get(&format!("orgs/{organization}")).await?;
+            facts.grants.push(sso(organization, &answer)?);
+        }
+    }
+    Ok(())
+}
+
+async fn repository_probes(
+    api: &Api<'_>,
+    repository: &str,
+    permissions: &[Permission],
+    facts: &mut TokenFacts,
+) -> Result<(), Observation> {
+    let answer = api.get(&format!("repos/{repository}")).await?;
+    let owner = repository.split_once('/').map_or(repository, |(o, _)| o);
+    if let Some(sso) = sso_required(owner, &answer) {
+        facts.grants.push(sso);
+    }
+    let reach = reach(&answer)?;
+    let reachable = reach == Settled::Granted;
+    if reachable {
+        let private = answer
+            .json::<serde_json::Value>()
+            .and_then(|repo| repo.get("private")?.as_bool());
+        match private {
+            Some(private) => {
+                let visibility = if private {
+                    Visibility::Private
+                } else {
+                    Visibility::Public
+                };
+                facts.visibility.insert(repository.to_owned(), visibility);
+            }
+            None => {
+                return Err(Observation::host_error(format!(
+                    "{} answered 200 without a boolean `private`: not GitHub's repository object",
+                    answer.request
+                )));
+            }
+        }
+    }
+    facts
+        .grants
+        .push(Grant::new(repository, REPOSITORY, reach, evidence(&answer)));
+    // A classic token's permissions follow from its scopes, judged in evaluation.
+    if !reachable || facts.kind == TokenKind::ClassicPat {
+        return Ok(());
+    }
+    let public = facts.visibility.get(repository) == Some(&Visibility::Public);
+    for permission in permissions {
+        let grant = permission_probe(api, repository, permission, public).await?;
+        facts.grants.push(grant);
+    }
+    Ok(())
+}
+
+/// Whether `GET /repos/{owner}/{repo}` shows the token reaching the repository.
+fn reach(answer: &Answer) -> Result<Settled, Observation> {
+    Ok(match answer.status {
+        StatusCode::OK => Settled::Granted,
+        StatusCode::NOT_FOUND => Settled::Missing { help: None },
+        StatusCode::UNAUTHORIZED => return Err(invalid(answer)),
+        StatusCode::FORBIDDEN if answer.headers.contains_key(SSO_HEADER) => Settled::Unverifiable {
+            reason: "its organization requires SAML SSO authorization of the token first".into(),
+        },
+        status => unexpected(status, "200 or 404"),
+    })
+}
+
+async fn permission_probe(
+    api: &Api<'_>,
+    repository: &str,
+    permission: &Permission,
+    public: bool,
+) -> Result<Grant, Observation> {
+    let name = permission.name.as_str();
+    let level = permission.level.value;
+    let grant_name = grant_name(name, level);
+    let grant = |settled, evidence: String| Grant::new(repository, &grant_name, settled, evidence);
+    let answer = match (name, level) {
+        ("metadata", PermissionLevel::Read) => {
+            return Ok(grant(
+                Settled::Granted,
+                format!("probe: GET /repos/{repository} → 200: every repository a token reaches grants metadata read"),
+            ));
+        }
+        ("contents" | "pull_requests", PermissionLevel::Read) if public => {
+            return Ok(grant(
+                Settled::Granted,
+                format!("GET /repos/{repository} says it is public: GitHub lets every token read a public repository"),
+            ));
+        }
+        ("contents", PermissionLevel::Read) => {
+            api.get(&format!("repos/{repository}/contents/")).await?
+        }
+        ("pull_requests", PermissionLevel::Read) => {
+            api.get(&format!("repos/{repository}/pulls?per_page=1"))
+                .await?
+        }
+        ("contents", PermissionLevel::Write) => {
+            api.post(
+                &format!("repos/{repository}/git/refs"),
+                json!({"ref": format!("refs/heads/patlint-probe-{}", probe_id()), "sha": "0".repeat(40)}),
+            )
+            .await?
+        }
+        ("pull_requests", PermissionLevel::Write) => {
+            api.post(
+                &format!("repos/{repository}/pulls"),
+                json!({"title": "patlint probe: not a pull request (no head, no base)"}),
+            )
+            .await?
+        }
+        _ => {
+            return Ok(grant(
+                Settled::Unverifiable {
+                    reason: format!(
+                        "no request can show `{name} = \"{}\"` without changing something on GitHub",
+                        level.as_str()
+                    ),
+                },
+                "no probe".into(),
+            ));
+        }
+    };
+    let settled = if level == PermissionLevel::Read {
+        read_outcome(&answer)?
+    } else {
+        write_outcome(&answer)?
+    };
+    Ok(grant(settled, evidence(&answer)))
+}
+
+fn read_outcome(answer: &Answer) -> Result<Settled, Observation> {
+    Ok(match answer.status {
+        StatusCode::OK => Settled::Granted,
+        StatusCode::UNAUTHORIZED => return Err(invalid(answer)),
+        _ if answer.headers.contains_key(SSO_HEADER) => sso_first(),
+        // An empty repository has no contents to list: that proves nothing.
+        StatusCode::NOT_FOUND
+            if answer.api_message().as_deref() == Some("This repository is empty.") =>
+        {
+            Settled::Unverifiable {
+                reason: "the repository is empty, so there are no contents to read".into(),
+            }
+        }
+        StatusCode::FORBIDDEN | StatusCode::NOT_FOUND => Settled::Missing { help: None },
+        status => unexpected(status, "200, 403 or 404"),
+    })
+}
+
+fn write_outcome(answer: &Answer) -> Result<Settled, Observation> {
+    Ok(match answer.status {
+        StatusCode::UNPROCESSABLE_ENTITY => Settled::Granted,
+        StatusCode::UNAUTHORIZED => return Err(invalid(answer)),
+        _ if answer.headers.contains_key(SSO_HEADER) => sso_first(),
+        StatusCode::FORBIDDEN => Settled::Missing { help: None },
+        status if status.is_success() => {
+            return Err(Observation::host_error(format!(
+                "a probe was accepted; nothing may be assumed: {} answered {status}, where GitHub refuses that request whatever the token may do; tell the patlint maintainers, and check the repository for a ref or pull request named patlint-probe",
+                answer.request
+            )));
+        }
+        status => unexpected(status, "422 or 403"),
+    })
+}
+
+fn sso_first() -> Settled {
+    Settled::Unverifiable {
+        reason: "its organization requires SAML SSO authorization of the token first".into(),
+    }
+}
+
+/// `GET /orgs/{org}`: whether the token is authorized for the organization's SSO.
+fn sso(organization: &str, answer: &Answer) -> Result<Grant, Observation> {
+    if let Some(missing) = sso_required(organization, answer) {
+        return Ok(missing);
+    }
+    let settled = match answer.status {
+        StatusCode::OK => Settled::Granted,
+        StatusCode::UNAUTHORIZED => return Err(invalid(answer)),
+        status => unexpected(status, "200, or 403 with X-GitHub-SSO"),
+    };
+    Ok(Grant::new(organization, SSO, settled, evidence(answer)))
+}
+
+/// A 403 with `X-GitHub-SSO: required; url=…`: the token is not authorized for the
+/// organization's SAML SSO, and the URL is where to authorize it.
+fn sso_required(organization: &str, answer: &Answer) -> Option<Grant> {
+    if answer.status != StatusCode::FORBIDDEN {
+        return None;
+    }
+    let header = answer.header(SSO_HEADER)?;
+    if !header.trim_start().starts_with("required") {
+        return None;
+    }
+    let url = header
+        .split(';')
+        .find_map(|part| part.trim().strip_prefix("url="))
+        .filter(|url| url.starts_with("https://"));
+    let help = match url {
+        Some(url) => format!(
+            "authorize the token for `{organization}`: open {url} (or Settings > Developer settings > Personal access tokens > Configure SSO > Authorize)"
+        ),
+        None => format!(
+            "authorize the token for `{organization}`: Settings > Developer settings > Personal access tokens > Configure SSO > Authorize"
+        ),
+    };
+    Some(Grant::new(
+        organization,
+        SSO,
+        Settled::Missing { help: Some(help) },
+        format!("{}, with X-GitHub-SSO: {header}", evidence(answer)),
+    ))
+}
+
+fn invalid(answer: &Answer) -> Observation {
+    Observation::rejected(
+        Rejection::Invalid,
+        format!(
+            "GitHub answered 401 to a probe ({})",
+            answer.api_message().as_deref().unwrap_or("Bad credentials")
+        ),
+        format!("probe: {} → 401", answer.request),
+    )
+}
+
+fn unexpected(status: StatusCode, expected: &str) -> Settled {
+    Settled::Unverifiable {
+        reason: format!(
+            "GitHub answered {status} where it answers {expected}; a changed answer is never taken as a grant"
+        ),
+    }
+}
+
+/// "probe: POST /repos/o/r/git/refs → 422".
+fn evidence(answer: &Answer) -> String {
+    format!("probe: {} → {}", answer.request, answer.status.as_u16())
+}
+
+/// A branch name no one else uses, for a ref that can never be created anyway.
+fn probe_id() -> String {
+    use std::hash::BuildHasher;
+    let hash = std::hash::RandomState::new().hash_one(std::time::SystemTime::now());
+    format!("{hash:016x}")
+}
