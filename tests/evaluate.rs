@@ -353,7 +353,7 @@ fn preset_findings_point_at_the_preset_and_the_extends_line() {
     let report = patlint::evaluate_all(&policy, &facts, at(NOW));
     let rendered = human::render(&report, Style::PLAIN);
     assert!(
-        rendered.contains("builtin:git-integration-for-jira:8"),
+        rendered.contains("builtin:git-integration-for-jira:11"),
         "{rendered}"
     );
     assert!(rendered.contains("preset included here"), "{rendered}");

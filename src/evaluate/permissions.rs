@@ -17,9 +17,26 @@ pub fn check(token: &TokenSpec, facts: &TokenFacts) -> Vec<Finding> {
         return findings;
     }
     let repositories = token.endpoint.repositories();
+    let classic = facts.kind == TokenKind::ClassicPat;
+    if !classic && (repositories.is_empty() || !token.requirements.probes()) {
+        // One reason for all of them: nothing was probed.
+        let why = if repositories.is_empty() {
+            "GitHub does not reveal a fine-grained token's permissions; name the repositories the integration works on (`repositories = [\"OWNER/REPO\"]`) so that patlint can probe them".to_owned()
+        } else {
+            not_probed(token)
+        };
+        findings.push(unverifiable_because(
+            token,
+            Fact::Permissions,
+            "require_permissions",
+            &permissions[0].level.origin,
+            &why,
+        ));
+        return findings;
+    }
     if repositories.is_empty() {
         for permission in permissions {
-            findings.extend(on_any_repository(token, facts, permission));
+            findings.extend(by_scopes(token, facts, permission, None, None));
         }
         return findings;
     }
@@ -108,25 +125,6 @@ fn on(
         }) => Some(unknown(token, permission, repository, reason)),
         None => Some(unknown(token, permission, repository, &not_probed(token))),
     }
-}
-
-/// A permission the policy requires without naming repositories: a classic token's scopes
-/// answer it; a fine-grained token's cannot be probed on nothing.
-fn on_any_repository(
-    token: &TokenSpec,
-    facts: &TokenFacts,
-    permission: &Permission,
-) -> Option<Finding> {
-    if facts.kind == TokenKind::ClassicPat {
-        return by_scopes(token, facts, permission, None, None);
-    }
-    Some(unverifiable_because(
-        token,
-        Fact::Permissions,
-        "require_permissions",
-        &permission.level.origin,
-        "GitHub does not reveal a fine-grained token's permissions; name the repositories the integration works on (`repositories = [\"OWNER/REPO\"]`) so that patlint can probe them",
-    ))
 }
 
 /// A classic token: the permission is granted by the scope that grants it.

@@ -198,7 +198,13 @@ fn fix(rule: Rule) -> Option<&'static str> {
             "GitHub: edit the token and untick the forbidden scope (and any parent scope that includes it)."
         }
         Rule::Unverifiable => {
-            "GitHub: fine-grained tokens do not reveal their permissions and no token reveals its creation date; use a classic token if scopes must be verified, or drop the requirement, or set `on_unverifiable = \"warn\"` for this token."
+            "GitHub: a fine-grained token's permissions are probed on the repositories named in `repositories` (name them, and keep `probe` on); no token reveals its creation date or last use. Otherwise drop the requirement, or set `on_unverifiable = \"warn\"` for this token."
+        }
+        Rule::MissingPermission => {
+            "GitHub: edit the token under Settings > Developer settings > Personal access tokens: a fine-grained token needs the permission under Repository permissions (Read-only, or Read and write); a classic token needs the scope that grants it (`repo`). Editing keeps the token value."
+        }
+        Rule::MissingRepository => {
+            "GitHub: edit the fine-grained token's Repository access and add the repository (the organization may have to approve the change), or fix its name in `repositories`."
         }
         Rule::SsoNotAuthorized => {
             "GitHub: Settings > Developer settings > Personal access tokens > Configure SSO > Authorize next to the organization (or open the URL in the finding)."
