@@ -1,8 +1,9 @@
 //! Scopes: `missing-scope`, `forbidden-scope`, `excess-scope`, after closing the observed
 //! scopes under the host's documented implications.
 
-use super::{Finding, unverifiable};
-use crate::facts::{Fact, Observed, TokenFacts};
+use super::{Finding, unverifiable, unverifiable_because};
+use crate::facts::{Fact, Grant, Observed, Settled, TokenFacts};
+use crate::hosts::scope_catalog::ScopeCatalog;
 use crate::policy::TokenSpec;
 use crate::rules::{Rule, RuleMeta, Severity};
 
@@ -15,8 +16,7 @@ pub fn check(token: &TokenSpec, facts: &TokenFacts) -> Vec<Finding> {
         return Vec::new();
     }
     let Observed::Value(observed) = &facts.scopes else {
-        let (key, origin) = first_scope_requirement(token);
-        return vec![unverifiable(token, facts, Fact::Scopes, key, origin)];
+        return probed(token, facts, catalog);
     };
     let evidence = facts
         .evidence_for(Fact::Scopes)
@@ -82,19 +82,104 @@ pub fn check(token: &TokenSpec, facts: &TokenFacts) -> Vec<Finding> {
     findings
 }
 
-fn first_scope_requirement(token: &TokenSpec) -> (&'static str, &crate::policy::Origin) {
+/// Scopes the host did not list, judged by what probes settled (Azure DevOps' code scopes):
+/// a granted scope grants what it includes, and a missing one rules out every scope that
+/// includes it (the probe asked for the capability, which they would have granted). What
+/// no probe settled is `unverifiable`, once, with the first reason.
+fn probed(token: &TokenSpec, facts: &TokenFacts, catalog: &ScopeCatalog) -> Vec<Finding> {
     let reqs = &token.requirements;
-    if let Some(first) = reqs.required_scopes().first() {
-        ("require_scopes", &first.origin)
-    } else if let Some(first) = reqs.forbidden_scopes().first() {
-        ("forbid_scopes", &first.origin)
-    } else {
-        let origin = reqs
-            .allow_extra_scopes
-            .as_ref()
-            .map_or(&token.origin, |s| &s.origin);
-        ("allow_extra_scopes", origin)
+    let settled = |want: fn(&Settled) -> bool| -> Vec<&Grant> {
+        facts
+            .grants
+            .iter()
+            .filter(|g| catalog.is_known(&g.permission) && want(&g.settled))
+            .collect()
+    };
+    let granted = settled(|s| *s == Settled::Granted);
+    let missing = settled(|s| matches!(s, Settled::Missing { .. }));
+    let grants = catalog.closure(granted.iter().map(|g| g.permission.as_str()));
+    let may_grant = catalog.broad_closure(granted.iter().map(|g| g.permission.as_str()));
+    let ruled_out = |scope: &str| {
+        let needs = catalog.closure([scope]);
+        missing
+            .iter()
+            .find(|g| needs.contains(&g.permission))
+            .copied()
+    };
+    let mut findings = Vec::new();
+    let mut unknown = Vec::new();
+    for required in reqs.required_scopes() {
+        if grants.contains(&required.value) {
+            continue;
+        }
+        match ruled_out(&required.value) {
+            Some(probe) => findings.push(
+                Finding::new(
+                    Rule::MissingScope,
+                    &required.origin,
+                    format!(
+                        "token `{}` lacks the required scope `{}` (a probe shows the PAT lacks `{}`)",
+                        token.name, required.value, probe.permission
+                    ),
+                )
+                .label("required here")
+                .evidence(probe.evidence.clone()),
+            ),
+            None => unknown.push(("require_scopes", required)),
+        }
     }
+    for forbidden in reqs.forbidden_scopes() {
+        if may_grant.contains(&forbidden.value) {
+            let via = granted.iter().find(|g| {
+                catalog
+                    .broad_closure([g.permission.as_str()])
+                    .contains(&forbidden.value)
+            });
+            findings.push(
+                Finding::new(
+                    Rule::ForbiddenScope,
+                    &forbidden.origin,
+                    format!(
+                        "token `{}` has the forbidden scope `{}` (a probe shows the PAT has it)",
+                        token.name, forbidden.value
+                    ),
+                )
+                .label("forbidden here")
+                .evidence(via.map_or_else(String::new, |g| g.evidence.clone())),
+            );
+        } else if ruled_out(&forbidden.value).is_none() {
+            unknown.push(("forbid_scopes", forbidden));
+        }
+    }
+    if let Some((key, first)) = unknown.first() {
+        let unlisted = facts.why_unobservable(Fact::Scopes);
+        let why = facts
+            .grants
+            .iter()
+            .find_map(|g| match &g.settled {
+                Settled::Unverifiable { reason } if g.permission == first.value => {
+                    Some(format!("{unlisted}; and for `{}`, {reason}", g.permission))
+                }
+                _ => None,
+            })
+            .unwrap_or_else(|| unlisted.to_owned());
+        findings.push(unverifiable_because(
+            token,
+            Fact::Scopes,
+            key,
+            &first.origin,
+            &why,
+        ));
+    } else if let Some(setting) = reqs.allow_extra_scopes.as_ref().filter(|s| !s.value) {
+        findings.push(unverifiable(
+            token,
+            facts,
+            Fact::Scopes,
+            "allow_extra_scopes",
+            &setting.origin,
+        ));
+    }
+    findings
 }
 
 fn list<'a>(scopes: impl Iterator<Item = &'a str>) -> String {

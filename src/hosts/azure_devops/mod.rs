@@ -3,6 +3,7 @@
 
 mod connection;
 mod lifecycle;
+mod probes;
 mod scopes;
 mod server;
 mod services;

@@ -7,21 +7,30 @@ use reqwest::Url;
 use serde::Deserialize;
 
 use super::connection::{basic_auth, connection_data};
+use super::probes::{Target, code_scopes};
 use crate::facts::{Fact, Observation, TokenFacts, TokenKind};
 use crate::hosts::{Call, Host, HostMeta, HttpSettings};
 use crate::policy::TokenKeys;
+use crate::policy::raw::Text;
 use crate::rules::Rule;
 
 pub struct Server;
 
-/// Server / TFS has no token keys of its own: `url` (the collection) is common.
+/// Server / TFS token keys (`url`, the collection, is common).
 #[derive(Debug, Default, Deserialize, schemars::JsonSchema)]
-pub struct RawKeys {}
+pub struct RawKeys {
+    /// Azure DevOps: a project the integration works in, where `vso.code_write` is probed without the PAT Lifecycle API.
+    #[serde(default)]
+    #[schemars(with = "String")]
+    pub project: Option<Text>,
+}
 
 /// The collection a Server / TFS PAT belongs to.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Endpoint {
     pub collection: Url,
+    /// Where `vso.code_write` is probed.
+    pub project: Option<String>,
 }
 
 impl Host for Server {
@@ -47,12 +56,16 @@ impl Host for Server {
         starter: STARTER,
     };
 
-    fn endpoint(_raw: RawKeys, keys: &mut TokenKeys<'_>) -> Option<Endpoint> {
+    fn endpoint(raw: RawKeys, keys: &mut TokenKeys<'_>) -> Option<Endpoint> {
+        let project = super::probes::project(keys, raw.project.as_ref());
         let collection = keys.required_url(
             "https://tfs.example.com/tfs/DefaultCollection",
             "add `url = \"https://tfs.example.com/tfs/DefaultCollection\"`: the collection URL",
         )?;
-        Some(Endpoint { collection })
+        Some(Endpoint {
+            collection,
+            project,
+        })
     }
 
     fn new(_settings: &HttpSettings) -> Self {
@@ -78,6 +91,15 @@ impl Host for Server {
             ],
             "Azure DevOps Server / TFS has no API that reveals a PAT's scopes, expiry or use; only its validity (connectionData) is observable",
         );
+        let target = Target {
+            product,
+            base: &endpoint.collection,
+            project: endpoint.project.as_deref(),
+            api_version: "5.0",
+        };
+        if let Err(stopped) = code_scopes(call, &target, &pat, &mut facts).await {
+            return stopped;
+        }
         Observation::observed(facts)
     }
 }

@@ -14,6 +14,7 @@ use serde::Deserialize;
 
 use super::connection::{basic_auth, connection_data};
 use super::lifecycle::{LookupError, lifecycle, lifecycle_endpoint};
+use super::probes::{Target, code_scopes};
 use crate::facts::{Fact, Observation, Observed, TokenFacts, TokenKind};
 use crate::hosts::wire::join;
 use crate::hosts::{Call, Host, HostMeta, HttpSettings};
@@ -54,6 +55,10 @@ pub struct RawKeys {
     #[serde(default)]
     #[schemars(with = "String")]
     pub authorization_id: Option<Text>,
+    /// Azure DevOps: a project the integration works in, where `vso.code_write` is probed without the PAT Lifecycle API.
+    #[serde(default)]
+    #[schemars(with = "String")]
+    pub project: Option<Text>,
 }
 
 /// Azure DevOps Services: the organization, its service URLs, and optionally what is
@@ -66,6 +71,8 @@ pub struct Endpoint {
     pub profile_url: Url,
     pub entra_token: Option<SecretSource>,
     pub pat_id: Option<PatId>,
+    /// Where `vso.code_write` is probed.
+    pub project: Option<String>,
 }
 
 /// How to find a PAT in the PAT Lifecycle API.
@@ -136,9 +143,11 @@ impl Host for Services {
                 None
             }
         };
+        let project = super::probes::project(keys, raw.project.as_ref());
         Some(Box::new(Endpoint {
             url: url?,
             organization: organization?,
+            project,
             vssps_url: vssps_url?,
             profile_url: profile_url?,
             entra_token,
@@ -185,6 +194,15 @@ impl Host for Services {
             Fact::LastUsedAt,
             "Azure DevOps does not reveal when a PAT was last used".into(),
         );
+        let target = Target {
+            product: PRODUCT,
+            base: &organization_url,
+            project: azure.project.as_deref(),
+            api_version: "7.1",
+        };
+        if let Err(stopped) = code_scopes(call, &target, &pat, &mut facts).await {
+            return stopped;
+        }
         Observation::observed(facts)
     }
 }

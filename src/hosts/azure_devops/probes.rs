@@ -1,0 +1,239 @@
+//! Code scopes by harmless probes, for a PAT checked without the PAT Lifecycle API (no
+//! `entra_token`, and every Server / TFS PAT). Azure DevOps checks a PAT's scopes before
+//! it looks at the request, so a request that can never succeed still tells whether the
+//! scope was there; it does not document that order, so any other answer is
+//! `unverifiable` with its status, never a grant. Run only after connectionData accepted
+//! the PAT, only for `vso.code` / `vso.code_write` when the policy requires or forbids
+//! them, and never with `probe = false`:
+//! - `vso.code`: `GET {base}/_apis/git/repositories` (Git Repositories - List,
+//!   learn.microsoft.com/en-us/rest/api/azure/devops/git/repositories/list): 200 granted,
+//!   401 missing.
+//! - `vso.code_write`: `POST {base}/{project}/_apis/git/repositories/{all-zero id}/pullrequests`
+//!   with `{}` (Pull Requests - Create, …/git/pull-requests/create): no repository has the
+//!   all-zero id and `{}` is no pull request, so nothing can be created. 400, or 404 with
+//!   TF401019 ("the Git repository … does not exist"), come after the scope check:
+//!   granted; 401 missing.
+//! - 203, a redirect or an HTML sign-in page (conditional access) is `unverifiable`.
+
+use reqwest::header::{ACCEPT, AUTHORIZATION, HeaderValue};
+use reqwest::{StatusCode, Url};
+
+use crate::facts::{Grant, Observation, Settled, TokenFacts};
+use crate::hosts::wire::join;
+use crate::hosts::{Answer, Call};
+use crate::policy::TokenKeys;
+use crate::policy::raw::Text;
+
+/// The `project` key: a project name, as Azure DevOps allows them (no `/`, `\\` or control
+/// characters; it travels as one percent-encoded path segment).
+pub(super) fn project(keys: &mut TokenKeys<'_>, project: Option<&Text>) -> Option<String> {
+    let project = project?;
+    let name = project.get_ref();
+    let valid = !name.trim().is_empty()
+        && name.len() <= 64
+        && !name
+            .chars()
+            .any(|c| c.is_control() || matches!(c, '/' | '\\' | '?' | '#'));
+    if !valid {
+        keys.problem(
+            project.span(),
+            format!("`{name}` is not an Azure DevOps project name"),
+            "not a project name",
+            Some("write the project's name as it appears in its URL, e.g. project = \"Fabrikam Fiber\"".into()),
+        );
+        return None;
+    }
+    Some(name.clone())
+}
+
+pub const CODE_READ: &str = "vso.code";
+pub const CODE_WRITE: &str = "vso.code_write";
+
+/// Where the probes go, and the api-version the product takes.
+pub(super) struct Target<'a> {
+    pub product: &'a str,
+    /// The organization (`https://dev.azure.com/ORG`) or collection URL.
+    pub base: &'a Url,
+    pub project: Option<&'a str>,
+    /// Services: 7.1. Server: 5.0, which Azure DevOps Server 2019 and every later server
+    /// accept (a server accepts the versions before its own); TFS 2017/2018 refuse it,
+    /// which reads as `unverifiable`.
+    pub api_version: &'static str,
+}
+
+/// Whether the policy asks a scope the probes settle, with probes allowed and no
+/// authoritative answer already.
+fn asks(call: &Call<'_>, facts: &TokenFacts, scope: &str) -> bool {
+    let reqs = call.requirements();
+    reqs.probes()
+        && facts.scopes.is_unobservable()
+        && reqs
+            .required_scopes()
+            .iter()
+            .chain(reqs.forbidden_scopes())
+            .any(|s| s.value == scope)
+}
+
+/// Probes the code scopes the policy asks about, recording each in `facts`. An `Err` is
+/// the token's observation instead (a probe that was accepted).
+pub(super) async fn code_scopes(
+    call: &Call<'_>,
+    target: &Target<'_>,
+    pat: &HeaderValue,
+    facts: &mut TokenFacts,
+) -> Result<(), Observation> {
+    if asks(call, facts, CODE_READ) {
+        let url = with_version(join(target.base, "_apis/git/repositories"), target);
+        let grant = match send(call, target, pat, reqwest::Method::GET, url).await {
+            Ok(answer) => read(&answer),
+            Err(reason) => (unsent(reason), "no answer".into()),
+        };
+        push(facts, target, CODE_READ, grant);
+    }
+    if asks(call, facts, CODE_WRITE) {
+        let grant = match target.project {
+            None => (
+                Settled::Unverifiable {
+                    reason: format!(
+                        "set `project` (a project of {}) so that patlint can probe it there",
+                        target.base
+                    ),
+                },
+                "no probe".into(),
+            ),
+            Some(project) => {
+                let mut url = target.base.clone();
+                url.path_segments_mut()
+                    .map_err(|()| Observation::host_error("the URL cannot take a path"))?
+                    .pop_if_empty()
+                    .push(project)
+                    .extend(["_apis", "git", "repositories", ZERO_ID, "pullrequests"]);
+                let url = with_version(url, target);
+                match send(call, target, pat, reqwest::Method::POST, url).await {
+                    Ok(answer) => write(&answer)?,
+                    Err(reason) => (unsent(reason), "no answer".into()),
+                }
+            }
+        };
+        push(facts, target, CODE_WRITE, grant);
+    }
+    Ok(())
+}
+
+fn unsent(reason: String) -> Settled {
+    Settled::Unverifiable {
+        reason: format!("its probe got no answer: {reason}"),
+    }
+}
+
+const ZERO_ID: &str = "00000000-0000-0000-0000-000000000000";
+
+fn with_version(mut url: Url, target: &Target<'_>) -> Url {
+    url.query_pairs_mut()
+        .append_pair("api-version", target.api_version);
+    url
+}
+
+fn push(
+    facts: &mut TokenFacts,
+    target: &Target<'_>,
+    scope: &str,
+    (settled, evidence): (Settled, String),
+) {
+    let on = match target.project {
+        Some(project) if scope == CODE_WRITE => format!("{}/{project}", target.base),
+        _ => target.base.to_string(),
+    };
+    facts.grants.push(Grant::new(on, scope, settled, evidence));
+}
+
+async fn send(
+    call: &Call<'_>,
+    target: &Target<'_>,
+    pat: &HeaderValue,
+    method: reqwest::Method,
+    url: Url,
+) -> Result<Answer, String> {
+    call.send(target.product, |client| {
+        let request = client
+            .request(method.clone(), url.clone())
+            .header(AUTHORIZATION, pat.clone())
+            .header(ACCEPT, "application/json")
+            .header("x-tfs-fedauthredirect", "Suppress");
+        if method == reqwest::Method::POST {
+            request.json(&serde_json::json!({}))
+        } else {
+            request
+        }
+    })
+    .await
+    .map_err(|e| e.message)
+}
+
+fn read(answer: &Answer) -> (Settled, String) {
+    let settled = match answer.status {
+        StatusCode::OK
+            if answer
+                .json::<serde_json::Value>()
+                .is_some_and(|v| v.is_object()) =>
+        {
+            Settled::Granted
+        }
+        StatusCode::UNAUTHORIZED => Settled::Missing { help: None },
+        _ => refused_or_unknown(answer, "200 or 401"),
+    };
+    (settled, evidence(answer))
+}
+
+fn write(answer: &Answer) -> Result<(Settled, String), Observation> {
+    let type_key = answer
+        .json::<serde_json::Value>()
+        .and_then(|v| v.get("typeKey")?.as_str().map(str::to_owned))
+        .unwrap_or_default();
+    let message = answer.api_message().unwrap_or_default();
+    let settled = match answer.status {
+        // An api-version the server does not take is refused before any scope check.
+        StatusCode::BAD_REQUEST if type_key.contains("Version") => Settled::Unverifiable {
+            reason: format!(
+                "its probe {} was refused for its api-version (`{type_key}`): TFS before Azure DevOps Server 2019?",
+                answer.request
+            ),
+        },
+        StatusCode::BAD_REQUEST => Settled::Granted,
+        StatusCode::NOT_FOUND if message.contains("TF401019") => Settled::Granted,
+        StatusCode::UNAUTHORIZED => Settled::Missing { help: None },
+        status if status.is_success() && status != StatusCode::NON_AUTHORITATIVE_INFORMATION => {
+            return Err(Observation::host_error(format!(
+                "a probe was accepted; nothing may be assumed: {} answered {status}, where no repository has the all-zero id; tell the patlint maintainers",
+                answer.request
+            )));
+        }
+        _ => refused_or_unknown(answer, "400, 404 with TF401019, or 401"),
+    };
+    Ok((settled, evidence(answer)))
+}
+
+/// A sign-in page, a redirect or another answer: proves nothing either way.
+fn refused_or_unknown(answer: &Answer, expected: &str) -> Settled {
+    let status = answer.status;
+    let reason = if status == StatusCode::NON_AUTHORITATIVE_INFORMATION
+        || status.is_redirection()
+        || answer.body_kind() == "an HTML page"
+    {
+        format!(
+            "its probe {} was answered {status} with a sign-in page or a redirect (conditional access?), which proves nothing",
+            answer.request
+        )
+    } else {
+        format!(
+            "its probe {} was answered {status}{} where Azure DevOps answers {expected}; a changed answer is never taken as a grant",
+            answer.request,
+            answer.quoted_message()
+        )
+    };
+    Settled::Unverifiable { reason }
+}
+
+fn evidence(answer: &Answer) -> String {
+    format!("probe: {} → {}", answer.request, answer.status.as_u16())
+}
