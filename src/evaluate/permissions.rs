@@ -12,6 +12,7 @@ use crate::rules::{Rule, RuleMeta, Severity};
 
 pub fn check(token: &TokenSpec, facts: &TokenFacts) -> Vec<Finding> {
     let mut findings = sso(token, facts);
+    findings.extend(access_level(token, facts));
     let permissions = token.requirements.required_permissions();
     if permissions.is_empty() {
         return findings;
@@ -259,6 +260,66 @@ fn not_probed(token: &TokenSpec) -> String {
     } else {
         "`probe = false` for this token, and GitHub does not reveal a fine-grained token's permissions".into()
     }
+}
+
+/// GitLab: the token's role on each of its `projects`, from its associations.
+fn access_level(token: &TokenSpec, facts: &TokenFacts) -> Vec<Finding> {
+    let Some(level) = &token.requirements.require_access_level else {
+        return Vec::new();
+    };
+    let unknown = |why: &str| {
+        unverifiable_because(
+            token,
+            Fact::Permissions,
+            "require_access_level",
+            &level.origin,
+            why,
+        )
+    };
+    let projects = token.endpoint.repositories();
+    if projects.is_empty() {
+        return vec![unknown(
+            "GitLab does not show a token's role to `/self`; name the projects the integration works on (`projects = [\"group/project\"]`) so that patlint can read the token's associations",
+        )];
+    }
+    let name = crate::hosts::gitlab::associations::grant_name(level.value);
+    projects
+        .iter()
+        .filter_map(|project| match grant(facts, &project.value, &name) {
+            Some(Grant {
+                settled: Settled::Granted,
+                ..
+            }) => None,
+            Some(Grant {
+                settled: Settled::Missing { .. },
+                evidence,
+                ..
+            }) => Some(
+                Finding::new(
+                    Rule::MissingPermission,
+                    &level.origin,
+                    format!(
+                        "token `{}` has less than the `{}` role on `{}` (or does not reach it)",
+                        token.name,
+                        level.value.as_str(),
+                        project.value
+                    ),
+                )
+                .label("required here")
+                .evidence(evidence.clone()),
+            ),
+            Some(Grant {
+                settled: Settled::Unverifiable { reason },
+                ..
+            }) => Some(unknown(&format!("on `{}`: {reason}", project.value))),
+            None if !token.requirements.probes() => Some(unknown(
+                "`probe = false` for this token, so its associations were not read",
+            )),
+            None => Some(unknown(
+                "the recorded facts do not list the token's associations",
+            )),
+        })
+        .collect()
 }
 
 /// `SSO`: an organization whose SAML SSO has not authorized the token.

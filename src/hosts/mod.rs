@@ -184,10 +184,12 @@ registry! {
 }
 
 impl Endpoint {
-    /// The repositories the integration works on, where the host has them.
+    /// The repositories the integration works on, where the host has them (GitHub's
+    /// `repositories`, GitLab's `projects`).
     pub fn repositories(&self) -> &[crate::policy::Setting<String>] {
         match self {
             Endpoint::Github(github) => &github.repositories,
+            Endpoint::Gitlab(gitlab) => &gitlab.projects,
             _ => &[],
         }
     }

@@ -122,7 +122,47 @@ pub struct Requirements {
     pub require_actions: Option<Vec<Setting<String>>>,
     pub resources: Option<Vec<Setting<String>>>,
     pub require_permissions: Option<Vec<Permission>>,
+    pub require_access_level: Option<Setting<AccessLevel>>,
     pub probe: Option<Setting<bool>>,
+}
+
+/// A GitLab role, as its `access_level` number
+/// (docs.gitlab.com/api/members/#roles).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum AccessLevel {
+    Guest = 10,
+    Reporter = 20,
+    Developer = 30,
+    Maintainer = 40,
+    Owner = 50,
+}
+
+impl AccessLevel {
+    pub const NAMES: [&'static str; 5] = ["guest", "reporter", "developer", "maintainer", "owner"];
+    const ALL: [AccessLevel; 5] = [
+        AccessLevel::Guest,
+        AccessLevel::Reporter,
+        AccessLevel::Developer,
+        AccessLevel::Maintainer,
+        AccessLevel::Owner,
+    ];
+
+    pub fn parse(s: &str) -> Option<Self> {
+        let at = AccessLevel::NAMES.iter().position(|n| *n == s)?;
+        Some(AccessLevel::ALL[at])
+    }
+
+    pub fn as_str(self) -> &'static str {
+        let at = AccessLevel::ALL
+            .iter()
+            .position(|l| *l == self)
+            .unwrap_or(0);
+        AccessLevel::NAMES[at]
+    }
+
+    pub fn number(self) -> u64 {
+        self as u64
+    }
 }
 
 /// One required fine-grained permission: `contents = "write"`.
@@ -181,6 +221,9 @@ impl Requirements {
             require_permissions: self
                 .require_permissions
                 .or_else(|| l.require_permissions.clone()),
+            require_access_level: self
+                .require_access_level
+                .or_else(|| l.require_access_level.clone()),
             probe: self.probe.or_else(|| l.probe.clone()),
         }
     }

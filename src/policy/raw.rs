@@ -67,10 +67,26 @@ pub struct RawRequirements {
     #[serde(default)]
     #[schemars(with = "std::collections::BTreeMap<String, PermissionLevelName>")]
     pub require_permissions: Option<Spanned<std::collections::BTreeMap<String, Text>>>,
+    /// Hosts with roles: the least role the token must have on each of the token's `projects`: guest, reporter, developer, maintainer or owner.
+    #[serde(default)]
+    #[schemars(with = "AccessLevelName")]
+    pub require_access_level: Option<Text>,
     /// Hosts with probes: false sends no probe for this token (what the host does not reveal stays `unverifiable`). Default true.
     #[serde(default)]
     #[schemars(with = "bool")]
     pub probe: Option<Spanned<bool>>,
+}
+
+/// GitLab's roles, for the schema.
+#[derive(JsonSchema)]
+#[serde(rename_all = "lowercase")]
+#[allow(dead_code)]
+pub enum AccessLevelName {
+    Guest,
+    Reporter,
+    Developer,
+    Maintainer,
+    Owner,
 }
 
 /// The levels of a fine-grained permission, for the schema.

@@ -8,6 +8,7 @@
 //! Older servers answer 404 there; `GET /api/v4/version` then tells validity and the
 //! version (<https://docs.gitlab.com/api/version/>).
 
+pub mod associations;
 mod observe;
 mod scopes;
 
@@ -16,19 +17,27 @@ use serde::Deserialize;
 
 use super::{Answer, Call, Host, HostMeta, HttpSettings};
 use crate::facts::Observation;
-use crate::policy::TokenKeys;
+use crate::policy::raw::TextList;
+use crate::policy::{Setting, TokenKeys};
 use crate::rules::Rule;
 
 pub struct GitLab;
 
-/// GitLab has no token keys of its own: `url` (the instance) is common.
+/// GitLab's own token keys (`url`, the instance, is common).
 #[derive(Debug, Default, Deserialize, schemars::JsonSchema)]
-pub struct RawKeys {}
+pub struct RawKeys {
+    /// GitLab: the projects the integration works on, as `group/project` paths; `require_access_level` is checked on each.
+    #[serde(default)]
+    #[schemars(with = "Vec<String>")]
+    pub projects: Option<TextList>,
+}
 
-/// Where the GitLab instance is.
+/// Where the GitLab instance is, and what the integration works on there.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Endpoint {
     pub url: Url,
+    /// `group/project` paths, each where the policy wrote it.
+    pub projects: Vec<Setting<String>>,
 }
 
 impl Host for GitLab {
@@ -39,7 +48,13 @@ impl Host for GitLab {
         name: "gitlab",
         product: "GitLab",
         http: true,
-        requirement_keys: &["require_scopes", "forbid_scopes", "allow_extra_scopes"],
+        requirement_keys: &[
+            "require_scopes",
+            "forbid_scopes",
+            "allow_extra_scopes",
+            "require_access_level",
+            "probe",
+        ],
         scopes: Some(&scopes::CATALOG),
         permissions: &[],
         // <https://docs.gitlab.com/security/tokens/#token-prefixes>
@@ -50,9 +65,24 @@ impl Host for GitLab {
         starter: STARTER,
     };
 
-    fn endpoint(_raw: RawKeys, keys: &mut TokenKeys<'_>) -> Option<Endpoint> {
-        Some(Endpoint {
-            url: keys.url("https://gitlab.com")?,
+    fn endpoint(raw: RawKeys, keys: &mut TokenKeys<'_>) -> Option<Endpoint> {
+        let url = keys.url("https://gitlab.com");
+        let projects = raw.projects.map(|l| keys.settings(l)).unwrap_or_default();
+        let mut valid = true;
+        for project in &projects {
+            if !associations::is_project_path(&project.value) {
+                valid = false;
+                keys.problem(
+                    project.origin.span.clone(),
+                    format!("`{}` is not a GitLab project path", project.value),
+                    "not a project path",
+                    Some("write the project's full path, e.g. \"my-group/my-project\"".into()),
+                );
+            }
+        }
+        valid.then_some(Endpoint {
+            url: url?,
+            projects,
         })
     }
 

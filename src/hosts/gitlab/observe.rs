@@ -43,7 +43,17 @@ pub(super) async fn observe(call: &Call<'_>, endpoint: &Endpoint) -> Observation
         Err(error) => return error.into(),
     };
     if !needs_version_check(&answer) {
-        return interpret_self(&answer);
+        let observation = interpret_self(&answer);
+        let Observation::Observed { mut facts } = observation else {
+            return observation;
+        };
+        if super::associations::asked(call, endpoint)
+            && let Err(stopped) =
+                super::associations::record(call, endpoint, &auth, &mut facts).await
+        {
+            return stopped;
+        }
+        return Observation::Observed { facts };
     }
     match get(VERSION_PATH).await {
         Ok(version) => interpret_version(&answer, &version),

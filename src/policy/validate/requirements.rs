@@ -9,7 +9,7 @@ use super::{Level, Validator, host_list, hosts_of_key, settings};
 use crate::hosts::HostKind;
 use crate::policy::raw::{RawRequirements, Text, TextList, field_names};
 use crate::policy::{
-    DocId, OnUnverifiable, Origin, Permission, PermissionLevel, Requirements, Setting,
+    AccessLevel, DocId, OnUnverifiable, Origin, Permission, PermissionLevel, Requirements, Setting,
     parse_duration,
 };
 use crate::suggest;
@@ -76,6 +76,28 @@ impl Validator {
         let require_permissions = raw
             .require_permissions
             .map(|table| self.permissions(doc, table));
+        let require_access_level = raw
+            .require_access_level
+            .and_then(|t| match AccessLevel::parse(t.get_ref()) {
+                Some(value) => Some(Setting {
+                    value,
+                    origin: origin(t.span()),
+                }),
+                None => {
+                    let help = match suggest::closest(t.get_ref(), AccessLevel::NAMES) {
+                        Some(s) => format!("did you mean \"{s}\"?"),
+                        None => format!("use one of {}", AccessLevel::NAMES.join(", ")),
+                    };
+                    self.problem(
+                        doc,
+                        t.span(),
+                        format!("invalid `require_access_level`: `{}`", t.get_ref()),
+                        "not a GitLab role",
+                        Some(help),
+                    );
+                    None
+                }
+            });
         let reqs = Requirements {
             max_lifespan,
             expiry_warning,
@@ -94,6 +116,7 @@ impl Validator {
             require_actions,
             resources,
             require_permissions,
+            require_access_level,
             probe: raw.probe.map(|b| Setting {
                 value: *b.get_ref(),
                 origin: origin(b.span()),
