@@ -464,3 +464,26 @@ fn permissions_and_repositories_are_validated_offline() {
     );
     assert!(errors.contains("does not apply"), "{errors}");
 }
+
+#[test]
+fn explain_documents_each_probe_and_why_it_cannot_change_anything() {
+    for (rule, request) in [
+        ("missing-permission", "POST /repos/OWNER/REPO/git/refs"),
+        ("missing-repository", "GET /repos/OWNER/REPO"),
+        ("sso-not-authorized", "GET /orgs/ORG"),
+        (
+            "missing-scope",
+            "00000000-0000-0000-0000-000000000000/pullrequests",
+        ),
+    ] {
+        let out = common::patlint().args(["explain", rule]).output().unwrap();
+        let text = common::text(&out.stdout);
+        assert_eq!(common::code(&out), 0);
+        assert!(text.contains(request), "{rule}: {text}");
+        assert!(text.contains("cannot change anything"), "{rule}: {text}");
+        assert!(
+            text.contains("do not document the order of their checks"),
+            "{rule}: {text}"
+        );
+    }
+}

@@ -45,7 +45,43 @@ pub fn explain(id: &str) -> Result<String, String> {
             out.push_str(&format!("  - {fix}\n"));
         }
     }
+    out.push_str(&probes(rule));
     Ok(out)
+}
+
+/// The probes that settle the rule's findings, where a host does not list the fact.
+fn probes(rule: Rule) -> String {
+    // The same probe may serve several hosts (Azure DevOps Services and Server).
+    let mut probes: Vec<(Vec<&str>, &crate::hosts::Probe)> = Vec::new();
+    for host in HostKind::ALL {
+        for probe in host
+            .meta()
+            .probes
+            .iter()
+            .filter(|p| p.rules.contains(&rule))
+        {
+            match probes.iter_mut().find(|(_, p)| p.request == probe.request) {
+                Some((hosts, _)) => hosts.push(host.product()),
+                None => probes.push((vec![host.product()], probe)),
+            }
+        }
+    }
+    let mut out = String::new();
+    for (hosts, probe) in probes {
+        out.push_str(&format!(
+            "  - {}: {}\n      answers: {}\n      cannot change anything: {}\n",
+            hosts.join(", "),
+            probe.request,
+            probe.answers,
+            probe.harmless
+        ));
+    }
+    if out.is_empty() {
+        return out;
+    }
+    format!(
+        "\nHow patlint finds out (probes, sent only for what the policy asks, never with `probe = false`)\n{out}  The hosts do not document the order of their checks: these answers are what they do today, and any other answer is `unverifiable` with its status, never a pass.\n"
+    )
 }
 
 pub(super) fn explain_command(rule: Option<&str>) -> CommandResult {

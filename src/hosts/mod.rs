@@ -39,6 +39,8 @@ pub struct HostMeta {
     pub scopes: Option<&'static ScopeCatalog>,
     /// Fine-grained permissions `require_permissions` may name, with their levels.
     pub permissions: &'static [(&'static str, &'static [crate::policy::PermissionLevel])],
+    /// The harmless requests that settle what the host does not list, for `explain`.
+    pub probes: &'static [Probe],
     /// Well-known prefixes of its credentials, to catch one pasted into a policy.
     pub secret_prefixes: &'static [&'static str],
     /// How to fix a rule's finding on this host, where it has its own words for it.
@@ -50,6 +52,16 @@ pub struct HostMeta {
     pub check_requirements: fn(&Requirements) -> Result<(), ValueProblem>,
     /// A commented `[[token]]` example for `patlint init`.
     pub starter: &'static str,
+}
+
+/// One probe, as `patlint explain` documents it: the request, what its answers prove, and
+/// why it cannot change anything on the host.
+pub struct Probe {
+    /// The rules whose findings it settles.
+    pub rules: &'static [Rule],
+    pub request: &'static str,
+    pub answers: &'static str,
+    pub harmless: &'static str,
 }
 
 /// Why a requirement value cannot be right, for the policy diagnostic.

@@ -74,6 +74,7 @@ impl Host for AwsIam {
         requirement_keys: &["require_actions", "resources"],
         scopes: None,
         permissions: &[],
+        probes: &[],
         // <https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_identifiers.html#identifiers-unique-ids>
         secret_prefixes: &["AKIA", "ASIA"],
         fix,

@@ -20,9 +20,10 @@ use reqwest::{StatusCode, Url};
 
 use crate::facts::{Grant, Observation, Settled, TokenFacts};
 use crate::hosts::wire::join;
-use crate::hosts::{Answer, Call};
+use crate::hosts::{Answer, Call, Probe};
 use crate::policy::TokenKeys;
 use crate::policy::raw::Text;
+use crate::rules::Rule;
 
 /// The `project` key: a project name, as Azure DevOps allows them (no `/`, `\\` or control
 /// characters; it travels as one percent-encoded path segment).
@@ -45,6 +46,22 @@ pub(super) fn project(keys: &mut TokenKeys<'_>, project: Option<&Text>) -> Optio
     }
     Some(name.clone())
 }
+
+/// The probes, for `patlint explain`.
+pub const DOCS: &[Probe] = &[
+    Probe {
+        rules: &[Rule::MissingScope, Rule::ForbiddenScope],
+        request: "GET {organization or collection}/_apis/git/repositories (vso.code)",
+        answers: "200: granted; 401: not granted",
+        harmless: "a read",
+    },
+    Probe {
+        rules: &[Rule::MissingScope, Rule::ForbiddenScope],
+        request: "POST {organization or collection}/{project}/_apis/git/repositories/00000000-0000-0000-0000-000000000000/pullrequests with {} (vso.code_write)",
+        answers: "400, or 404 with TF401019: granted (the scope check passed, then the request was refused); 401: not granted; 203 or a sign-in page: unverifiable",
+        harmless: "no repository has the all-zero id and `{}` is no pull request, so nothing can be created",
+    },
+];
 
 pub const CODE_READ: &str = "vso.code";
 pub const CODE_WRITE: &str = "vso.code_write";

@@ -49,6 +49,7 @@ impl Host for Server {
         ],
         scopes: Some(&super::scopes::CATALOG),
         permissions: &[],
+        probes: super::probes::DOCS,
         secret_prefixes: &[],
         fix,
         check_value: crate::hosts::any_value,

@@ -99,6 +99,7 @@ impl Host for Services {
         ],
         scopes: Some(&super::scopes::CATALOG),
         permissions: &[],
+        probes: super::probes::DOCS,
         secret_prefixes: &[],
         fix,
         check_value: crate::hosts::any_value,

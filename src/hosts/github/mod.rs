@@ -69,6 +69,7 @@ impl Host for GitHub {
         ],
         scopes: Some(&scopes::CATALOG),
         permissions: permissions::CATALOG,
+        probes: probes::DOCS,
         secret_prefixes: PREFIXES,
         fix,
         check_value: crate::hosts::any_value,

@@ -29,8 +29,43 @@ use super::Endpoint;
 use super::observe::{Api, SSO_HEADER};
 use super::permissions::{REPOSITORY, SSO, grant_name};
 use crate::facts::{Grant, Observation, Rejection, Settled, TokenFacts, TokenKind, Visibility};
-use crate::hosts::Answer;
+use crate::hosts::{Answer, Probe};
 use crate::policy::{Permission, PermissionLevel};
+use crate::rules::Rule;
+
+/// The probes, for `patlint explain`.
+pub const DOCS: &[Probe] = &[
+    Probe {
+        rules: &[Rule::MissingRepository, Rule::MissingPermission],
+        request: "GET /repos/OWNER/REPO",
+        answers: "200: the token reaches the repository (and `private` says whether reads prove anything); 404: it is not granted",
+        harmless: "a read",
+    },
+    Probe {
+        rules: &[Rule::MissingPermission],
+        request: "GET /repos/OWNER/REPO/contents/ and GET /repos/OWNER/REPO/pulls?per_page=1 (read, private repositories only)",
+        answers: "200: granted; 403 or 404: not granted",
+        harmless: "reads",
+    },
+    Probe {
+        rules: &[Rule::MissingPermission],
+        request: "POST /repos/OWNER/REPO/git/refs {\"ref\": \"refs/heads/patlint-probe-…\", \"sha\": \"000…0\"} (contents write)",
+        answers: "422: granted (the permission check passed, then the object was refused); 403: not granted",
+        harmless: "the all-zero object can never exist, so no ref can be created",
+    },
+    Probe {
+        rules: &[Rule::MissingPermission],
+        request: "POST /repos/OWNER/REPO/pulls {\"title\": …} without head or base (pull requests write)",
+        answers: "422: granted; 403: not granted",
+        harmless: "a pull request without head and base can never be opened",
+    },
+    Probe {
+        rules: &[Rule::SsoNotAuthorized],
+        request: "GET /orgs/ORG, for each of `organizations` (default: the owners of `repositories`)",
+        answers: "403 with `X-GitHub-SSO: required; url=…`: not authorized for the organization's SAML SSO (the URL authorizes it); 200: authorized, or no SSO",
+        harmless: "a read",
+    },
+];
 
 /// Whether the policy asks anything a probe settles for this token.
 pub(super) fn asked(api: &Api<'_>, endpoint: &Endpoint) -> bool {

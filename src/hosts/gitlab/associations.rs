@@ -17,8 +17,17 @@ use serde::Deserialize;
 use super::Endpoint;
 use crate::facts::{Grant, Observation, Settled, TokenFacts};
 use crate::hosts::wire::join;
-use crate::hosts::{Answer, Call};
+use crate::hosts::{Answer, Call, Probe};
 use crate::policy::AccessLevel;
+use crate::rules::Rule;
+
+/// The listing, for `patlint explain`.
+pub const DOCS: &[Probe] = &[Probe {
+    rules: &[Rule::MissingPermission],
+    request: "GET /api/v4/personal_access_tokens/self/associations?min_access_level=N (GitLab 17.4+), every page",
+    answers: "a project listed, or under a listed group, has at least the role; any other is below it or not reached; 404 (older servers): unverifiable",
+    harmless: "a read",
+}];
 
 const ASSOCIATIONS_PATH: &str = "api/v4/personal_access_tokens/self/associations";
 /// 100 a page, at most this many pages: a token associated with more is not judged.

@@ -57,6 +57,7 @@ impl Host for GitLab {
         ],
         scopes: Some(&scopes::CATALOG),
         permissions: &[],
+        probes: associations::DOCS,
         // <https://docs.gitlab.com/security/tokens/#token-prefixes>
         secret_prefixes: &["glpat-"],
         fix,
@@ -120,6 +121,9 @@ const NEW_TOKEN: &str = "GitLab: Preferences > Access Tokens > Add new token; gi
 fn fix(rule: Rule) -> Option<&'static str> {
     Some(match rule {
         Rule::TokenInvalid | Rule::TokenExpired => NEW_TOKEN,
+        Rule::MissingPermission => {
+            "GitLab: raise the role of the token's user on the project or its group (Manage > Members); a project or group access token keeps the role it was created with, so create one with the role and update the secret the policy names."
+        }
         Rule::ExpiresSoon => {
             "GitLab: rotate the token (Access Tokens > Rotate, or POST /personal_access_tokens/self/rotate) and update the secret the policy names."
         }
