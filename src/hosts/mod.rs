@@ -12,6 +12,7 @@ pub mod github;
 pub mod gitlab;
 mod http;
 mod observe;
+mod rate_limits;
 pub mod scope_catalog;
 mod wire;
 
