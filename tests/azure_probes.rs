@@ -5,7 +5,7 @@
 mod common;
 
 use common::azure::{CONNECTION, PAT, basic, observe, services_policy, valid_connection};
-use patlint::facts::{FactsFile, Observation, TokenRecord};
+use patlint::facts::Observation;
 use serde_json::json;
 use wiremock::matchers::{header, method, path, query_param};
 use wiremock::{Mock, MockServer, ResponseTemplate};
@@ -40,48 +40,10 @@ async fn mount(
         .await;
 }
 
-/// The verdict on the one token, judged live and replayed (they must agree): status,
-/// rule ids and messages.
+/// The verdict on the one token, judged live and replayed.
 fn judge(text: &str, observation: Observation) -> (String, Vec<String>, String) {
     let policy = common::policy(&text.replace("SECRET0", "/unused"));
-    let observed_at = jiff::Timestamp::now();
-    let facts = FactsFile {
-        schema_version: FactsFile::SCHEMA_VERSION,
-        observed_at,
-        tokens: vec![TokenRecord {
-            name: policy.tokens[0].name.clone(),
-            host: policy.tokens[0].host(),
-            observation,
-        }],
-    };
-    let replayed: FactsFile =
-        serde_json::from_str(&serde_json::to_string(&facts).unwrap()).unwrap();
-    let verdicts: Vec<_> = [&facts, &replayed]
-        .into_iter()
-        .map(|facts| {
-            let report = patlint::evaluate_all(&policy, facts, observed_at);
-            let verdict = &report.tokens[0].verdict;
-            (
-                verdict.status.as_str().to_owned(),
-                verdict
-                    .findings
-                    .iter()
-                    .map(|f| f.rule.id().to_owned())
-                    .collect::<Vec<_>>(),
-                verdict
-                    .findings
-                    .iter()
-                    .map(|f| format!("{} [{}]", f.message, f.evidence.clone().unwrap_or_default()))
-                    .collect::<Vec<_>>()
-                    .join("\n"),
-            )
-        })
-        .collect();
-    assert_eq!(
-        verdicts[0], verdicts[1],
-        "live and replayed verdicts differ"
-    );
-    verdicts[0].clone()
+    common::verdict_live_and_replayed(&policy, &common::facts_of(&policy, observation))
 }
 
 const PRESET: &str = "extends = [\"builtin:git-integration-for-jira\"]\n";

@@ -74,34 +74,7 @@ async fn judge(text: &str, secret: &str) -> (FactsFile, String, Vec<String>, Str
     let facts = patlint::hosts::observe_all(&policy, &common::quick_settings(), observed_at).await;
     let json = serde_json::to_string(&facts).unwrap();
     assert!(!json.contains(secret), "the secret is in the facts: {json}");
-    let replayed: FactsFile = serde_json::from_str(&json).unwrap();
-    let mut verdicts = Vec::new();
-    for facts in [&facts, &replayed] {
-        let report = patlint::evaluate_all(&policy, facts, observed_at);
-        let token = &report.tokens[0];
-        let rules: Vec<String> = token
-            .verdict
-            .findings
-            .iter()
-            .map(|f| f.rule.id().to_owned())
-            .collect();
-        let messages: Vec<String> = token
-            .verdict
-            .findings
-            .iter()
-            .map(|f| format!("{} [{}]", f.message, f.evidence.clone().unwrap_or_default()))
-            .collect();
-        verdicts.push((
-            token.verdict.status.as_str().to_owned(),
-            rules,
-            messages.join("\n"),
-        ));
-    }
-    assert_eq!(
-        verdicts[0], verdicts[1],
-        "live and replayed verdicts differ"
-    );
-    let (status, rules, messages) = verdicts.remove(0);
+    let (status, rules, messages) = common::verdict_live_and_replayed(&policy, &facts);
     (facts, status, rules, messages)
 }
 

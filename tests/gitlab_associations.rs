@@ -5,7 +5,6 @@
 
 mod common;
 
-use patlint::facts::FactsFile;
 use serde_json::json;
 use wiremock::matchers::{method, path, query_param};
 use wiremock::{Mock, MockServer, ResponseTemplate};
@@ -54,40 +53,8 @@ fn policy(server: &MockServer, projects: &str, extra: &str) -> String {
 async fn judge(text: &str) -> (String, Vec<String>, String) {
     let observations = common::observe_policy(text, &[PAT], common::quick_settings()).await;
     let policy = common::policy(&text.replace("SECRET0", "/unused"));
-    let facts = FactsFile {
-        schema_version: FactsFile::SCHEMA_VERSION,
-        observed_at: jiff::Timestamp::now(),
-        tokens: vec![patlint::facts::TokenRecord {
-            name: "jira-gitlab".into(),
-            host: policy.tokens[0].host(),
-            observation: observations[0].clone(),
-        }],
-    };
-    let replayed: FactsFile =
-        serde_json::from_str(&serde_json::to_string(&facts).unwrap()).unwrap();
-    let verdicts: Vec<_> = [&facts, &replayed]
-        .into_iter()
-        .map(|facts| {
-            let report = patlint::evaluate_all(&policy, facts, facts.observed_at);
-            let verdict = &report.tokens[0].verdict;
-            (
-                verdict.status.as_str().to_owned(),
-                verdict
-                    .findings
-                    .iter()
-                    .map(|f| f.rule.id().to_owned())
-                    .collect::<Vec<_>>(),
-                verdict
-                    .findings
-                    .iter()
-                    .map(|f| format!("{} [{}]", f.message, f.evidence.clone().unwrap_or_default()))
-                    .collect::<Vec<_>>()
-                    .join("\n"),
-            )
-        })
-        .collect();
-    assert_eq!(verdicts[0], verdicts[1]);
-    verdicts[0].clone()
+    let facts = common::facts_of(&policy, observations.into_iter().next().unwrap());
+    common::verdict_live_and_replayed(&policy, &facts)
 }
 
 #[tokio::test]

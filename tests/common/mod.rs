@@ -234,3 +234,54 @@ pub fn sarif_schema_errors(sarif: &serde_json::Value, check_formats: bool) -> Ve
         .map(|e| format!("{e} at {}", e.instance_path()))
         .collect()
 }
+
+/// The first token's verdict as (status, rule ids, "message [evidence]" lines), judged from
+/// the facts as recorded and again after a JSON round trip: the two must agree, so that a
+/// verdict never depends on more than the facts file.
+pub fn verdict_live_and_replayed(
+    policy: &Policy,
+    facts: &patlint::facts::FactsFile,
+) -> (String, Vec<String>, String) {
+    let json = serde_json::to_string(facts).unwrap();
+    let replayed: patlint::facts::FactsFile = serde_json::from_str(&json).unwrap();
+    let verdicts: Vec<_> = [facts, &replayed]
+        .into_iter()
+        .map(|facts| {
+            let report = patlint::evaluate_all(policy, facts, facts.observed_at);
+            let findings = &report.tokens[0].verdict.findings;
+            (
+                report.tokens[0].verdict.status.as_str().to_owned(),
+                findings
+                    .iter()
+                    .map(|f| f.rule.id().to_owned())
+                    .collect::<Vec<_>>(),
+                findings
+                    .iter()
+                    .map(|f| format!("{} [{}]", f.message, f.evidence.clone().unwrap_or_default()))
+                    .collect::<Vec<_>>()
+                    .join("\n"),
+            )
+        })
+        .collect();
+    assert_eq!(
+        verdicts[0], verdicts[1],
+        "live and replayed verdicts differ"
+    );
+    verdicts[0].clone()
+}
+
+/// A facts file holding one observation of the policy's first token.
+pub fn facts_of(
+    policy: &Policy,
+    observation: patlint::facts::Observation,
+) -> patlint::facts::FactsFile {
+    patlint::facts::FactsFile {
+        schema_version: patlint::facts::FactsFile::SCHEMA_VERSION,
+        observed_at: jiff::Timestamp::now(),
+        tokens: vec![patlint::facts::TokenRecord {
+            name: policy.tokens[0].name.clone(),
+            host: policy.tokens[0].host(),
+            observation,
+        }],
+    }
+}
