@@ -39,10 +39,11 @@ fn actionlint(files: &[&Path]) -> Option<Output> {
 }
 
 #[test]
-fn zizmor_finds_nothing_in_the_action_and_its_example_workflow() {
+fn zizmor_finds_nothing_in_the_action_its_example_and_the_release_workflow() {
     let Some(out) = zizmor(&[
         &root().join("action.yml"),
         &root().join("examples/github-workflow.yml"),
+        &root().join(".github/workflows/release.yml"),
     ]) else {
         return;
     };
@@ -64,8 +65,11 @@ fn zizmor_finds_nothing_in_the_action_and_its_example_workflow() {
 }
 
 #[test]
-fn actionlint_finds_nothing_in_the_example_workflow() {
-    let Some(out) = actionlint(&[&root().join("examples/github-workflow.yml")]) else {
+fn actionlint_finds_nothing_in_the_example_and_the_release_workflow() {
+    let Some(out) = actionlint(&[
+        &root().join("examples/github-workflow.yml"),
+        &root().join(".github/workflows/release.yml"),
+    ]) else {
         return;
     };
     assert_eq!(
@@ -101,6 +105,7 @@ fn inputs_reach_scripts_only_through_env() {
         "format",
         "fail-on",
         "version",
+        "build-from-source",
         "sarif-file",
         "upload-sarif",
     ] {
@@ -227,107 +232,153 @@ async fn the_check_step_writes_annotations_summary_and_sarif_then_the_gate_re_ra
     }
 }
 
-fn tarball(dir: &Path, script: &str) -> Vec<u8> {
-    let stage = dir.join("stage");
-    std::fs::create_dir_all(&stage).unwrap();
-    let binary = stage.join("patlint");
-    std::fs::write(&binary, script).unwrap();
-    let status = Command::new("chmod")
-        .arg("+x")
+/// A release made by `scripts/release-local` (the release workflow's packaging) of a
+/// stand-in binary that prints `patlint 0.1.0`: returns the archive's name, its bytes
+/// and the checksums file.
+fn local_release(dir: &Path) -> (String, Vec<u8>, PathBuf) {
+    let binary = dir.join("stand-in");
+    std::fs::write(&binary, "#!/bin/sh\necho 'patlint 0.1.0'\n").unwrap();
+    let status = Command::new("chmod").arg("+x").arg(&binary).status().unwrap();
+    assert!(status.success());
+    let out_dir = dir.join("dist");
+    let out = Command::new(root().join("scripts/release-local"))
+        .arg("--binary")
         .arg(&binary)
-        .status()
+        .arg("--out")
+        .arg(&out_dir)
+        .output()
         .unwrap();
-    assert!(status.success());
-    let archive = dir.join("release.tar.gz");
-    let status = Command::new("tar")
-        .arg("-czf")
-        .arg(&archive)
-        .arg("-C")
-        .arg(&stage)
-        .arg("patlint")
-        .status()
-        .unwrap();
-    assert!(status.success());
-    std::fs::read(archive).unwrap()
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let checksums = out_dir.join("checksums.txt");
+    let line = std::fs::read_to_string(&checksums).unwrap();
+    let asset = line.split_whitespace().nth(1).unwrap().to_owned();
+    let sidecar = std::fs::read_to_string(out_dir.join(format!("{asset}.sha256"))).unwrap();
+    assert_eq!(sidecar, line, "one archive: its .sha256 is the checksums file");
+    let bytes = std::fs::read(out_dir.join(&asset)).unwrap();
+    (asset, bytes, checksums)
 }
 
-fn sha256(bytes: &[u8], dir: &Path) -> String {
-    let file = dir.join("hash-me");
-    std::fs::write(&file, bytes).unwrap();
-    let out = Command::new("sha256sum").arg(&file).output().unwrap();
-    String::from_utf8(out.stdout)
-        .unwrap()
-        .split_whitespace()
-        .next()
-        .unwrap()
-        .to_owned()
+/// Runs the action's install step (off the async runtime, so the release host answers),
+/// returning its exit code, standard error, and how long it took.
+async fn install(
+    runner: &Runner,
+    env: &[(&str, String)],
+) -> (Option<i32>, String, std::time::Duration) {
+    let mut cmd = runner.command("install.sh");
+    for (key, value) in env {
+        cmd.env(key, value);
+    }
+    let started = std::time::Instant::now();
+    let out = tokio::task::spawn_blocking(move || cmd.output().unwrap())
+        .await
+        .unwrap();
+    (
+        out.status.code(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+        started.elapsed(),
+    )
 }
 
 #[tokio::test(flavor = "multi_thread")]
-async fn a_released_binary_is_installed_only_if_its_sha256_matches() {
-    let arch = String::from_utf8(Command::new("uname").arg("-m").output().unwrap().stdout).unwrap();
-    let target = match arch.trim() {
-        "x86_64" => "x86_64-unknown-linux-gnu",
-        "aarch64" => "aarch64-unknown-linux-gnu",
-        other => panic!("no release target for {other}"),
-    };
-    let asset = format!("patlint-0.1.0-{target}.tar.gz");
+async fn the_action_installs_its_own_release_and_refuses_anything_else() {
     let runner = Runner::new();
-    let genuine = tarball(runner.dir.path(), "#!/bin/sh\necho 'patlint 0.1.0'\n");
-    let checksums = runner.file("checksums.txt");
-    std::fs::write(
-        &checksums,
-        format!("{}  {asset}\n", sha256(&genuine, runner.dir.path())),
-    )
-    .unwrap();
-
+    let (asset, genuine, checksums) = local_release(runner.dir.path());
     let releases = MockServer::start().await;
     Mock::given(path(format!("/v0.1.0/{asset}")))
-        .respond_with(ResponseTemplate::new(200).set_body_bytes(genuine))
+        .respond_with(ResponseTemplate::new(200).set_body_bytes(genuine.clone()))
         .mount(&releases)
         .await;
-    let install = |version: &str| {
-        let mut cmd = runner.command("install.sh");
-        cmd.env("PATLINT_VERSION", version)
-            .env("PATLINT_CHECKSUMS", &checksums)
-            .env("PATLINT_RELEASE_BASE_URL", releases.uri());
-        cmd
+    let env = |version: &str| {
+        vec![
+            ("PATLINT_VERSION", version.to_owned()),
+            ("PATLINT_CHECKSUMS", checksums.display().to_string()),
+            ("PATLINT_RELEASE_BASE_URL", releases.uri()),
+        ]
     };
-    let mut cmd = install("v0.1.0");
-    let out = tokio::task::spawn_blocking(move || cmd.output().unwrap())
-        .await
-        .unwrap();
-    assert_eq!(
-        out.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    assert!(String::from_utf8_lossy(&out.stdout).contains("patlint 0.1.0"));
+
+    // No `version`: the action's own (Cargo.toml's 0.1.0), verified and on PATH.
+    let (code, stderr, took) = install(&runner, &env("")).await;
+    assert_eq!(code, Some(0), "{stderr}");
+    let installed = runner.file("tmp/patlint/bin/patlint");
+    let version = Command::new(&installed).arg("--version").output().unwrap();
+    assert_eq!(String::from_utf8_lossy(&version.stdout).trim(), "patlint 0.1.0");
     let path_file = std::fs::read_to_string(runner.file("path")).unwrap();
     assert_eq!(
         path_file.trim(),
-        runner.file("tmp").join("patlint/bin").display().to_string()
+        runner.file("tmp/patlint/bin").display().to_string()
+    );
+    println!("install from the local release host took {:.2} s", took.as_secs_f64());
+
+    // A tampered archive (one byte changed) is refused, and nothing is installed.
+    std::fs::remove_file(&installed).unwrap();
+    let mut tampered = genuine.clone();
+    let last = tampered.len() - 1;
+    tampered[last] ^= 1;
+    let evil = MockServer::start().await;
+    Mock::given(path(format!("/v0.1.0/{asset}")))
+        .respond_with(ResponseTemplate::new(200).set_body_bytes(tampered))
+        .mount(&evil)
+        .await;
+    let mut tampered_env = env("v0.1.0");
+    tampered_env[2].1 = evil.uri();
+    let (code, stderr, _) = install(&runner, &tampered_env).await;
+    assert_eq!(code, Some(1));
+    assert!(
+        stderr.contains("::error title=patlint install::")
+            && stderr.contains("does not match its recorded sha256"),
+        "{stderr}"
+    );
+    assert!(!installed.exists());
+
+    // An archive of another layout, recorded correctly, is refused with what to do.
+    let other = runner.file("other.tar.gz");
+    let status = Command::new("tar")
+        .arg("-czf")
+        .arg(&other)
+        .arg("-C")
+        .arg(runner.dir.path())
+        .arg("stand-in")
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let other_bytes = std::fs::read(&other).unwrap();
+    let other_sum = Command::new("sha256sum").arg(&other).output().unwrap();
+    let other_sum = String::from_utf8_lossy(&other_sum.stdout);
+    let other_checksums = runner.file("other-checksums.txt");
+    std::fs::write(
+        &other_checksums,
+        format!("{}  {asset}\n", other_sum.split_whitespace().next().unwrap()),
+    )
+    .unwrap();
+    let layout = MockServer::start().await;
+    Mock::given(path(format!("/v0.1.0/{asset}")))
+        .respond_with(ResponseTemplate::new(200).set_body_bytes(other_bytes))
+        .mount(&layout)
+        .await;
+    let layout_env = vec![
+        ("PATLINT_CHECKSUMS", other_checksums.display().to_string()),
+        ("PATLINT_RELEASE_BASE_URL", layout.uri()),
+    ];
+    let (code, stderr, _) = install(&runner, &layout_env).await;
+    assert_eq!(code, Some(1));
+    assert!(stderr.contains("has no patlint at its root"), "{stderr}");
+
+    // A release that is not there (404) says so and what to do.
+    let empty = MockServer::start().await;
+    let mut missing_env = env("0.1.0");
+    missing_env[2].1 = empty.uri();
+    let (code, stderr, _) = install(&runner, &missing_env).await;
+    assert_eq!(code, Some(1));
+    assert!(
+        stderr.contains("(HTTP 404)") && stderr.contains("build-from-source: true"),
+        "{stderr}"
     );
 
-    // A tampered archive is refused.
-    std::fs::remove_file(runner.file("tmp/patlint/bin/patlint")).unwrap();
-    std::fs::write(&checksums, format!("{}  {asset}\n", "0".repeat(64))).unwrap();
-    let mut cmd = install("0.1.0");
-    let out = tokio::task::spawn_blocking(move || cmd.output().unwrap())
-        .await
-        .unwrap();
-    assert_eq!(out.status.code(), Some(1));
-    assert!(String::from_utf8_lossy(&out.stderr).contains("does not match its recorded sha256"));
-    assert!(!runner.file("tmp/patlint/bin/patlint").exists());
-
     // A version without a recorded checksum is refused before anything is downloaded.
-    let mut cmd = install("9.9.9");
-    let out = tokio::task::spawn_blocking(move || cmd.output().unwrap())
-        .await
-        .unwrap();
-    assert_eq!(out.status.code(), Some(1));
-    assert!(String::from_utf8_lossy(&out.stderr).contains("has no recorded sha256"));
+    let (code, stderr, _) = install(&runner, &env("9.9.9")).await;
+    assert_eq!(code, Some(1));
+    assert!(stderr.contains("has no recorded sha256"), "{stderr}");
+    assert_eq!(releases.received_requests().await.unwrap().len(), 1);
 }
 
 #[test]
