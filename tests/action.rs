@@ -238,7 +238,11 @@ async fn the_check_step_writes_annotations_summary_and_sarif_then_the_gate_re_ra
 fn local_release(dir: &Path) -> (String, Vec<u8>, PathBuf) {
     let binary = dir.join("stand-in");
     std::fs::write(&binary, "#!/bin/sh\necho 'patlint 0.1.0'\n").unwrap();
-    let status = Command::new("chmod").arg("+x").arg(&binary).status().unwrap();
+    let status = Command::new("chmod")
+        .arg("+x")
+        .arg(&binary)
+        .status()
+        .unwrap();
     assert!(status.success());
     let out_dir = dir.join("dist");
     let out = Command::new(root().join("scripts/release-local"))
@@ -248,12 +252,19 @@ fn local_release(dir: &Path) -> (String, Vec<u8>, PathBuf) {
         .arg(&out_dir)
         .output()
         .unwrap();
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let checksums = out_dir.join("checksums.txt");
     let line = std::fs::read_to_string(&checksums).unwrap();
     let asset = line.split_whitespace().nth(1).unwrap().to_owned();
     let sidecar = std::fs::read_to_string(out_dir.join(format!("{asset}.sha256"))).unwrap();
-    assert_eq!(sidecar, line, "one archive: its .sha256 is the checksums file");
+    assert_eq!(
+        sidecar, line,
+        "one archive: its .sha256 is the checksums file"
+    );
     let bytes = std::fs::read(out_dir.join(&asset)).unwrap();
     (asset, bytes, checksums)
 }
@@ -301,13 +312,19 @@ async fn the_action_installs_its_own_release_and_refuses_anything_else() {
     assert_eq!(code, Some(0), "{stderr}");
     let installed = runner.file("tmp/patlint/bin/patlint");
     let version = Command::new(&installed).arg("--version").output().unwrap();
-    assert_eq!(String::from_utf8_lossy(&version.stdout).trim(), "patlint 0.1.0");
+    assert_eq!(
+        String::from_utf8_lossy(&version.stdout).trim(),
+        "patlint 0.1.0"
+    );
     let path_file = std::fs::read_to_string(runner.file("path")).unwrap();
     assert_eq!(
         path_file.trim(),
         runner.file("tmp/patlint/bin").display().to_string()
     );
-    println!("install from the local release host took {:.2} s", took.as_secs_f64());
+    println!(
+        "install from the local release host took {:.2} s",
+        took.as_secs_f64()
+    );
 
     // A tampered archive (one byte changed) is refused, and nothing is installed.
     std::fs::remove_file(&installed).unwrap();
@@ -347,7 +364,10 @@ async fn the_action_installs_its_own_release_and_refuses_anything_else() {
     let other_checksums = runner.file("other-checksums.txt");
     std::fs::write(
         &other_checksums,
-        format!("{}  {asset}\n", other_sum.split_whitespace().next().unwrap()),
+        format!(
+            "{}  {asset}\n",
+            other_sum.split_whitespace().next().unwrap()
+        ),
     )
     .unwrap();
     let layout = MockServer::start().await;
@@ -371,6 +391,33 @@ async fn the_action_installs_its_own_release_and_refuses_anything_else() {
     assert_eq!(code, Some(1));
     assert!(
         stderr.contains("(HTTP 404)") && stderr.contains("build-from-source: true"),
+        "{stderr}"
+    );
+
+    // A runner no release is built for says so, and how to get patlint anyway.
+    let shims = runner.file("shims");
+    std::fs::create_dir_all(&shims).unwrap();
+    std::fs::write(
+        shims.join("uname"),
+        "#!/bin/sh\ncase \"$1\" in -s) echo SunOS ;; -m) echo sparc64 ;; esac\n",
+    )
+    .unwrap();
+    let status = Command::new("chmod")
+        .arg("+x")
+        .arg(shims.join("uname"))
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let mut unknown_env = env("0.1.0");
+    unknown_env.push((
+        "PATH",
+        format!("{}:/usr/local/bin:/usr/bin:/bin", shims.display()),
+    ));
+    let (code, stderr, _) = install(&runner, &unknown_env).await;
+    assert_eq!(code, Some(1));
+    assert!(
+        stderr.contains("no released patlint binary for SunOS-sparc64")
+            && stderr.contains("build-from-source: true"),
         "{stderr}"
     );
 
