@@ -2,7 +2,7 @@
 //! asyncio checker (aiohttp, 64 in flight) on the same local hosts, CPU, memory, start-up
 //! and binary size.
 //!
-//! Run it with `./bench/run.sh` (which builds the release binary and installs moto and
+//! Run it with `./bench/run.sh` (which builds the released `dist` binary and installs moto and
 //! aiohttp). The hosts are wiremock servers with 50 ms added to every answer, speaking
 //! GitHub's, GitHub Enterprise Server's, GitLab's and Azure DevOps's token endpoints
 //! (`mix.rs`); the same tokens are checked over plain HTTP, with 10 % of them rejected by
@@ -34,7 +34,7 @@ struct Args {
 
 fn args() -> Args {
     let mut args = Args {
-        patlint: PathBuf::from("target/release/patlint"),
+        patlint: PathBuf::from("target/dist/patlint"),
         python: PathBuf::from(".venv/bin/python"),
         runs: 3,
         sizes: vec![10, 100, 1000],
@@ -425,7 +425,7 @@ fn start_up(args: &Args, work: &Path, hosts: &mix::Hosts) {
         mark(validate.wall <= Duration::from_millis(50))
     );
     println!(
-        "| release binary (stripped) | {:.1} MB | {} ≤ 20 MB |\n",
+        "| binary (stripped) | {:.1} MB | {} ≤ 20 MB |\n",
         size as f64 / 1e6,
         mark(size <= 20_000_000)
     );
@@ -485,7 +485,7 @@ async fn main() {
     let args = args();
     assert!(
         args.patlint.is_file(),
-        "{} is missing: build it with `cargo build --release`",
+        "{} is missing: build it with `cargo build --profile dist` (bench/run.sh does)",
         args.patlint.display()
     );
     assert!(

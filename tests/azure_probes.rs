@@ -272,3 +272,34 @@ fn a_project_name_that_cannot_be_one_is_refused_offline() {
         "{errors}"
     );
 }
+
+#[tokio::test]
+async fn answers_that_are_not_azure_devops_own_prove_nothing() {
+    for (answer, why) in [
+        (
+            ResponseTemplate::new(400).set_body_raw("<html>Bad Request</html>", "text/html"),
+            "proves nothing",
+        ),
+        (
+            ResponseTemplate::new(401).set_body_json(json!({"message": "TF400813: The user 'x' is not authorized to access this resource.", "typeKey": "UnauthorizedRequestException"})),
+            "TF400813",
+        ),
+    ] {
+        let server = MockServer::start().await;
+        valid_connection(&server).await;
+        mount(
+            &server,
+            "GET",
+            REPOSITORIES,
+            "7.1",
+            ResponseTemplate::new(200).set_body_json(json!({"count": 0, "value": []})),
+        )
+        .await;
+        mount(&server, "POST", PULL_REQUESTS, "7.1", answer).await;
+        let (text, observation) = observe_with(&server, READONLY, PROJECT).await;
+        let (_, rules, messages) = judge(&text, observation);
+        assert!(rules.contains(&"unverifiable".to_owned()), "{messages}");
+        assert!(!rules.contains(&"forbidden-scope".to_owned()), "{messages}");
+        assert!(messages.contains(why), "{messages}");
+    }
+}

@@ -39,10 +39,16 @@ async fn answer(server: &MockServer, verb: &str, at: &str, response: ResponseTem
         .await;
 }
 
+/// GitHub's repository object, with the authenticated user's role (`permissions`).
 fn repository(private: bool) -> ResponseTemplate {
-    ResponseTemplate::new(200).set_body_json(
-        json!({"full_name": "octo-org/app", "private": private, "permissions": {"pull": true}}),
-    )
+    repository_with_role(private, true)
+}
+
+fn repository_with_role(private: bool, push: bool) -> ResponseTemplate {
+    ResponseTemplate::new(200).set_body_json(json!({
+        "full_name": "octo-org/app", "private": private,
+        "permissions": {"admin": false, "maintain": false, "push": push, "triage": true, "pull": true}
+    }))
 }
 
 fn refused() -> ResponseTemplate {
@@ -372,6 +378,34 @@ async fn a_classic_token_satisfies_permissions_with_the_scopes_that_grant_them()
         "no write probe for a classic token"
     );
 
+    // `repo` on a repository where the user may only read does not let it write.
+    let reader = github(Some("repo")).await;
+    answer(
+        &reader,
+        "GET",
+        "/repos/octo-org/app",
+        repository_with_role(true, false),
+    )
+    .await;
+    answer(
+        &reader,
+        "GET",
+        "/orgs/octo-org",
+        ResponseTemplate::new(200).set_body_json(json!({})),
+    )
+    .await;
+    let text = policy(&reader.uri(), r#"contents = "write""#, "");
+    let (_, status, rules, messages) = judge(&text, CLASSIC).await;
+    assert_eq!(
+        (status.as_str(), rules),
+        ("fail", vec!["missing-permission".to_owned()])
+    );
+    assert!(
+        messages.contains("its user's role on the repository does not"),
+        "{messages}"
+    );
+    assert!(messages.contains("`permissions.push`"), "{messages}");
+
     // `public_repo` grants it on public repositories only.
     let private = github(Some("public_repo")).await;
     answer(&private, "GET", "/repos/octo-org/app", repository(true)).await;
@@ -458,5 +492,28 @@ fn explain_documents_each_probe_and_why_it_cannot_change_anything() {
             text.contains("do not document the order of their checks"),
             "{rule}: {text}"
         );
+    }
+}
+
+#[tokio::test]
+async fn a_422_that_is_not_githubs_or_a_secondary_rate_limit_proves_nothing() {
+    for (write_answer, why) in [
+        (
+            ResponseTemplate::new(422).set_body_raw("<html>blocked</html>", "text/html"),
+            "422",
+        ),
+        (
+            ResponseTemplate::new(403).set_body_json(json!({"message": "You have exceeded a secondary rate limit. Please wait a few minutes before you try again."})),
+            "secondary rate limit",
+        ),
+    ] {
+        let server = github(None).await;
+        answer(&server, "GET", "/repos/octo-org/app", repository(true)).await;
+        answer(&server, "POST", "/repos/octo-org/app/git/refs", write_answer).await;
+        answer(&server, "GET", "/orgs/octo-org", ResponseTemplate::new(200).set_body_json(json!({}))).await;
+        let text = policy(&server.uri(), r#"contents = "write""#, "");
+        let (_, status, rules, messages) = judge(&text, FINE).await;
+        assert_eq!((status.as_str(), rules), ("unverifiable", vec!["unverifiable".to_owned()]), "{messages}");
+        assert!(messages.contains(why), "{messages}");
     }
 }

@@ -26,19 +26,24 @@ async fn gitlab() -> MockServer {
     server
 }
 
-/// The documented example, with `web_url`s on this server.
+/// The documented example (its project reached through its group, at developer), with a
+/// second project where the token is only a reporter, as a server that ignored
+/// `min_access_level` would list it.
 fn associations(server: &MockServer) -> serde_json::Value {
     let uri = server.uri();
     json!({
         "groups": [
-            {"id": 3, "web_url": format!("{uri}/groups/test/test_private"), "name": "Test Private",
-             "parent_id": 1, "organization_id": 1, "access_levels": 50, "visibility": "private"}
+            {"id": 1, "web_url": format!("{uri}/groups/test"), "name": "Test",
+             "parent_id": null, "organization_id": 1, "access_levels": 30, "visibility": "public"}
         ],
         "projects": [
             {"id": 1337, "name": "Test Project", "path": "test-project",
              "path_with_namespace": "Test/test-project",
              "access_levels": {"project_access_level": null, "group_access_level": 30},
-             "visibility": "private", "web_url": format!("{uri}/test/test_project")}
+             "visibility": "private", "web_url": format!("{uri}/test/test_project")},
+            {"id": 1338, "name": "Low", "path": "low", "path_with_namespace": "Test/low",
+             "access_levels": {"project_access_level": 20, "group_access_level": null},
+             "visibility": "private", "web_url": format!("{uri}/test/low")}
         ]
     })
 }
@@ -58,7 +63,7 @@ async fn judge(text: &str) -> (String, Vec<String>, String) {
 }
 
 #[tokio::test]
-async fn a_listed_project_or_one_under_a_listed_group_has_the_role() {
+async fn a_listed_project_whose_access_levels_reach_the_role_has_it() {
     let server = gitlab().await;
     Mock::given(method("GET"))
         .and(path(ASSOCIATIONS))
@@ -69,17 +74,25 @@ async fn a_listed_project_or_one_under_a_listed_group_has_the_role() {
         .await;
     let text = policy(
         &server,
-        "\"test/test-project\", \"test/test_private/app\", \"other/app\"",
+        "\"test/test-project\", \"test/low\", \"other/app\"",
         "",
     );
     let (status, rules, messages) = judge(&text).await;
     assert_eq!(
         (status.as_str(), rules),
-        ("fail", vec!["missing-permission".to_owned()]),
+        (
+            "fail",
+            vec![
+                "missing-permission".to_owned(),
+                "missing-permission".to_owned()
+            ]
+        ),
         "{messages}"
     );
     assert!(
-        messages.contains("less than the `developer` role on `other/app`")
+        messages.contains("less than the `developer` role on `test/low`")
+            && messages.contains("less than the `developer` role on `other/app`")
+            && !messages.contains("on `test/test-project`")
             && messages.contains("min_access_level=30 → 200"),
         "{messages}"
     );

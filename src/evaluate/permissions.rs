@@ -6,8 +6,10 @@
 
 use super::{Finding, unverifiable_because};
 use crate::facts::{Fact, Grant, Observed, Settled, TokenFacts, TokenKind, Visibility};
-use crate::hosts::github::permissions::{REPOSITORY, SSO, classic_equivalent, grant_name};
-use crate::policy::{Permission, Setting, TokenSpec};
+use crate::hosts::github::permissions::{
+    REPOSITORY, ROLE_READ, ROLE_WRITE, SSO, classic_equivalent, grant_name,
+};
+use crate::policy::{Permission, PermissionLevel, Setting, TokenSpec};
 use crate::rules::{Rule, RuleMeta, Severity};
 
 pub fn check(token: &TokenSpec, facts: &TokenFacts) -> Vec<Finding> {
@@ -93,7 +95,6 @@ fn reach(token: &TokenSpec, facts: &TokenFacts, repository: &Setting<String>) ->
             settled: Settled::Unverifiable { reason },
             ..
         }) => Reach::Unknown(reason.clone()),
-        None if facts.kind == TokenKind::ClassicPat => Reach::Reached,
         None => Reach::Unknown(not_probed(token)),
     }
 }
@@ -107,7 +108,8 @@ fn on(
 ) -> Option<Finding> {
     if facts.kind == TokenKind::ClassicPat {
         let visibility = facts.visibility.get(repository).copied();
-        return by_scopes(token, facts, permission, Some(repository), visibility);
+        return by_scopes(token, facts, permission, Some(repository), visibility)
+            .or_else(|| by_role(token, facts, permission, repository));
     }
     let name = grant_name(&permission.name, permission.level.value);
     match grant(facts, repository, &name) {
@@ -161,7 +163,15 @@ fn by_scopes(
             facts.why_unobservable(Fact::Scopes),
         ));
     };
-    let catalog = token.host().meta().scopes?;
+    let Some(catalog) = token.host().meta().scopes else {
+        return Some(unverifiable_because(
+            token,
+            Fact::Permissions,
+            "require_permissions",
+            &permission.level.origin,
+            "this host has no scope catalog to judge a classic token's scopes by",
+        ));
+    };
     let granted = catalog.closure(scopes.iter().map(String::as_str));
     let has = |list: &[&str]| list.iter().any(|s| granted.contains(*s));
     if has(equivalent.scopes) {
@@ -220,6 +230,50 @@ fn by_scopes(
     )
 }
 
+/// A classic token whose scopes grant the permission: its user's role on the repository
+/// must allow it too (a `repo` token of a read-only collaborator cannot write).
+fn by_role(
+    token: &TokenSpec,
+    facts: &TokenFacts,
+    permission: &Permission,
+    repository: &str,
+) -> Option<Finding> {
+    let role = match permission.level.value {
+        PermissionLevel::Read => ROLE_READ,
+        // `admin` has no classic equivalent: `by_scopes` already answered it.
+        PermissionLevel::Write | PermissionLevel::Admin => ROLE_WRITE,
+    };
+    match grant(facts, repository, role) {
+        Some(Grant {
+            settled: Settled::Granted,
+            ..
+        }) => None,
+        Some(Grant {
+            settled: Settled::Missing { .. },
+            evidence,
+            ..
+        }) => Some(
+            Finding::new(
+                Rule::MissingPermission,
+                &permission.level.origin,
+                format!(
+                    "token `{}` lacks `{} = \"{}\"` on `{repository}`: its scopes would allow it, but its user's role on the repository does not",
+                    token.name,
+                    permission.name,
+                    permission.level.value.as_str()
+                ),
+            )
+            .label("required here")
+            .evidence(evidence.clone()),
+        ),
+        Some(Grant {
+            settled: Settled::Unverifiable { reason },
+            ..
+        }) => Some(unknown(token, permission, repository, reason)),
+        None => Some(unknown(token, permission, repository, &not_probed(token))),
+    }
+}
+
 fn missing(
     token: &TokenSpec,
     permission: &Permission,
@@ -258,7 +312,7 @@ fn not_probed(token: &TokenSpec) -> String {
     if token.requirements.probes() {
         "not probed (the recorded facts have no probe for it)".into()
     } else {
-        "`probe = false` for this token, and GitHub does not reveal a fine-grained token's permissions".into()
+        "`probe = false` for this token, so neither the repository's reach nor, for a fine-grained token, its permissions (for a classic one, its user's role) were asked".into()
     }
 }
 

@@ -108,7 +108,14 @@ fn probed(token: &TokenSpec, facts: &TokenFacts, catalog: &ScopeCatalog) -> Vec<
     };
     let mut findings = Vec::new();
     let mut unknown = Vec::new();
+    // Probes that contradict each other (a scope granted, and one it includes refused)
+    // prove nothing about either.
+    let contradicted = |scope: &str| grants.contains(scope) && ruled_out(scope).is_some();
     for required in reqs.required_scopes() {
+        if contradicted(&required.value) {
+            unknown.push(("require_scopes", required));
+            continue;
+        }
         if grants.contains(&required.value) {
             continue;
         }
@@ -129,6 +136,10 @@ fn probed(token: &TokenSpec, facts: &TokenFacts, catalog: &ScopeCatalog) -> Vec<
         }
     }
     for forbidden in reqs.forbidden_scopes() {
+        if contradicted(&forbidden.value) {
+            unknown.push(("forbid_scopes", forbidden));
+            continue;
+        }
         if may_grant.contains(&forbidden.value) {
             let via = granted.iter().find(|g| {
                 catalog

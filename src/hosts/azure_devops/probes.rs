@@ -31,6 +31,8 @@ pub(super) fn project(keys: &mut TokenKeys<'_>, project: Option<&Text>) -> Optio
     let project = project?;
     let name = project.get_ref();
     let valid = !name.trim().is_empty()
+        && name != "."
+        && name != ".."
         && name.len() <= 64
         && !name
             .chars()
@@ -196,7 +198,7 @@ fn read(answer: &Answer) -> (Settled, String) {
         {
             Settled::Granted
         }
-        StatusCode::UNAUTHORIZED => Settled::Missing { help: None },
+        StatusCode::UNAUTHORIZED => unauthorized(answer),
         _ => refused_or_unknown(answer, "200 or 401"),
     };
     (settled, evidence(answer))
@@ -216,9 +218,13 @@ fn write(answer: &Answer) -> Result<(Settled, String), Observation> {
                 answer.request
             ),
         },
-        StatusCode::BAD_REQUEST => Settled::Granted,
-        StatusCode::NOT_FOUND if message.contains("TF401019") => Settled::Granted,
-        StatusCode::UNAUTHORIZED => Settled::Missing { help: None },
+        // Azure DevOps' own refusals are JSON with a `typeKey`; a 400 without one (a proxy,
+        // a firewall) proves nothing.
+        StatusCode::BAD_REQUEST if !type_key.is_empty() => Settled::Granted,
+        StatusCode::NOT_FOUND if !type_key.is_empty() && message.contains("TF401019") => {
+            Settled::Granted
+        }
+        StatusCode::UNAUTHORIZED => unauthorized(answer),
         status if status.is_success() && status != StatusCode::NON_AUTHORITATIVE_INFORMATION => {
             return Err(Observation::host_error(format!(
                 "a probe was accepted; nothing may be assumed: {} answered {status}, where no repository has the all-zero id; tell the patlint maintainers",
@@ -228,6 +234,20 @@ fn write(answer: &Answer) -> Result<(Settled, String), Observation> {
         _ => refused_or_unknown(answer, "400, 404 with TF401019, or 401"),
     };
     Ok((settled, evidence(answer)))
+}
+
+/// A 401 after connectionData accepted the PAT is the scope check, unless it says the
+/// user is not authorized for the resource (TF400813), which says nothing of the scope.
+fn unauthorized(answer: &Answer) -> Settled {
+    if answer.body.contains("TF400813") {
+        return Settled::Unverifiable {
+            reason: format!(
+                "its probe {} was refused because the user is not authorized there (TF400813), which says nothing about the scope",
+                answer.request
+            ),
+        };
+    }
+    Settled::Missing { help: None }
 }
 
 /// A sign-in page, a redirect or another answer: proves nothing either way.

@@ -11,6 +11,9 @@ use crate::policy::PermissionLevel::{self, Admin, Read, Write};
 /// How probes record a repository's reach, and an organization's SSO authorization.
 pub const REPOSITORY: &str = "repository";
 pub const SSO: &str = "sso";
+/// A classic token's user's role on a repository: may read, may write.
+pub const ROLE_READ: &str = "role:read";
+pub const ROLE_WRITE: &str = "role:write";
 
 /// How a probed permission is recorded: `contents:write`.
 pub fn grant_name(permission: &str, level: PermissionLevel) -> String {

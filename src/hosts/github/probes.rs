@@ -27,7 +27,7 @@ use serde_json::json;
 
 use super::Endpoint;
 use super::observe::{Api, SSO_HEADER};
-use super::permissions::{REPOSITORY, SSO, grant_name};
+use super::permissions::{REPOSITORY, ROLE_READ, ROLE_WRITE, SSO, grant_name};
 use crate::facts::{Grant, Observation, Rejection, Settled, TokenFacts, TokenKind, Visibility};
 use crate::hosts::{Answer, Probe};
 use crate::policy::{Permission, PermissionLevel};
@@ -109,7 +109,15 @@ async fn repository_probes(
 ) -> Result<(), Observation> {
     let answer = api.get(&format!("repos/{repository}")).await?;
     let owner = repository.split_once('/').map_or(repository, |(o, _)| o);
-    if let Some(sso) = sso_required(owner, &answer) {
+    let known = |facts: &TokenFacts| {
+        facts
+            .grants
+            .iter()
+            .any(|g| g.target == owner && g.permission == SSO)
+    };
+    if let Some(sso) = sso_required(owner, &answer)
+        && !known(facts)
+    {
         facts.grants.push(sso);
     }
     let reach = reach(&answer)?;
@@ -138,8 +146,13 @@ async fn repository_probes(
     facts
         .grants
         .push(Grant::new(repository, REPOSITORY, reach, evidence(&answer)));
-    // A classic token's permissions follow from its scopes, judged in evaluation.
-    if !reachable || facts.kind == TokenKind::ClassicPat {
+    if !reachable {
+        return Ok(());
+    }
+    // A classic token may do what its scopes allow and its user's role permits: the role
+    // is the `permissions` GitHub gives the authenticated user in the same answer.
+    if facts.kind == TokenKind::ClassicPat {
+        facts.grants.extend(roles(repository, &answer));
         return Ok(());
     }
     let public = facts.visibility.get(repository) == Some(&Visibility::Public);
@@ -148,6 +161,32 @@ async fn repository_probes(
         facts.grants.push(grant);
     }
     Ok(())
+}
+
+/// The user's role on the repository, from `permissions` in `GET /repos/{owner}/{repo}`
+/// ("pull", "push", …): `role:read` and `role:write`, unverifiable when absent.
+fn roles(repository: &str, answer: &Answer) -> Vec<Grant> {
+    let permissions = answer
+        .json::<serde_json::Value>()
+        .and_then(|repo| repo.get("permissions").cloned());
+    [(ROLE_READ, "pull"), (ROLE_WRITE, "push")]
+        .into_iter()
+        .map(|(grant, key)| {
+            let settled = match permissions.as_ref().and_then(|p| p.get(key)?.as_bool()) {
+                Some(true) => Settled::Granted,
+                Some(false) => Settled::Missing { help: None },
+                None => Settled::Unverifiable {
+                    reason: format!("{} did not say the user's `permissions`", answer.request),
+                },
+            };
+            Grant::new(
+                repository,
+                grant,
+                settled,
+                format!("{}, `permissions.{key}`", evidence(answer)),
+            )
+        })
+        .collect()
 }
 
 /// Whether `GET /repos/{owner}/{repo}` shows the token reaching the repository.
@@ -232,6 +271,7 @@ fn read_outcome(answer: &Answer) -> Result<Settled, Observation> {
         StatusCode::OK => Settled::Granted,
         StatusCode::UNAUTHORIZED => return Err(invalid(answer)),
         _ if answer.headers.contains_key(SSO_HEADER) => sso_first(),
+        StatusCode::FORBIDDEN if secondary_limit(answer) => secondary_limit_reached(answer),
         // An empty repository has no contents to list: that proves nothing.
         StatusCode::NOT_FOUND
             if answer.api_message().as_deref() == Some("This repository is empty.") =>
@@ -247,9 +287,12 @@ fn read_outcome(answer: &Answer) -> Result<Settled, Observation> {
 
 fn write_outcome(answer: &Answer) -> Result<Settled, Observation> {
     Ok(match answer.status {
-        StatusCode::UNPROCESSABLE_ENTITY => Settled::Granted,
+        // GitHub's validation failure is JSON with a `message`; a 422 from anything else
+        // (a proxy, a firewall) proves nothing.
+        StatusCode::UNPROCESSABLE_ENTITY if answer.api_message().is_some() => Settled::Granted,
         StatusCode::UNAUTHORIZED => return Err(invalid(answer)),
         _ if answer.headers.contains_key(SSO_HEADER) => sso_first(),
+        StatusCode::FORBIDDEN if secondary_limit(answer) => secondary_limit_reached(answer),
         StatusCode::FORBIDDEN => Settled::Missing { help: None },
         status if status.is_success() => {
             return Err(Observation::host_error(format!(
@@ -259,6 +302,23 @@ fn write_outcome(answer: &Answer) -> Result<Settled, Observation> {
         }
         status => unexpected(status, "422 or 403"),
     })
+}
+
+/// A 403 for a secondary rate limit without `retry-after` (which the client would have
+/// waited out): "You have exceeded a secondary rate limit".
+fn secondary_limit(answer: &Answer) -> bool {
+    answer
+        .api_message()
+        .is_some_and(|m| m.to_ascii_lowercase().contains("rate limit"))
+}
+
+fn secondary_limit_reached(answer: &Answer) -> Settled {
+    Settled::Unverifiable {
+        reason: format!(
+            "{} hit GitHub's secondary rate limit, which says nothing about the permission; run again later",
+            answer.request
+        ),
+    }
 }
 
 fn sso_first() -> Settled {
@@ -273,7 +333,11 @@ fn sso(organization: &str, answer: &Answer) -> Result<Grant, Observation> {
         return Ok(missing);
     }
     let settled = match answer.status {
-        StatusCode::OK => Settled::Granted,
+        // GitHub may answer an unauthorized token with the organization's public view:
+        // only a refusal is evidence, so a 200 is not recorded as an authorization.
+        StatusCode::OK => Settled::Unverifiable {
+            reason: "a 200 may be the organization's public view; only a refusal with X-GitHub-SSO is evidence (private repositories in `repositories` are checked as well)".into(),
+        },
         StatusCode::UNAUTHORIZED => return Err(invalid(answer)),
         status => unexpected(status, "200, or 403 with X-GitHub-SSO"),
     };

@@ -6,9 +6,14 @@
 //! (docs.gitlab.com/api/personal_access_tokens/#list-all-token-associations). A read; sent
 //! only when the policy asks, never with `probe = false`.
 //!
-//! Asked with `min_access_level` set to the required role, every project listed has at
-//! least that role, and so does every project under a listed group (a group membership
-//! is inherited by its projects). A project in neither is below the role or not reached.
+//! Asked with `min_access_level` set to the required role; each listed project's own
+//! `access_levels` (its project and its group membership, whichever is higher) are then
+//! compared with the role, so a server or proxy that ignored the filter cannot grant it.
+//! Projects reached through a group are listed with their `group_access_level` (the
+//! endpoint lists projects with `ProjectsFinder`, which includes inherited memberships);
+//! the `groups` list is not used: the endpoint paginates groups and projects together,
+//! and its page headers count only the projects. A project not listed is below the role
+//! or not reached.
 
 use reqwest::StatusCode;
 use reqwest::header::HeaderValue;
@@ -25,7 +30,7 @@ use crate::rules::Rule;
 pub const DOCS: &[Probe] = &[Probe {
     rules: &[Rule::MissingPermission],
     request: "GET /api/v4/personal_access_tokens/self/associations?min_access_level=N (GitLab 17.4+), every page",
-    answers: "a project listed, or under a listed group, has at least the role; any other is below it or not reached; 404 (older servers): unverifiable",
+    answers: "a listed project whose `access_levels` reach the role has it; any other is below it or not reached; 404 (older servers): unverifiable",
     harmless: "a read",
 }];
 
@@ -59,20 +64,29 @@ pub fn grant_name(level: AccessLevel) -> String {
 
 #[derive(Debug, Default, Deserialize)]
 struct Associations {
-    groups: Vec<Group>,
     projects: Vec<Project>,
-}
-
-#[derive(Debug, Deserialize)]
-struct Group {
-    /// `https://gitlab.example.com/groups/parent/child`: the group's full path follows
-    /// `/groups/` (the entity has no `full_path`).
-    web_url: String,
 }
 
 #[derive(Debug, Deserialize)]
 struct Project {
     path_with_namespace: String,
+    #[serde(default)]
+    access_levels: AccessLevels,
+}
+
+/// `{"project_access_level": null, "group_access_level": 20}`.
+#[derive(Debug, Default, Deserialize)]
+struct AccessLevels {
+    project_access_level: Option<u64>,
+    group_access_level: Option<u64>,
+}
+
+impl Project {
+    /// The higher of the token's project and group roles, if the entry says either.
+    fn level(&self) -> Option<u64> {
+        let levels = &self.access_levels;
+        levels.project_access_level.max(levels.group_access_level)
+    }
 }
 
 pub(super) async fn record(
@@ -102,11 +116,7 @@ pub(super) async fn record(
         }
     };
     for project in &endpoint.projects {
-        let settled = if reaches(&listed, &project.value, &endpoint.url) {
-            Settled::Granted
-        } else {
-            Settled::Missing { help: None }
-        };
+        let settled = role_on(&listed, &project.value, level);
         facts.grants.push(Grant::new(
             &project.value,
             grant_name(level),
@@ -117,23 +127,26 @@ pub(super) async fn record(
     Ok(())
 }
 
-/// Whether the project is listed, or lies under a listed group.
-fn reaches(listed: &Associations, project: &str, instance: &reqwest::Url) -> bool {
-    let project = project.to_ascii_lowercase();
-    if listed
+/// Whether the listing shows at least `level` on the project.
+fn role_on(listed: &Associations, project: &str, level: AccessLevel) -> Settled {
+    let entry = listed
         .projects
         .iter()
-        .any(|p| p.path_with_namespace.to_ascii_lowercase() == project)
-    {
-        return true;
+        .find(|p| p.path_with_namespace.eq_ignore_ascii_case(project));
+    match entry.map(Project::level) {
+        None => Settled::Missing { help: None },
+        Some(Some(found)) if found >= level.number() => Settled::Granted,
+        Some(Some(found)) => Settled::Missing {
+            help: Some(format!(
+                "the token's role there is access level {found}, below {} ({})",
+                level.number(),
+                level.as_str()
+            )),
+        },
+        Some(None) => Settled::Unverifiable {
+            reason: "its entry in the associations has no `access_levels`".into(),
+        },
     }
-    let groups_base = join(instance, "groups/").to_string().to_ascii_lowercase();
-    listed.groups.iter().any(|g| {
-        g.web_url
-            .to_ascii_lowercase()
-            .strip_prefix(&groups_base)
-            .is_some_and(|group| project.starts_with(&format!("{}/", group.trim_end_matches('/'))))
-    })
 }
 
 /// Every page of the listing at `min_access_level`; the inner `Err` is why it proves
@@ -166,7 +179,6 @@ async fn list(
             Ok(listed) => listed,
             Err(reason) => return Ok(Err(reason)),
         };
-        all.groups.extend(listed.groups);
         all.projects.extend(listed.projects);
         let next = answer
             .header("x-next-page")
@@ -182,8 +194,7 @@ async fn list(
         }
     }
     let evidence = format!(
-        "{last_request} → 200 ({} groups and {} projects where the token has at least {})",
-        all.groups.len(),
+        "{last_request} → 200 ({} projects where the token has at least {})",
         all.projects.len(),
         level.as_str()
     );
