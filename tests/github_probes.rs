@@ -40,6 +40,17 @@ async fn answer(server: &MockServer, verb: &str, at: &str, response: ResponseTem
 }
 
 /// GitHub's repository object, with the authenticated user's role (`permissions`).
+/// `GET /orgs/octo-org` answered once, as GitHub does for a token it does not refuse.
+async fn organization(server: &MockServer) {
+    answer(
+        server,
+        "GET",
+        "/orgs/octo-org",
+        ResponseTemplate::new(200).set_body_json(json!({"login": "octo-org"})),
+    )
+    .await;
+}
+
 fn repository(private: bool) -> ResponseTemplate {
     repository_with_role(private, true)
 }
@@ -102,13 +113,7 @@ async fn a_fine_grained_token_that_may_write_contents_and_pull_requests_passes()
         unprocessable("Validation Failed"),
     )
     .await;
-    answer(
-        &server,
-        "GET",
-        "/orgs/octo-org",
-        ResponseTemplate::new(200).set_body_json(json!({"login": "octo-org"})),
-    )
-    .await;
+    organization(&server).await;
     let text = policy(
         &server.uri(),
         r#"contents = "write", pull_requests = "write""#,
@@ -156,13 +161,7 @@ async fn a_refused_write_probe_is_a_missing_permission_with_the_request_as_evide
     let server = github(None).await;
     answer(&server, "GET", "/repos/octo-org/app", repository(true)).await;
     answer(&server, "POST", "/repos/octo-org/app/git/refs", refused()).await;
-    answer(
-        &server,
-        "GET",
-        "/orgs/octo-org",
-        ResponseTemplate::new(200).set_body_json(json!({})),
-    )
-    .await;
+    organization(&server).await;
     let text = policy(&server.uri(), r#"contents = "write""#, "");
     let (_, status, rules, messages) = judge(&text, FINE).await;
     assert_eq!(status, "fail");
@@ -184,13 +183,7 @@ async fn a_repository_the_token_does_not_reach_is_a_missing_repository_and_nothi
         ResponseTemplate::new(404).set_body_json(json!({"message": "Not Found"})),
     )
     .await;
-    answer(
-        &server,
-        "GET",
-        "/orgs/octo-org",
-        ResponseTemplate::new(200).set_body_json(json!({})),
-    )
-    .await;
+    organization(&server).await;
     let text = policy(&server.uri(), r#"contents = "write""#, "");
     let (_, status, rules, messages) = judge(&text, FINE).await;
     assert_eq!(
@@ -253,13 +246,7 @@ async fn an_answer_outside_the_expected_ones_is_unverifiable_with_its_status() {
         ResponseTemplate::new(409).set_body_json(json!({"message": "Conflict"})),
     )
     .await;
-    answer(
-        &server,
-        "GET",
-        "/orgs/octo-org",
-        ResponseTemplate::new(200).set_body_json(json!({})),
-    )
-    .await;
+    organization(&server).await;
     let text = policy(&server.uri(), r#"pull_requests = "write""#, "");
     let (_, status, rules, messages) = judge(&text, FINE).await;
     assert_eq!(
@@ -287,13 +274,7 @@ async fn reads_are_probed_on_private_repositories_and_granted_on_public_ones() {
         ResponseTemplate::new(403).set_body_json(json!({"message": NOT_ACCESSIBLE})),
     )
     .await;
-    answer(
-        &server,
-        "GET",
-        "/orgs/octo-org",
-        ResponseTemplate::new(200).set_body_json(json!({})),
-    )
-    .await;
+    organization(&server).await;
     let text = policy(
         &server.uri(),
         r#"contents = "read", pull_requests = "read""#,
@@ -312,13 +293,7 @@ async fn reads_are_probed_on_private_repositories_and_granted_on_public_ones() {
     // On a public repository every token can read: no read probe is sent.
     let public = github(None).await;
     answer(&public, "GET", "/repos/octo-org/app", repository(false)).await;
-    answer(
-        &public,
-        "GET",
-        "/orgs/octo-org",
-        ResponseTemplate::new(200).set_body_json(json!({})),
-    )
-    .await;
+    organization(&public).await;
     let text = policy(&public.uri(), r#"contents = "read""#, "");
     let (_, status, _, messages) = judge(&text, FINE).await;
     assert_eq!(status, "pass", "{messages}");
@@ -358,13 +333,7 @@ async fn a_classic_token_satisfies_permissions_with_the_scopes_that_grant_them()
     // `repo` grants contents write: only the repository's reach is probed.
     let server = github(Some("repo, read:org")).await;
     answer(&server, "GET", "/repos/octo-org/app", repository(true)).await;
-    answer(
-        &server,
-        "GET",
-        "/orgs/octo-org",
-        ResponseTemplate::new(200).set_body_json(json!({})),
-    )
-    .await;
+    organization(&server).await;
     let text = policy(
         &server.uri(),
         r#"contents = "write", pull_requests = "write""#,
@@ -387,13 +356,7 @@ async fn a_classic_token_satisfies_permissions_with_the_scopes_that_grant_them()
         repository_with_role(true, false),
     )
     .await;
-    answer(
-        &reader,
-        "GET",
-        "/orgs/octo-org",
-        ResponseTemplate::new(200).set_body_json(json!({})),
-    )
-    .await;
+    organization(&reader).await;
     let text = policy(&reader.uri(), r#"contents = "write""#, "");
     let (_, status, rules, messages) = judge(&text, CLASSIC).await;
     assert_eq!(
@@ -409,13 +372,7 @@ async fn a_classic_token_satisfies_permissions_with_the_scopes_that_grant_them()
     // `public_repo` grants it on public repositories only.
     let private = github(Some("public_repo")).await;
     answer(&private, "GET", "/repos/octo-org/app", repository(true)).await;
-    answer(
-        &private,
-        "GET",
-        "/orgs/octo-org",
-        ResponseTemplate::new(200).set_body_json(json!({})),
-    )
-    .await;
+    organization(&private).await;
     let text = policy(&private.uri(), r#"contents = "write""#, "");
     let (_, status, rules, messages) = judge(&text, CLASSIC).await;
     assert_eq!(
@@ -510,7 +467,7 @@ async fn a_422_that_is_not_githubs_or_a_secondary_rate_limit_proves_nothing() {
         let server = github(None).await;
         answer(&server, "GET", "/repos/octo-org/app", repository(true)).await;
         answer(&server, "POST", "/repos/octo-org/app/git/refs", write_answer).await;
-        answer(&server, "GET", "/orgs/octo-org", ResponseTemplate::new(200).set_body_json(json!({}))).await;
+        organization(&server).await;
         let text = policy(&server.uri(), r#"contents = "write""#, "");
         let (_, status, rules, messages) = judge(&text, FINE).await;
         assert_eq!((status.as_str(), rules), ("unverifiable", vec!["unverifiable".to_owned()]), "{messages}");

@@ -112,20 +112,30 @@ fn on(
             .or_else(|| by_role(token, facts, permission, repository));
     }
     let name = grant_name(&permission.name, permission.level.value);
-    match grant(facts, repository, &name) {
-        Some(Grant {
-            settled: Settled::Granted,
-            ..
-        }) => None,
-        Some(Grant {
-            settled: Settled::Missing { .. },
-            evidence,
-            ..
-        }) => Some(missing(token, permission, repository, evidence)),
-        Some(Grant {
-            settled: Settled::Unverifiable { reason },
-            ..
-        }) => Some(unknown(token, permission, repository, reason)),
+    settle(
+        token,
+        permission,
+        repository,
+        grant(facts, repository, &name),
+        |evidence| missing(token, permission, repository, evidence),
+    )
+}
+
+/// What a probe settled, as a finding: none for a grant, `missing` for a refusal, and
+/// `unverifiable` for an answer that proved nothing or no probe at all.
+fn settle(
+    token: &TokenSpec,
+    permission: &Permission,
+    repository: &str,
+    grant: Option<&Grant>,
+    missing: impl FnOnce(&str) -> Finding,
+) -> Option<Finding> {
+    match grant.map(|g| (&g.settled, g.evidence.as_str())) {
+        Some((Settled::Granted, _)) => None,
+        Some((Settled::Missing { .. }, evidence)) => Some(missing(evidence)),
+        Some((Settled::Unverifiable { reason }, _)) => {
+            Some(unknown(token, permission, repository, reason))
+        }
         None => Some(unknown(token, permission, repository, &not_probed(token))),
     }
 }
@@ -243,35 +253,26 @@ fn by_role(
         // `admin` has no classic equivalent: `by_scopes` already answered it.
         PermissionLevel::Write | PermissionLevel::Admin => ROLE_WRITE,
     };
-    match grant(facts, repository, role) {
-        Some(Grant {
-            settled: Settled::Granted,
-            ..
-        }) => None,
-        Some(Grant {
-            settled: Settled::Missing { .. },
-            evidence,
-            ..
-        }) => Some(
+    settle(
+        token,
+        permission,
+        repository,
+        grant(facts, repository, role),
+        |evidence| {
             Finding::new(
-                Rule::MissingPermission,
-                &permission.level.origin,
-                format!(
-                    "token `{}` lacks `{} = \"{}\"` on `{repository}`: its scopes would allow it, but its user's role on the repository does not",
-                    token.name,
-                    permission.name,
-                    permission.level.value.as_str()
-                ),
-            )
-            .label("required here")
-            .evidence(evidence.clone()),
-        ),
-        Some(Grant {
-            settled: Settled::Unverifiable { reason },
-            ..
-        }) => Some(unknown(token, permission, repository, reason)),
-        None => Some(unknown(token, permission, repository, &not_probed(token))),
-    }
+            Rule::MissingPermission,
+            &permission.level.origin,
+            format!(
+                "token `{}` lacks `{} = \"{}\"` on `{repository}`: its scopes would allow it, but its user's role on the repository does not",
+                token.name,
+                permission.name,
+                permission.level.value.as_str()
+            ),
+        )
+        .label("required here")
+        .evidence(evidence)
+        },
+    )
 }
 
 fn missing(
