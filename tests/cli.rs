@@ -8,15 +8,7 @@ use common::{code, patlint, text};
 
 fn example() -> Command {
     let mut cmd = patlint();
-    cmd.args([
-        "check",
-        "--policy",
-        "fixtures/example/patlint.toml",
-        "--facts",
-        "fixtures/example/facts.json",
-        "--now",
-        "2026-11-24T00:00:00Z",
-    ]);
+    cmd.args(common::example_check("2026-11-24T00:00:00Z"));
     cmd
 }
 
@@ -275,15 +267,7 @@ fn a_token_without_its_secret_exits_3() {
 fn replayed_facts_are_dated_bounded_and_said_to_be_a_replay() {
     let replay = |now: &str, extra: &[&str]| {
         patlint()
-            .args([
-                "check",
-                "--policy",
-                "fixtures/example/patlint.toml",
-                "--facts",
-                "fixtures/example/facts.json",
-                "--now",
-                now,
-            ])
+            .args(common::example_check(now))
             .args(extra)
             .output()
             .unwrap()

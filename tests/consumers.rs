@@ -31,17 +31,8 @@ fn example(format: &str, summary: Option<&Path>) -> String {
         cmd.env("GITHUB_STEP_SUMMARY", summary);
     }
     let out = cmd
-        .args([
-            "check",
-            "--policy",
-            "fixtures/example/patlint.toml",
-            "--facts",
-            "fixtures/example/facts.json",
-            "--now",
-            "2026-11-24T00:00:00Z",
-            "--format",
-            format,
-        ])
+        .args(common::example_check("2026-11-24T00:00:00Z"))
+        .args(["--format", format])
         .output()
         .unwrap();
     text(&out.stdout)

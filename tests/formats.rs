@@ -27,14 +27,8 @@ fn example_at(format: &str, now: &str, extra: &[&str]) -> Output {
         .unwrap()
         .env_clear()
         .current_dir(root())
+        .args(common::example_check(now))
         .args([
-            "check",
-            "--policy",
-            "fixtures/example/patlint.toml",
-            "--facts",
-            "fixtures/example/facts.json",
-            "--now",
-            now,
             // The bundled facts are a replay from 2026-11-23; some tests judge them later.
             "--max-facts-age",
             "7d",
@@ -265,17 +259,8 @@ fn github_job_summary_has_a_table_and_a_timeline() {
         .env_clear()
         .env("GITHUB_STEP_SUMMARY", &summary)
         .current_dir(root())
-        .args([
-            "check",
-            "--policy",
-            "fixtures/example/patlint.toml",
-            "--facts",
-            "fixtures/example/facts.json",
-            "--now",
-            "2026-11-24",
-            "--format",
-            "github",
-        ])
+        .args(common::example_check("2026-11-24"))
+        .args(["--format", "github"])
         .output()
         .unwrap();
     assert_eq!(out.status.code(), Some(1));

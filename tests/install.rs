@@ -64,15 +64,7 @@ fn the_wheel_installs_into_a_fresh_virtualenv_and_runs_the_bundled_example() {
     let example = Command::new(&patlint)
         .current_dir(root())
         .env_clear()
-        .args([
-            "check",
-            "--policy",
-            "fixtures/example/patlint.toml",
-            "--facts",
-            "fixtures/example/facts.json",
-            "--now",
-            "2026-11-24T00:00:00Z",
-        ])
+        .args(common::example_check("2026-11-24T00:00:00Z"))
         .output()
         .unwrap();
     let text = format!(

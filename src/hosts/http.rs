@@ -132,6 +132,11 @@ impl Answer {
         super::wire::body_kind(&self.headers, &self.body)
     }
 
+    /// "probe: POST /repos/o/r/git/refs → 422": how a probe's answer is cited as evidence.
+    pub fn probe_evidence(&self) -> String {
+        format!("probe: {} → {}", self.request, self.status.as_u16())
+    }
+
     /// A redirect's target, for messages (origin and path only).
     pub fn location(&self) -> String {
         self.header("location")

@@ -3,6 +3,10 @@
 //! headers: GitHub's `x-ratelimit-*`
 //! (docs.github.com/en/rest/using-the-rest-api/rate-limits-for-the-rest-api) and GitLab's
 //! `RateLimit-*` (docs.gitlab.com/administration/settings/user_and_ip_rate_limits).
+//!
+//! The clock is read here only to time waits (how long until a window resets, in the
+//! host's epoch seconds against ours), never to judge a token: every verdict about time
+//! is evaluation's, against `--now` or the recorded observation time.
 
 use std::collections::HashMap;
 use std::sync::Mutex;

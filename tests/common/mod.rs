@@ -285,3 +285,17 @@ pub fn facts_of(
         }],
     }
 }
+
+/// `check` of the bundled example against its bundled facts, judged at `now`: the
+/// README's first command.
+pub fn example_check(now: &str) -> [&str; 7] {
+    [
+        "check",
+        "--policy",
+        "fixtures/example/patlint.toml",
+        "--facts",
+        "fixtures/example/facts.json",
+        "--now",
+        now,
+    ]
+}

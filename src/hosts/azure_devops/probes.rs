@@ -201,7 +201,7 @@ fn read(answer: &Answer) -> (Settled, String) {
         StatusCode::UNAUTHORIZED => unauthorized(answer),
         _ => refused_or_unknown(answer, "200 or 401"),
     };
-    (settled, evidence(answer))
+    (settled, answer.probe_evidence())
 }
 
 fn write(answer: &Answer) -> Result<(Settled, String), Observation> {
@@ -233,7 +233,7 @@ fn write(answer: &Answer) -> Result<(Settled, String), Observation> {
         }
         _ => refused_or_unknown(answer, "400, 404 with TF401019, or 401"),
     };
-    Ok((settled, evidence(answer)))
+    Ok((settled, answer.probe_evidence()))
 }
 
 /// A 401 after connectionData accepted the PAT is the scope check, unless it says the
@@ -269,8 +269,4 @@ fn refused_or_unknown(answer: &Answer, expected: &str) -> Settled {
         )
     };
     Settled::Unverifiable { reason }
-}
-
-fn evidence(answer: &Answer) -> String {
-    format!("probe: {} → {}", answer.request, answer.status.as_u16())
 }

@@ -143,9 +143,12 @@ async fn repository_probes(
             }
         }
     }
-    facts
-        .grants
-        .push(Grant::new(repository, REPOSITORY, reach, evidence(&answer)));
+    facts.grants.push(Grant::new(
+        repository,
+        REPOSITORY,
+        reach,
+        answer.probe_evidence(),
+    ));
     if !reachable {
         return Ok(());
     }
@@ -183,7 +186,7 @@ fn roles(repository: &str, answer: &Answer) -> Vec<Grant> {
                 repository,
                 grant,
                 settled,
-                format!("{}, `permissions.{key}`", evidence(answer)),
+                format!("{}, `permissions.{key}`", answer.probe_evidence()),
             )
         })
         .collect()
@@ -195,9 +198,7 @@ fn reach(answer: &Answer) -> Result<Settled, Observation> {
         StatusCode::OK => Settled::Granted,
         StatusCode::NOT_FOUND => Settled::Missing { help: None },
         StatusCode::UNAUTHORIZED => return Err(invalid(answer)),
-        StatusCode::FORBIDDEN if answer.headers.contains_key(SSO_HEADER) => Settled::Unverifiable {
-            reason: "its organization requires SAML SSO authorization of the token first".into(),
-        },
+        StatusCode::FORBIDDEN if answer.headers.contains_key(SSO_HEADER) => sso_first(),
         status => unexpected(status, "200 or 404"),
     })
 }
@@ -263,7 +264,7 @@ async fn permission_probe(
     } else {
         write_outcome(&answer)?
     };
-    Ok(grant(settled, evidence(&answer)))
+    Ok(grant(settled, answer.probe_evidence()))
 }
 
 fn read_outcome(answer: &Answer) -> Result<Settled, Observation> {
@@ -341,7 +342,12 @@ fn sso(organization: &str, answer: &Answer) -> Result<Grant, Observation> {
         StatusCode::UNAUTHORIZED => return Err(invalid(answer)),
         status => unexpected(status, "200, or 403 with X-GitHub-SSO"),
     };
-    Ok(Grant::new(organization, SSO, settled, evidence(answer)))
+    Ok(Grant::new(
+        organization,
+        SSO,
+        settled,
+        answer.probe_evidence(),
+    ))
 }
 
 /// A 403 with `X-GitHub-SSO: required; url=…`: the token is not authorized for the
@@ -370,7 +376,7 @@ fn sso_required(organization: &str, answer: &Answer) -> Option<Grant> {
         organization,
         SSO,
         Settled::Missing { help: Some(help) },
-        format!("{}, with X-GitHub-SSO: {header}", evidence(answer)),
+        format!("{}, with X-GitHub-SSO: {header}", answer.probe_evidence()),
     ))
 }
 
@@ -393,14 +399,10 @@ fn unexpected(status: StatusCode, expected: &str) -> Settled {
     }
 }
 
-/// "probe: POST /repos/o/r/git/refs → 422".
-fn evidence(answer: &Answer) -> String {
-    format!("probe: {} → {}", answer.request, answer.status.as_u16())
-}
-
-/// A branch name no one else uses, for a ref that can never be created anyway.
+/// A branch name no one else uses, for a ref that can never be created anyway: each
+/// `RandomState` draws new random keys, so hashing a constant gives a random number.
 fn probe_id() -> String {
     use std::hash::BuildHasher;
-    let hash = std::hash::RandomState::new().hash_one(std::time::SystemTime::now());
+    let hash = std::hash::RandomState::new().hash_one(0u8);
     format!("{hash:016x}")
 }

@@ -116,36 +116,45 @@ pub(super) async fn record(
         }
     };
     for project in &endpoint.projects {
-        let settled = role_on(&listed, &project.value, level);
+        let (settled, detail) = role_on(&listed, &project.value, level);
+        let evidence = match detail {
+            Some(detail) => format!("{evidence}; {detail}"),
+            None => evidence.clone(),
+        };
         facts.grants.push(Grant::new(
             &project.value,
             grant_name(level),
             settled,
-            evidence.clone(),
+            evidence,
         ));
     }
     Ok(())
 }
 
-/// Whether the listing shows at least `level` on the project.
-fn role_on(listed: &Associations, project: &str, level: AccessLevel) -> Settled {
+/// Whether the listing shows at least `level` on the project, and the role it shows when
+/// that is lower.
+fn role_on(listed: &Associations, project: &str, level: AccessLevel) -> (Settled, Option<String>) {
     let entry = listed
         .projects
         .iter()
         .find(|p| p.path_with_namespace.eq_ignore_ascii_case(project));
     match entry.map(Project::level) {
-        None => Settled::Missing { help: None },
-        Some(Some(found)) if found >= level.number() => Settled::Granted,
-        Some(Some(found)) => Settled::Missing {
-            help: Some(format!(
-                "the token's role there is access level {found}, below {} ({})",
+        None => (Settled::Missing { help: None }, None),
+        Some(Some(found)) if found >= level.number() => (Settled::Granted, None),
+        Some(Some(found)) => (
+            Settled::Missing { help: None },
+            Some(format!(
+                "the token's role on `{project}` is access level {found}, below {} ({})",
                 level.number(),
                 level.as_str()
             )),
-        },
-        Some(None) => Settled::Unverifiable {
-            reason: "its entry in the associations has no `access_levels`".into(),
-        },
+        ),
+        Some(None) => (
+            Settled::Unverifiable {
+                reason: "its entry in the associations has no `access_levels`".into(),
+            },
+            None,
+        ),
     }
 }
 
