@@ -23,6 +23,8 @@ pub struct Cli {
 pub enum Command {
     /// Observe every token, evaluate it against the policy, report, and exit with the gate's code.
     Check(CheckArgs),
+    /// Check every declared token, list every [[inventory]], and report the tokens no [[token]] declares.
+    Audit(AuditArgs),
     /// Parse and validate the policy offline.
     Validate(ValidateArgs),
     /// Observe only: print what each host revealed, as JSON (never a secret). `check --facts` reads it.
@@ -93,6 +95,35 @@ pub struct NetworkArgs {
 pub struct CheckArgs {
     #[command(flatten)]
     pub policy: PolicyArg,
+    #[command(flatten)]
+    pub report: ReportArgs,
+    #[command(flatten)]
+    pub now: NowArg,
+    /// Evaluate facts recorded by `patlint facts` instead of asking the hosts (no network)
+    #[arg(long, value_name = "FILE")]
+    pub facts: Option<PathBuf>,
+    /// With --facts: how far from --now the facts may have been observed, before or after ("24h", "7d"); facts further away are refused (exit 2)
+    #[arg(long, value_name = "DURATION", default_value = "24h", value_parser = crate::policy::parse_duration)]
+    pub max_facts_age: jiff::SignedDuration,
+    #[command(flatten)]
+    pub network: NetworkArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct AuditArgs {
+    #[command(flatten)]
+    pub policy: PolicyArg,
+    #[command(flatten)]
+    pub report: ReportArgs,
+    #[command(flatten)]
+    pub now: NowArg,
+    #[command(flatten)]
+    pub network: NetworkArgs,
+}
+
+/// How a judged run reports, and what fails its gate.
+#[derive(Debug, Args)]
+pub struct ReportArgs {
     /// Output format, optionally written to a file (FORMAT=PATH): human, json, sarif, github, gitlab, junit, azure. Repeatable.
     #[arg(
         long,
@@ -105,19 +136,9 @@ pub struct CheckArgs {
     /// The lowest severity that fails the gate (exit 1)
     #[arg(long, value_enum, value_name = "SEVERITY", default_value = "error")]
     pub fail_on: FailOn,
-    /// Exit 0 instead of 3 when a token could not be checked (and nothing was violated)
+    /// Exit 0 instead of 3 when a token (or an inventory) could not be checked, and nothing was violated
     #[arg(long)]
     pub allow_unchecked: bool,
-    #[command(flatten)]
-    pub now: NowArg,
-    /// Evaluate facts recorded by `patlint facts` instead of asking the hosts (no network)
-    #[arg(long, value_name = "FILE")]
-    pub facts: Option<PathBuf>,
-    /// With --facts: how far from --now the facts may have been observed, before or after ("24h", "7d"); facts further away are refused (exit 2)
-    #[arg(long, value_name = "DURATION", default_value = "24h", value_parser = crate::policy::parse_duration)]
-    pub max_facts_age: jiff::SignedDuration,
-    #[command(flatten)]
-    pub network: NetworkArgs,
 }
 
 #[derive(Debug, Args)]

@@ -80,6 +80,9 @@ rules! {
     WaiverExpired => crate::evaluate::waivers::WAIVER_EXPIRED,
     WaiverExpiresSoon => crate::evaluate::waivers::WAIVER_EXPIRES_SOON,
     WaiverUnused => crate::evaluate::waivers::WAIVER_UNUSED,
+    UndeclaredToken => crate::evaluate::audit::UNDECLARED_TOKEN,
+    TokenNotFound => crate::evaluate::audit::TOKEN_NOT_FOUND,
+    InventoryIncomplete => crate::evaluate::audit::INVENTORY_INCOMPLETE,
 }
 
 impl Rule {

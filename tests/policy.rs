@@ -173,6 +173,29 @@ fn valid_policies_resolve_each_setting_from_the_most_specific_level() {
             .unwrap();
             writeln!(out, "  resources: {}", list(&policy, &r.resources)).unwrap();
         }
+        for inventory in &policy.inventories {
+            let t = &inventory.token;
+            writeln!(
+                out,
+                "[inventory {}] host={} scope={:?} secret: {}",
+                t.name,
+                t.host(),
+                inventory.scope,
+                t.secret.value
+            )
+            .unwrap();
+        }
+        for (host, r) in &policy.undeclared {
+            if r.undeclared.is_some() || r.max_lifespan.is_some() {
+                writeln!(
+                    out,
+                    "[undeclared {host}] undeclared: {} max_lifespan: {}",
+                    describe(&policy, &r.undeclared),
+                    describe(&policy, &r.max_lifespan)
+                )
+                .unwrap();
+            }
+        }
         insta::assert_snapshot!(format!("valid-{name}"), out);
     }
 }

@@ -8,7 +8,7 @@ use super::{
     CommandResult, fail, load_policy_at, now_or_clock, observe, read_facts, style_for,
     write_commands, write_output,
 };
-use crate::cli::{CheckArgs, FailOn, Format};
+use crate::cli::{CheckArgs, FailOn, Format, FormatTarget, ReportArgs};
 use crate::evaluate::Instants;
 use crate::facts::FactsFile;
 use crate::outcome::{Exit, Gate};
@@ -18,12 +18,7 @@ use crate::report::{self, FactsSource, Report};
 use crate::rules::Severity;
 
 pub(super) fn check(args: CheckArgs) -> CommandResult {
-    let stdout_targets = args.format.iter().filter(|t| t.path.is_none()).count();
-    if stdout_targets > 1 {
-        return Err(fail(
-            "only one --format can go to standard output; give the others a file, e.g. --format json=report.json",
-        ));
-    }
+    one_on_stdout(&args.report.format)?;
     let now = now_or_clock(args.now.now);
     let policy = load_policy_at(args.policy.policy.as_deref(), now)?;
     let (facts, source) = match &args.facts {
@@ -44,7 +39,29 @@ pub(super) fn check(args: CheckArgs) -> CommandResult {
             (facts, source)
         }
     };
-    let gate = Gate {
+    let gate = gate(&args.report);
+    let at = Instants {
+        now,
+        observed_at: facts.observed_at,
+    };
+    let mut report = crate::evaluate::report(&policy, &facts, at, &gate);
+    report.facts = source;
+    render(&report, &args.report.format)?;
+    Ok(report.gate.exit)
+}
+
+/// Refuses more than one format on standard output.
+pub(super) fn one_on_stdout(formats: &[FormatTarget]) -> Result<(), Exit> {
+    if formats.iter().filter(|t| t.path.is_none()).count() > 1 {
+        return Err(fail(
+            "only one --format can go to standard output; give the others a file, e.g. --format json=report.json",
+        ));
+    }
+    Ok(())
+}
+
+pub(super) fn gate(args: &ReportArgs) -> Gate {
+    Gate {
         fail_on: match args.fail_on {
             FailOn::Note => Some(Severity::Note),
             FailOn::Warning => Some(Severity::Warning),
@@ -52,45 +69,43 @@ pub(super) fn check(args: CheckArgs) -> CommandResult {
             FailOn::Never => None,
         },
         allow_unchecked: args.allow_unchecked,
-    };
-    let at = Instants {
-        now,
-        observed_at: facts.observed_at,
-    };
-    let mut report = crate::evaluate::report(&policy, &facts, at, &gate);
-    report.facts = source;
-    for target in &args.format {
+    }
+}
+
+/// Writes the report in every format asked for.
+pub(super) fn render(report: &Report, formats: &[FormatTarget]) -> Result<(), Exit> {
+    for target in formats {
         let text = match target.format {
             Format::Human => human::render(
-                &report,
+                report,
                 match target.path {
                     Some(_) => Style::PLAIN,
                     None => style_for(std::io::stdout().is_terminal()),
                 },
             ),
-            Format::Json => report::json::render(&report),
-            Format::Sarif => report::sarif::render(&report),
+            Format::Json => report::json::render(report),
+            Format::Sarif => report::sarif::render(report),
             Format::Github => {
-                write_step_summary(&report)?;
+                write_step_summary(report)?;
                 write_commands(
                     target.path.as_deref(),
-                    &report::github_actions::annotations(&report),
+                    &report::github_actions::annotations(report),
                 )?;
                 continue;
             }
-            Format::Gitlab => report::code_quality::render(&report),
-            Format::Junit => report::junit::render(&report),
+            Format::Gitlab => report::code_quality::render(report),
+            Format::Junit => report::junit::render(report),
             Format::Azure => {
                 write_commands(
                     target.path.as_deref(),
-                    &report::azure_pipelines::render(&report),
+                    &report::azure_pipelines::render(report),
                 )?;
                 continue;
             }
         };
         write_output(target.path.as_deref(), &text)?;
     }
-    Ok(report.gate.exit)
+    Ok(())
 }
 
 /// Replayed facts must have been observed within `--max-facts-age` of `--now`, before or

@@ -46,7 +46,27 @@ pub fn explain(id: &str) -> Result<String, String> {
         }
     }
     out.push_str(&probes(rule));
+    out.push_str(&inventories(rule));
     Ok(out)
+}
+
+/// For the audit's rules: how to declare an inventory, and what each host's lists.
+fn inventories(rule: Rule) -> String {
+    if !matches!(
+        rule,
+        Rule::UndeclaredToken | Rule::TokenNotFound | Rule::InventoryIncomplete
+    ) {
+        return String::new();
+    }
+    let mut out = String::from(
+        "\nInventories (`patlint audit`)\n  An [[inventory]] names a host and an admin credential that lists its tokens, written like a token:\n\n    [[inventory]]\n    name         = \"acme-github\"\n    host         = \"github\"\n    organization = \"acme\"\n    secret       = { env = \"ACME_GITHUB_APP_TOKEN\" }\n\n  `patlint audit` checks every declared token as `check` does, lists every inventory to its last page (a listing cut short is an error, never a complete answer), and judges each undeclared token against [defaults] and [hosts.<host>]. Every listing request is read-only:\n",
+    );
+    for host in HostKind::ALL {
+        if let Some(docs) = host.meta().inventory {
+            out.push_str(&format!("  - {docs}\n"));
+        }
+    }
+    out
 }
 
 /// The probes that settle the rule's findings, where a host does not list the fact.

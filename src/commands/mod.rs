@@ -1,6 +1,7 @@
 //! The commands: each reads the policy, runs its part of observe → evaluate → report,
 //! writes its output and returns the exit code. All output goes to stdout/stderr here.
 
+mod audit;
 mod check;
 mod explain;
 mod init;
@@ -24,6 +25,7 @@ pub use init::{SCHEMA_FILE, starter};
 pub fn run(cli: Cli) -> Exit {
     let result = match cli.command {
         Command::Check(args) => check::check(args),
+        Command::Audit(args) => audit::audit(args),
         Command::Validate(args) => validate(args),
         Command::Facts(args) => facts(args),
         Command::Explain(args) => explain::explain_command(args.rule.as_deref()),
@@ -131,12 +133,17 @@ fn http_settings(args: &NetworkArgs) -> HttpSettings {
     }
 }
 
-/// Asks every host; the async runtime exists only for the commands that need it.
-pub(crate) fn observe(policy: &Policy, args: &NetworkArgs) -> Result<FactsFile, Exit> {
-    let runtime = tokio::runtime::Builder::new_current_thread()
+/// The async runtime, only for the commands that ask hosts.
+pub(crate) fn runtime() -> Result<tokio::runtime::Runtime, Exit> {
+    tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
-        .map_err(|e| fail(format!("cannot start the async runtime: {e}")))?;
+        .map_err(|e| fail(format!("cannot start the async runtime: {e}")))
+}
+
+/// Asks every host.
+pub(crate) fn observe(policy: &Policy, args: &NetworkArgs) -> Result<FactsFile, Exit> {
+    let runtime = runtime()?;
     // The one clock read of observation: every judgement of time happens in evaluation.
     let observed_at = jiff::Timestamp::now();
     Ok(runtime.block_on(crate::hosts::observe_all(

@@ -3,6 +3,7 @@
 //! `now`, or against the time the facts were observed.
 
 pub mod access_keys;
+pub mod audit;
 pub mod lifespan;
 pub mod permissions;
 pub mod reach;
@@ -349,6 +350,40 @@ pub(crate) fn date_of(ts: Timestamp) -> String {
 
 /// Evaluates every token of the policy against the recorded facts.
 pub fn report<'p>(policy: &'p Policy, facts: &FactsFile, at: Instants, gate: &Gate) -> Report<'p> {
+    let entries = policy
+        .tokens
+        .iter()
+        .map(|_| audit::Entry {
+            judged: true,
+            findings: Vec::new(),
+            listed: None,
+        })
+        .collect();
+    report_entries(policy, facts, at, gate, entries)
+}
+
+/// Evaluates an audit's plan: the declared tokens as `check` does, the listed ones
+/// against `[defaults]` and `[hosts.<host>]`, and the audit's own findings.
+pub fn audit_report<'p>(plan: &'p audit::Plan, at: Instants, gate: &Gate) -> Report<'p> {
+    let entries = plan
+        .entries
+        .iter()
+        .map(|entry| audit::Entry {
+            judged: entry.judged,
+            findings: entry.findings.clone(),
+            listed: entry.listed.clone(),
+        })
+        .collect();
+    report_entries(&plan.policy, &plan.facts, at, gate, entries)
+}
+
+fn report_entries<'p>(
+    policy: &'p Policy,
+    facts: &FactsFile,
+    at: Instants,
+    gate: &Gate,
+    entries: Vec<audit::Entry>,
+) -> Report<'p> {
     let observations: Vec<Option<Observation>> = policy
         .tokens
         .iter()
@@ -359,22 +394,34 @@ pub fn report<'p>(policy: &'p Policy, facts: &FactsFile, at: Instants, gate: &Ga
                 .map(|record| record.observation.clone())
         })
         .collect();
-    let mut findings: Vec<Vec<Finding>> = policy
-        .tokens
-        .iter()
-        .zip(&observations)
-        .map(|(spec, observation)| findings_of(spec, observation.as_ref(), at))
-        .collect();
+    let mut listed = Vec::new();
+    let mut findings: Vec<Vec<Finding>> = Vec::new();
+    for ((spec, observation), entry) in policy.tokens.iter().zip(&observations).zip(entries) {
+        let mut judged = match entry.judged {
+            true => findings_of(spec, observation.as_ref(), at),
+            false => Vec::new(),
+        };
+        for mut finding in entry.findings {
+            if finding.help.is_none() {
+                finding.help = finding.rule.fix_for(spec.host()).map(str::to_owned);
+            }
+            judged.push(finding);
+        }
+        findings.push(judged);
+        listed.push(entry.listed);
+    }
     waivers::apply(policy, &mut findings, at.now);
     let tokens = policy
         .tokens
         .iter()
         .zip(observations)
         .zip(findings)
-        .map(|((spec, observation), findings)| TokenReport {
+        .zip(listed)
+        .map(|(((spec, observation), findings), listed)| TokenReport {
             spec,
             verdict: verdict_of(observation.as_ref(), findings),
             observation,
+            listed,
         })
         .collect();
     let source = crate::report::FactsSource::Live {

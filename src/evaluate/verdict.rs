@@ -3,7 +3,7 @@
 
 use super::Finding;
 use crate::facts::{Fact, Failure, Rejection, TokenFacts};
-use crate::policy::{OnUnverifiable, Origin, TokenSpec};
+use crate::policy::{Escalation, Origin, TokenSpec};
 use crate::rules::{Rule, RuleMeta, Severity};
 
 pub(super) fn unchecked(token: &TokenSpec, failure: Failure, detail: &str) -> Finding {
@@ -79,9 +79,9 @@ pub(crate) fn unverifiable_because(
 ) -> Finding {
     let setting = token.requirements.on_unverifiable();
     let severity = match setting {
-        OnUnverifiable::Fail => Severity::Error,
-        OnUnverifiable::Warn => Severity::Warning,
-        OnUnverifiable::Ignore => Severity::Note,
+        Escalation::Fail => Severity::Error,
+        Escalation::Warn => Severity::Warning,
+        Escalation::Ignore => Severity::Note,
     };
     Finding::new(
         Rule::Unverifiable,

@@ -6,17 +6,21 @@
 //! row to [`registry!`] below. The compiler then knows the new [`HostKind`] and
 //! [`Endpoint`] variants everywhere they are matched.
 
+mod audit;
 pub mod aws_iam;
 pub mod azure_devops;
 pub mod github;
 pub mod gitlab;
 mod http;
+pub mod inventory;
 mod observe;
 mod rate_limits;
 pub mod scope_catalog;
 mod wire;
 
+pub use audit::{AuditFacts, InventoryRecord, audit_all};
 pub use http::{Answer, HostError, HostErrorKind, Http, HttpSettings, RequestContext, TokenClock};
+pub use inventory::{Fingerprint, Listed, Listing, ListingResult};
 pub use observe::{Call, observe_all};
 pub(crate) use wire::is_loopback;
 
@@ -53,6 +57,10 @@ pub struct HostMeta {
     pub check_requirements: fn(&Requirements) -> Result<(), ValueProblem>,
     /// A commented `[[token]]` example for `patlint init`.
     pub starter: &'static str,
+    /// What an `[[inventory]]` of this host lists, with the calls it makes and the
+    /// permission each needs (`patlint explain undeclared-token`); `None`: the host has
+    /// no admin listing of tokens.
+    pub inventory: Option<&'static str>,
 }
 
 /// One probe, as `patlint explain` documents it: the request, what its answers prove, and
@@ -103,7 +111,30 @@ pub trait Host: Sized {
     /// Asks the host about one token. Every failure is an [`Observation`], never a panic
     /// or an error that could carry the secret.
     async fn observe(&self, call: &Call<'_>, endpoint: &Self::Endpoint) -> Observation;
+
+    /// The host's own `[[inventory]]` keys as written, beside its token keys.
+    type InventoryKeys: for<'de> serde::Deserialize<'de> + schemars::JsonSchema;
+
+    /// What one `[[inventory]]` lists on the host, validated.
+    type Scope: std::fmt::Debug + Clone + PartialEq;
+
+    /// Validates the host's own keys of an `[[inventory]]`, reporting every problem
+    /// (a host without a listing refuses the inventory here).
+    fn scope(raw: Self::InventoryKeys, keys: &mut TokenKeys<'_>) -> Option<Self::Scope>;
+
+    /// Lists every token the inventory's credential can see, to the last page, with
+    /// read-only calls. A listing cut short is an error, never a complete answer.
+    async fn list(
+        &self,
+        call: &Call<'_>,
+        endpoint: &Self::Endpoint,
+        scope: &Self::Scope,
+    ) -> ListingResult;
 }
+
+/// For a host without an admin listing of tokens: no `[[inventory]]` of it validates.
+#[derive(Debug, Default, serde::Deserialize, schemars::JsonSchema)]
+pub struct NoInventoryKeys {}
 
 /// The one table of hosts: `Variant = "policy-name" => implementing type`.
 macro_rules! registry {
@@ -142,6 +173,36 @@ macro_rules! registry {
                     })+
                 }
             }
+
+            /// The names of the host's own `[[inventory]]` keys.
+            pub fn inventory_keys(self) -> &'static [&'static str] {
+                match self {
+                    $(HostKind::$variant => crate::policy::raw::field_names::<<$($host)::+ as Host>::InventoryKeys>(),)+
+                }
+            }
+
+            /// Validates the host's own keys of an `[[inventory]]`.
+            pub fn scope(self, keys: &mut TokenKeys<'_>) -> Option<InventoryScope> {
+                match self {
+                    $(HostKind::$variant => {
+                        let raw = keys.parse::<<$($host)::+ as Host>::InventoryKeys>()?;
+                        <$($host)::+ as Host>::scope(raw, keys).map(InventoryScope::$variant)
+                    })+
+                }
+            }
+        }
+
+        /// Every host's own inventory keys, for the policy's JSON Schema.
+        #[derive(schemars::JsonSchema)]
+        #[allow(dead_code, non_snake_case)]
+        pub struct HostInventoryKeys {
+            $(#[serde(flatten)] $variant: <$($host)::+ as Host>::InventoryKeys,)+
+        }
+
+        /// What one `[[inventory]]` lists: each host's own validated keys.
+        #[derive(Debug, Clone, PartialEq)]
+        pub enum InventoryScope {
+            $($variant(<$($host)::+ as Host>::Scope),)+
         }
 
         /// Every host's own token keys, for the policy's JSON Schema.
@@ -182,6 +243,23 @@ macro_rules! registry {
             pub(crate) async fn observe(&self, call: &Call<'_>, endpoint: &Endpoint) -> Observation {
                 match endpoint {
                     $(Endpoint::$variant(e) => Box::pin(self.$variant.observe(call, e)).await,)+
+                }
+            }
+
+            /// Lists one inventory's tokens, boxed like [`Hosts::observe`].
+            pub(crate) async fn list(
+                &self,
+                call: &Call<'_>,
+                endpoint: &Endpoint,
+                scope: &InventoryScope,
+            ) -> ListingResult {
+                match (endpoint, scope) {
+                    $((Endpoint::$variant(e), InventoryScope::$variant(s)) => {
+                        Box::pin(self.$variant.list(call, e, s)).await
+                    })+
+                    // Validation builds both from the same `host`.
+                    #[allow(unreachable_patterns)]
+                    _ => Err(Observation::host_error("internal: an inventory's keys are of another host than its endpoint")),
                 }
             }
         }

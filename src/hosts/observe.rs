@@ -7,6 +7,7 @@ use jiff::Timestamp;
 
 use super::Hosts;
 use super::http::{Answer, HostError, Http, HttpSettings, RequestContext, TokenClock};
+use super::inventory::{Fingerprint, ListingResult};
 use crate::facts::{FactsFile, Failure, Observation, TokenRecord};
 use crate::policy::{Policy, Requirements, TokenSpec};
 use crate::secret::{Secret, SecretError, SecretSource};
@@ -39,7 +40,7 @@ pub async fn observe_all(
     }
 }
 
-async fn observe_one(
+pub(super) async fn observe_one(
     hosts: &Hosts,
     http: &Http,
     token: &TokenSpec,
@@ -54,6 +55,25 @@ async fn observe_one(
     let call = Call::new(http, token, &secret, observed_at);
     let observation = hosts.observe(&call, &token.endpoint).await;
     call.scrub(observation)
+}
+
+/// [`observe_one`], keeping what `patlint audit` matches the token by and the secrets
+/// its check read (to scrub from every listing too).
+pub(super) async fn observe_for_audit(
+    hosts: &Hosts,
+    http: &Http,
+    token: &TokenSpec,
+    observed_at: Timestamp,
+) -> (Observation, Vec<Fingerprint>, Vec<Secret>) {
+    let secret = match token.secret.value.read() {
+        Ok(secret) => secret,
+        Err(e) => return (secret_unavailable(&e), Vec::new(), Vec::new()),
+    };
+    let call = Call::new(http, token, &secret, observed_at);
+    let observation = call.scrub(hosts.observe(&call, &token.endpoint).await);
+    let prints = call.fingerprints.lock().expect("never poisoned").clone();
+    let protected = call.protected.lock().expect("never poisoned").clone();
+    (observation, prints, protected)
 }
 
 pub(crate) fn secret_unavailable(error: &SecretError) -> Observation {
@@ -75,10 +95,12 @@ pub struct Call<'a> {
     /// Every secret value of this check: the token's, and any other a host read or
     /// derived (an Entra token, an encoded header, a profile's keys).
     protected: Mutex<Vec<Secret>>,
+    /// What identifies the token to an inventory's listing (`patlint audit`).
+    fingerprints: Mutex<Vec<Fingerprint>>,
 }
 
 impl<'a> Call<'a> {
-    fn new(
+    pub(super) fn new(
         http: &'a Http,
         token: &'a TokenSpec,
         secret: &'a Secret,
@@ -91,6 +113,7 @@ impl<'a> Call<'a> {
             observed_at,
             clock: TokenClock::new(http.settings().deadline),
             protected: Mutex::new(Vec::new()),
+            fingerprints: Mutex::new(Vec::new()),
         };
         call.protect(secret);
         call
@@ -134,6 +157,16 @@ impl<'a> Call<'a> {
             .push(secret.clone());
     }
 
+    /// Notes a value that identifies the token in its host's admin listing (its id, the
+    /// last eight characters GitHub lists), kept only as a [`Fingerprint`], so that
+    /// `patlint audit` finds the token there without the value going anywhere.
+    pub fn identify(&self, kind: &str, value: &str) {
+        self.fingerprints
+            .lock()
+            .expect("never poisoned")
+            .push(Fingerprint::of(kind, value));
+    }
+
     /// Sends a request for this token through the shared client.
     pub async fn send(
         &self,
@@ -154,20 +187,54 @@ impl<'a> Call<'a> {
     /// never leaves part of one.
     fn scrub(&self, observation: Observation) -> Observation {
         let protected = self.protected.lock().expect("never poisoned");
-        let forms: Vec<String> = protected
-            .iter()
-            .flat_map(|secret| escaped_forms(secret.expose()))
-            .filter(|form| form.len() >= crate::secret::MIN_SECRET_CHARS)
-            .collect();
-        map_texts(observation, |mut text| {
-            for form in &forms {
-                if text.contains(form.as_str()) {
-                    text = text.replace(form.as_str(), "<redacted>");
-                }
-            }
-            shorten(text)
-        })
+        scrub(observation, &protected)
     }
+
+    /// The listing of an inventory, scrubbed of every secret this call read.
+    pub(super) fn scrub_listing(&self, listing: ListingResult) -> ListingResult {
+        let protected = self.protected.lock().expect("never poisoned");
+        scrub_listing(listing, &protected)
+    }
+}
+
+/// A listing scrubbed of `protected` secrets: the inventory's own, and every declared
+/// token's (a key id one token reads as a secret is listed by the inventory too).
+pub(super) fn scrub_listing(listing: ListingResult, protected: &[Secret]) -> ListingResult {
+    match listing {
+        Err(observation) => Err(scrub(observation, protected)),
+        Ok(listing) => map_texts(listing, |text| redact(text, &forms(protected))).ok_or_else(|| {
+            Observation::host_error(
+                "the listing held a secret where a date or a name belongs, so it is not reported",
+            )
+        }),
+    }
+}
+
+fn forms(protected: &[Secret]) -> Vec<String> {
+    protected
+        .iter()
+        .flat_map(|secret| escaped_forms(secret.expose()))
+        .filter(|form| form.len() >= crate::secret::MIN_SECRET_CHARS)
+        .collect()
+}
+
+fn redact(mut text: String, forms: &[String]) -> String {
+    for form in forms {
+        if text.contains(form.as_str()) {
+            text = text.replace(form.as_str(), "<redacted>");
+        }
+    }
+    shorten(text)
+}
+
+fn scrub(observation: Observation, protected: &[Secret]) -> Observation {
+    let forms = forms(protected);
+    let Some(scrubbed) = map_texts(observation, |text| redact(text, &forms)) else {
+        return Observation::host_error(
+            "the host's answer held a secret where a date or a name belongs, so it is not reported",
+        );
+    };
+    scrubbed
 }
 
 /// A secret as it is, and as JSON and Rust's `Debug` would quote it (serde's and the
@@ -189,19 +256,17 @@ fn escaped_forms(secret: &str) -> Vec<String> {
     forms
 }
 
-/// Applies `f` to every string value of an observation, whatever field holds it: the
-/// observation goes through its serialized form, so a field added later is covered
-/// without anyone remembering to list it.
-fn map_texts(observation: Observation, f: impl Fn(String) -> String) -> Observation {
-    let Ok(mut value) = serde_json::to_value(&observation) else {
-        return Observation::host_error("internal: the observation could not be serialized");
-    };
+/// Applies `f` to every string value of an observation or a listing, whatever field
+/// holds it: the value goes through its serialized form, so a field added later is
+/// covered without anyone remembering to list it. `None` when the scrubbed form no
+/// longer reads back (a secret stood where a date belongs).
+fn map_texts<T: serde::Serialize + serde::de::DeserializeOwned>(
+    value: T,
+    f: impl Fn(String) -> String,
+) -> Option<T> {
+    let mut value = serde_json::to_value(&value).ok()?;
     map_strings(&mut value, &f);
-    serde_json::from_value(value).unwrap_or_else(|_| {
-        Observation::host_error(
-            "the host's answer held a secret where a date or a name belongs, so it is not reported",
-        )
-    })
+    serde_json::from_value(value).ok()
 }
 
 fn map_strings(value: &mut serde_json::Value, f: &impl Fn(String) -> String) {

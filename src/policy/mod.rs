@@ -16,7 +16,7 @@ use jiff::SignedDuration;
 pub use diagnostic::{IndexedSource, PolicyError, PolicyErrors};
 pub use duration::{format_duration, parse_duration, parse_instant};
 pub use validate::waivers::RawWaiver;
-pub use validate::{TokenKeys, parse_policy};
+pub use validate::{TokenKeys, is_safe_name, parse_policy};
 
 pub use crate::hosts::Endpoint;
 use crate::hosts::HostKind;
@@ -87,14 +87,15 @@ pub struct Setting<T> {
     pub origin: Origin,
 }
 
+/// What a kind of finding does to the gate: `on_unverifiable`, `undeclared`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum OnUnverifiable {
+pub enum Escalation {
     Fail,
     Warn,
     Ignore,
 }
 
-impl OnUnverifiable {
+impl Escalation {
     pub const NAMES: [&'static str; 3] = ["fail", "warn", "ignore"];
 
     pub fn parse(s: &str) -> Option<Self> {
@@ -114,7 +115,7 @@ pub struct Requirements {
     pub max_lifespan: Option<Setting<SignedDuration>>,
     pub expiry_warning: Option<Setting<SignedDuration>>,
     pub stale_after: Option<Setting<SignedDuration>>,
-    pub on_unverifiable: Option<Setting<OnUnverifiable>>,
+    pub on_unverifiable: Option<Setting<Escalation>>,
     pub require_scopes: Option<Vec<Setting<String>>>,
     pub forbid_scopes: Option<Vec<Setting<String>>>,
     pub allow_extra_scopes: Option<Setting<bool>>,
@@ -124,6 +125,7 @@ pub struct Requirements {
     pub require_permissions: Option<Vec<Permission>>,
     pub require_access_level: Option<Setting<AccessLevel>>,
     pub probe: Option<Setting<bool>>,
+    pub undeclared: Option<Setting<Escalation>>,
 }
 
 /// A GitLab role, as its `access_level` number
@@ -225,6 +227,7 @@ impl Requirements {
                 .require_access_level
                 .or_else(|| l.require_access_level.clone()),
             probe: self.probe.or_else(|| l.probe.clone()),
+            undeclared: self.undeclared.or_else(|| l.undeclared.clone()),
         }
     }
 
@@ -234,10 +237,17 @@ impl Requirements {
             .map_or(DEFAULT_EXPIRY_WARNING, |s| s.value)
     }
 
-    pub fn on_unverifiable(&self) -> OnUnverifiable {
+    pub fn on_unverifiable(&self) -> Escalation {
         self.on_unverifiable
             .as_ref()
-            .map_or(OnUnverifiable::Fail, |s| s.value)
+            .map_or(Escalation::Fail, |s| s.value)
+    }
+
+    /// What an undeclared token does to the gate (`undeclared`, default warn).
+    pub fn undeclared(&self) -> Escalation {
+        self.undeclared
+            .as_ref()
+            .map_or(Escalation::Warn, |s| s.value)
     }
 
     pub fn allow_extra_scopes(&self) -> bool {
@@ -289,11 +299,26 @@ impl TokenSpec {
     }
 }
 
+/// One `[[inventory]]`: an admin credential that lists a host's tokens (`patlint audit`).
+#[derive(Debug, Clone, PartialEq)]
+pub struct InventorySpec {
+    /// Its name, host, secret, URL and host keys, as a token's: the listing is asked
+    /// with them, and its own findings point at its name.
+    pub token: TokenSpec,
+    /// What it lists.
+    pub scope: crate::hosts::InventoryScope,
+}
+
 /// A validated policy.
 #[derive(Debug, Clone)]
 pub struct Policy {
     pub documents: Documents,
     pub tokens: Vec<TokenSpec>,
+    /// `[[inventory]]`s, for `patlint audit`.
+    pub inventories: Vec<InventorySpec>,
+    /// Per host, what a token no `[[token]]` declares must look like: `[hosts.<host>]`
+    /// over `[defaults]`.
+    pub undeclared: std::collections::BTreeMap<HostKind, Requirements>,
     /// `[[waiver]]`s of the policy file, in order.
     pub waivers: Vec<Waiver>,
     /// `[defaults] max_waiver`: the longest a waiver may run from `--now`.

@@ -37,7 +37,7 @@ pub struct RawRequirements {
     pub stale_after: Option<Text>,
     /// What a fact the host cannot reveal does to the gate: fail (default), warn or ignore.
     #[serde(default)]
-    #[schemars(with = "OnUnverifiableName")]
+    #[schemars(with = "EscalationName")]
     pub on_unverifiable: Option<Text>,
     /// Scopes the token must have, after the host's implications (e.g. `repo`, `api`, `vso.code_write`).
     #[serde(default)]
@@ -75,6 +75,10 @@ pub struct RawRequirements {
     #[serde(default)]
     #[schemars(with = "bool")]
     pub probe: Option<Spanned<bool>>,
+    /// `patlint audit`: what a token an `[[inventory]]` lists and no `[[token]]` declares does to the gate (`undeclared-token`): fail, warn (default) or ignore. Set in `[defaults]` or `[hosts.<host>]`.
+    #[serde(default)]
+    #[schemars(with = "EscalationName")]
+    pub undeclared: Option<Text>,
 }
 
 /// GitLab's roles, for the schema.
@@ -99,11 +103,11 @@ pub enum PermissionLevelName {
     Admin,
 }
 
-/// The values of `on_unverifiable`, for the schema.
+/// The values of `on_unverifiable` and `undeclared`, for the schema.
 #[derive(JsonSchema)]
 #[serde(rename_all = "lowercase")]
 #[allow(dead_code)]
-pub enum OnUnverifiableName {
+pub enum EscalationName {
     Fail,
     Warn,
     Ignore,
@@ -189,6 +193,24 @@ pub struct RawTopLevel {
     #[serde(default)]
     #[schemars(with = "Vec<crate::policy::RawWaiver>")]
     pub waiver: Option<de::IgnoredAny>,
+    /// Admin listings `patlint audit` reads to find every token, declared or not.
+    #[serde(default)]
+    #[schemars(with = "Vec<InventoryTableSchema>")]
+    pub inventory: Option<de::IgnoredAny>,
+}
+
+// An `[[inventory]]` table for the schema: token keys and the host's inventory keys.
+/// An admin credential that lists a host's tokens: GitHub (an organization's), GitLab (an instance's or a group's), AWS IAM (an account's), Azure DevOps Services (an organization's).
+#[derive(JsonSchema)]
+#[schemars(deny_unknown_fields)]
+#[allow(dead_code)]
+pub struct InventoryTableSchema {
+    #[serde(flatten)]
+    token: RawToken,
+    #[serde(flatten)]
+    hosts: crate::hosts::HostTokenKeys,
+    #[serde(flatten)]
+    inventory: crate::hosts::HostInventoryKeys,
 }
 
 /// `version = 1`, without the non-standard `format: uint8` that strict validators refuse.
@@ -339,7 +361,15 @@ mod tests {
         assert!(field_names::<RawToken>().contains(&"secret"));
         assert_eq!(
             field_names::<RawTopLevel>(),
-            &["version", "extends", "defaults", "hosts", "token", "waiver"]
+            &[
+                "version",
+                "extends",
+                "defaults",
+                "hosts",
+                "token",
+                "waiver",
+                "inventory"
+            ]
         );
     }
 }

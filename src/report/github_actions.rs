@@ -68,6 +68,20 @@ fn say_what_the_runner_drops(lines: &mut [(&'static str, String)]) {
     }
 }
 
+/// Whose a token is, as its inventory lists it or as its host named it.
+fn owner(t: &super::TokenReport) -> String {
+    t.listed
+        .as_ref()
+        .and_then(|l| l.owner.clone())
+        .or_else(|| {
+            t.observation
+                .as_ref()
+                .and_then(|o| o.facts())
+                .and_then(|f| f.identity.clone())
+        })
+        .unwrap_or_else(|| "—".to_owned())
+}
+
 fn date(ts: Timestamp) -> String {
     ts.strftime("%Y-%m-%d").to_string()
 }
@@ -99,7 +113,9 @@ fn markdown_cell(text: &str) -> String {
 
 /// Mermaid task names may not contain `:` or `#`; table cells not `|`.
 fn plain(text: &str) -> String {
-    text.replace([':', '#', ';'], " ").replace('|', "/")
+    text.replace([':', '#', ';'], " ")
+        .replace('|', "/")
+        .replace(|c: char| c.is_control() || c == '`', " ")
 }
 
 pub fn summary(report: &Report) -> String {
@@ -118,8 +134,16 @@ pub fn summary(report: &Report) -> String {
             note.replace(['\n', '\r'], " ")
         ));
     }
-    out.push_str("| Token | Host | Status | Expires | Days left | Scopes | Findings | Waived |\n|---|---|---|---|---|---|---|---|\n");
-    for (rows, t) in report.tokens.iter().enumerate() {
+    // An audit lists tokens by owner: who to ask about each.
+    let audit = report.tokens.iter().any(|t| t.listed.is_some());
+    let mut tokens: Vec<&super::TokenReport> = report.tokens.iter().collect();
+    if audit {
+        tokens.sort_by_key(|t| (owner(t), t.spec.name.clone()));
+        out.push_str("| Owner | Token | Host | Status | Expires | Days left | Scopes | Findings | Waived |\n|---|---|---|---|---|---|---|---|---|\n");
+    } else {
+        out.push_str("| Token | Host | Status | Expires | Days left | Scopes | Findings | Waived |\n|---|---|---|---|---|---|---|---|\n");
+    }
+    for (rows, t) in tokens.into_iter().enumerate() {
         let facts = t.observation.as_ref().and_then(|o| o.facts());
         let (expires, mut days) = expiry(facts);
         if let Some(Observed::Value(Some(at))) = facts.map(|f| &f.expires_at) {
@@ -153,8 +177,12 @@ pub fn summary(report: &Report) -> String {
             }
         };
         let (findings, waived) = (list(false), list(true));
+        let owner_cell = match audit {
+            true => format!("| {} ", markdown_cell(&owner(t))),
+            false => String::new(),
+        };
         let row = format!(
-            "| {} | {} | {} | {} | {} | {} | {findings} | {waived} |\n",
+            "{owner_cell}| {} | {} | {} | {} | {} | {} | {findings} | {waived} |\n",
             plain(&t.spec.name),
             t.spec.host(),
             status_cell(t.verdict.status),
@@ -241,7 +269,11 @@ fn section(t: &super::TokenReport, facts: &TokenFacts, i: usize, now: Timestamp)
         Observed::Value(Some(created)) => created,
         _ => now,
     };
-    let mut out = format!("    section {}\n", plain(&t.spec.name));
+    let title = match &t.listed {
+        Some(_) => format!("{} · {}", owner(t), t.spec.name),
+        None => t.spec.name.clone(),
+    };
+    let mut out = format!("    section {}\n", plain(&title));
     match facts.expires_at {
         Observed::Value(Some(end)) => {
             let window = t.spec.requirements.expiry_warning();

@@ -130,10 +130,11 @@ pub fn render(report: &Report, style: Style) -> String {
     for token in &report.tokens {
         let counts = count(&token.verdict.findings);
         out.push_str(&format!(
-            "{:>12}  {} ({}){}\n",
+            "{:>12}  {} ({}{}){}\n",
             status_word(token.verdict.status),
             token.spec.name,
             token.spec.host(),
+            token.listed.as_ref().map(listed_note).unwrap_or_default(),
             if counts.is_empty() {
                 String::new()
             } else {
@@ -152,6 +153,21 @@ pub fn render(report: &Report, style: Style) -> String {
         out.push_str(&format!("patlint: {note}\n"));
     }
     out
+}
+
+/// ", listed by acme-github as `deploy` of octocat": what an audit knows of the token.
+fn listed_note(listed: &crate::report::ListedAs) -> String {
+    let mut note = format!(", listed by {}", listed.inventory);
+    if let Some(name) = &listed.name {
+        note.push_str(&format!(" as `{name}`"));
+    }
+    if let Some(owner) = &listed.owner {
+        note.push_str(&format!(" of {owner}"));
+    }
+    if !listed.declared {
+        note.push_str(", undeclared");
+    }
+    note
 }
 
 fn status_word(status: Status) -> &'static str {

@@ -34,6 +34,9 @@ struct JsonToken<'a> {
     host: HostKind,
     status: Status,
     facts: JsonFacts<'a>,
+    /// `patlint audit`: how an inventory lists the token.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    listed: Option<&'a super::ListedAs>,
     findings: Vec<JsonFinding<'a>>,
 }
 
@@ -52,6 +55,9 @@ struct JsonFacts<'a> {
     last_used_at: Observed<Option<String>>,
     #[serde(skip_serializing_if = "Observed::is_unobservable")]
     all_accessible_organizations: Observed<bool>,
+    /// Who the token acts as, when the host says.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    identity: Option<&'a str>,
 }
 
 #[derive(Serialize)]
@@ -94,6 +100,7 @@ fn facts(f: &TokenFacts) -> JsonFacts<'_> {
         created_at: instant(&f.created_at),
         last_used_at: instant(&f.last_used_at),
         all_accessible_organizations: f.all_accessible_organizations.clone(),
+        identity: f.identity.as_deref(),
     }
 }
 
@@ -112,6 +119,7 @@ pub fn render(report: &Report) -> String {
                 .and_then(|o| o.facts())
                 .map(facts)
                 .unwrap_or_default(),
+            listed: t.listed.as_ref(),
             findings: t
                 .verdict
                 .findings

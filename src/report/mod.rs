@@ -123,6 +123,24 @@ pub struct TokenReport<'p> {
     pub spec: &'p TokenSpec,
     pub observation: Option<Observation>,
     pub verdict: Verdict,
+    /// `patlint audit`: how an inventory lists the token.
+    pub listed: Option<ListedAs>,
+}
+
+/// How an inventory lists a token (`patlint audit`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ListedAs {
+    pub inventory: String,
+    /// The host's id for the token.
+    pub id: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub owner: Option<String>,
+    /// The request that listed it.
+    pub source: String,
+    /// Whether a `[[token]]` declares it.
+    pub declared: bool,
 }
 
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]

@@ -7,12 +7,13 @@
 //! API reference, <https://docs.aws.amazon.com/IAM/latest/APIReference/>.
 
 mod clients;
+mod inventory;
 mod observe;
 
 use serde::Deserialize;
 use toml::Spanned;
 
-use super::{Call, Host, HostMeta, HttpSettings, ValueProblem};
+use super::{Call, Host, HostMeta, HttpSettings, ListingResult, ValueProblem};
 use crate::facts::Observation;
 use crate::policy::raw::{SecretRefAsWritten, Text};
 use crate::policy::{Requirements, TokenKeys};
@@ -81,6 +82,7 @@ impl Host for AwsIam {
         check_value,
         check_requirements,
         starter: STARTER,
+        inventory: Some(inventory::DOCS),
     };
 
     fn endpoint(raw: RawKeys, keys: &mut TokenKeys<'_>) -> Option<Endpoint> {
@@ -123,6 +125,18 @@ impl Host for AwsIam {
 
     async fn observe(&self, call: &Call<'_>, endpoint: &Endpoint) -> Observation {
         self.observe_key(call, endpoint).await
+    }
+
+    type InventoryKeys = crate::hosts::NoInventoryKeys;
+    /// An account's users, read with the inventory's `profile`.
+    type Scope = ();
+
+    fn scope(_raw: crate::hosts::NoInventoryKeys, _keys: &mut TokenKeys<'_>) -> Option<()> {
+        Some(())
+    }
+
+    async fn list(&self, call: &Call<'_>, endpoint: &Endpoint, _scope: &()) -> ListingResult {
+        self.list_account(call, endpoint).await
     }
 }
 

@@ -2,6 +2,7 @@
 //! in Basic auth, answer `connectionData` the same way and share one scope catalog.
 
 mod connection;
+mod inventory;
 mod lifecycle;
 mod probes;
 mod scopes;

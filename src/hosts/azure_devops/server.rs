@@ -55,6 +55,7 @@ impl Host for Server {
         check_value: crate::hosts::any_value,
         check_requirements: crate::hosts::any_requirements,
         starter: STARTER,
+        inventory: None,
     };
 
     fn endpoint(raw: RawKeys, keys: &mut TokenKeys<'_>) -> Option<Endpoint> {
@@ -71,6 +72,30 @@ impl Host for Server {
 
     fn new(_settings: &HttpSettings) -> Self {
         Server
+    }
+
+    type InventoryKeys = crate::hosts::NoInventoryKeys;
+    type Scope = std::convert::Infallible;
+
+    fn scope(
+        _raw: crate::hosts::NoInventoryKeys,
+        keys: &mut TokenKeys<'_>,
+    ) -> Option<std::convert::Infallible> {
+        keys.problem_at_table(
+            "Azure DevOps Server has no admin listing of personal access tokens",
+            "cannot be an inventory",
+            "the Token Admin API is Azure DevOps Services' only: inventory an organization there (`host = \"azure-devops\"`), and declare each Server token as a [[token]]".into(),
+        );
+        None
+    }
+
+    async fn list(
+        &self,
+        _call: &Call<'_>,
+        _endpoint: &Endpoint,
+        scope: &std::convert::Infallible,
+    ) -> crate::hosts::ListingResult {
+        match *scope {}
     }
 
     async fn observe(&self, call: &Call<'_>, endpoint: &Endpoint) -> Observation {

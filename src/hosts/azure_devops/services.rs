@@ -105,6 +105,7 @@ impl Host for Services {
         check_value: crate::hosts::any_value,
         check_requirements: crate::hosts::any_requirements,
         starter: STARTER,
+        inventory: Some(super::inventory::DOCS),
     };
 
     fn endpoint(raw: RawKeys, keys: &mut TokenKeys<'_>) -> Option<Box<Endpoint>> {
@@ -158,6 +159,23 @@ impl Host for Services {
 
     fn new(_settings: &HttpSettings) -> Self {
         Services
+    }
+
+    type InventoryKeys = crate::hosts::NoInventoryKeys;
+    /// The organization's users' tokens, read with `secret`: a Microsoft Entra token.
+    type Scope = ();
+
+    fn scope(_raw: crate::hosts::NoInventoryKeys, _keys: &mut TokenKeys<'_>) -> Option<()> {
+        Some(())
+    }
+
+    async fn list(
+        &self,
+        call: &Call<'_>,
+        azure: &Box<Endpoint>,
+        _scope: &(),
+    ) -> crate::hosts::ListingResult {
+        super::inventory::list(call, azure).await
     }
 
     async fn observe(&self, call: &Call<'_>, azure: &Box<Endpoint>) -> Observation {

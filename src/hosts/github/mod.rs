@@ -7,6 +7,7 @@
 //! Fine-grained permissions, repository access and SSO authorization, which GitHub does
 //! not list to a token, are settled by harmless probes (`probes.rs`) when the policy asks.
 
+mod inventory;
 mod observe;
 pub mod permissions;
 mod probes;
@@ -15,7 +16,7 @@ mod scopes;
 use reqwest::Url;
 use serde::Deserialize;
 
-use super::{Call, Host, HostMeta, HttpSettings};
+use super::{Call, Host, HostMeta, HttpSettings, ListingResult};
 use crate::facts::Observation;
 use crate::policy::raw::TextList;
 use crate::policy::{Setting, TokenKeys};
@@ -36,6 +37,23 @@ pub struct RawKeys {
     #[serde(default)]
     #[schemars(with = "Vec<String>")]
     pub organizations: Option<TextList>,
+    /// GitHub: the token's id in its organizations' listing of fine-grained tokens (`patlint audit` shows it), which matches the token to the listing.
+    #[serde(default)]
+    #[schemars(with = "u64")]
+    pub token_id: Option<toml::Spanned<u64>>,
+    /// GitHub: the token's name (a fine-grained token's name, a classic token's note), which with its owner matches the token to an organization's listing (`patlint audit`).
+    #[serde(default)]
+    #[schemars(with = "String")]
+    pub token_name: Option<crate::policy::raw::Text>,
+}
+
+/// GitHub's own `[[inventory]]` keys.
+#[derive(Debug, Default, Deserialize, schemars::JsonSchema)]
+pub struct InventoryKeys {
+    /// GitHub inventory: the organization whose tokens are listed (required).
+    #[serde(default)]
+    #[schemars(with = "String")]
+    pub organization: Option<crate::policy::raw::Text>,
 }
 
 /// Where GitHub's REST API is, and what the integration works on there.
@@ -47,6 +65,15 @@ pub struct Endpoint {
     /// The organizations whose SSO authorization is checked: as written, or the owners of
     /// `repositories`.
     pub organizations: Vec<String>,
+    /// What the token is listed as in an organization's listing (`token_id`, `token_name`).
+    pub token_id: Option<u64>,
+    pub token_name: Option<String>,
+}
+
+/// What a GitHub `[[inventory]]` lists: one organization's tokens.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Scope {
+    pub organization: String,
 }
 
 /// Token prefixes: <https://github.blog/engineering/platform-security/behind-githubs-new-authentication-token-formats/>.
@@ -75,6 +102,7 @@ impl Host for GitHub {
         check_value: crate::hosts::any_value,
         check_requirements: crate::hosts::any_requirements,
         starter: STARTER,
+        inventory: Some(inventory::DOCS),
     };
 
     fn endpoint(raw: RawKeys, keys: &mut TokenKeys<'_>) -> Option<Endpoint> {
@@ -99,7 +127,30 @@ impl Host for GitHub {
             api: api?,
             repositories,
             organizations,
+            token_id: raw.token_id.map(|id| id.into_inner()),
+            token_name: raw.token_name.map(|name| name.into_inner()),
         })
+    }
+
+    type InventoryKeys = InventoryKeys;
+    type Scope = Scope;
+
+    fn scope(raw: InventoryKeys, keys: &mut TokenKeys<'_>) -> Option<Scope> {
+        let Some(organization) = raw.organization else {
+            keys.missing(
+                "organization",
+                "add `organization = \"LOGIN\"`: the organization whose tokens are listed",
+            );
+            return None;
+        };
+        let organization = keys.setting(organization);
+        check_name(keys, &organization, "organization", is_login).then_some(Scope {
+            organization: organization.value,
+        })
+    }
+
+    async fn list(&self, call: &Call<'_>, endpoint: &Endpoint, scope: &Scope) -> ListingResult {
+        inventory::list(call, endpoint, scope).await
     }
 
     fn new(_settings: &HttpSettings) -> Self {

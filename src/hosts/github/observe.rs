@@ -27,6 +27,14 @@ pub(super) async fn observe(call: &Call<'_>, endpoint: &Endpoint) -> Observation
         Ok(answer) => interpret(&answer, call.secret()),
         Err(error) => return error,
     };
+    if observation.facts().is_some() {
+        // The organization's listing of SSO authorizations names a classic token by its
+        // last eight characters (`token_last_eight`).
+        let secret = call.secret().expose();
+        let chars: Vec<char> = secret.chars().collect();
+        let last: String = chars[chars.len().saturating_sub(8)..].iter().collect();
+        call.identify(super::inventory::LAST_EIGHT, &last);
+    }
     let Observation::Observed { mut facts } = observation else {
         return observation;
     };
@@ -46,7 +54,7 @@ pub(super) struct Api<'a> {
 }
 
 impl<'a> Api<'a> {
-    fn new(call: &'a Call<'a>, endpoint: &'a Endpoint) -> Result<Self, Observation> {
+    pub(super) fn new(call: &'a Call<'a>, endpoint: &'a Endpoint) -> Result<Self, Observation> {
         let auth = sensitive_header(&format!("Bearer {}", call.secret().expose()))
             .map_err(Observation::host_error)?;
         Ok(Api {
@@ -54,6 +62,14 @@ impl<'a> Api<'a> {
             base: &endpoint.api,
             auth,
         })
+    }
+
+    /// A URL of this API as a path for [`Api::get`]; `None` for one elsewhere.
+    pub(super) fn relative(&self, url: &str) -> Option<String> {
+        let url = reqwest::Url::parse(url).ok()?;
+        let base = self.base.as_str().trim_end_matches('/');
+        let rest = url.as_str().strip_prefix(base)?.strip_prefix('/')?;
+        (url.origin() == self.base.origin()).then(|| rest.to_owned())
     }
 
     pub async fn get(&self, path: &str) -> Result<Answer, Observation> {

@@ -40,9 +40,13 @@ const MAX_PAGES: u32 = 20;
 
 /// `group/project`, or deeper: GitLab paths are letters, digits, `_`, `.` and `-`.
 pub(super) fn is_project_path(path: &str) -> bool {
+    path.split('/').count() >= 2 && is_group_path(path)
+}
+
+/// A group path: one or more `/`-separated names of letters, digits, `_`, `.` and `-`.
+pub(super) fn is_group_path(path: &str) -> bool {
     let parts: Vec<&str> = path.split('/').collect();
-    parts.len() >= 2
-        && path.len() <= 255
+    path.len() <= 255
         && parts.iter().all(|p| {
             !p.is_empty()
                 && *p != "."

@@ -9,13 +9,14 @@
 //! version (<https://docs.gitlab.com/api/version/>).
 
 pub mod associations;
+mod inventory;
 mod observe;
 mod scopes;
 
 use reqwest::Url;
 use serde::Deserialize;
 
-use super::{Answer, Call, Host, HostMeta, HttpSettings};
+use super::{Answer, Call, Host, HostMeta, HttpSettings, ListingResult};
 use crate::facts::Observation;
 use crate::policy::raw::TextList;
 use crate::policy::{Setting, TokenKeys};
@@ -30,6 +31,24 @@ pub struct RawKeys {
     #[serde(default)]
     #[schemars(with = "Vec<String>")]
     pub projects: Option<TextList>,
+}
+
+/// GitLab's own `[[inventory]]` keys.
+#[derive(Debug, Default, Deserialize, schemars::JsonSchema)]
+pub struct InventoryKeys {
+    /// GitLab inventory: list this group's and its projects' access tokens (the credential is a group owner's) instead of every token of the instance (an administrator's).
+    #[serde(default)]
+    #[schemars(with = "String")]
+    pub group: Option<crate::policy::raw::Text>,
+}
+
+/// What a GitLab `[[inventory]]` lists.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Scope {
+    /// Every personal access token of the instance (an administrator's credential).
+    Instance,
+    /// A group's access tokens and its projects' (a group owner's credential).
+    Group(String),
 }
 
 /// Where the GitLab instance is, and what the integration works on there.
@@ -64,6 +83,7 @@ impl Host for GitLab {
         check_value: crate::hosts::any_value,
         check_requirements: crate::hosts::any_requirements,
         starter: STARTER,
+        inventory: Some(inventory::DOCS),
     };
 
     fn endpoint(raw: RawKeys, keys: &mut TokenKeys<'_>) -> Option<Endpoint> {
@@ -93,6 +113,33 @@ impl Host for GitLab {
 
     async fn observe(&self, call: &Call<'_>, endpoint: &Endpoint) -> Observation {
         observe::observe(call, endpoint).await
+    }
+
+    type InventoryKeys = InventoryKeys;
+    type Scope = Scope;
+
+    fn scope(raw: InventoryKeys, keys: &mut TokenKeys<'_>) -> Option<Scope> {
+        let Some(group) = raw.group else {
+            return Some(Scope::Instance);
+        };
+        let group = keys.setting(group);
+        if !associations::is_group_path(&group.value) {
+            keys.problem(
+                group.origin.span.clone(),
+                format!("`{}` is not a GitLab group path", group.value),
+                "not a group path",
+                Some(
+                    "write the group's full path, e.g. \"my-group\" or \"my-group/subgroup\""
+                        .into(),
+                ),
+            );
+            return None;
+        }
+        Some(Scope::Group(group.value))
+    }
+
+    async fn list(&self, call: &Call<'_>, endpoint: &Endpoint, scope: &Scope) -> ListingResult {
+        inventory::list(call, endpoint, scope).await
     }
 }
 

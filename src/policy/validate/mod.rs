@@ -6,6 +6,7 @@
 //! sections and their merging, requirements, secrets and URLs each have their own file,
 //! and each host validates its own keys in its folder through [`TokenKeys`].
 
+mod inventory;
 mod requirements;
 mod secrets;
 mod sections;
@@ -34,6 +35,7 @@ use crate::suggest;
 
 pub use secrets::blank_secret_like;
 use secrets::{blank_out, sanitize_serde_message};
+pub use sections::is_safe_name;
 
 /// Parses and validates a policy file. `name` is how reports refer to it.
 pub fn parse_policy(name: &str, text: &str) -> Result<Policy, PolicyErrors> {
@@ -48,14 +50,28 @@ pub fn parse_policy(name: &str, text: &str) -> Result<Policy, PolicyErrors> {
         return Err(v.into_errors());
     };
     let presets = v.load_presets(&parsed.extends);
-    let tokens = v.resolve_tokens(&parsed, &presets);
+    let mut taken = BTreeMap::new();
+    let tokens = v.resolve_tokens(&parsed, &presets, &mut taken);
+    let inventories = v.resolve_inventories(&parsed, &mut taken);
     let names: Vec<&str> = tokens.iter().map(|t| t.name.as_str()).collect();
-    v.check_waiver_tokens(&parsed.waivers, &names);
+    let listed: Vec<&str> = inventories.iter().map(|i| i.token.name.as_str()).collect();
+    v.check_waiver_tokens(&parsed.waivers, &names, &listed);
     v.refuse_credentials(main, text);
+    let undeclared = HostKind::ALL
+        .iter()
+        .map(|host| {
+            (
+                *host,
+                Validator::host_requirements(&parsed, &presets, *host),
+            )
+        })
+        .collect();
     if v.problems.is_empty() {
         Ok(Policy {
             documents: v.docs,
             tokens,
+            inventories,
+            undeclared,
             waivers: parsed.waivers,
             max_waiver: parsed.max_waiver,
         })
@@ -113,6 +129,7 @@ struct ParsedDoc {
     defaults: Requirements,
     hosts: BTreeMap<HostKind, Requirements>,
     tokens: Vec<ParsedToken>,
+    inventories: Vec<inventory::ParsedInventory>,
     waivers: Vec<crate::policy::Waiver>,
     max_waiver: Option<Setting<jiff::SignedDuration>>,
 }
@@ -238,15 +255,16 @@ impl Validator {
             let candidates = known.iter().flat_map(|l| l.iter().copied());
             let help = match suggest::closest(name, candidates) {
                 Some(s) => format!("did you mean `{s}`?"),
-                None => format!(
-                    "known keys here: {}",
-                    known
-                        .iter()
-                        .flat_map(|l| l.iter())
-                        .map(|k| format!("`{k}`"))
-                        .collect::<Vec<_>>()
-                        .join(", ")
-                ),
+                None => {
+                    let mut keys: Vec<String> = Vec::new();
+                    for key in known.iter().flat_map(|l| l.iter()) {
+                        let key = format!("`{key}`");
+                        if !keys.contains(&key) {
+                            keys.push(key);
+                        }
+                    }
+                    format!("known keys here: {}", keys.join(", "))
+                }
             };
             self.problem(
                 doc,
@@ -294,11 +312,23 @@ impl Validator {
     }
 
     pub(super) fn missing_key(&mut self, doc: DocId, span: Range<usize>, key: &str, help: &str) {
+        self.missing_key_of("token", doc, span, key, help);
+    }
+
+    /// `table` is what the policy calls it: a token, an inventory.
+    pub(super) fn missing_key_of(
+        &mut self,
+        table: &str,
+        doc: DocId,
+        span: Range<usize>,
+        key: &str,
+        help: &str,
+    ) {
         let header = span.start..span.start;
         self.problem(
             doc,
             header,
-            format!("this token has no `{key}`"),
+            format!("this {table} has no `{key}`"),
             format!("`{key}` is required"),
             Some(help.to_owned()),
         );
@@ -328,6 +358,8 @@ pub struct TokenKeys<'a> {
     url: Option<&'a Text>,
     has_secret: bool,
     implicit_secret: Option<Setting<SecretSource>>,
+    /// What the table is: "token" or "inventory".
+    kind: &'static str,
 }
 
 impl TokenKeys<'_> {
@@ -380,14 +412,36 @@ impl TokenKeys<'_> {
         });
     }
 
+    /// A value of the host's own, keeping where it was written.
+    pub fn setting(&self, text: Text) -> Setting<String> {
+        Setting {
+            origin: Origin {
+                doc: self.doc,
+                span: text.span(),
+            },
+            value: text.into_inner(),
+        }
+    }
+
     /// A list of the host's own, each value keeping where it was written.
     pub fn settings(&self, list: TextList) -> Vec<Setting<String>> {
         settings(self.doc, list)
     }
 
+    /// A problem with the table as a whole, shown at its header.
+    pub fn problem_at_table(
+        &mut self,
+        message: impl Into<String>,
+        label: impl Into<String>,
+        help: String,
+    ) {
+        let header = self.table_span.start..self.table_span.start;
+        self.v.problem(self.doc, header, message, label, Some(help));
+    }
+
     pub fn missing(&mut self, key: &str, help: &str) {
         self.v
-            .missing_key(self.doc, self.table_span.clone(), key, help);
+            .missing_key_of(self.kind, self.doc, self.table_span.clone(), key, help);
     }
 
     pub fn problem(

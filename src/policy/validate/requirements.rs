@@ -9,7 +9,7 @@ use super::{Level, Validator, host_list, hosts_of_key, settings};
 use crate::hosts::HostKind;
 use crate::policy::raw::{RawRequirements, Text, TextList, field_names};
 use crate::policy::{
-    AccessLevel, DocId, OnUnverifiable, Origin, Permission, PermissionLevel, Requirements, Setting,
+    AccessLevel, DocId, Escalation, Origin, Permission, PermissionLevel, Requirements, Setting,
     parse_duration,
 };
 use crate::suggest;
@@ -45,28 +45,8 @@ impl Validator {
         let max_lifespan = duration(self, raw.max_lifespan, "max_lifespan");
         let expiry_warning = duration(self, raw.expiry_warning, "expiry_warning");
         let stale_after = duration(self, raw.stale_after, "stale_after");
-        let on_unverifiable =
-            raw.on_unverifiable
-                .and_then(|t| match OnUnverifiable::parse(t.get_ref()) {
-                    Some(value) => Some(Setting {
-                        value,
-                        origin: origin(t.span()),
-                    }),
-                    None => {
-                        let help = match suggest::closest(t.get_ref(), OnUnverifiable::NAMES) {
-                            Some(s) => format!("did you mean \"{s}\"?"),
-                            None => "use \"fail\", \"warn\" or \"ignore\"".into(),
-                        };
-                        self.problem(
-                            doc,
-                            t.span(),
-                            format!("invalid `on_unverifiable`: `{}`", t.get_ref()),
-                            "expected fail, warn or ignore",
-                            Some(help),
-                        );
-                        None
-                    }
-                });
+        let on_unverifiable = self.escalation(doc, raw.on_unverifiable, "on_unverifiable");
+        let undeclared = self.escalation(doc, raw.undeclared, "undeclared");
         let require_actions = raw
             .require_actions
             .map(|list| self.host_checked_list(doc, "require_actions", list));
@@ -121,11 +101,41 @@ impl Validator {
                 value: *b.get_ref(),
                 origin: origin(b.span()),
             }),
+            undeclared,
         };
         if let Some(host) = level.host() {
             self.check_scopes(&reqs, host);
         }
         reqs
+    }
+
+    /// A `fail` / `warn` / `ignore` key.
+    fn escalation(
+        &mut self,
+        doc: DocId,
+        text: Option<Text>,
+        key: &str,
+    ) -> Option<Setting<Escalation>> {
+        let text = text?;
+        if let Some(value) = Escalation::parse(text.get_ref()) {
+            let origin = Origin {
+                doc,
+                span: text.span(),
+            };
+            return Some(Setting { value, origin });
+        }
+        let help = match suggest::closest(text.get_ref(), Escalation::NAMES) {
+            Some(s) => format!("did you mean \"{s}\"?"),
+            None => "use \"fail\", \"warn\" or \"ignore\"".into(),
+        };
+        self.problem(
+            doc,
+            text.span(),
+            format!("invalid `{key}`: `{}`", text.get_ref()),
+            "expected fail, warn or ignore",
+            Some(help),
+        );
+        None
     }
 
     /// In `[hosts.HOST]`, requirement keys that do not apply to that host.

@@ -93,12 +93,17 @@ impl Validator {
             Some(value) => self.token_section(doc, value),
             None => Vec::new(),
         };
+        let inventories = match table.get("inventory") {
+            Some(value) => self.inventory_section(doc, value),
+            None => Vec::new(),
+        };
         Some(ParsedDoc {
             doc,
             extends: extends.map(Spanned::into_inner).unwrap_or_default(),
             defaults,
             hosts,
             tokens,
+            inventories,
             waivers,
             max_waiver,
         })
@@ -183,52 +188,73 @@ impl Validator {
                 continue;
             };
             self.check_keys(doc, table, &known, "in [[token]]");
-            let Some(raw) = self.deserialize::<RawToken>(doc, item.clone()) else {
+            if let Some(key) = table.get("undeclared") {
+                self.problem(
+                    doc,
+                    key.span(),
+                    "`undeclared` is not a setting of a declared token",
+                    "this token is declared",
+                    Some("`undeclared` says what `patlint audit` does with tokens no [[token]] declares: set it in [defaults] or [hosts.<host>]".into()),
+                );
+            }
+            let Some(mut token) = self.token_table(doc, item, "token") else {
                 continue;
             };
-            let host = match &raw.host {
-                Some(h) => {
-                    let parsed = HostKind::parse(h.get_ref());
-                    if parsed.is_none() {
-                        self.unknown_host(doc, h.span(), h.get_ref());
-                    }
-                    parsed
-                }
-                None => None,
-            };
-            let secret = raw.secret.as_ref().map(|value| {
-                self.secret_ref(doc, "secret", value).map(|source| Setting {
-                    value: source,
-                    origin: Origin {
-                        doc,
-                        span: value.span(),
-                    },
-                })
-            });
-            let (endpoint, implicit_secret) = match host {
-                Some(host) => self.host_keys(doc, item, &raw, host),
-                None => (None, None),
-            };
             // With an unknown host, requirements are still checked, as if in [defaults].
-            let level = host.map_or(Level::Defaults, Level::Token);
-            let requirements = self
+            let level = token.host.map_or(Level::Defaults, Level::Token);
+            token.requirements = self
                 .deserialize::<RawRequirements>(doc, item.clone())
                 .map(|reqs| self.requirements(doc, reqs, level))
                 .unwrap_or_default();
-            if let Some(host) = host {
+            if let Some(host) = token.host {
                 self.check_token_keys_for_host(doc, table, host);
             }
-            tokens.push(ParsedToken {
-                table_span: item.span(),
-                raw,
-                host,
-                requirements,
-                secret,
-                endpoint,
-                implicit_secret,
-            });
+            tokens.push(token);
         }
         tokens
+    }
+
+    /// The keys a `[[token]]` and an `[[inventory]]` share: name, host, secret, and the
+    /// host's own keys.
+    pub(super) fn token_table(
+        &mut self,
+        doc: DocId,
+        item: &Spanned<DeValue<'_>>,
+        kind: &'static str,
+    ) -> Option<ParsedToken> {
+        let raw = self.deserialize::<RawToken>(doc, item.clone())?;
+        let host = match &raw.host {
+            Some(h) => {
+                let parsed = HostKind::parse(h.get_ref());
+                if parsed.is_none() {
+                    self.unknown_host(doc, h.span(), h.get_ref());
+                }
+                parsed
+            }
+            None => None,
+        };
+        let secret = raw.secret.as_ref().map(|value| {
+            self.secret_ref(doc, "secret", value).map(|source| Setting {
+                value: source,
+                origin: Origin {
+                    doc,
+                    span: value.span(),
+                },
+            })
+        });
+        let (endpoint, implicit_secret) = match host {
+            Some(host) => self.host_keys(doc, item, &raw, host, kind),
+            None => (None, None),
+        };
+        Some(ParsedToken {
+            table_span: item.span(),
+            raw,
+            host,
+            requirements: Requirements::default(),
+            secret,
+            endpoint,
+            implicit_secret,
+        })
     }
 
     /// The host validates its own keys of the token.
@@ -238,11 +264,25 @@ impl Validator {
         item: &Spanned<DeValue<'_>>,
         raw: &RawToken,
         host: HostKind,
+        kind: &'static str,
     ) -> (
         Option<crate::hosts::Endpoint>,
         Option<Setting<SecretSource>>,
     ) {
-        let mut keys = TokenKeys {
+        let mut keys = self.keys_of(doc, item, raw, kind);
+        let endpoint = host.endpoint(&mut keys);
+        (endpoint, keys.implicit_secret)
+    }
+
+    /// What a host's validation sees of a table.
+    pub(super) fn keys_of<'a>(
+        &'a mut self,
+        doc: DocId,
+        item: &'a Spanned<DeValue<'a>>,
+        raw: &'a RawToken,
+        kind: &'static str,
+    ) -> TokenKeys<'a> {
+        TokenKeys {
             v: self,
             doc,
             table_span: item.span(),
@@ -250,9 +290,8 @@ impl Validator {
             url: raw.url.as_ref(),
             has_secret: raw.secret.is_some(),
             implicit_secret: None,
-        };
-        let endpoint = host.endpoint(&mut keys);
-        (endpoint, keys.implicit_secret)
+            kind,
+        }
     }
 
     pub(super) fn check_token_keys_for_host(
@@ -335,6 +374,7 @@ impl Validator {
         &mut self,
         main: &ParsedDoc,
         presets: &[ParsedDoc],
+        names: &mut BTreeMap<String, Range<usize>>,
     ) -> Vec<TokenSpec> {
         for preset in presets {
             for (table_span, _) in preset.tokens.iter().map(|t| (t.table_span.clone(), ())) {
@@ -347,10 +387,9 @@ impl Validator {
                 );
             }
         }
-        let mut names: BTreeMap<String, Range<usize>> = BTreeMap::new();
         let mut specs = Vec::new();
         for token in &main.tokens {
-            let Some(name) = self.token_name(main.doc, token, &mut names) else {
+            let Some(name) = self.token_name(main.doc, token, names) else {
                 continue;
             };
             let Some(host) = token.host else {
@@ -367,45 +406,64 @@ impl Validator {
                 }
                 continue;
             };
-            let mut requirements = token.requirements.clone();
-            let less_specific = [main.hosts.get(&host), Some(&main.defaults)]
-                .into_iter()
-                .chain(
-                    presets
-                        .iter()
-                        .rev()
-                        .flat_map(|p| [p.hosts.get(&host), Some(&p.defaults)]),
-                )
-                .flatten();
-            for level in less_specific {
-                requirements = requirements.or(level);
-            }
+            let requirements = token
+                .requirements
+                .clone()
+                .or(&Self::host_requirements(main, presets, host));
             self.check_resolved(host, &requirements, (main.doc, name.span()));
-            let secret = self.secret_source(main.doc, token);
-            let ca_file = token
-                .raw
-                .ca_file
-                .as_ref()
-                .and_then(|f| self.ca_file(main.doc, f));
-            if let (Some(secret), Some(endpoint)) = (secret, token.endpoint.clone()) {
-                specs.push(TokenSpec {
-                    name: name.get_ref().clone(),
-                    origin: Origin {
-                        doc: main.doc,
-                        span: name.span(),
-                    },
-                    endpoint,
-                    url_origin: token.raw.url.as_ref().map(|u| Origin {
-                        doc: main.doc,
-                        span: u.span(),
-                    }),
-                    ca_file,
-                    secret,
-                    requirements,
-                });
-            }
+            specs.extend(self.spec(main.doc, token, name, requirements));
         }
         specs
+    }
+
+    /// The spec of a validated token (or inventory) table, once its secret is known.
+    pub(super) fn spec(
+        &mut self,
+        doc: DocId,
+        token: &ParsedToken,
+        name: Text,
+        requirements: Requirements,
+    ) -> Option<TokenSpec> {
+        let secret = self.secret_source(doc, token);
+        let ca_file = token
+            .raw
+            .ca_file
+            .as_ref()
+            .and_then(|f| self.ca_file(doc, f));
+        Some(TokenSpec {
+            origin: Origin {
+                doc,
+                span: name.span(),
+            },
+            name: name.into_inner(),
+            endpoint: token.endpoint.clone()?,
+            url_origin: token.raw.url.as_ref().map(|u| Origin {
+                doc,
+                span: u.span(),
+            }),
+            ca_file,
+            secret: secret?,
+            requirements,
+        })
+    }
+
+    /// What every token of `host` must look like when no `[[token]]` says more: the
+    /// requirements of `[hosts.<host>]` and `[defaults]`, the policy's over its presets'.
+    pub(super) fn host_requirements(
+        main: &ParsedDoc,
+        presets: &[ParsedDoc],
+        host: HostKind,
+    ) -> Requirements {
+        let levels = [main.hosts.get(&host), Some(&main.defaults)]
+            .into_iter()
+            .chain(
+                presets
+                    .iter()
+                    .rev()
+                    .flat_map(|p| [p.hosts.get(&host), Some(&p.defaults)]),
+            )
+            .flatten();
+        levels.fold(Requirements::default(), |merged, level| merged.or(level))
     }
 
     pub(super) fn token_name(
@@ -492,7 +550,7 @@ fn preset_names() -> String {
 
 /// Token names go into every report, CI log, Markdown table and Mermaid chart: a small
 /// safe set, so that no name can carry a newline, a runner command or markup.
-fn is_safe_name(name: &str) -> bool {
+pub fn is_safe_name(name: &str) -> bool {
     name.len() <= 64
         && name
             .chars()

@@ -236,10 +236,26 @@ impl Validator {
         }
     }
 
-    /// Every waiver names at least one declared token.
-    pub(super) fn check_waiver_tokens(&mut self, waivers: &[Waiver], names: &[&str]) {
+    /// Every waiver names at least one declared token, or the tokens an inventory lists
+    /// (`INVENTORY` for its own findings, `INVENTORY.*` or `INVENTORY.ID` for theirs).
+    pub(super) fn check_waiver_tokens(
+        &mut self,
+        waivers: &[Waiver],
+        names: &[&str],
+        inventories: &[&str],
+    ) {
         for waiver in waivers {
-            if !names.iter().any(|name| waiver.token.matches(name)) {
+            let listed = |inventory: &&str| {
+                waiver.token.matches(inventory)
+                    || waiver
+                        .token
+                        .as_str()
+                        .strip_prefix(*inventory)
+                        .is_some_and(|rest| rest.starts_with('.'))
+            };
+            if !names.iter().any(|name| waiver.token.matches(name))
+                && !inventories.iter().any(listed)
+            {
                 let help = match suggest::closest(waiver.token.as_str(), names.iter().copied()) {
                     Some(close) => format!("did you mean `{close}`?"),
                     None => "name a token the policy declares in a [[token]] table".into(),

@@ -1,0 +1,107 @@
+//! Observing for `patlint audit`: every declared token, as `check` does, and every
+//! `[[inventory]]`'s listing, concurrently. Each listing is scrubbed of every secret
+//! the run read, its own and every declared token's.
+
+use jiff::Timestamp;
+
+use super::Hosts;
+use super::http::{Http, HttpSettings};
+use super::inventory::{Fingerprint, ListingResult};
+use super::observe::{Call, observe_for_audit, scrub_listing, secret_unavailable};
+use crate::facts::{FactsFile, TokenRecord};
+use crate::hosts::HostKind;
+use crate::policy::{InventorySpec, Policy};
+use crate::secret::Secret;
+
+/// What `patlint audit` observed.
+pub struct AuditFacts {
+    /// The declared tokens, as `patlint facts` records them.
+    pub facts: FactsFile,
+    /// Per declared token, in policy order: what its check saw that identifies it.
+    pub fingerprints: Vec<Vec<Fingerprint>>,
+    /// Per inventory, in policy order.
+    pub inventories: Vec<InventoryRecord>,
+}
+
+/// One inventory's listing.
+#[derive(Debug, Clone)]
+pub struct InventoryRecord {
+    pub name: String,
+    pub host: HostKind,
+    pub listing: ListingResult,
+}
+
+/// Observes every declared token and lists every inventory, recorded as observed at
+/// `observed_at` (the command's one clock read).
+pub async fn audit_all(
+    policy: &Policy,
+    settings: &HttpSettings,
+    observed_at: Timestamp,
+) -> AuditFacts {
+    let http = Http::new(settings.clone());
+    let hosts = Hosts::new(settings);
+    let declared = policy
+        .tokens
+        .iter()
+        .map(|token| observe_for_audit(&hosts, &http, token, observed_at));
+    let listed = policy
+        .inventories
+        .iter()
+        .map(|inventory| list_one(&hosts, &http, inventory, observed_at));
+    let (declared, listed) = futures_util::future::join(
+        futures_util::future::join_all(declared),
+        futures_util::future::join_all(listed),
+    )
+    .await;
+    let everyone: Vec<Secret> = declared
+        .iter()
+        .flat_map(|(_, _, protected)| protected.iter().cloned())
+        .collect();
+    let inventories = policy
+        .inventories
+        .iter()
+        .zip(listed)
+        .map(|(inventory, listing)| InventoryRecord {
+            name: inventory.token.name.clone(),
+            host: inventory.token.host(),
+            listing: scrub_listing(listing, &everyone),
+        })
+        .collect();
+    let mut tokens = Vec::new();
+    let mut fingerprints = Vec::new();
+    for (token, (observation, prints, _)) in policy.tokens.iter().zip(declared) {
+        tokens.push(TokenRecord {
+            name: token.name.clone(),
+            host: token.host(),
+            observation,
+        });
+        fingerprints.push(prints);
+    }
+    AuditFacts {
+        facts: FactsFile {
+            schema_version: FactsFile::SCHEMA_VERSION,
+            observed_at,
+            tokens,
+        },
+        fingerprints,
+        inventories,
+    }
+}
+
+/// Lists one inventory, scrubbed of the secrets its own call read.
+async fn list_one(
+    hosts: &Hosts,
+    http: &Http,
+    inventory: &InventorySpec,
+    observed_at: Timestamp,
+) -> ListingResult {
+    let token = &inventory.token;
+    let secret = token
+        .secret
+        .value
+        .read()
+        .map_err(|e| secret_unavailable(&e))?;
+    let call = Call::new(http, token, &secret, observed_at);
+    let listing = hosts.list(&call, &token.endpoint, &inventory.scope).await;
+    call.scrub_listing(listing)
+}

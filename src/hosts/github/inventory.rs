@@ -1,0 +1,322 @@
+//! Listing an organization's tokens for `patlint audit`, with two read-only calls
+//! (github/rest-api-description, `descriptions/api.github.com` and `descriptions/ghec`):
+//! - `GET /orgs/{org}/personal-access-tokens` (`orgs/list-pat-grants`): the fine-grained
+//!   tokens granted access to the organization; only GitHub Apps may call it, with the
+//!   organization permission "Personal access tokens" (read),
+//!   <https://docs.github.com/en/rest/orgs/personal-access-tokens#list-fine-grained-personal-access-tokens-with-access-to-organization-resources>;
+//! - `GET /orgs/{org}/credential-authorizations` (`orgs/list-saml-sso-authorizations`,
+//!   GitHub Enterprise Cloud): on an organization with SAML SSO, the classic tokens
+//!   authorized for it; an organization owner's, or an App's with "Administration" (read),
+//!   <https://docs.github.com/en/enterprise-cloud@latest/rest/orgs/orgs#list-saml-sso-authorizations-for-an-organization>.
+//!
+//! Both are read to the last page; a page that fails or a chain longer than
+//! [`MAX_PAGES`] makes the whole listing an error.
+
+use jiff::Timestamp;
+use reqwest::StatusCode;
+use serde::Deserialize;
+
+use super::observe::Api;
+use super::{Endpoint, Scope};
+use crate::facts::{Fact, Grant, Observation, Observed, Settled, TokenFacts, TokenKind};
+use crate::hosts::inventory::{Fingerprint, Listed, Listing, ListingResult, MAX_PAGES};
+use crate::hosts::{Answer, Call};
+
+/// What a declared token's check notes so that the listing of SSO authorizations
+/// (`token_last_eight`) finds it.
+pub(super) const LAST_EIGHT: &str = "github-last-eight";
+
+pub(super) const DOCS: &str = "GitHub (`organization`): `GET /orgs/ORG/personal-access-tokens` lists the fine-grained tokens with access to the organization (owner, name, permissions, expiry, last use); `GET /orgs/ORG/credential-authorizations` lists, on GitHub Enterprise Cloud with SAML SSO, the classic tokens authorized for it (owner, note, scopes, expiry, last access). Both are GET requests. The credential: a GitHub App installation token (only GitHub Apps may list fine-grained grants) with the organization permissions \"Personal access tokens\" (read) and, for the SSO authorizations, \"Administration\" (read). Where GitHub lists no SSO authorizations, classic tokens are a blind spot and the report says so (`inventory-incomplete`).";
+
+pub(super) async fn list(call: &Call<'_>, endpoint: &Endpoint, scope: &Scope) -> ListingResult {
+    let api = Api::new(call, endpoint)?;
+    let org = &scope.organization;
+    let mut listing = Listing::complete_for(&[TokenKind::FineGrainedPat]);
+    let grants: Vec<FineGrained> =
+        pages(&api, &format!("orgs/{org}/personal-access-tokens")).await?;
+    let source = format!("GET /orgs/{org}/personal-access-tokens");
+    listing.tokens.extend(
+        grants
+            .into_iter()
+            .filter(|grant| !grant.token_expired)
+            .map(|grant| grant.listed(org, &source)),
+    );
+    match pages::<Authorization>(&api, &format!("orgs/{org}/credential-authorizations")).await {
+        // An empty list is what an organization without SAML SSO may answer too
+        // (github/rest-api-description declares only 200 for this operation), so it
+        // proves no classic token absent.
+        Ok(authorizations) if authorizations.is_empty() => listing.blind_spots.push(format!(
+            "classic tokens: GET /orgs/{org}/credential-authorizations lists no SAML SSO authorization, which is also what an organization without SAML SSO answers, where any member's classic token reaches it unlisted"
+        )),
+        Ok(authorizations) => {
+            let source = format!("GET /orgs/{org}/credential-authorizations");
+            listing.complete_for.insert(TokenKind::ClassicPat);
+            listing.tokens.extend(
+                authorizations
+                    .into_iter()
+                    .filter(|a| a.credential_type == "personal access token")
+                    .map(|a| a.listed(&source)),
+            );
+        }
+        Err(Refused::Host(error)) => return Err(error),
+        Err(Refused::Status(status)) => listing.blind_spots.push(format!(
+            "classic tokens: GitHub lists them only as SAML SSO authorizations, and GET /orgs/{org}/credential-authorizations answered {status} ({}): either `{org}` has no SAML SSO, so any member's classic token reaches it unlisted, or the inventory's credential is not an organization owner's",
+            if status == StatusCode::NOT_FOUND { "no SAML SSO here" } else { "refused" }
+        )),
+    }
+    Ok(listing)
+}
+
+/// Why a listing has no pages: the host failed (an error for the whole audit), or it
+/// refused this listing (which may be a blind spot rather than an error).
+enum Refused {
+    Host(Observation),
+    Status(StatusCode),
+}
+
+impl From<Refused> for Observation {
+    fn from(refused: Refused) -> Self {
+        match refused {
+            Refused::Host(observation) => observation,
+            Refused::Status(status) => Observation::host_error(format!(
+                "GitHub refused the listing ({status}): the inventory's credential needs the organization permission \"Personal access tokens\" (read)"
+            )),
+        }
+    }
+}
+
+/// Every page of a listing, following `Link: rel="next"`; a full page without one is
+/// followed by the next page number (the SSO listing documents no `Link` header), so a
+/// listing is complete only once a page comes back short.
+async fn pages<T: for<'de> Deserialize<'de>>(api: &Api<'_>, path: &str) -> Result<Vec<T>, Refused> {
+    let mut items = Vec::new();
+    let mut next = format!("{path}?per_page={PER_PAGE}");
+    for page in 1..=MAX_PAGES {
+        let answer = api.get(&next).await.map_err(Refused::Host)?;
+        match answer.status {
+            StatusCode::OK => {}
+            StatusCode::FORBIDDEN | StatusCode::NOT_FOUND | StatusCode::UNPROCESSABLE_ENTITY => {
+                return Err(Refused::Status(answer.status));
+            }
+            status => {
+                return Err(Refused::Host(Observation::host_error(format!(
+                    "{} answered {status}{}",
+                    answer.request,
+                    answer.quoted_message()
+                ))));
+            }
+        }
+        let Some(batch) = answer.json::<Vec<T>>() else {
+            return Err(Refused::Host(Observation::host_error(format!(
+                "{} answered 200 with {} that is not the listing GitHub documents, so the listing is not complete",
+                answer.request,
+                answer.body_kind()
+            ))));
+        };
+        let full = batch.len() >= PER_PAGE;
+        items.extend(batch);
+        match next_page(&answer, api) {
+            Ok(Some(path)) => next = path,
+            Ok(None) if full => next = format!("{path}?per_page={PER_PAGE}&page={}", page + 1),
+            Ok(None) => return Ok(items),
+            Err(problem) => return Err(Refused::Host(Observation::host_error(problem))),
+        }
+    }
+    Err(Refused::Host(Observation::host_error(format!(
+        "GET /{path} runs past {MAX_PAGES} pages of {PER_PAGE}, so the listing was not read to its end"
+    ))))
+}
+
+/// GitHub's largest page (`per_page`, at most 100).
+const PER_PAGE: usize = 100;
+
+/// The next page's path, from `Link: <URL>; rel="next"` (RFC 8288), on the API's own
+/// origin: a link elsewhere is not followed (the token would go with it).
+fn next_page(answer: &Answer, api: &Api<'_>) -> Result<Option<String>, String> {
+    let link = answer.single_header("link").map_err(|problem| {
+        format!(
+            "{} answered with {problem}, so where the listing goes on is not known",
+            answer.request
+        )
+    })?;
+    let Some(link) = link else {
+        return Ok(None);
+    };
+    let next = link.split(',').find_map(|part| {
+        let (target, params) = part.trim().split_once(';')?;
+        let is_next = params
+            .split(';')
+            .any(|p| p.trim().replace(' ', "") == "rel=\"next\"");
+        is_next.then(|| target.trim().trim_start_matches('<').trim_end_matches('>'))
+    });
+    let Some(next) = next else {
+        return Ok(None);
+    };
+    api.relative(next).map(Some).ok_or_else(|| {
+        format!(
+            "{} links its next page outside the API (`{}`), which is not followed",
+            answer.request,
+            crate::hosts::wire::origin_only(next)
+        )
+    })
+}
+
+/// One item of `GET /orgs/{org}/personal-access-tokens`
+/// (github/rest-api-description, `organization-programmatic-access-grant`).
+#[derive(Deserialize)]
+struct FineGrained {
+    owner: Owner,
+    token_id: u64,
+    token_name: String,
+    #[serde(default)]
+    token_expired: bool,
+    #[serde(default, deserialize_with = "crate::hosts::wire::present")]
+    token_expires_at: Option<Option<Timestamp>>,
+    #[serde(default, deserialize_with = "crate::hosts::wire::present")]
+    token_last_used_at: Option<Option<Timestamp>>,
+    repository_selection: String,
+    #[serde(default)]
+    permissions: Permissions,
+}
+
+#[derive(Deserialize)]
+struct Owner {
+    login: String,
+}
+
+#[derive(Deserialize, Default)]
+struct Permissions {
+    #[serde(default)]
+    organization: std::collections::BTreeMap<String, String>,
+    #[serde(default)]
+    repository: std::collections::BTreeMap<String, String>,
+    #[serde(default)]
+    other: std::collections::BTreeMap<String, String>,
+}
+
+impl FineGrained {
+    fn listed(self, org: &str, source: &str) -> Listed {
+        let mut facts = TokenFacts::new(TokenKind::FineGrainedPat);
+        facts.identity = Some(self.owner.login.clone());
+        let field = |name: &str| format!("`{name}` in {source}");
+        if let Some(expires) = self.token_expires_at {
+            facts.expires_at = Observed::Value(expires);
+            facts
+                .evidence
+                .insert(Fact::ExpiresAt, field("token_expires_at"));
+        }
+        if let Some(used) = self.token_last_used_at {
+            facts.last_used_at = Observed::Value(used);
+            facts
+                .evidence
+                .insert(Fact::LastUsedAt, field("token_last_used_at"));
+        }
+        facts.unobservable.insert(
+            Fact::CreatedAt,
+            format!(
+                "{source} gives when the organization granted access, not when the token was made"
+            ),
+        );
+        facts.unobservable.insert(
+            Fact::Scopes,
+            "a fine-grained token has permissions, not scopes".into(),
+        );
+        let target = match self.repository_selection.as_str() {
+            "all" => format!("{org} (all repositories)"),
+            "subset" => format!("{org} (selected repositories)"),
+            _ => format!("{org} (no repositories)"),
+        };
+        let all = [
+            (&self.permissions.organization, org.to_owned()),
+            (&self.permissions.repository, target),
+            (&self.permissions.other, org.to_owned()),
+        ];
+        for (permissions, target) in all {
+            for (name, level) in permissions {
+                facts.grants.push(Grant::new(
+                    target.clone(),
+                    format!("{name}:{level}"),
+                    Settled::Granted,
+                    field("permissions"),
+                ));
+            }
+        }
+        Listed {
+            id: self.token_id.to_string(),
+            name: Some(self.token_name),
+            owner: Some(self.owner.login),
+            source: source.to_owned(),
+            fingerprint: None,
+            facts,
+        }
+    }
+}
+
+/// One item of `GET /orgs/{org}/credential-authorizations`
+/// (github/rest-api-description, `credential-authorization`).
+#[derive(Deserialize)]
+struct Authorization {
+    login: String,
+    credential_id: u64,
+    credential_type: String,
+    #[serde(default)]
+    token_last_eight: Option<String>,
+    #[serde(default)]
+    scopes: Option<Vec<String>>,
+    #[serde(default, deserialize_with = "crate::hosts::wire::present")]
+    credential_accessed_at: Option<Option<Timestamp>>,
+    #[serde(default, deserialize_with = "crate::hosts::wire::present")]
+    authorized_credential_expires_at: Option<Option<Timestamp>>,
+    #[serde(default)]
+    authorized_credential_note: Option<String>,
+}
+
+impl Authorization {
+    fn listed(self, source: &str) -> Listed {
+        let mut facts = TokenFacts::new(TokenKind::ClassicPat);
+        facts.identity = Some(self.login.clone());
+        let field = |name: &str| format!("`{name}` in {source}");
+        if let Some(scopes) = self.scopes {
+            facts.scopes = Observed::Value(scopes.into_iter().collect());
+            facts.evidence.insert(Fact::Scopes, field("scopes"));
+        }
+        match self.authorized_credential_expires_at {
+            Some(expires) => {
+                facts.expires_at = Observed::Value(expires);
+                facts
+                    .evidence
+                    .insert(Fact::ExpiresAt, field("authorized_credential_expires_at"));
+            }
+            None => {
+                facts.unobservable.insert(
+                    Fact::ExpiresAt,
+                    format!("{source} gave no `authorized_credential_expires_at`"),
+                );
+            }
+        }
+        if let Some(accessed) = self.credential_accessed_at {
+            facts.last_used_at = Observed::Value(accessed);
+            facts.evidence.insert(
+                Fact::LastUsedAt,
+                format!(
+                    "{} (its last access to the organization)",
+                    field("credential_accessed_at")
+                ),
+            );
+        }
+        facts.unobservable.insert(
+            Fact::CreatedAt,
+            format!("{source} gives when the token was authorized for SSO, not when it was made"),
+        );
+        Listed {
+            id: self.credential_id.to_string(),
+            name: self.authorized_credential_note,
+            owner: Some(self.login),
+            source: source.to_owned(),
+            fingerprint: self
+                .token_last_eight
+                .map(|last| Fingerprint::of(LAST_EIGHT, &last)),
+            facts,
+        }
+    }
+}

@@ -1,0 +1,101 @@
+//! `patlint audit`: what an `[[inventory]]` lists. Each host that has an admin listing of
+//! tokens implements [`super::Host::list`] in its folder; this file holds what they share.
+
+use std::collections::BTreeSet;
+use std::hash::BuildHasher;
+
+use serde::{Deserialize, Serialize};
+
+use crate::facts::{Observation, TokenFacts, TokenKind};
+
+/// Every token one inventory could see, read to the last page.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Listing {
+    pub tokens: Vec<Listed>,
+    /// The kinds of token the listing holds every one of: a declared token of another
+    /// kind that is not in it is not `token-not-found`.
+    pub complete_for: BTreeSet<TokenKind>,
+    /// What the listing cannot see, said in the report (`inventory-incomplete`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub blind_spots: Vec<String>,
+    /// AWS: the account the listing is of (declared keys of other accounts are not
+    /// expected in it).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub account: Option<String>,
+}
+
+impl Listing {
+    pub fn complete_for(kinds: &[TokenKind]) -> Self {
+        Listing {
+            tokens: Vec::new(),
+            complete_for: kinds.iter().copied().collect(),
+            blind_spots: Vec::new(),
+            account: None,
+        }
+    }
+}
+
+/// One token of a listing: what identifies it, and what the listing reveals about it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Listed {
+    /// The host's id for it: a GitHub token id or credential id, a GitLab token id, an
+    /// AWS access key id, an Azure DevOps authorization id.
+    pub id: String,
+    /// Its name on the host (GitHub token name, GitLab name, Azure DevOps display name).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    /// Whose it is: a GitHub login, a GitLab username, an IAM user, an Azure DevOps
+    /// principal.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub owner: Option<String>,
+    /// The request that listed it: "GET /orgs/acme/personal-access-tokens".
+    pub source: String,
+    /// What matches it to a declared token whose check saw the same value.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub fingerprint: Option<Fingerprint>,
+    pub facts: TokenFacts,
+}
+
+/// The result of asking one inventory: a complete listing, or why there is none.
+pub type ListingResult = Result<Listing, Observation>;
+
+/// A keyed hash of a value that identifies a token (an id, a secret's last eight
+/// characters), with a key drawn for this process: a declared token's check and an
+/// inventory's listing that saw the same value get the same fingerprint, and nothing
+/// can be recovered from it.
+#[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+pub struct Fingerprint(u64);
+
+impl Fingerprint {
+    /// `kind` keeps values of different meaning apart (an id against a last eight).
+    pub fn of(kind: &str, value: &str) -> Self {
+        static KEY: std::sync::OnceLock<std::hash::RandomState> = std::sync::OnceLock::new();
+        Fingerprint(KEY.get_or_init(Default::default).hash_one((kind, value)))
+    }
+}
+
+impl std::fmt::Debug for Fingerprint {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Fingerprint(…)")
+    }
+}
+
+/// The most pages patlint reads from one listing: past it the listing is cut short and
+/// reported as an error, never taken for complete.
+pub const MAX_PAGES: usize = 1_000;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn fingerprints_tell_kinds_and_values_apart_and_hide_them() {
+        assert_eq!(Fingerprint::of("id", "42"), Fingerprint::of("id", "42"));
+        assert_ne!(Fingerprint::of("id", "42"), Fingerprint::of("id", "43"));
+        assert_ne!(Fingerprint::of("id", "42"), Fingerprint::of("last8", "42"));
+        assert_eq!(
+            format!("{:?}", Fingerprint::of("id", "42")),
+            "Fingerprint(…)"
+        );
+    }
+}
