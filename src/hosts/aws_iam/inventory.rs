@@ -1,14 +1,533 @@
-//! Listing an AWS account's access keys for `patlint audit`: not written yet.
+//! Listing an AWS account's access keys and CodeCommit HTTPS Git credentials for
+//! `patlint audit`, with read-only calls only, signed by the inventory's own credentials
+//! (its `profile`, or the key it names):
+//! - `sts:GetCallerIdentity`: the account listed (needs no permission,
+//!   <https://docs.aws.amazon.com/STS/latest/APIReference/API_GetCallerIdentity.html>);
+//! - `iam:ListUsers`: every IAM user of the account, paged with `Marker` while
+//!   `IsTruncated` (<https://docs.aws.amazon.com/IAM/latest/APIReference/API_ListUsers.html>);
+//! - per user, `iam:ListAccessKeys`: the user's keys with `Status` and `CreateDate`
+//!   (<https://docs.aws.amazon.com/IAM/latest/APIReference/API_ListAccessKeys.html>),
+//!   and `iam:ListServiceSpecificCredentials` with `ServiceName`
+//!   `codecommit.amazonaws.com`: the user's Git credentials
+//!   (<https://docs.aws.amazon.com/IAM/latest/APIReference/API_ListServiceSpecificCredentials.html>);
+//! - per active key, `iam:GetAccessKeyLastUsed`: its last use
+//!   (<https://docs.aws.amazon.com/IAM/latest/APIReference/API_GetAccessKeyLastUsed.html>).
+//!
+//! Every list is read to its last page; a page that fails, a `Marker` that repeats, or
+//! more than [`MAX_PAGES`] pages make the whole listing an error. Only the Git
+//! credentials may be missing from a listing that is otherwise complete: they are no
+//! kind of token the listing is complete for, and the report says what it could not see.
 
-use super::Endpoint;
-use super::observe::AwsIam;
-use crate::facts::Observation;
-use crate::hosts::{Call, ListingResult};
+use std::future::Future;
 
-pub(super) const DOCS: &str = "AWS IAM: not listed yet.";
+use aws_sdk_iam::config::{Credentials, Region, SharedCredentialsProvider};
+use aws_sdk_iam::error::{ProvideErrorMetadata, SdkError};
+use aws_sdk_iam::types::{AccessKeyMetadata, ServiceSpecificCredentialMetadata, StatusType, User};
+use futures_util::{StreamExt, TryStreamExt};
+use jiff::Timestamp;
+
+use super::clients::{
+    iam_client, plain_http_elsewhere, profile_credentials, protected_credentials,
+};
+use super::observe::{AwsIam, CODECOMMIT, CallError, DEFAULT_REGION, classify, timestamp};
+use super::{Endpoint, KeySource};
+use crate::facts::{Fact, Observation, Observed, TokenFacts, TokenKind};
+use crate::hosts::Call;
+use crate::hosts::inventory::{Fingerprint, Listed, Listing, ListingResult, MAX_PAGES};
+use crate::hosts::observe::secret_unavailable;
+
+/// What a declared key's check notes (its access key id) so that the listing finds it.
+pub(super) const KEY_ID: &str = "aws-access-key-id";
+/// What a declared key's check with `service_credentials = true` notes of its user's Git
+/// credentials (their `ServiceSpecificCredentialId`), which it judges with the key.
+pub(super) const GIT_CREDENTIAL_ID: &str = "aws-service-specific-credential-id";
+
+/// Items asked for per page (`MaxItems`; IAM's default is 100 as well).
+const PAGE_SIZE: i32 = 100;
+/// Users whose keys and Git credentials are read at once: a few, so that a large
+/// account does not meet IAM's request throttling all at once.
+const USERS_AT_ONCE: usize = 4;
+
+pub(super) const DOCS: &str = "AWS IAM (`profile`, or `access_key_id` and `secret`): lists every active access key and every active CodeCommit HTTPS Git credential of the IAM users of the account the inventory's credentials belong to, with read-only calls only: `sts:GetCallerIdentity` for the account (needs no permission); `iam:ListUsers` for every user, read to the last page (needs `iam:ListUsers`); per user, `iam:ListAccessKeys` for the user's keys, their status and creation date (needs `iam:ListAccessKeys` on the users) and `iam:ListServiceSpecificCredentials` with service `codecommit.amazonaws.com` for their Git credentials (needs `iam:ListServiceSpecificCredentials`); per active key, `iam:GetAccessKeyLastUsed` for its last use (needs `iam:GetAccessKeyLastUsed`). AWS's managed policy `IAMReadOnlyAccess` grants them all. Inactive keys and credentials are not listed: they authenticate nothing until someone reactivates them. A declared key is matched by its access key id, which its own check reads; a declared key of another account is not expected in the listing. Git credentials that could not be listed are reported (`inventory-incomplete`), never taken for none.";
 
 impl AwsIam {
-    pub(super) async fn list_account(&self, _call: &Call<'_>, _endpoint: &Endpoint) -> ListingResult {
-        Err(Observation::host_error("this patlint cannot list AWS keys yet"))
+    pub(super) async fn list_account(&self, call: &Call<'_>, endpoint: &Endpoint) -> ListingResult {
+        // Who lists: the inventory's `profile` (alone, or as the auditor beside a key), or
+        // the key it names.
+        let (config, provider, who) = match &endpoint.key {
+            KeySource::Profile(profile)
+            | KeySource::Policy {
+                auditor: Some(profile),
+                ..
+            } => (
+                self.profile(profile).await,
+                profile_credentials(profile),
+                format!("the inventory's profile `{profile}`"),
+            ),
+            KeySource::Policy {
+                access_key_id,
+                auditor: None,
+            } => {
+                let id = call
+                    .read(access_key_id)
+                    .map_err(|e| secret_unavailable(&e))?;
+                let provider = SharedCredentialsProvider::new(Credentials::new(
+                    id.expose(),
+                    call.secret().expose(),
+                    None,
+                    None,
+                    "patlint policy",
+                ));
+                (
+                    self.base().await.clone(),
+                    provider,
+                    "the inventory's key".to_owned(),
+                )
+            }
+        };
+        if let Some(endpoint) = plain_http_elsewhere(&config) {
+            return Err(Observation::host_error(format!(
+                "the AWS endpoint `{}` is plain http:// to a host that is not loopback, so the inventory's key would travel in clear; nothing was sent: use https://",
+                crate::hosts::wire::origin_only(&endpoint)
+            )));
+        }
+        // Every part of the inventory's credentials is scrubbed from the listing.
+        let own_key = protected_credentials(call, &provider)
+            .await?
+            .access_key_id()
+            .to_owned();
+        let region = endpoint
+            .region
+            .clone()
+            .map(Region::new)
+            .or_else(|| config.region().cloned())
+            .unwrap_or_else(|| Region::new(DEFAULT_REGION));
+        let sts = aws_sdk_sts::Client::from_conf(
+            aws_sdk_sts::config::Builder::from(&config)
+                .credentials_provider(provider.clone())
+                .region(region.clone())
+                .build(),
+        );
+        let lister = Lister {
+            iam: iam_client(&config, provider, region),
+            who,
+            own_key,
+        };
+        let _permit = self.in_flight.acquire().await.expect("never closed");
+        // The inventory's own time (`--deadline`) starts with its permit.
+        call.clock()
+            .within("AWS", lister.list(&sts))
+            .await
+            .unwrap_or_else(|exceeded| Err(Observation::from(exceeded)))
     }
+}
+
+/// The IAM client of one inventory, and who it signs as (for messages).
+struct Lister {
+    iam: aws_sdk_iam::Client,
+    who: String,
+    /// The key the listing signs with: IAM records the listing as its last use.
+    own_key: String,
+}
+
+/// Why one list was not read.
+enum Unlisted {
+    /// `NoSuchEntity`: the user or key was deleted while the listing ran, so nothing of
+    /// it authenticates any more.
+    Gone,
+    /// Said for the report.
+    Failed(String),
+}
+
+impl From<Unlisted> for Observation {
+    fn from(unlisted: Unlisted) -> Self {
+        match unlisted {
+            // Only the calls on one user or key can answer it, and they handle it.
+            Unlisted::Gone => {
+                Observation::host_error("IAM answered NoSuchEntity for the account's own listing")
+            }
+            Unlisted::Failed(message) => Observation::host_error(message),
+        }
+    }
+}
+
+/// One page: its items, whether IAM says more follow (`IsTruncated`), and the `Marker`
+/// to ask for them with.
+type Page<T> = (Vec<T>, bool, Option<String>);
+
+impl Lister {
+    async fn list(&self, sts: &aws_sdk_sts::Client) -> ListingResult {
+        let identity = sts
+            .get_caller_identity()
+            .send()
+            .await
+            .map_err(|e| Observation::from(self.failed("sts:GetCallerIdentity", &e)))?;
+        let Some(account) = identity.account().filter(|a| !a.is_empty()) else {
+            return Err(Observation::host_error(
+                "sts:GetCallerIdentity answered without an `Account`, so which account is listed is not known",
+            ));
+        };
+        let users = self
+            .pages("iam:ListUsers", |marker| async move {
+                self.iam
+                    .list_users()
+                    .max_items(PAGE_SIZE)
+                    .set_marker(marker)
+                    .send()
+                    .await
+                    .map(|out| (out.users, out.is_truncated, out.marker))
+            })
+            .await?;
+        let per_user: Vec<UserTokens> = futures_util::stream::iter(&users)
+            .map(|user| self.user(user))
+            // In ListUsers' order, so that reports come out the same run after run.
+            .buffered(USERS_AT_ONCE)
+            .try_collect()
+            .await?;
+        let mut listing = Listing::complete_for(&[TokenKind::AccessKey]);
+        listing.account = Some(account.to_owned());
+        let mut unlisted_git = Vec::new();
+        for (user, tokens) in users.iter().zip(per_user) {
+            listing.tokens.extend(tokens.listed);
+            if let Some(why) = tokens.git_unlisted {
+                unlisted_git.push((user.user_name(), why));
+            }
+        }
+        if let Some((first, why)) = unlisted_git.first() {
+            listing.blind_spots.push(format!(
+                "CodeCommit HTTPS Git credentials: iam:ListServiceSpecificCredentials could not be read for {} of the {} users (for `{first}`: {why}), so their Git credentials are not in the listing",
+                unlisted_git.len(),
+                users.len(),
+            ));
+        }
+        Ok(listing)
+    }
+
+    /// What one user has that authenticates: its active keys, then its active Git
+    /// credentials (or why those could not be read).
+    async fn user(&self, user: &User) -> Result<UserTokens, Observation> {
+        let name = user.user_name();
+        let (keys, git) = futures_util::future::join(
+            self.pages("iam:ListAccessKeys", |marker| async move {
+                self.iam
+                    .list_access_keys()
+                    .user_name(name)
+                    .max_items(PAGE_SIZE)
+                    .set_marker(marker)
+                    .send()
+                    .await
+                    .map(|out| (out.access_key_metadata, out.is_truncated, out.marker))
+            }),
+            self.pages("iam:ListServiceSpecificCredentials", |marker| async move {
+                self.iam
+                    .list_service_specific_credentials()
+                    .user_name(name)
+                    .service_name(CODECOMMIT)
+                    .max_items(PAGE_SIZE)
+                    .set_marker(marker)
+                    .send()
+                    .await
+                    .map(|out| {
+                        (
+                            out.service_specific_credentials.unwrap_or_default(),
+                            out.is_truncated,
+                            out.marker,
+                        )
+                    })
+            }),
+        )
+        .await;
+        let keys = match keys {
+            Ok(keys) => keys,
+            // Deleted since ListUsers: nothing of the user authenticates.
+            Err(Unlisted::Gone) => return Ok(UserTokens::default()),
+            Err(failed) => return Err(failed.into()),
+        };
+        let source = "iam:ListAccessKeys";
+        let mut active = Vec::new();
+        for key in &keys {
+            let (Some(id), Some(status)) = (key.access_key_id(), key.status()) else {
+                return Err(Observation::host_error(format!(
+                    "{source} for user `{name}` answered a key without its `AccessKeyId` or `Status`, so the listing is not complete"
+                )));
+            };
+            // An inactive key authenticates nothing until someone reactivates it: it is
+            // not a token in use, so it is not listed (nor reported as undeclared).
+            if status == &StatusType::Active {
+                active.push((id, key));
+            }
+        }
+        let last_uses = futures_util::future::join_all(active.iter().map(|(id, _)| {
+            self.iam
+                .get_access_key_last_used()
+                .access_key_id(*id)
+                .send()
+        }))
+        .await;
+        let mut tokens = UserTokens::default();
+        for ((id, key), last_use) in active.iter().zip(last_uses) {
+            let mut facts = self.key_facts(user, key, active.len() - 1)?;
+            if *id == self.own_key {
+                // Its id is scrubbed (it is the inventory's secret), so it is listed as
+                // `self`, and its last use is the listing's own calls: no evidence.
+                facts.unobservable.insert(
+                    Fact::LastUsedAt,
+                    "it is the key the inventory lists with, so IAM's last use of it is patlint's own listing".into(),
+                );
+                tokens.listed.push(Listed {
+                    id: "self".to_owned(),
+                    name: Some("the inventory's own key".to_owned()),
+                    owner: Some(name.to_owned()),
+                    source: source.to_owned(),
+                    fingerprint: Some(Fingerprint::of(KEY_ID, id)),
+                    facts,
+                });
+                continue;
+            }
+            match last_use {
+                Ok(out) => {
+                    let last = out.access_key_last_used();
+                    match last.and_then(|l| l.last_used_date()) {
+                        None => {
+                            facts.last_used_at = Observed::Value(None);
+                            facts.evidence.insert(
+                                Fact::LastUsedAt,
+                                "iam:GetAccessKeyLastUsed: no `LastUsedDate`, never used".into(),
+                            );
+                        }
+                        Some(date) => {
+                            let date = in_range(date, "iam:GetAccessKeyLastUsed", "LastUsedDate")?;
+                            let service = last.map_or("N/A", |l| l.service_name());
+                            facts.last_used_at = Observed::Value(Some(date));
+                            facts.evidence.insert(
+                                Fact::LastUsedAt,
+                                format!("`LastUsedDate` in iam:GetAccessKeyLastUsed (service `{service}`)"),
+                            );
+                        }
+                    }
+                }
+                Err(e) => match self.unlisted("iam:GetAccessKeyLastUsed", &e) {
+                    // Deleted since ListAccessKeys.
+                    Unlisted::Gone => continue,
+                    Unlisted::Failed(why) if is_denied(&e) => {
+                        facts.unobservable.insert(Fact::LastUsedAt, why);
+                    }
+                    failed => return Err(failed.into()),
+                },
+            }
+            tokens.listed.push(Listed {
+                id: (*id).to_owned(),
+                name: None,
+                owner: Some(name.to_owned()),
+                source: source.to_owned(),
+                fingerprint: Some(Fingerprint::of(KEY_ID, id)),
+                facts,
+            });
+        }
+        match git {
+            Ok(credentials) => {
+                for credential in credentials
+                    .iter()
+                    // Inactive: authenticates nothing, as for keys.
+                    .filter(|c| c.status() == &StatusType::Active)
+                {
+                    tokens.listed.push(git_credential(user, credential)?);
+                }
+            }
+            Err(Unlisted::Gone) => {}
+            Err(Unlisted::Failed(why)) => tokens.git_unlisted = Some(why),
+        }
+        Ok(tokens)
+    }
+
+    /// An active key's facts from `ListAccessKeys`; its last use is added after.
+    fn key_facts(
+        &self,
+        user: &User,
+        key: &AccessKeyMetadata,
+        other_active_keys: usize,
+    ) -> Result<TokenFacts, Observation> {
+        let source = "iam:ListAccessKeys";
+        let field = |name: &str| format!("`{name}` in {source}");
+        let mut facts = TokenFacts::new(TokenKind::AccessKey);
+        facts.identity = Some(user.arn().to_owned());
+        facts.active = Observed::Value(true);
+        facts.evidence.insert(Fact::Active, field("Status"));
+        match key.create_date() {
+            Some(created) => {
+                facts.created_at = Observed::Value(Some(in_range(created, source, "CreateDate")?));
+                facts.evidence.insert(Fact::CreatedAt, field("CreateDate"));
+            }
+            None => {
+                facts
+                    .unobservable
+                    .insert(Fact::CreatedAt, format!("{source} gave no `CreateDate`"));
+            }
+        }
+        facts.expires_at = Observed::Value(None);
+        facts
+            .evidence
+            .insert(Fact::ExpiresAt, "IAM access keys do not expire".into());
+        facts.other_active_keys = Observed::Value(other_active_keys as u32);
+        facts.evidence.insert(
+            Fact::OtherActiveKeys,
+            format!("{source} for user `{}`", user.user_name()),
+        );
+        Ok(facts)
+    }
+
+    /// Every page of one list, from the first `Marker`-less call on.
+    async fn pages<T, F, Fut, E, R>(&self, action: &str, mut page: F) -> Result<Vec<T>, Unlisted>
+    where
+        F: FnMut(Option<String>) -> Fut,
+        Fut: Future<Output = Result<Page<T>, SdkError<E, R>>>,
+        E: ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
+        R: std::fmt::Debug,
+    {
+        let mut items = Vec::new();
+        let mut marker: Option<String> = None;
+        for _ in 0..MAX_PAGES {
+            let (page, truncated, next) = page(marker.clone())
+                .await
+                .map_err(|e| self.unlisted(action, &e))?;
+            items.extend(page);
+            if !truncated {
+                return Ok(items);
+            }
+            match next {
+                None => {
+                    return Err(Unlisted::Failed(format!(
+                        "{action} answered `IsTruncated` without a `Marker`, so the listing cannot go on to its end"
+                    )));
+                }
+                Some(next) if marker.as_ref() == Some(&next) => {
+                    return Err(Unlisted::Failed(format!(
+                        "{action} answered the same `Marker` twice, so the listing would never end"
+                    )));
+                }
+                Some(next) => marker = Some(next),
+            }
+        }
+        Err(Unlisted::Failed(format!(
+            "{action} runs past {MAX_PAGES} pages of {PAGE_SIZE}, so the listing was not read to its end"
+        )))
+    }
+
+    /// Why a call failed, for the report.
+    fn unlisted<E, R>(&self, action: &str, err: &SdkError<E, R>) -> Unlisted
+    where
+        E: ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
+        R: std::fmt::Debug,
+    {
+        if err.code() == Some("NoSuchEntity") {
+            return Unlisted::Gone;
+        }
+        self.failed(action, err)
+    }
+
+    fn failed<E, R>(&self, action: &str, err: &SdkError<E, R>) -> Unlisted
+    where
+        E: ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
+        R: std::fmt::Debug,
+    {
+        let who = &self.who;
+        Unlisted::Failed(match classify(action, err) {
+            CallError::Invalid(detail) => format!("AWS rejected {who}'s credentials ({detail})"),
+            CallError::Expired(detail) => {
+                format!("AWS says {who}'s credentials expired ({detail})")
+            }
+            CallError::Denied(detail) => format!(
+                "{who} may not call {action} ({detail}): grant it `{action}` (AWS's managed policy `IAMReadOnlyAccess` has every permission the listing needs)"
+            ),
+            CallError::Failed(detail) => format!("AWS could not be asked: {detail}"),
+        })
+    }
+}
+
+/// What one user has that authenticates.
+#[derive(Default)]
+struct UserTokens {
+    listed: Vec<Listed>,
+    /// Why the user's Git credentials could not be listed.
+    git_unlisted: Option<String>,
+}
+
+/// An active CodeCommit HTTPS Git credential: a user name and password that Git sends to
+/// CodeCommit, acting as the IAM user.
+///
+/// Its kind is [`TokenKind::Unknown`]: it is no access key (it signs nothing, has no last
+/// use IAM records, and counts for no key rotation), nor one of the other kinds, and
+/// `TokenKind` has none of its own. The report names it by its `ServiceUserName` and
+/// owner, and it is judged by what is known of it: its age, and that it never expires.
+fn git_credential(
+    user: &User,
+    credential: &ServiceSpecificCredentialMetadata,
+) -> Result<Listed, Observation> {
+    let source = "iam:ListServiceSpecificCredentials";
+    let field = |name: &str| format!("`{name}` in {source}");
+    let id = credential.service_specific_credential_id();
+    let mut facts = TokenFacts::new(TokenKind::Unknown);
+    facts.identity = Some(user.arn().to_owned());
+    facts.active = Observed::Value(true);
+    facts.evidence.insert(Fact::Active, field("Status"));
+    facts.created_at = Observed::Value(Some(in_range(
+        credential.create_date(),
+        source,
+        "CreateDate",
+    )?));
+    facts.evidence.insert(Fact::CreatedAt, field("CreateDate"));
+    match credential.expiration_date() {
+        Some(expires) => {
+            facts.expires_at = Observed::Value(Some(in_range(expires, source, "ExpirationDate")?));
+            facts
+                .evidence
+                .insert(Fact::ExpiresAt, field("ExpirationDate"));
+        }
+        None => {
+            facts.expires_at = Observed::Value(None);
+            facts.evidence.insert(
+                Fact::ExpiresAt,
+                format!(
+                    "{source} gives no `ExpirationDate`: CodeCommit Git credentials do not expire"
+                ),
+            );
+        }
+    }
+    facts.unobservable.insert(
+        Fact::LastUsedAt,
+        "IAM records no last use of service-specific credentials".into(),
+    );
+    Ok(Listed {
+        id: id.to_owned(),
+        name: Some(credential.service_user_name().to_owned()),
+        owner: Some(user.user_name().to_owned()),
+        source: source.to_owned(),
+        fingerprint: Some(Fingerprint::of(GIT_CREDENTIAL_ID, id)),
+        facts,
+    })
+}
+
+fn is_denied<E, R>(err: &SdkError<E, R>) -> bool
+where
+    E: ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
+    R: std::fmt::Debug,
+{
+    matches!(
+        err.code(),
+        Some("AccessDenied" | "AccessDeniedException" | "UnauthorizedOperation")
+    )
+}
+
+/// A date IAM gave, or the error that the answer is broken (no real key has a date
+/// outside what a timestamp holds).
+fn in_range(
+    date: &aws_sdk_iam::primitives::DateTime,
+    call: &str,
+    field: &str,
+) -> Result<Timestamp, Observation> {
+    timestamp(date).ok_or_else(|| {
+        Observation::host_error(format!(
+            "{call} answered a `{field}` outside the years -9999 to 9999: not a date IAM gives, so the listing proves nothing"
+        ))
+    })
 }

@@ -17,6 +17,7 @@ use super::clients::{
     Reader, https_client, iam_client, plain_http_elsewhere, profile_credentials,
     protected_credentials,
 };
+use super::inventory::{GIT_CREDENTIAL_ID, KEY_ID};
 use super::{Endpoint, KeySource};
 use crate::facts::{
     ActionDecision, Decision, Fact, Observation, Observed, Rejection, ServiceCredential,
@@ -24,7 +25,6 @@ use crate::facts::{
 };
 use crate::hosts::observe::secret_unavailable;
 use crate::hosts::{Call, HttpSettings};
-use crate::policy::Requirements;
 
 pub struct AwsIam {
     base: OnceCell<SdkConfig>,
@@ -32,12 +32,13 @@ pub struct AwsIam {
     /// `services` endpoints, loaded once each.
     profiles: tokio::sync::Mutex<std::collections::HashMap<String, SdkConfig>>,
     settings: HttpSettings,
-    /// Keys checked at once (`--concurrency`): the SDK has its own connection pool.
-    in_flight: tokio::sync::Semaphore,
+    /// Keys checked (and accounts listed) at once (`--concurrency`): the SDK has its own
+    /// connection pool.
+    pub(super) in_flight: tokio::sync::Semaphore,
 }
 
-const DEFAULT_REGION: &str = "us-east-1";
-const CODECOMMIT: &str = "codecommit.amazonaws.com";
+pub(super) const DEFAULT_REGION: &str = "us-east-1";
+pub(super) const CODECOMMIT: &str = "codecommit.amazonaws.com";
 /// Simulation pages read at most (the policy's actions × resources fit in a few).
 const MAX_SIMULATION_PAGES: usize = 20;
 
@@ -68,7 +69,7 @@ impl AwsIam {
     }
 
     /// The configuration shared by keys the policy names: no credential chain at all.
-    async fn base(&self) -> &SdkConfig {
+    pub(super) async fn base(&self) -> &SdkConfig {
         self.base
             .get_or_init(|| {
                 self.loader()
@@ -80,7 +81,7 @@ impl AwsIam {
     }
 
     /// A named profile's configuration, loaded once.
-    async fn profile(&self, name: &str) -> SdkConfig {
+    pub(super) async fn profile(&self, name: &str) -> SdkConfig {
         let mut profiles = self.profiles.lock().await;
         if let Some(config) = profiles.get(name) {
             return config.clone();
@@ -133,6 +134,9 @@ impl AwsIam {
             Ok(credentials) => credentials.access_key_id().to_owned(),
             Err(unavailable) => return unavailable,
         };
+        // Both kinds of key (the policy's, a profile's) are known by their id here, and
+        // `patlint audit` finds the key in an account's listing by it.
+        call.identify(KEY_ID, &key_id);
         // The token's `region`, else the profile's, else us-east-1 (IAM is global).
         let region = region
             .clone()
@@ -169,27 +173,21 @@ impl AwsIam {
         // The token's own time starts with its permit.
         let checked = call.clock().within(
             "AWS",
-            check_key(
-                &reader,
-                &sts,
-                call.requirements(),
-                &key_id,
-                *service_credentials,
-            ),
+            check_key(call, &reader, &sts, &key_id, *service_credentials),
         );
         checked.await.unwrap_or_else(Observation::from)
     }
 }
 
 /// What went wrong with one AWS call.
-enum CallError {
+pub(super) enum CallError {
     Invalid(String),
     Expired(String),
     Denied(String),
     Failed(String),
 }
 
-fn classify<E, R>(call: &str, err: &SdkError<E, R>) -> CallError
+pub(super) fn classify<E, R>(call: &str, err: &SdkError<E, R>) -> CallError
 where
     E: ProvideErrorMetadata + std::error::Error + 'static,
     R: std::fmt::Debug,
@@ -259,12 +257,13 @@ fn denied(reader: &Reader, facts: &mut TokenFacts, fact: Fact, detail: &str, per
 const SIGNED_BY_PATLINT: &[&str] = &["sts", "iam"];
 
 async fn check_key(
+    call: &Call<'_>,
     reader: &Reader,
     sts: &aws_sdk_sts::Client,
-    requirements: &Requirements,
     key_id: &str,
     want_service_credentials: bool,
 ) -> Observation {
+    let requirements = call.requirements();
     let iam = &reader.iam;
     // An auditor reads the last use before the key signs anything.
     let early_last_used = if reader.auditor {
@@ -478,6 +477,14 @@ async fn check_key(
             let Some(list) = list else {
                 return out_of_range("iam:ListServiceSpecificCredentials", "CreateDate");
             };
+            // The token checks its user's Git credentials with the key, so `patlint audit`
+            // counts them as declared by it rather than as tokens nobody declared.
+            for credential in out.service_specific_credentials() {
+                call.identify(
+                    GIT_CREDENTIAL_ID,
+                    credential.service_specific_credential_id(),
+                );
+            }
             facts.service_credentials = Observed::Value(list);
             facts.evidence.insert(
                 Fact::ServiceCredentials,
@@ -609,7 +616,7 @@ fn user_name(arn: &str) -> Option<&str> {
 }
 
 /// `None` when the date is outside what a timestamp holds (years -9999 to 9999).
-fn timestamp(t: &aws_sdk_iam::primitives::DateTime) -> Option<Timestamp> {
+pub(super) fn timestamp(t: &aws_sdk_iam::primitives::DateTime) -> Option<Timestamp> {
     Timestamp::new(t.secs(), t.subsec_nanos() as i32).ok()
 }
 

@@ -1,11 +1,432 @@
-//! Listing an Azure DevOps organization's PATs for `patlint audit`: not written yet.
+//! Listing an Azure DevOps Services organization's PATs for `patlint audit`, read with a
+//! Microsoft Entra access token of a token administrator (`secret`, sent as
+//! `Authorization: Bearer`), in two read-only calls:
+//! - `GET {vssps_url}/{organization}/_apis/graph/users?api-version=7.1-preview.1`: the
+//!   organization's users, continued by the response header `X-MS-ContinuationToken`
+//!   (MicrosoftDocs/vsts-rest-api-specs `specification/graph/7.1/graph.json`, `Users_List`;
+//!   <https://learn.microsoft.com/en-us/rest/api/azure/devops/graph/users/list?view=azure-devops-rest-7.1>);
+//! - per user, `GET {vssps_url}/{organization}/_apis/tokenadmin/personalaccesstokens/{descriptor}?api-version=7.1-preview.1&isPublic=false`:
+//!   the user's PATs as session tokens, continued by the body's `continuationToken`
+//!   ("`null` if there is no next page"), which needs the `vso.tokenadministration`
+//!   scope; it answers 401 "if the caller does not have permission to administrate
+//!   tokens" (`specification/tokenAdmin/7.1/tokenAdmin.json`, `Personal Access
+//!   Tokens_List`, `TokenAdminPagedSessionTokens`, `SessionToken`;
+//!   <https://learn.microsoft.com/en-us/rest/api/azure/devops/tokenadmin/personal-access-tokens/list?view=azure-devops-rest-7.1>).
+//!   The specification marks the operation preview (`x-ms-preview`, "This should be set
+//!   to '7.1-preview.1'"), and Azure DevOps refuses a preview API asked without the
+//!   `-preview` suffix, so that is the version asked.
+//!
+//! Every page of both is read; a page that fails or a chain longer than [`MAX_PAGES`]
+//! makes the whole listing an error.
+
+use futures_util::StreamExt;
+use jiff::Timestamp;
+use reqwest::header::{ACCEPT, AUTHORIZATION, HeaderValue};
+use reqwest::{StatusCode, Url};
+use serde::{Deserialize, Deserializer};
 
 use super::services::Endpoint;
-use crate::facts::Observation;
-use crate::hosts::{Call, ListingResult};
+use crate::facts::{Fact, Observation, Observed, TokenFacts, TokenKind};
+use crate::hosts::inventory::{Fingerprint, Listed, Listing, MAX_PAGES};
+use crate::hosts::wire::{join, present, sensitive_header};
+use crate::hosts::{Answer, Call, ListingResult};
 
-pub(super) const DOCS: &str = "Azure DevOps Services: not listed yet.";
+/// What a declared PAT's check notes (its authorization id, lowercased, from the PAT
+/// Lifecycle API) so that the listing finds it.
+pub(super) const AUTHORIZATION_ID: &str = "azure-devops-authorization-id";
 
-pub(super) async fn list(_call: &Call<'_>, _endpoint: &Endpoint) -> ListingResult {
-    Err(Observation::host_error("this patlint cannot list Azure DevOps tokens yet"))
+pub(super) const DOCS: &str = "Azure DevOps Services: lists every PAT of every user of the organization, with its authorization id, display name, owner, scopes, validity window and organization reach (Azure DevOps does not reveal last use). Two kinds of request, both GET: `GET https://vssps.dev.azure.com/ORG/_apis/graph/users?api-version=7.1-preview.1` to every page (`X-MS-ContinuationToken`), which needs the `vso.graph` scope, then for each user `GET https://vssps.dev.azure.com/ORG/_apis/tokenadmin/personalaccesstokens/DESCRIPTOR?api-version=7.1-preview.1&isPublic=false` to every page (`continuationToken`), which needs the `vso.tokenadministration` scope. The credential (`secret`): a Microsoft Entra access token for Azure DevOps (audience 499b84ac-1321-427f-aa17-267ca6975798) of a Project Collection Administrator, granted both scopes. A declared PAT is matched by the authorization id its own check reads from the PAT Lifecycle API, or by `authorization_id` / `display_name`.";
+
+const API_VERSION: &str = "7.1-preview.1";
+const PRODUCT: &str = "Azure DevOps";
+
+/// Users whose PATs are asked at once (each also bounded per origin by `--concurrency`).
+const USERS_AT_ONCE: usize = 8;
+
+const NEEDS: &str = "the inventory's `secret` must be a Microsoft Entra access token for Azure DevOps (audience 499b84ac-1321-427f-aa17-267ca6975798) of a Project Collection Administrator, with the `vso.tokenadministration` scope (and `vso.graph` to list the users)";
+
+pub(super) async fn list(call: &Call<'_>, azure: &Endpoint) -> ListingResult {
+    let auth = sensitive_header(&format!("Bearer {}", call.secret().expose()))
+        .map_err(Observation::host_error)?;
+    let api = Api {
+        call,
+        base: join(&azure.vssps_url, &azure.organization),
+        auth,
+    };
+    let users = users(&api).await?;
+    let per_user = futures_util::stream::iter(users)
+        .map(|user| {
+            let api = &api;
+            async move { user_pats(api, &user).await }
+        })
+        .buffered(USERS_AT_ONCE)
+        .collect::<Vec<_>>()
+        .await;
+    let mut listing = Listing::complete_for(&[TokenKind::PersonalAccessToken]);
+    for pats in per_user {
+        listing.tokens.extend(pats?);
+    }
+    Ok(listing)
+}
+
+struct Api<'a> {
+    call: &'a Call<'a>,
+    /// `{vssps_url}/{organization}`.
+    base: Url,
+    auth: HeaderValue,
+}
+
+impl Api<'_> {
+    /// `{base}/{segments…}?api-version=…&{query}`; each segment is encoded on its own.
+    fn url(&self, segments: &[&str], query: &[(&str, &str)]) -> Url {
+        let mut url = join(&self.base, "");
+        if let Ok(mut path) = url.path_segments_mut() {
+            path.pop_if_empty().extend(segments);
+        }
+        {
+            let mut pairs = url.query_pairs_mut();
+            pairs.append_pair("api-version", API_VERSION);
+            for (key, value) in query {
+                pairs.append_pair(key, value);
+            }
+        }
+        url
+    }
+
+    /// A 200 with a JSON body, or why the listing is not complete.
+    async fn get(&self, url: &Url) -> Result<Answer, Observation> {
+        let answer = self
+            .call
+            .send(PRODUCT, |client| {
+                client
+                    .get(url.clone())
+                    .header(AUTHORIZATION, self.auth.clone())
+                    .header(ACCEPT, "application/json")
+                    .header("x-tfs-fedauthredirect", "Suppress")
+            })
+            .await
+            .map_err(Observation::from)?;
+        let json = answer
+            .json::<serde_json::Value>()
+            .is_some_and(|v| v.is_object());
+        match answer.status {
+            StatusCode::OK if json => Ok(answer),
+            StatusCode::UNAUTHORIZED | StatusCode::FORBIDDEN => {
+                Err(Observation::host_error_with_help(
+                    format!(
+                        "{} answered {}{}: Azure DevOps refused to list the organization's PATs to the inventory's token",
+                        answer.request,
+                        answer.status,
+                        answer.quoted_message()
+                    ),
+                    format!("Azure DevOps: {NEEDS}."),
+                ))
+            }
+            // A sign-in page (203, or 200 with HTML): the Entra token was not accepted.
+            StatusCode::OK | StatusCode::NON_AUTHORITATIVE_INFORMATION => {
+                Err(Observation::host_error_with_help(
+                    format!(
+                        "{} answered {} with {} (a sign-in page): the inventory's token was not accepted",
+                        answer.request,
+                        answer.status,
+                        answer.body_kind()
+                    ),
+                    format!("Azure DevOps: {NEEDS}."),
+                ))
+            }
+            s if s.is_redirection() => Err(Observation::host_error(format!(
+                "{} answered {s} redirecting to {}; patlint does not follow redirects with a token",
+                answer.request,
+                answer.location()
+            ))),
+            s => Err(Observation::host_error(format!(
+                "{} answered {s}{}, so the listing is not complete",
+                answer.request,
+                answer.quoted_message()
+            ))),
+        }
+    }
+}
+
+/// Every user of the organization, following `X-MS-ContinuationToken`.
+async fn users(api: &Api<'_>) -> Result<Vec<User>, Observation> {
+    #[derive(Deserialize)]
+    struct Page {
+        value: Vec<User>,
+    }
+    let mut users = Vec::new();
+    let mut continuation: Option<String> = None;
+    for _ in 0..MAX_PAGES {
+        let mut query = Vec::new();
+        if let Some(token) = &continuation {
+            query.push(("continuationToken", token.as_str()));
+        }
+        let answer = api
+            .get(&api.url(&["_apis", "graph", "users"], &query))
+            .await?;
+        let Some(page) = answer.json::<Page>() else {
+            return Err(not_documented(&answer, "users"));
+        };
+        users.extend(page.value);
+        let next = answer
+            .single_header("x-ms-continuationtoken")
+            .map_err(|problem| {
+                Observation::host_error(format!(
+                    "{} answered with {problem}, so where the list of users goes on is not known",
+                    answer.request
+                ))
+            })?
+            .filter(|token| !token.trim().is_empty());
+        if next.is_some() && next == continuation {
+            return Err(Observation::host_error(format!(
+                "{} gave the same continuation token twice, so the list of users does not end",
+                answer.request
+            )));
+        }
+        continuation = next;
+        if continuation.is_none() {
+            return Ok(users);
+        }
+    }
+    Err(Observation::host_error(format!(
+        "the organization's users run past {MAX_PAGES} pages, so the listing was not read to its end"
+    )))
+}
+
+/// One user's PATs, following the body's `continuationToken`.
+async fn user_pats(api: &Api<'_>, user: &User) -> Result<Vec<Listed>, Observation> {
+    #[derive(Deserialize)]
+    #[serde(rename_all = "camelCase")]
+    struct Page {
+        #[serde(default)]
+        continuation_token: Option<String>,
+        value: Vec<SessionToken>,
+    }
+    // Service identities (the build service and the like) sign in as nobody, and hold
+    // no PATs.
+    if user.descriptor.starts_with("svc.") {
+        return Ok(Vec::new());
+    }
+    let source = format!(
+        "GET …/_apis/tokenadmin/personalaccesstokens/{}",
+        user.descriptor
+    );
+    let segments = [
+        "_apis",
+        "tokenadmin",
+        "personalaccesstokens",
+        user.descriptor.as_str(),
+    ];
+    let mut listed = Vec::new();
+    let mut continuation: Option<String> = None;
+    for _ in 0..MAX_PAGES {
+        let mut query = vec![("isPublic", "false")];
+        if let Some(token) = &continuation {
+            query.push(("continuationToken", token.as_str()));
+        }
+        let answer = api.get(&api.url(&segments, &query)).await?;
+        let Some(page) = answer.json::<Page>() else {
+            return Err(not_documented(&answer, "PATs"));
+        };
+        listed.extend(
+            page.value
+                .into_iter()
+                .filter(|pat| pat.is_valid != Some(false))
+                .filter_map(|pat| pat.listed(user, &source)),
+        );
+        let next = page
+            .continuation_token
+            .filter(|token| !token.trim().is_empty());
+        if next.is_some() && next == continuation {
+            return Err(Observation::host_error(format!(
+                "{} gave the same continuation token twice, so the list of PATs does not end",
+                answer.request
+            )));
+        }
+        continuation = next;
+        if continuation.is_none() {
+            return Ok(listed);
+        }
+    }
+    Err(Observation::host_error(format!(
+        "the PATs of `{}` run past {MAX_PAGES} pages, so the listing was not read to its end",
+        user.principal_name.as_deref().unwrap_or(&user.descriptor)
+    )))
+}
+
+fn not_documented(answer: &Answer, what: &str) -> Observation {
+    Observation::host_error(format!(
+        "{} answered 200 with JSON that is not the list of {what} Azure DevOps documents, so the listing is not complete",
+        answer.request
+    ))
+}
+
+/// One item of `GET …/_apis/graph/users` (`GraphUser`).
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct User {
+    descriptor: String,
+    #[serde(default)]
+    principal_name: Option<String>,
+    #[serde(default)]
+    display_name: Option<String>,
+}
+
+/// One item of the token administration listing (`SessionToken`).
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct SessionToken {
+    #[serde(default)]
+    authorization_id: Option<String>,
+    #[serde(default)]
+    display_name: Option<String>,
+    #[serde(default)]
+    scope: Option<String>,
+    #[serde(default, deserialize_with = "utc")]
+    valid_from: Option<Timestamp>,
+    #[serde(default, deserialize_with = "utc")]
+    valid_to: Option<Timestamp>,
+    /// `Some(None)`: `null`; `None`: absent. Either way, all accessible organizations.
+    #[serde(default, deserialize_with = "present")]
+    target_accounts: Option<Option<Vec<String>>>,
+    #[serde(default)]
+    is_valid: Option<bool>,
+}
+
+impl SessionToken {
+    /// `None` for an entry without an authorization id: nothing names it.
+    fn listed(self, user: &User, source: &str) -> Option<Listed> {
+        let id = self.authorization_id.filter(|id| !id.trim().is_empty())?;
+        let owner = user
+            .principal_name
+            .clone()
+            .or_else(|| user.display_name.clone())
+            .unwrap_or_else(|| user.descriptor.clone());
+        let field = |name: &str| format!("`{name}` in {source}");
+        let mut facts = TokenFacts::new(TokenKind::PersonalAccessToken);
+        facts.identity = Some(match &self.display_name {
+            Some(name) => format!("PAT `{name}` (authorization id {id}) of {owner}"),
+            None => format!("PAT with authorization id {id} of {owner}"),
+        });
+        match &self.scope {
+            Some(scope) => {
+                facts.scopes =
+                    Observed::Value(scope.split_whitespace().map(str::to_owned).collect());
+                facts.evidence.insert(
+                    Fact::Scopes,
+                    format!("{} (`app_token`: full access)", field("scope")),
+                );
+            }
+            None => {
+                facts
+                    .unobservable
+                    .insert(Fact::Scopes, format!("{source} gave no `scope`"));
+            }
+        }
+        match self.valid_to {
+            Some(to) => {
+                facts.expires_at = Observed::Value(Some(to));
+                facts.evidence.insert(Fact::ExpiresAt, field("validTo"));
+            }
+            None => {
+                facts
+                    .unobservable
+                    .insert(Fact::ExpiresAt, format!("{source} gave no `validTo`"));
+            }
+        }
+        match self.valid_from {
+            Some(from) => {
+                facts.created_at = Observed::Value(Some(from));
+                facts.evidence.insert(Fact::CreatedAt, field("validFrom"));
+            }
+            None => {
+                facts
+                    .unobservable
+                    .insert(Fact::CreatedAt, format!("{source} gave no `validFrom`"));
+            }
+        }
+        let global = !matches!(&self.target_accounts, Some(Some(_)));
+        facts.all_accessible_organizations = Observed::Value(global);
+        facts.evidence.insert(
+            Fact::AllAccessibleOrganizations,
+            match &self.target_accounts {
+                Some(Some(_)) => format!("{} lists the organizations", field("targetAccounts")),
+                Some(None) => format!(
+                    "{} is null: valid for all of the user's accessible organizations",
+                    field("targetAccounts")
+                ),
+                None => format!(
+                    "{source} gave no `targetAccounts`: valid for all of the user's accessible organizations"
+                ),
+            },
+        );
+        facts.unobservable.insert(
+            Fact::LastUsedAt,
+            "Azure DevOps does not reveal when a PAT was last used".into(),
+        );
+        Some(Listed {
+            fingerprint: Some(Fingerprint::of(AUTHORIZATION_ID, &id.to_ascii_lowercase())),
+            id,
+            name: self.display_name,
+            owner: Some(owner),
+            source: source.to_owned(),
+            facts,
+        })
+    }
+}
+
+/// A date-time that may lack its offset (`2018-07-19T00:00:00`): Azure DevOps means UTC.
+fn utc<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Timestamp>, D::Error> {
+    let Some(text) = Option::<String>::deserialize(d)? else {
+        return Ok(None);
+    };
+    if let Ok(at) = text.parse::<Timestamp>() {
+        return Ok(Some(at));
+    }
+    let civil: jiff::civil::DateTime = text.parse().map_err(serde::de::Error::custom)?;
+    civil
+        .to_zoned_datetime(jiff::tz::TimeZone::UTC)
+        .map(|z| Some(z.timestamp()))
+        .map_err(serde::de::Error::custom)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn session_tokens_of_the_specification_example_read() {
+        let pat: SessionToken = serde_json::from_str(r#"{"clientId":"00000000-0000-0000-0000-000000000000","accessId":"00000000-0000-0000-0000-000000000000","authorizationId":"952858d3-7084-4635-964e-3c2a57645185","hostAuthorizationId":"00000000-0000-0000-0000-000000000000","userId":"bb5bb6c8-ef0a-400f-8987-92b3674d2043","validFrom":"2018-07-19T00:00:00","validTo":"2018-07-19T00:00:00","displayName":null,"scope":"app_token","targetAccounts":null,"token":null,"alternateToken":null,"isValid":true,"isPublic":false,"publicData":null,"source":null}"#).unwrap();
+        assert_eq!(pat.valid_to.unwrap().to_string(), "2018-07-19T00:00:00Z");
+        let user = User {
+            descriptor: "aad.x".into(),
+            principal_name: Some("jamal@fabrikam.com".into()),
+            display_name: None,
+        };
+        let listed = pat.listed(&user, "GET x").unwrap();
+        assert_eq!(
+            listed.facts.all_accessible_organizations,
+            Observed::Value(true)
+        );
+        assert_eq!(
+            listed.fingerprint,
+            Some(Fingerprint::of(
+                AUTHORIZATION_ID,
+                "952858d3-7084-4635-964e-3c2a57645185"
+            ))
+        );
+        assert_eq!(listed.owner.as_deref(), Some("jamal@fabrikam.com"));
+    }
+
+    #[test]
+    fn descriptors_are_one_path_segment() {
+        let url = Url::parse("https://vssps.dev.azure.com/fabrikam").unwrap();
+        let mut joined = join(&url, "");
+        joined
+            .path_segments_mut()
+            .unwrap()
+            .pop_if_empty()
+            .extend(["_apis", "a/b"]);
+        assert_eq!(joined.path(), "/fabrikam/_apis/a%2Fb");
+    }
 }

@@ -187,7 +187,7 @@ pub(super) async fn lifecycle(
             Ok::<String, LookupError>(answer.body)
         }
     };
-    match pat_id {
+    let found = match pat_id {
         PatId::AuthorizationId(id) => {
             let body = get(vec![("authorizationId", id.clone())]).await?;
             let result: PatTokenResult = serde_json::from_str(&body)
@@ -240,7 +240,12 @@ pub(super) async fn lifecycle(
                 ))),
             }
         }
+    }?;
+    // `patlint audit` finds the PAT in the token administration listing by this id.
+    if let Some(id) = &found.authorization_id {
+        call.identify(super::inventory::AUTHORIZATION_ID, &id.to_ascii_lowercase());
     }
+    Ok(found)
 }
 
 #[cfg(test)]

@@ -1,11 +1,575 @@
-//! Listing a GitLab instance's or group's tokens for `patlint audit`: not written yet.
+//! Listing a GitLab instance's or group's tokens for `patlint audit`, with read-only calls
+//! to GitLab's REST API (`{url}/api/v4`, header `PRIVATE-TOKEN`):
+//! - an instance (no `group`): `GET /user` first, which must say `is_admin: true`: for a
+//!   non-administrator `GET /personal_access_tokens` "returns a list of all of their
+//!   personal access tokens", which would read as a complete listing of the instance; then
+//!   `GET /personal_access_tokens?state=active`, which "for administrators, returns a
+//!   list of all personal access tokens in the instance"
+//!   (<https://docs.gitlab.com/api/personal_access_tokens/#list-all-personal-access-tokens>,
+//!   `is_admin` in <https://docs.gitlab.com/api/users/#retrieve-the-current-user>);
+//! - a group (`group = "PATH"`): `GET /groups/:id/access_tokens?state=active`
+//!   (<https://docs.gitlab.com/api/group_access_tokens/#list-all-group-access-tokens>), the
+//!   same for each of its subgroups (`GET /groups/:id/descendant_groups`,
+//!   <https://docs.gitlab.com/api/groups/#list-descendant-groups>), its projects and its
+//!   subgroups' (`GET /groups/:id/projects?include_subgroups=true&with_shared=false`,
+//!   <https://docs.gitlab.com/api/groups/#list-projects>; shared projects belong to other
+//!   groups), and `GET /projects/:id/access_tokens?state=active` for each
+//!   (<https://docs.gitlab.com/api/project_access_tokens/#list-all-project-access-tokens>).
+//!
+//! Every listing is read with `per_page=100` to its last page: GitLab's offset pagination
+//! sends `x-next-page`, empty on the last page, or `Link: rel="next"` (keyset)
+//! (<https://docs.gitlab.com/api/rest/#pagination>). A page that fails, an `x-next-page`
+//! that is not the next page, a page without either header after the first, or more than
+//! [`MAX_PAGES`] pages makes the whole listing an error, never a shorter complete one.
 
+use futures_util::StreamExt;
+use jiff::Timestamp;
+use jiff::civil::Date;
+use reqwest::header::HeaderValue;
+use reqwest::{StatusCode, Url};
+use serde::Deserialize;
+
+use super::observe::midnight_utc;
 use super::{Endpoint, Scope};
-use crate::facts::Observation;
-use crate::hosts::{Call, ListingResult};
+use crate::facts::{Fact, Observation, Observed, TokenFacts, TokenKind};
+use crate::hosts::inventory::{Fingerprint, Listed, Listing, MAX_PAGES};
+use crate::hosts::wire::{join, present, sensitive_header};
+use crate::hosts::{Answer, Call, ListingResult};
 
-pub(super) const DOCS: &str = "GitLab: not listed yet.";
+/// What a declared token's check notes (its id in `/personal_access_tokens/self`) so
+/// that a listing finds it: the same id is every listing's `id`.
+pub(super) const TOKEN_ID: &str = "gitlab-token-id";
 
-pub(super) async fn list(_call: &Call<'_>, _endpoint: &Endpoint, _scope: &Scope) -> ListingResult {
-    Err(Observation::host_error("this patlint cannot list GitLab tokens yet"))
+pub(super) const DOCS: &str = "GitLab: an instance inventory (no `group`) asks `GET /api/v4/user` and goes on only if it says `is_admin: true` (a non-administrator's listing holds only its own tokens, which would look complete), then reads `GET /api/v4/personal_access_tokens?state=active` to its last page: every active personal access token of the instance, project and group access tokens included (owner's user id, name, scopes, creation, expiry, last use). The credential: an administrator's token with `read_api` (and `admin_mode` where Admin Mode is on). A group inventory (`group = \"PATH\"`) reads `GET /api/v4/groups/PATH/access_tokens?state=active`, the same for each subgroup of `GET /api/v4/groups/PATH/descendant_groups`, and `GET /api/v4/projects/ID/access_tokens?state=active` for each project of `GET /api/v4/groups/PATH/projects?include_subgroups=true&with_shared=false`; the credential: a token with `read_api` of a user with the Owner role on the group. Every request is a GET, every listing is read to its last page (`x-next-page` or `Link: rel=\"next\"`), and a listing cut short is an error. A group inventory lists group and project access tokens only: members' personal access tokens reach the group unlisted (`inventory-incomplete`), so it never reports a declared token as `token-not-found`.";
+
+/// One page's worth: GitLab's largest `per_page`.
+const PER_PAGE: usize = 100;
+
+/// Project listings asked at once (each also bounded per origin by `--concurrency`).
+const PROJECTS_AT_ONCE: usize = 8;
+
+pub(super) async fn list(call: &Call<'_>, endpoint: &Endpoint, scope: &Scope) -> ListingResult {
+    let auth = sensitive_header(call.secret().expose()).map_err(Observation::host_error)?;
+    let api = Api {
+        call,
+        base: &endpoint.url,
+        auth,
+    };
+    let me = current_user(&api).await?;
+    let mut listing = match scope {
+        Scope::Instance => instance(&api, &me).await?,
+        Scope::Group(group) => group_listing(&api, group).await?,
+    };
+    // The inventory's own token is in the listing, and GitLab records patlint's
+    // listing as its last use: for the inventory user's tokens that is no evidence.
+    let own = me.id.to_string();
+    for token in &mut listing.tokens {
+        if token.owner.as_deref() == Some(own.as_str()) {
+            token.facts.last_used_at = crate::facts::Observed::Unobservable;
+            token.facts.evidence.remove(&Fact::LastUsedAt);
+            token.facts.unobservable.insert(
+                Fact::LastUsedAt,
+                "it is a token of the inventory's own user, and GitLab may have recorded patlint's listing as its last use".into(),
+            );
+        }
+    }
+    Ok(listing)
+}
+
+async fn instance(api: &Api<'_>, me: &User) -> ListingResult {
+    admin_only(me)?;
+    admin_access(api).await?;
+    let source = "GET /api/v4/personal_access_tokens";
+    let tokens: Vec<Token> = pages(
+        api,
+        "personal_access_tokens",
+        &[("state", "active")],
+        "it needs an administrator's token with `read_api` (and `admin_mode` where Admin Mode is on)",
+    )
+    .await?;
+    // Project and group access tokens are personal access tokens of their bot users:
+    // an administrator's listing holds them too, so every token `/self` describes is in it.
+    let mut listing = Listing::complete_for(&[TokenKind::PersonalAccessToken]);
+    listing.tokens.extend(
+        tokens
+            .into_iter()
+            .filter(Token::usable)
+            .map(|token| token.listed(source, None)),
+    );
+    Ok(listing)
+}
+
+/// The inventory's user, from `GET /user` (`is_admin` is there for administrators
+/// only: `UserWithAdmin`, <https://docs.gitlab.com/api/users/#retrieve-the-current-user>).
+#[derive(Deserialize)]
+struct User {
+    id: u64,
+    #[serde(default)]
+    is_admin: Option<bool>,
+}
+
+async fn current_user(api: &Api<'_>) -> Result<User, Observation> {
+    let answer = api.get(&api.url("user", &[])).await?;
+    if answer.status != StatusCode::OK {
+        return Err(refused(&answer, "it needs a token with `read_api`"));
+    }
+    answer.json::<User>().ok_or_else(|| {
+        Observation::host_error(format!(
+            "{} answered 200 with {}, not GitLab's user; is `url` the GitLab instance URL?",
+            answer.request,
+            answer.body_kind()
+        ))
+    })
+}
+
+/// An instance listing is an administrator's: anyone else's is of their own tokens alone.
+fn admin_only(me: &User) -> Result<(), Observation> {
+    if me.is_admin == Some(true) {
+        return Ok(());
+    }
+    Err(Observation::host_error_with_help(
+        "the inventory's token is not an administrator's (`is_admin` is not true in GET /api/v4/user): GitLab lists a non-administrator only its own personal access tokens, which would pass for every token of the instance",
+        ADMIN_HELP,
+    ))
+}
+
+const ADMIN_HELP: &str = "GitLab: give the instance inventory an administrator's token with `read_api` (and `admin_mode` where Admin Mode is on), or set `group = \"PATH\"` to list one group's access tokens with a group Owner's token.";
+
+/// An administrator whose token lacks `admin_mode` (where Admin Mode is on) is listed only
+/// their own tokens too. GitLab refuses such a token another user's tokens
+/// (`restrict_non_admins! unless current_user.can_admin_all_resources?`,
+/// gitlab-org/gitlab `lib/api/personal_access_tokens.rb`), so asking for those of a user
+/// that cannot exist (id 0) answers 401 without administrator access and 200 with it.
+async fn admin_access(api: &Api<'_>) -> Result<(), Observation> {
+    let probe = api.url(
+        "personal_access_tokens",
+        &[("user_id", "0"), ("per_page", "1")],
+    );
+    let answer = api.get(&probe).await?;
+    match answer.status {
+        StatusCode::OK | StatusCode::NOT_FOUND => Ok(()),
+        StatusCode::UNAUTHORIZED | StatusCode::FORBIDDEN => Err(Observation::host_error_with_help(
+            format!(
+                "{} answered {}: the administrator's token may not read other users' tokens (Admin Mode is on and it lacks the `admin_mode` scope), so its listing would hold only its own",
+                answer.request, answer.status
+            ),
+            ADMIN_HELP,
+        )),
+        status => Err(Observation::host_error(format!(
+            "{} answered {status}{}",
+            answer.request,
+            answer.quoted_message()
+        ))),
+    }
+}
+
+async fn group_listing(api: &Api<'_>, group: &str) -> ListingResult {
+    let id = encode(group);
+    let owner_hint = format!(
+        "it needs a token with `read_api` of a user with the Owner role on group `{group}`"
+    );
+    let mut groups = vec![(group.to_owned(), id.clone())];
+    let descendants: Vec<Group> = pages(
+        api,
+        &format!("groups/{id}/descendant_groups"),
+        &[],
+        &owner_hint,
+    )
+    .await?;
+    groups.extend(
+        descendants
+            .into_iter()
+            .map(|g| (g.full_path, g.id.to_string())),
+    );
+    let projects: Vec<Project> = pages(
+        api,
+        &format!("groups/{id}/projects"),
+        &[("include_subgroups", "true"), ("with_shared", "false")],
+        &owner_hint,
+    )
+    .await?;
+    // A group sees only group and project access tokens: its members' personal access
+    // tokens are listed to an administrator alone, so no kind is complete here and a
+    // declared token missing from this listing proves nothing.
+    let mut listing = Listing::complete_for(&[]);
+    listing.blind_spots.push(format!(
+        "personal access tokens of `{group}`'s members: GitLab lists them only to an instance administrator, so a group inventory lists only the group's and its projects' access tokens (an instance inventory, without `group`, lists them all)"
+    ));
+    for (path, gid) in &groups {
+        let api_path = format!("groups/{gid}/access_tokens");
+        let source = format!("GET /api/v4/{api_path}");
+        let tokens: Vec<Token> = pages(api, &api_path, &[("state", "active")], &owner_hint).await?;
+        let on = format!("group `{path}`");
+        listing.tokens.extend(
+            tokens
+                .into_iter()
+                .filter(Token::usable)
+                .map(|t| t.listed(&source, Some(&on))),
+        );
+    }
+    let per_project = futures_util::stream::iter(projects)
+        .map(|project| {
+            let hint = format!(
+                "it needs a token with `read_api` of a user with at least the Maintainer role on project `{}`",
+                project.path_with_namespace
+            );
+            async move {
+                let api_path = format!("projects/{}/access_tokens", project.id);
+                let source = format!("GET /api/v4/{api_path}");
+                let tokens: Vec<Token> =
+                    pages(api, &api_path, &[("state", "active")], &hint).await?;
+                let on = format!("project `{}`", project.path_with_namespace);
+                Ok::<_, Observation>(
+                    tokens
+                        .into_iter()
+                        .filter(Token::usable)
+                        .map(|t| t.listed(&source, Some(&on)))
+                        .collect::<Vec<_>>(),
+                )
+            }
+        })
+        .buffered(PROJECTS_AT_ONCE)
+        .collect::<Vec<_>>()
+        .await;
+    for tokens in per_project {
+        listing.tokens.extend(tokens?);
+    }
+    Ok(listing)
+}
+
+/// A group path as one path segment: GitLab takes "ID or URL-encoded path".
+fn encode(path: &str) -> String {
+    url::form_urlencoded::byte_serialize(path.as_bytes()).collect()
+}
+
+struct Api<'a> {
+    call: &'a Call<'a>,
+    base: &'a Url,
+    auth: HeaderValue,
+}
+
+impl Api<'_> {
+    /// `{url}/api/v4/{path}?{query}`.
+    fn url(&self, path: &str, query: &[(&str, &str)]) -> Url {
+        let mut url = join(self.base, &format!("api/v4/{path}"));
+        if !query.is_empty() {
+            let mut pairs = url.query_pairs_mut();
+            for (key, value) in query {
+                pairs.append_pair(key, value);
+            }
+        }
+        url
+    }
+
+    /// A `Link` target as a URL of this API; `None` for one elsewhere (the token would
+    /// go with it).
+    fn within(&self, link: &str) -> Option<Url> {
+        let url = Url::parse(link).ok()?;
+        let api = join(self.base, "api/v4/");
+        (url.origin() == api.origin() && url.path().starts_with(api.path())).then_some(url)
+    }
+
+    async fn get(&self, url: &Url) -> Result<Answer, Observation> {
+        self.call
+            .send("GitLab", |client| {
+                client
+                    .get(url.clone())
+                    .header("private-token", self.auth.clone())
+            })
+            .await
+            .map_err(Observation::from)
+    }
+}
+
+/// A listing's refusal, with what the inventory's credential needs.
+fn refused(answer: &Answer, needs: &str) -> Observation {
+    let status = answer.status;
+    let why = match status {
+        StatusCode::UNAUTHORIZED => "GitLab refused the inventory's token".to_owned(),
+        StatusCode::FORBIDDEN | StatusCode::NOT_FOUND => {
+            format!("GitLab refused the listing: {needs}")
+        }
+        s if s.is_redirection() => format!(
+            "redirecting to {}, which patlint does not follow with a token: set `url` to the GitLab instance URL",
+            answer.location()
+        ),
+        _ => "so the listing is not complete".to_owned(),
+    };
+    Observation::host_error(format!(
+        "{} answered {status}{} ({why})",
+        answer.request,
+        answer.quoted_message()
+    ))
+}
+
+/// Where a listing goes on after a page.
+enum Next {
+    End,
+    Page(u32),
+    Link(Url),
+}
+
+/// Every page of `GET /api/v4/{path}?{query}&per_page=100`.
+async fn pages<T: for<'de> Deserialize<'de>>(
+    api: &Api<'_>,
+    path: &str,
+    query: &[(&str, &str)],
+    needs: &str,
+) -> Result<Vec<T>, Observation> {
+    let per_page = PER_PAGE.to_string();
+    let mut query = query.to_vec();
+    query.push(("per_page", &per_page));
+    let first = api.url(path, &query);
+    let mut url = first.clone();
+    let mut page: u32 = 1;
+    let mut items = Vec::new();
+    for read in 0..MAX_PAGES {
+        let answer = api.get(&url).await?;
+        if answer.status != StatusCode::OK {
+            return Err(refused(&answer, needs));
+        }
+        let Some(batch) = answer.json::<Vec<T>>() else {
+            return Err(Observation::host_error(format!(
+                "{} answered 200 with {} that is not the listing GitLab documents, so the listing is not complete",
+                answer.request,
+                answer.body_kind()
+            )));
+        };
+        let count = batch.len();
+        items.extend(batch);
+        match next(&answer, api, page, read == 0 && count < PER_PAGE)? {
+            Next::End => return Ok(items),
+            Next::Page(n) => {
+                page = n;
+                url = first.clone();
+                url.query_pairs_mut().append_pair("page", &n.to_string());
+            }
+            Next::Link(link) => {
+                page += 1;
+                url = link;
+            }
+        }
+    }
+    Err(Observation::host_error(format!(
+        "GET /api/v4/{path} runs past {MAX_PAGES} pages of {PER_PAGE}, so the listing was not read to its end"
+    )))
+}
+
+/// The page after `page`: `x-next-page` (empty on the last page), else `Link:
+/// rel="next"`. Neither is the end only for a first page short of a full one (an
+/// endpoint GitLab does not paginate); anywhere else the listing's end is not known.
+fn next(answer: &Answer, api: &Api<'_>, page: u32, short_first: bool) -> Result<Next, Observation> {
+    let problem = |what: String| {
+        Observation::host_error(format!(
+            "{} answered with {what}, so where the listing goes on is not known and it is not complete",
+            answer.request
+        ))
+    };
+    match answer.single_header("x-next-page").map_err(problem)? {
+        Some(next) if next.trim().is_empty() => return Ok(Next::End),
+        Some(next) => {
+            return match next.trim().parse::<u32>() {
+                Ok(n) if Some(n) == page.checked_add(1) => Ok(Next::Page(n)),
+                _ => Err(problem(format!(
+                    "`x-next-page: {}` after page {page}",
+                    next.trim()
+                ))),
+            };
+        }
+        None => {}
+    }
+    let link = answer.single_header("link").map_err(problem)?;
+    let target = link.as_deref().and_then(|link| {
+        link.split(',').find_map(|part| {
+            let (target, params) = part.trim().split_once(';')?;
+            let is_next = params
+                .split(';')
+                .any(|p| p.trim().replace(' ', "") == "rel=\"next\"");
+            is_next.then(|| target.trim().trim_start_matches('<').trim_end_matches('>'))
+        })
+    });
+    match target {
+        Some(target) => api.within(target).map(Next::Link).ok_or_else(|| {
+            problem(format!(
+                "a next page outside the API (`{}`), which is not followed",
+                crate::hosts::wire::origin_only(target)
+            ))
+        }),
+        None if short_first => Ok(Next::End),
+        None => Err(problem(format!(
+            "no `x-next-page` or `Link: rel=\"next\"` header after page {page}"
+        ))),
+    }
+}
+
+/// One item of `GET /groups/:id/descendant_groups`.
+#[derive(Deserialize)]
+struct Group {
+    id: u64,
+    full_path: String,
+}
+
+/// One item of `GET /groups/:id/projects`.
+#[derive(Deserialize)]
+struct Project {
+    id: u64,
+    path_with_namespace: String,
+}
+
+/// One token of a listing: GitLab's personal access token entity, and the resource
+/// access token entity (the same fields and `access_level`).
+#[derive(Deserialize)]
+struct Token {
+    id: u64,
+    name: String,
+    #[serde(default)]
+    revoked: bool,
+    #[serde(default)]
+    active: Option<bool>,
+    #[serde(default)]
+    scopes: Option<Vec<String>>,
+    #[serde(default)]
+    created_at: Option<Timestamp>,
+    /// `Some(None)`: never expires; `None`: the listing did not say.
+    #[serde(default, deserialize_with = "present")]
+    expires_at: Option<Option<Date>>,
+    #[serde(default, deserialize_with = "present")]
+    last_used_at: Option<Option<Timestamp>>,
+    #[serde(default)]
+    user_id: Option<u64>,
+    #[serde(default)]
+    granular: bool,
+    #[serde(default)]
+    access_level: Option<u64>,
+}
+
+impl Token {
+    /// Asked with `state=active`; a server older than the filter lists the rest too.
+    fn usable(&self) -> bool {
+        !self.revoked && self.active != Some(false)
+    }
+
+    /// `on`: the group or project a resource access token belongs to.
+    fn listed(self, source: &str, on: Option<&str>) -> Listed {
+        let mut facts = TokenFacts::new(TokenKind::PersonalAccessToken);
+        let field = |name: &str| format!("`{name}` in {source}");
+        let user = self.user_id.map(|u| u.to_string());
+        facts.identity = Some(match (on, &user) {
+            (Some(on), Some(user)) => format!(
+                "access token `{}` (id {}) of {on}, bot user {user}",
+                self.name, self.id
+            ),
+            (Some(on), None) => format!("access token `{}` (id {}) of {on}", self.name, self.id),
+            (None, Some(user)) => {
+                format!("token `{}` (id {}) of user {user}", self.name, self.id)
+            }
+            (None, None) => format!("token `{}` (id {})", self.name, self.id),
+        });
+        match self.scopes {
+            _ if self.granular => {
+                facts.unobservable.insert(
+                    Fact::Scopes,
+                    format!("a granular personal access token (`granular: true` in {source}): what it may do is in permissions, not in `scopes`"),
+                );
+            }
+            Some(scopes) => {
+                facts.scopes = Observed::Value(scopes.into_iter().collect());
+                facts.evidence.insert(Fact::Scopes, field("scopes"));
+            }
+            None => {
+                facts
+                    .unobservable
+                    .insert(Fact::Scopes, format!("{source} gave no `scopes`"));
+            }
+        }
+        match self.expires_at {
+            Some(expiry) => {
+                facts.expires_at = Observed::Value(expiry.map(midnight_utc));
+                facts.evidence.insert(
+                    Fact::ExpiresAt,
+                    match expiry {
+                        Some(_) => format!(
+                            "{} (the token stops working at 00:00 UTC that day)",
+                            field("expires_at")
+                        ),
+                        None => format!("{} is null: the token never expires", field("expires_at")),
+                    },
+                );
+            }
+            None => {
+                facts
+                    .unobservable
+                    .insert(Fact::ExpiresAt, format!("{source} gave no `expires_at`"));
+            }
+        }
+        match self.created_at {
+            Some(created) => {
+                facts.created_at = Observed::Value(Some(created));
+                facts.evidence.insert(Fact::CreatedAt, field("created_at"));
+            }
+            None => {
+                facts
+                    .unobservable
+                    .insert(Fact::CreatedAt, format!("{source} gave no `created_at`"));
+            }
+        }
+        match self.last_used_at {
+            Some(used) => {
+                facts.last_used_at = Observed::Value(used);
+                facts.evidence.insert(
+                    Fact::LastUsedAt,
+                    format!(
+                        "{} (GitLab refreshes it at most every 10 minutes)",
+                        field("last_used_at")
+                    ),
+                );
+            }
+            None => {
+                facts
+                    .unobservable
+                    .insert(Fact::LastUsedAt, format!("{source} gave no `last_used_at`"));
+            }
+        }
+        if let Some(level) = self.access_level {
+            // The role is the token's cap on its group or project: said, not judged.
+            if let Some(identity) = facts.identity.as_mut() {
+                identity.push_str(&format!(", access level {level}"));
+            }
+        }
+        let id = self.id.to_string();
+        Listed {
+            fingerprint: Some(Fingerprint::of(TOKEN_ID, &id)),
+            id,
+            name: Some(self.name),
+            owner: user,
+            source: source.to_owned(),
+            facts,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn group_paths_are_one_segment() {
+        assert_eq!(encode("acme/platform.team"), "acme%2Fplatform.team");
+        assert_eq!(encode("acme"), "acme");
+    }
+
+    #[test]
+    fn a_listed_token_keeps_none_apart_from_unsaid() {
+        let token: Token = serde_json::from_str(
+            r#"{"id":4,"name":"Test Token","revoked":false,"created_at":"2020-07-23T14:31:47.729Z","scopes":["api"],"user_id":3,"last_used_at":"2021-10-06T17:58:37.550Z","active":true,"expires_at":null}"#,
+        )
+        .unwrap();
+        assert!(token.usable());
+        let listed = token.listed("GET /api/v4/personal_access_tokens", None);
+        assert_eq!(listed.facts.expires_at, Observed::Value(None));
+        assert_eq!(listed.owner.as_deref(), Some("3"));
+        assert_eq!(listed.fingerprint, Some(Fingerprint::of(TOKEN_ID, "4")));
+        let token: Token = serde_json::from_str(r#"{"id":5,"name":"x","active":false}"#).unwrap();
+        assert!(!token.usable());
+    }
 }

@@ -47,6 +47,10 @@ pub(super) async fn observe(call: &Call<'_>, endpoint: &Endpoint) -> Observation
         let Observation::Observed { mut facts } = observation else {
             return observation;
         };
+        // `patlint audit` finds the token in a listing by the id `/self` gives.
+        if let Some(id) = answer.json::<SelfToken>().and_then(|token| token.id) {
+            call.identify(super::inventory::TOKEN_ID, &id.to_string());
+        }
         if super::associations::asked(call, endpoint)
             && let Err(stopped) =
                 super::associations::record(call, endpoint, &auth, &mut facts).await
@@ -357,7 +361,7 @@ fn nothing_observable(kind: TokenKind, reason: &str) -> TokenFacts {
 }
 
 /// GitLab tokens expire "on that date at midnight UTC".
-fn midnight_utc(date: jiff::civil::Date) -> Timestamp {
+pub(super) fn midnight_utc(date: jiff::civil::Date) -> Timestamp {
     date.to_datetime(jiff::civil::Time::midnight())
         .to_zoned_datetime(jiff::tz::TimeZone::UTC)
         .map(|z| z.timestamp())
