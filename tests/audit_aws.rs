@@ -13,66 +13,10 @@
 
 mod common;
 
-use common::aws::{KEY_ID, SECRET_KEY, answer, answer_instead, xml, xml_error};
-
-use std::net::TcpListener;
-use std::process::{Child, Command, Stdio};
-use std::time::{Duration, Instant};
+use common::aws::{KEY_ID, SECRET_KEY, admin, answer, answer_instead, start_moto, xml, xml_error};
 
 use wiremock::matchers::body_string_contains;
 use wiremock::{Mock, MockServer};
-
-/// moto's server, on a free loopback port, for the life of the value.
-struct Moto {
-    child: Child,
-    url: String,
-}
-
-impl Drop for Moto {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-/// Starts moto, or says why not: a failure under CI, a loud skip elsewhere.
-fn start_moto() -> Option<Moto> {
-    let binary = common::required_tool("PATLINT_MOTO_SERVER", ".venv/bin/moto_server")?;
-    let port = TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
-    let child = Command::new(binary)
-        .args(["-H", "127.0.0.1", "-p", &port.to_string()])
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("moto_server starts");
-    let moto = Moto {
-        child,
-        url: format!("http://127.0.0.1:{port}"),
-    };
-    let deadline = Instant::now() + Duration::from_secs(30);
-    while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
-        assert!(Instant::now() < deadline, "moto did not start within 30 s");
-        std::thread::sleep(Duration::from_millis(100));
-    }
-    Some(moto)
-}
-
-/// An IAM client for setting up moto's state, with moto's dummy credentials.
-async fn admin(url: &str) -> aws_sdk_iam::Client {
-    let config = aws_sdk_iam::config::Builder::new()
-        .behavior_version(aws_sdk_iam::config::BehaviorVersion::latest())
-        .region(aws_sdk_iam::config::Region::new("us-east-1"))
-        .credentials_provider(aws_sdk_iam::config::Credentials::new(
-            "testing", "testing", None, None, "test",
-        ))
-        .endpoint_url(url)
-        .build();
-    aws_sdk_iam::Client::from_conf(config)
-}
 
 /// A new access key of `user`; returns (key id, secret key).
 async fn new_key(iam: &aws_sdk_iam::Client, user: &str) -> (String, String) {

@@ -8,6 +8,7 @@
 
 mod common;
 
+use common::audit::{self, names, only_gets, rules, token};
 use common::azure::{ENTRA, PAT, basic};
 use serde_json::{Value, json};
 use wiremock::matchers::{header, method, path, query_param};
@@ -241,85 +242,17 @@ display_name = "jira-sync"
 const SECRETS: [&str; 4] = [ADMIN, PAT, ENTRA, GONE];
 
 fn env() -> Vec<(String, String)> {
-    [
+    audit::env(&[
         ("ADMIN", ADMIN),
         ("PAT", PAT),
         ("ENTRA", ENTRA),
         ("GONE", GONE),
-    ]
-    .into_iter()
-    .map(|(k, v)| (k.to_owned(), v.to_owned()))
-    .collect()
+    ])
 }
 
+/// `patlint audit --format json`: the exit code, the report and stderr.
 async fn audit(policy: String) -> (i32, Value, String) {
-    let (out, _) = common::run_patlint(
-        policy,
-        env(),
-        &[
-            "audit",
-            "--now",
-            "2026-11-24",
-            "--format",
-            "json",
-            "--retries",
-            "0",
-        ],
-    )
-    .await;
-    let stdout = common::text(&out.stdout);
-    let stderr = common::text(&out.stderr);
-    for secret in SECRETS {
-        common::assert_no_secret(secret, "the audit's output", &stdout);
-        common::assert_no_secret(secret, "the audit's errors", &stderr);
-    }
-    let report = serde_json::from_str(&stdout).unwrap_or_else(|e| panic!("{e}: {stdout}{stderr}"));
-    (common::code(&out), report, stderr)
-}
-
-fn find<'a>(report: &'a Value, name: &str) -> &'a Value {
-    report["tokens"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|t| t["name"] == name)
-        .unwrap_or_else(|| panic!("no token `{name}` in {report:#}"))
-}
-
-fn rules(token: &Value) -> Vec<(String, String)> {
-    token["findings"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|f| {
-            (
-                f["rule"].as_str().unwrap().to_owned(),
-                f["severity"].as_str().unwrap().to_owned(),
-            )
-        })
-        .collect()
-}
-
-fn names(report: &Value) -> Vec<&str> {
-    report["tokens"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|t| t["name"].as_str().unwrap())
-        .collect()
-}
-
-async fn only_gets(server: &MockServer) {
-    let requests = server.received_requests().await.unwrap();
-    assert!(!requests.is_empty());
-    for request in requests {
-        assert_eq!(
-            request.method,
-            wiremock::http::Method::GET,
-            "{}",
-            request.url
-        );
-    }
+    audit::run(policy, env(), &SECRETS, &[]).await
 }
 
 #[tokio::test]
@@ -328,7 +261,7 @@ async fn every_users_pats_are_listed_and_matched_by_authorization_id() {
     let (code, report, stderr) = audit(policy(&server.uri(), "", true)).await;
     // `gone` names an authorization id the organization's listing does not hold.
     assert_eq!(code, 1, "{report:#}{stderr}");
-    let jira = find(&report, "jira");
+    let jira = token(&report, "jira");
     assert_eq!(
         jira["listed"]["id"],
         JIRA_ID.to_ascii_lowercase(),
@@ -343,7 +276,7 @@ async fn every_users_pats_are_listed_and_matched_by_authorization_id() {
         "{jira:#}"
     );
     assert_eq!(
-        rules(find(&report, "gone")),
+        rules(token(&report, "gone")),
         vec![("token-not-found".to_owned(), "error".to_owned())]
     );
     // Both pages of users, and both pages of jamal's PATs; the invalid one is gone.
@@ -352,7 +285,7 @@ async fn every_users_pats_are_listed_and_matched_by_authorization_id() {
         "ado.952858d3-7084-4635-964e-3c2a57645185",
         "ado.c2e0abd5-85a8-40b0-a179-88e98538ec7c",
     ] {
-        let t = find(&report, undeclared);
+        let t = token(&report, undeclared);
         assert!(
             rules(t).contains(&("undeclared-token".to_owned(), "warning".to_owned())),
             "{t:#}"
@@ -368,7 +301,7 @@ async fn every_users_pats_are_listed_and_matched_by_authorization_id() {
         "a complete listing has no findings of its own"
     );
     // What the listing gives is judged: an offset-less date is UTC, null targets are global.
-    let legacy = find(&report, "ado.952858d3-7084-4635-964e-3c2a57645185");
+    let legacy = token(&report, "ado.952858d3-7084-4635-964e-3c2a57645185");
     assert_eq!(legacy["facts"]["expires_at"], "2027-07-19T00:00:00Z");
     assert_eq!(legacy["facts"]["all_accessible_organizations"], true);
     assert_eq!(legacy["facts"]["scopes"], json!(["app_token"]));
@@ -377,7 +310,7 @@ async fn every_users_pats_are_listed_and_matched_by_authorization_id() {
         legacy["listed"]["source"],
         format!("GET …/_apis/tokenadmin/personalaccesstokens/{JAMAL}")
     );
-    let chen = find(&report, "ado.c2e0abd5-85a8-40b0-a179-88e98538ec7c");
+    let chen = token(&report, "ado.c2e0abd5-85a8-40b0-a179-88e98538ec7c");
     assert_eq!(chen["facts"]["all_accessible_organizations"], false);
     assert_eq!(chen["listed"]["owner"], "chen@fabrikam.com");
     only_gets(&server).await;
@@ -394,7 +327,7 @@ async fn undeclared_fail_makes_an_unknown_pat_an_error() {
     let (code, report, stderr) = audit(policy(&server.uri(), fail, false)).await;
     assert_eq!(code, 1, "{report:#}{stderr}");
     assert!(
-        rules(find(&report, "ado.c2e0abd5-85a8-40b0-a179-88e98538ec7c"))
+        rules(token(&report, "ado.c2e0abd5-85a8-40b0-a179-88e98538ec7c"))
             .contains(&("undeclared-token".to_owned(), "error".to_owned()))
     );
 }
@@ -405,7 +338,7 @@ async fn a_listing_cut_short_or_refused_is_an_error_never_a_complete_answer() {
     let server = organization(ResponseTemplate::new(500), 200).await;
     let (code, report, stderr) = audit(policy(&server.uri(), "", false)).await;
     assert_eq!(code, 3, "{report:#}{stderr}");
-    assert_eq!(rules(find(&report, "ado"))[0].0, "host-error");
+    assert_eq!(rules(token(&report, "ado"))[0].0, "host-error");
     let listed = names(&report);
     assert!(!listed.iter().any(|n| n.starts_with("ado.")), "{listed:?}");
 
@@ -413,7 +346,7 @@ async fn a_listing_cut_short_or_refused_is_an_error_never_a_complete_answer() {
     let server = organization(users_page_two(), 401).await;
     let (code, report, stderr) = audit(policy(&server.uri(), "", false)).await;
     assert_eq!(code, 3, "{report:#}{stderr}");
-    let inventory = find(&report, "ado");
+    let inventory = token(&report, "ado");
     assert_eq!(rules(inventory)[0].0, "host-error");
     let finding = inventory["findings"][0].to_string();
     assert!(finding.contains("vso.tokenadministration"), "{finding}");

@@ -6,6 +6,7 @@
 
 mod common;
 
+use common::audit::{self, names, rules, token};
 use serde_json::{Value, json};
 use wiremock::matchers::{header, method, path, query_param};
 use wiremock::{Mock, MockServer, ResponseTemplate};
@@ -174,65 +175,17 @@ secret = {{ env = "GONE" }}
 }
 
 fn env() -> Vec<(String, String)> {
-    [
+    audit::env(&[
         ("ACME_APP", APP),
         ("JIRA", FINE),
         ("CI", CLASSIC),
         ("GONE", MISSING),
-    ]
-    .into_iter()
-    .map(|(k, v)| (k.to_owned(), v.to_owned()))
-    .collect()
+    ])
 }
 
-/// `patlint audit --format json`: the exit code and the report.
+/// `patlint audit --format json`: the exit code, the report and stderr.
 async fn audit(policy: String) -> (i32, Value, String) {
-    let (out, _) = common::run_patlint(
-        policy,
-        env(),
-        &["audit", "--now", "2026-11-24", "--format", "json"],
-    )
-    .await;
-    let stdout = common::text(&out.stdout);
-    let stderr = common::text(&out.stderr);
-    for secret in [APP, FINE, CLASSIC, MISSING] {
-        common::assert_no_secret(secret, "the audit's output", &stdout);
-        common::assert_no_secret(secret, "the audit's errors", &stderr);
-    }
-    let report = serde_json::from_str(&stdout).unwrap_or_else(|e| panic!("{e}: {stdout}{stderr}"));
-    (common::code(&out), report, stderr)
-}
-
-fn token<'a>(report: &'a Value, name: &str) -> &'a Value {
-    report["tokens"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|t| t["name"] == name)
-        .unwrap_or_else(|| panic!("no token `{name}` in {report:#}"))
-}
-
-fn rules(token: &Value) -> Vec<(String, String)> {
-    token["findings"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|f| {
-            (
-                f["rule"].as_str().unwrap().to_owned(),
-                f["severity"].as_str().unwrap().to_owned(),
-            )
-        })
-        .collect()
-}
-
-fn names(report: &Value) -> Vec<&str> {
-    report["tokens"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|t| t["name"].as_str().unwrap())
-        .collect()
+    audit::run(policy, env(), &[APP, FINE, CLASSIC, MISSING], &[]).await
 }
 
 #[tokio::test]

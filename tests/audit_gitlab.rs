@@ -7,6 +7,7 @@
 
 mod common;
 
+use common::audit::{self, names, only_gets, rules, token as find};
 use serde_json::{Value, json};
 use wiremock::matchers::{header, method, path, query_param};
 use wiremock::{Mock, MockServer, ResponseTemplate};
@@ -198,89 +199,18 @@ secret = {{ env = "JIRA" }}
 const SECRETS: [&str; 5] = [ADMIN, JIRA, GONE, OWNER, DEPLOY];
 
 fn env() -> Vec<(String, String)> {
-    [
+    audit::env(&[
         ("ADMIN", ADMIN),
         ("JIRA", JIRA),
         ("GONE", GONE),
         ("OWNER", OWNER),
         ("DEPLOY", DEPLOY),
-    ]
-    .into_iter()
-    .map(|(k, v)| (k.to_owned(), v.to_owned()))
-    .collect()
+    ])
 }
 
-/// `patlint audit --format json`: the exit code and the report, with no secret in either
-/// stream.
+/// `patlint audit --format json`: the exit code, the report and stderr.
 async fn audit(policy: String) -> (i32, Value, String) {
-    let (out, _) = common::run_patlint(
-        policy,
-        env(),
-        &[
-            "audit",
-            "--now",
-            "2026-11-24",
-            "--format",
-            "json",
-            "--retries",
-            "0",
-        ],
-    )
-    .await;
-    let stdout = common::text(&out.stdout);
-    let stderr = common::text(&out.stderr);
-    for secret in SECRETS {
-        common::assert_no_secret(secret, "the audit's output", &stdout);
-        common::assert_no_secret(secret, "the audit's errors", &stderr);
-    }
-    let report = serde_json::from_str(&stdout).unwrap_or_else(|e| panic!("{e}: {stdout}{stderr}"));
-    (common::code(&out), report, stderr)
-}
-
-fn find<'a>(report: &'a Value, name: &str) -> &'a Value {
-    report["tokens"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|t| t["name"] == name)
-        .unwrap_or_else(|| panic!("no token `{name}` in {report:#}"))
-}
-
-fn rules(token: &Value) -> Vec<(String, String)> {
-    token["findings"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|f| {
-            (
-                f["rule"].as_str().unwrap().to_owned(),
-                f["severity"].as_str().unwrap().to_owned(),
-            )
-        })
-        .collect()
-}
-
-fn names(report: &Value) -> Vec<&str> {
-    report["tokens"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|t| t["name"].as_str().unwrap())
-        .collect()
-}
-
-/// Read-only: nothing but GET reached the host.
-async fn only_gets(server: &MockServer) {
-    let requests = server.received_requests().await.unwrap();
-    assert!(!requests.is_empty());
-    for request in requests {
-        assert_eq!(
-            request.method,
-            wiremock::http::Method::GET,
-            "{}",
-            request.url
-        );
-    }
+    audit::run(policy, env(), &SECRETS, &[]).await
 }
 
 #[tokio::test]

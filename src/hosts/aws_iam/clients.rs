@@ -114,6 +114,29 @@ pub(super) async fn protected_credentials(
     }
 }
 
+/// The token's (or inventory's) `region`, else the profile's, else us-east-1 (IAM is
+/// global).
+pub(super) fn region_of(region: Option<&String>, config: &SdkConfig) -> Region {
+    region
+        .cloned()
+        .map(Region::new)
+        .or_else(|| config.region().cloned())
+        .unwrap_or_else(|| Region::new(super::observe::DEFAULT_REGION))
+}
+
+pub(super) fn sts_client(
+    config: &SdkConfig,
+    provider: SharedCredentialsProvider,
+    region: Region,
+) -> aws_sdk_sts::Client {
+    aws_sdk_sts::Client::from_conf(
+        aws_sdk_sts::config::Builder::from(config)
+            .credentials_provider(provider)
+            .region(region)
+            .build(),
+    )
+}
+
 pub(super) fn iam_client(
     config: &SdkConfig,
     provider: SharedCredentialsProvider,

@@ -20,16 +20,17 @@
 
 use std::future::Future;
 
-use aws_sdk_iam::config::{Credentials, Region, SharedCredentialsProvider};
+use aws_sdk_iam::config::{Credentials, SharedCredentialsProvider};
 use aws_sdk_iam::error::{ProvideErrorMetadata, SdkError};
 use aws_sdk_iam::types::{AccessKeyMetadata, ServiceSpecificCredentialMetadata, StatusType, User};
 use futures_util::{StreamExt, TryStreamExt};
 use jiff::Timestamp;
 
 use super::clients::{
-    iam_client, plain_http_elsewhere, profile_credentials, protected_credentials,
+    iam_client, plain_http_elsewhere, profile_credentials, protected_credentials, region_of,
+    sts_client,
 };
-use super::observe::{AwsIam, CODECOMMIT, CallError, DEFAULT_REGION, classify, timestamp};
+use super::observe::{AwsIam, CODECOMMIT, CallError, classify, timestamp};
 use super::{Endpoint, KeySource};
 use crate::facts::{Fact, Observation, Observed, TokenFacts, TokenKind};
 use crate::hosts::Call;
@@ -96,18 +97,8 @@ impl AwsIam {
             .await?
             .access_key_id()
             .to_owned();
-        let region = endpoint
-            .region
-            .clone()
-            .map(Region::new)
-            .or_else(|| config.region().cloned())
-            .unwrap_or_else(|| Region::new(DEFAULT_REGION));
-        let sts = aws_sdk_sts::Client::from_conf(
-            aws_sdk_sts::config::Builder::from(&config)
-                .credentials_provider(provider.clone())
-                .region(region.clone())
-                .build(),
-        );
+        let region = region_of(endpoint.region.as_ref(), &config);
+        let sts = sts_client(&config, provider.clone(), region.clone());
         let lister = Lister {
             iam: iam_client(&config, provider, region),
             who,

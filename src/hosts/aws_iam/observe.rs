@@ -15,7 +15,7 @@ use tokio::sync::OnceCell;
 
 use super::clients::{
     Reader, https_client, iam_client, plain_http_elsewhere, profile_credentials,
-    protected_credentials,
+    protected_credentials, region_of, sts_client,
 };
 use super::inventory::{GIT_CREDENTIAL_ID, KEY_ID};
 use super::{Endpoint, KeySource};
@@ -137,18 +137,8 @@ impl AwsIam {
         // Both kinds of key (the policy's, a profile's) are known by their id here, and
         // `patlint audit` finds the key in an account's listing by it.
         call.identify(KEY_ID, &key_id);
-        // The token's `region`, else the profile's, else us-east-1 (IAM is global).
-        let region = region
-            .clone()
-            .map(Region::new)
-            .or_else(|| config.region().cloned())
-            .unwrap_or_else(|| Region::new(DEFAULT_REGION));
-        let sts = aws_sdk_sts::Client::from_conf(
-            aws_sdk_sts::config::Builder::from(&config)
-                .credentials_provider(provider.clone())
-                .region(region.clone())
-                .build(),
-        );
+        let region = region_of(region.as_ref(), &config);
+        let sts = sts_client(&config, provider.clone(), region.clone());
         let reader = match auditor {
             None => Reader {
                 iam: iam_client(&config, provider, region),
