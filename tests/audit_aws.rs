@@ -336,7 +336,13 @@ async fn moto_deleted_declared_key_is_its_checks_error_not_a_listing_claim() {
 /// The wiremock account: user Bob (the declared key, `AKIAIOSFODNN7EXAMPLE`) and, on a
 /// second `ListUsers` page, Alice with an undeclared key and a Git credential.
 async fn paged_account() -> MockServer {
+    account_with_root_keys(0).await
+}
+
+/// [`paged_account`], with `present` for `AccountAccessKeysPresent`.
+async fn account_with_root_keys(present: u32) -> MockServer {
     let server = MockServer::start().await;
+    root_keys(&server, present).await;
     answer(
         &server,
         "GetCallerIdentity",
@@ -411,6 +417,19 @@ async fn paged_account() -> MockServer {
     server
 }
 
+/// `GetAccountSummary`: whether the root user has access keys, which no listing shows.
+async fn root_keys(server: &MockServer, present: u32) {
+    answer(
+        server,
+        "GetAccountSummary",
+        xml(
+            "GetAccountSummary",
+            &format!("<SummaryMap><entry><key>Users</key><value>2</value></entry><entry><key>AccountAccessKeysPresent</key><value>{present}</value></entry></SummaryMap>"),
+        ),
+    )
+    .await;
+}
+
 fn user(name: &str, id: &str) -> String {
     format!(
         "<member><Path>/</Path><UserName>{name}</UserName><UserId>{id}</UserId><Arn>arn:aws:iam::123456789012:user/{name}</Arn><CreateDate>2025-03-01T12:00:00Z</CreateDate></member>"
@@ -477,6 +496,26 @@ async fn listing_reads_every_page_and_git_credentials() {
         run.tokens().iter().all(|t| t["name"] != "aws-prod"),
         "{:#}",
         run.json
+    );
+
+    // The root user's keys are no user's: IAM only says they exist, and the audit says so.
+    let server = account_with_root_keys(1).await;
+    let run = audit(
+        &server.uri(),
+        AUDITOR,
+        &[("BOB", KEY_ID, SECRET_KEY)],
+        audit_policy("", &declared("bob-key", "BOB")),
+    )
+    .await;
+    let inventory = run.token("aws-prod");
+    assert_eq!(rules(inventory), ["inventory-incomplete"], "{inventory:#}");
+    assert_eq!(inventory["status"], "unverifiable");
+    assert!(
+        inventory["findings"][0]["message"]
+            .as_str()
+            .unwrap()
+            .contains("root user's access keys"),
+        "{inventory:#}"
     );
 }
 

@@ -93,7 +93,7 @@ fn gone_basic() -> String {
 
 /// The organization `fabrikam`: two pages of users (jamal and a build service, then
 /// chen); jamal's PATs over two pages, chen's on one. `users_page_two` and
-/// `jamal_status` break it.
+/// `jamal_status` break it (0: one of jamal's PATs has no `authorizationId`).
 async fn organization(users_page_two: ResponseTemplate, jamal_status: u16) -> MockServer {
     let server = MockServer::start().await;
     let bearer = format!("Bearer {ADMIN}");
@@ -148,6 +148,11 @@ async fn organization(users_page_two: ResponseTemplate, jamal_status: u16) -> Mo
         .mount(&server)
         .await;
     let jamal_first = match jamal_status {
+        // A PAT nothing names: the listing cannot be complete.
+        0 => ResponseTemplate::new(200).set_body_json(json!({
+            "value": [session("", json!("nameless"), "vso.code", "2027-01-01T00:00:00", json!(null), true)],
+            "continuationToken": null
+        })),
         200 => ResponseTemplate::new(200).set_body_json(json!({
             "value": [
                 // The token administration listing gives no display name here: only the
@@ -356,4 +361,14 @@ async fn a_listing_cut_short_or_refused_is_an_error_never_a_complete_answer() {
     );
     let listed = names(&report);
     assert!(!listed.iter().any(|n| n.starts_with("ado.")), "{listed:?}");
+
+    // A PAT without an `authorizationId` could be neither matched nor named.
+    let server = organization(users_page_two(), 0).await;
+    let (code, report, stderr) = audit(policy(&server.uri(), "", false)).await;
+    assert_eq!(code, 3, "{report:#}{stderr}");
+    let finding = token(&report, "ado")["findings"][0].to_string();
+    assert!(
+        finding.contains("without an `authorizationId`"),
+        "{finding}"
+    );
 }

@@ -223,9 +223,19 @@ async fn declared_undeclared_and_missing_tokens_of_an_sso_organization() {
         assert_eq!(t["listed"]["declared"], false);
     }
     assert!(!listed.contains(&"acme-github.13"), "{listed:?}");
+    // Outside collaborators' classic tokens need no SSO authorization: never listed.
+    let inventory = token(&report, "acme-github");
+    assert_eq!(
+        rules(inventory),
+        vec![audit::finding("inventory-incomplete", "warning")]
+    );
+    assert_eq!(inventory["status"], "unverifiable");
     assert!(
-        !listed.contains(&"acme-github"),
-        "a complete listing has no findings of its own"
+        inventory["findings"][0]["message"]
+            .as_str()
+            .unwrap()
+            .contains("outside collaborators"),
+        "{inventory:#}"
     );
     // What the listing gave is judged: alice's token never expires, dave's scopes are known.
     let alice = token(&report, "acme-github.12");
@@ -237,12 +247,7 @@ async fn declared_undeclared_and_missing_tokens_of_an_sso_organization() {
         json!(["admin:org", "repo"])
     );
     // Read-only: nothing but GET reached the host.
-    let requests = server.received_requests().await.unwrap();
-    assert!(
-        requests
-            .iter()
-            .all(|r| r.method == wiremock::http::Method::GET)
-    );
+    audit::only_gets(&server).await;
 }
 
 #[tokio::test]
@@ -514,8 +519,43 @@ async fn full_pages_without_a_link_are_followed_and_an_empty_sso_list_is_a_blind
     let (code, report, _) = audit(inventory_only(&server.uri())).await;
     assert_eq!(code, 0);
     let listed = names(&report);
-    assert_eq!(listed.len(), 101, "{listed:?}");
+    assert_eq!(
+        listed.len(),
+        102,
+        "101 tokens and the inventory's own findings: {listed:?}"
+    );
     assert!(listed.contains(&"acme-github.900"));
+
+    // Refused after its first page (a secondary rate limit): cut short, an error.
+    let server = MockServer::start().await;
+    Mock::given(method("GET"))
+        .and(path("/orgs/acme/personal-access-tokens"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!([])))
+        .mount(&server)
+        .await;
+    Mock::given(method("GET"))
+        .and(path("/orgs/acme/credential-authorizations"))
+        .and(query_param("page", "2"))
+        .respond_with(
+            ResponseTemplate::new(403)
+                .set_body_json(json!({"message": "You have exceeded a secondary rate limit"})),
+        )
+        .with_priority(1)
+        .mount(&server)
+        .await;
+    let page: Vec<Value> = (0..100)
+        .map(|i| authorization(600 + i, "dave", "DAVE0000", "bulk"))
+        .collect();
+    Mock::given(method("GET"))
+        .and(path("/orgs/acme/credential-authorizations"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(Value::Array(page)))
+        .with_priority(2)
+        .mount(&server)
+        .await;
+    let (code, report, _) = audit(inventory_only(&server.uri())).await;
+    assert_eq!(code, 3, "{report:#}");
+    assert_eq!(names(&report), vec!["acme-github"]);
+    assert_eq!(rules(token(&report, "acme-github"))[0].0, "host-error");
 
     let server = MockServer::start().await;
     Mock::given(method("GET"))

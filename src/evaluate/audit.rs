@@ -105,15 +105,20 @@ struct Declared<'a> {
 impl Plan {
     fn listing(&mut self, inventory: &InventorySpec, listing: &Listing, declared: &[Declared]) {
         let name = &inventory.token.name;
+        // Declared tokens this listing holds: each inventory is judged on its own.
+        let mut found = vec![false; declared.len()];
         for listed in &listing.tokens {
             let owners: Vec<usize> = declared
                 .iter()
                 .enumerate()
-                .filter(|(_, d)| same_instance(inventory, listing, d) && is_listed_as(d, listed))
+                .filter(|(_, d)| {
+                    same_instance(inventory, listing, d) && is_listed_as(d, listed, listing)
+                })
                 .map(|(i, _)| i)
                 .collect();
             let view = listed_as(name, listed, !owners.is_empty());
             for i in &owners {
+                found[*i] = true;
                 self.entries[*i].listed.get_or_insert_with(|| view.clone());
             }
             if owners.is_empty() {
@@ -121,7 +126,7 @@ impl Plan {
             }
         }
         for (i, d) in declared.iter().enumerate() {
-            if self.entries[i].listed.is_none() && expected_in(inventory, listing, d) {
+            if !found[i] && expected_in(inventory, listing, d) {
                 self.entries[i].findings.push(not_found(name, d));
             }
         }
@@ -167,15 +172,19 @@ impl Plan {
         });
     }
 
-    /// `INVENTORY.ID`, or `INVENTORY.N` when the id is not a safe token name (or is taken).
+    /// `INVENTORY.ID`, or `INVENTORY.HASH` (a hash of the id, the same run after run, so
+    /// a waiver keeps naming the same token) when the id does not make a safe name.
     fn undeclared_name(&self, inventory: &str, id: &str) -> String {
         let taken = |name: &str| self.policy.tokens.iter().any(|t| t.name == name);
         let name = format!("{inventory}.{id}");
         if crate::policy::is_safe_name(&name) && !taken(&name) {
             return name;
         }
-        (1..)
-            .map(|n| format!("{inventory}.{n}"))
+        let hash = format!("{:012x}", crate::report::fnv1a(id.as_bytes()) >> 16);
+        // Room for `.HASH` and a `-N` should two ids hash alike.
+        let stem: String = inventory.chars().take(64 - hash.len() - 5).collect();
+        std::iter::once(format!("{stem}.{hash}"))
+            .chain((2..100).map(|n| format!("{stem}.{hash}-{n}")))
             .find(|name| !taken(name))
             .unwrap_or_default()
     }
@@ -274,41 +283,53 @@ fn account_of(arn: &str) -> Option<&str> {
 }
 
 /// Whether a listed token is the declared one: the same fingerprint (an id, GitHub's
-/// last eight characters) as its check saw, or the id or name the policy gives it.
-fn is_listed_as(declared: &Declared, listed: &Listed) -> bool {
+/// last eight characters) as its check saw, or the id or name the policy gives it, on a
+/// token of the kind its check saw. A name alone (the owner unknown, or an Azure DevOps
+/// display name, which the listing does not tie to the PAT's owner) matches only a name
+/// no other listed token has.
+fn is_listed_as(declared: &Declared, listed: &Listed, listing: &Listing) -> bool {
     if listed
         .fingerprint
         .is_some_and(|print| declared.prints.contains(&print))
     {
         return true;
     }
-    let owner_matches = || {
-        match (
-            declared.facts.and_then(|f| f.identity.as_deref()),
-            &listed.owner,
-        ) {
-            (Some(identity), Some(owner)) => identity.eq_ignore_ascii_case(owner),
-            // The token's own check failed: its name is all there is.
-            (None, _) => true,
-            (Some(_), None) => false,
-        }
+    if declared
+        .facts
+        .is_some_and(|facts| facts.kind != listed.facts.kind)
+    {
+        return false;
+    }
+    let named = |name: &String| listed.name.as_ref() == Some(name);
+    let only_one_named = |name: &String| {
+        listing
+            .tokens
+            .iter()
+            .filter(|t| t.name.as_ref() == Some(name))
+            .count()
+            == 1
     };
     match &declared.spec.endpoint {
         Endpoint::Github(github) => {
+            let by_name = |name: &String| {
+                let identity = declared.facts.and_then(|f| f.identity.as_deref());
+                named(name)
+                    && match (identity, &listed.owner) {
+                        (Some(identity), Some(owner)) => identity.eq_ignore_ascii_case(owner),
+                        _ => only_one_named(name),
+                    }
+            };
             github
                 .token_id
                 .is_some_and(|id| id.to_string() == listed.id)
-                || github
-                    .token_name
-                    .as_ref()
-                    .is_some_and(|name| listed.name.as_ref() == Some(name) && owner_matches())
+                || github.token_name.as_ref().is_some_and(by_name)
         }
         Endpoint::AzureDevops(azure) => match &azure.pat_id {
             Some(crate::hosts::azure_devops::PatId::AuthorizationId(id)) => {
                 id.eq_ignore_ascii_case(&listed.id)
             }
             Some(crate::hosts::azure_devops::PatId::DisplayName(name)) => {
-                listed.name.as_ref() == Some(name)
+                named(name) && only_one_named(name)
             }
             None => false,
         },
@@ -434,4 +455,187 @@ fn incomplete(inventory: &InventorySpec, blind_spots: &[String]) -> Vec<Finding>
             .label("lists only part of what reaches here")
         })
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::facts::{FactsFile, TokenRecord};
+    use crate::hosts::{HostKind, InventoryRecord};
+
+    const POLICY: &str = r#"version = 1
+[[inventory]]
+name = "acme"
+host = "github"
+organization = "acme"
+secret = { env = "A" }
+
+[[inventory]]
+name = "beta"
+host = "github"
+organization = "beta"
+secret = { env = "B" }
+
+[[token]]
+name = "jira"
+host = "github"
+organizations = ["acme", "beta"]
+token_id = 42
+secret = { env = "J" }
+"#;
+
+    fn listed(id: &str, name: &str, owner: &str, kind: TokenKind) -> Listed {
+        let mut facts = TokenFacts::new(kind);
+        facts.identity = Some(owner.into());
+        Listed {
+            id: id.into(),
+            name: Some(name.into()),
+            owner: Some(owner.into()),
+            source: "GET /orgs/acme/personal-access-tokens".into(),
+            fingerprint: None,
+            facts,
+        }
+    }
+
+    fn fine_grained(tokens: Vec<Listed>) -> Listing {
+        let mut listing = Listing::complete_for(&[TokenKind::FineGrainedPat]);
+        listing.tokens = tokens;
+        listing
+    }
+
+    /// The declared token's check saw a fine-grained token of `octocat` (or failed).
+    fn audit(policy: &Policy, checked: bool, listings: Vec<Listing>) -> AuditFacts {
+        let observation = match checked {
+            true => {
+                let mut facts = TokenFacts::new(TokenKind::FineGrainedPat);
+                facts.identity = Some("octocat".into());
+                Observation::observed(facts)
+            }
+            false => Observation::host_error("down"),
+        };
+        AuditFacts {
+            facts: FactsFile {
+                schema_version: FactsFile::SCHEMA_VERSION,
+                observed_at: jiff::Timestamp::UNIX_EPOCH,
+                tokens: vec![TokenRecord {
+                    name: "jira".into(),
+                    host: HostKind::Github,
+                    observation,
+                }],
+            },
+            fingerprints: vec![Vec::new()],
+            inventories: policy
+                .inventories
+                .iter()
+                .zip(listings)
+                .map(|(inventory, listing)| InventoryRecord {
+                    name: inventory.token.name.clone(),
+                    host: HostKind::Github,
+                    listing: Ok(listing),
+                })
+                .collect(),
+        }
+    }
+
+    fn rules_of(plan: &Plan, i: usize) -> Vec<Rule> {
+        plan.entries[i].findings.iter().map(|f| f.rule).collect()
+    }
+
+    #[test]
+    fn each_inventory_is_judged_on_its_own_listing() {
+        let policy = crate::policy::parse_policy("p.toml", POLICY).unwrap();
+        let acme = fine_grained(vec![listed(
+            "42",
+            "jira",
+            "octocat",
+            TokenKind::FineGrainedPat,
+        )]);
+        let plan = super::plan(
+            &policy,
+            &audit(&policy, true, vec![acme, fine_grained(vec![])]),
+        );
+        // Found in acme's listing, and missing from beta's, which lists every one.
+        assert_eq!(rules_of(&plan, 0), vec![Rule::TokenNotFound]);
+        assert!(plan.entries[0].findings[0].message.contains("`beta`"));
+    }
+
+    #[test]
+    fn an_id_or_a_name_matches_only_a_token_of_the_kind_and_owner_the_check_saw() {
+        let policy = crate::policy::parse_policy("p.toml", POLICY).unwrap();
+        // A classic token's credential id is no fine-grained token id.
+        let acme = fine_grained(vec![listed("42", "ci", "octocat", TokenKind::ClassicPat)]);
+        let plan = super::plan(
+            &policy,
+            &audit(&policy, true, vec![acme, fine_grained(vec![])]),
+        );
+        assert!(plan.entries[0].listed.is_none());
+        assert!(plan.policy.tokens.iter().any(|t| t.name == "acme.42"));
+
+        // By name: with its check failed, the owner is unknown, so only a name no other
+        // listed token has matches.
+        let text = POLICY.replace("token_id = 42", "token_name = \"deploy\"");
+        let policy = crate::policy::parse_policy("p.toml", &text).unwrap();
+        let two = fine_grained(vec![
+            listed("1", "deploy", "alice", TokenKind::FineGrainedPat),
+            listed("2", "deploy", "bob", TokenKind::FineGrainedPat),
+        ]);
+        let plan = super::plan(
+            &policy,
+            &audit(&policy, false, vec![two, fine_grained(vec![])]),
+        );
+        assert!(plan.entries[0].listed.is_none());
+        let one = fine_grained(vec![listed(
+            "1",
+            "deploy",
+            "alice",
+            TokenKind::FineGrainedPat,
+        )]);
+        let matched = super::plan(
+            &policy,
+            &audit(&policy, false, vec![one, fine_grained(vec![])]),
+        );
+        assert_eq!(matched.entries[0].listed.as_ref().unwrap().id, "1");
+        // With the owner its check saw, the name must be that owner's.
+        let alice = fine_grained(vec![listed(
+            "1",
+            "deploy",
+            "alice",
+            TokenKind::FineGrainedPat,
+        )]);
+        let plan = super::plan(
+            &policy,
+            &audit(&policy, true, vec![alice, fine_grained(vec![])]),
+        );
+        assert!(plan.entries[0].listed.is_none());
+    }
+
+    #[test]
+    fn an_id_too_long_for_a_name_gets_the_same_name_every_run() {
+        let long = "a-very-long-inventory-name-of-an-organization";
+        let text = POLICY.replace("name = \"acme\"", &format!("name = \"{long}\""));
+        let policy = crate::policy::parse_policy("p.toml", &text).unwrap();
+        let id = "4c60c9ed-a378-4883-af16-d655ca025b11";
+        let names = |listing: Listing| {
+            let plan = super::plan(
+                &policy,
+                &audit(&policy, true, vec![listing, fine_grained(vec![])]),
+            );
+            let name = plan.policy.tokens.last().unwrap().name.clone();
+            assert!(crate::policy::is_safe_name(&name), "{name}");
+            name
+        };
+        let first = names(fine_grained(vec![listed(
+            id,
+            "x",
+            "o",
+            TokenKind::FineGrainedPat,
+        )]));
+        let other = listed("7", "y", "o", TokenKind::FineGrainedPat);
+        let again = names(fine_grained(vec![
+            other,
+            listed(id, "x", "o", TokenKind::FineGrainedPat),
+        ]));
+        assert_eq!(first, again, "a waiver of it keeps naming it");
+        assert!(first.starts_with("a-very-long"), "{first}");
+    }
 }

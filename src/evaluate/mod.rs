@@ -240,10 +240,10 @@ fn status_of(observation: Option<&Observation>, findings: &[Finding]) -> Status 
     {
         return Status::Fail;
     }
-    if findings
-        .iter()
-        .any(|f| f.rule == Rule::Unverifiable && f.waived.is_none())
-    {
+    // An inventory that cannot see every token has not verified that none is missing.
+    if findings.iter().any(|f| {
+        matches!(f.rule, Rule::Unverifiable | Rule::InventoryIncomplete) && f.waived.is_none()
+    }) {
         return Status::Unverifiable;
     }
     Status::Pass

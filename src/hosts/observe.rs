@@ -202,11 +202,14 @@ impl<'a> Call<'a> {
 pub(super) fn scrub_listing(listing: ListingResult, protected: &[Secret]) -> ListingResult {
     match listing {
         Err(observation) => Err(scrub(observation, protected)),
-        Ok(listing) => map_texts(listing, |text| redact(text, &forms(protected))).ok_or_else(|| {
+        Ok(listing) => {
+            let forms = forms(protected);
+            map_texts(listing, |text| redact(text, &forms)).ok_or_else(|| {
             Observation::host_error(
                 "the listing held a secret where a date or a name belongs, so it is not reported",
             )
-        }),
+            })
+        }
     }
 }
 

@@ -30,7 +30,7 @@ use super::clients::{
     iam_client, plain_http_elsewhere, profile_credentials, protected_credentials, region_of,
     sts_client,
 };
-use super::observe::{AwsIam, CODECOMMIT, CallError, classify, timestamp};
+use super::observe::{AwsIam, CODECOMMIT, CallError, SIGNED_BY_PATLINT, classify, timestamp};
 use super::{Endpoint, KeySource};
 use crate::facts::{Fact, Observation, Observed, TokenFacts, TokenKind};
 use crate::hosts::Call;
@@ -49,7 +49,7 @@ const PAGE_SIZE: i32 = 100;
 /// account does not meet IAM's request throttling all at once.
 const USERS_AT_ONCE: usize = 4;
 
-pub(super) const DOCS: &str = "AWS IAM (`profile`, or `access_key_id` and `secret`): lists every active access key and every active CodeCommit HTTPS Git credential of the IAM users of the account the inventory's credentials belong to, with read-only calls only: `sts:GetCallerIdentity` for the account (needs no permission); `iam:ListUsers` for every user, read to the last page (needs `iam:ListUsers`); per user, `iam:ListAccessKeys` for the user's keys, their status and creation date (needs `iam:ListAccessKeys` on the users) and `iam:ListServiceSpecificCredentials` with service `codecommit.amazonaws.com` for their Git credentials (needs `iam:ListServiceSpecificCredentials`); per active key, `iam:GetAccessKeyLastUsed` for its last use (needs `iam:GetAccessKeyLastUsed`). AWS's managed policy `IAMReadOnlyAccess` grants them all. Inactive keys and credentials are not listed: they authenticate nothing until someone reactivates them. A declared key is matched by its access key id, which its own check reads; a declared key of another account is not expected in the listing. Git credentials that could not be listed are reported (`inventory-incomplete`), never taken for none.";
+pub(super) const DOCS: &str = "AWS IAM (`profile`, or `access_key_id` and `secret`): lists every active access key and every active CodeCommit HTTPS Git credential of the IAM users of the account the inventory's credentials belong to, with read-only calls only: `sts:GetCallerIdentity` for the account (needs no permission); `iam:ListUsers` for every user, read to the last page (needs `iam:ListUsers`); per user, `iam:ListAccessKeys` for the user's keys, their status and creation date (needs `iam:ListAccessKeys` on the users) and `iam:ListServiceSpecificCredentials` with service `codecommit.amazonaws.com` for their Git credentials (needs `iam:ListServiceSpecificCredentials`); per active key, `iam:GetAccessKeyLastUsed` for its last use (needs `iam:GetAccessKeyLastUsed`); `iam:GetAccountSummary` for whether the root user has access keys, which no listing shows (needs `iam:GetAccountSummary`). AWS's managed policy `IAMReadOnlyAccess` grants them all. Inactive keys and credentials are not listed: they authenticate nothing until someone reactivates them. A declared key is matched by its access key id, which its own check reads; a declared key of another account is not expected in the listing. Git credentials that could not be listed are reported (`inventory-incomplete`), never taken for none.";
 
 impl AwsIam {
     pub(super) async fn list_account(&self, call: &Call<'_>, endpoint: &Endpoint) -> ListingResult {
@@ -184,6 +184,9 @@ impl Lister {
                 unlisted_git.push((user.user_name(), why));
             }
         }
+        if let Some(spot) = self.root_keys().await {
+            listing.blind_spots.push(spot);
+        }
         if let Some((first, why)) = unlisted_git.first() {
             listing.blind_spots.push(format!(
                 "CodeCommit HTTPS Git credentials: iam:ListServiceSpecificCredentials could not be read for {} of the {} users (for `{first}`: {why}), so their Git credentials are not in the listing",
@@ -192,6 +195,34 @@ impl Lister {
             ));
         }
         Ok(listing)
+    }
+
+    /// The root user's access keys are no IAM user's, so `ListUsers` never reaches them;
+    /// `GetAccountSummary` says whether there are any
+    /// (<https://docs.aws.amazon.com/IAM/latest/APIReference/API_GetAccountSummary.html>,
+    /// `AccountAccessKeysPresent`).
+    async fn root_keys(&self) -> Option<String> {
+        use aws_sdk_iam::types::SummaryKeyType;
+        match self.iam.get_account_summary().send().await {
+            Ok(out) => {
+                let present = out
+                    .summary_map()
+                    .and_then(|map| map.get(&SummaryKeyType::AccountAccessKeysPresent))
+                    .copied();
+                match present {
+                    Some(0) => None,
+                    Some(_) => Some("the root user's access keys: iam:GetAccountSummary says the account has some (`AccountAccessKeysPresent`), and IAM lists no user's keys for them; delete them (AWS advises against root access keys)".into()),
+                    None => Some("the root user's access keys: iam:GetAccountSummary gave no `AccountAccessKeysPresent`, so whether there are any is not known".into()),
+                }
+            }
+            Err(e) => Some(format!(
+                "the root user's access keys: whether there are any is not known ({})",
+                match self.unlisted("iam:GetAccountSummary", &e) {
+                    Unlisted::Failed(why) => why,
+                    Unlisted::Gone => "NoSuchEntity".into(),
+                }
+            )),
+        }
     }
 
     /// What one user has that authenticates: its active keys, then its active Git
@@ -289,17 +320,32 @@ impl Lister {
                         Some(date) => {
                             let date = in_range(date, "iam:GetAccessKeyLastUsed", "LastUsedDate")?;
                             let service = last.map_or("N/A", |l| l.service_name());
-                            facts.last_used_at = Observed::Value(Some(date));
-                            facts.evidence.insert(
-                                Fact::LastUsedAt,
-                                format!("`LastUsedDate` in iam:GetAccessKeyLastUsed (service `{service}`)"),
-                            );
+                            if SIGNED_BY_PATLINT.contains(&service) {
+                                // What `patlint check` signs with a declared key: this
+                                // run's, an earlier one's, or the integration's, unknown.
+                                facts.unobservable.insert(
+                                    Fact::LastUsedAt,
+                                    format!("IAM records the key's last use as `{service}`, which is what patlint's own check of a key signs, on some run: it says nothing about the integration's use"),
+                                );
+                            } else {
+                                facts.last_used_at = Observed::Value(Some(date));
+                                facts.evidence.insert(
+                                    Fact::LastUsedAt,
+                                    format!("`LastUsedDate` in iam:GetAccessKeyLastUsed (service `{service}`)"),
+                                );
+                            }
                         }
                     }
                 }
                 Err(e) => match self.unlisted("iam:GetAccessKeyLastUsed", &e) {
-                    // Deleted since ListAccessKeys.
-                    Unlisted::Gone => continue,
+                    // Deleted since ListAccessKeys, or not yet seen by the last-use
+                    // service: the key stays listed, its last use unknown.
+                    Unlisted::Gone => {
+                        facts.unobservable.insert(
+                            Fact::LastUsedAt,
+                            "iam:GetAccessKeyLastUsed answered NoSuchEntity for a key iam:ListAccessKeys listed as active".into(),
+                        );
+                    }
                     Unlisted::Failed(why) if is_denied(&e) => {
                         facts.unobservable.insert(Fact::LastUsedAt, why);
                     }

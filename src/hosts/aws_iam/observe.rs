@@ -244,7 +244,7 @@ fn denied(reader: &Reader, facts: &mut TokenFacts, fact: Fact, detail: &str, per
 
 /// The services whose calls patlint itself signs with the key on every run: a last use
 /// IAM records for them may be patlint's own check, now or on any earlier run.
-const SIGNED_BY_PATLINT: &[&str] = &["sts", "iam"];
+pub(super) const SIGNED_BY_PATLINT: &[&str] = &["sts", "iam"];
 
 async fn check_key(
     call: &Call<'_>,

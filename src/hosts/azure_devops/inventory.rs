@@ -228,12 +228,21 @@ async fn user_pats(api: &Api<'_>, user: &User) -> Result<Vec<Listed>, Observatio
         let Some(page) = answer.json::<Page>() else {
             return Err(not_documented(&answer, "PATs"));
         };
-        listed.extend(
-            page.value
-                .into_iter()
-                .filter(|pat| pat.is_valid != Some(false))
-                .filter_map(|pat| pat.listed(user, &source)),
-        );
+        for pat in page
+            .value
+            .into_iter()
+            .filter(|pat| pat.is_valid != Some(false))
+        {
+            // A PAT nothing names cannot be matched or reported: the listing would be
+            // complete only in appearance.
+            let Some(pat) = pat.listed(user, &source) else {
+                return Err(Observation::host_error(format!(
+                    "{} listed a PAT without an `authorizationId`, so the listing cannot name every PAT",
+                    answer.request
+                )));
+            };
+            listed.push(pat);
+        }
         let next = page
             .continuation_token
             .filter(|token| !token.trim().is_empty());

@@ -39,7 +39,7 @@ pub struct RawKeys {
     pub organizations: Option<TextList>,
     /// GitHub: the token's id in its organizations' listing of fine-grained tokens (`patlint audit` shows it), which matches the token to the listing.
     #[serde(default)]
-    #[schemars(with = "u64")]
+    #[schemars(schema_with = "crate::policy::raw::whole_number_schema")]
     pub token_id: Option<toml::Spanned<u64>>,
     /// GitHub: the token's name (a fine-grained token's name, a classic token's note), which with its owner matches the token to an organization's listing (`patlint audit`).
     #[serde(default)]

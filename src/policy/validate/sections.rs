@@ -377,12 +377,17 @@ impl Validator {
         names: &mut BTreeMap<String, Range<usize>>,
     ) -> Vec<TokenSpec> {
         for preset in presets {
-            for (table_span, _) in preset.tokens.iter().map(|t| (t.table_span.clone(), ())) {
+            let tables = preset.tokens.iter().map(|t| (&t.table_span, "tokens"));
+            let inventories = preset
+                .inventories
+                .iter()
+                .map(|i| (&i.table.table_span, "inventories"));
+            for (table_span, what) in tables.chain(inventories) {
                 self.problem(
                     preset.doc,
-                    table_span,
-                    "presets cannot declare tokens",
-                    "token here",
+                    table_span.clone(),
+                    format!("presets cannot declare {what}"),
+                    "declared here",
                     None,
                 );
             }
