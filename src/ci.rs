@@ -75,7 +75,8 @@ pub mod azure {
 pub fn defuse(text: &str) -> String {
     const ZWSP: &str = "\u{200B}";
     let mut out = String::with_capacity(text.len());
-    for line in text.split_inclusive('\n') {
+    // The runners are .NET programs, which end a line at `\r` as well as at `\n`.
+    for line in text.split_inclusive(['\n', '\r']) {
         let rest = line.trim_start();
         if rest.starts_with("::") || rest.starts_with("##[") {
             let blanks = line.len() - rest.len();

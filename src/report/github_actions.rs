@@ -106,9 +106,31 @@ fn status_cell(status: Status) -> &'static str {
 /// Text from a host inside a Markdown table cell: `|` would end the cell, `\\` and
 /// backticks could change it, and a newline would end the row.
 fn markdown_cell(text: &str) -> String {
-    text.replace('\\', "\\\\")
-        .replace('|', "\\|")
-        .replace(['\n', '\r'], " ")
+    let mut cell = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '\n' | '\r' => cell.push(' '),
+            // Markup a host's text could use to link, embed or restyle (an owner named
+            // `[x](https://…)`): escaped, so the cell shows the text as it is.
+            '\\' | '|' | '[' | ']' | '(' | ')' | '<' | '>' | '!' | '*' | '_' | '`' | '~' => {
+                cell.push('\\');
+                cell.push(c);
+            }
+            c if c.is_control() => cell.push(' '),
+            c => cell.push(c),
+        }
+    }
+    cell
+}
+
+/// A host's word as code in a table cell: a code span shows its text as it is, but a
+/// backtick would end it, and `|` the cell (GitHub's tables split on it even there).
+fn code_cell(text: &str) -> String {
+    let text: String = text
+        .chars()
+        .map(|c| if c == '`' || c.is_control() { ' ' } else { c })
+        .collect();
+    format!("`{}`", text.replace('|', "\\|"))
 }
 
 /// Mermaid task names may not contain `:` or `#`; table cells not `|`.
@@ -153,12 +175,11 @@ pub fn summary(report: &Report) -> String {
             Some(Observed::Value(scopes)) if scopes.is_empty() => "none".into(),
             Some(Observed::Value(scopes)) => scopes
                 .iter()
-                .map(|s| format!("`{s}`"))
+                .map(|s| code_cell(s))
                 .collect::<Vec<_>>()
                 .join(" "),
             _ => "not observable".into(),
         };
-        let scopes = markdown_cell(&scopes);
         let list = |waived: bool| {
             let ids: Vec<String> = t
                 .verdict
