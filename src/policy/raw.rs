@@ -213,6 +213,12 @@ pub struct InventoryTableSchema {
     inventory: crate::hosts::HostInventoryKeys,
 }
 
+/// A whole number from 0 (`u64`), without the non-standard `format: uint64` that strict
+/// validators refuse.
+pub fn whole_number_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+    schemars::json_schema!({ "type": "integer", "minimum": 0 })
+}
+
 /// `version = 1`, without the non-standard `format: uint8` that strict validators refuse.
 fn version_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
     schemars::json_schema!({ "type": "integer", "const": 1 })
