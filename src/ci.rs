@@ -155,6 +155,12 @@ mod tests {
     }
 
     #[test]
+    fn a_carriage_return_starts_a_line_for_the_runners_too() {
+        let defused = defuse("PAT `x\r::stop-commands::t`");
+        assert_eq!(defused, "PAT `x\r\u{200B}::stop-commands::t`");
+    }
+
+    #[test]
     fn text_from_a_policy_or_a_host_never_starts_a_command() {
         let hostile = "x\n::error title=injected::pwned\n  ##[group]fake\nok ##vso[task.setvariable variable=FOO]bar ##VSO[task.complete]";
         let defused = defuse(hostile);

@@ -580,3 +580,32 @@ fn inventory_only(url: &str) -> String {
         "version = 1\n[[inventory]]\nname = \"acme-github\"\nhost = \"github\"\nurl = \"{url}\"\norganization = \"acme\"\nsecret = {{ env = \"ACME_APP\" }}\n"
     )
 }
+
+/// `patlint explain undeclared-token`: the rule, how to write an inventory, and every
+/// host's listing with the permission it needs.
+#[test]
+fn explain_says_how_each_host_lists_its_tokens() {
+    let out = common::patlint()
+        .args(["explain", "undeclared-token"])
+        .output()
+        .unwrap();
+    assert_eq!(common::code(&out), 0);
+    let text = common::text(&out.stdout);
+    for expected in [
+        "default severity: warning",
+        "[[inventory]]",
+        "undeclared = \"fail\" | \"warn\" | \"ignore\"",
+        "GET /orgs/ORG/personal-access-tokens",
+        "\"Personal access tokens\" (read)",
+        "GET /api/v4/personal_access_tokens",
+        "_apis/tokenadmin/personalaccesstokens",
+        "vso.tokenadministration",
+        "iam:ListAccessKeys",
+    ] {
+        assert!(text.contains(expected), "`{expected}` not in:\n{text}");
+    }
+    assert!(
+        !text.contains("Azure DevOps Server"),
+        "it has no listing: {text}"
+    );
+}

@@ -333,3 +333,17 @@ fn section(t: &super::TokenReport, facts: &TokenFacts, i: usize, now: Timestamp)
     }
     out
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_hosts_text_in_a_cell_is_shown_not_rendered() {
+        assert_eq!(
+            markdown_cell("[x](https://evil) ![i](u) <b>|\n"),
+            "\\[x\\]\\(https://evil\\) \\!\\[i\\]\\(u\\) \\<b\\>\\| "
+        );
+        assert_eq!(code_cell("a`b|c"), "`a b\\|c`");
+    }
+}
