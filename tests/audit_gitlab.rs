@@ -357,6 +357,18 @@ async fn a_listing_cut_short_is_an_error_never_a_complete_answer() {
             "page 1 alone is not reported: {listed:?}"
         );
     }
+    // GitLab.com may leave `x-next-page` out: a `Link` without `rel="next"` (the last
+    // page's first and last) is the end.
+    let last = ResponseTemplate::new(200)
+        .insert_header(
+            "link",
+            "<https://gitlab.example.com/api/v4/personal_access_tokens?page=1>; rel=\"first\", <https://gitlab.example.com/api/v4/personal_access_tokens?page=2>; rel=\"last\"",
+        )
+        .set_body_json(json!([token(14, "bot", 7, json!(null), json!(null))]));
+    let server = instance(last).await;
+    let (code, report, stderr) = audit(instance_policy(&server.uri(), "", false)).await;
+    assert_eq!(code, 0, "{report:#}{stderr}");
+    assert!(names(&report).contains(&"gitlab-admin.14"));
 }
 
 #[tokio::test]

@@ -81,6 +81,18 @@ pub(crate) fn is_loopback(url: &reqwest::Url) -> bool {
 }
 
 /// Joins a path onto a base URL that may itself have a path (`https://HOST/api/v3`).
+/// The `rel="next"` target of a `Link` header (RFC 8288), as GitHub and GitLab page their
+/// listings.
+pub(crate) fn next_link(link: &str) -> Option<&str> {
+    link.split(',').find_map(|part| {
+        let (target, params) = part.trim().split_once(';')?;
+        let is_next = params
+            .split(';')
+            .any(|p| p.trim().replace(' ', "") == "rel=\"next\"");
+        is_next.then(|| target.trim().trim_start_matches('<').trim_end_matches('>'))
+    })
+}
+
 pub(crate) fn join(base: &reqwest::Url, path: &str) -> reqwest::Url {
     let mut url = base.clone();
     let joined = format!(

@@ -150,14 +150,7 @@ fn next_page(answer: &Answer, api: &Api<'_>) -> Result<Option<String>, String> {
     let Some(link) = link else {
         return Ok(None);
     };
-    let next = link.split(',').find_map(|part| {
-        let (target, params) = part.trim().split_once(';')?;
-        let is_next = params
-            .split(';')
-            .any(|p| p.trim().replace(' ', "") == "rel=\"next\"");
-        is_next.then(|| target.trim().trim_start_matches('<').trim_end_matches('>'))
-    });
-    let Some(next) = next else {
+    let Some(next) = crate::hosts::wire::next_link(&link) else {
         return Ok(None);
     };
     api.relative(next).map(Some).ok_or_else(|| {

@@ -379,15 +379,7 @@ fn next(answer: &Answer, api: &Api<'_>, page: u32, short_first: bool) -> Result<
         None => {}
     }
     let link = answer.single_header("link").map_err(problem)?;
-    let target = link.as_deref().and_then(|link| {
-        link.split(',').find_map(|part| {
-            let (target, params) = part.trim().split_once(';')?;
-            let is_next = params
-                .split(';')
-                .any(|p| p.trim().replace(' ', "") == "rel=\"next\"");
-            is_next.then(|| target.trim().trim_start_matches('<').trim_end_matches('>'))
-        })
-    });
+    let target = link.as_deref().and_then(crate::hosts::wire::next_link);
     match target {
         Some(target) => api.within(target).map(Next::Link).ok_or_else(|| {
             problem(format!(
@@ -395,7 +387,9 @@ fn next(answer: &Answer, api: &Api<'_>, page: u32, short_first: bool) -> Result<
                 crate::hosts::wire::origin_only(target)
             ))
         }),
-        None if short_first => Ok(Next::End),
+        // A `Link` without `rel="next"` (the last page's first, prev and last) is GitLab
+        // saying there is none.
+        None if short_first || link.is_some() => Ok(Next::End),
         None => Err(problem(format!(
             "no `x-next-page` or `Link: rel=\"next\"` header after page {page}"
         ))),
