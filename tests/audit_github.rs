@@ -365,6 +365,20 @@ async fn the_policy_is_refused_without_an_organization_or_an_inventory() {
     .await;
     assert_eq!(common::code(&out), 2);
     assert!(common::text(&out.stderr).contains("no [[inventory]]"));
+    // `validate` counts the inventories too.
+    let (out, _) = common::run_patlint(
+        inventory_only("https://api.github.com"),
+        vec![],
+        &["validate"],
+    )
+    .await;
+    assert_eq!(common::code(&out), 0);
+    assert!(
+        common::text(&out.stdout)
+            .contains("is valid: 0 tokens and 1 inventory for `patlint audit`"),
+        "{}",
+        common::text(&out.stdout)
+    );
 }
 
 /// Every format renders the audit as it renders a check, through its consumers' own

@@ -225,11 +225,21 @@ fn validate(args: ValidateArgs) -> CommandResult {
         out.push_str(&human::render_diagnostic(&diagnostic, style));
         out.push('\n');
     }
+    let plural = |n: usize, one: &str, many: &str| match n {
+        1 => format!("1 {one}"),
+        n => format!("{n} {many}"),
+    };
+    let inventories = match policy.inventories.len() {
+        0 => String::new(),
+        n => format!(
+            " and {} for `patlint audit`",
+            plural(n, "inventory", "inventories")
+        ),
+    };
     out.push_str(&format!(
-        "patlint: `{}` is valid: {} token{}\n",
+        "patlint: `{}` is valid: {}{inventories}\n",
         policy.path(),
-        policy.tokens.len(),
-        if policy.tokens.len() == 1 { "" } else { "s" }
+        plural(policy.tokens.len(), "token", "tokens"),
     ));
     write_output(None, &out)?;
     Ok(outcome::validate_gate(&lints))
