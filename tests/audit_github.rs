@@ -623,3 +623,26 @@ fn explain_says_how_each_host_lists_its_tokens() {
         "it has no listing: {text}"
     );
 }
+
+/// A server that ignores the page asked for answers the first page again: the listing
+/// does not go on, and is not read a thousand times over.
+#[tokio::test]
+async fn the_same_page_twice_is_an_error() {
+    let server = MockServer::start().await;
+    let page: Vec<Value> = (0..100)
+        .map(|i| grant(100 + i, "same", "alice", json!(null), json!(null)))
+        .collect();
+    Mock::given(method("GET"))
+        .and(path("/orgs/acme/personal-access-tokens"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(Value::Array(page)))
+        .expect(2)
+        .mount(&server)
+        .await;
+    let (code, report, _) = audit(inventory_only(&server.uri())).await;
+    assert_eq!(code, 3, "{report:#}");
+    let message = token(&report, "acme-github")["findings"][0]["message"].to_string();
+    assert!(
+        message.contains("the same page as the one before"),
+        "{message}"
+    );
+}

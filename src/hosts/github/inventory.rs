@@ -95,8 +95,15 @@ impl From<Refused> for Observation {
 async fn pages<T: for<'de> Deserialize<'de>>(api: &Api<'_>, path: &str) -> Result<Vec<T>, Refused> {
     let mut items = Vec::new();
     let mut next = format!("{path}?per_page={PER_PAGE}");
+    let mut previous: Option<String> = None;
     for page in 1..=MAX_PAGES {
         let answer = api.get(&next).await.map_err(Refused::Host)?;
+        if !answer.body.is_empty() && previous.as_deref() == Some(answer.body.as_str()) {
+            return Err(Refused::Host(Observation::host_error(format!(
+                "{} answered the same page as the one before, so the listing does not go on",
+                answer.request
+            ))));
+        }
         match answer.status {
             StatusCode::OK => {}
             // Refused from the first page on: what the credential may not list. A refusal
@@ -123,6 +130,7 @@ async fn pages<T: for<'de> Deserialize<'de>>(api: &Api<'_>, path: &str) -> Resul
         };
         let full = batch.len() >= PER_PAGE;
         items.extend(batch);
+        previous = Some(answer.body.clone());
         match next_page(&answer, api) {
             Ok(Some(path)) => next = path,
             Ok(None) if full => next = format!("{path}?per_page={PER_PAGE}&page={}", page + 1),

@@ -323,10 +323,18 @@ async fn pages<T: for<'de> Deserialize<'de>>(
     let mut url = first.clone();
     let mut page: u32 = 1;
     let mut items = Vec::new();
+    // A server that ignores the page asked for would answer page 1 a thousand times.
+    let mut previous: Option<String> = None;
     for read in 0..MAX_PAGES {
         let answer = api.get(&url).await?;
         if answer.status != StatusCode::OK {
             return Err(refused(&answer, needs));
+        }
+        if read > 0 && previous.as_deref() == Some(answer.body.as_str()) {
+            return Err(Observation::host_error(format!(
+                "{} answered the same page as the one before, so the listing does not go on",
+                answer.request
+            )));
         }
         let Some(batch) = answer.json::<Vec<T>>() else {
             return Err(Observation::host_error(format!(
@@ -337,6 +345,7 @@ async fn pages<T: for<'de> Deserialize<'de>>(
         };
         let count = batch.len();
         items.extend(batch);
+        previous = Some(answer.body.clone());
         match next(&answer, api, page, read == 0 && count < PER_PAGE)? {
             Next::End => return Ok(items),
             Next::Page(n) => {
