@@ -69,16 +69,18 @@ pub mod azure {
 
 /// Text from a policy or a host, made unable to act as a runner command wherever it is
 /// printed: a line that starts (after blanks) with `::` (GitHub Actions workflow commands)
-/// or `##[` (Azure Pipelines formatting commands) gets a zero-width space in front, and
-/// `##vso[` anywhere (the Azure agent finds logging commands anywhere in a line) gets one
-/// inside. Readers see the same text; runners see no command.
+/// gets a zero-width space in front, and `##[` (Azure Pipelines formatting commands, and
+/// the GitHub runner's legacy commands, which it finds anywhere in a line:
+/// `ActionCommand.TryParse` in actions/runner) and `##vso[` (Azure logging commands, also
+/// found anywhere) get one after their `##`, wherever they are. Readers see the same
+/// text; runners see no command.
 pub fn defuse(text: &str) -> String {
     const ZWSP: &str = "\u{200B}";
     let mut out = String::with_capacity(text.len());
     // The runners are .NET programs, which end a line at `\r` as well as at `\n`.
     for line in text.split_inclusive(['\n', '\r']) {
         let rest = line.trim_start();
-        if rest.starts_with("::") || rest.starts_with("##[") {
+        if rest.starts_with("::") {
             let blanks = line.len() - rest.len();
             out.push_str(&line[..blanks]);
             out.push_str(ZWSP);
@@ -87,13 +89,20 @@ pub fn defuse(text: &str) -> String {
             out.push_str(line);
         }
     }
-    if !out.to_ascii_lowercase().contains("##vso[") {
+    let lower = out.to_ascii_lowercase();
+    if !lower.contains("##[") && !lower.contains("##vso[") {
         return out;
     }
-    // Case-blind, as the agent may be: every `##vso[` becomes `##` ZWSP `vso[`.
+    // Case-blind, as the agents may be: every `##[` and `##vso[` gets `##` ZWSP.
     let mut defused = String::with_capacity(out.len() + 8);
     let mut rest = out.as_str();
-    while let Some(at) = rest.to_ascii_lowercase().find("##vso[") {
+    loop {
+        let lower = rest.to_ascii_lowercase();
+        let at = [lower.find("##["), lower.find("##vso[")]
+            .into_iter()
+            .flatten()
+            .min();
+        let Some(at) = at else { break };
         defused.push_str(&rest[..at + 2]);
         defused.push_str(ZWSP);
         rest = &rest[at + 2..];
@@ -152,6 +161,14 @@ mod tests {
             "::add-mask::line-one%0Aline-two\n::add-mask::line-one\n::add-mask::line-two\n"
         );
         assert_eq!(mask_command(Runner::GithubActions, &Secret::new("")), None);
+    }
+
+    #[test]
+    fn a_legacy_command_anywhere_in_a_line_is_defused() {
+        assert_eq!(
+            defuse("PAT `x ##[stop-commands]tok`"),
+            "PAT `x ##\u{200B}[stop-commands]tok`"
+        );
     }
 
     #[test]

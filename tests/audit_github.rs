@@ -614,7 +614,12 @@ fn explain_says_how_each_host_lists_its_tokens() {
         "GET /api/v4/personal_access_tokens",
         "_apis/tokenadmin/personalaccesstokens",
         "vso.tokenadministration",
+        "sts:GetCallerIdentity",
+        "iam:ListUsers",
         "iam:ListAccessKeys",
+        "iam:GetAccessKeyLastUsed",
+        "iam:ListServiceSpecificCredentials",
+        "iam:GetAccountSummary",
     ] {
         assert!(text.contains(expected), "`{expected}` not in:\n{text}");
     }

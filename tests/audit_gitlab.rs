@@ -369,6 +369,50 @@ async fn a_listing_cut_short_is_an_error_never_a_complete_answer() {
     let (code, report, stderr) = audit(instance_policy(&server.uri(), "", false)).await;
     assert_eq!(code, 0, "{report:#}{stderr}");
     assert!(names(&report).contains(&"gitlab-admin.14"));
+    // But a full page with such a `Link` may have lost its `x-next-page` on the way.
+    let full: Vec<Value> = (100..200)
+        .map(|id| token(id, "bulk", 7, json!(null), json!(null)))
+        .collect();
+    let full = ResponseTemplate::new(200)
+        .insert_header(
+            "link",
+            "<https://gitlab.example.com/api/v4/personal_access_tokens?page=1>; rel=\"first\"",
+        )
+        .set_body_json(Value::Array(full));
+    let server = instance(full).await;
+    let (code, report, _) = audit(instance_policy(&server.uri(), "", false)).await;
+    assert_eq!(code, 3, "{report:#}");
+    assert_eq!(rules(find(&report, "gitlab-admin"))[0].0, "host-error");
+}
+
+/// A token name is a host's text: a control character in it (which could rewrite a
+/// terminal line) reaches no report.
+#[tokio::test]
+async fn a_hosts_control_characters_reach_no_report() {
+    let hostile = page(
+        2,
+        "",
+        json!([token(
+            14,
+            "x\u{1b}[2K\rpass  evil",
+            7,
+            json!(null),
+            json!(null)
+        )]),
+    );
+    let server = instance(hostile).await;
+    let (out, _) = common::run_patlint(
+        instance_policy(&server.uri(), "", false),
+        env(),
+        &["audit", "--now", "2026-11-24", "--retries", "0"],
+    )
+    .await;
+    let human = common::text(&out.stdout);
+    assert!(human.contains("x [2K pass  evil"), "{human}");
+    assert!(
+        !human.contains('\u{1b}') && !human.contains('\r'),
+        "{human:?}"
+    );
 }
 
 #[tokio::test]

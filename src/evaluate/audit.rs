@@ -126,9 +126,14 @@ impl Plan {
             }
         }
         for (i, d) in declared.iter().enumerate() {
-            if !found[i] && expected_in(inventory, listing, d) {
-                self.entries[i].findings.push(not_found(name, d));
+            if found[i] || !expected_in(inventory, listing, d) {
+                continue;
             }
+            let finding = match identifiable(d) {
+                true => not_found(name, d),
+                false => unidentified(name, d),
+            };
+            self.entries[i].findings.push(finding);
         }
         if !listing.blind_spots.is_empty() {
             self.push_inventory(inventory, None, incomplete(inventory, &listing.blind_spots));
@@ -319,9 +324,15 @@ fn is_listed_as(declared: &Declared, listed: &Listed, listing: &Listing) -> bool
                         _ => only_one_named(name),
                     }
             };
-            github
-                .token_id
-                .is_some_and(|id| id.to_string() == listed.id)
+            // Fine-grained token ids and SSO credential ids are apart: with the kind
+            // unknown (its check failed), an id only no other listed token has.
+            let by_id = |id: &u64| {
+                let id = id.to_string();
+                listed.id == id
+                    && (declared.facts.is_some()
+                        || listing.tokens.iter().filter(|t| t.id == id).count() == 1)
+            };
+            github.token_id.as_ref().is_some_and(by_id)
                 || github.token_name.as_ref().is_some_and(by_name)
         }
         Endpoint::AzureDevops(azure) => match &azure.pat_id {
@@ -360,13 +371,61 @@ fn expected_in(inventory: &InventorySpec, listing: &Listing, declared: &Declared
     }
 }
 
+/// Whether anything could tie the declared token to its listing: what its check read,
+/// or an id or name the policy gives it.
+fn identifiable(declared: &Declared) -> bool {
+    !declared.prints.is_empty()
+        || match &declared.spec.endpoint {
+            Endpoint::Github(github) => github.token_id.is_some() || github.token_name.is_some(),
+            Endpoint::AzureDevops(azure) => azure.pat_id.is_some(),
+            _ => false,
+        }
+}
+
+/// A declared token the inventory should list, that nothing ties to the listing: whether
+/// it is there is not known.
+fn unidentified(inventory: &str, declared: &Declared) -> Finding {
+    let help = match &declared.spec.endpoint {
+        Endpoint::AzureDevops(_) => {
+            "name the PAT with `authorization_id` or `display_name` (or give it an `entra_token`, whose PAT Lifecycle API reads the id)"
+        }
+        Endpoint::Gitlab(_) => {
+            "GitLab: the token's own `/personal_access_tokens/self` gives its id: let it answer (GitLab 15.5+, and a scope that may read it)"
+        }
+        _ => "let the token's own check read its id",
+    };
+    Finding::new(
+        Rule::Unverifiable,
+        &declared.spec.origin,
+        format!(
+            "whether inventory `{inventory}` lists this token cannot be told: its check read nothing that identifies it there, and the policy names no id"
+        ),
+    )
+    .severity(super::verdict::unverifiable_severity(declared.spec))
+    .label("not tied to the listing")
+    .evidence(format!("the listing of inventory `{inventory}`"))
+    .help(help)
+}
+
+/// A host's text as one line of printable characters: names and owners go into every
+/// report, and a control character could rewrite a terminal line or end a log line.
+fn printable(text: &str) -> String {
+    text.chars()
+        .map(|c| match c {
+            c if c.is_control() => ' ',
+            '\u{FFFE}' | '\u{FFFF}' => ' ',
+            c => c,
+        })
+        .collect()
+}
+
 fn listed_as(inventory: &str, listed: &Listed, declared: bool) -> ListedAs {
     ListedAs {
         inventory: inventory.to_owned(),
-        id: listed.id.clone(),
-        name: listed.name.clone(),
-        owner: listed.owner.clone(),
-        source: listed.source.clone(),
+        id: printable(&listed.id),
+        name: listed.name.as_deref().map(printable),
+        owner: listed.owner.as_deref().map(printable),
+        source: printable(&listed.source),
         declared,
     }
 }
@@ -375,12 +434,12 @@ fn listed_as(inventory: &str, listed: &Listed, declared: bool) -> ListedAs {
 fn describe(listed: &Listed) -> String {
     let mut text = kind_name(listed.facts.kind).to_owned();
     if let Some(name) = &listed.name {
-        text.push_str(&format!(" `{name}`"));
+        text.push_str(&format!(" `{}`", printable(name)));
     }
     if let Some(owner) = &listed.owner {
-        text.push_str(&format!(" of `{owner}`"));
+        text.push_str(&format!(" of `{}`", printable(owner)));
     }
-    text.push_str(&format!(" (id {})", listed.id));
+    text.push_str(&format!(" (id {})", printable(&listed.id)));
     text
 }
 
@@ -397,8 +456,8 @@ fn kind_name(kind: TokenKind) -> &'static str {
 fn undeclared_finding(inventory: &InventorySpec, listed: &Listed, name: &str) -> Finding {
     let token = &inventory.token;
     let declare = match &token.endpoint {
-        Endpoint::Github(_) => format!("`token_id = {}`", listed.id),
-        Endpoint::AzureDevops(_) => format!("`authorization_id = \"{}\"`", listed.id),
+        Endpoint::Github(_) => format!("`token_id = {}`", printable(&listed.id)),
+        Endpoint::AzureDevops(_) => format!("`authorization_id = \"{}\"`", printable(&listed.id)),
         _ => "its secret (its own check reads the id the listing shows)".to_owned(),
     };
     Finding::new(
@@ -607,6 +666,29 @@ secret = { env = "J" }
             &audit(&policy, true, vec![alice, fine_grained(vec![])]),
         );
         assert!(plan.entries[0].listed.is_none());
+    }
+
+    #[test]
+    fn a_token_nothing_ties_to_the_listing_is_unverifiable_not_missing() {
+        let text = POLICY.replace("token_id = 42\n", "");
+        let policy = crate::policy::parse_policy("p.toml", &text).unwrap();
+        let plan = super::plan(
+            &policy,
+            &audit(
+                &policy,
+                true,
+                vec![fine_grained(vec![]), fine_grained(vec![])],
+            ),
+        );
+        assert_eq!(
+            rules_of(&plan, 0),
+            vec![Rule::Unverifiable, Rule::Unverifiable]
+        );
+        assert!(
+            plan.entries[0].findings[0]
+                .message
+                .contains("cannot be told")
+        );
     }
 
     #[test]

@@ -58,6 +58,15 @@ pub(super) fn rejected(
 }
 
 /// "Cannot verify": how loud it is depends on the policy's `on_unverifiable`.
+/// How loud an `unverifiable` finding is for this token (`on_unverifiable`).
+pub(crate) fn unverifiable_severity(token: &TokenSpec) -> Severity {
+    match token.requirements.on_unverifiable() {
+        Escalation::Fail => Severity::Error,
+        Escalation::Warn => Severity::Warning,
+        Escalation::Ignore => Severity::Note,
+    }
+}
+
 pub(crate) fn unverifiable(
     token: &TokenSpec,
     facts: &TokenFacts,
@@ -77,12 +86,6 @@ pub(crate) fn unverifiable_because(
     origin: &Origin,
     why: &str,
 ) -> Finding {
-    let setting = token.requirements.on_unverifiable();
-    let severity = match setting {
-        Escalation::Fail => Severity::Error,
-        Escalation::Warn => Severity::Warning,
-        Escalation::Ignore => Severity::Note,
-    };
     Finding::new(
         Rule::Unverifiable,
         origin,
@@ -91,7 +94,7 @@ pub(crate) fn unverifiable_because(
             token.name,
         ),
     )
-    .severity(severity)
+    .severity(unverifiable_severity(token))
     .label(format!("asks about {}", fact.describe()))
     .evidence(format!(
         "{} did not reveal {}",

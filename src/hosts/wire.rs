@@ -86,9 +86,18 @@ pub(crate) fn is_loopback(url: &reqwest::Url) -> bool {
 pub(crate) fn next_link(link: &str) -> Option<&str> {
     link.split(',').find_map(|part| {
         let (target, params) = part.trim().split_once(';')?;
-        let is_next = params
-            .split(';')
-            .any(|p| p.trim().replace(' ', "") == "rel=\"next\"");
+        let is_next = params.split(';').any(|param| {
+            let Some((name, value)) = param.split_once('=') else {
+                return false;
+            };
+            // `rel` is a space-separated list of types, quoted or not, in any case.
+            name.trim().eq_ignore_ascii_case("rel")
+                && value
+                    .trim()
+                    .trim_matches('"')
+                    .split_ascii_whitespace()
+                    .any(|rel| rel.eq_ignore_ascii_case("next"))
+        });
         is_next.then(|| target.trim().trim_start_matches('<').trim_end_matches('>'))
     })
 }
@@ -145,6 +154,22 @@ mod tests {
                 .unwrap_err()
                 .contains("not readable")
         );
+    }
+
+    #[test]
+    fn the_next_link_is_found_however_rel_is_written() {
+        for link in [
+            "<https://h/x?page=2>; rel=\"next\", <https://h/x?page=9>; rel=\"last\"",
+            "<https://h/x?page=9>; rel=last, <https://h/x?page=2>; rel=next",
+            "<https://h/x?page=2>; REL=\"Next Last\"",
+        ] {
+            assert_eq!(next_link(link), Some("https://h/x?page=2"), "{link}");
+        }
+        assert_eq!(
+            next_link("<https://h/x?page=1>; rel=\"first\", <https://h/x?page=1>; rel=\"prev\""),
+            None
+        );
+        assert_eq!(next_link("<https://h/x?page=2>; title=\"next\""), None);
     }
 
     #[test]

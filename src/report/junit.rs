@@ -16,6 +16,8 @@ fn escape(text: &str) -> String {
             '\'' => out.push_str("&apos;"),
             // XML 1.0 cannot carry most control characters, even escaped.
             c if (c as u32) < 0x20 && !matches!(c, '\n' | '\r' | '\t') => out.push(' '),
+            // Nor these two, which XML 1.0's `Char` leaves out.
+            '\u{FFFE}' | '\u{FFFF}' => out.push(' '),
             c => out.push(c),
         }
     }

@@ -7,8 +7,9 @@
 //!   `IsTruncated` (<https://docs.aws.amazon.com/IAM/latest/APIReference/API_ListUsers.html>);
 //! - per user, `iam:ListAccessKeys`: the user's keys with `Status` and `CreateDate`
 //!   (<https://docs.aws.amazon.com/IAM/latest/APIReference/API_ListAccessKeys.html>),
-//!   and `iam:ListServiceSpecificCredentials` with `ServiceName`
-//!   `codecommit.amazonaws.com`: the user's Git credentials
+//!   and `iam:ListServiceSpecificCredentials` without `ServiceName`: the user's
+//!   service-specific credentials of every service (CodeCommit Git credentials, Bedrock
+//!   API keys)
 //!   (<https://docs.aws.amazon.com/IAM/latest/APIReference/API_ListServiceSpecificCredentials.html>);
 //! - per active key, `iam:GetAccessKeyLastUsed`: its last use
 //!   (<https://docs.aws.amazon.com/IAM/latest/APIReference/API_GetAccessKeyLastUsed.html>).
@@ -30,7 +31,7 @@ use super::clients::{
     iam_client, plain_http_elsewhere, profile_credentials, protected_credentials, region_of,
     sts_client,
 };
-use super::observe::{AwsIam, CODECOMMIT, CallError, SIGNED_BY_PATLINT, classify, timestamp};
+use super::observe::{AwsIam, CallError, SIGNED_BY_PATLINT, classify, timestamp};
 use super::{Endpoint, KeySource};
 use crate::facts::{Fact, Observation, Observed, TokenFacts, TokenKind};
 use crate::hosts::Call;
@@ -49,7 +50,7 @@ const PAGE_SIZE: i32 = 100;
 /// account does not meet IAM's request throttling all at once.
 const USERS_AT_ONCE: usize = 4;
 
-pub(super) const DOCS: &str = "AWS IAM (`profile`, or `access_key_id` and `secret`): lists every active access key and every active CodeCommit HTTPS Git credential of the IAM users of the account the inventory's credentials belong to, with read-only calls only: `sts:GetCallerIdentity` for the account (needs no permission); `iam:ListUsers` for every user, read to the last page (needs `iam:ListUsers`); per user, `iam:ListAccessKeys` for the user's keys, their status and creation date (needs `iam:ListAccessKeys` on the users) and `iam:ListServiceSpecificCredentials` with service `codecommit.amazonaws.com` for their Git credentials (needs `iam:ListServiceSpecificCredentials`); per active key, `iam:GetAccessKeyLastUsed` for its last use (needs `iam:GetAccessKeyLastUsed`); `iam:GetAccountSummary` for whether the root user has access keys, which no listing shows (needs `iam:GetAccountSummary`). AWS's managed policy `IAMReadOnlyAccess` grants them all. Inactive keys and credentials are not listed: they authenticate nothing until someone reactivates them. A declared key is matched by its access key id, which its own check reads; a declared key of another account is not expected in the listing. Git credentials that could not be listed are reported (`inventory-incomplete`), never taken for none.";
+pub(super) const DOCS: &str = "AWS IAM (`profile`, or `access_key_id` and `secret`): lists every active access key and every active service-specific credential (CodeCommit HTTPS Git credentials, Bedrock API keys, Keyspaces credentials) of the IAM users of the account the inventory's credentials belong to, with read-only calls only: `sts:GetCallerIdentity` for the account (needs no permission); `iam:ListUsers` for every user, read to the last page (needs `iam:ListUsers`); per user, `iam:ListAccessKeys` for the user's keys, their status and creation date (needs `iam:ListAccessKeys` on the users) and `iam:ListServiceSpecificCredentials` for their service-specific credentials of every service (needs `iam:ListServiceSpecificCredentials`); per active key, `iam:GetAccessKeyLastUsed` for its last use (needs `iam:GetAccessKeyLastUsed`); `iam:GetAccountSummary` for whether the root user has access keys, which no listing shows (needs `iam:GetAccountSummary`). AWS's managed policy `IAMReadOnlyAccess` grants them all. Inactive keys and credentials are not listed: they authenticate nothing until someone reactivates them. A declared key is matched by its access key id, which its own check reads; a declared key of another account is not expected in the listing. Git credentials that could not be listed are reported (`inventory-incomplete`), never taken for none.";
 
 impl AwsIam {
     pub(super) async fn list_account(&self, call: &Call<'_>, endpoint: &Endpoint) -> ListingResult {
@@ -244,7 +245,8 @@ impl Lister {
                 self.iam
                     .list_service_specific_credentials()
                     .user_name(name)
-                    .service_name(CODECOMMIT)
+                    // Every service's: Bedrock API keys and Keyspaces credentials are
+                    // bearer credentials of the user too, not only CodeCommit's.
                     .max_items(PAGE_SIZE)
                     .set_marker(marker)
                     .send()
@@ -504,7 +506,7 @@ fn git_credential(
     let field = |name: &str| format!("`{name}` in {source}");
     let id = credential.service_specific_credential_id();
     let mut facts = TokenFacts::new(TokenKind::Unknown);
-    facts.identity = Some(user.arn().to_owned());
+    facts.identity = Some(format!("{} ({})", user.arn(), credential.service_name()));
     facts.active = Observed::Value(true);
     facts.evidence.insert(Fact::Active, field("Status"));
     facts.created_at = Observed::Value(Some(in_range(
@@ -524,9 +526,7 @@ fn git_credential(
             facts.expires_at = Observed::Value(None);
             facts.evidence.insert(
                 Fact::ExpiresAt,
-                format!(
-                    "{source} gives no `ExpirationDate`: CodeCommit Git credentials do not expire"
-                ),
+                format!("{source} gives no `ExpirationDate`: the credential does not expire"),
             );
         }
     }

@@ -346,7 +346,8 @@ async fn pages<T: for<'de> Deserialize<'de>>(
         let count = batch.len();
         items.extend(batch);
         previous = Some(answer.body.clone());
-        match next(&answer, api, page, read == 0 && count < PER_PAGE)? {
+        let short = count < PER_PAGE;
+        match next(&answer, api, page, short, read == 0 && short)? {
             Next::End => return Ok(items),
             Next::Page(n) => {
                 page = n;
@@ -367,7 +368,13 @@ async fn pages<T: for<'de> Deserialize<'de>>(
 /// The page after `page`: `x-next-page` (empty on the last page), else `Link:
 /// rel="next"`. Neither is the end only for a first page short of a full one (an
 /// endpoint GitLab does not paginate); anywhere else the listing's end is not known.
-fn next(answer: &Answer, api: &Api<'_>, page: u32, short_first: bool) -> Result<Next, Observation> {
+fn next(
+    answer: &Answer,
+    api: &Api<'_>,
+    page: u32,
+    short: bool,
+    short_first: bool,
+) -> Result<Next, Observation> {
     let problem = |what: String| {
         Observation::host_error(format!(
             "{} answered with {what}, so where the listing goes on is not known and it is not complete",
@@ -396,9 +403,10 @@ fn next(answer: &Answer, api: &Api<'_>, page: u32, short_first: bool) -> Result<
                 crate::hosts::wire::origin_only(target)
             ))
         }),
-        // A `Link` without `rel="next"` (the last page's first, prev and last) is GitLab
-        // saying there is none.
-        None if short_first || link.is_some() => Ok(Next::End),
+        // A `Link` without `rel="next"` (the last page's first, prev and last) on a page
+        // short of a full one is GitLab saying there is none; on a full page, a header may
+        // have been lost on the way, and a next page may follow.
+        None if short_first || (link.is_some() && short) => Ok(Next::End),
         None => Err(problem(format!(
             "no `x-next-page` or `Link: rel=\"next\"` header after page {page}"
         ))),
