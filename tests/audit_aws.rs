@@ -13,25 +13,12 @@
 
 mod common;
 
-use common::aws::{KEY_ID, SECRET_KEY, admin, answer, answer_instead, start_moto, xml, xml_error};
+use common::aws::{
+    KEY_ID, SECRET_KEY, admin, answer, answer_instead, new_key, start_moto, xml, xml_error,
+};
 
 use wiremock::matchers::body_string_contains;
 use wiremock::{Mock, MockServer};
-
-/// A new access key of `user`; returns (key id, secret key).
-async fn new_key(iam: &aws_sdk_iam::Client, user: &str) -> (String, String) {
-    let key = iam
-        .create_access_key()
-        .user_name(user)
-        .send()
-        .await
-        .unwrap();
-    let key = key.access_key().unwrap();
-    (
-        key.access_key_id().to_owned(),
-        key.secret_access_key().to_owned(),
-    )
-}
 
 async fn user_with_key(iam: &aws_sdk_iam::Client, user: &str) -> (String, String) {
     iam.create_user().user_name(user).send().await.unwrap();
@@ -417,6 +404,18 @@ async fn account_with_root_keys(present: u32) -> MockServer {
     server
 }
 
+/// The audit of the XML account, with Bob's key (the AWS example key) declared by
+/// `tokens`.
+async fn audit_bob(server: &MockServer, tokens: &str) -> Audit {
+    audit(
+        &server.uri(),
+        AUDITOR,
+        &[("BOB", KEY_ID, SECRET_KEY)],
+        audit_policy("", tokens),
+    )
+    .await
+}
+
 /// `GetAccountSummary`: whether the root user has access keys, which no listing shows.
 async fn root_keys(server: &MockServer, present: u32) {
     answer(
@@ -467,13 +466,7 @@ const AUDITOR: (&str, &str) = (
 #[tokio::test(flavor = "multi_thread")]
 async fn listing_reads_every_page_and_git_credentials() {
     let server = paged_account().await;
-    let run = audit(
-        &server.uri(),
-        AUDITOR,
-        &[("BOB", KEY_ID, SECRET_KEY)],
-        audit_policy("", &declared("bob-key", "BOB")),
-    )
-    .await;
+    let run = audit_bob(&server, &declared("bob-key", "BOB")).await;
     assert_eq!(run.exit, 0, "{:#}", run.json);
     assert_eq!(run.token("bob-key")["listed"]["declared"], true);
     // Alice is on the second page of users.
@@ -500,13 +493,7 @@ async fn listing_reads_every_page_and_git_credentials() {
 
     // The root user's keys are no user's: IAM only says they exist, and the audit says so.
     let server = account_with_root_keys(1).await;
-    let run = audit(
-        &server.uri(),
-        AUDITOR,
-        &[("BOB", KEY_ID, SECRET_KEY)],
-        audit_policy("", &declared("bob-key", "BOB")),
-    )
-    .await;
+    let run = audit_bob(&server, &declared("bob-key", "BOB")).await;
     let inventory = run.token("aws-prod");
     assert_eq!(rules(inventory), ["inventory-incomplete"], "{inventory:#}");
     assert_eq!(inventory["status"], "unverifiable");
@@ -536,13 +523,7 @@ async fn a_declared_key_the_account_does_not_list_is_not_found() {
         ),
     )
     .await;
-    let run = audit(
-        &server.uri(),
-        AUDITOR,
-        &[("BOB", KEY_ID, SECRET_KEY)],
-        audit_policy("", &declared("bob-key", "BOB")),
-    )
-    .await;
+    let run = audit_bob(&server, &declared("bob-key", "BOB")).await;
     assert_eq!(run.exit, 1, "{:#}", run.json);
     let bob = run.token("bob-key");
     assert_eq!(rules(bob), ["token-not-found"], "{bob:#}");
@@ -624,13 +605,7 @@ async fn git_credentials_a_declared_key_checks_are_declared() {
     let tokens = |service_credentials: bool| {
         declared("bob-key", "BOB") + &format!("service_credentials = {service_credentials}\n")
     };
-    let run = audit(
-        &server.uri(),
-        AUDITOR,
-        &[("BOB", KEY_ID, SECRET_KEY)],
-        audit_policy("", &tokens(true)),
-    )
-    .await;
+    let run = audit_bob(&server, &tokens(true)).await;
     assert!(
         run.tokens()
             .iter()
@@ -645,13 +620,7 @@ async fn git_credentials_a_declared_key_checks_are_declared() {
     );
 
     // Without `service_credentials`, nobody checks it: undeclared.
-    let run = audit(
-        &server.uri(),
-        AUDITOR,
-        &[("BOB", KEY_ID, SECRET_KEY)],
-        audit_policy("", &tokens(false)),
-    )
-    .await;
+    let run = audit_bob(&server, &tokens(false)).await;
     let git = run.token("aws-prod.ACCABOBGITEXAMPLE001");
     assert_eq!(rules(git), ["undeclared-token"], "{git:#}");
     assert!(
@@ -677,13 +646,7 @@ async fn a_last_use_by_sts_or_iam_is_no_evidence_in_a_listing() {
         .with_priority(1)
         .mount(&server)
         .await;
-    let run = audit(
-        &server.uri(),
-        AUDITOR,
-        &[("BOB", KEY_ID, SECRET_KEY)],
-        audit_policy("", &declared("bob-key", "BOB")),
-    )
-    .await;
+    let run = audit_bob(&server, &declared("bob-key", "BOB")).await;
     let alice = run.token("aws-prod.AKIAALICEKEYEXAMPLE1");
     assert!(alice["facts"].get("last_used_at").is_none(), "{alice:#}");
     assert!(alice["facts"].get("created_at").is_some(), "{alice:#}");

@@ -15,17 +15,7 @@ use wiremock::{Mock, MockServer, ResponseTemplate};
 /// A user with one access key; returns (key id, secret key).
 async fn user_with_key(iam: &aws_sdk_iam::Client, user: &str) -> (String, String) {
     iam.create_user().user_name(user).send().await.unwrap();
-    let key = iam
-        .create_access_key()
-        .user_name(user)
-        .send()
-        .await
-        .unwrap();
-    let key = key.access_key().unwrap();
-    (
-        key.access_key_id().to_owned(),
-        key.secret_access_key().to_owned(),
-    )
+    new_key(iam, user).await
 }
 
 #[tokio::test(flavor = "multi_thread")]

@@ -40,25 +40,17 @@ pub async fn observe_all(
     }
 }
 
-pub(super) async fn observe_one(
+async fn observe_one(
     hosts: &Hosts,
     http: &Http,
     token: &TokenSpec,
     observed_at: Timestamp,
 ) -> Observation {
-    let secret = match token.secret.value.read() {
-        Ok(secret) => secret,
-        Err(e) => return secret_unavailable(&e),
-    };
-    // `--deadline` bounds the token's own time (see [`TokenClock`]): every request, wait
-    // and SDK call of a host goes through it.
-    let call = Call::new(http, token, &secret, observed_at);
-    let observation = hosts.observe(&call, &token.endpoint).await;
-    call.scrub(observation)
+    observe_for_audit(hosts, http, token, observed_at).await.0
 }
 
-/// [`observe_one`], keeping what `patlint audit` matches the token by and the secrets
-/// its check read (to scrub from every listing too).
+/// Observes one token, keeping what `patlint audit` matches the token by and the
+/// secrets its check read (to scrub from every listing too).
 pub(super) async fn observe_for_audit(
     hosts: &Hosts,
     http: &Http,
@@ -69,6 +61,8 @@ pub(super) async fn observe_for_audit(
         Ok(secret) => secret,
         Err(e) => return (secret_unavailable(&e), Vec::new(), Vec::new()),
     };
+    // `--deadline` bounds the token's own time (see [`TokenClock`]): every request, wait
+    // and SDK call of a host goes through it.
     let call = Call::new(http, token, &secret, observed_at);
     let observation = call.scrub(hosts.observe(&call, &token.endpoint).await);
     let prints = call.fingerprints.lock().expect("never poisoned").clone();

@@ -296,3 +296,18 @@ pub async fn admin(url: &str) -> aws_sdk_iam::Client {
         .build();
     aws_sdk_iam::Client::from_conf(config)
 }
+
+/// A new access key of `user`; returns (key id, secret key).
+pub async fn new_key(iam: &aws_sdk_iam::Client, user: &str) -> (String, String) {
+    let key = iam
+        .create_access_key()
+        .user_name(user)
+        .send()
+        .await
+        .unwrap();
+    let key = key.access_key().unwrap();
+    (
+        key.access_key_id().to_owned(),
+        key.secret_access_key().to_owned(),
+    )
+}

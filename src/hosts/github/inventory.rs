@@ -19,7 +19,7 @@ use serde::Deserialize;
 use super::observe::Api;
 use super::{Endpoint, Scope};
 use crate::facts::{Fact, Grant, Observation, Observed, Settled, TokenFacts, TokenKind};
-use crate::hosts::inventory::{Fingerprint, Listed, Listing, ListingResult, MAX_PAGES};
+use crate::hosts::inventory::{Fingerprint, Listed, Listing, ListingResult, MAX_PAGES, Repeats};
 use crate::hosts::{Answer, Call};
 
 /// What a declared token's check notes so that the listing of SSO authorizations
@@ -95,15 +95,10 @@ impl From<Refused> for Observation {
 async fn pages<T: for<'de> Deserialize<'de>>(api: &Api<'_>, path: &str) -> Result<Vec<T>, Refused> {
     let mut items = Vec::new();
     let mut next = format!("{path}?per_page={PER_PAGE}");
-    let mut previous: Option<String> = None;
+    let mut repeats = Repeats::default();
     for page in 1..=MAX_PAGES {
         let answer = api.get(&next).await.map_err(Refused::Host)?;
-        if !answer.body.is_empty() && previous.as_deref() == Some(answer.body.as_str()) {
-            return Err(Refused::Host(Observation::host_error(format!(
-                "{} answered the same page as the one before, so the listing does not go on",
-                answer.request
-            ))));
-        }
+        repeats.check(&answer).map_err(Refused::Host)?;
         match answer.status {
             StatusCode::OK => {}
             // Refused from the first page on: what the credential may not list. A refusal
@@ -130,7 +125,6 @@ async fn pages<T: for<'de> Deserialize<'de>>(api: &Api<'_>, path: &str) -> Resul
         };
         let full = batch.len() >= PER_PAGE;
         items.extend(batch);
-        previous = Some(answer.body.clone());
         match next_page(&answer, api) {
             Ok(Some(path)) => next = path,
             Ok(None) if full => next = format!("{path}?per_page={PER_PAGE}&page={}", page + 1),

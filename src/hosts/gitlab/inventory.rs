@@ -32,7 +32,7 @@ use serde::Deserialize;
 use super::observe::midnight_utc;
 use super::{Endpoint, Scope};
 use crate::facts::{Fact, Observation, Observed, TokenFacts, TokenKind};
-use crate::hosts::inventory::{Fingerprint, Listed, Listing, MAX_PAGES};
+use crate::hosts::inventory::{Fingerprint, Listed, Listing, MAX_PAGES, Repeats};
 use crate::hosts::wire::{join, present, sensitive_header};
 use crate::hosts::{Answer, Call, ListingResult};
 
@@ -324,18 +324,13 @@ async fn pages<T: for<'de> Deserialize<'de>>(
     let mut page: u32 = 1;
     let mut items = Vec::new();
     // A server that ignores the page asked for would answer page 1 a thousand times.
-    let mut previous: Option<String> = None;
+    let mut repeats = Repeats::default();
     for read in 0..MAX_PAGES {
         let answer = api.get(&url).await?;
         if answer.status != StatusCode::OK {
             return Err(refused(&answer, needs));
         }
-        if read > 0 && previous.as_deref() == Some(answer.body.as_str()) {
-            return Err(Observation::host_error(format!(
-                "{} answered the same page as the one before, so the listing does not go on",
-                answer.request
-            )));
-        }
+        repeats.check(&answer)?;
         let Some(batch) = answer.json::<Vec<T>>() else {
             return Err(Observation::host_error(format!(
                 "{} answered 200 with {} that is not the listing GitLab documents, so the listing is not complete",
@@ -345,7 +340,6 @@ async fn pages<T: for<'de> Deserialize<'de>>(
         };
         let count = batch.len();
         items.extend(batch);
-        previous = Some(answer.body.clone());
         let short = count < PER_PAGE;
         match next(&answer, api, page, short, read == 0 && short)? {
             Next::End => return Ok(items),
