@@ -1,0 +1,33 @@
+//! The integration tests, one binary: each module is one area of patlint, run through
+//! its CLI or its library against local servers.
+
+mod common;
+
+mod action;
+mod audit_aws;
+mod audit_azure;
+mod audit_github;
+mod audit_gitlab;
+mod aws;
+mod aws_xml;
+mod azure;
+mod azure_probes;
+mod azure_reach;
+mod canary;
+mod cli;
+mod commands;
+mod consumers;
+mod evaluate;
+mod faults;
+mod formats;
+mod github;
+mod github_probes;
+mod gitlab;
+mod gitlab_associations;
+mod hostile;
+mod injection;
+mod install;
+mod policy;
+mod rate_limits;
+mod tls;
+mod waivers;
