@@ -179,6 +179,13 @@ impl TokenFacts {
         self.evidence.get(&fact).map(String::as_str)
     }
 
+    /// What a probe settled for `permission` on `target`.
+    pub fn grant(&self, target: &str, permission: &str) -> Option<&Grant> {
+        self.grants
+            .iter()
+            .find(|g| g.target == target && g.permission == permission)
+    }
+
     pub fn why_unobservable(&self, fact: Fact) -> &str {
         self.unobservable
             .get(&fact)

@@ -22,4 +22,21 @@ pub mod secret;
 mod suggest;
 
 pub use commands::run;
-pub use evaluate::evaluate_all;
+
+/// Judges every token of the policy at `now` against facts observed when the facts file
+/// says, with the default gate: evaluation and its report in one call.
+pub fn evaluate_all<'p>(
+    policy: &'p policy::Policy,
+    facts: &facts::FactsFile,
+    now: jiff::Timestamp,
+) -> report::Report<'p> {
+    let at = evaluate::Instants {
+        now,
+        observed_at: facts.observed_at,
+    };
+    let tokens = evaluate::judge_all(policy, facts, at);
+    let source = report::FactsSource::Live {
+        observed_at: facts.observed_at,
+    };
+    report::Report::new(policy, now, source, tokens, &outcome::Gate::default())
+}

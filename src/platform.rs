@@ -1,5 +1,6 @@
 //! Dated platform changes that turn a policy or a token from fine into broken on a known
-//! day. One row per step, with its source, so the next announcement is a one-line change.
+//! day. Each host declares its own in its folder: one row per step, with its source, so
+//! the next announcement is a one-line change.
 
 use jiff::Timestamp;
 
@@ -20,23 +21,6 @@ pub struct DatedStep {
     pub ahead: &'static str,
     pub passed: &'static str,
 }
-
-pub static AZURE_GLOBAL_PAT_RETIREMENT: PlatformChange = PlatformChange {
-    rule: Rule::GlobalPatRetirement,
-    steps: &[
-        DatedStep {
-            effective: "2026-03-15T00:00:00Z",
-            ahead: "Azure DevOps global PATs (\"All accessible organizations\") can no longer be created or regenerated",
-            passed: "Azure DevOps global PATs (\"All accessible organizations\") cannot be created or regenerated",
-        },
-        DatedStep {
-            effective: "2026-12-01T00:00:00Z",
-            ahead: "Azure DevOps global PATs stop working",
-            passed: "Azure DevOps global PATs no longer work",
-        },
-    ],
-    source: "Azure DevOps blog, \"Retirement of Global Personal Access Tokens in Azure DevOps\"; learn.microsoft.com, \"Manage personal access tokens using policies\"",
-};
 
 /// Where `now` stands relative to a step.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -115,48 +99,5 @@ impl PlatformChange {
         }
         parts.extend(next.map(|s| s.describe(now)));
         parts.join("; ")
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn at(s: &str) -> Timestamp {
-        s.parse().unwrap()
-    }
-
-    #[test]
-    fn counts_days_to_the_azure_retirement() {
-        let d = AZURE_GLOBAL_PAT_RETIREMENT.last();
-        assert_eq!(
-            d.status(at("2026-11-24T00:00:00Z")),
-            DeadlineStatus::Ahead { days_left: 7 }
-        );
-        assert_eq!(
-            d.status(at("2026-11-30T23:59:59Z")),
-            DeadlineStatus::Ahead { days_left: 1 }
-        );
-        assert_eq!(d.status(at("2026-12-01T00:00:00Z")), DeadlineStatus::Passed);
-        assert_eq!(d.date(), "2026-12-01");
-    }
-
-    #[test]
-    fn describes_each_step_as_it_comes() {
-        let change = &AZURE_GLOBAL_PAT_RETIREMENT;
-        assert_eq!(
-            change.describe(at("2026-03-01T00:00:00Z")),
-            "Azure DevOps global PATs (\"All accessible organizations\") can no longer be created or regenerated on 2026-03-15: 14 days left"
-        );
-        assert_eq!(
-            change.describe(at("2026-11-24T00:00:00Z")),
-            "Azure DevOps global PATs (\"All accessible organizations\") cannot be created or regenerated (since 2026-03-15); Azure DevOps global PATs stop working on 2026-12-01: 7 days left"
-        );
-        assert_eq!(
-            change.describe(at("2026-12-01T00:00:00Z")),
-            "Azure DevOps global PATs no longer work (since 2026-12-01)"
-        );
-        assert!(!change.in_force(at("2026-11-30T23:59:59Z")));
-        assert!(change.in_force(at("2026-12-01T00:00:00Z")));
     }
 }

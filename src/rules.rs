@@ -1,6 +1,8 @@
 //! Every rule patlint can report. Each rule's text (id, meaning, why it matters, how to
-//! fix it) is declared next to the check that reports it, in `evaluate/`; each host adds
-//! its own fix texts in its folder. This file is the one list of them: one row a rule.
+//! fix it) is declared next to the check that reports it: in `evaluate/` for the rules
+//! every host shares, listed here one row a rule; in the host's folder for a host's own
+//! rules, listed beside the host registry (`hosts::host_rules!`). Each host adds its own
+//! fix texts in its folder.
 
 use serde::{Serialize, Serializer};
 
@@ -55,34 +57,30 @@ macro_rules! rules {
     };
 }
 
-rules! {
-    TokenInvalid => crate::evaluate::verdict::TOKEN_INVALID,
-    TokenExpired => crate::evaluate::verdict::TOKEN_EXPIRED,
-    ExpiresSoon => crate::evaluate::lifespan::EXPIRES_SOON,
-    LifespanExceeded => crate::evaluate::lifespan::LIFESPAN_EXCEEDED,
-    NoExpiry => crate::evaluate::lifespan::NO_EXPIRY,
-    MissingScope => crate::evaluate::scopes::MISSING_SCOPE,
-    ForbiddenScope => crate::evaluate::scopes::FORBIDDEN_SCOPE,
-    ExcessScope => crate::evaluate::scopes::EXCESS_SCOPE,
-    OrgReach => crate::evaluate::reach::ORG_REACH,
-    MissingPermission => crate::evaluate::permissions::MISSING_PERMISSION,
-    MissingRepository => crate::evaluate::permissions::MISSING_REPOSITORY,
-    MissingAction => crate::evaluate::access_keys::MISSING_ACTION,
-    KeyInactive => crate::evaluate::access_keys::KEY_INACTIVE,
-    StaleToken => crate::evaluate::stale::STALE_TOKEN,
-    Unverifiable => crate::evaluate::verdict::UNVERIFIABLE,
-    HostError => crate::evaluate::verdict::HOST_ERROR,
-    SecretUnavailable => crate::evaluate::verdict::SECRET_UNAVAILABLE,
-    SsoNotAuthorized => crate::evaluate::verdict::SSO_NOT_AUTHORIZED,
-    GlobalPatRetirement => crate::evaluate::reach::GLOBAL_PAT_RETIREMENT,
-    FactsMissing => crate::evaluate::verdict::FACTS_MISSING,
-    KeyRotationOverlap => crate::evaluate::access_keys::KEY_ROTATION_OVERLAP,
-    WaiverExpired => crate::evaluate::waivers::WAIVER_EXPIRED,
-    WaiverExpiresSoon => crate::evaluate::waivers::WAIVER_EXPIRES_SOON,
-    WaiverUnused => crate::evaluate::waivers::WAIVER_UNUSED,
-    UndeclaredToken => crate::evaluate::audit::UNDECLARED_TOKEN,
-    TokenNotFound => crate::evaluate::audit::TOKEN_NOT_FOUND,
-    InventoryIncomplete => crate::evaluate::audit::INVENTORY_INCOMPLETE,
+crate::hosts::host_rules! {
+    rules! {
+        TokenInvalid => crate::evaluate::verdict::TOKEN_INVALID,
+        TokenExpired => crate::evaluate::verdict::TOKEN_EXPIRED,
+        ExpiresSoon => crate::evaluate::lifespan::EXPIRES_SOON,
+        LifespanExceeded => crate::evaluate::lifespan::LIFESPAN_EXCEEDED,
+        NoExpiry => crate::evaluate::lifespan::NO_EXPIRY,
+        MissingScope => crate::evaluate::scopes::MISSING_SCOPE,
+        ForbiddenScope => crate::evaluate::scopes::FORBIDDEN_SCOPE,
+        ExcessScope => crate::evaluate::scopes::EXCESS_SCOPE,
+        MissingPermission => crate::evaluate::permissions::MISSING_PERMISSION,
+        MissingRepository => crate::evaluate::permissions::MISSING_REPOSITORY,
+        StaleToken => crate::evaluate::stale::STALE_TOKEN,
+        Unverifiable => crate::evaluate::verdict::UNVERIFIABLE,
+        HostError => crate::evaluate::verdict::HOST_ERROR,
+        SecretUnavailable => crate::evaluate::verdict::SECRET_UNAVAILABLE,
+        FactsMissing => crate::evaluate::verdict::FACTS_MISSING,
+        WaiverExpired => crate::evaluate::waivers::WAIVER_EXPIRED,
+        WaiverExpiresSoon => crate::evaluate::waivers::WAIVER_EXPIRES_SOON,
+        WaiverUnused => crate::evaluate::waivers::WAIVER_UNUSED,
+        UndeclaredToken => crate::evaluate::audit::UNDECLARED_TOKEN,
+        TokenNotFound => crate::evaluate::audit::TOKEN_NOT_FOUND,
+        InventoryIncomplete => crate::evaluate::audit::INVENTORY_INCOMPLETE,
+    }
 }
 
 impl Rule {
@@ -119,7 +117,19 @@ impl Rule {
 
     /// The fix text for one host: the host's own, else the generic one.
     pub fn fix_for(self, host: HostKind) -> Option<&'static str> {
-        (host.meta().fix)(self).or(self.meta().fix)
+        host.fix(self).or(self.meta().fix)
+    }
+
+    /// Whether every host can fire this rule (no host lists it among its own).
+    pub fn is_shared(self) -> bool {
+        !HostKind::ALL
+            .iter()
+            .any(|host| host.meta().rules.contains(&self))
+    }
+
+    /// Whether `host` can fire this rule.
+    pub fn fires_on(self, host: HostKind) -> bool {
+        self.is_shared() || host.meta().rules.contains(&self)
     }
 
     /// Every fix text, the hosts' in registry order and then the generic one, without
@@ -128,7 +138,7 @@ impl Rule {
         let mut fixes: Vec<&'static str> = Vec::new();
         let texts = HostKind::ALL
             .iter()
-            .filter_map(|host| (host.meta().fix)(self))
+            .filter_map(|host| host.fix(self))
             .chain(self.meta().fix);
         for text in texts {
             if !fixes.contains(&text) {
@@ -158,16 +168,37 @@ mod tests {
     }
 
     #[test]
-    fn every_rule_has_a_fix_for_every_host() {
+    fn every_rule_has_a_fix_on_every_host_that_fires_it() {
         for rule in Rule::all() {
-            for host in HostKind::ALL {
-                // Host-specific rules say so for other hosts rather than saying nothing.
+            for host in HostKind::ALL.iter().filter(|h| rule.fires_on(**h)) {
                 assert!(
                     rule.fix_for(*host).is_some(),
                     "{} has no fix text for {host}",
                     rule.id()
                 );
             }
+        }
+    }
+
+    #[test]
+    fn a_host_has_fix_texts_only_for_rules_it_fires() {
+        for host in HostKind::ALL {
+            for (rule, _) in host.meta().fixes {
+                assert!(
+                    rule.fires_on(*host),
+                    "{host} has a fix text for {}, which it never fires",
+                    rule.id()
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn a_host_rule_has_no_generic_fix_to_fall_back_on() {
+        // A rule only some hosts fire has their words for the fix, and nothing for the
+        // hosts that never fire it.
+        for rule in Rule::all().filter(|r| !r.is_shared()) {
+            assert!(rule.meta().fix.is_none(), "{} has a generic fix", rule.id());
         }
     }
 }

@@ -6,6 +6,7 @@ use super::{CommandResult, fail, load_policy_at, now_or_clock, runtime};
 use crate::cli::AuditArgs;
 use crate::evaluate::Instants;
 use crate::evaluate::audit::plan;
+use crate::report::{FactsSource, Report};
 
 pub(super) fn audit(args: AuditArgs) -> CommandResult {
     one_on_stdout(&args.report.format)?;
@@ -26,7 +27,9 @@ pub(super) fn audit(args: AuditArgs) -> CommandResult {
     ));
     let plan = plan(&policy, &audited);
     let at = Instants { now, observed_at };
-    let report = crate::evaluate::audit_report(&plan, at, &gate(&args.report));
+    let tokens = crate::evaluate::judge_audit(&plan, at);
+    let source = FactsSource::Live { observed_at };
+    let report = Report::new(&plan.policy, now, source, tokens, &gate(&args.report));
     render(&report, &args.report.format)?;
     Ok(report.gate.exit)
 }

@@ -44,8 +44,8 @@ pub(super) fn check(args: CheckArgs) -> CommandResult {
         now,
         observed_at: facts.observed_at,
     };
-    let mut report = crate::evaluate::report(&policy, &facts, at, &gate);
-    report.facts = source;
+    let tokens = crate::evaluate::judge_all(&policy, &facts, at);
+    let report = Report::new(&policy, now, source, tokens, &gate);
     render(&report, &args.report.format)?;
     Ok(report.gate.exit)
 }

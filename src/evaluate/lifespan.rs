@@ -3,7 +3,7 @@
 use jiff::Timestamp;
 
 use super::{Finding, date_of, unverifiable};
-use crate::facts::{Fact, Observed, TokenFacts, TokenKind};
+use crate::facts::{Fact, Observed, TokenFacts};
 use crate::policy::{TokenSpec, format_duration};
 use crate::rules::{Rule, RuleMeta, Severity};
 
@@ -48,7 +48,7 @@ fn max_lifespan(token: &TokenSpec, facts: &TokenFacts, now: Timestamp) -> Option
         .to_owned();
 
     // Keys that never expire are judged by their age.
-    if facts.kind == TokenKind::AccessKey {
+    if token.host().meta().lifespan_by_age {
         return match facts.created_at {
             Observed::Value(Some(created)) => {
                 let age = now.duration_since(created);

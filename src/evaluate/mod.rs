@@ -2,11 +2,9 @@
 //! status. No I/O and no clock: everything time-dependent is judged against the run's
 //! `now`, or against the time the facts were observed.
 
-pub mod access_keys;
 pub mod audit;
 pub mod lifespan;
 pub mod permissions;
-pub mod reach;
 pub mod scopes;
 pub mod stale;
 pub mod verdict;
@@ -19,9 +17,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::facts::FactsFile;
 use crate::facts::{Fact, Observation, Observed, Rejection, TokenFacts};
-use crate::outcome::Gate;
 use crate::policy::{Origin, Policy, TokenSpec};
-use crate::report::{Report, TokenReport};
 use crate::rules::{Rule, Severity};
 use verdict::{rejected, unchecked};
 
@@ -191,11 +187,12 @@ fn findings_of(token: &TokenSpec, observation: Option<&Observation>, at: Instant
         }
     };
     let one_finding_only = matches!(observation, Some(Observation::Rejected { .. }))
-        || findings
-            .iter()
-            .any(|f| matches!(f.rule, Rule::TokenExpired | Rule::KeyInactive));
+        || findings.iter().any(|f| f.rule == Rule::TokenExpired)
+        || observation
+            .and_then(Observation::facts)
+            .is_some_and(|facts| token.host().decisive(token, facts).is_some());
     if !one_finding_only {
-        findings.extend(reach::global_pat_retirement(
+        findings.extend(token.host().platform(
             token,
             observation.and_then(Observation::facts),
             now,
@@ -222,7 +219,9 @@ fn verdict_of(observation: Option<&Observation>, mut findings: Vec<Finding>) -> 
 
 /// Findings that follow from the policy alone (no observation), for `validate`.
 pub fn policy_lints(token: &TokenSpec, now: Timestamp) -> Vec<Finding> {
-    let mut lints: Vec<Finding> = reach::global_pat_retirement(token, None, now)
+    let mut lints: Vec<Finding> = token
+        .host()
+        .platform(token, None, now)
         .into_iter()
         .collect();
     for lint in &mut lints {
@@ -260,16 +259,14 @@ fn observed(token: &TokenSpec, facts: &TokenFacts, now: Timestamp) -> Vec<Findin
     if let Some(expired) = lifespan::expired(token, facts, now) {
         return vec![expired];
     }
-    if let Some(inactive) = access_keys::inactive(token, facts) {
-        return vec![inactive];
+    if let Some(decisive) = token.host().decisive(token, facts) {
+        return vec![decisive];
     }
     let mut findings = Vec::new();
     findings.extend(lifespan::check(token, facts, now));
     findings.extend(scopes::check(token, facts));
-    findings.extend(permissions::check(token, facts));
     findings.extend(stale::check(token, facts, now));
-    findings.extend(reach::check(token, facts));
-    findings.extend(access_keys::check(token, facts, now));
+    findings.extend(token.endpoint.judge(token, facts, now));
     findings
 }
 
@@ -343,13 +340,29 @@ fn rejection_at(
     }
 }
 
+/// FNV-1a, 64 bits: stable across Rust versions and platforms, unlike `DefaultHasher`.
+pub fn fnv1a(bytes: &[u8]) -> u64 {
+    bytes.iter().fold(0xcbf2_9ce4_8422_2325, |hash, b| {
+        (hash ^ u64::from(*b)).wrapping_mul(0x0000_0100_0000_01b3)
+    })
+}
+
 /// The calendar date (UTC) of an instant, for messages.
 pub(crate) fn date_of(ts: Timestamp) -> String {
     ts.strftime("%Y-%m-%d").to_string()
 }
 
+/// One token's verdict, with what it was judged on.
+pub struct TokenVerdict<'p> {
+    pub spec: &'p TokenSpec,
+    pub observation: Option<Observation>,
+    pub verdict: Verdict,
+    /// `patlint audit`: how an inventory lists the token.
+    pub listed: Option<audit::ListedAs>,
+}
+
 /// Evaluates every token of the policy against the recorded facts.
-pub fn report<'p>(policy: &'p Policy, facts: &FactsFile, at: Instants, gate: &Gate) -> Report<'p> {
+pub fn judge_all<'p>(policy: &'p Policy, facts: &FactsFile, at: Instants) -> Vec<TokenVerdict<'p>> {
     let entries = policy
         .tokens
         .iter()
@@ -359,12 +372,12 @@ pub fn report<'p>(policy: &'p Policy, facts: &FactsFile, at: Instants, gate: &Ga
             listed: None,
         })
         .collect();
-    report_entries(policy, facts, at, gate, entries)
+    judge_entries(policy, facts, at, entries)
 }
 
 /// Evaluates an audit's plan: the declared tokens as `check` does, the listed ones
 /// against `[defaults]` and `[hosts.<host>]`, and the audit's own findings.
-pub fn audit_report<'p>(plan: &'p audit::Plan, at: Instants, gate: &Gate) -> Report<'p> {
+pub fn judge_audit(plan: &audit::Plan, at: Instants) -> Vec<TokenVerdict<'_>> {
     let entries = plan
         .entries
         .iter()
@@ -374,29 +387,22 @@ pub fn audit_report<'p>(plan: &'p audit::Plan, at: Instants, gate: &Gate) -> Rep
             listed: entry.listed.clone(),
         })
         .collect();
-    report_entries(&plan.policy, &plan.facts, at, gate, entries)
+    judge_entries(&plan.policy, &plan.facts, at, entries)
 }
 
-fn report_entries<'p>(
+fn judge_entries<'p>(
     policy: &'p Policy,
     facts: &FactsFile,
     at: Instants,
-    gate: &Gate,
     entries: Vec<audit::Entry>,
-) -> Report<'p> {
-    let observations: Vec<Option<Observation>> = policy
-        .tokens
-        .iter()
-        .map(|spec| {
-            facts
-                .find(&spec.name)
-                .filter(|record| record.host == spec.host())
-                .map(|record| record.observation.clone())
-        })
-        .collect();
-    let mut listed = Vec::new();
-    let mut findings: Vec<Vec<Finding>> = Vec::new();
-    for ((spec, observation), entry) in policy.tokens.iter().zip(&observations).zip(entries) {
+) -> Vec<TokenVerdict<'p>> {
+    let mut tokens: Vec<TokenVerdict<'p>> = Vec::with_capacity(policy.tokens.len());
+    let mut findings: Vec<Vec<Finding>> = Vec::with_capacity(policy.tokens.len());
+    for (spec, entry) in policy.tokens.iter().zip(entries) {
+        let observation = facts
+            .find(&spec.name)
+            .filter(|record| record.host == spec.host())
+            .map(|record| record.observation.clone());
         let mut judged = match entry.judged {
             true => findings_of(spec, observation.as_ref(), at),
             false => Vec::new(),
@@ -408,36 +414,21 @@ fn report_entries<'p>(
             judged.push(finding);
         }
         findings.push(judged);
-        listed.push(entry.listed);
+        tokens.push(TokenVerdict {
+            spec,
+            observation,
+            verdict: Verdict {
+                status: Status::Pass,
+                findings: Vec::new(),
+            },
+            listed: entry.listed,
+        });
     }
     waivers::apply(policy, &mut findings, at.now);
-    let tokens = policy
-        .tokens
-        .iter()
-        .zip(observations)
-        .zip(findings)
-        .zip(listed)
-        .map(|(((spec, observation), findings), listed)| TokenReport {
-            spec,
-            verdict: verdict_of(observation.as_ref(), findings),
-            observation,
-            listed,
-        })
-        .collect();
-    let source = crate::report::FactsSource::Live {
-        observed_at: facts.observed_at,
-    };
-    Report::new(policy, at.now, source, tokens, gate)
-}
-
-/// [`report`] with the default gate, judged at `now` against facts observed when the
-/// facts file says.
-pub fn evaluate_all<'p>(policy: &'p Policy, facts: &FactsFile, now: Timestamp) -> Report<'p> {
-    let at = Instants {
-        now,
-        observed_at: facts.observed_at,
-    };
-    report(policy, facts, at, &Gate::default())
+    for (token, findings) in tokens.iter_mut().zip(findings) {
+        token.verdict = verdict_of(token.observation.as_ref(), findings);
+    }
+    tokens
 }
 
 #[cfg(test)]

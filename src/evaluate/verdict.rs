@@ -149,14 +149,6 @@ pub static SECRET_UNAVAILABLE: RuleMeta = RuleMeta {
     ),
 };
 
-pub static SSO_NOT_AUTHORIZED: RuleMeta = RuleMeta {
-    id: "sso-not-authorized",
-    summary: "GitHub refuses the token for an organization that enforces SAML single sign-on until the token is authorized for it (seen on `GET /orgs/ORG` for each of the token's `organizations`, and on any probe).",
-    default_severity: Severity::Error,
-    why: "The integration cannot reach that organization's repositories with this token.",
-    fix: Some("Only GitHub has SAML SSO authorization of tokens."),
-};
-
 pub static FACTS_MISSING: RuleMeta = RuleMeta {
     id: "facts-missing",
     summary: "`check --facts` was given a facts file that has no record for this token.",

@@ -36,6 +36,23 @@ impl Listing {
     }
 }
 
+impl Listing {
+    /// Whether exactly one listed token has this name: a name alone, whose owner is
+    /// unknown, names a token only then.
+    pub fn only_one_named(&self, name: &str) -> bool {
+        self.tokens
+            .iter()
+            .filter(|t| t.name.as_deref() == Some(name))
+            .count()
+            == 1
+    }
+
+    /// Whether exactly one listed token has this id.
+    pub fn only_one_with_id(&self, id: &str) -> bool {
+        self.tokens.iter().filter(|t| t.id == id).count() == 1
+    }
+}
+
 /// One token of a listing: what identifies it, and what the listing reveals about it.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Listed {

@@ -24,8 +24,11 @@ pub use inventory::{Fingerprint, Listed, Listing, ListingResult};
 pub use observe::{Call, observe_all};
 pub(crate) use wire::is_loopback;
 
-use crate::facts::Observation;
-use crate::policy::{Requirements, TokenKeys};
+use jiff::Timestamp;
+
+use crate::evaluate::Finding;
+use crate::facts::{Observation, TokenFacts};
+use crate::policy::{Requirements, TokenKeys, TokenSpec};
 use crate::rules::Rule;
 use scope_catalog::ScopeCatalog;
 
@@ -46,10 +49,21 @@ pub struct HostMeta {
     pub permissions: &'static [(&'static str, &'static [crate::policy::PermissionLevel])],
     /// The harmless requests that settle what the host does not list, for `explain`.
     pub probes: &'static [Probe],
+    /// The keys a `[[token]]` of this host must have (any one of these sets), for the
+    /// policy's JSON Schema; `validate` checks the same in the host's `endpoint`.
+    pub token_requires: &'static [&'static [&'static str]],
+    /// The keys an `[[inventory]]` of this host must have (any one of these sets).
+    pub inventory_requires: &'static [&'static [&'static str]],
+    /// Whether its tokens never expire, so `max_lifespan` judges their age instead.
+    pub lifespan_by_age: bool,
     /// Well-known prefixes of its credentials, to catch one pasted into a policy.
     pub secret_prefixes: &'static [&'static str],
-    /// How to fix a rule's finding on this host, where it has its own words for it.
-    pub fix: fn(Rule) -> Option<&'static str>,
+    /// The rules only this host (or a few hosts) can fire, beside the ones every host can
+    /// ([`crate::rules::Rule::SHARED`]).
+    pub rules: &'static [Rule],
+    /// How to fix a rule's finding on this host, where it has its own words for it: one
+    /// row a rule. A rule the host cannot fire has no row.
+    pub fixes: &'static [(Rule, &'static str)],
     /// Checks one value of a host-specific requirement list (`key = [value, …]`).
     pub check_value: fn(key: &str, value: &str) -> Result<(), ValueProblem>,
     /// Checks a token's requirements once every level is merged: keys that only make
@@ -130,6 +144,100 @@ pub trait Host: Sized {
         endpoint: &Self::Endpoint,
         scope: &Self::Scope,
     ) -> ListingResult;
+
+    /// The host's own rules on a token it accepted, judged after the ones every host
+    /// shares (expiry, lifespan, scopes, staleness). Pure: `now` is the run's `--now`.
+    fn judge(
+        _token: &TokenSpec,
+        _endpoint: &Self::Endpoint,
+        _facts: &TokenFacts,
+        _now: Timestamp,
+    ) -> Vec<Finding> {
+        Vec::new()
+    }
+
+    /// The repositories the integration works on, where the host has them (GitHub's
+    /// `repositories`, GitLab's `projects`).
+    fn repositories(_endpoint: &Self::Endpoint) -> &[crate::policy::Setting<String>] {
+        &[]
+    }
+
+    /// A finding on an accepted token that makes every other one moot (an inactive key).
+    fn decisive(_token: &TokenSpec, _facts: &TokenFacts) -> Option<Finding> {
+        None
+    }
+
+    /// Dated platform changes that concern the token, from its policy alone or with what
+    /// was observed (`None`: nothing was). Judged on every outcome but a rejection or an
+    /// expiry, and by `validate` on the policy alone.
+    fn platform(
+        _token: &TokenSpec,
+        _facts: Option<&TokenFacts>,
+        _now: Timestamp,
+    ) -> Option<Finding> {
+        None
+    }
+
+    /// The audit: whether a declared token is on what the inventory lists (the same
+    /// instance, organization or account). Hosts without a listing keep the default.
+    fn same_instance(
+        _inventory: &Self::Endpoint,
+        _declared: Declared<'_, Self>,
+        _listing: &Listing,
+    ) -> bool {
+        false
+    }
+
+    /// The audit: whether the policy's own id or name for the declared token (not a
+    /// fingerprint its check noted) names this listed token.
+    fn names(_declared: Declared<'_, Self>, _listed: &Listed, _listing: &Listing) -> bool {
+        false
+    }
+
+    /// The audit: whether the policy gives the declared token an id or name that a
+    /// listing shows.
+    fn named(_declared: &Self::Endpoint) -> bool {
+        false
+    }
+
+    /// The audit: whether the inventory lists every token of the declared one's kind on
+    /// what the declared token works on (the listing being complete for that kind, on the
+    /// same instance), so that its absence is a finding.
+    fn expected(_scope: &Self::Scope, _declared: &Self::Endpoint, _listing: &Listing) -> bool {
+        false
+    }
+
+    /// The words the audit uses for this host's tokens.
+    const AUDIT: AuditTexts = AuditTexts {
+        declare_key: None,
+        not_found: "check that the token belongs to the account or instance the inventory lists",
+        unidentified: "let the token's own check read its id",
+    };
+}
+
+/// A declared token, as the audit matches it: its host's keys and what its check saw.
+pub struct Declared<'a, H: Host> {
+    pub endpoint: &'a H::Endpoint,
+    pub facts: Option<&'a TokenFacts>,
+}
+
+impl<H: Host> Clone for Declared<'_, H> {
+    fn clone(&self) -> Self {
+        *self
+    }
+}
+
+impl<H: Host> Copy for Declared<'_, H> {}
+
+/// The audit's host-specific words.
+pub struct AuditTexts {
+    /// The policy key that names a listed token (`token_id = {}`, with the id in place
+    /// of `{}`); `None`: the token's secret, whose check reads the id.
+    pub declare_key: Option<&'static str>,
+    /// What to do for a declared token the listing should hold and does not.
+    pub not_found: &'static str,
+    /// What to do for a declared token that nothing ties to the listing.
+    pub unidentified: &'static str,
 }
 
 /// For a host without an admin listing of tokens: no `[[inventory]]` of it validates.
@@ -226,6 +334,96 @@ macro_rules! registry {
             }
         }
 
+        impl HostKind {
+            /// The host's finding that makes every other one moot, if any.
+            pub(crate) fn decisive(self, token: &TokenSpec, facts: &TokenFacts) -> Option<Finding> {
+                match self {
+                    $(HostKind::$variant => <$($host)::+ as Host>::decisive(token, facts),)+
+                }
+            }
+
+            /// The dated platform change that concerns the token, if any.
+            pub(crate) fn platform(
+                self,
+                token: &TokenSpec,
+                facts: Option<&TokenFacts>,
+                now: Timestamp,
+            ) -> Option<Finding> {
+                match self {
+                    $(HostKind::$variant => <$($host)::+ as Host>::platform(token, facts, now),)+
+                }
+            }
+
+            /// The audit's words for this host's tokens.
+            pub fn audit_texts(self) -> &'static AuditTexts {
+                match self {
+                    $(HostKind::$variant => &<$($host)::+ as Host>::AUDIT,)+
+                }
+            }
+        }
+
+        impl Endpoint {
+            /// The host's own rules on a token it accepted.
+            pub(crate) fn judge(&self, token: &TokenSpec, facts: &TokenFacts, now: Timestamp) -> Vec<Finding> {
+                match self {
+                    $(Endpoint::$variant(e) => <$($host)::+ as Host>::judge(token, e, facts, now),)+
+                }
+            }
+
+            /// The repositories the integration works on, where the host has them.
+            pub fn repositories(&self) -> &[crate::policy::Setting<String>] {
+                match self {
+                    $(Endpoint::$variant(e) => <$($host)::+ as Host>::repositories(e),)+
+                }
+            }
+
+            /// Whether the declared token `self` is on what `inventory` lists.
+            pub(crate) fn same_instance(
+                &self,
+                facts: Option<&TokenFacts>,
+                inventory: &Endpoint,
+                listing: &Listing,
+            ) -> bool {
+                match (inventory, self) {
+                    $((Endpoint::$variant(i), Endpoint::$variant(endpoint)) => {
+                        <$($host)::+ as Host>::same_instance(i, Declared { endpoint, facts }, listing)
+                    })+
+                    // Tokens of two hosts are never on the same instance.
+                    #[allow(unreachable_patterns)]
+                    _ => false,
+                }
+            }
+
+            /// Whether the policy's own id or name for the declared token `self` names
+            /// the listed token.
+            pub(crate) fn names(&self, facts: Option<&TokenFacts>, listed: &Listed, listing: &Listing) -> bool {
+                match self {
+                    $(Endpoint::$variant(endpoint) => {
+                        <$($host)::+ as Host>::names(Declared { endpoint, facts }, listed, listing)
+                    })+
+                }
+            }
+
+            /// Whether the policy gives the token an id or name a listing shows.
+            pub(crate) fn named(&self) -> bool {
+                match self {
+                    $(Endpoint::$variant(e) => <$($host)::+ as Host>::named(e),)+
+                }
+            }
+
+            /// Whether `scope` lists every token of the declared one's kind on what the
+            /// declared token `self` works on.
+            pub(crate) fn expected_in(&self, scope: &InventoryScope, listing: &Listing) -> bool {
+                match (scope, self) {
+                    $((InventoryScope::$variant(s), Endpoint::$variant(e)) => {
+                        <$($host)::+ as Host>::expected(s, e, listing)
+                    })+
+                    #[allow(unreachable_patterns)]
+                    _ => false,
+                }
+            }
+        }
+
         /// The hosts of one run, each with its own state.
         #[allow(non_snake_case)]
         pub(crate) struct Hosts {
@@ -274,19 +472,33 @@ registry! {
     AwsIam = "aws-iam" => aws_iam::AwsIam,
 }
 
-impl Endpoint {
-    /// The repositories the integration works on, where the host has them (GitHub's
-    /// `repositories`, GitLab's `projects`).
-    pub fn repositories(&self) -> &[crate::policy::Setting<String>] {
-        match self {
-            Endpoint::Github(github) => &github.repositories,
-            Endpoint::Gitlab(gitlab) => &gitlab.projects,
-            _ => &[],
+/// The rules of particular hosts, declared in their folders: `rules.rs` calls this with
+/// the shared rules, and the host rows follow them.
+macro_rules! host_rules {
+    ($then:ident! { $($shared:tt)* }) => {
+        $then! {
+            $($shared)*
+            SsoNotAuthorized => crate::hosts::github::judge::SSO_NOT_AUTHORIZED,
+            OrgReach => crate::hosts::azure_devops::judge::ORG_REACH,
+            GlobalPatRetirement => crate::hosts::azure_devops::judge::GLOBAL_PAT_RETIREMENT,
+            MissingAction => crate::hosts::aws_iam::judge::MISSING_ACTION,
+            KeyInactive => crate::hosts::aws_iam::judge::KEY_INACTIVE,
+            KeyRotationOverlap => crate::hosts::aws_iam::judge::KEY_ROTATION_OVERLAP,
         }
-    }
+    };
 }
+pub(crate) use host_rules;
 
 impl HostKind {
+    /// This host's own words for fixing a rule's finding.
+    pub fn fix(self, rule: Rule) -> Option<&'static str> {
+        self.meta()
+            .fixes
+            .iter()
+            .find(|(r, _)| *r == rule)
+            .map(|(_, text)| *text)
+    }
+
     /// The name a policy file uses.
     pub fn as_str(self) -> &'static str {
         self.meta().name

@@ -6,6 +6,7 @@
 use serde_json::{Value, json};
 
 use super::presets::{PREFIX, PRESETS};
+use crate::hosts::HostKind;
 
 /// Days, weeks or hours ("90d", "2w", "36h"), or ISO 8601 ("P90D").
 const DURATION: &str = r"^\s*([Pp][0-9A-Za-z.,]+|[0-9]+(\.[0-9]+)?\s*[A-Za-z][0-9A-Za-z .,]*)\s*$";
@@ -64,27 +65,18 @@ pub(super) fn strengthen(schema: &mut Value) {
             name["pattern"] = json!(NAME);
         }
     }
-    definitions["TokenTableSchema"]["allOf"] = json!([
-        requires("github", required(&["secret"])),
-        requires("gitlab", required(&["secret"])),
-        requires("azure-devops", required(&["secret", "organization"])),
-        requires("azure-devops-server", required(&["secret", "url"])),
-        requires(
-            "aws-iam",
-            json!({ "anyOf": [required(&["access_key_id", "secret"]), required(&["profile"])] }),
-        ),
-    ]);
-    definitions["InventoryTableSchema"]["allOf"] = json!([
-        requires("github", required(&["secret", "organization"])),
-        requires("gitlab", required(&["secret"])),
-        requires("azure-devops", required(&["secret", "organization"])),
-        requires(
-            "aws-iam",
-            json!({ "anyOf": [required(&["access_key_id", "secret"]), required(&["profile"])] }),
-        ),
-        // Azure DevOps Server has no listing of tokens.
-        { "properties": { "host": { "not": { "const": "azure-devops-server" } } } },
-    ]);
+    definitions["TokenTableSchema"]["allOf"] = HostKind::ALL
+        .iter()
+        .map(|host| requires(host.as_str(), one_of(host.meta().token_requires)))
+        .collect();
+    definitions["InventoryTableSchema"]["allOf"] = HostKind::ALL
+        .iter()
+        .map(|host| match host.meta().inventory {
+            Some(_) => requires(host.as_str(), one_of(host.meta().inventory_requires)),
+            // A host without a listing of tokens has no inventory.
+            None => json!({ "properties": { "host": { "not": { "const": host.as_str() } } } }),
+        })
+        .collect();
     // `rule = "id"` or `rule = ["id", …]`, as `validate` reads it.
     definitions["RawWaiver"]["properties"]["rule"] = json!({
         "description": definitions["RawWaiver"]["properties"]["rule"]["description"].clone(),
@@ -105,6 +97,14 @@ fn required(keys: &[&str]) -> Value {
     let properties: serde_json::Map<String, Value> =
         keys.iter().map(|k| (k.to_string(), json!({}))).collect();
     json!({ "properties": properties, "required": keys })
+}
+
+/// Any one of these sets of keys.
+fn one_of(sets: &[&[&str]]) -> Value {
+    match sets {
+        [keys] => required(keys),
+        _ => json!({ "anyOf": sets.iter().map(|keys| required(keys)).collect::<Vec<_>>() }),
+    }
 }
 
 /// `if host = HOST then REQUIRED`.

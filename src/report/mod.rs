@@ -13,10 +13,11 @@ pub mod sarif;
 use jiff::Timestamp;
 use serde::Serialize;
 
-use crate::evaluate::{Finding, Status, Verdict};
-use crate::facts::Observation;
+pub use crate::evaluate::TokenVerdict as TokenReport;
+pub use crate::evaluate::audit::ListedAs;
+use crate::evaluate::{Finding, Status, fnv1a};
 use crate::outcome::{Decision, Gate};
-use crate::policy::{Documents, Origin, Policy, TokenSpec};
+use crate::policy::{Documents, Origin, Policy};
 
 /// Everything a format needs: the policy, what was observed, the verdicts and the gate's
 /// decision on them.
@@ -117,30 +118,6 @@ pub struct FindingView<'r> {
     pub fingerprint: String,
     /// Whether the gate fails because of it (decided in `outcome`).
     pub fails_gate: bool,
-}
-
-pub struct TokenReport<'p> {
-    pub spec: &'p TokenSpec,
-    pub observation: Option<Observation>,
-    pub verdict: Verdict,
-    /// `patlint audit`: how an inventory lists the token.
-    pub listed: Option<ListedAs>,
-}
-
-/// How an inventory lists a token (`patlint audit`).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct ListedAs {
-    pub inventory: String,
-    /// The host's id for the token.
-    pub id: String,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub name: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub owner: Option<String>,
-    /// The request that listed it.
-    pub source: String,
-    /// Whether a `[[token]]` declares it.
-    pub declared: bool,
 }
 
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
@@ -280,11 +257,4 @@ fn fingerprints(report: &Report) -> Vec<Vec<String>> {
                 .collect()
         })
         .collect()
-}
-
-/// FNV-1a, 64 bits: stable across Rust versions and platforms, unlike `DefaultHasher`.
-pub(crate) fn fnv1a(bytes: &[u8]) -> u64 {
-    bytes.iter().fold(0xcbf2_9ce4_8422_2325, |hash, b| {
-        (hash ^ u64::from(*b)).wrapping_mul(0x0000_0100_0000_01b3)
-    })
 }

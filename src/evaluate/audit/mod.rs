@@ -5,10 +5,10 @@
 
 use super::Finding;
 use crate::facts::{FactsFile, Failure, Observation, TokenFacts, TokenKind, TokenRecord};
-use crate::hosts::{AuditFacts, Endpoint, Fingerprint, InventoryScope, Listed, Listing};
+use crate::hosts::{AuditFacts, Fingerprint, Listed, Listing};
 use crate::policy::{Escalation, InventorySpec, Policy, TokenSpec};
-use crate::report::ListedAs;
 use crate::rules::{Rule, RuleMeta, Severity};
+use serde::Serialize;
 
 pub const UNDECLARED_TOKEN: RuleMeta = RuleMeta {
     id: "undeclared-token",
@@ -39,6 +39,22 @@ pub const INVENTORY_INCOMPLETE: RuleMeta = RuleMeta {
         "Give the inventory a credential that can list the missing kind (the finding names it), or close the gap on the host (GitHub: enforce SAML SSO, or restrict classic personal access tokens in the organization's settings). Waive `inventory-incomplete` for the inventory's name to accept the gap.",
     ),
 };
+
+/// How an inventory lists a token (`patlint audit`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ListedAs {
+    pub inventory: String,
+    /// The host's id for the token.
+    pub id: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub owner: Option<String>,
+    /// The request that listed it.
+    pub source: String,
+    /// Whether a `[[token]]` declares it.
+    pub declared: bool,
+}
 
 /// The audit as tokens to judge: the declared ones, one per undeclared listed token and
 /// one per inventory that failed or cannot see everything. Built by [`plan`].
@@ -185,7 +201,7 @@ impl Plan {
         if crate::policy::is_safe_name(&name) && !taken(&name) {
             return name;
         }
-        let hash = format!("{:012x}", crate::report::fnv1a(id.as_bytes()) >> 16);
+        let hash = format!("{:012x}", super::fnv1a(id.as_bytes()) >> 16);
         // Room for `.HASH` and a `-N` should two ids hash alike.
         let stem: String = inventory.chars().take(64 - hash.len() - 5).collect();
         std::iter::once(format!("{stem}.{hash}"))
@@ -264,27 +280,10 @@ impl Plan {
 
 /// Whether a declared token is on the host the inventory lists.
 fn same_instance(inventory: &InventorySpec, listing: &Listing, declared: &Declared) -> bool {
-    match (&inventory.token.endpoint, &declared.spec.endpoint) {
-        (Endpoint::Github(a), Endpoint::Github(b)) => a.api == b.api,
-        (Endpoint::Gitlab(a), Endpoint::Gitlab(b)) => a.url == b.url,
-        (Endpoint::AzureDevops(a), Endpoint::AzureDevops(b)) => {
-            a.organization.eq_ignore_ascii_case(&b.organization)
-        }
-        (Endpoint::AwsIam(_), Endpoint::AwsIam(_)) => match &listing.account {
-            Some(account) => declared
-                .facts
-                .and_then(|f| f.identity.as_deref())
-                .and_then(account_of)
-                .is_none_or(|declared| declared == account),
-            None => true,
-        },
-        _ => false,
-    }
-}
-
-/// The account of an ARN: `arn:aws:iam::ACCOUNT:user/NAME`.
-fn account_of(arn: &str) -> Option<&str> {
-    arn.split(':').nth(4).filter(|a| !a.is_empty())
+    declared
+        .spec
+        .endpoint
+        .same_instance(declared.facts, &inventory.token.endpoint, listing)
 }
 
 /// Whether a listed token is the declared one: the same fingerprint (an id, GitHub's
@@ -305,47 +304,10 @@ fn is_listed_as(declared: &Declared, listed: &Listed, listing: &Listing) -> bool
     {
         return false;
     }
-    let named = |name: &String| listed.name.as_ref() == Some(name);
-    let only_one_named = |name: &String| {
-        listing
-            .tokens
-            .iter()
-            .filter(|t| t.name.as_ref() == Some(name))
-            .count()
-            == 1
-    };
-    match &declared.spec.endpoint {
-        Endpoint::Github(github) => {
-            let by_name = |name: &String| {
-                let identity = declared.facts.and_then(|f| f.identity.as_deref());
-                named(name)
-                    && match (identity, &listed.owner) {
-                        (Some(identity), Some(owner)) => identity.eq_ignore_ascii_case(owner),
-                        _ => only_one_named(name),
-                    }
-            };
-            // Fine-grained token ids and SSO credential ids are apart: with the kind
-            // unknown (its check failed), an id only no other listed token has.
-            let by_id = |id: &u64| {
-                let id = id.to_string();
-                listed.id == id
-                    && (declared.facts.is_some()
-                        || listing.tokens.iter().filter(|t| t.id == id).count() == 1)
-            };
-            github.token_id.as_ref().is_some_and(by_id)
-                || github.token_name.as_ref().is_some_and(by_name)
-        }
-        Endpoint::AzureDevops(azure) => match &azure.pat_id {
-            Some(crate::hosts::azure_devops::PatId::AuthorizationId(id)) => {
-                id.eq_ignore_ascii_case(&listed.id)
-            }
-            Some(crate::hosts::azure_devops::PatId::DisplayName(name)) => {
-                named(name) && only_one_named(name)
-            }
-            None => false,
-        },
-        _ => false,
-    }
+    declared
+        .spec
+        .endpoint
+        .names(declared.facts, listed, listing)
 }
 
 /// Whether the inventory lists every token of the declared one's kind on what the
@@ -357,43 +319,22 @@ fn expected_in(inventory: &InventorySpec, listing: &Listing, declared: &Declared
     if !listing.complete_for.contains(&kind) || !same_instance(inventory, listing, declared) {
         return false;
     }
-    match (&inventory.scope, &declared.spec.endpoint) {
-        (InventoryScope::Github(scope), Endpoint::Github(github)) => github
-            .organizations
-            .iter()
-            .any(|org| org.eq_ignore_ascii_case(&scope.organization)),
-        (InventoryScope::Gitlab(scope), _) => {
-            matches!(scope, crate::hosts::gitlab::Scope::Instance)
-        }
-        (InventoryScope::AwsIam(()), _) => listing.account.is_some(),
-        (InventoryScope::AzureDevops(()), _) => true,
-        _ => false,
-    }
+    declared
+        .spec
+        .endpoint
+        .expected_in(&inventory.scope, listing)
 }
 
 /// Whether anything could tie the declared token to its listing: what its check read,
 /// or an id or name the policy gives it.
 fn identifiable(declared: &Declared) -> bool {
-    !declared.prints.is_empty()
-        || match &declared.spec.endpoint {
-            Endpoint::Github(github) => github.token_id.is_some() || github.token_name.is_some(),
-            Endpoint::AzureDevops(azure) => azure.pat_id.is_some(),
-            _ => false,
-        }
+    !declared.prints.is_empty() || declared.spec.endpoint.named()
 }
 
 /// A declared token the inventory should list, that nothing ties to the listing: whether
 /// it is there is not known.
 fn unidentified(inventory: &str, declared: &Declared) -> Finding {
-    let help = match &declared.spec.endpoint {
-        Endpoint::AzureDevops(_) => {
-            "name the PAT with `authorization_id` or `display_name` (or give it an `entra_token`, whose PAT Lifecycle API reads the id)"
-        }
-        Endpoint::Gitlab(_) => {
-            "GitLab: the token's own `/personal_access_tokens/self` gives its id: let it answer (GitLab 15.5+, and a scope that may read it)"
-        }
-        _ => "let the token's own check read its id",
-    };
+    let help = declared.spec.host().audit_texts().unidentified;
     Finding::new(
         Rule::Unverifiable,
         &declared.spec.origin,
@@ -455,10 +396,9 @@ fn kind_name(kind: TokenKind) -> &'static str {
 
 fn undeclared_finding(inventory: &InventorySpec, listed: &Listed, name: &str) -> Finding {
     let token = &inventory.token;
-    let declare = match &token.endpoint {
-        Endpoint::Github(_) => format!("`token_id = {}`", printable(&listed.id)),
-        Endpoint::AzureDevops(_) => format!("`authorization_id = \"{}\"`", printable(&listed.id)),
-        _ => "its secret (its own check reads the id the listing shows)".to_owned(),
+    let declare = match token.host().audit_texts().declare_key {
+        Some(key) => key.replace("{}", &printable(&listed.id)),
+        None => "its secret (its own check reads the id the listing shows)".to_owned(),
     };
     Finding::new(
         Rule::UndeclaredToken,
@@ -478,15 +418,7 @@ fn undeclared_finding(inventory: &InventorySpec, listed: &Listed, name: &str) ->
 
 fn not_found(inventory: &str, declared: &Declared) -> Finding {
     let kind = declared.facts.map_or("token", |f| kind_name(f.kind));
-    let help = match &declared.spec.endpoint {
-        Endpoint::Github(_) => {
-            "GitHub lists a fine-grained token once the organization has granted it access (approved, where approval is required), a classic one once it is SSO-authorized: check the token's access, then tell patlint which listed token it is with `token_id` (the audit reports the id of every token it could not match) or `token_name`"
-        }
-        Endpoint::AzureDevops(_) => {
-            "tell patlint which listed PAT it is with `authorization_id` or `display_name`, or check that the PAT belongs to a user of the organization"
-        }
-        _ => "check that the token belongs to the account or instance the inventory lists",
-    };
+    let help = declared.spec.host().audit_texts().not_found;
     Finding::new(
         Rule::TokenNotFound,
         &declared.spec.origin,

@@ -1,11 +1,11 @@
-//! AWS keys: `key-inactive`, `missing-action`, `key-rotation-overlap`, and the age of the
+//! AWS IAM's own rules: `key-inactive`, `missing-action`, `key-rotation-overlap`, and the age of the
 //! user's CodeCommit Git credentials against `max_lifespan`.
 
 use jiff::Timestamp;
 
-use super::{Finding, date_of, unverifiable, unverifiable_because};
+use super::Endpoint;
+use crate::evaluate::{Finding, date_of, unverifiable, unverifiable_because};
 use crate::facts::{Decision, Fact, Observed, TokenFacts};
-use crate::hosts::Endpoint;
 use crate::policy::{TokenSpec, format_duration};
 use crate::rules::{Rule, RuleMeta, Severity};
 
@@ -26,10 +26,15 @@ pub fn inactive(token: &TokenSpec, facts: &TokenFacts) -> Option<Finding> {
     })
 }
 
-pub fn check(token: &TokenSpec, facts: &TokenFacts, now: Timestamp) -> Vec<Finding> {
+pub fn check(
+    token: &TokenSpec,
+    key: &Endpoint,
+    facts: &TokenFacts,
+    now: Timestamp,
+) -> Vec<Finding> {
     let mut findings = actions(token, facts);
     findings.extend(rotation_overlap(token, facts));
-    findings.extend(service_credentials(token, facts, now));
+    findings.extend(service_credentials(token, key, facts, now));
     findings
 }
 
@@ -140,8 +145,13 @@ fn rotation_overlap(token: &TokenSpec, facts: &TokenFacts) -> Option<Finding> {
 }
 
 /// CodeCommit Git credentials never expire: like keys, they are judged by their age.
-fn service_credentials(token: &TokenSpec, facts: &TokenFacts, now: Timestamp) -> Vec<Finding> {
-    let asked = matches!(&token.endpoint, Endpoint::AwsIam(key) if key.service_credentials);
+fn service_credentials(
+    token: &TokenSpec,
+    key: &Endpoint,
+    facts: &TokenFacts,
+    now: Timestamp,
+) -> Vec<Finding> {
+    let asked = key.service_credentials;
     let Some(max) = &token.requirements.max_lifespan else {
         return Vec::new();
     };
@@ -185,7 +195,7 @@ pub static MISSING_ACTION: RuleMeta = RuleMeta {
     summary: "The IAM user behind the access key is not allowed an action the policy requires.",
     default_severity: Severity::Error,
     why: "Without e.g. `codecommit:CreateBranch` the integration cannot create branches from Jira issues. IAM's policy simulation is asked about exactly the `resources` the policy names (so `require_actions` needs them: on `*`, a policy limited to the integration's repositories reads as denied, and a deny on one of them reads as allowed). An `allowed` that IAM reached without the condition keys its policy tests (`MissingContextValues`: `aws:SourceIp`, MFA, `codecommit:References`, …) is not proof, and is `unverifiable`, naming the keys.",
-    fix: Some("Only AWS IAM has actions."),
+    fix: None,
 };
 
 pub static KEY_INACTIVE: RuleMeta = RuleMeta {
@@ -193,7 +203,7 @@ pub static KEY_INACTIVE: RuleMeta = RuleMeta {
     summary: "The AWS access key is inactive.",
     default_severity: Severity::Error,
     why: "An inactive key is rejected by AWS; the integration using it is broken.",
-    fix: Some("Only AWS keys are active or inactive."),
+    fix: None,
 };
 
 pub static KEY_ROTATION_OVERLAP: RuleMeta = RuleMeta {
@@ -201,5 +211,5 @@ pub static KEY_ROTATION_OVERLAP: RuleMeta = RuleMeta {
     summary: "The IAM user behind the access key has another active access key.",
     default_severity: Severity::Warning,
     why: "Two active keys are normal only during a rotation; a rotation left half done keeps an old credential alive that nobody watches.",
-    fix: Some("Only AWS users have several access keys."),
+    fix: None,
 };

@@ -8,15 +8,19 @@
 
 mod clients;
 mod inventory;
+pub(crate) mod judge;
 mod observe;
 
 use serde::Deserialize;
 use toml::Spanned;
 
-use super::{Call, Host, HostMeta, HttpSettings, ListingResult, ValueProblem};
-use crate::facts::Observation;
+use super::{Call, Declared, Host, HostMeta, HttpSettings, Listing, ListingResult, ValueProblem};
+use jiff::Timestamp;
+
+use crate::evaluate::Finding;
+use crate::facts::{Observation, TokenFacts};
 use crate::policy::raw::{SecretRefAsWritten, Text};
-use crate::policy::{Requirements, TokenKeys};
+use crate::policy::{Requirements, TokenKeys, TokenSpec};
 use crate::rules::Rule;
 use crate::secret::SecretSource;
 
@@ -78,7 +82,15 @@ impl Host for AwsIam {
         probes: &[],
         // <https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_identifiers.html#identifiers-unique-ids>
         secret_prefixes: &["AKIA", "ASIA"],
-        fix,
+        rules: &[
+            Rule::MissingAction,
+            Rule::KeyInactive,
+            Rule::KeyRotationOverlap,
+        ],
+        fixes: FIXES,
+        token_requires: &[&["access_key_id", "secret"], &["profile"]],
+        inventory_requires: &[&["access_key_id", "secret"], &["profile"]],
+        lifespan_by_age: true,
         check_value,
         check_requirements,
         starter: STARTER,
@@ -121,6 +133,37 @@ impl Host for AwsIam {
 
     fn new(settings: &HttpSettings) -> Self {
         AwsIam::new(settings.clone())
+    }
+
+    fn judge(
+        token: &TokenSpec,
+        endpoint: &Endpoint,
+        facts: &TokenFacts,
+        now: Timestamp,
+    ) -> Vec<Finding> {
+        judge::check(token, endpoint, facts, now)
+    }
+
+    /// A declared key of another account than the listing's is not on it; one whose
+    /// account is unknown may be.
+    fn same_instance(_: &Endpoint, declared: Declared<'_, Self>, listing: &Listing) -> bool {
+        match &listing.account {
+            Some(account) => declared
+                .facts
+                .and_then(|f| f.identity.as_deref())
+                .and_then(account_of)
+                .is_none_or(|declared| declared == account),
+            None => true,
+        }
+    }
+
+    /// A listing of a known account holds every key of its users.
+    fn expected(_scope: &(), _declared: &Endpoint, listing: &Listing) -> bool {
+        listing.account.is_some()
+    }
+
+    fn decisive(token: &TokenSpec, facts: &TokenFacts) -> Option<Finding> {
+        judge::inactive(token, facts)
     }
 
     async fn observe(&self, call: &Call<'_>, endpoint: &Endpoint) -> Observation {
@@ -196,6 +239,11 @@ fn is_iam_action(action: &str) -> bool {
             .all(|c| c.is_ascii_alphanumeric() || c == '*' || c == '?')
 }
 
+/// The account of an ARN: `arn:aws:iam::ACCOUNT:user/NAME`.
+fn account_of(arn: &str) -> Option<&str> {
+    arn.split(':').nth(4).filter(|a| !a.is_empty())
+}
+
 const STARTER: &str = r#"[[token]]
 name            = "jira-codecommit"
 host            = "aws-iam"
@@ -206,25 +254,28 @@ secret          = { env = "JIRA_AWS_SECRET_ACCESS_KEY" }
 /// How to make a new token, for findings that need one.
 const NEW_TOKEN: &str = "AWS: IAM > Users > (the integration's user) > Security credentials > Create access key; update the secrets the policy names, then deactivate and delete the old key.";
 
-/// This host's own words for fixing a finding.
-fn fix(rule: Rule) -> Option<&'static str> {
-    Some(match rule {
-        Rule::TokenInvalid | Rule::TokenExpired => NEW_TOKEN,
-        Rule::LifespanExceeded => {
-            "AWS: rotate the key: create a second access key, switch the integration to it, then deactivate and delete the old key."
-        }
-        Rule::MissingAction => {
-            "AWS: attach a policy to the key's IAM user (or its group) that allows the action on the listed resources, e.g. {\"Effect\":\"Allow\",\"Action\":[\"codecommit:CreateBranch\",\"codecommit:CreatePullRequest\"],\"Resource\":\"arn:aws:codecommit:REGION:ACCOUNT:*\"}; for an explicit deny, remove the denying statement."
-        }
-        Rule::KeyInactive => {
-            "AWS: reactivate the key if it was deactivated by mistake (IAM > Users > Security credentials > Actions > Activate), or create a new key and update the secrets."
-        }
-        Rule::Unverifiable => {
-            "AWS: grant the key's IAM user the permission the message names (iam:ListAccessKeys, iam:GetAccessKeyLastUsed, iam:SimulatePrincipalPolicy or iam:ListServiceSpecificCredentials, on the user itself), or set `on_unverifiable = \"warn\"` for this token."
-        }
-        Rule::KeyRotationOverlap => {
-            "AWS: finish the rotation: once the integration uses the new key, deactivate and then delete the old one (IAM > Users > Security credentials)."
-        }
-        _ => return None,
-    })
-}
+/// This host's own words for fixing a finding: one row a rule it fires.
+const FIXES: &[(Rule, &str)] = &[
+    (Rule::TokenInvalid, NEW_TOKEN),
+    (Rule::TokenExpired, NEW_TOKEN),
+    (
+        Rule::LifespanExceeded,
+        "AWS: rotate the key: create a second access key, switch the integration to it, then deactivate and delete the old key.",
+    ),
+    (
+        Rule::MissingAction,
+        "AWS: attach a policy to the key's IAM user (or its group) that allows the action on the listed resources, e.g. {\"Effect\":\"Allow\",\"Action\":[\"codecommit:CreateBranch\",\"codecommit:CreatePullRequest\"],\"Resource\":\"arn:aws:codecommit:REGION:ACCOUNT:*\"}; for an explicit deny, remove the denying statement.",
+    ),
+    (
+        Rule::KeyInactive,
+        "AWS: reactivate the key if it was deactivated by mistake (IAM > Users > Security credentials > Actions > Activate), or create a new key and update the secrets.",
+    ),
+    (
+        Rule::Unverifiable,
+        "AWS: grant the key's IAM user the permission the message names (iam:ListAccessKeys, iam:GetAccessKeyLastUsed, iam:SimulatePrincipalPolicy or iam:ListServiceSpecificCredentials, on the user itself), or set `on_unverifiable = \"warn\"` for this token.",
+    ),
+    (
+        Rule::KeyRotationOverlap,
+        "AWS: finish the rotation: once the integration uses the new key, deactivate and then delete the old one (IAM > Users > Security credentials).",
+    ),
+];

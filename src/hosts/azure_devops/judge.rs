@@ -1,18 +1,32 @@
-//! Azure DevOps organization reach (`org-reach`) and the dated retirement of global PATs.
+//! Azure DevOps Services' own rules: organization reach (`org-reach`) and the dated
+//! retirement of global PATs (`global-pat-retirement`).
 
 use jiff::Timestamp;
 
-use super::{Finding, unverifiable};
+use crate::evaluate::{Finding, unverifiable};
 use crate::facts::{Fact, Observed, TokenFacts};
-use crate::hosts::HostKind;
-use crate::platform::AZURE_GLOBAL_PAT_RETIREMENT;
+use crate::platform::{DatedStep, PlatformChange};
 use crate::policy::TokenSpec;
 use crate::rules::{Rule, RuleMeta, Severity};
 
-pub fn check(token: &TokenSpec, facts: &TokenFacts) -> Option<Finding> {
-    if token.host() != HostKind::AzureDevops {
-        return None;
-    }
+pub static AZURE_GLOBAL_PAT_RETIREMENT: PlatformChange = PlatformChange {
+    rule: Rule::GlobalPatRetirement,
+    steps: &[
+        DatedStep {
+            effective: "2026-03-15T00:00:00Z",
+            ahead: "Azure DevOps global PATs (\"All accessible organizations\") can no longer be created or regenerated",
+            passed: "Azure DevOps global PATs (\"All accessible organizations\") cannot be created or regenerated",
+        },
+        DatedStep {
+            effective: "2026-12-01T00:00:00Z",
+            ahead: "Azure DevOps global PATs stop working",
+            passed: "Azure DevOps global PATs no longer work",
+        },
+    ],
+    source: "Azure DevOps blog, \"Retirement of Global Personal Access Tokens in Azure DevOps\"; learn.microsoft.com, \"Manage personal access tokens using policies\"",
+};
+
+pub fn org_reach(token: &TokenSpec, facts: &TokenFacts) -> Option<Finding> {
     let wanted = token.requirements.all_accessible_organizations.as_ref()?;
     match facts.all_accessible_organizations {
         Observed::Unobservable => Some(unverifiable(
@@ -60,9 +74,6 @@ pub fn global_pat_retirement(
     facts: Option<&TokenFacts>,
     now: Timestamp,
 ) -> Option<Finding> {
-    if token.host() != HostKind::AzureDevops {
-        return None;
-    }
     let required = token
         .requirements
         .all_accessible_organizations
@@ -109,7 +120,7 @@ pub static ORG_REACH: RuleMeta = RuleMeta {
     summary: "The Azure DevOps token's organization reach (\"All accessible organizations\" or one organization) is not what the policy requires.",
     default_severity: Severity::Error,
     why: "A global PAT reaches every organization its user can; an organization-scoped one only its own. Integrations that need several organizations break with the wrong one. Without an Entra token, reach was told by a heuristic probe while global PATs worked (only when the policy asks about reach); since 2026-12-01 an accepted PAT is organization-scoped by platform rule.",
-    fix: Some("Only Azure DevOps Services has organization reach."),
+    fix: None,
 };
 
 pub static GLOBAL_PAT_RETIREMENT: RuleMeta = RuleMeta {
@@ -117,5 +128,49 @@ pub static GLOBAL_PAT_RETIREMENT: RuleMeta = RuleMeta {
     summary: "Azure DevOps global PATs (\"All accessible organizations\") were retired: no new ones from 2026-03-15, none working from 2026-12-01.",
     default_severity: Severity::Warning,
     why: "Microsoft blocked the creation and regeneration of global PATs on 2026-03-15 and retired every one on 2026-12-01 (Azure DevOps blog: \"Retirement of Global Personal Access Tokens in Azure DevOps\"). An integration relying on one broke that day. Before the date this is a warning with the days left; from it, an error. From 2026-12-01 on, a PAT that connectionData accepts is organization-scoped by platform rule, and patlint records that instead of probing.",
-    fix: Some("Only Azure DevOps Services has global PATs."),
+    fix: None,
 };
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::platform::DeadlineStatus;
+
+    fn at(s: &str) -> Timestamp {
+        s.parse().unwrap()
+    }
+
+    #[test]
+    fn counts_days_to_the_azure_retirement() {
+        let d = AZURE_GLOBAL_PAT_RETIREMENT.last();
+        assert_eq!(
+            d.status(at("2026-11-24T00:00:00Z")),
+            DeadlineStatus::Ahead { days_left: 7 }
+        );
+        assert_eq!(
+            d.status(at("2026-11-30T23:59:59Z")),
+            DeadlineStatus::Ahead { days_left: 1 }
+        );
+        assert_eq!(d.status(at("2026-12-01T00:00:00Z")), DeadlineStatus::Passed);
+        assert_eq!(d.date(), "2026-12-01");
+    }
+
+    #[test]
+    fn describes_each_step_as_it_comes() {
+        let change = &AZURE_GLOBAL_PAT_RETIREMENT;
+        assert_eq!(
+            change.describe(at("2026-03-01T00:00:00Z")),
+            "Azure DevOps global PATs (\"All accessible organizations\") can no longer be created or regenerated on 2026-03-15: 14 days left"
+        );
+        assert_eq!(
+            change.describe(at("2026-11-24T00:00:00Z")),
+            "Azure DevOps global PATs (\"All accessible organizations\") cannot be created or regenerated (since 2026-03-15); Azure DevOps global PATs stop working on 2026-12-01: 7 days left"
+        );
+        assert_eq!(
+            change.describe(at("2026-12-01T00:00:00Z")),
+            "Azure DevOps global PATs no longer work (since 2026-12-01)"
+        );
+        assert!(!change.in_force(at("2026-11-30T23:59:59Z")));
+        assert!(change.in_force(at("2026-12-01T00:00:00Z")));
+    }
+}

@@ -3,6 +3,7 @@
 
 mod connection;
 mod inventory;
+pub(crate) mod judge;
 mod lifecycle;
 mod probes;
 mod scopes;

@@ -51,7 +51,11 @@ impl Host for Server {
         permissions: &[],
         probes: super::probes::DOCS,
         secret_prefixes: &[],
-        fix,
+        rules: &[],
+        fixes: FIXES,
+        token_requires: &[&["secret", "url"]],
+        inventory_requires: &[],
+        lifespan_by_age: false,
         check_value: crate::hosts::any_value,
         check_requirements: crate::hosts::any_requirements,
         starter: STARTER,
@@ -140,13 +144,12 @@ secret = { env = "JIRA_TFS_PAT" }
 /// How to make a new token, for findings that need one.
 const NEW_TOKEN: &str = "Azure DevOps Server / TFS: user menu > Security > Personal access tokens > Add; set the lifespan within the policy and Selected scopes (e.g. Code: read and write), then update the secret the policy names.";
 
-/// This host's own words for fixing a finding.
-fn fix(rule: Rule) -> Option<&'static str> {
-    Some(match rule {
-        Rule::TokenInvalid | Rule::TokenExpired => NEW_TOKEN,
-        Rule::MissingScope => {
-            "Azure DevOps Server / TFS: edit the token (Security > Personal access tokens) and add the scope under Selected scopes."
-        }
-        _ => return None,
-    })
-}
+/// This host's own words for fixing a finding: one row a rule it fires.
+const FIXES: &[(Rule, &str)] = &[
+    (Rule::TokenInvalid, NEW_TOKEN),
+    (Rule::TokenExpired, NEW_TOKEN),
+    (
+        Rule::MissingScope,
+        "Azure DevOps Server / TFS: edit the token (Security > Personal access tokens) and add the scope under Selected scopes.",
+    ),
+];

@@ -13,16 +13,18 @@ use reqwest::{StatusCode, Url};
 use serde::Deserialize;
 
 use super::connection::{basic_auth, connection_data};
+use super::judge::{self, AZURE_GLOBAL_PAT_RETIREMENT};
 use super::lifecycle::{LookupError, lifecycle, lifecycle_endpoint};
 use super::probes::{Target, code_scopes};
+use crate::evaluate::Finding;
 use crate::facts::{Fact, Observation, Observed, TokenFacts, TokenKind};
 use crate::hosts::wire::join;
-use crate::hosts::{Call, Host, HostMeta, HttpSettings};
-use crate::platform::AZURE_GLOBAL_PAT_RETIREMENT;
-use crate::policy::TokenKeys;
+use crate::hosts::{AuditTexts, Call, Declared, Host, HostMeta, HttpSettings, Listed, Listing};
 use crate::policy::raw::{SecretRefAsWritten, Text};
+use crate::policy::{TokenKeys, TokenSpec};
 use crate::rules::Rule;
 use crate::secret::SecretSource;
+use jiff::Timestamp;
 
 pub struct Services;
 
@@ -101,7 +103,11 @@ impl Host for Services {
         permissions: &[],
         probes: super::probes::DOCS,
         secret_prefixes: &[],
-        fix,
+        rules: &[Rule::OrgReach, Rule::GlobalPatRetirement],
+        fixes: FIXES,
+        token_requires: &[&["secret", "organization"]],
+        inventory_requires: &[&["secret", "organization"]],
+        lifespan_by_age: false,
         check_value: crate::hosts::any_value,
         check_requirements: crate::hosts::any_requirements,
         starter: STARTER,
@@ -176,6 +182,51 @@ impl Host for Services {
         _scope: &(),
     ) -> crate::hosts::ListingResult {
         super::inventory::list(call, azure).await
+    }
+
+    fn judge(
+        token: &TokenSpec,
+        _endpoint: &Box<Endpoint>,
+        facts: &TokenFacts,
+        _now: Timestamp,
+    ) -> Vec<Finding> {
+        judge::org_reach(token, facts).into_iter().collect()
+    }
+
+    fn same_instance(inventory: &Box<Endpoint>, declared: Declared<'_, Self>, _: &Listing) -> bool {
+        inventory
+            .organization
+            .eq_ignore_ascii_case(&declared.endpoint.organization)
+    }
+
+    /// By `authorization_id`, or by a `display_name` no other listed PAT has (the
+    /// listing does not tie a display name to the PAT's owner).
+    fn names(declared: Declared<'_, Self>, listed: &Listed, listing: &Listing) -> bool {
+        match &declared.endpoint.pat_id {
+            Some(PatId::AuthorizationId(id)) => id.eq_ignore_ascii_case(&listed.id),
+            Some(PatId::DisplayName(name)) => {
+                listed.name.as_ref() == Some(name) && listing.only_one_named(name)
+            }
+            None => false,
+        }
+    }
+
+    fn named(declared: &Box<Endpoint>) -> bool {
+        declared.pat_id.is_some()
+    }
+
+    fn expected(_scope: &(), _declared: &Box<Endpoint>, _: &Listing) -> bool {
+        true
+    }
+
+    const AUDIT: AuditTexts = AuditTexts {
+        declare_key: Some("`authorization_id = \"{}\"`"),
+        not_found: "tell patlint which listed PAT it is with `authorization_id` or `display_name`, or check that the PAT belongs to a user of the organization",
+        unidentified: "name the PAT with `authorization_id` or `display_name` (or give it an `entra_token`, whose PAT Lifecycle API reads the id)",
+    };
+
+    fn platform(token: &TokenSpec, facts: Option<&TokenFacts>, now: Timestamp) -> Option<Finding> {
+        judge::global_pat_retirement(token, facts, now)
     }
 
     async fn observe(&self, call: &Call<'_>, azure: &Box<Endpoint>) -> Observation {
@@ -359,28 +410,32 @@ secret       = { env = "JIRA_ADO_PAT" }
 /// How to make a new token, for findings that need one.
 const NEW_TOKEN: &str = "Azure DevOps: User settings > Personal access tokens > New Token; pick the organization, an expiration within the policy, Scopes: Custom defined with the scopes the policy requires (e.g. Code: Read & write), then update the secret the policy names.";
 
-/// This host's own words for fixing a finding.
-fn fix(rule: Rule) -> Option<&'static str> {
-    Some(match rule {
-        Rule::TokenInvalid | Rule::TokenExpired => NEW_TOKEN,
-        Rule::ExpiresSoon => {
-            "Azure DevOps: User settings > Personal access tokens > select the token > Regenerate (or Edit its expiration), then update the secret the policy names."
-        }
-        Rule::LifespanExceeded => {
-            "Azure DevOps: create a token whose Expiration (custom defined) is within `max_lifespan`, then revoke the old one."
-        }
-        Rule::MissingScope => {
-            "Azure DevOps: edit the token (User settings > Personal access tokens > Edit) and add the scope, e.g. Code: Read & write for `vso.code_write`."
-        }
-        Rule::OrgReach => {
-            "Azure DevOps: create a token with the Organization field set as the policy requires (one PAT per organization: global PATs no longer work since 2026-12-01), then revoke the old one."
-        }
-        Rule::Unverifiable => {
-            "Azure DevOps: supply `entra_token` (a Microsoft Entra access token of the PAT's owner) and `display_name` so that patlint can read the PAT's scopes and expiry from the PAT Lifecycle API."
-        }
-        Rule::GlobalPatRetirement => {
-            "Azure DevOps: create one PAT per organization the integration needs (Organization: that organization, not \"All accessible organizations\"), or move the integration to Microsoft Entra tokens; then set `all_accessible_organizations = false` in the policy."
-        }
-        _ => return None,
-    })
-}
+/// This host's own words for fixing a finding: one row a rule it fires.
+const FIXES: &[(Rule, &str)] = &[
+    (Rule::TokenInvalid, NEW_TOKEN),
+    (Rule::TokenExpired, NEW_TOKEN),
+    (
+        Rule::ExpiresSoon,
+        "Azure DevOps: User settings > Personal access tokens > select the token > Regenerate (or Edit its expiration), then update the secret the policy names.",
+    ),
+    (
+        Rule::LifespanExceeded,
+        "Azure DevOps: create a token whose Expiration (custom defined) is within `max_lifespan`, then revoke the old one.",
+    ),
+    (
+        Rule::MissingScope,
+        "Azure DevOps: edit the token (User settings > Personal access tokens > Edit) and add the scope, e.g. Code: Read & write for `vso.code_write`.",
+    ),
+    (
+        Rule::OrgReach,
+        "Azure DevOps: create a token with the Organization field set as the policy requires (one PAT per organization: global PATs no longer work since 2026-12-01), then revoke the old one.",
+    ),
+    (
+        Rule::Unverifiable,
+        "Azure DevOps: supply `entra_token` (a Microsoft Entra access token of the PAT's owner) and `display_name` so that patlint can read the PAT's scopes and expiry from the PAT Lifecycle API.",
+    ),
+    (
+        Rule::GlobalPatRetirement,
+        "Azure DevOps: create one PAT per organization the integration needs (Organization: that organization, not \"All accessible organizations\"), or move the integration to Microsoft Entra tokens; then set `all_accessible_organizations = false` in the policy.",
+    ),
+];

@@ -1,20 +1,18 @@
-//! Fine-grained permissions on the token's repositories (`missing-permission`), whether
+//! GitHub's own judgement, from what the probes settled: fine-grained permissions on the
+//! token's repositories (`missing-permission`), whether
 //! it reaches them at all (`missing-repository`), and SAML SSO authorization per
 //! organization (`sso-not-authorized`), from what the probes settled. A classic token's
 //! permissions follow from its scopes (`repo` grants `contents = "write"`; `public_repo`
 //! only on public repositories), so one policy serves both kinds.
 
-use super::{Finding, unverifiable_because};
+use super::permissions::{REPOSITORY, ROLE_READ, ROLE_WRITE, SSO, classic_equivalent, grant_name};
+use crate::evaluate::{Finding, unverifiable_because};
 use crate::facts::{Fact, Grant, Observed, Settled, TokenFacts, TokenKind, Visibility};
-use crate::hosts::github::permissions::{
-    REPOSITORY, ROLE_READ, ROLE_WRITE, SSO, classic_equivalent, grant_name,
-};
 use crate::policy::{Permission, PermissionLevel, Setting, TokenSpec};
 use crate::rules::{Rule, RuleMeta, Severity};
 
 pub fn check(token: &TokenSpec, facts: &TokenFacts) -> Vec<Finding> {
     let mut findings = sso(token, facts);
-    findings.extend(access_level(token, facts));
     let permissions = token.requirements.required_permissions();
     if permissions.is_empty() {
         return findings;
@@ -73,7 +71,7 @@ enum Reach {
 /// Whether the token reaches the repository: what `GET /repos/…` settled. A classic
 /// token without a probe reaches what its user reaches, which its scopes then bound.
 fn reach(token: &TokenSpec, facts: &TokenFacts, repository: &Setting<String>) -> Reach {
-    match grant(facts, &repository.value, REPOSITORY) {
+    match facts.grant(&repository.value, REPOSITORY) {
         Some(Grant { settled: Settled::Granted, .. }) => Reach::Reached,
         Some(Grant {
             settled: Settled::Missing { .. },
@@ -116,7 +114,7 @@ fn on(
         token,
         permission,
         repository,
-        grant(facts, repository, &name),
+        facts.grant(repository, &name),
         |evidence| missing(token, permission, repository, evidence),
     )
 }
@@ -257,7 +255,7 @@ fn by_role(
         token,
         permission,
         repository,
-        grant(facts, repository, role),
+        facts.grant(repository, role),
         |evidence| {
             Finding::new(
             Rule::MissingPermission,
@@ -317,66 +315,6 @@ fn not_probed(token: &TokenSpec) -> String {
     }
 }
 
-/// GitLab: the token's role on each of its `projects`, from its associations.
-fn access_level(token: &TokenSpec, facts: &TokenFacts) -> Vec<Finding> {
-    let Some(level) = &token.requirements.require_access_level else {
-        return Vec::new();
-    };
-    let unknown = |why: &str| {
-        unverifiable_because(
-            token,
-            Fact::Permissions,
-            "require_access_level",
-            &level.origin,
-            why,
-        )
-    };
-    let projects = token.endpoint.repositories();
-    if projects.is_empty() {
-        return vec![unknown(
-            "GitLab does not show a token's role to `/self`; name the projects the integration works on (`projects = [\"group/project\"]`) so that patlint can read the token's associations",
-        )];
-    }
-    let name = crate::hosts::gitlab::associations::grant_name(level.value);
-    projects
-        .iter()
-        .filter_map(|project| match grant(facts, &project.value, &name) {
-            Some(Grant {
-                settled: Settled::Granted,
-                ..
-            }) => None,
-            Some(Grant {
-                settled: Settled::Missing { .. },
-                evidence,
-                ..
-            }) => Some(
-                Finding::new(
-                    Rule::MissingPermission,
-                    &level.origin,
-                    format!(
-                        "token `{}` has less than the `{}` role on `{}` (or does not reach it)",
-                        token.name,
-                        level.value.as_str(),
-                        project.value
-                    ),
-                )
-                .label("required here")
-                .evidence(evidence.clone()),
-            ),
-            Some(Grant {
-                settled: Settled::Unverifiable { reason },
-                ..
-            }) => Some(unknown(&format!("on `{}`: {reason}", project.value))),
-            None if !token.requirements.probes() => Some(unknown(
-                "`probe = false` for this token, so its associations were not read",
-            )),
-            None => Some(unknown(
-                "the recorded facts do not list the token's associations",
-            )),
-        })
-        .collect()
-}
-
 /// `SSO`: an organization whose SAML SSO has not authorized the token.
 fn sso(token: &TokenSpec, facts: &TokenFacts) -> Vec<Finding> {
     facts
@@ -405,29 +343,10 @@ fn sso(token: &TokenSpec, facts: &TokenFacts) -> Vec<Finding> {
         .collect()
 }
 
-fn grant<'a>(facts: &'a TokenFacts, target: &str, permission: &str) -> Option<&'a Grant> {
-    facts
-        .grants
-        .iter()
-        .find(|g| g.target == target && g.permission == permission)
-}
-
-pub static MISSING_PERMISSION: RuleMeta = RuleMeta {
-    id: "missing-permission",
-    summary: "The token lacks a repository permission the policy requires (a fine-grained permission, or for a classic token the scope that grants it).",
+pub static SSO_NOT_AUTHORIZED: RuleMeta = RuleMeta {
+    id: "sso-not-authorized",
+    summary: "GitHub refuses the token for an organization that enforces SAML single sign-on until the token is authorized for it (seen on `GET /orgs/ORG` for each of the token's `organizations`, and on any probe).",
     default_severity: Severity::Error,
-    why: "The integration will fail on what that permission allows (for the Jira integration: creating branches needs `contents = \"write\"`, pull requests `pull_requests = \"write\"`).",
-    fix: Some(
-        "Edit the token and give it the permission on the repository (fine-grained: Repository permissions; classic: the scope that grants it).",
-    ),
-};
-
-pub static MISSING_REPOSITORY: RuleMeta = RuleMeta {
-    id: "missing-repository",
-    summary: "The token cannot reach a repository the policy names: it is not among the token's repositories (or does not exist).",
-    default_severity: Severity::Error,
-    why: "Everything the integration does on that repository fails.",
-    fix: Some(
-        "Edit the token's Repository access and add the repository (or fix its name in `repositories`).",
-    ),
+    why: "The integration cannot reach that organization's repositories with this token.",
+    fix: None,
 };

@@ -8,6 +8,7 @@
 //! not list to a token, are settled by harmless probes (`probes.rs`) when the policy asks.
 
 mod inventory;
+pub(crate) mod judge;
 mod observe;
 pub mod permissions;
 mod probes;
@@ -16,10 +17,15 @@ mod scopes;
 use reqwest::Url;
 use serde::Deserialize;
 
-use super::{Call, Host, HostMeta, HttpSettings, ListingResult};
-use crate::facts::Observation;
+use jiff::Timestamp;
+
+use super::{
+    AuditTexts, Call, Declared, Host, HostMeta, HttpSettings, Listed, Listing, ListingResult,
+};
+use crate::evaluate::Finding;
+use crate::facts::{Observation, TokenFacts};
 use crate::policy::raw::TextList;
-use crate::policy::{Setting, TokenKeys};
+use crate::policy::{Setting, TokenKeys, TokenSpec};
 use crate::rules::Rule;
 
 pub use observe::{parse_expiration, parse_scopes};
@@ -98,7 +104,15 @@ impl Host for GitHub {
         permissions: permissions::CATALOG,
         probes: probes::DOCS,
         secret_prefixes: PREFIXES,
-        fix,
+        rules: &[
+            Rule::SsoNotAuthorized,
+            Rule::MissingPermission,
+            Rule::MissingRepository,
+        ],
+        fixes: FIXES,
+        token_requires: &[&["secret"]],
+        inventory_requires: &[&["secret", "organization"]],
+        lifespan_by_age: false,
         check_value: crate::hosts::any_value,
         check_requirements: crate::hosts::any_requirements,
         starter: STARTER,
@@ -156,6 +170,62 @@ impl Host for GitHub {
     fn new(_settings: &HttpSettings) -> Self {
         GitHub
     }
+
+    fn judge(
+        token: &TokenSpec,
+        _endpoint: &Endpoint,
+        facts: &TokenFacts,
+        _now: Timestamp,
+    ) -> Vec<Finding> {
+        judge::check(token, facts)
+    }
+
+    fn repositories(endpoint: &Endpoint) -> &[Setting<String>] {
+        &endpoint.repositories
+    }
+
+    fn same_instance(inventory: &Endpoint, declared: Declared<'_, Self>, _: &Listing) -> bool {
+        inventory.api == declared.endpoint.api
+    }
+
+    /// By `token_id`, or by `token_name` on a token of the owner its check saw (a name
+    /// alone, the owner unknown, only when no other listed token has it).
+    fn names(declared: Declared<'_, Self>, listed: &Listed, listing: &Listing) -> bool {
+        let github = declared.endpoint;
+        let by_name = |name: &String| {
+            let identity = declared.facts.and_then(|f| f.identity.as_deref());
+            listed.name.as_ref() == Some(name)
+                && match (identity, &listed.owner) {
+                    (Some(identity), Some(owner)) => identity.eq_ignore_ascii_case(owner),
+                    _ => listing.only_one_named(name),
+                }
+        };
+        // Fine-grained token ids and SSO credential ids are apart: with the kind unknown
+        // (its check failed), an id only no other listed token has.
+        let by_id = |id: &u64| {
+            let id = id.to_string();
+            listed.id == id && (declared.facts.is_some() || listing.only_one_with_id(&id))
+        };
+        github.token_id.as_ref().is_some_and(by_id)
+            || github.token_name.as_ref().is_some_and(by_name)
+    }
+
+    fn named(declared: &Endpoint) -> bool {
+        declared.token_id.is_some() || declared.token_name.is_some()
+    }
+
+    fn expected(scope: &Scope, declared: &Endpoint, _: &Listing) -> bool {
+        declared
+            .organizations
+            .iter()
+            .any(|org| org.eq_ignore_ascii_case(&scope.organization))
+    }
+
+    const AUDIT: AuditTexts = AuditTexts {
+        declare_key: Some("`token_id = {}`"),
+        not_found: "GitHub lists a fine-grained token once the organization has granted it access (approved, where approval is required), a classic one once it is SSO-authorized: check the token's access, then tell patlint which listed token it is with `token_id` (the audit reports the id of every token it could not match) or `token_name`",
+        unidentified: "let the token's own check read its id",
+    };
 
     async fn observe(&self, call: &Call<'_>, endpoint: &Endpoint) -> Observation {
         observe::observe(call, endpoint).await
@@ -230,37 +300,44 @@ secret = { env = "JIRA_GITHUB_PAT" }    # or { file = "/run/secrets/jira-github"
 /// How to make a new token, for findings that need one.
 const NEW_TOKEN: &str = "GitHub: Settings > Developer settings > Personal access tokens > Generate new token; give it a Note (e.g. git-integration-for-jira), an Expiration within the policy, and tick the scopes the policy requires (ticking `repo` selects everything under it). Copy the token and update the secret the policy names.";
 
-/// This host's own words for fixing a finding.
-fn fix(rule: Rule) -> Option<&'static str> {
-    Some(match rule {
-        Rule::TokenInvalid | Rule::TokenExpired => NEW_TOKEN,
-        Rule::ExpiresSoon => {
-            "GitHub: open the token under Settings > Developer settings > Personal access tokens and use Regenerate token, choosing a new expiration within `max_lifespan`; update the secret the policy names."
-        }
-        Rule::LifespanExceeded => {
-            "GitHub: regenerate the token with an Expiration no further than `max_lifespan` from today (custom date if needed) and update the secret the policy names."
-        }
-        Rule::NoExpiry => {
-            "GitHub: regenerate the token with an Expiration (not \"No expiration\") within `max_lifespan`, and update the secret the policy names."
-        }
-        Rule::MissingScope => {
-            "GitHub: edit the token under Settings > Developer settings > Personal access tokens (classic) and tick the missing scope; scopes can be added without changing the token value."
-        }
-        Rule::ForbiddenScope => {
-            "GitHub: edit the token and untick the forbidden scope (and any parent scope that includes it)."
-        }
-        Rule::Unverifiable => {
-            "GitHub: a fine-grained token's permissions are probed on the repositories named in `repositories` (name them, and keep `probe` on); no token reveals its creation date or last use. Otherwise drop the requirement, or set `on_unverifiable = \"warn\"` for this token."
-        }
-        Rule::MissingPermission => {
-            "GitHub: edit the token under Settings > Developer settings > Personal access tokens: a fine-grained token needs the permission under Repository permissions (Read-only, or Read and write); a classic token needs the scope that grants it (`repo`). Editing keeps the token value."
-        }
-        Rule::MissingRepository => {
-            "GitHub: edit the fine-grained token's Repository access and add the repository (the organization may have to approve the change), or fix its name in `repositories`."
-        }
-        Rule::SsoNotAuthorized => {
-            "GitHub: Settings > Developer settings > Personal access tokens > Configure SSO > Authorize next to the organization (or open the URL in the finding)."
-        }
-        _ => return None,
-    })
-}
+/// This host's own words for fixing a finding: one row a rule it fires.
+const FIXES: &[(Rule, &str)] = &[
+    (Rule::TokenInvalid, NEW_TOKEN),
+    (Rule::TokenExpired, NEW_TOKEN),
+    (
+        Rule::ExpiresSoon,
+        "GitHub: open the token under Settings > Developer settings > Personal access tokens and use Regenerate token, choosing a new expiration within `max_lifespan`; update the secret the policy names.",
+    ),
+    (
+        Rule::LifespanExceeded,
+        "GitHub: regenerate the token with an Expiration no further than `max_lifespan` from today (custom date if needed) and update the secret the policy names.",
+    ),
+    (
+        Rule::NoExpiry,
+        "GitHub: regenerate the token with an Expiration (not \"No expiration\") within `max_lifespan`, and update the secret the policy names.",
+    ),
+    (
+        Rule::MissingScope,
+        "GitHub: edit the token under Settings > Developer settings > Personal access tokens (classic) and tick the missing scope; scopes can be added without changing the token value.",
+    ),
+    (
+        Rule::ForbiddenScope,
+        "GitHub: edit the token and untick the forbidden scope (and any parent scope that includes it).",
+    ),
+    (
+        Rule::Unverifiable,
+        "GitHub: a fine-grained token's permissions are probed on the repositories named in `repositories` (name them, and keep `probe` on); no token reveals its creation date or last use. Otherwise drop the requirement, or set `on_unverifiable = \"warn\"` for this token.",
+    ),
+    (
+        Rule::MissingPermission,
+        "GitHub: edit the token under Settings > Developer settings > Personal access tokens: a fine-grained token needs the permission under Repository permissions (Read-only, or Read and write); a classic token needs the scope that grants it (`repo`). Editing keeps the token value.",
+    ),
+    (
+        Rule::MissingRepository,
+        "GitHub: edit the fine-grained token's Repository access and add the repository (the organization may have to approve the change), or fix its name in `repositories`.",
+    ),
+    (
+        Rule::SsoNotAuthorized,
+        "GitHub: Settings > Developer settings > Personal access tokens > Configure SSO > Authorize next to the organization (or open the URL in the finding).",
+    ),
+];

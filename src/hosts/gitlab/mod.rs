@@ -10,16 +10,22 @@
 
 pub mod associations;
 mod inventory;
+pub(crate) mod judge;
 mod observe;
 mod scopes;
 
 use reqwest::Url;
 use serde::Deserialize;
 
-use super::{Answer, Call, Host, HostMeta, HttpSettings, ListingResult};
-use crate::facts::Observation;
+use jiff::Timestamp;
+
+use super::{
+    Answer, AuditTexts, Call, Declared, Host, HostMeta, HttpSettings, Listing, ListingResult,
+};
+use crate::evaluate::Finding;
+use crate::facts::{Observation, TokenFacts};
 use crate::policy::raw::TextList;
-use crate::policy::{Setting, TokenKeys};
+use crate::policy::{Setting, TokenKeys, TokenSpec};
 use crate::rules::Rule;
 
 pub struct GitLab;
@@ -79,7 +85,11 @@ impl Host for GitLab {
         probes: associations::DOCS,
         // <https://docs.gitlab.com/security/tokens/#token-prefixes>
         secret_prefixes: &["glpat-"],
-        fix,
+        rules: &[Rule::MissingPermission],
+        fixes: FIXES,
+        token_requires: &[&["secret"]],
+        inventory_requires: &[&["secret"]],
+        lifespan_by_age: false,
         check_value: crate::hosts::any_value,
         check_requirements: crate::hosts::any_requirements,
         starter: STARTER,
@@ -110,6 +120,34 @@ impl Host for GitLab {
     fn new(_settings: &HttpSettings) -> Self {
         GitLab
     }
+
+    fn judge(
+        token: &TokenSpec,
+        _endpoint: &Endpoint,
+        facts: &TokenFacts,
+        _now: Timestamp,
+    ) -> Vec<Finding> {
+        judge::access_level(token, facts)
+    }
+
+    fn repositories(endpoint: &Endpoint) -> &[Setting<String>] {
+        &endpoint.projects
+    }
+
+    fn same_instance(inventory: &Endpoint, declared: Declared<'_, Self>, _: &Listing) -> bool {
+        inventory.url == declared.endpoint.url
+    }
+
+    /// Only an administrator's instance listing holds every token of the instance.
+    fn expected(scope: &Scope, _declared: &Endpoint, _: &Listing) -> bool {
+        matches!(scope, Scope::Instance)
+    }
+
+    const AUDIT: AuditTexts = AuditTexts {
+        declare_key: None,
+        not_found: "check that the token belongs to the account or instance the inventory lists",
+        unidentified: "GitLab: the token's own `/personal_access_tokens/self` gives its id: let it answer (GitLab 15.5+, and a scope that may read it)",
+    };
 
     async fn observe(&self, call: &Call<'_>, endpoint: &Endpoint) -> Observation {
         observe::observe(call, endpoint).await
@@ -164,31 +202,36 @@ secret = { env = "JIRA_GITLAB_PAT" }
 /// How to make a new token, for findings that need one.
 const NEW_TOKEN: &str = "GitLab: Preferences > Access Tokens > Add new token; give it a name, an expiration date within the policy and the scopes the policy requires (e.g. `api`), then update the secret the policy names.";
 
-/// This host's own words for fixing a finding.
-fn fix(rule: Rule) -> Option<&'static str> {
-    Some(match rule {
-        Rule::TokenInvalid | Rule::TokenExpired => NEW_TOKEN,
-        Rule::MissingPermission => {
-            "GitLab: raise the role of the token's user on the project or its group (Manage > Members); a project or group access token keeps the role it was created with, so create one with the role and update the secret the policy names."
-        }
-        Rule::ExpiresSoon => {
-            "GitLab: rotate the token (Access Tokens > Rotate, or POST /personal_access_tokens/self/rotate) and update the secret the policy names."
-        }
-        Rule::LifespanExceeded => {
-            "GitLab: create or rotate the token with an expiration date no further than `max_lifespan` from its creation, and update the secret the policy names."
-        }
-        Rule::NoExpiry => {
-            "GitLab: create a token with an expiration date within `max_lifespan` (non-expiring tokens are legacy or service-account tokens), then revoke the old one."
-        }
-        Rule::MissingScope => {
-            "GitLab: scopes cannot be changed after creation: create a token with the required scopes and update the secret the policy names."
-        }
-        Rule::ForbiddenScope => {
-            "GitLab: scopes cannot be removed: create a token without the forbidden scope, update the secret, revoke the old token."
-        }
-        Rule::Unverifiable => {
-            "GitLab: scopes, creation and expiry come from GET /api/v4/personal_access_tokens/self, which needs GitLab 15.5 or later (upgrade the instance). Last use cannot be read through the token (its own request refreshes it), nor a granular token's permissions: drop `stale_after` or the scope rules for this token, or set `on_unverifiable = \"warn\"`."
-        }
-        _ => return None,
-    })
-}
+/// This host's own words for fixing a finding: one row a rule it fires.
+const FIXES: &[(Rule, &str)] = &[
+    (Rule::TokenInvalid, NEW_TOKEN),
+    (Rule::TokenExpired, NEW_TOKEN),
+    (
+        Rule::MissingPermission,
+        "GitLab: raise the role of the token's user on the project or its group (Manage > Members); a project or group access token keeps the role it was created with, so create one with the role and update the secret the policy names.",
+    ),
+    (
+        Rule::ExpiresSoon,
+        "GitLab: rotate the token (Access Tokens > Rotate, or POST /personal_access_tokens/self/rotate) and update the secret the policy names.",
+    ),
+    (
+        Rule::LifespanExceeded,
+        "GitLab: create or rotate the token with an expiration date no further than `max_lifespan` from its creation, and update the secret the policy names.",
+    ),
+    (
+        Rule::NoExpiry,
+        "GitLab: create a token with an expiration date within `max_lifespan` (non-expiring tokens are legacy or service-account tokens), then revoke the old one.",
+    ),
+    (
+        Rule::MissingScope,
+        "GitLab: scopes cannot be changed after creation: create a token with the required scopes and update the secret the policy names.",
+    ),
+    (
+        Rule::ForbiddenScope,
+        "GitLab: scopes cannot be removed: create a token without the forbidden scope, update the secret, revoke the old token.",
+    ),
+    (
+        Rule::Unverifiable,
+        "GitLab: scopes, creation and expiry come from GET /api/v4/personal_access_tokens/self, which needs GitLab 15.5 or later (upgrade the instance). Last use cannot be read through the token (its own request refreshes it), nor a granular token's permissions: drop `stale_after` or the scope rules for this token, or set `on_unverifiable = \"warn\"`.",
+    ),
+];

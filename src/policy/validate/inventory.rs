@@ -120,7 +120,7 @@ impl Validator {
                         main.doc,
                         table.table_span.clone(),
                         "host",
-                        "add `host = \"github\"` (or gitlab, azure-devops, aws-iam)",
+                        &add_a_listing_host(),
                     );
                 }
                 continue;
@@ -132,4 +132,15 @@ impl Validator {
         }
         specs
     }
+}
+
+/// "add `host = "github"` (or gitlab, …)": the hosts that have a listing of tokens.
+fn add_a_listing_host() -> String {
+    let mut hosts = HostKind::ALL
+        .iter()
+        .filter(|h| h.meta().inventory.is_some())
+        .map(|h| h.as_str());
+    let first = hosts.next().unwrap_or_default();
+    let others: Vec<&str> = hosts.collect();
+    format!("add `host = \"{first}\"` (or {})", others.join(", "))
 }
