@@ -6,48 +6,174 @@ use std::collections::{BTreeMap, BTreeSet};
 use jiff::Timestamp;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
-use crate::hosts::HostKind;
+use crate::hosts::{HostFacts, HostKind};
 
-/// A fact that a host may or may not reveal. In JSON an unobservable fact is absent;
-/// `null` means "observed: none" (e.g. a token that never expires).
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
+/// A fact that a host may or may not reveal, with where it came from or why it is
+/// missing: one value per fact, nothing to keep in step beside it. In JSON the value is
+/// the fact's own key (absent when unobservable; `null` means "observed: none", e.g. a
+/// token that never expires), and the evidence and reasons are the record's `evidence`
+/// and `unobservable` maps, keyed by the fact's name.
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Observed<T> {
-    #[default]
-    Unobservable,
-    Value(T),
+    /// The host revealed it; `evidence` says where (an endpoint, a header, a probe).
+    Value { value: T, evidence: Option<String> },
+    /// The host did not reveal it; `why` says why, when it was said.
+    Unobservable { why: Option<String> },
+    /// The host gave it, and its own answer (or the time of it) contradicts it: not a fact.
+    Distrusted { why: String },
+}
+
+impl<T> Default for Observed<T> {
+    fn default() -> Self {
+        Observed::Unobservable { why: None }
+    }
 }
 
 impl<T> Observed<T> {
+    /// A value the host revealed, and where.
+    pub fn seen(value: T, evidence: impl Into<String>) -> Self {
+        Observed::Value {
+            value,
+            evidence: Some(evidence.into()),
+        }
+    }
+
+    /// A value recorded without saying where it came from.
+    pub fn bare(value: T) -> Self {
+        Observed::Value {
+            value,
+            evidence: None,
+        }
+    }
+
+    /// A fact the host does not reveal, and why.
+    pub fn unobservable(why: impl Into<String>) -> Self {
+        Observed::Unobservable {
+            why: Some(why.into()),
+        }
+    }
+
     pub fn value(&self) -> Option<&T> {
         match self {
-            Observed::Value(v) => Some(v),
-            Observed::Unobservable => None,
+            Observed::Value { value, .. } => Some(value),
+            Observed::Unobservable { .. } | Observed::Distrusted { .. } => None,
         }
     }
 
     pub fn is_unobservable(&self) -> bool {
-        matches!(self, Observed::Unobservable)
+        self.value().is_none()
+    }
+
+    pub fn is_distrusted(&self) -> bool {
+        matches!(self, Observed::Distrusted { .. })
+    }
+
+    /// Where the value came from.
+    pub fn evidence(&self) -> Option<&str> {
+        match self {
+            Observed::Value { evidence, .. } => evidence.as_deref(),
+            _ => None,
+        }
+    }
+
+    /// Why there is no value.
+    pub fn why_unobservable(&self) -> &str {
+        match self {
+            Observed::Unobservable { why: Some(why) } | Observed::Distrusted { why } => why,
+            _ => "the host does not reveal it",
+        }
+    }
+
+    /// The same state with the value mapped (evidence and reasons kept).
+    pub fn map<U>(&self, f: impl FnOnce(&T) -> U) -> Observed<U> {
+        match self {
+            Observed::Value { value, evidence } => Observed::Value {
+                value: f(value),
+                evidence: evidence.clone(),
+            },
+            Observed::Unobservable { why } => Observed::Unobservable { why: why.clone() },
+            Observed::Distrusted { why } => Observed::Distrusted { why: why.clone() },
+        }
+    }
+
+    /// Says where the value came from (nothing if there is no value).
+    pub fn set_evidence(&mut self, text: String) {
+        if let Observed::Value { evidence, .. } = self {
+            *evidence = Some(text);
+        }
+    }
+
+    /// Says why there is no value (nothing if there is one).
+    pub fn set_why(&mut self, text: String) {
+        if let Observed::Unobservable { why } = self {
+            *why = Some(text);
+        }
+    }
+
+    /// Forgets a value the host gave, saying what contradicts it.
+    pub fn distrust(&mut self, contradiction: &str) {
+        let source = self.evidence().unwrap_or("the host").to_owned();
+        *self = Observed::Distrusted {
+            why: format!("{source} {contradiction}, so it is not trusted"),
+        };
     }
 }
 
 impl<T: Serialize> Serialize for Observed<T> {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        match self {
-            Observed::Value(v) => v.serialize(s),
+        match self.value() {
+            Some(v) => v.serialize(s),
             // Fields holding this are skipped when unobservable; this is only reached
             // when an `Observed` is serialized on its own.
-            Observed::Unobservable => s.serialize_none(),
+            None => s.serialize_none(),
         }
     }
 }
 
 impl<'de, T: Deserialize<'de>> Deserialize<'de> for Observed<T> {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        T::deserialize(d).map(Observed::Value)
+        T::deserialize(d).map(Observed::bare)
     }
 }
 
-/// The facts patlint knows how to ask about, used to key evidence and reasons.
+/// Where a fact came from, or why it is missing, whatever its type: how a record's
+/// `evidence` and `unobservable` maps are written and read back.
+pub trait Provenance {
+    fn evidence(&self) -> Option<&str>;
+    /// Why it is missing, if it is and a reason was given.
+    fn why(&self) -> Option<&str>;
+    fn set_evidence(&mut self, evidence: String);
+    fn set_why(&mut self, why: String);
+}
+
+impl<T> Provenance for Observed<T> {
+    fn evidence(&self) -> Option<&str> {
+        Observed::evidence(self)
+    }
+
+    fn why(&self) -> Option<&str> {
+        match self {
+            Observed::Unobservable { why } => why.as_deref(),
+            Observed::Distrusted { why } => Some(why),
+            Observed::Value { .. } => None,
+        }
+    }
+
+    fn set_evidence(&mut self, text: String) {
+        Observed::set_evidence(self, text);
+    }
+
+    fn set_why(&mut self, text: String) {
+        Observed::set_why(self, text);
+    }
+}
+
+/// The facts of a record, each with its name in the record's maps, in the order they
+/// are written.
+pub type Named<'a> = Vec<(&'static str, &'a dyn Provenance)>;
+pub type NamedMut<'a> = Vec<(&'static str, &'a mut dyn Provenance)>;
+
+/// The facts every host may reveal, for messages ("cannot verify its expiry").
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Fact {
@@ -55,12 +181,7 @@ pub enum Fact {
     ExpiresAt,
     CreatedAt,
     LastUsedAt,
-    AllAccessibleOrganizations,
-    AllowedActions,
-    Active,
     Permissions,
-    OtherActiveKeys,
-    ServiceCredentials,
 }
 
 impl Fact {
@@ -70,12 +191,7 @@ impl Fact {
             Fact::ExpiresAt => "its expiry",
             Fact::CreatedAt => "its creation date",
             Fact::LastUsedAt => "its last use",
-            Fact::AllAccessibleOrganizations => "its organization reach",
-            Fact::AllowedActions => "which actions it may perform",
-            Fact::Active => "whether it is active",
             Fact::Permissions => "its permissions",
-            Fact::OtherActiveKeys => "its user's other keys",
-            Fact::ServiceCredentials => "its user's CodeCommit Git credentials",
         }
     }
 }
@@ -93,8 +209,10 @@ pub enum TokenKind {
     Unknown,
 }
 
-/// What a host revealed about a token it accepted.
+/// What a host revealed about a token it accepted: what every host may reveal, and what
+/// only its host does ([`HostFacts`], declared in the host's folder).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(remote = "Self")]
 pub struct TokenFacts {
     pub kind: TokenKind,
     /// Who the token acts as (GitHub login, GitLab user id, ...), when the host says.
@@ -108,41 +226,17 @@ pub struct TokenFacts {
     pub created_at: Observed<Option<Timestamp>>,
     #[serde(default, skip_serializing_if = "Observed::is_unobservable")]
     pub last_used_at: Observed<Option<Timestamp>>,
-    #[serde(default, skip_serializing_if = "Observed::is_unobservable")]
-    pub all_accessible_organizations: Observed<bool>,
-    /// AWS: whether the access key is active.
-    #[serde(default, skip_serializing_if = "Observed::is_unobservable")]
-    pub active: Observed<bool>,
-    /// AWS: the policy simulation of the required actions on the required resources.
-    #[serde(default, skip_serializing_if = "Observed::is_unobservable")]
-    pub actions: Observed<Vec<ActionDecision>>,
-    /// AWS: how many other active access keys the key's user has (rotation overlap).
-    #[serde(default, skip_serializing_if = "Observed::is_unobservable")]
-    pub other_active_keys: Observed<u32>,
-    /// AWS: the user's CodeCommit HTTPS Git credentials.
-    #[serde(default, skip_serializing_if = "Observed::is_unobservable")]
-    pub service_credentials: Observed<Vec<ServiceCredential>>,
     /// What the probes settled: grants the host does not list but answers harmless
     /// requests differently for (a repository permission, an SSO authorization, a scope).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub grants: Vec<Grant>,
-    /// GitHub: whether each probed repository is public (a read on it proves nothing).
-    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
-    pub visibility: BTreeMap<String, Visibility>,
-    /// Where each observed fact came from (endpoint, header, or "heuristic probe").
-    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
-    pub evidence: BTreeMap<Fact, String>,
-    /// Why each fact the host does not reveal is missing.
-    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
-    pub unobservable: BTreeMap<Fact, String>,
+    /// What only the token's host reveals.
+    #[serde(flatten)]
+    pub host: HostFacts,
     /// The host's answer proved that the token worked at the time of observation, so an
     /// expiry more than a few minutes before that time is contradicted, not a fact.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub worked_when_observed: bool,
-    /// Facts the host gave that evaluation does not trust (the answer contradicts them):
-    /// set while judging, never recorded.
-    #[serde(skip)]
-    pub distrusted: BTreeSet<Fact>,
 }
 
 impl TokenFacts {
@@ -150,33 +244,54 @@ impl TokenFacts {
         TokenFacts {
             kind,
             identity: None,
-            scopes: Observed::Unobservable,
-            expires_at: Observed::Unobservable,
-            created_at: Observed::Unobservable,
-            last_used_at: Observed::Unobservable,
-            all_accessible_organizations: Observed::Unobservable,
-            active: Observed::Unobservable,
-            actions: Observed::Unobservable,
-            other_active_keys: Observed::Unobservable,
-            service_credentials: Observed::Unobservable,
+            scopes: Observed::default(),
+            expires_at: Observed::default(),
+            created_at: Observed::default(),
+            last_used_at: Observed::default(),
             grants: Vec::new(),
-            visibility: BTreeMap::new(),
-            evidence: BTreeMap::new(),
-            unobservable: BTreeMap::new(),
+            host: HostFacts::None,
             worked_when_observed: false,
-            distrusted: BTreeSet::new(),
         }
     }
 
     /// Records the same reason for each of `facts` that the host does not reveal.
     pub fn unobservable_all(&mut self, facts: &[Fact], reason: &str) {
         for fact in facts {
-            self.unobservable.insert(*fact, reason.to_owned());
+            if let Some(fact) = self.fact_mut(*fact) {
+                fact.set_why(reason.to_owned());
+            }
         }
     }
 
+    /// The shared fact itself; permissions are not one: probes settle them as grants.
+    fn fact(&self, fact: Fact) -> Option<&dyn Provenance> {
+        Some(match fact {
+            Fact::Scopes => &self.scopes,
+            Fact::ExpiresAt => &self.expires_at,
+            Fact::CreatedAt => &self.created_at,
+            Fact::LastUsedAt => &self.last_used_at,
+            Fact::Permissions => return None,
+        })
+    }
+
+    fn fact_mut(&mut self, fact: Fact) -> Option<&mut dyn Provenance> {
+        Some(match fact {
+            Fact::Scopes => &mut self.scopes,
+            Fact::ExpiresAt => &mut self.expires_at,
+            Fact::CreatedAt => &mut self.created_at,
+            Fact::LastUsedAt => &mut self.last_used_at,
+            Fact::Permissions => return None,
+        })
+    }
+
     pub fn evidence_for(&self, fact: Fact) -> Option<&str> {
-        self.evidence.get(&fact).map(String::as_str)
+        self.fact(fact)?.evidence()
+    }
+
+    pub fn why_unobservable(&self, fact: Fact) -> &str {
+        self.fact(fact)
+            .and_then(Provenance::why)
+            .unwrap_or("the host does not reveal it")
     }
 
     /// What a probe settled for `permission` on `target`.
@@ -186,10 +301,104 @@ impl TokenFacts {
             .find(|g| g.target == target && g.permission == permission)
     }
 
-    pub fn why_unobservable(&self, fact: Fact) -> &str {
-        self.unobservable
-            .get(&fact)
-            .map_or("the host does not reveal it", String::as_str)
+    /// Every fact with a name in the record's maps, the shared ones first.
+    fn named(&self) -> Named<'_> {
+        let mut named: Named<'_> = vec![
+            ("scopes", &self.scopes),
+            ("expires_at", &self.expires_at),
+            ("created_at", &self.created_at),
+            ("last_used_at", &self.last_used_at),
+        ];
+        named.extend(self.host.named());
+        named
+    }
+
+    fn named_mut(&mut self) -> NamedMut<'_> {
+        let mut named: NamedMut<'_> = vec![
+            ("scopes", &mut self.scopes),
+            ("expires_at", &mut self.expires_at),
+            ("created_at", &mut self.created_at),
+            ("last_used_at", &mut self.last_used_at),
+        ];
+        named.extend(self.host.named_mut());
+        named
+    }
+}
+
+/// The record's `evidence` and `unobservable` maps, in the order the facts are named.
+struct Notes<'a>(Vec<(&'static str, &'a str)>);
+
+impl Serialize for Notes<'_> {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_map(self.0.iter().map(|(k, v)| (*k, *v)))
+    }
+}
+
+impl Serialize for TokenFacts {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        #[derive(Serialize)]
+        struct Record<'a> {
+            #[serde(flatten, serialize_with = "facts_fields")]
+            facts: &'a TokenFacts,
+            #[serde(skip_serializing_if = "is_empty")]
+            evidence: Notes<'a>,
+            #[serde(skip_serializing_if = "is_empty")]
+            unobservable: Notes<'a>,
+        }
+        fn facts_fields<S: Serializer>(facts: &&TokenFacts, s: S) -> Result<S::Ok, S::Error> {
+            TokenFacts::serialize(facts, s)
+        }
+        fn is_empty(notes: &Notes<'_>) -> bool {
+            notes.0.is_empty()
+        }
+        let named = self.named();
+        let evidence = named
+            .iter()
+            .filter_map(|(name, fact)| Some((*name, fact.evidence()?)))
+            .collect();
+        let unobservable = named
+            .iter()
+            .filter_map(|(name, fact)| Some((*name, fact.why()?)))
+            .collect();
+        Record {
+            facts: self,
+            evidence: Notes(evidence),
+            unobservable: Notes(unobservable),
+        }
+        .serialize(s)
+    }
+}
+
+impl<'de> Deserialize<'de> for TokenFacts {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        #[derive(Deserialize)]
+        struct Record {
+            #[serde(flatten, deserialize_with = "TokenFacts::deserialize")]
+            facts: TokenFacts,
+            #[serde(default)]
+            evidence: BTreeMap<String, String>,
+            #[serde(default)]
+            unobservable: BTreeMap<String, String>,
+        }
+        let Record {
+            mut facts,
+            mut evidence,
+            mut unobservable,
+        } = Record::deserialize(d)?;
+        // A host's facts that were all unobservable are named only in the maps.
+        if facts.host == HostFacts::None {
+            let named = evidence.keys().chain(unobservable.keys());
+            facts.host = HostFacts::claiming(named.map(String::as_str));
+        }
+        for (name, fact) in facts.named_mut() {
+            if let Some(text) = evidence.remove(name) {
+                fact.set_evidence(text);
+            }
+            if let Some(text) = unobservable.remove(name) {
+                fact.set_why(text);
+            }
+        }
+        Ok(facts)
     }
 }
 
@@ -224,14 +433,6 @@ impl Grant {
     }
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "kebab-case")]
-pub enum Visibility {
-    Public,
-    /// Private, or internal to an enterprise.
-    Private,
-}
-
 /// What a probe showed.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "settled", rename_all = "kebab-case")]
@@ -246,44 +447,6 @@ pub enum Settled {
     Unverifiable {
         reason: String,
     },
-}
-
-/// IAM's answer for one action on one resource.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct ActionDecision {
-    pub action: String,
-    pub resource: String,
-    pub decision: Decision,
-    /// Condition keys the simulation needed and did not have (`aws:SourceIp`,
-    /// `aws:MultiFactorAuthPresent`, …): an `allowed` that depends on them is not proof.
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub missing_context: Vec<String>,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "kebab-case")]
-pub enum Decision {
-    Allowed,
-    ImplicitDeny,
-    ExplicitDeny,
-}
-
-impl Decision {
-    pub fn describe(self) -> &'static str {
-        match self {
-            Decision::Allowed => "allowed",
-            Decision::ImplicitDeny => "implicitly denied (no policy allows it)",
-            Decision::ExplicitDeny => "explicitly denied (a policy denies it)",
-        }
-    }
-}
-
-/// A CodeCommit HTTPS Git credential (IAM service-specific credential).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct ServiceCredential {
-    pub service_user_name: String,
-    pub active: bool,
-    pub created_at: Timestamp,
 }
 
 /// Why a host refused a token.
@@ -414,7 +577,7 @@ mod tests {
         let facts: TokenFacts =
             serde_json::from_str(r#"{"kind":"classic-pat","scopes":["repo"],"expires_at":null}"#)
                 .unwrap();
-        assert_eq!(facts.expires_at, Observed::Value(None));
+        assert_eq!(facts.expires_at.value(), Some(&None));
         assert!(facts.created_at.is_unobservable());
         let back = serde_json::to_value(&facts).unwrap();
         assert_eq!(

@@ -9,7 +9,11 @@ use crate::rules::{Rule, RuleMeta, Severity};
 
 /// A token whose observed expiry is at or before `now`.
 pub fn expired(token: &TokenSpec, facts: &TokenFacts, now: Timestamp) -> Option<Finding> {
-    let Observed::Value(Some(expires)) = facts.expires_at else {
+    let Observed::Value {
+        value: Some(expires),
+        ..
+    } = facts.expires_at
+    else {
         return None;
     };
     (expires <= now).then(|| {
@@ -50,7 +54,10 @@ fn max_lifespan(token: &TokenSpec, facts: &TokenFacts, now: Timestamp) -> Option
     // Keys that never expire are judged by their age.
     if token.host().meta().lifespan_by_age {
         return match facts.created_at {
-            Observed::Value(Some(created)) => {
+            Observed::Value {
+                value: Some(created),
+                ..
+            } => {
                 let age = now.duration_since(created);
                 (age > max.value).then(|| {
                     Finding::new(Rule::LifespanExceeded, &max.origin, format!("key of token `{}` is {} old (created {}), more than `max_lifespan` = {limit}", token.name, format_duration(age), date_of(created)))
@@ -69,14 +76,14 @@ fn max_lifespan(token: &TokenSpec, facts: &TokenFacts, now: Timestamp) -> Option
     }
 
     match (&facts.expires_at, &facts.created_at) {
-        (Observed::Unobservable, _) => Some(unverifiable(
+        (Observed::Unobservable { .. } | Observed::Distrusted { .. }, _) => Some(unverifiable(
             token,
             facts,
             Fact::ExpiresAt,
             "max_lifespan",
             &max.origin,
         )),
-        (Observed::Value(None), _) => Some(
+        (Observed::Value { value: None, .. }, _) => Some(
             Finding::new(
                 Rule::NoExpiry,
                 &max.origin,
@@ -88,7 +95,16 @@ fn max_lifespan(token: &TokenSpec, facts: &TokenFacts, now: Timestamp) -> Option
             .label(format!("requires expiry within {limit}"))
             .evidence(evidence),
         ),
-        (Observed::Value(Some(expires)), Observed::Value(Some(created))) => {
+        (
+            Observed::Value {
+                value: Some(expires),
+                ..
+            },
+            Observed::Value {
+                value: Some(created),
+                ..
+            },
+        ) => {
             let lifespan = expires.duration_since(*created);
             (lifespan > max.value).then(|| {
                 Finding::new(
@@ -109,9 +125,15 @@ fn max_lifespan(token: &TokenSpec, facts: &TokenFacts, now: Timestamp) -> Option
         // Without a creation date, the remaining validity is what can be judged: it proves a
         // violation, and on a host that never reveals creation (GitHub) it is the rule. A
         // creation date the host gave but the answer contradicts leaves the rest unknown.
-        (Observed::Value(Some(expires)), _) => {
+        (
+            Observed::Value {
+                value: Some(expires),
+                ..
+            },
+            _,
+        ) => {
             let remaining = expires.duration_since(now);
-            if remaining <= max.value && facts.distrusted.contains(&Fact::CreatedAt) {
+            if remaining <= max.value && facts.created_at.is_distrusted() {
                 return Some(unverifiable(
                     token,
                     facts,
@@ -142,7 +164,11 @@ fn max_lifespan(token: &TokenSpec, facts: &TokenFacts, now: Timestamp) -> Option
 }
 
 fn expires_soon(token: &TokenSpec, facts: &TokenFacts, now: Timestamp) -> Option<Finding> {
-    let Observed::Value(Some(expires)) = facts.expires_at else {
+    let Observed::Value {
+        value: Some(expires),
+        ..
+    } = facts.expires_at
+    else {
         return None;
     };
     let window = token.requirements.expiry_warning();

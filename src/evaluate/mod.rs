@@ -21,7 +21,7 @@ use crate::policy::{Origin, Policy, TokenSpec};
 use crate::rules::{Rule, Severity};
 use verdict::{rejected, unchecked};
 
-pub(crate) use verdict::{unverifiable, unverifiable_because};
+pub(crate) use verdict::{unverifiable, unverifiable_about, unverifiable_because};
 
 /// The instants a verdict is judged against.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -281,7 +281,10 @@ fn trusted(facts: &TokenFacts, observed_at: Timestamp) -> Cow<'_, TokenFacts> {
     let mut judged = Cow::Borrowed(facts);
     let earliest = observed_at.checked_sub(CLOCK_SKEW).ok();
     let latest = observed_at.checked_add(CLOCK_SKEW).ok();
-    if let Observed::Value(Some(expires)) = facts.expires_at
+    if let Observed::Value {
+        value: Some(expires),
+        ..
+    } = facts.expires_at
         && facts.worked_when_observed
         && earliest.is_some_and(|earliest| expires < earliest)
     {
@@ -295,7 +298,9 @@ fn trusted(facts: &TokenFacts, observed_at: Timestamp) -> Cow<'_, TokenFacts> {
         (Fact::CreatedAt, &facts.created_at),
         (Fact::LastUsedAt, &facts.last_used_at),
     ] {
-        if let Observed::Value(Some(date)) = date
+        if let Observed::Value {
+            value: Some(date), ..
+        } = date
             && latest.is_none_or(|latest| *date > latest)
         {
             distrust(
@@ -310,21 +315,12 @@ fn trusted(facts: &TokenFacts, observed_at: Timestamp) -> Cow<'_, TokenFacts> {
 
 /// Forgets a fact the host gave, saying why it is not trusted.
 fn distrust(facts: &mut TokenFacts, fact: Fact, contradiction: String) {
-    let source = facts
-        .evidence
-        .remove(&fact)
-        .unwrap_or_else(|| "the host".into());
     match fact {
-        Fact::ExpiresAt => facts.expires_at = Observed::Unobservable,
-        Fact::CreatedAt => facts.created_at = Observed::Unobservable,
-        Fact::LastUsedAt => facts.last_used_at = Observed::Unobservable,
-        _ => return,
+        Fact::ExpiresAt => facts.expires_at.distrust(&contradiction),
+        Fact::CreatedAt => facts.created_at.distrust(&contradiction),
+        Fact::LastUsedAt => facts.last_used_at.distrust(&contradiction),
+        Fact::Scopes | Fact::Permissions => {}
     }
-    facts.distrusted.insert(fact);
-    facts.unobservable.insert(
-        fact,
-        format!("{source} {contradiction}, so it is not trusted"),
-    );
 }
 
 /// A token the host calls inactive has expired if its expiry had passed when the host
@@ -465,7 +461,7 @@ mod tests {
     #[test]
     fn an_expiry_before_a_working_observation_is_not_trusted() {
         let mut facts = TokenFacts::new(crate::facts::TokenKind::ClassicPat);
-        facts.expires_at = Observed::Value(Some(at("2021-09-03T02:34:04Z")));
+        facts.expires_at = Observed::bare(Some(at("2021-09-03T02:34:04Z")));
         let observed = at("2026-11-24T00:00:00Z");
         // Only a host that proved the token worked makes the expiry contradicted.
         assert!(!trusted(&facts, observed).expires_at.is_unobservable());
@@ -478,18 +474,18 @@ mod tests {
                 .contains("not trusted")
         );
         // Within the clock skew, and after the observation, it stands.
-        facts.expires_at = Observed::Value(Some(at("2026-11-23T23:58:00Z")));
+        facts.expires_at = Observed::bare(Some(at("2026-11-23T23:58:00Z")));
         assert!(!trusted(&facts, observed).expires_at.is_unobservable());
     }
 
     #[test]
     fn a_creation_or_last_use_after_the_answer_is_not_trusted() {
         let mut facts = TokenFacts::new(crate::facts::TokenKind::PersonalAccessToken);
-        facts.created_at = Observed::Value(Some(at("2027-01-01T00:00:00Z")));
-        facts.last_used_at = Observed::Value(Some(at("2026-11-24T00:04:00Z")));
-        facts
-            .evidence
-            .insert(Fact::CreatedAt, "`created_at` in GET /self".into());
+        facts.created_at = Observed::seen(
+            Some(at("2027-01-01T00:00:00Z")),
+            "`created_at` in GET /self",
+        );
+        facts.last_used_at = Observed::bare(Some(at("2026-11-24T00:04:00Z")));
         let judged = trusted(&facts, at("2026-11-24T00:00:00Z"));
         assert!(judged.created_at.is_unobservable());
         assert_eq!(

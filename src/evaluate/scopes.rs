@@ -15,7 +15,10 @@ pub fn check(token: &TokenSpec, facts: &TokenFacts) -> Vec<Finding> {
     if !reqs.asks_about_scopes() {
         return Vec::new();
     }
-    let Observed::Value(observed) = &facts.scopes else {
+    let Observed::Value {
+        value: observed, ..
+    } = &facts.scopes
+    else {
         return probed(token, facts, catalog);
     };
     let evidence = facts

@@ -12,7 +12,7 @@ pub fn check(token: &TokenSpec, facts: &TokenFacts, now: Timestamp) -> Option<Fi
     let stale = token.requirements.stale_after.as_ref()?;
     let limit = format_duration(stale.value);
     let created = match facts.created_at {
-        Observed::Value(Some(c)) => Some(c),
+        Observed::Value { value: Some(c), .. } => Some(c),
         _ => None,
     };
     // A token younger than `stale_after` cannot have been idle that long, whatever its
@@ -20,14 +20,16 @@ pub fn check(token: &TokenSpec, facts: &TokenFacts, now: Timestamp) -> Option<Fi
     let young = created.is_some_and(|c| now.duration_since(c) <= stale.value);
     match facts.last_used_at {
         _ if young => None,
-        Observed::Unobservable => Some(unverifiable(
+        Observed::Unobservable { .. } | Observed::Distrusted { .. } => Some(unverifiable(
             token,
             facts,
             Fact::LastUsedAt,
             "stale_after",
             &stale.origin,
         )),
-        Observed::Value(Some(last)) => {
+        Observed::Value {
+            value: Some(last), ..
+        } => {
             let idle = now.duration_since(last);
             (idle > stale.value).then(|| {
                 Finding::new(Rule::StaleToken, &stale.origin, format!("token `{}` was last used {} ago (on {}), more than `stale_after` = {limit}", token.name, format_duration(idle), date_of(last)))
@@ -35,7 +37,7 @@ pub fn check(token: &TokenSpec, facts: &TokenFacts, now: Timestamp) -> Option<Fi
                     .evidence(facts.evidence_for(Fact::LastUsedAt).unwrap_or("recorded last use"))
             })
         }
-        Observed::Value(None) => match created {
+        Observed::Value { value: None, .. } => match created {
             Some(c) => Some(
                 Finding::new(
                     Rule::StaleToken,

@@ -86,6 +86,18 @@ pub(crate) fn unverifiable_because(
     origin: &Origin,
     why: &str,
 ) -> Finding {
+    unverifiable_about(token, fact.describe(), asked_by, origin, why)
+}
+
+/// A requirement that asks about what the host did not reveal: `about` names the fact
+/// ("its expiry"), `why` says why it is missing.
+pub(crate) fn unverifiable_about(
+    token: &TokenSpec,
+    about: &str,
+    asked_by: &str,
+    origin: &Origin,
+    why: &str,
+) -> Finding {
     Finding::new(
         Rule::Unverifiable,
         origin,
@@ -95,12 +107,8 @@ pub(crate) fn unverifiable_because(
         ),
     )
     .severity(unverifiable_severity(token))
-    .label(format!("asks about {}", fact.describe()))
-    .evidence(format!(
-        "{} did not reveal {}",
-        token.host().product(),
-        fact.describe()
-    ))
+    .label(format!("asks about {about}"))
+    .evidence(format!("{} did not reveal {about}", token.host().product(),))
 }
 
 pub static TOKEN_INVALID: RuleMeta = RuleMeta {

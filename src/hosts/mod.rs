@@ -110,6 +110,10 @@ pub trait Host: Sized {
     /// The validated, host-specific keys of one `[[token]]`.
     type Endpoint: std::fmt::Debug + Clone + PartialEq;
 
+    /// What only this host reveals about a token, beside the facts every host may
+    /// ([`NoFacts`] for a host that reveals nothing more).
+    type Facts: HostSpecificFacts;
+
     /// The host's own `[[token]]` keys as written, each keeping its span. Its field
     /// names are the keys the host accepts, and its doc comments their schema.
     type RawKeys: for<'de> serde::Deserialize<'de> + schemars::JsonSchema;
@@ -238,6 +242,51 @@ pub struct AuditTexts {
     pub not_found: &'static str,
     /// What to do for a declared token that nothing ties to the listing.
     pub unidentified: &'static str,
+}
+
+/// What only one host reveals about a token: its own facts, each an
+/// [`Observed`](crate::facts::Observed) with its evidence or the reason it is missing.
+pub trait HostSpecificFacts:
+    std::fmt::Debug + Default + Clone + PartialEq + serde::Serialize + serde::de::DeserializeOwned
+{
+    /// The keys it writes in a facts record (its values, and its names in the record's
+    /// `evidence` and `unobservable` maps): no two hosts share one.
+    const NAMES: &'static [&'static str];
+
+    /// Each fact with its name, in the order the record's maps list them.
+    fn named(&self) -> crate::facts::Named<'_>;
+
+    fn named_mut(&mut self) -> crate::facts::NamedMut<'_>;
+
+    /// What the JSON report shows of them, beside the facts every host may reveal.
+    fn reported(&self) -> Vec<(&'static str, serde_json::Value)> {
+        Vec::new()
+    }
+}
+
+/// For a host that reveals nothing beyond the facts every host may.
+#[derive(Debug, Default, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct NoFacts {}
+
+impl HostSpecificFacts for NoFacts {
+    const NAMES: &'static [&'static str] = &[];
+
+    fn named(&self) -> crate::facts::Named<'_> {
+        Vec::new()
+    }
+
+    fn named_mut(&mut self) -> crate::facts::NamedMut<'_> {
+        Vec::new()
+    }
+}
+
+/// A host's own facts in a token's facts: read and written by the host only.
+pub trait OwnFacts: Host {
+    /// This host's facts, if the record holds them.
+    fn facts(facts: &TokenFacts) -> Option<&Self::Facts>;
+
+    /// This host's facts, made empty if the record holds none yet.
+    fn facts_mut(facts: &mut TokenFacts) -> &mut Self::Facts;
 }
 
 /// For a host without an admin listing of tokens: no `[[inventory]]` of it validates.
@@ -423,6 +472,109 @@ macro_rules! registry {
                 }
             }
         }
+
+        /// What only the token's host revealed (`None`: nothing beyond the shared facts).
+        #[derive(Debug, Clone, Default, PartialEq)]
+        pub enum HostFacts {
+            #[default]
+            None,
+            $($variant(<$($host)::+ as Host>::Facts),)+
+        }
+
+        impl HostFacts {
+            pub(crate) fn named(&self) -> crate::facts::Named<'_> {
+                match self {
+                    HostFacts::None => Vec::new(),
+                    $(HostFacts::$variant(f) => f.named(),)+
+                }
+            }
+
+            pub(crate) fn named_mut(&mut self) -> crate::facts::NamedMut<'_> {
+                match self {
+                    HostFacts::None => Vec::new(),
+                    $(HostFacts::$variant(f) => f.named_mut(),)+
+                }
+            }
+
+            /// What the JSON report shows of them.
+            pub fn reported(&self) -> Vec<(&'static str, serde_json::Value)> {
+                match self {
+                    HostFacts::None => Vec::new(),
+                    $(HostFacts::$variant(f) => f.reported(),)+
+                }
+            }
+
+            /// The empty facts of the host that writes any of these record keys.
+            pub(crate) fn claiming<'k>(mut keys: impl Iterator<Item = &'k str>) -> HostFacts {
+                let host = keys.find_map(|key| {
+                    HostKind::ALL.iter().copied().find(|host| host.fact_names().contains(&key))
+                });
+                match host {
+                    None => HostFacts::None,
+                    $(Some(HostKind::$variant) => HostFacts::$variant(Default::default()),)+
+                }
+            }
+
+            /// Reads the facts of the host that writes any of the record's keys.
+            fn from_record(
+                record: serde_json::Map<String, serde_json::Value>,
+            ) -> Result<HostFacts, serde_json::Error> {
+                let value = serde_json::Value::Object(record);
+                let keys: Vec<&str> = value.as_object().into_iter().flatten().map(|(k, _)| k.as_str()).collect();
+                Ok(match HostFacts::claiming(keys.into_iter()) {
+                    HostFacts::None => HostFacts::None,
+                    $(HostFacts::$variant(_) => HostFacts::$variant(serde_json::from_value(value)?),)+
+                })
+            }
+        }
+
+        impl HostKind {
+            /// The record keys of the host's own facts.
+            fn fact_names(self) -> &'static [&'static str] {
+                match self {
+                    $(HostKind::$variant => <<$($host)::+ as Host>::Facts as HostSpecificFacts>::NAMES,)+
+                }
+            }
+        }
+
+        impl serde::Serialize for HostFacts {
+            fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+                match self {
+                    HostFacts::None => s.collect_map(std::iter::empty::<(&str, &str)>()),
+                    $(HostFacts::$variant(f) => f.serialize(s),)+
+                }
+            }
+        }
+
+        impl<'de> serde::Deserialize<'de> for HostFacts {
+            fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+                let record = serde_json::Map::deserialize(d)?;
+                HostFacts::from_record(record).map_err(serde::de::Error::custom)
+            }
+        }
+
+        $(
+            impl OwnFacts for $($host)::+ {
+                fn facts(facts: &TokenFacts) -> Option<&Self::Facts> {
+                    match &facts.host {
+                        HostFacts::$variant(f) => Some(f),
+                        #[allow(unreachable_patterns)]
+                        _ => None,
+                    }
+                }
+
+                fn facts_mut(facts: &mut TokenFacts) -> &mut Self::Facts {
+                    if !matches!(facts.host, HostFacts::$variant(_)) {
+                        facts.host = HostFacts::$variant(Default::default());
+                    }
+                    match &mut facts.host {
+                        HostFacts::$variant(f) => f,
+                        #[allow(unreachable_patterns)]
+                        _ => unreachable!("set just above"),
+                    }
+                }
+            }
+        )+
 
         /// The hosts of one run, each with its own state.
         #[allow(non_snake_case)]

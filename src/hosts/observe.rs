@@ -320,14 +320,15 @@ mod tests {
         let escaped = serde_json::to_string(secret.expose()).unwrap();
         let mut facts = crate::facts::TokenFacts::new(crate::facts::TokenKind::AccessKey);
         // Fields no scrubbing list named: an IAM action, a condition key, a Git user name.
-        facts.actions = crate::facts::Observed::Value(vec![crate::facts::ActionDecision {
+        use crate::hosts::aws_iam::facts::{ActionDecision, Decision, ServiceCredential, of_mut};
+        of_mut(&mut facts).actions = crate::facts::Observed::bare(vec![ActionDecision {
             action: format!("codecommit:{}", secret.expose()),
             resource: "*".into(),
-            decision: crate::facts::Decision::Allowed,
+            decision: Decision::Allowed,
             missing_context: vec![format!("aws:{}", secret.expose())],
         }]);
-        facts.service_credentials =
-            crate::facts::Observed::Value(vec![crate::facts::ServiceCredential {
+        of_mut(&mut facts).service_credentials =
+            crate::facts::Observed::bare(vec![ServiceCredential {
                 service_user_name: format!("bob-at-{}", secret.expose()),
                 active: true,
                 created_at: Timestamp::UNIX_EPOCH,

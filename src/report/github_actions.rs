@@ -88,8 +88,10 @@ fn date(ts: Timestamp) -> String {
 
 fn expiry(facts: Option<&TokenFacts>) -> (String, String) {
     match facts.map(|f| &f.expires_at) {
-        Some(Observed::Value(Some(at))) => (date(*at), String::new()),
-        Some(Observed::Value(None)) => ("never".into(), "—".into()),
+        Some(Observed::Value {
+            value: Some(at), ..
+        }) => (date(*at), String::new()),
+        Some(Observed::Value { value: None, .. }) => ("never".into(), "—".into()),
         _ => ("not observable".into(), "—".into()),
     }
 }
@@ -168,12 +170,15 @@ pub fn summary(report: &Report) -> String {
     for (rows, t) in tokens.into_iter().enumerate() {
         let facts = t.observation.as_ref().and_then(|o| o.facts());
         let (expires, mut days) = expiry(facts);
-        if let Some(Observed::Value(Some(at))) = facts.map(|f| &f.expires_at) {
+        if let Some(Observed::Value {
+            value: Some(at), ..
+        }) = facts.map(|f| &f.expires_at)
+        {
             days = (at.duration_since(now).as_hours() / 24).to_string();
         }
         let scopes = match facts.map(|f| &f.scopes) {
-            Some(Observed::Value(scopes)) if scopes.is_empty() => "none".into(),
-            Some(Observed::Value(scopes)) => scopes
+            Some(Observed::Value { value: scopes, .. }) if scopes.is_empty() => "none".into(),
+            Some(Observed::Value { value: scopes, .. }) => scopes
                 .iter()
                 .map(|s| code_cell(s))
                 .collect::<Vec<_>>()
@@ -245,7 +250,9 @@ fn timeline(report: &Report) -> String {
         .filter_map(|(i, t)| {
             let facts = t.observation.as_ref().and_then(|o| o.facts())?;
             let expires = match facts.expires_at {
-                Observed::Value(Some(end)) => end,
+                Observed::Value {
+                    value: Some(end), ..
+                } => end,
                 _ => Timestamp::MAX,
             };
             Some((expires, section(t, facts, i, now)))
@@ -287,7 +294,10 @@ fn timeline(report: &Report) -> String {
 /// One token's section of the chart.
 fn section(t: &super::TokenReport, facts: &TokenFacts, i: usize, now: Timestamp) -> String {
     let start = match facts.created_at {
-        Observed::Value(Some(created)) => created,
+        Observed::Value {
+            value: Some(created),
+            ..
+        } => created,
         _ => now,
     };
     let title = match &t.listed {
@@ -296,7 +306,9 @@ fn section(t: &super::TokenReport, facts: &TokenFacts, i: usize, now: Timestamp)
     };
     let mut out = format!("    section {}\n", plain(&title));
     match facts.expires_at {
-        Observed::Value(Some(end)) => {
+        Observed::Value {
+            value: Some(end), ..
+        } => {
             let window = t.spec.requirements.expiry_warning();
             // Checked: a replayed or hostile date near the ends of time must not panic.
             let warn_from = end.checked_sub(window).unwrap_or(Timestamp::MIN);
@@ -314,7 +326,7 @@ fn section(t: &super::TokenReport, facts: &TokenFacts, i: usize, now: Timestamp)
                 ));
             }
         }
-        Observed::Value(None) => {
+        Observed::Value { value: None, .. } => {
             let horizon = now
                 .checked_add(SignedDuration::from_hours(24 * 365))
                 .unwrap_or(Timestamp::MAX);
@@ -324,7 +336,7 @@ fn section(t: &super::TokenReport, facts: &TokenFacts, i: usize, now: Timestamp)
                 date(horizon)
             ));
         }
-        Observed::Unobservable => {
+        Observed::Unobservable { .. } | Observed::Distrusted { .. } => {
             out.push_str(&format!(
                 "    expiry not observable :milestone, v{i}, {}, 0d\n",
                 date(now)

@@ -53,8 +53,9 @@ struct JsonFacts<'a> {
     created_at: Observed<Option<String>>,
     #[serde(skip_serializing_if = "Observed::is_unobservable")]
     last_used_at: Observed<Option<String>>,
-    #[serde(skip_serializing_if = "Observed::is_unobservable")]
-    all_accessible_organizations: Observed<bool>,
+    /// What only the token's host reveals and the report shows.
+    #[serde(flatten)]
+    host: serde_json::Map<String, serde_json::Value>,
     /// Who the token acts as, when the host says.
     #[serde(skip_serializing_if = "Option::is_none")]
     identity: Option<&'a str>,
@@ -83,23 +84,25 @@ struct JsonWaived<'a> {
 }
 
 fn instant(o: &Observed<Option<jiff::Timestamp>>) -> Observed<Option<String>> {
-    match o {
-        Observed::Unobservable => Observed::Unobservable,
-        Observed::Value(v) => Observed::Value(v.map(|t| t.to_string())),
-    }
+    o.map(|v| v.map(|t| t.to_string()))
 }
 
 fn facts(f: &TokenFacts) -> JsonFacts<'_> {
     JsonFacts {
         kind: Some(f.kind),
-        scopes: match &f.scopes {
-            Observed::Value(s) => Observed::Value(s),
-            Observed::Unobservable => Observed::Unobservable,
+        scopes: match f.scopes.value() {
+            Some(scopes) => Observed::bare(scopes),
+            None => Observed::default(),
         },
         expires_at: instant(&f.expires_at),
         created_at: instant(&f.created_at),
         last_used_at: instant(&f.last_used_at),
-        all_accessible_organizations: f.all_accessible_organizations.clone(),
+        host: f
+            .host
+            .reported()
+            .into_iter()
+            .map(|(key, value)| (key.to_owned(), value))
+            .collect(),
         identity: f.identity.as_deref(),
     }
 }

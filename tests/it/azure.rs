@@ -6,7 +6,7 @@ use crate::common;
 
 use common::azure::*;
 use common::{at, observe_policy, quick_settings};
-use patlint::facts::{Fact, Observation, Observed, Rejection};
+use patlint::facts::{Fact, Observation, Rejection};
 use wiremock::matchers::{header, path, query_param};
 use wiremock::{Mock, MockServer, ResponseTemplate};
 
@@ -116,14 +116,14 @@ async fn with_entra_the_lifecycle_api_is_authoritative_across_pages() {
         ["vso.analytics"]
     );
     assert_eq!(
-        facts.expires_at,
-        Observed::Value(Some(at("2020-12-01T23:46:23.32Z")))
+        facts.expires_at.value(),
+        Some(&Some(at("2020-12-01T23:46:23.32Z")))
     );
     assert_eq!(
-        facts.created_at,
-        Observed::Value(Some(at("2020-10-29T17:26:46.72Z")))
+        facts.created_at.value(),
+        Some(&Some(at("2020-10-29T17:26:46.72Z")))
     );
-    assert_eq!(facts.all_accessible_organizations, Observed::Value(false));
+    assert_eq!(reach(facts).value(), Some(&false));
 
     let requests = server.received_requests().await.unwrap();
     for r in &requests {
@@ -164,13 +164,8 @@ async fn full_access_global_pats_are_found_by_display_name() {
         facts.scopes.value().unwrap().iter().collect::<Vec<_>>(),
         ["app_token"]
     );
-    assert_eq!(facts.all_accessible_organizations, Observed::Value(true));
-    assert!(
-        facts
-            .evidence_for(Fact::AllAccessibleOrganizations)
-            .unwrap()
-            .contains("targetAccounts")
-    );
+    assert_eq!(reach(&facts).value(), Some(&true));
+    assert!(reach(&facts).evidence().unwrap().contains("targetAccounts"));
 }
 
 #[tokio::test]
@@ -230,7 +225,7 @@ async fn a_refused_entra_token_or_an_unknown_name_leaves_facts_unverifiable() {
         facts.why_unobservable(Fact::Scopes)
     );
     // The heuristic probe still tells the reach.
-    assert_eq!(facts.all_accessible_organizations, Observed::Value(false));
+    assert_eq!(reach(&facts).value(), Some(&false));
 
     let server = MockServer::start().await;
     valid_connection(&server).await;

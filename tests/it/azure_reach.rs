@@ -21,10 +21,10 @@ async fn before_the_retirement_reach_was_probed_when_asked_and_scopes_and_expiry
     profile(&server, 200).await;
     let obs = observe_before_retirement(&server, asks_reach).await;
     let facts = obs.facts().expect("observed");
-    assert_eq!(facts.all_accessible_organizations, Observed::Value(true));
+    assert_eq!(reach(facts).value(), Some(&true));
     assert!(
-        facts
-            .evidence_for(Fact::AllAccessibleOrganizations)
+        reach(facts)
+            .evidence()
             .unwrap()
             .starts_with("heuristic probe")
     );
@@ -43,7 +43,7 @@ async fn before_the_retirement_reach_was_probed_when_asked_and_scopes_and_expiry
         .facts()
         .cloned()
         .unwrap();
-    assert_eq!(facts.all_accessible_organizations, Observed::Value(false));
+    assert_eq!(reach(&facts).value(), Some(&false));
 }
 
 #[tokio::test]
@@ -57,10 +57,10 @@ async fn the_probe_is_never_sent_for_a_policy_that_does_not_ask_about_reach() {
         .await;
     let facts = observe_before_retirement(&server, "").await;
     let facts = facts.facts().unwrap();
-    assert!(facts.all_accessible_organizations.is_unobservable());
+    assert!(reach(facts).is_unobservable());
     assert!(
-        facts
-            .why_unobservable(Fact::AllAccessibleOrganizations)
+        reach(facts)
+            .why_unobservable()
             .contains("does not ask about organization reach")
     );
 }
@@ -78,10 +78,8 @@ async fn after_the_retirement_an_accepted_pat_is_organization_scoped_without_a_p
         .await;
     let obs = observe(&server, "all_accessible_organizations = false\n").await;
     let facts = obs.facts().unwrap();
-    assert_eq!(facts.all_accessible_organizations, Observed::Value(false));
-    let evidence = facts
-        .evidence_for(Fact::AllAccessibleOrganizations)
-        .unwrap();
+    assert_eq!(reach(facts).value(), Some(&false));
+    let evidence = reach(facts).evidence().unwrap();
     assert!(
         evidence.contains("connectionData accepted the PAT")
             && evidence.contains("global PATs no longer work since 2026-12-01"),
@@ -121,10 +119,8 @@ fn an_observed_global_pat_after_the_retirement_is_an_error() {
         "version = 1\n[[token]]\nname = \"jira-azure\"\nhost = \"azure-devops\"\norganization = \"fabrikam\"\nsecret = { env = \"P\" }\n",
     );
     let mut facts = patlint::facts::TokenFacts::new(patlint::facts::TokenKind::PersonalAccessToken);
-    facts.all_accessible_organizations = Observed::Value(true);
-    facts
-        .evidence
-        .insert(Fact::AllAccessibleOrganizations, "heuristic probe".into());
+    patlint::hosts::azure_devops::facts::of_mut(&mut facts).all_accessible_organizations =
+        Observed::seen(true, "heuristic probe");
     let file = FactsFile {
         schema_version: 1,
         observed_at: at("2026-12-02T00:00:00Z"),

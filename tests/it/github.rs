@@ -6,7 +6,7 @@ use crate::common;
 
 use std::time::Duration;
 
-use patlint::facts::{Observation, Observed, Rejection, TokenKind};
+use patlint::facts::{Observation, Rejection, TokenKind};
 use patlint::hosts::{HttpSettings, observe_all};
 use wiremock::matchers::{header, method, path};
 use wiremock::{Mock, MockServer, ResponseTemplate};
@@ -66,8 +66,8 @@ async fn classic_pat_reveals_scopes_and_expiry_in_utc_format() {
     let scopes: Vec<_> = facts.scopes.value().unwrap().iter().cloned().collect();
     assert_eq!(scopes, ["repo", "user"]);
     assert_eq!(
-        facts.expires_at,
-        Observed::Value(Some(common::at("2031-09-03T02:34:04Z")))
+        facts.expires_at.value(),
+        Some(&Some(common::at("2031-09-03T02:34:04Z")))
     );
     assert!(facts.created_at.is_unobservable() && facts.last_used_at.is_unobservable());
 
@@ -92,8 +92,8 @@ async fn expiry_with_an_offset_is_converted_to_utc() {
         .await;
     let obs = observe(&server.uri(), CLASSIC, settings()).await;
     assert_eq!(
-        obs.facts().unwrap().expires_at,
-        Observed::Value(Some(common::at("2033-04-26T18:23:26Z")))
+        obs.facts().unwrap().expires_at.value(),
+        Some(&Some(common::at("2033-04-26T18:23:26Z")))
     );
 }
 
@@ -113,8 +113,8 @@ async fn no_expiration_header_means_the_token_never_expires() {
         .facts()
         .cloned()
         .unwrap();
-    assert_eq!(facts.expires_at, Observed::Value(None));
-    assert_eq!(facts.scopes, Observed::Value(Default::default()));
+    assert_eq!(facts.expires_at.value(), Some(&None));
+    assert_eq!(facts.scopes.value(), Some(&Default::default()));
 }
 
 #[tokio::test]
@@ -166,8 +166,8 @@ async fn fine_grained_tokens_do_not_reveal_scopes() {
             .contains("fine-grained")
     );
     assert_eq!(
-        facts.expires_at,
-        Observed::Value(Some(common::at("2030-01-15T17:00:00Z")))
+        facts.expires_at.value(),
+        Some(&Some(common::at("2030-01-15T17:00:00Z")))
     );
 }
 
@@ -449,7 +449,7 @@ async fn a_past_expiry_header_on_a_working_token_is_not_trusted() {
     // The host records what it saw; evaluation judges it against the time of observation.
     let recorded = facts.tokens[0].observation.facts().unwrap();
     assert!(recorded.worked_when_observed);
-    assert!(matches!(recorded.expires_at, Observed::Value(Some(_))));
+    assert!(matches!(recorded.expires_at.value(), Some(Some(_))));
     let replayed: patlint::facts::FactsFile =
         serde_json::from_str(&serde_json::to_string(&facts).unwrap()).unwrap();
     // The same verdict live, and replayed with any `--now`, even years later.

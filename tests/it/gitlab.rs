@@ -6,7 +6,7 @@ use crate::common;
 
 use common::{at, observe_token, quick_settings};
 use patlint::evaluate::Status;
-use patlint::facts::{Fact, FactsFile, Observation, Observed, Rejection, TokenKind, TokenRecord};
+use patlint::facts::{Fact, FactsFile, Observation, Rejection, TokenKind, TokenRecord};
 use patlint::hosts::HostKind;
 use wiremock::matchers::{header, header_exists, method, path};
 use wiremock::{Mock, MockServer, ResponseTemplate};
@@ -87,13 +87,13 @@ async fn self_reveals_scopes_creation_and_expiry() {
         ["api"]
     );
     assert_eq!(
-        facts.created_at,
-        Observed::Value(Some(at("2023-08-01T15:00:00Z")))
+        facts.created_at.value(),
+        Some(&Some(at("2023-08-01T15:00:00Z")))
     );
     // A date: the token stops working at 00:00 UTC that day.
     assert_eq!(
-        facts.expires_at,
-        Observed::Value(Some(at("2023-08-15T00:00:00Z")))
+        facts.expires_at.value(),
+        Some(&Some(at("2023-08-15T00:00:00Z")))
     );
     assert_eq!(
         facts.identity.as_deref(),
@@ -117,7 +117,7 @@ async fn last_used_at_from_the_tokens_own_request_is_never_evidence_of_use() {
     for body in [listed_token(), refreshed] {
         let server = serve_self(ResponseTemplate::new(200).set_body_json(body)).await;
         let facts = observe(&server.uri()).await.facts().cloned().unwrap();
-        assert_eq!(facts.expires_at, Observed::Value(None));
+        assert_eq!(facts.expires_at.value(), Some(&None));
         assert!(facts.last_used_at.is_unobservable());
         assert!(
             facts

@@ -33,7 +33,7 @@ use super::clients::{
 };
 use super::observe::{AwsIam, CallError, SIGNED_BY_PATLINT, classify, timestamp};
 use super::{Endpoint, KeySource};
-use crate::facts::{Fact, Observation, Observed, TokenFacts, TokenKind};
+use crate::facts::{Observation, Observed, TokenFacts, TokenKind};
 use crate::hosts::Call;
 use crate::hosts::inventory::{Fingerprint, Listed, Listing, ListingResult, MAX_PAGES};
 use crate::hosts::observe::secret_unavailable;
@@ -294,9 +294,7 @@ impl Lister {
             if *id == self.own_key {
                 // Its id is scrubbed (it is the inventory's secret), so it is listed as
                 // `self`, and its last use is the listing's own calls: no evidence.
-                facts.unobservable.insert(
-                    Fact::LastUsedAt,
-                    "it is the key the inventory lists with, so IAM's last use of it is patlint's own listing".into(),
+                facts.last_used_at.set_why("it is the key the inventory lists with, so IAM's last use of it is patlint's own listing".into(),
                 );
                 tokens.listed.push(Listed {
                     id: "self".to_owned(),
@@ -313,9 +311,8 @@ impl Lister {
                     let last = out.access_key_last_used();
                     match last.and_then(|l| l.last_used_date()) {
                         None => {
-                            facts.last_used_at = Observed::Value(None);
-                            facts.evidence.insert(
-                                Fact::LastUsedAt,
+                            facts.last_used_at = Observed::bare(None);
+                            facts.last_used_at.set_evidence(
                                 "iam:GetAccessKeyLastUsed: no `LastUsedDate`, never used".into(),
                             );
                         }
@@ -325,15 +322,11 @@ impl Lister {
                             if SIGNED_BY_PATLINT.contains(&service) {
                                 // What `patlint check` signs with a declared key: this
                                 // run's, an earlier one's, or the integration's, unknown.
-                                facts.unobservable.insert(
-                                    Fact::LastUsedAt,
-                                    format!("IAM records the key's last use as `{service}`, which is what patlint's own check of a key signs, on some run: it says nothing about the integration's use"),
+                                facts.last_used_at.set_why(format!("IAM records the key's last use as `{service}`, which is what patlint's own check of a key signs, on some run: it says nothing about the integration's use"),
                                 );
                             } else {
-                                facts.last_used_at = Observed::Value(Some(date));
-                                facts.evidence.insert(
-                                    Fact::LastUsedAt,
-                                    format!("`LastUsedDate` in iam:GetAccessKeyLastUsed (service `{service}`)"),
+                                facts.last_used_at = Observed::bare(Some(date));
+                                facts.last_used_at.set_evidence(format!("`LastUsedDate` in iam:GetAccessKeyLastUsed (service `{service}`)"),
                                 );
                             }
                         }
@@ -343,13 +336,11 @@ impl Lister {
                     // Deleted since ListAccessKeys, or not yet seen by the last-use
                     // service: the key stays listed, its last use unknown.
                     Unlisted::Gone => {
-                        facts.unobservable.insert(
-                            Fact::LastUsedAt,
-                            "iam:GetAccessKeyLastUsed answered NoSuchEntity for a key iam:ListAccessKeys listed as active".into(),
+                        facts.last_used_at.set_why("iam:GetAccessKeyLastUsed answered NoSuchEntity for a key iam:ListAccessKeys listed as active".into(),
                         );
                     }
                     Unlisted::Failed(why) if is_denied(&e) => {
-                        facts.unobservable.insert(Fact::LastUsedAt, why);
+                        facts.last_used_at.set_why(why);
                     }
                     failed => return Err(failed.into()),
                 },
@@ -390,28 +381,30 @@ impl Lister {
         let field = |name: &str| format!("`{name}` in {source}");
         let mut facts = TokenFacts::new(TokenKind::AccessKey);
         facts.identity = Some(user.arn().to_owned());
-        facts.active = Observed::Value(true);
-        facts.evidence.insert(Fact::Active, field("Status"));
+        super::facts::of_mut(&mut facts).active = Observed::bare(true);
+        super::facts::of_mut(&mut facts)
+            .active
+            .set_evidence(field("Status"));
         match key.create_date() {
             Some(created) => {
-                facts.created_at = Observed::Value(Some(in_range(created, source, "CreateDate")?));
-                facts.evidence.insert(Fact::CreatedAt, field("CreateDate"));
+                facts.created_at = Observed::bare(Some(in_range(created, source, "CreateDate")?));
+                facts.created_at.set_evidence(field("CreateDate"));
             }
             None => {
                 facts
-                    .unobservable
-                    .insert(Fact::CreatedAt, format!("{source} gave no `CreateDate`"));
+                    .created_at
+                    .set_why(format!("{source} gave no `CreateDate`"));
             }
         }
-        facts.expires_at = Observed::Value(None);
+        facts.expires_at = Observed::bare(None);
         facts
-            .evidence
-            .insert(Fact::ExpiresAt, "IAM access keys do not expire".into());
-        facts.other_active_keys = Observed::Value(other_active_keys as u32);
-        facts.evidence.insert(
-            Fact::OtherActiveKeys,
-            format!("{source} for user `{}`", user.user_name()),
-        );
+            .expires_at
+            .set_evidence("IAM access keys do not expire".into());
+        super::facts::of_mut(&mut facts).other_active_keys =
+            Observed::bare(other_active_keys as u32);
+        super::facts::of_mut(&mut facts)
+            .other_active_keys
+            .set_evidence(format!("{source} for user `{}`", user.user_name()));
         Ok(facts)
     }
 
@@ -507,33 +500,31 @@ fn git_credential(
     let id = credential.service_specific_credential_id();
     let mut facts = TokenFacts::new(TokenKind::Unknown);
     facts.identity = Some(format!("{} ({})", user.arn(), credential.service_name()));
-    facts.active = Observed::Value(true);
-    facts.evidence.insert(Fact::Active, field("Status"));
-    facts.created_at = Observed::Value(Some(in_range(
+    super::facts::of_mut(&mut facts).active = Observed::bare(true);
+    super::facts::of_mut(&mut facts)
+        .active
+        .set_evidence(field("Status"));
+    facts.created_at = Observed::bare(Some(in_range(
         credential.create_date(),
         source,
         "CreateDate",
     )?));
-    facts.evidence.insert(Fact::CreatedAt, field("CreateDate"));
+    facts.created_at.set_evidence(field("CreateDate"));
     match credential.expiration_date() {
         Some(expires) => {
-            facts.expires_at = Observed::Value(Some(in_range(expires, source, "ExpirationDate")?));
-            facts
-                .evidence
-                .insert(Fact::ExpiresAt, field("ExpirationDate"));
+            facts.expires_at = Observed::bare(Some(in_range(expires, source, "ExpirationDate")?));
+            facts.expires_at.set_evidence(field("ExpirationDate"));
         }
         None => {
-            facts.expires_at = Observed::Value(None);
-            facts.evidence.insert(
-                Fact::ExpiresAt,
-                format!("{source} gives no `ExpirationDate`: the credential does not expire"),
-            );
+            facts.expires_at = Observed::bare(None);
+            facts.expires_at.set_evidence(format!(
+                "{source} gives no `ExpirationDate`: the credential does not expire"
+            ));
         }
     }
-    facts.unobservable.insert(
-        Fact::LastUsedAt,
-        "IAM records no last use of service-specific credentials".into(),
-    );
+    facts
+        .last_used_at
+        .set_why("IAM records no last use of service-specific credentials".into());
     Ok(Listed {
         id: id.to_owned(),
         name: Some(credential.service_user_name().to_owned()),

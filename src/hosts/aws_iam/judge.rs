@@ -4,25 +4,23 @@
 use jiff::Timestamp;
 
 use super::Endpoint;
-use crate::evaluate::{Finding, date_of, unverifiable, unverifiable_because};
-use crate::facts::{Decision, Fact, Observed, TokenFacts};
+use super::facts::{ALLOWED_ACTIONS, ActionDecision, Decision, SERVICE_CREDENTIALS, of};
+use crate::evaluate::{Finding, date_of, unverifiable_about};
+use crate::facts::{Observed, TokenFacts};
 use crate::policy::{TokenSpec, format_duration};
 use crate::rules::{Rule, RuleMeta, Severity};
 
 /// An inactive key gets that one finding.
 pub fn inactive(token: &TokenSpec, facts: &TokenFacts) -> Option<Finding> {
-    (facts.active == Observed::Value(false)).then(|| {
+    let active = &of(facts).active;
+    (active.value() == Some(&false)).then(|| {
         Finding::new(
             Rule::KeyInactive,
             &token.origin,
             format!("the access key of token `{}` is inactive", token.name),
         )
         .label("inactive key")
-        .evidence(
-            facts
-                .evidence_for(Fact::Active)
-                .unwrap_or("recorded key status"),
-        )
+        .evidence(active.evidence().unwrap_or("recorded key status"))
     })
 }
 
@@ -48,23 +46,25 @@ fn actions(token: &TokenSpec, facts: &TokenFacts) -> Vec<Finding> {
     else {
         return Vec::new();
     };
-    let Observed::Value(decisions) = &facts.actions else {
+    let simulated = &of(facts).actions;
+    let Observed::Value {
+        value: decisions, ..
+    } = simulated
+    else {
         let key = if required.is_empty() {
             "resources"
         } else {
             "require_actions"
         };
-        return vec![unverifiable(
+        return vec![unverifiable_about(
             token,
-            facts,
-            Fact::AllowedActions,
+            ALLOWED_ACTIONS,
             key,
             &first.origin,
+            simulated.why_unobservable(),
         )];
     };
-    let evidence = facts
-        .evidence_for(Fact::AllowedActions)
-        .unwrap_or("recorded policy simulation");
+    let evidence = simulated.evidence().unwrap_or("recorded policy simulation");
     let who = facts.identity.as_deref().unwrap_or("the key's IAM user");
     required
         .iter()
@@ -94,7 +94,7 @@ fn conditional(
     token: &TokenSpec,
     action: &str,
     origin: &crate::policy::Origin,
-    results: &[&crate::facts::ActionDecision],
+    results: &[&ActionDecision],
 ) -> Option<Finding> {
     let mut keys: Vec<&str> = results
         .iter()
@@ -112,9 +112,9 @@ fn conditional(
             .collect::<Vec<_>>()
             .join(", ")
     );
-    Some(unverifiable_because(
+    Some(unverifiable_about(
         token,
-        Fact::AllowedActions,
+        ALLOWED_ACTIONS,
         "require_actions",
         origin,
         &why,
@@ -122,9 +122,15 @@ fn conditional(
 }
 
 fn rotation_overlap(token: &TokenSpec, facts: &TokenFacts) -> Option<Finding> {
-    let Observed::Value(others) = facts.other_active_keys else {
+    let keys = &of(facts).other_active_keys;
+    let Observed::Value {
+        value: others,
+        evidence,
+    } = keys
+    else {
         return None;
     };
+    let others = *others;
     (others > 0).then(|| {
         Finding::new(
             Rule::KeyRotationOverlap,
@@ -136,11 +142,7 @@ fn rotation_overlap(token: &TokenSpec, facts: &TokenFacts) -> Option<Finding> {
             ),
         )
         .label("rotation left half done?")
-        .evidence(
-            facts
-                .evidence_for(Fact::OtherActiveKeys)
-                .unwrap_or("recorded access keys"),
-        )
+        .evidence(evidence.as_deref().unwrap_or("recorded access keys"))
     })
 }
 
@@ -155,18 +157,19 @@ fn service_credentials(
     let Some(max) = &token.requirements.max_lifespan else {
         return Vec::new();
     };
-    let credentials = match &facts.service_credentials {
-        Observed::Value(credentials) => credentials,
-        Observed::Unobservable if asked => {
-            return vec![unverifiable(
+    let listed = &of(facts).service_credentials;
+    let credentials = match listed.value() {
+        Some(credentials) => credentials,
+        None if asked => {
+            return vec![unverifiable_about(
                 token,
-                facts,
-                Fact::ServiceCredentials,
+                SERVICE_CREDENTIALS,
                 "service_credentials",
                 &max.origin,
+                listed.why_unobservable(),
             )];
         }
-        Observed::Unobservable => return Vec::new(),
+        None => return Vec::new(),
     };
     let limit = format_duration(max.value);
     credentials
@@ -185,7 +188,7 @@ fn service_credentials(
                 ),
             )
             .label(format!("at most {limit}"))
-            .evidence(facts.evidence_for(Fact::ServiceCredentials).unwrap_or("recorded service-specific credentials"))
+            .evidence(listed.evidence().unwrap_or("recorded service-specific credentials"))
         })
         .collect()
 }

@@ -7,6 +7,7 @@
 //! API reference, <https://docs.aws.amazon.com/IAM/latest/APIReference/>.
 
 mod clients;
+pub mod facts;
 mod inventory;
 pub(crate) mod judge;
 mod observe;
@@ -70,6 +71,7 @@ pub enum KeySource {
 
 impl Host for AwsIam {
     type Endpoint = Endpoint;
+    type Facts = facts::Facts;
     type RawKeys = RawKeys;
 
     const META: HostMeta = HostMeta {

@@ -17,12 +17,10 @@ use super::clients::{
     Reader, https_client, iam_client, plain_http_elsewhere, profile_credentials,
     protected_credentials, region_of, sts_client,
 };
+use super::facts::{ActionDecision, Decision, ServiceCredential};
 use super::inventory::{GIT_CREDENTIAL_ID, KEY_ID};
 use super::{Endpoint, KeySource};
-use crate::facts::{
-    ActionDecision, Decision, Fact, Observation, Observed, Rejection, ServiceCredential,
-    TokenFacts, TokenKind,
-};
+use crate::facts::{Fact, Observation, Observed, Rejection, TokenFacts, TokenKind};
 use crate::hosts::observe::secret_unavailable;
 use crate::hosts::{Call, HttpSettings};
 
@@ -234,12 +232,12 @@ fn fatal(error: CallError) -> Result<String, Observation> {
     }
 }
 
-fn denied(reader: &Reader, facts: &mut TokenFacts, fact: Fact, detail: &str, permission: &str) {
+/// Why a fact is missing when IAM refused the call that reads it.
+fn denied(reader: &Reader, detail: &str, permission: &str) -> String {
     let (who, grantee) = (&reader.who, &reader.grantee);
-    facts.unobservable.insert(
-        fact,
-        format!("{who} may not call {permission} ({detail}); grant {grantee} `{permission}` to make this verifiable"),
-    );
+    format!(
+        "{who} may not call {permission} ({detail}); grant {grantee} `{permission}` to make this verifiable"
+    )
 }
 
 /// The services whose calls patlint itself signs with the key on every run: a last use
@@ -292,23 +290,14 @@ async fn check_key(
         let reason = format!(
             "the credentials belong to `{arn}`, not to an IAM user; only users have access keys"
         );
-        facts.unobservable_all(
-            &[
-                Fact::Active,
-                Fact::CreatedAt,
-                Fact::LastUsedAt,
-                Fact::AllowedActions,
-                Fact::OtherActiveKeys,
-                Fact::ServiceCredentials,
-            ],
-            &reason,
-        );
+        facts.unobservable_all(&[Fact::CreatedAt, Fact::LastUsedAt], &reason);
+        super::facts::of_mut(&mut facts).unobservable_all(&reason);
         return Observation::observed(facts);
     };
-    facts.expires_at = Observed::Value(None);
+    facts.expires_at = Observed::bare(None);
     facts
-        .evidence
-        .insert(Fact::ExpiresAt, "IAM access keys do not expire".into());
+        .expires_at
+        .set_evidence("IAM access keys do not expire".into());
 
     let actions: Vec<String> = requirements
         .require_actions
@@ -368,20 +357,25 @@ async fn check_key(
                             "{evidence} answered without the key's `Status`, so whether it is active is unknown"
                         ));
                     };
-                    facts.active = Observed::Value(status == &StatusType::Active);
-                    facts.evidence.insert(Fact::Active, evidence.clone());
+                    super::facts::of_mut(&mut facts).active =
+                        Observed::bare(status == &StatusType::Active);
+                    super::facts::of_mut(&mut facts)
+                        .active
+                        .set_evidence(evidence.clone());
                     if let Some(created) = key.create_date() {
                         let Some(created) = timestamp(created) else {
                             return out_of_range(&evidence, "CreateDate");
                         };
-                        facts.created_at = Observed::Value(Some(created));
-                        facts.evidence.insert(Fact::CreatedAt, evidence.clone());
+                        facts.created_at = Observed::bare(Some(created));
+                        facts.created_at.set_evidence(evidence.clone());
                     }
                 }
                 None => {
                     let reason = format!("the key is not among the access keys of user `{user}`");
-                    facts.unobservable.insert(Fact::Active, reason.clone());
-                    facts.unobservable.insert(Fact::CreatedAt, reason);
+                    super::facts::of_mut(&mut facts)
+                        .active
+                        .set_why(reason.clone());
+                    facts.created_at.set_why(reason);
                 }
             }
             let others = out
@@ -391,14 +385,18 @@ async fn check_key(
                     k.access_key_id() != Some(key_id) && k.status() == Some(&StatusType::Active)
                 })
                 .count();
-            facts.other_active_keys = Observed::Value(others as u32);
-            facts.evidence.insert(Fact::OtherActiveKeys, evidence);
+            super::facts::of_mut(&mut facts).other_active_keys = Observed::bare(others as u32);
+            super::facts::of_mut(&mut facts)
+                .other_active_keys
+                .set_evidence(evidence);
         }
         Err(e) => match fatal(classify("iam:ListAccessKeys", &e)) {
             Ok(detail) => {
-                for fact in [Fact::Active, Fact::CreatedAt, Fact::OtherActiveKeys] {
-                    denied(reader, &mut facts, fact, &detail, "iam:ListAccessKeys");
-                }
+                let why = denied(reader, &detail, "iam:ListAccessKeys");
+                facts.created_at.set_why(why.clone());
+                let key = super::facts::of_mut(&mut facts);
+                key.active.set_why(why.clone());
+                key.other_active_keys.set_why(why);
             }
             Err(observation) => return observation,
         },
@@ -416,13 +414,11 @@ async fn check_key(
             record_last_use(&mut facts, last, reader);
         }
         Err(e) => match fatal(classify("iam:GetAccessKeyLastUsed", &e)) {
-            Ok(detail) => denied(
-                reader,
-                &mut facts,
-                Fact::LastUsedAt,
-                &detail,
-                "iam:GetAccessKeyLastUsed",
-            ),
+            Ok(detail) => {
+                facts
+                    .last_used_at
+                    .set_why(denied(reader, &detail, "iam:GetAccessKeyLastUsed"))
+            }
             Err(observation) => return observation,
         },
     }
@@ -430,19 +426,14 @@ async fn check_key(
     match simulation {
         None => {}
         Some(Ok(decisions)) => {
-            facts.actions = Observed::Value(decisions);
-            facts.evidence.insert(
-                Fact::AllowedActions,
-                format!("iam:SimulatePrincipalPolicy for `{arn}`"),
-            );
+            super::facts::of_mut(&mut facts).actions = Observed::bare(decisions);
+            super::facts::of_mut(&mut facts)
+                .actions
+                .set_evidence(format!("iam:SimulatePrincipalPolicy for `{arn}`"));
         }
-        Some(Err(CallError::Denied(detail))) => denied(
-            reader,
-            &mut facts,
-            Fact::AllowedActions,
-            &detail,
-            "iam:SimulatePrincipalPolicy",
-        ),
+        Some(Err(CallError::Denied(detail))) => super::facts::of_mut(&mut facts)
+            .actions
+            .set_why(denied(reader, &detail, "iam:SimulatePrincipalPolicy")),
         Some(Err(other)) => {
             if let Err(observation) = fatal(other) {
                 return observation;
@@ -475,20 +466,21 @@ async fn check_key(
                     credential.service_specific_credential_id(),
                 );
             }
-            facts.service_credentials = Observed::Value(list);
-            facts.evidence.insert(
-                Fact::ServiceCredentials,
-                format!("iam:ListServiceSpecificCredentials for user `{user}`"),
-            );
+            super::facts::of_mut(&mut facts).service_credentials = Observed::bare(list);
+            super::facts::of_mut(&mut facts)
+                .service_credentials
+                .set_evidence(format!(
+                    "iam:ListServiceSpecificCredentials for user `{user}`"
+                ));
         }
         Some(Err(e)) => match fatal(classify("iam:ListServiceSpecificCredentials", &e)) {
-            Ok(detail) => denied(
-                reader,
-                &mut facts,
-                Fact::ServiceCredentials,
-                &detail,
-                "iam:ListServiceSpecificCredentials",
-            ),
+            Ok(detail) => super::facts::of_mut(&mut facts)
+                .service_credentials
+                .set_why(denied(
+                    reader,
+                    &detail,
+                    "iam:ListServiceSpecificCredentials",
+                )),
             Err(observation) => return observation,
         },
     }
@@ -515,9 +507,7 @@ fn record_last_use(
     };
     match date {
         Some(date) if ours.contains(&service) => {
-            facts.unobservable.insert(
-                Fact::LastUsedAt,
-                format!(
+            facts.last_used_at.set_why(format!(
                     "IAM records the key's last use as `{service}` on {}, which is what patlint's own check signs with the key (sts:GetCallerIdentity{}), on this run or an earlier one: it says nothing about the integration's use",
                     date.strftime("%Y-%m-%d"),
                     if reader.auditor { "" } else { " and the IAM calls" }
@@ -525,19 +515,16 @@ fn record_last_use(
             );
         }
         _ => {
-            facts.last_used_at = Observed::Value(date);
+            facts.last_used_at = Observed::bare(date);
             let by = if reader.auditor {
                 format!(" read by {} before the key signed anything", reader.who)
             } else {
                 String::new()
             };
-            facts.evidence.insert(
-                Fact::LastUsedAt,
-                match date {
-                    Some(_) => format!("iam:GetAccessKeyLastUsed{by} (service `{service}`)"),
-                    None => format!("iam:GetAccessKeyLastUsed{by}: never used"),
-                },
-            );
+            facts.last_used_at.set_evidence(match date {
+                Some(_) => format!("iam:GetAccessKeyLastUsed{by} (service `{service}`)"),
+                None => format!("iam:GetAccessKeyLastUsed{by}: never used"),
+            });
         }
     }
 }

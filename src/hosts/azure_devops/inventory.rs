@@ -26,7 +26,7 @@ use reqwest::{StatusCode, Url};
 use serde::{Deserialize, Deserializer};
 
 use super::services::Endpoint;
-use crate::facts::{Fact, Observation, Observed, TokenFacts, TokenKind};
+use crate::facts::{Observation, Observed, TokenFacts, TokenKind};
 use crate::hosts::inventory::{Fingerprint, Listed, Listing, MAX_PAGES};
 use crate::hosts::wire::{join, present, sensitive_header};
 use crate::hosts::{Answer, Call, ListingResult};
@@ -320,45 +320,40 @@ impl SessionToken {
         match &self.scope {
             Some(scope) => {
                 facts.scopes =
-                    Observed::Value(scope.split_whitespace().map(str::to_owned).collect());
-                facts.evidence.insert(
-                    Fact::Scopes,
-                    format!("{} (`app_token`: full access)", field("scope")),
-                );
+                    Observed::bare(scope.split_whitespace().map(str::to_owned).collect());
+                facts
+                    .scopes
+                    .set_evidence(format!("{} (`app_token`: full access)", field("scope")));
             }
             None => {
-                facts
-                    .unobservable
-                    .insert(Fact::Scopes, format!("{source} gave no `scope`"));
+                facts.scopes.set_why(format!("{source} gave no `scope`"));
             }
         }
         match self.valid_to {
             Some(to) => {
-                facts.expires_at = Observed::Value(Some(to));
-                facts.evidence.insert(Fact::ExpiresAt, field("validTo"));
+                facts.expires_at = Observed::bare(Some(to));
+                facts.expires_at.set_evidence(field("validTo"));
             }
             None => {
                 facts
-                    .unobservable
-                    .insert(Fact::ExpiresAt, format!("{source} gave no `validTo`"));
+                    .expires_at
+                    .set_why(format!("{source} gave no `validTo`"));
             }
         }
         match self.valid_from {
             Some(from) => {
-                facts.created_at = Observed::Value(Some(from));
-                facts.evidence.insert(Fact::CreatedAt, field("validFrom"));
+                facts.created_at = Observed::bare(Some(from));
+                facts.created_at.set_evidence(field("validFrom"));
             }
             None => {
                 facts
-                    .unobservable
-                    .insert(Fact::CreatedAt, format!("{source} gave no `validFrom`"));
+                    .created_at
+                    .set_why(format!("{source} gave no `validFrom`"));
             }
         }
         let global = !matches!(&self.target_accounts, Some(Some(_)));
-        facts.all_accessible_organizations = Observed::Value(global);
-        facts.evidence.insert(
-            Fact::AllAccessibleOrganizations,
-            match &self.target_accounts {
+        super::facts::of_mut(&mut facts).all_accessible_organizations = Observed::bare(global);
+        super::facts::of_mut(&mut facts).all_accessible_organizations.set_evidence(match &self.target_accounts {
                 Some(Some(_)) => format!("{} lists the organizations", field("targetAccounts")),
                 Some(None) => format!(
                     "{} is null: valid for all of the user's accessible organizations",
@@ -369,10 +364,9 @@ impl SessionToken {
                 ),
             },
         );
-        facts.unobservable.insert(
-            Fact::LastUsedAt,
-            "Azure DevOps does not reveal when a PAT was last used".into(),
-        );
+        facts
+            .last_used_at
+            .set_why("Azure DevOps does not reveal when a PAT was last used".into());
         Some(Listed {
             fingerprint: Some(Fingerprint::of(AUTHORIZATION_ID, &id.to_ascii_lowercase())),
             id,
@@ -414,8 +408,10 @@ mod tests {
         };
         let listed = pat.listed(&user, "GET x").unwrap();
         assert_eq!(
-            listed.facts.all_accessible_organizations,
-            Observed::Value(true)
+            crate::hosts::azure_devops::facts::of(&listed.facts)
+                .all_accessible_organizations
+                .value(),
+            Some(&true)
         );
         assert_eq!(
             listed.fingerprint,

@@ -3,8 +3,9 @@
 
 use jiff::Timestamp;
 
-use crate::evaluate::{Finding, unverifiable};
-use crate::facts::{Fact, Observed, TokenFacts};
+use super::facts::{REACH_DESCRIBED, of};
+use crate::evaluate::{Finding, unverifiable_about};
+use crate::facts::{Observed, TokenFacts};
 use crate::platform::{DatedStep, PlatformChange};
 use crate::policy::TokenSpec;
 use crate::rules::{Rule, RuleMeta, Severity};
@@ -28,15 +29,16 @@ pub static AZURE_GLOBAL_PAT_RETIREMENT: PlatformChange = PlatformChange {
 
 pub fn org_reach(token: &TokenSpec, facts: &TokenFacts) -> Option<Finding> {
     let wanted = token.requirements.all_accessible_organizations.as_ref()?;
-    match facts.all_accessible_organizations {
-        Observed::Unobservable => Some(unverifiable(
+    let reach = &of(facts).all_accessible_organizations;
+    match *reach {
+        Observed::Unobservable { .. } | Observed::Distrusted { .. } => Some(unverifiable_about(
             token,
-            facts,
-            Fact::AllAccessibleOrganizations,
+            REACH_DESCRIBED,
             "all_accessible_organizations",
             &wanted.origin,
+            reach.why_unobservable(),
         )),
-        Observed::Value(actual) if actual != wanted.value => {
+        Observed::Value { value: actual, .. } if actual != wanted.value => {
             let describe = |global: bool| {
                 if global {
                     "all accessible organizations"
@@ -56,14 +58,10 @@ pub fn org_reach(token: &TokenSpec, facts: &TokenFacts) -> Option<Finding> {
                     ),
                 )
                 .label("required here")
-                .evidence(
-                    facts
-                        .evidence_for(Fact::AllAccessibleOrganizations)
-                        .unwrap_or("recorded organization reach"),
-                ),
+                .evidence(reach.evidence().unwrap_or("recorded organization reach")),
             )
         }
-        Observed::Value(_) => None,
+        Observed::Value { .. } => None,
     }
 }
 
@@ -79,8 +77,8 @@ pub fn global_pat_retirement(
         .all_accessible_organizations
         .as_ref()
         .filter(|s| s.value);
-    let observed_global =
-        facts.is_some_and(|f| f.all_accessible_organizations == Observed::Value(true));
+    let reach = facts.map(|f| &of(f).all_accessible_organizations);
+    let observed_global = reach.is_some_and(|r| r.value() == Some(&true));
     if required.is_none() && !observed_global {
         return None;
     }
@@ -107,7 +105,7 @@ pub fn global_pat_retirement(
     )
     .severity(severity)
     .label(format!("global PATs retire on {}", change.last().date()));
-    if let Some(evidence) = facts.and_then(|f| f.evidence_for(Fact::AllAccessibleOrganizations)) {
+    if let Some(evidence) = reach.and_then(Observed::evidence) {
         finding = finding.evidence(evidence);
     } else {
         finding = finding.evidence(format!("policy requirement; source: {}", change.source));

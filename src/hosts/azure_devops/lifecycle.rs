@@ -7,7 +7,7 @@ use reqwest::header::{ACCEPT, AUTHORIZATION};
 use serde::Deserialize;
 
 use super::services::{Endpoint, PatId};
-use crate::facts::{Fact, Observed, TokenFacts};
+use crate::facts::{Observed, TokenFacts};
 use crate::hosts::Call;
 use crate::hosts::wire::{join, present, sensitive_header};
 use crate::secret::Secret;
@@ -41,39 +41,38 @@ impl PatToken {
             )
         };
         if let Some(scope) = &self.scope {
-            facts.scopes = Observed::Value(scope.split_whitespace().map(str::to_owned).collect());
-            facts.evidence.insert(Fact::Scopes, evidence("scope"));
+            facts.scopes = Observed::bare(scope.split_whitespace().map(str::to_owned).collect());
+            facts.scopes.set_evidence(evidence("scope"));
         }
         match self.valid_to {
             Some(to) => {
-                facts.expires_at = Observed::Value(Some(to));
-                facts.evidence.insert(Fact::ExpiresAt, evidence("validTo"));
+                facts.expires_at = Observed::bare(Some(to));
+                facts.expires_at.set_evidence(evidence("validTo"));
             }
             None => {
-                facts.unobservable.insert(
-                    Fact::ExpiresAt,
-                    format!("the PAT Lifecycle API gave no `validTo` ({endpoint})"),
-                );
+                facts.expires_at.set_why(format!(
+                    "the PAT Lifecycle API gave no `validTo` ({endpoint})"
+                ));
             }
         }
         if let Some(from) = self.valid_from {
-            facts.created_at = Observed::Value(Some(from));
-            facts
-                .evidence
-                .insert(Fact::CreatedAt, evidence("validFrom"));
+            facts.created_at = Observed::bare(Some(from));
+            facts.created_at.set_evidence(evidence("validFrom"));
         }
         match &self.target_accounts {
             Some(accounts) => {
-                facts.all_accessible_organizations = Observed::Value(accounts.is_none());
-                facts
-                    .evidence
-                    .insert(Fact::AllAccessibleOrganizations, evidence("targetAccounts"));
+                super::facts::of_mut(facts).all_accessible_organizations =
+                    Observed::bare(accounts.is_none());
+                super::facts::of_mut(facts)
+                    .all_accessible_organizations
+                    .set_evidence(evidence("targetAccounts"));
             }
             None => {
-                facts.unobservable.insert(
-                    Fact::AllAccessibleOrganizations,
-                    format!("the PAT Lifecycle API gave no `targetAccounts` ({endpoint})"),
-                );
+                super::facts::of_mut(facts)
+                    .all_accessible_organizations
+                    .set_why(format!(
+                        "the PAT Lifecycle API gave no `targetAccounts` ({endpoint})"
+                    ));
             }
         }
         facts.identity = match (self.display_name, self.authorization_id) {

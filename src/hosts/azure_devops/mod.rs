@@ -2,6 +2,7 @@
 //! in Basic auth, answer `connectionData` the same way and share one scope catalog.
 
 mod connection;
+pub mod facts;
 mod inventory;
 pub(crate) mod judge;
 mod lifecycle;

@@ -35,6 +35,7 @@ pub struct Endpoint {
 
 impl Host for Server {
     type Endpoint = Endpoint;
+    type Facts = crate::hosts::NoFacts;
     type RawKeys = RawKeys;
 
     const META: HostMeta = HostMeta {

@@ -86,6 +86,7 @@ pub enum PatId {
 
 impl Host for Services {
     type Endpoint = Box<Endpoint>;
+    type Facts = super::facts::Facts;
     type RawKeys = RawKeys;
 
     const META: HostMeta = HostMeta {
@@ -248,11 +249,13 @@ impl Host for Services {
             Ok(facts) => facts,
             Err(broken) => return broken,
         };
-        if retired && facts.all_accessible_organizations.is_unobservable() {
-            facts.all_accessible_organizations = Observed::Value(false);
-            facts.evidence.insert(
-                Fact::AllAccessibleOrganizations,
-                format!(
+        if retired
+            && super::facts::of(&facts)
+                .all_accessible_organizations
+                .is_unobservable()
+        {
+            super::facts::of_mut(&mut facts).all_accessible_organizations = Observed::bare(false);
+            super::facts::of_mut(&mut facts).all_accessible_organizations.set_evidence(format!(
                     "{organization_url}/_apis/connectionData accepted the PAT on {}, when only organization-scoped PATs work: global PATs no longer work since {} ({})",
                     call.observed_at().strftime("%Y-%m-%d"),
                     AZURE_GLOBAL_PAT_RETIREMENT.last().date(),
@@ -260,10 +263,9 @@ impl Host for Services {
                 ),
             );
         }
-        facts.unobservable.insert(
-            Fact::LastUsedAt,
-            "Azure DevOps does not reveal when a PAT was last used".into(),
-        );
+        facts
+            .last_used_at
+            .set_why("Azure DevOps does not reveal when a PAT was last used".into());
         let target = Target {
             product: PRODUCT,
             base: &organization_url,
@@ -290,7 +292,8 @@ fn with_retirement_help(
         .all_accessible_organizations
         .as_ref()
         .is_some_and(|s| s.value);
-    let was_global = facts.is_some_and(|f| f.all_accessible_organizations == Observed::Value(true));
+    let was_global = facts
+        .is_some_and(|f| super::facts::of(f).all_accessible_organizations.value() == Some(&true));
     match refused {
         Observation::Rejected {
             reason,
@@ -342,9 +345,7 @@ async fn details(
             if !retired && asks_reach {
                 probe_reach(call, azure, pat, &mut facts).await;
             } else if !retired {
-                facts.unobservable.insert(
-                    Fact::AllAccessibleOrganizations,
-                    "the policy does not ask about organization reach, so patlint did not probe it"
+                super::facts::of_mut(&mut facts).all_accessible_organizations.set_why("the policy does not ask about organization reach, so patlint did not probe it"
                         .into(),
                 );
             }
@@ -382,10 +383,8 @@ async fn probe_reach(call: &Call<'_>, azure: &Endpoint, pat: &HeaderValue, facts
     };
     match outcome {
         Ok(global) => {
-            facts.all_accessible_organizations = Observed::Value(global);
-            facts.evidence.insert(
-                Fact::AllAccessibleOrganizations,
-                format!(
+            super::facts::of_mut(facts).all_accessible_organizations = Observed::bare(global);
+            super::facts::of_mut(facts).all_accessible_organizations.set_evidence(format!(
                     "heuristic probe: {endpoint} answered {} to the PAT, as it does for {} PATs (give `entra_token` for an authoritative answer)",
                     if global { "200" } else { "401" },
                     if global { "global" } else { "organization-scoped" }
@@ -393,9 +392,9 @@ async fn probe_reach(call: &Call<'_>, azure: &Endpoint, pat: &HeaderValue, facts
             );
         }
         Err(reason) => {
-            facts
-                .unobservable
-                .insert(Fact::AllAccessibleOrganizations, reason);
+            super::facts::of_mut(facts)
+                .all_accessible_organizations
+                .set_why(reason);
         }
     }
 }

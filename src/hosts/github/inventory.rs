@@ -18,7 +18,7 @@ use serde::Deserialize;
 
 use super::observe::Api;
 use super::{Endpoint, Scope};
-use crate::facts::{Fact, Grant, Observation, Observed, Settled, TokenFacts, TokenKind};
+use crate::facts::{Grant, Observation, Observed, Settled, TokenFacts, TokenKind};
 use crate::hosts::inventory::{Fingerprint, Listed, Listing, ListingResult, MAX_PAGES, Repeats};
 use crate::hosts::{Answer, Call};
 
@@ -203,27 +203,19 @@ impl FineGrained {
         facts.identity = Some(self.owner.login.clone());
         let field = |name: &str| format!("`{name}` in {source}");
         if let Some(expires) = self.token_expires_at {
-            facts.expires_at = Observed::Value(expires);
-            facts
-                .evidence
-                .insert(Fact::ExpiresAt, field("token_expires_at"));
+            facts.expires_at = Observed::bare(expires);
+            facts.expires_at.set_evidence(field("token_expires_at"));
         }
         if let Some(used) = self.token_last_used_at {
-            facts.last_used_at = Observed::Value(used);
-            facts
-                .evidence
-                .insert(Fact::LastUsedAt, field("token_last_used_at"));
+            facts.last_used_at = Observed::bare(used);
+            facts.last_used_at.set_evidence(field("token_last_used_at"));
         }
-        facts.unobservable.insert(
-            Fact::CreatedAt,
-            format!(
-                "{source} gives when the organization granted access, not when the token was made"
-            ),
-        );
-        facts.unobservable.insert(
-            Fact::Scopes,
-            "a fine-grained token has permissions, not scopes".into(),
-        );
+        facts.created_at.set_why(format!(
+            "{source} gives when the organization granted access, not when the token was made"
+        ));
+        facts
+            .scopes
+            .set_why("a fine-grained token has permissions, not scopes".into());
         let target = match self.repository_selection.as_str() {
             "all" => format!("{org} (all repositories)"),
             "subset" => format!("{org} (selected repositories)"),
@@ -280,37 +272,32 @@ impl Authorization {
         facts.identity = Some(self.login.clone());
         let field = |name: &str| format!("`{name}` in {source}");
         if let Some(scopes) = self.scopes {
-            facts.scopes = Observed::Value(scopes.into_iter().collect());
-            facts.evidence.insert(Fact::Scopes, field("scopes"));
+            facts.scopes = Observed::bare(scopes.into_iter().collect());
+            facts.scopes.set_evidence(field("scopes"));
         }
         match self.authorized_credential_expires_at {
             Some(expires) => {
-                facts.expires_at = Observed::Value(expires);
+                facts.expires_at = Observed::bare(expires);
                 facts
-                    .evidence
-                    .insert(Fact::ExpiresAt, field("authorized_credential_expires_at"));
+                    .expires_at
+                    .set_evidence(field("authorized_credential_expires_at"));
             }
             None => {
-                facts.unobservable.insert(
-                    Fact::ExpiresAt,
-                    format!("{source} gave no `authorized_credential_expires_at`"),
-                );
+                facts.expires_at.set_why(format!(
+                    "{source} gave no `authorized_credential_expires_at`"
+                ));
             }
         }
         if let Some(accessed) = self.credential_accessed_at {
-            facts.last_used_at = Observed::Value(accessed);
-            facts.evidence.insert(
-                Fact::LastUsedAt,
-                format!(
-                    "{} (its last access to the organization)",
-                    field("credential_accessed_at")
-                ),
-            );
+            facts.last_used_at = Observed::bare(accessed);
+            facts.last_used_at.set_evidence(format!(
+                "{} (its last access to the organization)",
+                field("credential_accessed_at")
+            ));
         }
-        facts.unobservable.insert(
-            Fact::CreatedAt,
-            format!("{source} gives when the token was authorized for SSO, not when it was made"),
-        );
+        facts.created_at.set_why(format!(
+            "{source} gives when the token was authorized for SSO, not when it was made"
+        ));
         Listed {
             id: self.credential_id.to_string(),
             name: self.authorized_credential_note,

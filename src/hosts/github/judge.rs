@@ -5,9 +5,10 @@
 //! permissions follow from its scopes (`repo` grants `contents = "write"`; `public_repo`
 //! only on public repositories), so one policy serves both kinds.
 
+use super::facts::{Visibility, of};
 use super::permissions::{REPOSITORY, ROLE_READ, ROLE_WRITE, SSO, classic_equivalent, grant_name};
 use crate::evaluate::{Finding, unverifiable_because};
-use crate::facts::{Fact, Grant, Observed, Settled, TokenFacts, TokenKind, Visibility};
+use crate::facts::{Fact, Grant, Observed, Settled, TokenFacts, TokenKind};
 use crate::policy::{Permission, PermissionLevel, Setting, TokenSpec};
 use crate::rules::{Rule, RuleMeta, Severity};
 
@@ -105,7 +106,7 @@ fn on(
     repository: &str,
 ) -> Option<Finding> {
     if facts.kind == TokenKind::ClassicPat {
-        let visibility = facts.visibility.get(repository).copied();
+        let visibility = of(facts).visibility.get(repository).copied();
         return by_scopes(token, facts, permission, Some(repository), visibility)
             .or_else(|| by_role(token, facts, permission, repository));
     }
@@ -162,7 +163,7 @@ fn by_scopes(
             ),
         ));
     };
-    let Observed::Value(scopes) = &facts.scopes else {
+    let Observed::Value { value: scopes, .. } = &facts.scopes else {
         return Some(unverifiable_because(
             token,
             Fact::Permissions,

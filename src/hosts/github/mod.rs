@@ -7,6 +7,7 @@
 //! Fine-grained permissions, repository access and SSO authorization, which GitHub does
 //! not list to a token, are settled by harmless probes (`probes.rs`) when the policy asks.
 
+pub mod facts;
 mod inventory;
 pub(crate) mod judge;
 mod observe;
@@ -87,6 +88,7 @@ const PREFIXES: &[&str] = &["ghp_", "github_pat_", "gho_", "ghu_", "ghs_", "ghr_
 
 impl Host for GitHub {
     type Endpoint = Endpoint;
+    type Facts = facts::Facts;
     type RawKeys = RawKeys;
 
     const META: HostMeta = HostMeta {

@@ -7,7 +7,7 @@ use reqwest::StatusCode;
 use reqwest::header::{ACCEPT, AUTHORIZATION};
 
 use super::{Endpoint, PREFIXES};
-use crate::facts::{Fact, Observation, Observed, Rejection, TokenFacts, TokenKind};
+use crate::facts::{Observation, Observed, Rejection, TokenFacts, TokenKind};
 use crate::hosts::wire::{join, sensitive_header};
 use crate::hosts::{Answer, Call};
 use crate::secret::Secret;
@@ -203,68 +203,57 @@ fn facts_from_headers(headers: &TokenHeaders, endpoint: &str, secret: &Secret) -
 
     match (scopes_header, kind) {
         (_, TokenKind::FineGrainedPat) => {
-            facts.unobservable.insert(Fact::Scopes, "fine-grained personal access tokens have permissions, which GitHub does not reveal to the token".into());
+            facts.scopes.set_why("fine-grained personal access tokens have permissions, which GitHub does not reveal to the token".into());
         }
         (_, TokenKind::GithubAppInstallationToken) => {
-            facts.unobservable.insert(
-                Fact::Scopes,
+            facts.scopes.set_why(
                 "GitHub App installation tokens have the app's permissions, not scopes".into(),
             );
         }
         (Some(value), _) => {
-            facts.scopes = Observed::Value(parse_scopes(value));
+            facts.scopes = Observed::bare(parse_scopes(value));
             facts
-                .evidence
-                .insert(Fact::Scopes, format!("X-OAuth-Scopes header of {endpoint}"));
+                .scopes
+                .set_evidence(format!("X-OAuth-Scopes header of {endpoint}"));
         }
         (None, _) => {
-            facts.unobservable.insert(
-                Fact::Scopes,
-                format!("GitHub sent no X-OAuth-Scopes header on {endpoint}"),
-            );
+            facts.scopes.set_why(format!(
+                "GitHub sent no X-OAuth-Scopes header on {endpoint}"
+            ));
         }
     }
 
     match &headers.expiration {
         Some(value) => match parse_expiration(value) {
             Some(at) => {
-                facts.expires_at = Observed::Value(Some(at));
-                facts.evidence.insert(
-                    Fact::ExpiresAt,
-                    format!("GitHub-Authentication-Token-Expiration header of {endpoint}"),
-                );
+                facts.expires_at = Observed::bare(Some(at));
+                facts.expires_at.set_evidence(format!(
+                    "GitHub-Authentication-Token-Expiration header of {endpoint}"
+                ));
             }
             None => {
-                facts.unobservable.insert(
-                    Fact::ExpiresAt,
-                    format!(
-                        "GitHub-Authentication-Token-Expiration `{value}` is in no known format"
-                    ),
-                );
+                facts.expires_at.set_why(format!(
+                    "GitHub-Authentication-Token-Expiration `{value}` is in no known format"
+                ));
             }
         },
         None if matches!(kind, TokenKind::ClassicPat | TokenKind::FineGrainedPat) => {
-            facts.expires_at = Observed::Value(None);
-            facts.evidence.insert(Fact::ExpiresAt, format!("no GitHub-Authentication-Token-Expiration header on {endpoint}: the token never expires"));
+            facts.expires_at = Observed::bare(None);
+            facts.expires_at.set_evidence(format!("no GitHub-Authentication-Token-Expiration header on {endpoint}: the token never expires"));
         }
         None => {
-            facts.unobservable.insert(
-                Fact::ExpiresAt,
-                format!(
-                    "GitHub sends no expiry header for {} tokens",
-                    kind_name(kind)
-                ),
-            );
+            facts.expires_at.set_why(format!(
+                "GitHub sends no expiry header for {} tokens",
+                kind_name(kind)
+            ));
         }
     }
-    facts.unobservable.insert(
-        Fact::CreatedAt,
-        "GitHub does not tell a token when it was created".into(),
-    );
-    facts.unobservable.insert(
-        Fact::LastUsedAt,
-        "GitHub does not tell a token when it was last used".into(),
-    );
+    facts
+        .created_at
+        .set_why("GitHub does not tell a token when it was created".into());
+    facts
+        .last_used_at
+        .set_why("GitHub does not tell a token when it was last used".into());
     facts
 }
 
@@ -371,8 +360,8 @@ mod tests {
         let facts = obs.facts().unwrap();
         assert!(facts.worked_when_observed);
         assert_eq!(
-            facts.expires_at,
-            Observed::Value(Some("2021-09-03T02:34:04Z".parse::<Timestamp>().unwrap()))
+            facts.expires_at.value(),
+            Some(&Some("2021-09-03T02:34:04Z".parse::<Timestamp>().unwrap()))
         );
         assert_eq!(facts.identity.as_deref(), Some("octocat"));
     }

@@ -26,9 +26,10 @@ use reqwest::StatusCode;
 use serde_json::json;
 
 use super::Endpoint;
+use super::facts::{Visibility, of, of_mut};
 use super::observe::{Api, SSO_HEADER};
 use super::permissions::{REPOSITORY, ROLE_READ, ROLE_WRITE, SSO, grant_name};
-use crate::facts::{Grant, Observation, Rejection, Settled, TokenFacts, TokenKind, Visibility};
+use crate::facts::{Grant, Observation, Rejection, Settled, TokenFacts, TokenKind};
 use crate::hosts::{Answer, Probe};
 use crate::policy::{Permission, PermissionLevel};
 use crate::rules::Rule;
@@ -133,7 +134,9 @@ async fn repository_probes(
                 } else {
                     Visibility::Public
                 };
-                facts.visibility.insert(repository.to_owned(), visibility);
+                of_mut(facts)
+                    .visibility
+                    .insert(repository.to_owned(), visibility);
             }
             None => {
                 return Err(Observation::host_error(format!(
@@ -158,7 +161,7 @@ async fn repository_probes(
         facts.grants.extend(roles(repository, &answer));
         return Ok(());
     }
-    let public = facts.visibility.get(repository) == Some(&Visibility::Public);
+    let public = of(facts).visibility.get(repository) == Some(&Visibility::Public);
     for permission in permissions {
         let grant = permission_probe(api, repository, permission, public).await?;
         facts.grants.push(grant);

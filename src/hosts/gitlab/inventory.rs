@@ -31,7 +31,7 @@ use serde::Deserialize;
 
 use super::observe::midnight_utc;
 use super::{Endpoint, Scope};
-use crate::facts::{Fact, Observation, Observed, TokenFacts, TokenKind};
+use crate::facts::{Observation, Observed, TokenFacts, TokenKind};
 use crate::hosts::inventory::{Fingerprint, Listed, Listing, MAX_PAGES, Repeats};
 use crate::hosts::wire::{join, present, sensitive_header};
 use crate::hosts::{Answer, Call, ListingResult};
@@ -65,11 +65,8 @@ pub(super) async fn list(call: &Call<'_>, endpoint: &Endpoint, scope: &Scope) ->
     let own = me.id.to_string();
     for token in &mut listing.tokens {
         if token.owner.as_deref() == Some(own.as_str()) {
-            token.facts.last_used_at = crate::facts::Observed::Unobservable;
-            token.facts.evidence.remove(&Fact::LastUsedAt);
-            token.facts.unobservable.insert(
-                Fact::LastUsedAt,
-                "it is a token of the inventory's own user, and GitLab may have recorded patlint's listing as its last use".into(),
+            token.facts.last_used_at = Observed::unobservable(
+                "it is a token of the inventory's own user, and GitLab may have recorded patlint's listing as its last use",
             );
         }
     }
@@ -472,67 +469,57 @@ impl Token {
         });
         match self.scopes {
             _ if self.granular => {
-                facts.unobservable.insert(
-                    Fact::Scopes,
-                    format!("a granular personal access token (`granular: true` in {source}): what it may do is in permissions, not in `scopes`"),
+                facts.scopes.set_why(format!("a granular personal access token (`granular: true` in {source}): what it may do is in permissions, not in `scopes`"),
                 );
             }
             Some(scopes) => {
-                facts.scopes = Observed::Value(scopes.into_iter().collect());
-                facts.evidence.insert(Fact::Scopes, field("scopes"));
+                facts.scopes = Observed::bare(scopes.into_iter().collect());
+                facts.scopes.set_evidence(field("scopes"));
             }
             None => {
-                facts
-                    .unobservable
-                    .insert(Fact::Scopes, format!("{source} gave no `scopes`"));
+                facts.scopes.set_why(format!("{source} gave no `scopes`"));
             }
         }
         match self.expires_at {
             Some(expiry) => {
-                facts.expires_at = Observed::Value(expiry.map(midnight_utc));
-                facts.evidence.insert(
-                    Fact::ExpiresAt,
-                    match expiry {
-                        Some(_) => format!(
-                            "{} (the token stops working at 00:00 UTC that day)",
-                            field("expires_at")
-                        ),
-                        None => format!("{} is null: the token never expires", field("expires_at")),
-                    },
-                );
+                facts.expires_at = Observed::bare(expiry.map(midnight_utc));
+                facts.expires_at.set_evidence(match expiry {
+                    Some(_) => format!(
+                        "{} (the token stops working at 00:00 UTC that day)",
+                        field("expires_at")
+                    ),
+                    None => format!("{} is null: the token never expires", field("expires_at")),
+                });
             }
             None => {
                 facts
-                    .unobservable
-                    .insert(Fact::ExpiresAt, format!("{source} gave no `expires_at`"));
+                    .expires_at
+                    .set_why(format!("{source} gave no `expires_at`"));
             }
         }
         match self.created_at {
             Some(created) => {
-                facts.created_at = Observed::Value(Some(created));
-                facts.evidence.insert(Fact::CreatedAt, field("created_at"));
+                facts.created_at = Observed::bare(Some(created));
+                facts.created_at.set_evidence(field("created_at"));
             }
             None => {
                 facts
-                    .unobservable
-                    .insert(Fact::CreatedAt, format!("{source} gave no `created_at`"));
+                    .created_at
+                    .set_why(format!("{source} gave no `created_at`"));
             }
         }
         match self.last_used_at {
             Some(used) => {
-                facts.last_used_at = Observed::Value(used);
-                facts.evidence.insert(
-                    Fact::LastUsedAt,
-                    format!(
-                        "{} (GitLab refreshes it at most every 10 minutes)",
-                        field("last_used_at")
-                    ),
-                );
+                facts.last_used_at = Observed::bare(used);
+                facts.last_used_at.set_evidence(format!(
+                    "{} (GitLab refreshes it at most every 10 minutes)",
+                    field("last_used_at")
+                ));
             }
             None => {
                 facts
-                    .unobservable
-                    .insert(Fact::LastUsedAt, format!("{source} gave no `last_used_at`"));
+                    .last_used_at
+                    .set_why(format!("{source} gave no `last_used_at`"));
             }
         }
         if let Some(level) = self.access_level {
@@ -571,7 +558,7 @@ mod tests {
         .unwrap();
         assert!(token.usable());
         let listed = token.listed("GET /api/v4/personal_access_tokens", None);
-        assert_eq!(listed.facts.expires_at, Observed::Value(None));
+        assert_eq!(listed.facts.expires_at.value(), Some(&None));
         assert_eq!(listed.owner.as_deref(), Some("3"));
         assert_eq!(listed.fingerprint, Some(Fingerprint::of(TOKEN_ID, "4")));
         let token: Token = serde_json::from_str(r#"{"id":5,"name":"x","active":false}"#).unwrap();

@@ -67,6 +67,7 @@ pub struct Endpoint {
 
 impl Host for GitLab {
     type Endpoint = Endpoint;
+    type Facts = crate::hosts::NoFacts;
     type RawKeys = RawKeys;
 
     const META: HostMeta = HostMeta {

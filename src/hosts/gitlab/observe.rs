@@ -195,54 +195,45 @@ fn from_self(token: SelfToken, endpoint: &str) -> Observation {
     };
     let evidence = |field: &str| format!("`{field}` in {endpoint}");
     if token.granular || !token.granular_scopes.is_empty() {
-        facts.unobservable.insert(
-            Fact::Scopes,
-            format!("the token is a granular personal access token (`granular: true` in {endpoint}): what it may do is in permissions GitLab does not show the token, not in `scopes`"),
+        facts.scopes.set_why(format!("the token is a granular personal access token (`granular: true` in {endpoint}): what it may do is in permissions GitLab does not show the token, not in `scopes`"),
         );
     } else {
-        facts.scopes = Observed::Value(token.scopes.into_iter().collect());
-        facts.evidence.insert(Fact::Scopes, evidence("scopes"));
+        facts.scopes = Observed::bare(token.scopes.into_iter().collect());
+        facts.scopes.set_evidence(evidence("scopes"));
     }
     match token.expires_at {
         Some(expiry) => {
-            facts.expires_at = Observed::Value(expiry.map(midnight_utc));
-            facts.evidence.insert(
-                Fact::ExpiresAt,
-                if expiry.is_some() {
-                    format!(
-                        "{} (the token stops working at 00:00 UTC that day)",
-                        evidence("expires_at")
-                    )
-                } else {
-                    format!(
-                        "{} is null: the token never expires",
-                        evidence("expires_at")
-                    )
-                },
-            );
+            facts.expires_at = Observed::bare(expiry.map(midnight_utc));
+            facts.expires_at.set_evidence(if expiry.is_some() {
+                format!(
+                    "{} (the token stops working at 00:00 UTC that day)",
+                    evidence("expires_at")
+                )
+            } else {
+                format!(
+                    "{} is null: the token never expires",
+                    evidence("expires_at")
+                )
+            });
         }
         None => {
             facts
-                .unobservable
-                .insert(Fact::ExpiresAt, format!("{endpoint} gave no `expires_at`"));
+                .expires_at
+                .set_why(format!("{endpoint} gave no `expires_at`"));
         }
     }
     match token.created_at {
         Some(created) => {
-            facts.created_at = Observed::Value(Some(created));
-            facts
-                .evidence
-                .insert(Fact::CreatedAt, evidence("created_at"));
+            facts.created_at = Observed::bare(Some(created));
+            facts.created_at.set_evidence(evidence("created_at"));
         }
         None => {
             facts
-                .unobservable
-                .insert(Fact::CreatedAt, format!("{endpoint} gave no `created_at`"));
+                .created_at
+                .set_why(format!("{endpoint} gave no `created_at`"));
         }
     }
-    facts
-        .unobservable
-        .insert(Fact::LastUsedAt, LAST_USE_IS_OURS.into());
+    facts.last_used_at.set_why(LAST_USE_IS_OURS.into());
     Observation::observed(facts)
 }
 

@@ -92,3 +92,8 @@ pub fn list_pats_pages() -> (serde_json::Value, serde_json::Value) {
     let second = serde_json::json!({"continuationToken": "", "patTokens": tokens[2..]});
     (first, second)
 }
+
+/// A PAT's organization reach, as Azure DevOps Services records it.
+pub fn reach(facts: &patlint::facts::TokenFacts) -> &patlint::facts::Observed<bool> {
+    &patlint::hosts::azure_devops::facts::of(facts).all_accessible_organizations
+}
