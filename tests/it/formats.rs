@@ -1,6 +1,8 @@
 //! The CI formats: SARIF (validated against the schema and GitHub's own requirements),
 //! GitHub annotations and job summary, GitLab Code Quality, JUnit, Azure Pipelines, and
-//! exit codes that are the same whatever the format.
+//! exit codes that are the same whatever the format. The bundled example's exact report in
+//! the GitHub, GitLab and Azure formats is a case in tests/cases; here, what each format
+//! must contain.
 
 use crate::common;
 
@@ -222,7 +224,6 @@ fn gitlab_code_quality_has_every_required_field() {
         assert_eq!(issue["location"]["path"], "fixtures/example/patlint.toml");
         assert!(issue["location"]["lines"]["begin"].as_u64().unwrap() >= 1);
     }
-    insta::assert_snapshot!("gitlab-code-quality", text);
 }
 
 #[test]
@@ -246,7 +247,6 @@ fn github_annotations_are_escaped_and_most_severe_first() {
         // One line per annotation: newlines in messages are escaped.
         assert!(line.contains("%0A"));
     }
-    insta::assert_snapshot!("github-annotations", text);
 }
 
 #[test]
@@ -357,7 +357,6 @@ fn azure_logging_commands_and_task_completion() {
             .unwrap()
             .starts_with("##vso[task.complete result=Failed;]")
     );
-    insta::assert_snapshot!("azure-logging", text);
 
     let out = clean("azure");
     assert_eq!(out.status.code(), Some(0));

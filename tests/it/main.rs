@@ -14,6 +14,7 @@ mod azure;
 mod azure_probes;
 mod azure_reach;
 mod canary;
+mod cases;
 mod cli;
 mod commands;
 mod consumers;
