@@ -35,8 +35,9 @@ use super::observe::{AwsIam, CallError, SIGNED_BY_PATLINT, classify, timestamp};
 use super::{Endpoint, KeySource};
 use crate::facts::{Fact, Observation, Observed, TokenFacts, TokenKind};
 use crate::hosts::Call;
-use crate::hosts::inventory::{Fingerprint, Listed, Listing, ListingResult, MAX_PAGES};
+use crate::hosts::inventory::{Fingerprint, Listed, Listing, ListingResult};
 use crate::hosts::observe::secret_unavailable;
+use crate::hosts::paging::MAX_PAGES;
 
 /// What a declared key's check notes (its access key id) so that the listing finds it.
 pub(super) const KEY_ID: &str = "aws-access-key-id";
