@@ -6,7 +6,6 @@ use std::hash::BuildHasher;
 
 use serde::{Deserialize, Serialize};
 
-use super::Answer;
 use crate::facts::{Observation, TokenFacts, TokenKind};
 
 /// Every token one inventory could see, read to the last page.
@@ -95,31 +94,6 @@ impl Fingerprint {
 impl std::fmt::Debug for Fingerprint {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str("Fingerprint(…)")
-    }
-}
-
-/// The most pages patlint reads from one listing: past it the listing is cut short and
-/// reported as an error, never taken for complete.
-pub const MAX_PAGES: usize = 1_000;
-
-/// The page before, in a listing's page loop: a server that ignores the page asked for
-/// answers the same page again, and would be read [`MAX_PAGES`] times over.
-#[derive(Default)]
-pub struct Repeats {
-    previous: Option<String>,
-}
-
-impl Repeats {
-    /// Remembers this page; an error if it is the one before again.
-    pub fn check(&mut self, answer: &Answer) -> Result<(), Observation> {
-        if !answer.body.is_empty() && self.previous.as_deref() == Some(answer.body.as_str()) {
-            return Err(Observation::host_error(format!(
-                "{} answered the same page as the one before, so the listing does not go on",
-                answer.request
-            )));
-        }
-        self.previous = Some(answer.body.clone());
-        Ok(())
     }
 }
 

@@ -6,6 +6,7 @@
 //! row to [`registry!`] below. The compiler then knows the new [`HostKind`] and
 //! [`Endpoint`] variants everywhere they are matched.
 
+mod api;
 mod audit;
 pub mod aws_iam;
 pub mod azure_devops;
@@ -14,6 +15,7 @@ pub mod gitlab;
 mod http;
 pub mod inventory;
 mod observe;
+mod paging;
 mod rate_limits;
 pub mod scope_catalog;
 mod wire;

@@ -14,17 +14,20 @@
 //! - per active key, `iam:GetAccessKeyLastUsed`: its last use
 //!   (<https://docs.aws.amazon.com/IAM/latest/APIReference/API_GetAccessKeyLastUsed.html>).
 //!
-//! Every list is read to its last page; a page that fails, a `Marker` that repeats, or
-//! more than [`MAX_PAGES`] pages make the whole listing an error. Only the Git
+//! Every list is read to its last page, with the SDK's paginators (and, for
+//! `ListServiceSpecificCredentials`, which has none, one that pages the same way); a page
+//! that fails, a `Marker` that repeats, `IsTruncated` without a `Marker`, or more than
+//! [`MAX_PAGES`] pages make the whole listing an error. Only the Git
 //! credentials may be missing from a listing that is otherwise complete: they are no
 //! kind of token the listing is complete for, and the report says what it could not see.
 
-use std::future::Future;
-
+use aws_sdk_iam::config::http::HttpResponse;
 use aws_sdk_iam::config::{Credentials, SharedCredentialsProvider};
 use aws_sdk_iam::error::{ProvideErrorMetadata, SdkError};
+use aws_sdk_iam::operation::list_service_specific_credentials::ListServiceSpecificCredentialsError;
 use aws_sdk_iam::types::{AccessKeyMetadata, ServiceSpecificCredentialMetadata, StatusType, User};
-use futures_util::{StreamExt, TryStreamExt};
+use futures_util::stream::poll_fn;
+use futures_util::{Stream, StreamExt, TryStreamExt};
 use jiff::Timestamp;
 
 use super::clients::{
@@ -35,8 +38,9 @@ use super::observe::{AwsIam, CallError, SIGNED_BY_PATLINT, classify, timestamp};
 use super::{Endpoint, KeySource};
 use crate::facts::{Observation, Observed, TokenFacts, TokenKind};
 use crate::hosts::Call;
-use crate::hosts::inventory::{Fingerprint, Listed, Listing, ListingResult, MAX_PAGES};
+use crate::hosts::inventory::{Fingerprint, Listed, Listing, ListingResult};
 use crate::hosts::observe::secret_unavailable;
+use crate::hosts::paging::{MAX_PAGES, past_the_cap};
 
 /// What a declared key's check notes (its access key id) so that the listing finds it.
 pub(super) const KEY_ID: &str = "aws-access-key-id";
@@ -159,16 +163,18 @@ impl Lister {
                 "sts:GetCallerIdentity answered without an `Account`, so which account is listed is not known",
             ));
         };
+        let mut pages = self
+            .iam
+            .list_users()
+            .into_paginator()
+            .page_size(PAGE_SIZE)
+            .send();
         let users = self
-            .pages("iam:ListUsers", |marker| async move {
-                self.iam
-                    .list_users()
-                    .max_items(PAGE_SIZE)
-                    .set_marker(marker)
-                    .send()
-                    .await
-                    .map(|out| (out.users, out.is_truncated, out.marker))
-            })
+            .pages(
+                "iam:ListUsers",
+                poll_fn(move |cx| pages.poll_next(cx))
+                    .map_ok(|out| (out.users, out.is_truncated, out.marker)),
+            )
             .await?;
         let per_user: Vec<UserTokens> = futures_util::stream::iter(&users)
             .map(|user| self.user(user))
@@ -230,35 +236,23 @@ impl Lister {
     /// credentials (or why those could not be read).
     async fn user(&self, user: &User) -> Result<UserTokens, Observation> {
         let name = user.user_name();
+        let mut key_pages = self
+            .iam
+            .list_access_keys()
+            .user_name(name)
+            .into_paginator()
+            .page_size(PAGE_SIZE)
+            .send();
         let (keys, git) = futures_util::future::join(
-            self.pages("iam:ListAccessKeys", |marker| async move {
-                self.iam
-                    .list_access_keys()
-                    .user_name(name)
-                    .max_items(PAGE_SIZE)
-                    .set_marker(marker)
-                    .send()
-                    .await
-                    .map(|out| (out.access_key_metadata, out.is_truncated, out.marker))
-            }),
-            self.pages("iam:ListServiceSpecificCredentials", |marker| async move {
-                self.iam
-                    .list_service_specific_credentials()
-                    .user_name(name)
-                    // Every service's: Bedrock API keys and Keyspaces credentials are
-                    // bearer credentials of the user too, not only CodeCommit's.
-                    .max_items(PAGE_SIZE)
-                    .set_marker(marker)
-                    .send()
-                    .await
-                    .map(|out| {
-                        (
-                            out.service_specific_credentials.unwrap_or_default(),
-                            out.is_truncated,
-                            out.marker,
-                        )
-                    })
-            }),
+            self.pages(
+                "iam:ListAccessKeys",
+                poll_fn(move |cx| key_pages.poll_next(cx))
+                    .map_ok(|out| (out.access_key_metadata, out.is_truncated, out.marker)),
+            ),
+            self.pages(
+                "iam:ListServiceSpecificCredentials",
+                self.service_credential_pages(name),
+            ),
         )
         .await;
         let keys = match keys {
@@ -408,30 +402,42 @@ impl Lister {
         Ok(facts)
     }
 
-    /// Every page of one list, from the first `Marker`-less call on.
-    async fn pages<T, F, Fut, E, R>(&self, action: &str, mut page: F) -> Result<Vec<T>, Unlisted>
+    /// Every item of one list, its pages read from `pages` (the SDK's paginator, which
+    /// follows `Marker` from a first call without one). The paginator ends quietly where
+    /// a listing must not: on a `Marker` it was given before, or none while IAM says
+    /// more follow (`IsTruncated`). So each page is judged here, and at most
+    /// [`MAX_PAGES`] are read.
+    async fn pages<T, E, R>(
+        &self,
+        action: &str,
+        pages: impl Stream<Item = Result<Page<T>, SdkError<E, R>>>,
+    ) -> Result<Vec<T>, Unlisted>
     where
-        F: FnMut(Option<String>) -> Fut,
-        Fut: Future<Output = Result<Page<T>, SdkError<E, R>>>,
         E: ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
         R: std::fmt::Debug,
     {
+        let mut pages = std::pin::pin!(pages);
         let mut items = Vec::new();
         let mut marker: Option<String> = None;
+        let no_marker = || {
+            Unlisted::Failed(format!(
+                "{action} answered `IsTruncated` without a `Marker`, so the listing cannot go on to its end"
+            ))
+        };
         for _ in 0..MAX_PAGES {
-            let (page, truncated, next) = page(marker.clone())
-                .await
-                .map_err(|e| self.unlisted(action, &e))?;
+            // The paginator ends after a page without a `Marker`, which is the last only
+            // if it said so.
+            let Some(page) = pages.next().await else {
+                return Err(no_marker());
+            };
+            let (page, truncated, next) = page.map_err(|e| self.unlisted(action, &e))?;
             items.extend(page);
             if !truncated {
                 return Ok(items);
             }
-            match next {
-                None => {
-                    return Err(Unlisted::Failed(format!(
-                        "{action} answered `IsTruncated` without a `Marker`, so the listing cannot go on to its end"
-                    )));
-                }
+            // An empty `Marker` is none: the paginator stops at it.
+            match next.filter(|next| !next.is_empty()) {
+                None => return Err(no_marker()),
                 Some(next) if marker.as_ref() == Some(&next) => {
                     return Err(Unlisted::Failed(format!(
                         "{action} answered the same `Marker` twice, so the listing would never end"
@@ -440,9 +446,54 @@ impl Lister {
                 Some(next) => marker = Some(next),
             }
         }
-        Err(Unlisted::Failed(format!(
-            "{action} runs past {MAX_PAGES} pages of {PAGE_SIZE}, so the listing was not read to its end"
+        Err(Unlisted::Failed(past_the_cap(
+            &format!("{action} runs"),
+            Some(PAGE_SIZE as usize),
         )))
+    }
+
+    /// A user's service-specific credentials of every service (Bedrock API keys and
+    /// Keyspaces credentials are bearer credentials of the user too, not only
+    /// CodeCommit's), page by page. The SDK generates no paginator for
+    /// `ListServiceSpecificCredentials`, so this one follows `Marker` as the SDK's do:
+    /// lazily, one call per page read.
+    fn service_credential_pages<'s>(
+        &'s self,
+        name: &'s str,
+    ) -> impl Stream<
+        Item = Result<
+            Page<ServiceSpecificCredentialMetadata>,
+            SdkError<ListServiceSpecificCredentialsError, HttpResponse>,
+        >,
+    > + 's {
+        // The state: the `Marker` to ask with (`None` for the first page), or nothing
+        // more to ask.
+        futures_util::stream::unfold(
+            Some(None),
+            move |marker: Option<Option<String>>| async move {
+                let answer = self
+                    .iam
+                    .list_service_specific_credentials()
+                    .user_name(name)
+                    .max_items(PAGE_SIZE)
+                    .set_marker(marker?)
+                    .send()
+                    .await
+                    .map(|out| {
+                        (
+                            out.service_specific_credentials.unwrap_or_default(),
+                            out.is_truncated,
+                            out.marker,
+                        )
+                    });
+                let next = match &answer {
+                    Ok((_, _, Some(marker))) if !marker.is_empty() => Some(Some(marker.clone())),
+                    // Failed, or no `Marker`: the end, as for the SDK's paginators.
+                    _ => None,
+                };
+                Some((answer, next))
+            },
+        )
     }
 
     /// Why a call failed, for the report.

@@ -16,19 +16,22 @@
 //!   to '7.1-preview.1'"), and Azure DevOps refuses a preview API asked without the
 //!   `-preview` suffix, so that is the version asked.
 //!
-//! Every page of both is read; a page that fails or a chain longer than [`MAX_PAGES`]
-//! makes the whole listing an error.
+//! Every page of both is read; a page that fails, a continuation token given twice in a
+//! row, or a chain longer than [`MAX_PAGES`](crate::hosts::paging::MAX_PAGES) makes the
+//! whole listing an error.
 
 use futures_util::StreamExt;
 use jiff::Timestamp;
-use reqwest::header::{ACCEPT, AUTHORIZATION, HeaderValue};
+use reqwest::header::{ACCEPT, HeaderName};
 use reqwest::{StatusCode, Url};
 use serde::{Deserialize, Deserializer};
 
 use super::services::Endpoint;
 use crate::facts::{Observation, Observed, TokenFacts, TokenKind};
-use crate::hosts::inventory::{Fingerprint, Listed, Listing, MAX_PAGES};
-use crate::hosts::wire::{join, present, sensitive_header};
+use crate::hosts::api::Api;
+use crate::hosts::inventory::{Fingerprint, Listed, Listing};
+use crate::hosts::paging::{Next, Page, Paging, Repeat, paginate};
+use crate::hosts::wire::{join, present};
 use crate::hosts::{Answer, Call, ListingResult};
 
 /// What a declared PAT's check notes (its authorization id, lowercased, from the PAT
@@ -46,13 +49,9 @@ const USERS_AT_ONCE: usize = 8;
 const NEEDS: &str = "the inventory's `secret` must be a Microsoft Entra access token for Azure DevOps (audience 499b84ac-1321-427f-aa17-267ca6975798) of a Project Collection Administrator, with the `vso.tokenadministration` scope (and `vso.graph` to list the users)";
 
 pub(super) async fn list(call: &Call<'_>, azure: &Endpoint) -> ListingResult {
-    let auth = sensitive_header(&format!("Bearer {}", call.secret().expose()))
-        .map_err(Observation::host_error)?;
-    let api = Api {
-        call,
-        base: join(&azure.vssps_url, &azure.organization),
-        auth,
-    };
+    let api = Api::bearer(call, PRODUCT, join(&azure.vssps_url, &azure.organization))?
+        .with_header(ACCEPT, "application/json")
+        .with_header(HeaderName::from_static("x-tfs-fedauthredirect"), "Suppress");
     let users = users(&api).await?;
     let per_user = futures_util::stream::iter(users)
         .map(|user| {
@@ -69,139 +68,114 @@ pub(super) async fn list(call: &Call<'_>, azure: &Endpoint) -> ListingResult {
     Ok(listing)
 }
 
-struct Api<'a> {
-    call: &'a Call<'a>,
-    /// `{vssps_url}/{organization}`.
-    base: Url,
-    auth: HeaderValue,
+/// `{vssps_url}/{organization}/{segments…}?api-version=…&{query}`; each segment is
+/// encoded on its own (a descriptor is one segment whatever it holds).
+fn url(api: &Api<'_>, segments: &[&str], query: &[(&str, &str)]) -> Url {
+    let mut pairs = vec![("api-version", API_VERSION)];
+    pairs.extend_from_slice(query);
+    let mut url = api.url("", &pairs);
+    if let Ok(mut path) = url.path_segments_mut() {
+        path.pop_if_empty().extend(segments);
+    }
+    url
 }
 
-impl Api<'_> {
-    /// `{base}/{segments…}?api-version=…&{query}`; each segment is encoded on its own.
-    fn url(&self, segments: &[&str], query: &[(&str, &str)]) -> Url {
-        let mut url = join(&self.base, "");
-        if let Ok(mut path) = url.path_segments_mut() {
-            path.pop_if_empty().extend(segments);
-        }
-        {
-            let mut pairs = url.query_pairs_mut();
-            pairs.append_pair("api-version", API_VERSION);
-            for (key, value) in query {
-                pairs.append_pair(key, value);
-            }
-        }
-        url
-    }
-
-    /// A 200 with a JSON body, or why the listing is not complete.
-    async fn get(&self, url: &Url) -> Result<Answer, Observation> {
-        let answer = self
-            .call
-            .send(PRODUCT, |client| {
-                client
-                    .get(url.clone())
-                    .header(AUTHORIZATION, self.auth.clone())
-                    .header(ACCEPT, "application/json")
-                    .header("x-tfs-fedauthredirect", "Suppress")
-            })
-            .await
-            .map_err(Observation::from)?;
-        let json = answer
-            .json::<serde_json::Value>()
-            .is_some_and(|v| v.is_object());
-        match answer.status {
-            StatusCode::OK if json => Ok(answer),
-            StatusCode::UNAUTHORIZED | StatusCode::FORBIDDEN => {
-                Err(Observation::host_error_with_help(
-                    format!(
-                        "{} answered {}{}: Azure DevOps refused to list the organization's PATs to the inventory's token",
-                        answer.request,
-                        answer.status,
-                        answer.quoted_message()
-                    ),
-                    format!("Azure DevOps: {NEEDS}."),
-                ))
-            }
-            // A sign-in page (203, or 200 with HTML): the Entra token was not accepted.
-            StatusCode::OK | StatusCode::NON_AUTHORITATIVE_INFORMATION => {
-                Err(Observation::host_error_with_help(
-                    format!(
-                        "{} answered {} with {} (a sign-in page): the inventory's token was not accepted",
-                        answer.request,
-                        answer.status,
-                        answer.body_kind()
-                    ),
-                    format!("Azure DevOps: {NEEDS}."),
-                ))
-            }
-            s if s.is_redirection() => Err(Observation::host_error(format!(
-                "{} answered {s} redirecting to {}; patlint does not follow redirects with a token",
+/// A 200 with a JSON body, or why the listing is not complete.
+async fn get(api: &Api<'_>, url: Url) -> Result<Answer, Observation> {
+    let answer = api.get(&url).await?;
+    let json = answer
+        .json::<serde_json::Value>()
+        .is_some_and(|v| v.is_object());
+    match answer.status {
+        StatusCode::OK if json => Ok(answer),
+        StatusCode::UNAUTHORIZED | StatusCode::FORBIDDEN => Err(Observation::host_error_with_help(
+            format!(
+                "{} answered {}{}: Azure DevOps refused to list the organization's PATs to the inventory's token",
                 answer.request,
-                answer.location()
-            ))),
-            s => Err(Observation::host_error(format!(
-                "{} answered {s}{}, so the listing is not complete",
-                answer.request,
+                answer.status,
                 answer.quoted_message()
-            ))),
+            ),
+            format!("Azure DevOps: {NEEDS}."),
+        )),
+        // A sign-in page (203, or 200 with HTML): the Entra token was not accepted.
+        StatusCode::OK | StatusCode::NON_AUTHORITATIVE_INFORMATION => {
+            Err(Observation::host_error_with_help(
+                format!(
+                    "{} answered {} with {} (a sign-in page): the inventory's token was not accepted",
+                    answer.request,
+                    answer.status,
+                    answer.body_kind()
+                ),
+                format!("Azure DevOps: {NEEDS}."),
+            ))
         }
+        s if s.is_redirection() => Err(Observation::host_error(format!(
+            "{} answered {s} redirecting to {}; patlint does not follow redirects with a token",
+            answer.request,
+            answer.location()
+        ))),
+        s => Err(Observation::host_error(format!(
+            "{} answered {s}{}, so the listing is not complete",
+            answer.request,
+            answer.quoted_message()
+        ))),
     }
 }
 
 /// Every user of the organization, following `X-MS-ContinuationToken`.
 async fn users(api: &Api<'_>) -> Result<Vec<User>, Observation> {
+    let paging = Paging {
+        first: None,
+        repeat: Repeat::ContinuationToken { of: "users" },
+        runs: "the organization's users run".into(),
+        per_page: None,
+    };
+    paginate(
+        paging,
+        |continuation: Option<String>| async move {
+            let query: Vec<_> = continuation
+                .iter()
+                .map(|token| ("continuationToken", token.as_str()))
+                .collect();
+            get(api, url(api, &["_apis", "graph", "users"], &query)).await
+        },
+        |answer, _| users_page(answer),
+    )
+    .await
+}
+
+fn users_page(answer: &Answer) -> Result<Page<User, Option<String>>, Observation> {
     #[derive(Deserialize)]
-    struct Page {
+    struct Users {
         value: Vec<User>,
     }
-    let mut users = Vec::new();
-    let mut continuation: Option<String> = None;
-    for _ in 0..MAX_PAGES {
-        let mut query = Vec::new();
-        if let Some(token) = &continuation {
-            query.push(("continuationToken", token.as_str()));
-        }
-        let answer = api
-            .get(&api.url(&["_apis", "graph", "users"], &query))
-            .await?;
-        let Some(page) = answer.json::<Page>() else {
-            return Err(not_documented(&answer, "users"));
-        };
-        users.extend(page.value);
-        let next = answer
-            .single_header("x-ms-continuationtoken")
-            .map_err(|problem| {
-                Observation::host_error(format!(
-                    "{} answered with {problem}, so where the list of users goes on is not known",
-                    answer.request
-                ))
-            })?
-            .filter(|token| !token.trim().is_empty());
-        if next.is_some() && next == continuation {
-            return Err(Observation::host_error(format!(
-                "{} gave the same continuation token twice, so the list of users does not end",
+    let Some(users) = answer.json::<Users>() else {
+        return Err(not_documented(answer, "users"));
+    };
+    let next = answer
+        .single_header("x-ms-continuationtoken")
+        .map_err(|problem| {
+            Observation::host_error(format!(
+                "{} answered with {problem}, so where the list of users goes on is not known",
                 answer.request
-            )));
-        }
-        continuation = next;
-        if continuation.is_none() {
-            return Ok(users);
-        }
+            ))
+        })?;
+    Ok(Page {
+        items: users.value,
+        next: continuation(next),
+    })
+}
+
+/// A continuation token, if there is one: absent or blank is the last page.
+fn continuation(token: Option<String>) -> Next<Option<String>> {
+    match token.filter(|token| !token.trim().is_empty()) {
+        Some(token) => Next::Page(Some(token)),
+        None => Next::End,
     }
-    Err(Observation::host_error(format!(
-        "the organization's users run past {MAX_PAGES} pages, so the listing was not read to its end"
-    )))
 }
 
 /// One user's PATs, following the body's `continuationToken`.
 async fn user_pats(api: &Api<'_>, user: &User) -> Result<Vec<Listed>, Observation> {
-    #[derive(Deserialize)]
-    #[serde(rename_all = "camelCase")]
-    struct Page {
-        #[serde(default)]
-        continuation_token: Option<String>,
-        value: Vec<SessionToken>,
-    }
     // Service identities (the build service and the like) sign in as nobody, and hold
     // no PATs.
     if user.descriptor.starts_with("svc.") {
@@ -217,50 +191,68 @@ async fn user_pats(api: &Api<'_>, user: &User) -> Result<Vec<Listed>, Observatio
         "personalaccesstokens",
         user.descriptor.as_str(),
     ];
+    let paging = Paging {
+        first: None,
+        repeat: Repeat::ContinuationToken { of: "PATs" },
+        runs: format!(
+            "the PATs of `{}` run",
+            user.principal_name.as_deref().unwrap_or(&user.descriptor)
+        ),
+        per_page: None,
+    };
+    let segments = &segments;
+    paginate(
+        paging,
+        |continuation: Option<String>| async move {
+            let mut query = vec![("isPublic", "false")];
+            query.extend(
+                continuation
+                    .iter()
+                    .map(|token| ("continuationToken", token.as_str())),
+            );
+            get(api, url(api, segments, &query)).await
+        },
+        |answer, _| pats_page(answer, user, &source),
+    )
+    .await
+}
+
+/// One page of a user's PATs, the invalid ones left out.
+fn pats_page(
+    answer: &Answer,
+    user: &User,
+    source: &str,
+) -> Result<Page<Listed, Option<String>>, Observation> {
+    #[derive(Deserialize)]
+    #[serde(rename_all = "camelCase")]
+    struct Pats {
+        #[serde(default)]
+        continuation_token: Option<String>,
+        value: Vec<SessionToken>,
+    }
+    let Some(page) = answer.json::<Pats>() else {
+        return Err(not_documented(answer, "PATs"));
+    };
     let mut listed = Vec::new();
-    let mut continuation: Option<String> = None;
-    for _ in 0..MAX_PAGES {
-        let mut query = vec![("isPublic", "false")];
-        if let Some(token) = &continuation {
-            query.push(("continuationToken", token.as_str()));
-        }
-        let answer = api.get(&api.url(&segments, &query)).await?;
-        let Some(page) = answer.json::<Page>() else {
-            return Err(not_documented(&answer, "PATs"));
-        };
-        for pat in page
-            .value
-            .into_iter()
-            .filter(|pat| pat.is_valid != Some(false))
-        {
-            // A PAT nothing names cannot be matched or reported: the listing would be
-            // complete only in appearance.
-            let Some(pat) = pat.listed(user, &source) else {
-                return Err(Observation::host_error(format!(
-                    "{} listed a PAT without an `authorizationId`, so the listing cannot name every PAT",
-                    answer.request
-                )));
-            };
-            listed.push(pat);
-        }
-        let next = page
-            .continuation_token
-            .filter(|token| !token.trim().is_empty());
-        if next.is_some() && next == continuation {
+    for pat in page
+        .value
+        .into_iter()
+        .filter(|pat| pat.is_valid != Some(false))
+    {
+        // A PAT nothing names cannot be matched or reported: the listing would be
+        // complete only in appearance.
+        let Some(pat) = pat.listed(user, source) else {
             return Err(Observation::host_error(format!(
-                "{} gave the same continuation token twice, so the list of PATs does not end",
+                "{} listed a PAT without an `authorizationId`, so the listing cannot name every PAT",
                 answer.request
             )));
-        }
-        continuation = next;
-        if continuation.is_none() {
-            return Ok(listed);
-        }
+        };
+        listed.push(pat);
     }
-    Err(Observation::host_error(format!(
-        "the PATs of `{}` run past {MAX_PAGES} pages, so the listing was not read to its end",
-        user.principal_name.as_deref().unwrap_or(&user.descriptor)
-    )))
+    Ok(Page {
+        items: listed,
+        next: continuation(page.continuation_token),
+    })
 }
 
 fn not_documented(answer: &Answer, what: &str) -> Observation {

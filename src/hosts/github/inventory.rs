@@ -10,16 +10,18 @@
 //!   <https://docs.github.com/en/enterprise-cloud@latest/rest/orgs/orgs#list-saml-sso-authorizations-for-an-organization>.
 //!
 //! Both are read to the last page; a page that fails or a chain longer than
-//! [`MAX_PAGES`] makes the whole listing an error.
+//! [`MAX_PAGES`](crate::hosts::paging::MAX_PAGES) makes the whole listing an error.
 
 use jiff::Timestamp;
 use reqwest::StatusCode;
 use serde::Deserialize;
+use serde::de::DeserializeOwned;
 
 use super::observe::Api;
 use super::{Endpoint, Scope};
 use crate::facts::{Grant, Observation, Observed, Settled, TokenFacts, TokenKind};
-use crate::hosts::inventory::{Fingerprint, Listed, Listing, ListingResult, MAX_PAGES, Repeats};
+use crate::hosts::inventory::{Fingerprint, Listed, Listing, ListingResult};
+use crate::hosts::paging::{self, Link, Next, Page, Paging, Repeat, paginate};
 use crate::hosts::{Answer, Call};
 
 /// What a declared token's check notes so that the listing of SSO authorizations
@@ -89,52 +91,69 @@ impl From<Refused> for Observation {
     }
 }
 
+impl From<Observation> for Refused {
+    fn from(error: Observation) -> Self {
+        Refused::Host(error)
+    }
+}
+
 /// Every page of a listing, following `Link: rel="next"`; a full page without one is
 /// followed by the next page number (the SSO listing documents no `Link` header), so a
 /// listing is complete only once a page comes back short.
-async fn pages<T: for<'de> Deserialize<'de>>(api: &Api<'_>, path: &str) -> Result<Vec<T>, Refused> {
-    let mut items = Vec::new();
-    let mut next = format!("{path}?per_page={PER_PAGE}");
-    let mut repeats = Repeats::default();
-    for page in 1..=MAX_PAGES {
-        let answer = api.get(&next).await.map_err(Refused::Host)?;
-        repeats.check(&answer).map_err(Refused::Host)?;
-        match answer.status {
-            StatusCode::OK => {}
-            // Refused from the first page on: what the credential may not list. A refusal
-            // later (a secondary rate limit) cuts the listing short.
-            StatusCode::FORBIDDEN | StatusCode::NOT_FOUND | StatusCode::UNPROCESSABLE_ENTITY
-                if page == 1 =>
-            {
-                return Err(Refused::Status(answer.status));
-            }
-            status => {
-                return Err(Refused::Host(Observation::host_error(format!(
-                    "{} answered {status}{}",
-                    answer.request,
-                    answer.quoted_message()
-                ))));
-            }
+async fn pages<T: DeserializeOwned>(api: &Api<'_>, path: &str) -> Result<Vec<T>, Refused> {
+    let paging = Paging {
+        first: format!("{path}?per_page={PER_PAGE}"),
+        repeat: Repeat::Body,
+        runs: format!("GET /{path} runs"),
+        per_page: Some(PER_PAGE),
+    };
+    paginate(
+        paging,
+        |next| async move { api.get(&next).await.map_err(Refused::Host) },
+        |answer, number| read_page(answer, api, path, number),
+    )
+    .await
+}
+
+/// One page's items, and the page after it.
+fn read_page<T: DeserializeOwned>(
+    answer: &Answer,
+    api: &Api<'_>,
+    path: &str,
+    number: usize,
+) -> Result<Page<T, String>, Refused> {
+    match answer.status {
+        StatusCode::OK => {}
+        // Refused from the first page on: what the credential may not list. A refusal
+        // later (a secondary rate limit) cuts the listing short.
+        StatusCode::FORBIDDEN | StatusCode::NOT_FOUND | StatusCode::UNPROCESSABLE_ENTITY
+            if number == 1 =>
+        {
+            return Err(Refused::Status(answer.status));
         }
-        let Some(batch) = answer.json::<Vec<T>>() else {
+        status => {
             return Err(Refused::Host(Observation::host_error(format!(
-                "{} answered 200 with {} that is not the listing GitHub documents, so the listing is not complete",
+                "{} answered {status}{}",
                 answer.request,
-                answer.body_kind()
+                answer.quoted_message()
             ))));
-        };
-        let full = batch.len() >= PER_PAGE;
-        items.extend(batch);
-        match next_page(&answer, api) {
-            Ok(Some(path)) => next = path,
-            Ok(None) if full => next = format!("{path}?per_page={PER_PAGE}&page={}", page + 1),
-            Ok(None) => return Ok(items),
-            Err(problem) => return Err(Refused::Host(Observation::host_error(problem))),
         }
     }
-    Err(Refused::Host(Observation::host_error(format!(
-        "GET /{path} runs past {MAX_PAGES} pages of {PER_PAGE}, so the listing was not read to its end"
-    ))))
+    let Some(items) = answer.json::<Vec<T>>() else {
+        return Err(Refused::Host(Observation::host_error(format!(
+            "{} answered 200 with {} that is not the listing GitHub documents, so the listing is not complete",
+            answer.request,
+            answer.body_kind()
+        ))));
+    };
+    let full = items.len() >= PER_PAGE;
+    let next = match next_page(answer, api) {
+        Ok(Some(path)) => Next::Page(path),
+        Ok(None) if full => Next::Page(format!("{path}?per_page={PER_PAGE}&page={}", number + 1)),
+        Ok(None) => Next::End,
+        Err(problem) => return Err(Refused::Host(Observation::host_error(problem))),
+    };
+    Ok(Page { items, next })
 }
 
 /// GitHub's largest page (`per_page`, at most 100).
@@ -143,23 +162,20 @@ const PER_PAGE: usize = 100;
 /// The next page's path, from `Link: <URL>; rel="next"` (RFC 8288), on the API's own
 /// origin: a link elsewhere is not followed (the token would go with it).
 fn next_page(answer: &Answer, api: &Api<'_>) -> Result<Option<String>, String> {
-    let link = answer.single_header("link").map_err(|problem| {
+    let link = paging::link(answer).map_err(|problem| {
         format!(
             "{} answered with {problem}, so where the listing goes on is not known",
             answer.request
         )
     })?;
-    let Some(link) = link else {
+    let Link::Next(next) = link else {
         return Ok(None);
     };
-    let Some(next) = crate::hosts::wire::next_link(&link) else {
-        return Ok(None);
-    };
-    api.relative(next).map(Some).ok_or_else(|| {
+    api.relative(&next).map(Some).ok_or_else(|| {
         format!(
             "{} links its next page outside the API (`{}`), which is not followed",
             answer.request,
-            crate::hosts::wire::origin_only(next)
+            crate::hosts::wire::origin_only(&next)
         )
     })
 }

@@ -4,12 +4,12 @@ use std::collections::BTreeSet;
 
 use jiff::Timestamp;
 use reqwest::StatusCode;
-use reqwest::header::{ACCEPT, AUTHORIZATION};
+use reqwest::header::{ACCEPT, HeaderName};
 
 use super::{Endpoint, PREFIXES};
 use crate::facts::{Observation, Observed, Rejection, TokenFacts, TokenKind};
-use crate::hosts::wire::{join, sensitive_header};
-use crate::hosts::{Answer, Call};
+use crate::hosts::wire::join;
+use crate::hosts::{Answer, Call, api};
 use crate::secret::Secret;
 
 const SCOPES_HEADER: &str = "x-oauth-scopes";
@@ -46,65 +46,52 @@ pub(super) async fn observe(call: &Call<'_>, endpoint: &Endpoint) -> Observation
     Observation::Observed { facts }
 }
 
-/// GitHub's REST API, asked with one token.
-pub(super) struct Api<'a> {
-    pub call: &'a Call<'a>,
-    base: &'a reqwest::Url,
-    auth: reqwest::header::HeaderValue,
-}
+/// GitHub's REST API, asked with one token: paths carry their query as GitHub's links
+/// write it (`orgs/acme/personal-access-tokens?per_page=100&page=2`).
+pub(super) struct Api<'a>(api::Api<'a>);
 
 impl<'a> Api<'a> {
     pub(super) fn new(call: &'a Call<'a>, endpoint: &'a Endpoint) -> Result<Self, Observation> {
-        let auth = sensitive_header(&format!("Bearer {}", call.secret().expose()))
-            .map_err(Observation::host_error)?;
-        Ok(Api {
-            call,
-            base: &endpoint.api,
-            auth,
-        })
+        let api = api::Api::bearer(call, "GitHub", endpoint.api.clone())?
+            .with_header(ACCEPT, "application/vnd.github+json")
+            .with_header(HeaderName::from_static("x-github-api-version"), API_VERSION);
+        Ok(Api(api))
+    }
+
+    pub(super) fn call(&self) -> &'a Call<'a> {
+        self.0.call
     }
 
     /// A URL of this API as a path for [`Api::get`]; `None` for one elsewhere.
     pub(super) fn relative(&self, url: &str) -> Option<String> {
         let url = reqwest::Url::parse(url).ok()?;
-        let base = self.base.as_str().trim_end_matches('/');
-        let rest = url.as_str().strip_prefix(base)?.strip_prefix('/')?;
-        (url.origin() == self.base.origin()).then(|| rest.to_owned())
+        let base = self.0.base();
+        let rest = url
+            .as_str()
+            .strip_prefix(base.as_str().trim_end_matches('/'))?
+            .strip_prefix('/')?;
+        (url.origin() == base.origin()).then(|| rest.to_owned())
     }
 
     pub async fn get(&self, path: &str) -> Result<Answer, Observation> {
-        self.send(reqwest::Method::GET, path, None).await
+        self.0.get(&self.url(path)).await
     }
 
     pub async fn post(&self, path: &str, body: serde_json::Value) -> Result<Answer, Observation> {
-        self.send(reqwest::Method::POST, path, Some(body)).await
+        self.0
+            .send(reqwest::Method::POST, &self.url(path), Some(&body))
+            .await
     }
 
-    async fn send(
-        &self,
-        method: reqwest::Method,
-        path: &str,
-        body: Option<serde_json::Value>,
-    ) -> Result<Answer, Observation> {
+    /// `path?query` under the API base, the query kept as written (a link's query is
+    /// GitHub's own, and is sent back as it came).
+    fn url(&self, path: &str) -> reqwest::Url {
         let (path, query) = path.split_once('?').unwrap_or((path, ""));
-        let mut url = join(self.base, path);
+        let mut url = join(self.0.base(), path);
         if !query.is_empty() {
             url.set_query(Some(query));
         }
-        self.call
-            .send("GitHub", |client| {
-                let request = client
-                    .request(method.clone(), url.clone())
-                    .header(AUTHORIZATION, self.auth.clone())
-                    .header(ACCEPT, "application/vnd.github+json")
-                    .header("x-github-api-version", API_VERSION);
-                match &body {
-                    Some(body) => request.json(body),
-                    None => request,
-                }
-            })
-            .await
-            .map_err(Observation::from)
+        url
     }
 }
 

@@ -70,7 +70,7 @@ pub const DOCS: &[Probe] = &[
 
 /// Whether the policy asks anything a probe settles for this token.
 pub(super) fn asked(api: &Api<'_>, endpoint: &Endpoint) -> bool {
-    let reqs = api.call.requirements();
+    let reqs = api.call().requirements();
     reqs.probes()
         && (!endpoint.organizations.is_empty()
             || (!endpoint.repositories.is_empty() && !reqs.required_permissions().is_empty()))
@@ -83,7 +83,7 @@ pub(super) async fn run(
     endpoint: &Endpoint,
     facts: &mut TokenFacts,
 ) -> Result<(), Observation> {
-    let permissions = api.call.requirements().required_permissions();
+    let permissions = api.call().requirements().required_permissions();
     if !permissions.is_empty() {
         for repository in &endpoint.repositories {
             repository_probes(api, &repository.value, permissions, facts).await?;

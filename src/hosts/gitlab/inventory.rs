@@ -20,20 +20,24 @@
 //! sends `x-next-page`, empty on the last page, or `Link: rel="next"` (keyset)
 //! (<https://docs.gitlab.com/api/rest/#pagination>). A page that fails, an `x-next-page`
 //! that is not the next page, a page without either header after the first, or more than
-//! [`MAX_PAGES`] pages makes the whole listing an error, never a shorter complete one.
+//! [`MAX_PAGES`](crate::hosts::paging::MAX_PAGES) pages makes the whole listing an error,
+//! never a shorter complete one.
 
 use futures_util::StreamExt;
 use jiff::Timestamp;
 use jiff::civil::Date;
-use reqwest::header::HeaderValue;
+use reqwest::header::HeaderName;
 use reqwest::{StatusCode, Url};
 use serde::Deserialize;
+use serde::de::DeserializeOwned;
 
 use super::observe::midnight_utc;
 use super::{Endpoint, Scope};
 use crate::facts::{Observation, Observed, TokenFacts, TokenKind};
-use crate::hosts::inventory::{Fingerprint, Listed, Listing, MAX_PAGES, Repeats};
-use crate::hosts::wire::{join, present, sensitive_header};
+use crate::hosts::api::Api;
+use crate::hosts::inventory::{Fingerprint, Listed, Listing};
+use crate::hosts::paging::{self, Link, Next, Page, Paging, Repeat, paginate};
+use crate::hosts::wire::{join, present};
 use crate::hosts::{Answer, Call, ListingResult};
 
 /// What a declared token's check notes (its id in `/personal_access_tokens/self`) so
@@ -49,12 +53,12 @@ const PER_PAGE: usize = 100;
 const PROJECTS_AT_ONCE: usize = 8;
 
 pub(super) async fn list(call: &Call<'_>, endpoint: &Endpoint, scope: &Scope) -> ListingResult {
-    let auth = sensitive_header(call.secret().expose()).map_err(Observation::host_error)?;
-    let api = Api {
+    let api = Api::secret_in(
         call,
-        base: &endpoint.url,
-        auth,
-    };
+        "GitLab",
+        rest_api(&endpoint.url),
+        HeaderName::from_static("private-token"),
+    )?;
     let me = current_user(&api).await?;
     let mut listing = match scope {
         Scope::Instance => instance(&api, &me).await?,
@@ -239,43 +243,10 @@ fn encode(path: &str) -> String {
     url::form_urlencoded::byte_serialize(path.as_bytes()).collect()
 }
 
-struct Api<'a> {
-    call: &'a Call<'a>,
-    base: &'a Url,
-    auth: HeaderValue,
-}
-
-impl Api<'_> {
-    /// `{url}/api/v4/{path}?{query}`.
-    fn url(&self, path: &str, query: &[(&str, &str)]) -> Url {
-        let mut url = join(self.base, &format!("api/v4/{path}"));
-        if !query.is_empty() {
-            let mut pairs = url.query_pairs_mut();
-            for (key, value) in query {
-                pairs.append_pair(key, value);
-            }
-        }
-        url
-    }
-
-    /// A `Link` target as a URL of this API; `None` for one elsewhere (the token would
-    /// go with it).
-    fn within(&self, link: &str) -> Option<Url> {
-        let url = Url::parse(link).ok()?;
-        let api = join(self.base, "api/v4/");
-        (url.origin() == api.origin() && url.path().starts_with(api.path())).then_some(url)
-    }
-
-    async fn get(&self, url: &Url) -> Result<Answer, Observation> {
-        self.call
-            .send("GitLab", |client| {
-                client
-                    .get(url.clone())
-                    .header("private-token", self.auth.clone())
-            })
-            .await
-            .map_err(Observation::from)
-    }
+/// GitLab's REST API under an instance URL: `{url}/api/v4/`
+/// (<https://docs.gitlab.com/api/rest/>).
+fn rest_api(url: &Url) -> Url {
+    join(url, "api/v4/")
 }
 
 /// A listing's refusal, with what the inventory's credential needs.
@@ -299,15 +270,8 @@ fn refused(answer: &Answer, needs: &str) -> Observation {
     ))
 }
 
-/// Where a listing goes on after a page.
-enum Next {
-    End,
-    Page(u32),
-    Link(Url),
-}
-
 /// Every page of `GET /api/v4/{path}?{query}&per_page=100`.
-async fn pages<T: for<'de> Deserialize<'de>>(
+async fn pages<T: DeserializeOwned>(
     api: &Api<'_>,
     path: &str,
     query: &[(&str, &str)],
@@ -317,55 +281,65 @@ async fn pages<T: for<'de> Deserialize<'de>>(
     let mut query = query.to_vec();
     query.push(("per_page", &per_page));
     let first = api.url(path, &query);
-    let mut url = first.clone();
-    let mut page: u32 = 1;
-    let mut items = Vec::new();
-    // A server that ignores the page asked for would answer page 1 a thousand times.
-    let mut repeats = Repeats::default();
-    for read in 0..MAX_PAGES {
-        let answer = api.get(&url).await?;
-        if answer.status != StatusCode::OK {
-            return Err(refused(&answer, needs));
-        }
-        repeats.check(&answer)?;
-        let Some(batch) = answer.json::<Vec<T>>() else {
-            return Err(Observation::host_error(format!(
-                "{} answered 200 with {} that is not the listing GitLab documents, so the listing is not complete",
-                answer.request,
-                answer.body_kind()
-            )));
-        };
-        let count = batch.len();
-        items.extend(batch);
-        let short = count < PER_PAGE;
-        match next(&answer, api, page, short, read == 0 && short)? {
-            Next::End => return Ok(items),
-            Next::Page(n) => {
-                page = n;
-                url = first.clone();
-                url.query_pairs_mut().append_pair("page", &n.to_string());
-            }
-            Next::Link(link) => {
-                page += 1;
-                url = link;
-            }
-        }
+    let paging = Paging {
+        first: first.clone(),
+        repeat: Repeat::Body,
+        runs: format!("GET /api/v4/{path} runs"),
+        per_page: Some(PER_PAGE),
+    };
+    paginate(
+        paging,
+        |url| async move { api.get(&url).await },
+        |answer, number| read_page(answer, api, &first, number, needs),
+    )
+    .await
+}
+
+/// One page's items, and the page after it (page `n` is the first page's URL with
+/// `page=n`).
+fn read_page<T: DeserializeOwned>(
+    answer: &Answer,
+    api: &Api<'_>,
+    first: &Url,
+    number: usize,
+    needs: &str,
+) -> Result<Page<T, Url>, Observation> {
+    if answer.status != StatusCode::OK {
+        return Err(refused(answer, needs));
     }
-    Err(Observation::host_error(format!(
-        "GET /api/v4/{path} runs past {MAX_PAGES} pages of {PER_PAGE}, so the listing was not read to its end"
-    )))
+    let Some(items) = answer.json::<Vec<T>>() else {
+        return Err(Observation::host_error(format!(
+            "{} answered 200 with {} that is not the listing GitLab documents, so the listing is not complete",
+            answer.request,
+            answer.body_kind()
+        )));
+    };
+    let short = items.len() < PER_PAGE;
+    let next = match next(answer, api, number, short)? {
+        After::End => Next::End,
+        After::Page(n) => {
+            let mut url = first.clone();
+            url.query_pairs_mut().append_pair("page", &n.to_string());
+            Next::Page(url)
+        }
+        After::Link(link) => Next::Page(link),
+    };
+    Ok(Page { items, next })
+}
+
+/// What GitLab says follows a page.
+enum After {
+    End,
+    /// `x-next-page`: a page number.
+    Page(usize),
+    /// `Link: rel="next"` (keyset pagination).
+    Link(Url),
 }
 
 /// The page after `page`: `x-next-page` (empty on the last page), else `Link:
 /// rel="next"`. Neither is the end only for a first page short of a full one (an
 /// endpoint GitLab does not paginate); anywhere else the listing's end is not known.
-fn next(
-    answer: &Answer,
-    api: &Api<'_>,
-    page: u32,
-    short: bool,
-    short_first: bool,
-) -> Result<Next, Observation> {
+fn next(answer: &Answer, api: &Api<'_>, page: usize, short: bool) -> Result<After, Observation> {
     let problem = |what: String| {
         Observation::host_error(format!(
             "{} answered with {what}, so where the listing goes on is not known and it is not complete",
@@ -373,10 +347,10 @@ fn next(
         ))
     };
     match answer.single_header("x-next-page").map_err(problem)? {
-        Some(next) if next.trim().is_empty() => return Ok(Next::End),
+        Some(next) if next.trim().is_empty() => return Ok(After::End),
         Some(next) => {
-            return match next.trim().parse::<u32>() {
-                Ok(n) if Some(n) == page.checked_add(1) => Ok(Next::Page(n)),
+            return match next.trim().parse::<usize>() {
+                Ok(n) if n == page + 1 => Ok(After::Page(n)),
                 _ => Err(problem(format!(
                     "`x-next-page: {}` after page {page}",
                     next.trim()
@@ -385,20 +359,20 @@ fn next(
         }
         None => {}
     }
-    let link = answer.single_header("link").map_err(problem)?;
-    let target = link.as_deref().and_then(crate::hosts::wire::next_link);
-    match target {
-        Some(target) => api.within(target).map(Next::Link).ok_or_else(|| {
+    let short_first = page == 1 && short;
+    match paging::link(answer).map_err(problem)? {
+        Link::Next(target) => api.within(&target).map(After::Link).ok_or_else(|| {
             problem(format!(
                 "a next page outside the API (`{}`), which is not followed",
-                crate::hosts::wire::origin_only(target)
+                crate::hosts::wire::origin_only(&target)
             ))
         }),
         // A `Link` without `rel="next"` (the last page's first, prev and last) on a page
         // short of a full one is GitLab saying there is none; on a full page, a header may
         // have been lost on the way, and a next page may follow.
-        None if short_first || (link.is_some() && short) => Ok(Next::End),
-        None => Err(problem(format!(
+        Link::NoNext if short => Ok(After::End),
+        _ if short_first => Ok(After::End),
+        _ => Err(problem(format!(
             "no `x-next-page` or `Link: rel=\"next\"` header after page {page}"
         ))),
     }
