@@ -143,7 +143,7 @@ pub static HOST_ERROR: RuleMeta = RuleMeta {
     default_severity: Severity::Error,
     why: "patlint does not guess: a token it could not check is reported as `error`, and the run exits 3 unless something else was violated.",
     fix: Some(
-        "Check `url` (GitHub Enterprise Server: https://HOST/api/v3), the network path and proxy settings, then run again; `--timeout` and `--max-wait` bound how long patlint waits.",
+        "Check `url`, the network path and proxy settings, then run again; `--timeout` and `--max-wait` bound how long patlint waits.",
     ),
 };
 

@@ -30,7 +30,7 @@ use jiff::Timestamp;
 
 use crate::evaluate::Finding;
 use crate::facts::{Observation, TokenFacts};
-use crate::policy::{Requirements, TokenKeys, TokenSpec};
+use crate::policy::{RequirementKeys, Requirements, TokenKeys, TokenSpec};
 use crate::rules::Rule;
 use scope_catalog::ScopeCatalog;
 
@@ -43,12 +43,11 @@ pub struct HostMeta {
     /// Whether the host is reached over HTTP by patlint itself, so that `url` and
     /// `ca_file` apply.
     pub http: bool,
-    /// Requirement keys this host can judge, beyond the ones every host can.
+    /// The shared requirement keys this host can judge beyond the ones every host can
+    /// (scopes, probes); its own requirement keys are its `RawRequirements`.
     pub requirement_keys: &'static [&'static str],
     /// The scope catalog, for hosts whose tokens have scopes.
     pub scopes: Option<&'static ScopeCatalog>,
-    /// Fine-grained permissions `require_permissions` may name, with their levels.
-    pub permissions: &'static [(&'static str, &'static [crate::policy::PermissionLevel])],
     /// The harmless requests that settle what the host does not list, for `explain`.
     pub probes: &'static [Probe],
     /// The keys a `[[token]]` of this host must have (any one of these sets), for the
@@ -66,11 +65,6 @@ pub struct HostMeta {
     /// How to fix a rule's finding on this host, where it has its own words for it: one
     /// row a rule. A rule the host cannot fire has no row.
     pub fixes: &'static [(Rule, &'static str)],
-    /// Checks one value of a host-specific requirement list (`key = [value, …]`).
-    pub check_value: fn(key: &str, value: &str) -> Result<(), ValueProblem>,
-    /// Checks a token's requirements once every level is merged: keys that only make
-    /// sense together.
-    pub check_requirements: fn(&Requirements) -> Result<(), ValueProblem>,
     /// A commented `[[token]]` example for `patlint init`.
     pub starter: &'static str,
     /// What an `[[inventory]]` of this host lists, with the calls it makes and the
@@ -92,18 +86,8 @@ pub struct Probe {
 /// Why a requirement value cannot be right, for the policy diagnostic.
 pub struct ValueProblem {
     pub message: String,
-    pub label: &'static str,
+    pub label: String,
     pub help: String,
-}
-
-/// For hosts without requirement lists of their own.
-pub fn any_value(_key: &str, _value: &str) -> Result<(), ValueProblem> {
-    Ok(())
-}
-
-/// For hosts whose requirement keys stand on their own.
-pub fn any_requirements(_requirements: &Requirements) -> Result<(), ValueProblem> {
-    Ok(())
 }
 
 /// One kind of host: how its policy keys are validated and how a token is observed.
@@ -115,6 +99,26 @@ pub trait Host: Sized {
     /// What only this host reveals about a token, beside the facts every host may
     /// ([`NoFacts`] for a host that reveals nothing more).
     type Facts: HostSpecificFacts;
+
+    /// The host's own requirement keys as written (in `[defaults]`, `[hosts.<host>]` and
+    /// `[[token]]`), each keeping its span; its doc comments are their schema.
+    type RawRequirements: for<'de> serde::Deserialize<'de> + schemars::JsonSchema;
+
+    /// The host's own requirements, validated: each optional, a more specific level's
+    /// over a less specific one's.
+    type Requirements: Layered + std::fmt::Debug + Clone + Default + PartialEq;
+
+    /// Validates one level's own requirement keys, reporting every problem.
+    fn requirements(
+        raw: Self::RawRequirements,
+        keys: &mut RequirementKeys<'_>,
+    ) -> Self::Requirements;
+
+    /// Checks a token's own requirements once every level is merged: keys that only
+    /// make sense together.
+    fn check_requirements(_requirements: &Self::Requirements) -> Result<(), ValueProblem> {
+        Ok(())
+    }
 
     /// The host's own `[[token]]` keys as written, each keeping its span. Its field
     /// names are the keys the host accepts, and its doc comments their schema.
@@ -244,6 +248,27 @@ pub struct AuditTexts {
     pub not_found: &'static str,
     /// What to do for a declared token that nothing ties to the listing.
     pub unidentified: &'static str,
+}
+
+/// Settings that a more specific level of the policy overrides key by key.
+pub trait Layered {
+    /// Fills what `self` leaves unset from a less specific level.
+    fn or(self, less_specific: &Self) -> Self;
+}
+
+/// For a host without requirement keys of its own.
+#[derive(Debug, Default, Clone, PartialEq, serde::Deserialize, schemars::JsonSchema)]
+pub struct NoRequirements {}
+
+impl Layered for NoRequirements {
+    fn or(self, _: &Self) -> Self {
+        self
+    }
+}
+
+/// A host's own requirements in a token's: read by the host only.
+pub trait OwnRequirements: Host {
+    fn requirements_of(requirements: &Requirements) -> &Self::Requirements;
 }
 
 /// What only one host reveals about a token: its own facts, each an
@@ -574,6 +599,65 @@ macro_rules! registry {
                         #[allow(unreachable_patterns)]
                         _ => unreachable!("set just above"),
                     }
+                }
+            }
+        )+
+
+        /// Every host's own requirement keys, for the policy's JSON Schema.
+        #[derive(schemars::JsonSchema)]
+        #[allow(dead_code, non_snake_case)]
+        pub struct HostRequirementKeys {
+            $(#[serde(flatten)] $variant: <$($host)::+ as Host>::RawRequirements,)+
+        }
+
+        /// Each host's own requirements at one level of the policy: a level that names
+        /// no host (`[defaults]`) may hold any host's keys.
+        #[derive(Debug, Clone, Default, PartialEq)]
+        #[allow(non_snake_case)]
+        pub struct HostRequirements {
+            $($variant: <$($host)::+ as Host>::Requirements,)+
+        }
+
+        impl Layered for HostRequirements {
+            fn or(self, less_specific: &Self) -> Self {
+                HostRequirements {
+                    $($variant: self.$variant.or(&less_specific.$variant),)+
+                }
+            }
+        }
+
+        impl HostRequirements {
+            /// Validates every host's own keys of one level.
+            pub(crate) fn parse(keys: &mut RequirementKeys<'_>) -> HostRequirements {
+                HostRequirements {
+                    $($variant: keys
+                        .parse::<<$($host)::+ as Host>::RawRequirements>()
+                        .map(|raw| <$($host)::+ as Host>::requirements(raw, keys))
+                        .unwrap_or_default(),)+
+                }
+            }
+        }
+
+        impl HostKind {
+            /// The names of the host's own requirement keys.
+            pub fn own_requirement_keys(self) -> &'static [&'static str] {
+                match self {
+                    $(HostKind::$variant => crate::policy::raw::field_names::<<$($host)::+ as Host>::RawRequirements>(),)+
+                }
+            }
+
+            /// The host's check of a token's own merged requirements.
+            pub(crate) fn check_requirements(self, requirements: &Requirements) -> Result<(), ValueProblem> {
+                match self {
+                    $(HostKind::$variant => <$($host)::+ as Host>::check_requirements(&requirements.host.$variant),)+
+                }
+            }
+        }
+
+        $(
+            impl OwnRequirements for $($host)::+ {
+                fn requirements_of(requirements: &Requirements) -> &Self::Requirements {
+                    &requirements.host.$variant
                 }
             }
         )+

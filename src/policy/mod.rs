@@ -16,10 +16,10 @@ use jiff::SignedDuration;
 pub use diagnostic::{IndexedSource, PolicyError, PolicyErrors};
 pub use duration::{format_duration, parse_duration, parse_instant};
 pub use validate::waivers::RawWaiver;
-pub use validate::{TokenKeys, is_safe_name, parse_policy};
+pub use validate::{RequirementKeys, TokenKeys, is_safe_name, parse_policy};
 
 pub use crate::hosts::Endpoint;
-use crate::hosts::HostKind;
+use crate::hosts::{HostKind, HostRequirements, Layered};
 use crate::secret::SecretSource;
 
 /// One TOML document that settings come from: the user's policy or a built-in preset.
@@ -119,84 +119,10 @@ pub struct Requirements {
     pub require_scopes: Option<Vec<Setting<String>>>,
     pub forbid_scopes: Option<Vec<Setting<String>>>,
     pub allow_extra_scopes: Option<Setting<bool>>,
-    pub all_accessible_organizations: Option<Setting<bool>>,
-    pub require_actions: Option<Vec<Setting<String>>>,
-    pub resources: Option<Vec<Setting<String>>>,
-    pub require_permissions: Option<Vec<Permission>>,
-    pub require_access_level: Option<Setting<AccessLevel>>,
     pub probe: Option<Setting<bool>>,
     pub undeclared: Option<Setting<Escalation>>,
-}
-
-/// A GitLab role, as its `access_level` number
-/// (docs.gitlab.com/api/members/#roles).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
-pub enum AccessLevel {
-    Guest = 10,
-    Reporter = 20,
-    Developer = 30,
-    Maintainer = 40,
-    Owner = 50,
-}
-
-impl AccessLevel {
-    pub const NAMES: [&'static str; 5] = ["guest", "reporter", "developer", "maintainer", "owner"];
-    const ALL: [AccessLevel; 5] = [
-        AccessLevel::Guest,
-        AccessLevel::Reporter,
-        AccessLevel::Developer,
-        AccessLevel::Maintainer,
-        AccessLevel::Owner,
-    ];
-
-    pub fn parse(s: &str) -> Option<Self> {
-        let at = AccessLevel::NAMES.iter().position(|n| *n == s)?;
-        Some(AccessLevel::ALL[at])
-    }
-
-    pub fn as_str(self) -> &'static str {
-        let at = AccessLevel::ALL
-            .iter()
-            .position(|l| *l == self)
-            .unwrap_or(0);
-        AccessLevel::NAMES[at]
-    }
-
-    pub fn number(self) -> u64 {
-        self as u64
-    }
-}
-
-/// One required fine-grained permission: `contents = "write"`.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Permission {
-    pub name: String,
-    pub level: Setting<PermissionLevel>,
-}
-
-/// A fine-grained permission's level; each includes the ones before it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
-pub enum PermissionLevel {
-    Read,
-    Write,
-    Admin,
-}
-
-impl PermissionLevel {
-    pub const NAMES: [&'static str; 3] = ["read", "write", "admin"];
-
-    pub fn parse(s: &str) -> Option<Self> {
-        match s {
-            "read" => Some(PermissionLevel::Read),
-            "write" => Some(PermissionLevel::Write),
-            "admin" => Some(PermissionLevel::Admin),
-            _ => None,
-        }
-    }
-
-    pub fn as_str(self) -> &'static str {
-        PermissionLevel::NAMES[self as usize]
-    }
+    /// Each host's own requirements (read through the host's `OwnRequirements`).
+    pub host: HostRequirements,
 }
 
 pub const DEFAULT_EXPIRY_WARNING: SignedDuration = SignedDuration::from_hours(14 * 24);
@@ -215,19 +141,9 @@ impl Requirements {
             allow_extra_scopes: self
                 .allow_extra_scopes
                 .or_else(|| l.allow_extra_scopes.clone()),
-            all_accessible_organizations: self
-                .all_accessible_organizations
-                .or_else(|| l.all_accessible_organizations.clone()),
-            require_actions: self.require_actions.or_else(|| l.require_actions.clone()),
-            resources: self.resources.or_else(|| l.resources.clone()),
-            require_permissions: self
-                .require_permissions
-                .or_else(|| l.require_permissions.clone()),
-            require_access_level: self
-                .require_access_level
-                .or_else(|| l.require_access_level.clone()),
             probe: self.probe.or_else(|| l.probe.clone()),
             undeclared: self.undeclared.or_else(|| l.undeclared.clone()),
+            host: self.host.or(&l.host),
         }
     }
 
@@ -260,10 +176,6 @@ impl Requirements {
 
     pub fn forbidden_scopes(&self) -> &[Setting<String>] {
         self.forbid_scopes.as_deref().unwrap_or_default()
-    }
-
-    pub fn required_permissions(&self) -> &[Permission] {
-        self.require_permissions.as_deref().unwrap_or_default()
     }
 
     /// Whether probes may be sent for the token (`probe`, default true).

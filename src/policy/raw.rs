@@ -16,7 +16,8 @@ use crate::hosts::HostKind;
 pub type Text = Spanned<String>;
 pub type TextList = Spanned<Vec<Text>>;
 
-/// Requirement keys: valid in `[defaults]`, `[hosts.<host>]` and `[[token]]`.
+/// The requirement keys every host shares (each host's own are its `RawRequirements`):
+/// valid in `[defaults]`, `[hosts.<host>]` and `[[token]]`.
 ///
 /// The `schemars` attributes give the JSON Schema the written types that the spans wrap;
 /// optional keys are `serde(default)` rather than `Option` there, since TOML has no null.
@@ -51,26 +52,6 @@ pub struct RawRequirements {
     #[serde(default)]
     #[schemars(with = "bool")]
     pub allow_extra_scopes: Option<Spanned<bool>>,
-    /// Hosts with organization reach: whether the PAT must be valid for all accessible organizations (global PATs no longer work since 2026-12-01: one PAT per organization).
-    #[serde(default)]
-    #[schemars(with = "bool")]
-    pub all_accessible_organizations: Option<Spanned<bool>>,
-    /// Hosts with IAM policies: actions the key's user must be allowed, as `service:Action`.
-    #[serde(default)]
-    #[schemars(with = "Vec<String>")]
-    pub require_actions: Option<TextList>,
-    /// Hosts with IAM policies: the resource ARNs `require_actions` are checked on (required with `require_actions`; `["*"]` asks about every resource).
-    #[serde(default)]
-    #[schemars(with = "Vec<String>")]
-    pub resources: Option<TextList>,
-    /// Hosts with fine-grained permissions: the permission levels the token must have on each of the token's `repositories`, e.g. `{ contents = "write", pull_requests = "write" }`. A classic token satisfies a permission with the scope that grants it.
-    #[serde(default)]
-    #[schemars(with = "std::collections::BTreeMap<String, PermissionLevelName>")]
-    pub require_permissions: Option<Spanned<std::collections::BTreeMap<String, Text>>>,
-    /// Hosts with roles: the least role the token must have on each of the token's `projects`: guest, reporter, developer, maintainer or owner.
-    #[serde(default)]
-    #[schemars(with = "AccessLevelName")]
-    pub require_access_level: Option<Text>,
     /// Hosts with probes: false sends no probe for this token (what the host does not reveal stays `unverifiable`). Default true.
     #[serde(default)]
     #[schemars(with = "bool")]
@@ -79,28 +60,6 @@ pub struct RawRequirements {
     #[serde(default)]
     #[schemars(with = "EscalationName")]
     pub undeclared: Option<Text>,
-}
-
-/// GitLab's roles, for the schema.
-#[derive(JsonSchema)]
-#[serde(rename_all = "lowercase")]
-#[allow(dead_code)]
-pub enum AccessLevelName {
-    Guest,
-    Reporter,
-    Developer,
-    Maintainer,
-    Owner,
-}
-
-/// The levels of a fine-grained permission, for the schema.
-#[derive(JsonSchema)]
-#[serde(rename_all = "lowercase")]
-#[allow(dead_code)]
-pub enum PermissionLevelName {
-    Read,
-    Write,
-    Admin,
 }
 
 /// The values of `on_unverifiable` and `undeclared`, for the schema.
@@ -162,7 +121,18 @@ pub struct TokenTableSchema {
     #[serde(flatten)]
     hosts: crate::hosts::HostTokenKeys,
     #[serde(flatten)]
-    requirements: RawRequirements,
+    requirements: RequirementsSchema,
+}
+
+/// Requirement keys for the schema: the ones every host shares, and each host's own.
+#[derive(JsonSchema)]
+#[schemars(deny_unknown_fields)]
+#[allow(dead_code)]
+pub struct RequirementsSchema {
+    #[serde(flatten)]
+    shared: RawRequirements,
+    #[serde(flatten)]
+    hosts: crate::hosts::HostRequirementKeys,
 }
 
 // The top-level keys; `validate.rs` reads the sections separately.
@@ -183,7 +153,7 @@ pub struct RawTopLevel {
     pub defaults: Option<de::IgnoredAny>,
     /// Requirements for every token of one host.
     #[serde(default)]
-    #[schemars(with = "std::collections::BTreeMap<HostKind, RawRequirements>")]
+    #[schemars(with = "std::collections::BTreeMap<HostKind, RequirementsSchema>")]
     pub hosts: Option<de::IgnoredAny>,
     /// The tokens to check.
     #[serde(default)]
@@ -229,7 +199,7 @@ fn version_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
 #[allow(dead_code)] // a schema, never built
 struct RawDefaultsSchema {
     #[serde(flatten)]
-    requirements: RawRequirements,
+    requirements: RequirementsSchema,
     /// The longest a `[[waiver]]` may run from the time of the check. Default "90d".
     #[serde(default)]
     max_waiver: Option<String>,

@@ -30,7 +30,7 @@ pub(super) fn strengthen(schema: &mut Value) {
         ]
     });
     for section in [
-        "RawRequirements",
+        "RequirementsSchema",
         "TokenTableSchema",
         "RawDefaultsSchema",
         "InventoryTableSchema",

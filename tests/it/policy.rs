@@ -3,6 +3,9 @@
 //! in tests/cases); every valid one has its resolved form snapshotted.
 
 use crate::common;
+use patlint::hosts::OwnRequirements;
+use patlint::hosts::aws_iam::AwsIam;
+use patlint::hosts::azure_devops::Services;
 
 use std::fmt::Write;
 
@@ -161,16 +164,24 @@ fn valid_policies_resolve_each_setting_from_the_most_specific_level() {
             writeln!(
                 out,
                 "  all_accessible_organizations: {}",
-                describe(&policy, &r.all_accessible_organizations)
+                describe(
+                    &policy,
+                    &Services::requirements_of(r).all_accessible_organizations
+                )
             )
             .unwrap();
             writeln!(
                 out,
                 "  require_actions: {}",
-                list(&policy, &r.require_actions)
+                list(&policy, &AwsIam::requirements_of(r).require_actions)
             )
             .unwrap();
-            writeln!(out, "  resources: {}", list(&policy, &r.resources)).unwrap();
+            writeln!(
+                out,
+                "  resources: {}",
+                list(&policy, &AwsIam::requirements_of(r).resources)
+            )
+            .unwrap();
         }
         for inventory in &policy.inventories {
             let t = &inventory.token;

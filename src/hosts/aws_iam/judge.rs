@@ -7,6 +7,7 @@ use super::Endpoint;
 use super::facts::{ALLOWED_ACTIONS, ActionDecision, Decision, SERVICE_CREDENTIALS, of};
 use crate::evaluate::{Finding, date_of, unverifiable_about};
 use crate::facts::{Observed, TokenFacts};
+use crate::hosts::OwnRequirements;
 use crate::policy::{TokenSpec, format_duration};
 use crate::rules::{Rule, RuleMeta, Severity};
 
@@ -38,12 +39,9 @@ pub fn check(
 
 /// Every required action must be allowed on every resource the simulation covered.
 fn actions(token: &TokenSpec, facts: &TokenFacts) -> Vec<Finding> {
-    let reqs = &token.requirements;
-    let required = reqs.require_actions.as_deref().unwrap_or_default();
-    let Some(first) = required
-        .first()
-        .or_else(|| reqs.resources.as_deref().and_then(<[_]>::first))
-    else {
+    let reqs = super::AwsIam::requirements_of(&token.requirements);
+    let required = reqs.required_actions();
+    let Some(first) = required.first().or_else(|| reqs.resources().first()) else {
         return Vec::new();
     };
     let simulated = &of(facts).actions;

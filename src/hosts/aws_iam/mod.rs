@@ -11,6 +11,7 @@ pub mod facts;
 mod inventory;
 pub(crate) mod judge;
 mod observe;
+pub mod requirements;
 
 use serde::Deserialize;
 use toml::Spanned;
@@ -21,7 +22,7 @@ use jiff::Timestamp;
 use crate::evaluate::Finding;
 use crate::facts::{Observation, TokenFacts};
 use crate::policy::raw::{SecretRefAsWritten, Text};
-use crate::policy::{Requirements, TokenKeys, TokenSpec};
+use crate::policy::{RequirementKeys, TokenKeys, TokenSpec};
 use crate::rules::Rule;
 use crate::secret::SecretSource;
 
@@ -72,15 +73,27 @@ pub enum KeySource {
 impl Host for AwsIam {
     type Endpoint = Endpoint;
     type Facts = facts::Facts;
+    type RawRequirements = requirements::RawRequirements;
+    type Requirements = requirements::Requirements;
+
+    fn requirements(
+        raw: requirements::RawRequirements,
+        keys: &mut RequirementKeys<'_>,
+    ) -> requirements::Requirements {
+        requirements::parse(raw, keys)
+    }
+
+    fn check_requirements(own: &requirements::Requirements) -> Result<(), ValueProblem> {
+        requirements::check(own)
+    }
     type RawKeys = RawKeys;
 
     const META: HostMeta = HostMeta {
         name: "aws-iam",
         product: "AWS IAM (CodeCommit)",
         http: false,
-        requirement_keys: &["require_actions", "resources"],
+        requirement_keys: &[],
         scopes: None,
-        permissions: &[],
         probes: &[],
         // <https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_identifiers.html#identifiers-unique-ids>
         secret_prefixes: &["AKIA", "ASIA"],
@@ -93,8 +106,6 @@ impl Host for AwsIam {
         token_requires: &[&["access_key_id", "secret"], &["profile"]],
         inventory_requires: &[&["access_key_id", "secret"], &["profile"]],
         lifespan_by_age: true,
-        check_value,
-        check_requirements,
         starter: STARTER,
         inventory: Some(inventory::DOCS),
     };
@@ -185,62 +196,6 @@ impl Host for AwsIam {
     }
 }
 
-/// `require_actions` are `service:Action`; `resources` are ARNs or `*`
-/// (<https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_elements_action.html>).
-fn check_value(key: &str, value: &str) -> Result<(), ValueProblem> {
-    match key {
-        "require_actions" if !is_iam_action(value) => Err(ValueProblem {
-            message: format!("`{value}` is not an IAM action"),
-            label: "expected service:Action",
-            help: "write actions as `service:Action`, e.g. \"codecommit:CreateBranch\"".into(),
-        }),
-        "resources" if value != "*" && !value.starts_with("arn:") => Err(ValueProblem {
-            message: format!("`{value}` is not an ARN"),
-            label: "expected an ARN or \"*\"",
-            help: "CodeCommit repositories are `arn:aws:codecommit:REGION:ACCOUNT:REPOSITORY` (the name may be `*`)".into(),
-        }),
-        _ => Ok(()),
-    }
-}
-
-/// `require_actions` is simulated on `resources`: on `*` alone, a policy that allows one
-/// repository reads as `implicitDeny`, and a deny on one repository beside an allow on
-/// `*` reads as allowed (`SimulatePrincipalPolicy` evaluates each resource ARN given,
-/// <https://docs.aws.amazon.com/IAM/latest/APIReference/API_SimulatePrincipalPolicy.html>).
-/// So the repositories the integration uses must be named.
-fn check_requirements(requirements: &Requirements) -> Result<(), ValueProblem> {
-    let asks_actions = requirements
-        .require_actions
-        .as_ref()
-        .is_some_and(|actions| !actions.is_empty());
-    let names_resources = requirements
-        .resources
-        .as_ref()
-        .is_some_and(|resources| !resources.is_empty());
-    if !asks_actions || names_resources {
-        return Ok(());
-    }
-    Err(ValueProblem {
-        message: "`require_actions` is set but `resources` is not: IAM would be asked about `*`, where a policy limited to the integration's repositories reads as denied and a deny on one of them reads as allowed".into(),
-        label: "requires actions on no named resource",
-        help: "add `resources = [\"arn:aws:codecommit:REGION:ACCOUNT:REPOSITORY\"]` with the repositories the integration uses (the name may be `*`; `[\"*\"]` asks about every resource on purpose)".into(),
-    })
-}
-
-fn is_iam_action(action: &str) -> bool {
-    let Some((service, name)) = action.split_once(':') else {
-        return false;
-    };
-    !service.is_empty()
-        && service
-            .chars()
-            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
-        && !name.is_empty()
-        && name
-            .chars()
-            .all(|c| c.is_ascii_alphanumeric() || c == '*' || c == '?')
-}
-
 /// The account of an ARN: `arn:aws:iam::ACCOUNT:user/NAME`.
 fn account_of(arn: &str) -> Option<&str> {
     arn.split(':').nth(4).filter(|a| !a.is_empty())
@@ -258,6 +213,10 @@ const NEW_TOKEN: &str = "AWS: IAM > Users > (the integration's user) > Security 
 
 /// This host's own words for fixing a finding: one row a rule it fires.
 const FIXES: &[(Rule, &str)] = &[
+    (
+        Rule::HostError,
+        "AWS: check the key's `region` (or the `profile`'s), the network path to STS and IAM and the proxy settings, then run again; `--timeout` and `--max-wait` bound how long patlint waits.",
+    ),
     (Rule::TokenInvalid, NEW_TOKEN),
     (Rule::TokenExpired, NEW_TOKEN),
     (

@@ -21,6 +21,7 @@ use super::facts::{ActionDecision, Decision, ServiceCredential};
 use super::inventory::{GIT_CREDENTIAL_ID, KEY_ID};
 use super::{Endpoint, KeySource};
 use crate::facts::{Fact, Observation, Observed, Rejection, TokenFacts, TokenKind};
+use crate::hosts::OwnRequirements;
 use crate::hosts::observe::secret_unavailable;
 use crate::hosts::{Call, HttpSettings};
 
@@ -299,19 +300,14 @@ async fn check_key(
         .expires_at
         .set_evidence("IAM access keys do not expire".into());
 
-    let actions: Vec<String> = requirements
-        .require_actions
+    let own = AwsIam::requirements_of(requirements);
+    let actions: Vec<String> = own
+        .required_actions()
         .iter()
-        .flatten()
         .map(|s| s.value.clone())
         .collect();
     // Validation makes `require_actions` come with `resources`: never `*` by default.
-    let resources: Vec<String> = requirements
-        .resources
-        .iter()
-        .flatten()
-        .map(|s| s.value.clone())
-        .collect();
+    let resources: Vec<String> = own.resources().iter().map(|s| s.value.clone()).collect();
     let (keys, last_used, simulation, credentials) = tokio::join!(
         iam.list_access_keys().user_name(user).send(),
         async {

@@ -4,8 +4,10 @@
 use jiff::Timestamp;
 
 use super::facts::{REACH_DESCRIBED, of};
+use super::requirements::Requirements;
 use crate::evaluate::{Finding, unverifiable_about};
 use crate::facts::{Observed, TokenFacts};
+use crate::hosts::OwnRequirements;
 use crate::platform::{DatedStep, PlatformChange};
 use crate::policy::TokenSpec;
 use crate::rules::{Rule, RuleMeta, Severity};
@@ -27,8 +29,13 @@ pub static AZURE_GLOBAL_PAT_RETIREMENT: PlatformChange = PlatformChange {
     source: "Azure DevOps blog, \"Retirement of Global Personal Access Tokens in Azure DevOps\"; learn.microsoft.com, \"Manage personal access tokens using policies\"",
 };
 
+/// The requirements of Azure DevOps Services' own keys.
+fn own(token: &TokenSpec) -> &Requirements {
+    super::Services::requirements_of(&token.requirements)
+}
+
 pub fn org_reach(token: &TokenSpec, facts: &TokenFacts) -> Option<Finding> {
-    let wanted = token.requirements.all_accessible_organizations.as_ref()?;
+    let wanted = own(token).all_accessible_organizations.as_ref()?;
     let reach = &of(facts).all_accessible_organizations;
     match *reach {
         Observed::Unobservable { .. } | Observed::Distrusted { .. } => Some(unverifiable_about(
@@ -72,8 +79,7 @@ pub fn global_pat_retirement(
     facts: Option<&TokenFacts>,
     now: Timestamp,
 ) -> Option<Finding> {
-    let required = token
-        .requirements
+    let required = own(token)
         .all_accessible_organizations
         .as_ref()
         .filter(|s| s.value);

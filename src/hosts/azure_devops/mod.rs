@@ -7,6 +7,7 @@ mod inventory;
 pub(crate) mod judge;
 mod lifecycle;
 mod probes;
+pub mod requirements;
 mod scopes;
 mod server;
 mod services;

@@ -36,6 +36,15 @@ pub struct Endpoint {
 impl Host for Server {
     type Endpoint = Endpoint;
     type Facts = crate::hosts::NoFacts;
+    type RawRequirements = crate::hosts::NoRequirements;
+    type Requirements = crate::hosts::NoRequirements;
+
+    fn requirements(
+        _raw: crate::hosts::NoRequirements,
+        _keys: &mut crate::policy::RequirementKeys<'_>,
+    ) -> crate::hosts::NoRequirements {
+        crate::hosts::NoRequirements {}
+    }
     type RawKeys = RawKeys;
 
     const META: HostMeta = HostMeta {
@@ -49,7 +58,6 @@ impl Host for Server {
             "probe",
         ],
         scopes: Some(&super::scopes::CATALOG),
-        permissions: &[],
         probes: super::probes::DOCS,
         secret_prefixes: &[],
         rules: &[],
@@ -57,8 +65,6 @@ impl Host for Server {
         token_requires: &[&["secret", "url"]],
         inventory_requires: &[],
         lifespan_by_age: false,
-        check_value: crate::hosts::any_value,
-        check_requirements: crate::hosts::any_requirements,
         starter: STARTER,
         inventory: None,
     };

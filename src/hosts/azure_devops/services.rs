@@ -19,9 +19,11 @@ use super::probes::{Target, code_scopes};
 use crate::evaluate::Finding;
 use crate::facts::{Fact, Observation, Observed, TokenFacts, TokenKind};
 use crate::hosts::wire::join;
-use crate::hosts::{AuditTexts, Call, Declared, Host, HostMeta, HttpSettings, Listed, Listing};
+use crate::hosts::{
+    AuditTexts, Call, Declared, Host, HostMeta, HttpSettings, Listed, Listing, OwnRequirements,
+};
 use crate::policy::raw::{SecretRefAsWritten, Text};
-use crate::policy::{TokenKeys, TokenSpec};
+use crate::policy::{RequirementKeys, TokenKeys, TokenSpec};
 use crate::rules::Rule;
 use crate::secret::SecretSource;
 use jiff::Timestamp;
@@ -87,6 +89,15 @@ pub enum PatId {
 impl Host for Services {
     type Endpoint = Box<Endpoint>;
     type Facts = super::facts::Facts;
+    type RawRequirements = super::requirements::RawRequirements;
+    type Requirements = super::requirements::Requirements;
+
+    fn requirements(
+        raw: super::requirements::RawRequirements,
+        keys: &mut RequirementKeys<'_>,
+    ) -> super::requirements::Requirements {
+        super::requirements::parse(raw, keys)
+    }
     type RawKeys = RawKeys;
 
     const META: HostMeta = HostMeta {
@@ -97,11 +108,9 @@ impl Host for Services {
             "require_scopes",
             "forbid_scopes",
             "allow_extra_scopes",
-            "all_accessible_organizations",
             "probe",
         ],
         scopes: Some(&super::scopes::CATALOG),
-        permissions: &[],
         probes: super::probes::DOCS,
         secret_prefixes: &[],
         rules: &[Rule::OrgReach, Rule::GlobalPatRetirement],
@@ -109,8 +118,6 @@ impl Host for Services {
         token_requires: &[&["secret", "organization"]],
         inventory_requires: &[&["secret", "organization"]],
         lifespan_by_age: false,
-        check_value: crate::hosts::any_value,
-        check_requirements: crate::hosts::any_requirements,
         starter: STARTER,
         inventory: Some(super::inventory::DOCS),
     };
@@ -287,8 +294,7 @@ fn with_retirement_help(
     facts: Option<&TokenFacts>,
     retired: bool,
 ) -> Observation {
-    let wants_global = call
-        .requirements()
+    let wants_global = Services::requirements_of(call.requirements())
         .all_accessible_organizations
         .as_ref()
         .is_some_and(|s| s.value);
@@ -341,7 +347,9 @@ async fn details(
         Err(LookupError::Incomplete(reason)) => return Err(Observation::host_error(reason)),
         Err(LookupError::Unverifiable(reason)) => {
             facts.unobservable_all(&[Fact::Scopes, Fact::ExpiresAt, Fact::CreatedAt], &reason);
-            let asks_reach = call.requirements().all_accessible_organizations.is_some();
+            let asks_reach = Services::requirements_of(call.requirements())
+                .all_accessible_organizations
+                .is_some();
             if !retired && asks_reach {
                 probe_reach(call, azure, pat, &mut facts).await;
             } else if !retired {

@@ -7,14 +7,16 @@
 
 use super::facts::{Visibility, of};
 use super::permissions::{REPOSITORY, ROLE_READ, ROLE_WRITE, SSO, classic_equivalent, grant_name};
+use super::requirements::{Permission, PermissionLevel};
 use crate::evaluate::{Finding, unverifiable_because};
 use crate::facts::{Fact, Grant, Observed, Settled, TokenFacts, TokenKind};
-use crate::policy::{Permission, PermissionLevel, Setting, TokenSpec};
+use crate::hosts::OwnRequirements;
+use crate::policy::{Setting, TokenSpec};
 use crate::rules::{Rule, RuleMeta, Severity};
 
 pub fn check(token: &TokenSpec, facts: &TokenFacts) -> Vec<Finding> {
     let mut findings = sso(token, facts);
-    let permissions = token.requirements.required_permissions();
+    let permissions = super::GitHub::requirements_of(&token.requirements).required_permissions();
     if permissions.is_empty() {
         return findings;
     }

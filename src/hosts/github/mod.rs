@@ -13,6 +13,7 @@ pub(crate) mod judge;
 mod observe;
 pub mod permissions;
 mod probes;
+pub mod requirements;
 mod scopes;
 
 use reqwest::Url;
@@ -26,7 +27,7 @@ use super::{
 use crate::evaluate::Finding;
 use crate::facts::{Observation, TokenFacts};
 use crate::policy::raw::TextList;
-use crate::policy::{Setting, TokenKeys, TokenSpec};
+use crate::policy::{RequirementKeys, Setting, TokenKeys, TokenSpec};
 use crate::rules::Rule;
 
 pub use observe::{parse_expiration, parse_scopes};
@@ -89,6 +90,15 @@ const PREFIXES: &[&str] = &["ghp_", "github_pat_", "gho_", "ghu_", "ghs_", "ghr_
 impl Host for GitHub {
     type Endpoint = Endpoint;
     type Facts = facts::Facts;
+    type RawRequirements = requirements::RawRequirements;
+    type Requirements = requirements::Requirements;
+
+    fn requirements(
+        raw: requirements::RawRequirements,
+        keys: &mut RequirementKeys<'_>,
+    ) -> requirements::Requirements {
+        requirements::parse(raw, keys)
+    }
     type RawKeys = RawKeys;
 
     const META: HostMeta = HostMeta {
@@ -99,11 +109,9 @@ impl Host for GitHub {
             "require_scopes",
             "forbid_scopes",
             "allow_extra_scopes",
-            "require_permissions",
             "probe",
         ],
         scopes: Some(&scopes::CATALOG),
-        permissions: permissions::CATALOG,
         probes: probes::DOCS,
         secret_prefixes: PREFIXES,
         rules: &[
@@ -115,8 +123,6 @@ impl Host for GitHub {
         token_requires: &[&["secret"]],
         inventory_requires: &[&["secret", "organization"]],
         lifespan_by_age: false,
-        check_value: crate::hosts::any_value,
-        check_requirements: crate::hosts::any_requirements,
         starter: STARTER,
         inventory: Some(inventory::DOCS),
     };
@@ -304,6 +310,10 @@ const NEW_TOKEN: &str = "GitHub: Settings > Developer settings > Personal access
 
 /// This host's own words for fixing a finding: one row a rule it fires.
 const FIXES: &[(Rule, &str)] = &[
+    (
+        Rule::HostError,
+        "Check `url` (GitHub Enterprise Server: https://HOST/api/v3), the network path and proxy settings, then run again; `--timeout` and `--max-wait` bound how long patlint waits.",
+    ),
     (Rule::TokenInvalid, NEW_TOKEN),
     (Rule::TokenExpired, NEW_TOKEN),
     (

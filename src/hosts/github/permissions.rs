@@ -6,7 +6,7 @@
 //! `X-Accepted-GitHub-Permissions` uses; the scope equivalents are from "Scopes for OAuth
 //! apps" (docs.github.com/en/apps/oauth-apps/building-oauth-apps/scopes-for-oauth-apps).
 
-use crate::policy::PermissionLevel::{self, Admin, Read, Write};
+use super::requirements::PermissionLevel::{self, Admin, Read, Write};
 
 /// How probes record a repository's reach, and an organization's SSO authorization.
 pub const REPOSITORY: &str = "repository";

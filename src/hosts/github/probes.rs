@@ -26,12 +26,14 @@ use reqwest::StatusCode;
 use serde_json::json;
 
 use super::Endpoint;
+use super::GitHub;
 use super::facts::{Visibility, of, of_mut};
 use super::observe::{Api, SSO_HEADER};
 use super::permissions::{REPOSITORY, ROLE_READ, ROLE_WRITE, SSO, grant_name};
+use super::requirements::{Permission, PermissionLevel};
 use crate::facts::{Grant, Observation, Rejection, Settled, TokenFacts, TokenKind};
+use crate::hosts::OwnRequirements;
 use crate::hosts::{Answer, Probe};
-use crate::policy::{Permission, PermissionLevel};
 use crate::rules::Rule;
 
 /// The probes, for `patlint explain`.
@@ -68,12 +70,17 @@ pub const DOCS: &[Probe] = &[
     },
 ];
 
+/// The permissions the policy requires of the token.
+fn required_permissions<'a>(api: &Api<'a>) -> &'a [Permission] {
+    GitHub::requirements_of(api.call().requirements()).required_permissions()
+}
+
 /// Whether the policy asks anything a probe settles for this token.
 pub(super) fn asked(api: &Api<'_>, endpoint: &Endpoint) -> bool {
     let reqs = api.call().requirements();
     reqs.probes()
         && (!endpoint.organizations.is_empty()
-            || (!endpoint.repositories.is_empty() && !reqs.required_permissions().is_empty()))
+            || (!endpoint.repositories.is_empty() && !required_permissions(api).is_empty()))
 }
 
 /// Runs the probes the policy asks for, recording what each settled in `facts`. An
@@ -83,7 +90,7 @@ pub(super) async fn run(
     endpoint: &Endpoint,
     facts: &mut TokenFacts,
 ) -> Result<(), Observation> {
-    let permissions = api.call().requirements().required_permissions();
+    let permissions = required_permissions(api);
     if !permissions.is_empty() {
         for repository in &endpoint.repositories {
             repository_probes(api, &repository.value, permissions, facts).await?;

@@ -20,10 +20,12 @@ use reqwest::header::HeaderValue;
 use serde::Deserialize;
 
 use super::Endpoint;
+use super::GitLab;
+use super::requirements::AccessLevel;
 use crate::facts::{Grant, Observation, Settled, TokenFacts};
+use crate::hosts::OwnRequirements;
 use crate::hosts::wire::join;
 use crate::hosts::{Answer, Call, Probe};
-use crate::policy::AccessLevel;
 use crate::rules::Rule;
 
 /// The listing, for `patlint explain`.
@@ -58,7 +60,9 @@ pub(super) fn is_group_path(path: &str) -> bool {
 
 pub(super) fn asked(call: &Call<'_>, endpoint: &Endpoint) -> bool {
     let reqs = call.requirements();
-    reqs.probes() && reqs.require_access_level.is_some() && !endpoint.projects.is_empty()
+    reqs.probes()
+        && GitLab::requirements_of(reqs).require_access_level.is_some()
+        && !endpoint.projects.is_empty()
 }
 
 /// How a role on a project is recorded: `access_level:developer`.
@@ -99,7 +103,10 @@ pub(super) async fn record(
     auth: &HeaderValue,
     facts: &mut TokenFacts,
 ) -> Result<(), Observation> {
-    let Some(level) = call.requirements().require_access_level.as_ref() else {
+    let Some(level) = GitLab::requirements_of(call.requirements())
+        .require_access_level
+        .as_ref()
+    else {
         return Ok(());
     };
     let level = level.value;

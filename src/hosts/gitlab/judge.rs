@@ -4,12 +4,14 @@
 use super::associations::grant_name;
 use crate::evaluate::{Finding, unverifiable_because};
 use crate::facts::{Fact, Grant, Settled, TokenFacts};
+use crate::hosts::OwnRequirements;
 use crate::policy::TokenSpec;
 use crate::rules::Rule;
 
 /// GitLab: the token's role on each of its `projects`, from its associations.
 pub fn access_level(token: &TokenSpec, facts: &TokenFacts) -> Vec<Finding> {
-    let Some(level) = &token.requirements.require_access_level else {
+    let Some(level) = &super::GitLab::requirements_of(&token.requirements).require_access_level
+    else {
         return Vec::new();
     };
     let unknown = |why: &str| {

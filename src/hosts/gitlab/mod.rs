@@ -12,6 +12,7 @@ pub mod associations;
 mod inventory;
 pub(crate) mod judge;
 mod observe;
+pub mod requirements;
 mod scopes;
 
 use reqwest::Url;
@@ -25,7 +26,7 @@ use super::{
 use crate::evaluate::Finding;
 use crate::facts::{Observation, TokenFacts};
 use crate::policy::raw::TextList;
-use crate::policy::{Setting, TokenKeys, TokenSpec};
+use crate::policy::{RequirementKeys, Setting, TokenKeys, TokenSpec};
 use crate::rules::Rule;
 
 pub struct GitLab;
@@ -68,6 +69,15 @@ pub struct Endpoint {
 impl Host for GitLab {
     type Endpoint = Endpoint;
     type Facts = crate::hosts::NoFacts;
+    type RawRequirements = requirements::RawRequirements;
+    type Requirements = requirements::Requirements;
+
+    fn requirements(
+        raw: requirements::RawRequirements,
+        keys: &mut RequirementKeys<'_>,
+    ) -> requirements::Requirements {
+        requirements::parse(raw, keys)
+    }
     type RawKeys = RawKeys;
 
     const META: HostMeta = HostMeta {
@@ -78,11 +88,9 @@ impl Host for GitLab {
             "require_scopes",
             "forbid_scopes",
             "allow_extra_scopes",
-            "require_access_level",
             "probe",
         ],
         scopes: Some(&scopes::CATALOG),
-        permissions: &[],
         probes: associations::DOCS,
         // <https://docs.gitlab.com/security/tokens/#token-prefixes>
         secret_prefixes: &["glpat-"],
@@ -91,8 +99,6 @@ impl Host for GitLab {
         token_requires: &[&["secret"]],
         inventory_requires: &[&["secret"]],
         lifespan_by_age: false,
-        check_value: crate::hosts::any_value,
-        check_requirements: crate::hosts::any_requirements,
         starter: STARTER,
         inventory: Some(inventory::DOCS),
     };

@@ -162,6 +162,7 @@ fn hosts_of_key(key: &str) -> Option<Vec<HostKind>> {
         let meta = host.meta();
         host.token_keys().contains(&key)
             || meta.requirement_keys.contains(&key)
+            || host.own_requirement_keys().contains(&key)
             || (meta.http && super::raw::HTTP_KEYS.contains(&key))
     };
     let hosts: Vec<HostKind> = HostKind::ALL.iter().copied().filter(applies).collect();
@@ -350,6 +351,57 @@ fn settings(doc: DocId, list: TextList) -> Vec<Setting<String>> {
 
 /// What a host's validation sees of one `[[token]]`: its table, and the checks every
 /// host shares (URLs, secret references, missing keys).
+/// What a host's validation of its own requirement keys sees: one level's table, and
+/// where to report problems.
+pub struct RequirementKeys<'a> {
+    v: &'a mut Validator,
+    doc: DocId,
+    table: &'a Spanned<DeValue<'a>>,
+}
+
+impl<'a> RequirementKeys<'a> {
+    fn new(v: &'a mut Validator, doc: DocId, table: &'a Spanned<DeValue<'a>>) -> Self {
+        RequirementKeys { v, doc, table }
+    }
+
+    /// The host's own keys, deserialized from the level's table.
+    pub fn parse<T: for<'de> Deserialize<'de>>(&mut self) -> Option<T> {
+        self.v.deserialize(self.doc, self.table.clone())
+    }
+
+    /// A value where it was written.
+    pub fn setting<T>(&self, value: T, span: Range<usize>) -> Setting<T> {
+        Setting {
+            value,
+            origin: Origin {
+                doc: self.doc,
+                span,
+            },
+        }
+    }
+
+    /// A flag where it was written.
+    pub fn flag(&self, flag: Spanned<bool>) -> Setting<bool> {
+        self.setting(*flag.get_ref(), flag.span())
+    }
+
+    /// A list of values, each where it was written.
+    pub fn settings(&self, list: TextList) -> Vec<Setting<String>> {
+        settings(self.doc, list)
+    }
+
+    /// A value that cannot be right.
+    pub fn problem(&mut self, span: Range<usize>, problem: crate::hosts::ValueProblem) {
+        self.v.problem(
+            self.doc,
+            span,
+            problem.message,
+            problem.label,
+            Some(problem.help),
+        );
+    }
+}
+
 pub struct TokenKeys<'a> {
     v: &'a mut Validator,
     doc: DocId,

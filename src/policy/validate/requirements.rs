@@ -5,12 +5,14 @@ use std::ops::Range;
 
 use toml::de::DeTable;
 
+use toml::Spanned;
+use toml::de::DeValue;
+
 use super::{Level, Validator, host_list, hosts_of_key, settings};
-use crate::hosts::HostKind;
-use crate::policy::raw::{RawRequirements, Text, TextList, field_names};
+use crate::hosts::{HostKind, HostRequirements};
+use crate::policy::raw::{RawRequirements, Text, field_names};
 use crate::policy::{
-    AccessLevel, DocId, Escalation, Origin, Permission, PermissionLevel, Requirements, Setting,
-    parse_duration,
+    DocId, Escalation, Origin, RequirementKeys, Requirements, Setting, parse_duration,
 };
 use crate::suggest;
 
@@ -19,9 +21,12 @@ impl Validator {
     pub(super) fn requirements(
         &mut self,
         doc: DocId,
-        raw: RawRequirements,
+        table: &Spanned<DeValue<'_>>,
         level: Level,
     ) -> Requirements {
+        let Some(raw) = self.deserialize::<RawRequirements>(doc, table.clone()) else {
+            return Requirements::default();
+        };
         let origin = |span: Range<usize>| Origin { doc, span };
         let duration = |v: &mut Self, text: Option<Text>, key: &str| {
             let text = text?;
@@ -47,37 +52,6 @@ impl Validator {
         let stale_after = duration(self, raw.stale_after, "stale_after");
         let on_unverifiable = self.escalation(doc, raw.on_unverifiable, "on_unverifiable");
         let undeclared = self.escalation(doc, raw.undeclared, "undeclared");
-        let require_actions = raw
-            .require_actions
-            .map(|list| self.host_checked_list(doc, "require_actions", list));
-        let resources = raw
-            .resources
-            .map(|list| self.host_checked_list(doc, "resources", list));
-        let require_permissions = raw
-            .require_permissions
-            .map(|table| self.permissions(doc, table));
-        let require_access_level = raw
-            .require_access_level
-            .and_then(|t| match AccessLevel::parse(t.get_ref()) {
-                Some(value) => Some(Setting {
-                    value,
-                    origin: origin(t.span()),
-                }),
-                None => {
-                    let help = match suggest::closest(t.get_ref(), AccessLevel::NAMES) {
-                        Some(s) => format!("did you mean \"{s}\"?"),
-                        None => format!("use one of {}", AccessLevel::NAMES.join(", ")),
-                    };
-                    self.problem(
-                        doc,
-                        t.span(),
-                        format!("invalid `require_access_level`: `{}`", t.get_ref()),
-                        "not a GitLab role",
-                        Some(help),
-                    );
-                    None
-                }
-            });
         let reqs = Requirements {
             max_lifespan,
             expiry_warning,
@@ -89,19 +63,12 @@ impl Validator {
                 value: *b.get_ref(),
                 origin: origin(b.span()),
             }),
-            all_accessible_organizations: raw.all_accessible_organizations.map(|b| Setting {
-                value: *b.get_ref(),
-                origin: origin(b.span()),
-            }),
-            require_actions,
-            resources,
-            require_permissions,
-            require_access_level,
             probe: raw.probe.map(|b| Setting {
                 value: *b.get_ref(),
                 origin: origin(b.span()),
             }),
             undeclared,
+            host: HostRequirements::parse(&mut RequirementKeys::new(self, doc, table)),
         };
         if let Some(host) = level.host() {
             self.check_scopes(&reqs, host);
@@ -147,7 +114,7 @@ impl Validator {
     ) {
         for (key, value) in table.iter() {
             let key = key.get_ref().as_ref();
-            if field_names::<RawRequirements>().contains(&key)
+            if is_requirement_key(key)
                 && let Some(hosts) = hosts_of_key(key)
                 && !hosts.contains(&host)
             {
@@ -188,83 +155,6 @@ impl Validator {
         }
     }
 
-    /// `require_permissions = { NAME = "LEVEL", … }`, against the catalogs of the hosts
-    /// that take it.
-    fn permissions(
-        &mut self,
-        doc: DocId,
-        table: toml::Spanned<std::collections::BTreeMap<String, Text>>,
-    ) -> Vec<Permission> {
-        let hosts = hosts_of_key("require_permissions").unwrap_or_default();
-        let catalog: Vec<&(&str, &[PermissionLevel])> =
-            hosts.iter().flat_map(|h| h.meta().permissions).collect();
-        let mut permissions = Vec::new();
-        for (name, level) in table.into_inner() {
-            let span = level.span();
-            let Some((_, levels)) = catalog.iter().find(|(known, _)| *known == name) else {
-                let names: Vec<&str> = catalog.iter().map(|(n, _)| *n).collect();
-                let help = match suggest::closest(&name, names.iter().copied()) {
-                    Some(s) => format!("did you mean `{s}`?"),
-                    None => format!("GitHub's repository permissions are {}", names.join(", ")),
-                };
-                self.problem(
-                    doc,
-                    span,
-                    format!("`{name}` is not a GitHub repository permission"),
-                    "unknown permission",
-                    Some(help),
-                );
-                continue;
-            };
-            match PermissionLevel::parse(level.get_ref()).filter(|l| levels.contains(l)) {
-                Some(value) => permissions.push(Permission {
-                    name,
-                    level: Setting {
-                        value,
-                        origin: Origin { doc, span },
-                    },
-                }),
-                None => {
-                    let offered: Vec<&str> = levels.iter().map(|l| l.as_str()).collect();
-                    self.problem(
-                        doc,
-                        span,
-                        format!("`{}` is not a level of `{name}`", level.get_ref()),
-                        format!("expected {}", offered.join(" or ")),
-                        Some(format!("write {name} = \"{}\"", offered[offered.len() - 1])),
-                    );
-                }
-            }
-        }
-        permissions
-    }
-
-    /// A list of values that the hosts taking `key` check themselves (IAM actions,
-    /// resource ARNs).
-    pub(super) fn host_checked_list(
-        &mut self,
-        doc: DocId,
-        key: &str,
-        list: TextList,
-    ) -> Vec<Setting<String>> {
-        let hosts = hosts_of_key(key).unwrap_or_default();
-        for value in list.get_ref() {
-            let problem = hosts
-                .iter()
-                .find_map(|host| (host.meta().check_value)(key, value.get_ref()).err());
-            if let Some(problem) = problem {
-                self.problem(
-                    doc,
-                    value.span(),
-                    problem.message,
-                    problem.label,
-                    Some(problem.help),
-                );
-            }
-        }
-        settings(doc, list)
-    }
-
     /// Checks that need every level: scope names from `[defaults]` against this host,
     /// scopes that are both required and forbidden, and the host's own rules on keys
     /// that only make sense together (reported at the token, whose levels they merge).
@@ -274,7 +164,7 @@ impl Validator {
         reqs: &Requirements,
         token: (DocId, Range<usize>),
     ) {
-        if let Err(problem) = (host.meta().check_requirements)(reqs) {
+        if let Err(problem) = host.check_requirements(reqs) {
             self.problem(
                 token.0,
                 token.1,
@@ -310,4 +200,15 @@ impl Validator {
             }
         }
     }
+}
+
+/// Every requirement key: the shared ones and each host's own.
+pub(super) fn requirement_keys() -> Vec<&'static [&'static str]> {
+    std::iter::once(field_names::<RawRequirements>())
+        .chain(HostKind::ALL.iter().map(|h| h.own_requirement_keys()))
+        .collect()
+}
+
+fn is_requirement_key(key: &str) -> bool {
+    requirement_keys().iter().any(|keys| keys.contains(&key))
 }

@@ -8,9 +8,10 @@ use std::sync::Arc;
 use toml::Spanned;
 use toml::de::{DeTable, DeValue};
 
+use super::requirements::requirement_keys;
 use super::{Level, ParsedDoc, ParsedToken, TokenKeys, Validator, host_list, hosts_of_key};
 use crate::hosts::HostKind;
-use crate::policy::raw::{RawRequirements, RawToken, RawTopLevel, Text, TextList, field_names};
+use crate::policy::raw::{RawToken, RawTopLevel, Text, TextList, field_names};
 use crate::policy::{
     DocId, Document, Documents, Origin, Requirements, Setting, TokenSpec, presets,
 };
@@ -132,15 +133,13 @@ impl Validator {
                 Some("write a `[[waiver]]` table at the top level of the policy file, naming the token and the rule".into()),
             );
         }
-        let known: Vec<&[&str]> =
-            vec![field_names::<RawRequirements>(), defaults_only, &["waiver"]];
+        let mut known: Vec<&[&str]> = requirement_keys();
+        known.extend([defaults_only, &["waiver"]]);
         self.check_keys(doc, table, &known, &format!("in {}", level.describe()));
         if let Level::Host(host) = level {
             self.check_requirement_keys_for_host(doc, table, host);
         }
-        let raw: Option<RawRequirements> = self.deserialize(doc, value.clone());
-        raw.map(|raw| self.requirements(doc, raw, level))
-            .unwrap_or_default()
+        self.requirements(doc, value, level)
     }
 
     pub(super) fn hosts_section(
@@ -180,7 +179,8 @@ impl Validator {
             );
             return Vec::new();
         };
-        let mut known = vec![field_names::<RawToken>(), field_names::<RawRequirements>()];
+        let mut known = vec![field_names::<RawToken>()];
+        known.extend(requirement_keys());
         known.extend(HostKind::ALL.iter().map(|h| h.token_keys()));
         let mut tokens = Vec::new();
         for item in items.iter() {
@@ -202,10 +202,7 @@ impl Validator {
             };
             // With an unknown host, requirements are still checked, as if in [defaults].
             let level = token.host.map_or(Level::Defaults, Level::Token);
-            token.requirements = self
-                .deserialize::<RawRequirements>(doc, item.clone())
-                .map(|reqs| self.requirements(doc, reqs, level))
-                .unwrap_or_default();
+            token.requirements = self.requirements(doc, item, level);
             if let Some(host) = token.host {
                 self.check_token_keys_for_host(doc, table, host);
             }

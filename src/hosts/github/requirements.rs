@@ -1,0 +1,137 @@
+//! GitHub's own requirement key: the fine-grained repository permissions the token must
+//! have on each of its `repositories`.
+
+use std::collections::BTreeMap;
+
+use serde::Deserialize;
+use toml::Spanned;
+
+use super::permissions::CATALOG;
+use crate::hosts::{Layered, ValueProblem};
+use crate::policy::raw::Text;
+use crate::policy::{RequirementKeys, Setting};
+use crate::suggest;
+
+/// GitHub's requirement keys as written.
+#[derive(Debug, Default, Deserialize, schemars::JsonSchema)]
+pub struct RawRequirements {
+    /// GitHub: the permission levels the token must have on each of the token's `repositories`, e.g. `{ contents = "write", pull_requests = "write" }`. A classic token satisfies a permission with the scope that grants it.
+    #[serde(default)]
+    #[schemars(with = "BTreeMap<String, PermissionLevelName>")]
+    pub require_permissions: Option<Spanned<BTreeMap<String, Text>>>,
+}
+
+/// The levels of a fine-grained permission, for the schema.
+#[derive(schemars::JsonSchema)]
+#[serde(rename_all = "lowercase")]
+#[allow(dead_code)]
+pub enum PermissionLevelName {
+    Read,
+    Write,
+    Admin,
+}
+
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Requirements {
+    pub require_permissions: Option<Vec<Permission>>,
+}
+
+impl Layered for Requirements {
+    fn or(self, less_specific: &Self) -> Self {
+        Requirements {
+            require_permissions: self
+                .require_permissions
+                .or_else(|| less_specific.require_permissions.clone()),
+        }
+    }
+}
+
+impl Requirements {
+    pub fn required_permissions(&self) -> &[Permission] {
+        self.require_permissions.as_deref().unwrap_or_default()
+    }
+}
+
+/// One required fine-grained permission: `contents = "write"`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Permission {
+    pub name: String,
+    pub level: Setting<PermissionLevel>,
+}
+
+/// A fine-grained permission's level; each includes the ones before it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum PermissionLevel {
+    Read,
+    Write,
+    Admin,
+}
+
+impl PermissionLevel {
+    pub const NAMES: [&'static str; 3] = ["read", "write", "admin"];
+
+    pub fn parse(s: &str) -> Option<Self> {
+        match s {
+            "read" => Some(PermissionLevel::Read),
+            "write" => Some(PermissionLevel::Write),
+            "admin" => Some(PermissionLevel::Admin),
+            _ => None,
+        }
+    }
+
+    pub fn as_str(self) -> &'static str {
+        PermissionLevel::NAMES[self as usize]
+    }
+}
+
+/// `require_permissions = { NAME = "LEVEL", … }`, against GitHub's catalog.
+pub fn parse(raw: RawRequirements, keys: &mut RequirementKeys<'_>) -> Requirements {
+    let require_permissions = raw.require_permissions.map(|table| {
+        table
+            .into_inner()
+            .into_iter()
+            .filter_map(|(name, level)| match permission(&name, &level) {
+                Ok(value) => Some(Permission {
+                    level: keys.setting(value, level.span()),
+                    name,
+                }),
+                Err(problem) => {
+                    keys.problem(level.span(), problem);
+                    None
+                }
+            })
+            .collect()
+    });
+    Requirements {
+        require_permissions,
+    }
+}
+
+/// A permission GitHub has, at a level it offers for it.
+fn permission(name: &str, level: &Text) -> Result<PermissionLevel, ValueProblem> {
+    let Some((_, levels)) = CATALOG.iter().find(|(known, _)| *known == name) else {
+        let names = CATALOG.iter().map(|(n, _)| *n);
+        let help = match suggest::closest(name, names.clone()) {
+            Some(s) => format!("did you mean `{s}`?"),
+            None => format!(
+                "GitHub's repository permissions are {}",
+                names.collect::<Vec<_>>().join(", ")
+            ),
+        };
+        return Err(ValueProblem {
+            message: format!("`{name}` is not a GitHub repository permission"),
+            label: "unknown permission".into(),
+            help,
+        });
+    };
+    PermissionLevel::parse(level.get_ref())
+        .filter(|l| levels.contains(l))
+        .ok_or_else(|| {
+            let offered: Vec<&str> = levels.iter().map(|l| l.as_str()).collect();
+            ValueProblem {
+                message: format!("`{}` is not a level of `{name}`", level.get_ref()),
+                label: format!("expected {}", offered.join(" or ")),
+                help: format!("write {name} = \"{}\"", offered[offered.len() - 1]),
+            }
+        })
+}
