@@ -108,11 +108,14 @@ pub trait Host: Sized {
     /// over a less specific one's.
     type Requirements: Layered + std::fmt::Debug + Clone + Default + PartialEq;
 
-    /// Validates one level's own requirement keys, reporting every problem.
+    /// Validates one level's own requirement keys, reporting every problem (a host
+    /// without keys of its own keeps the default).
     fn requirements(
-        raw: Self::RawRequirements,
-        keys: &mut RequirementKeys<'_>,
-    ) -> Self::Requirements;
+        _raw: Self::RawRequirements,
+        _keys: &mut RequirementKeys<'_>,
+    ) -> Self::Requirements {
+        Self::Requirements::default()
+    }
 
     /// Checks a token's own requirements once every level is merged: keys that only
     /// make sense together.

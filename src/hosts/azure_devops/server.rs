@@ -38,13 +38,6 @@ impl Host for Server {
     type Facts = crate::hosts::NoFacts;
     type RawRequirements = crate::hosts::NoRequirements;
     type Requirements = crate::hosts::NoRequirements;
-
-    fn requirements(
-        _raw: crate::hosts::NoRequirements,
-        _keys: &mut crate::policy::RequirementKeys<'_>,
-    ) -> crate::hosts::NoRequirements {
-        crate::hosts::NoRequirements {}
-    }
     type RawKeys = RawKeys;
 
     const META: HostMeta = HostMeta {
