@@ -137,6 +137,8 @@ pub async fn run_patlint(
             .args(args)
             .arg("--policy")
             .arg(&policy_path)
+            // A guard against a hang, not a measure of speed: the benchmark measures that.
+            .timeout(std::time::Duration::from_secs(120))
             .output()
             .unwrap()
     })
