@@ -84,16 +84,16 @@ impl<'p> Report<'p> {
     /// Every finding as the formats see it, in policy order.
     pub fn views(&self) -> Vec<FindingView<'_>> {
         let docs = &self.policy.documents;
-        let prints = fingerprints(self);
+        let mut fingerprints = Fingerprints::new(docs);
         let mut views = Vec::new();
-        for (t, token) in self.tokens.iter().enumerate() {
-            for (f, finding) in token.verdict.findings.iter().enumerate() {
+        for token in &self.tokens {
+            for finding in &token.verdict.findings {
                 views.push(FindingView {
                     token,
                     finding,
                     region: region(docs, &finding.origin),
-                    fingerprint: prints[t][f].clone(),
-                    fails_gate: self.gate.failing[t][f],
+                    fingerprint: fingerprints.next(&token.spec.name, finding),
+                    fails_gate: self.gate.fails(finding),
                 });
             }
         }
@@ -229,32 +229,35 @@ fn repo_relative(path: &str) -> String {
 
 /// A stable identity for a finding across runs: its rule, token and the setting it comes
 /// from (not its message, which carries dates), plus an index among identical ones.
-fn fingerprints(report: &Report) -> Vec<Vec<String>> {
-    let mut seen: std::collections::HashMap<u64, usize> = std::collections::HashMap::new();
-    report
-        .tokens
-        .iter()
-        .map(|t| {
-            t.verdict
-                .findings
-                .iter()
-                .map(|f| {
-                    // The setting's text, not its offset: editing another line of the
-                    // policy must not reopen every alert.
-                    let doc = report.policy.documents.get(f.origin.doc);
-                    let setting = doc.text.get(f.origin.span.clone()).unwrap_or_default();
-                    // The policy's place in the repository, not how `--policy` spelled it.
-                    let name = match f.origin.doc {
-                        crate::policy::Documents::POLICY => repo_relative(&doc.name),
-                        _ => doc.name.clone(),
-                    };
-                    let key = format!("{}|{}|{}|{}", f.rule.id(), t.spec.name, name, setting);
-                    let base = fnv1a(key.as_bytes());
-                    let n = seen.entry(base).or_insert(0);
-                    *n += 1;
-                    format!("{:016x}", fnv1a(format!("{key}|{n}").as_bytes()))
-                })
-                .collect()
-        })
-        .collect()
+struct Fingerprints<'d> {
+    documents: &'d Documents,
+    /// How many findings so far had each identity.
+    seen: std::collections::HashMap<u64, usize>,
+}
+
+impl<'d> Fingerprints<'d> {
+    fn new(documents: &'d Documents) -> Self {
+        Fingerprints {
+            documents,
+            seen: std::collections::HashMap::new(),
+        }
+    }
+
+    /// The fingerprint of the next finding, in report order.
+    fn next(&mut self, token: &str, f: &Finding) -> String {
+        // The setting's text, not its offset: editing another line of the policy must
+        // not reopen every alert.
+        let doc = self.documents.get(f.origin.doc);
+        let setting = doc.text.get(f.origin.span.clone()).unwrap_or_default();
+        // The policy's place in the repository, not how `--policy` spelled it.
+        let name = match f.origin.doc {
+            crate::policy::Documents::POLICY => repo_relative(&doc.name),
+            _ => doc.name.clone(),
+        };
+        let key = format!("{}|{}|{}|{}", f.rule.id(), token, name, setting);
+        let base = fnv1a(key.as_bytes());
+        let n = self.seen.entry(base).or_insert(0);
+        *n += 1;
+        format!("{:016x}", fnv1a(format!("{key}|{n}").as_bytes()))
+    }
 }
