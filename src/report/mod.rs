@@ -13,9 +13,10 @@ pub mod sarif;
 use jiff::Timestamp;
 use serde::Serialize;
 
-pub use crate::evaluate::TokenVerdict as TokenReport;
 pub use crate::evaluate::audit::ListedAs;
-use crate::evaluate::{Finding, Status, fnv1a};
+use crate::evaluate::audit::{AuditResult, InventoryAudit};
+use crate::evaluate::{Finding, Judged, Status, Subject, TokenVerdict, Verdict, fnv1a};
+use crate::facts::{Observation, TokenFacts};
 use crate::outcome::{Decision, Gate};
 use crate::policy::{Documents, Origin, Policy};
 
@@ -26,8 +27,41 @@ pub struct Report<'p> {
     pub evaluated_at: Timestamp,
     /// Where the facts came from: every format says when they are a replay.
     pub facts: FactsSource,
-    pub tokens: Vec<TokenReport<'p>>,
+    /// The declared tokens, in policy order.
+    pub tokens: Vec<TokenVerdict<'p>>,
+    /// `patlint audit`: what each inventory lists that no `[[token]]` declares, and the
+    /// inventory itself when its listing failed or is incomplete (none for `check`).
+    pub inventories: Vec<InventoryAudit<'p>>,
     pub gate: Decision,
+}
+
+/// One item of the report, whatever it is: a declared token, an undeclared one, or an
+/// inventory with findings of its own.
+#[derive(Clone, Copy)]
+pub struct TokenReport<'r> {
+    pub subject: &'r dyn Subject,
+    pub observation: Option<&'r Observation>,
+    pub verdict: &'r Verdict,
+}
+
+impl<'r> TokenReport<'r> {
+    fn of<T: Subject>(judged: &'r Judged<T>) -> Self {
+        TokenReport {
+            subject: &judged.item,
+            observation: judged.observation.as_ref(),
+            verdict: &judged.verdict,
+        }
+    }
+
+    /// What the host showed of the token, when it showed it.
+    pub fn facts(&self) -> Option<&'r TokenFacts> {
+        self.observation.and_then(Observation::facts)
+    }
+
+    /// Whether this is the same item as `other` (not merely one alike).
+    pub fn is(&self, other: &TokenReport) -> bool {
+        std::ptr::eq(self.verdict, other.verdict)
+    }
 }
 
 /// Where a report's facts came from.
@@ -64,35 +98,62 @@ impl FactsSource {
 }
 
 impl<'p> Report<'p> {
+    /// The report of `check`: the declared tokens alone.
     pub fn new(
         policy: &'p Policy,
         evaluated_at: Timestamp,
         facts: FactsSource,
-        tokens: Vec<TokenReport<'p>>,
+        tokens: Vec<TokenVerdict<'p>>,
         gate: &Gate,
     ) -> Self {
-        let gate = gate.decide(tokens.iter().map(|t| &t.verdict));
+        let result = AuditResult {
+            declared: tokens,
+            inventories: Vec::new(),
+        };
+        Self::of_audit(policy, evaluated_at, facts, result, gate)
+    }
+
+    /// The report of `patlint audit`.
+    pub fn of_audit(
+        policy: &'p Policy,
+        evaluated_at: Timestamp,
+        facts: FactsSource,
+        result: AuditResult<'p>,
+        gate: &Gate,
+    ) -> Self {
         Report {
             policy,
             evaluated_at,
             facts,
-            tokens,
-            gate,
+            gate: gate.decide(result.verdicts()),
+            tokens: result.declared,
+            inventories: result.inventories,
         }
     }
 
-    /// Every finding as the formats see it, in policy order.
+    /// Every item, in report order: the declared tokens, then per inventory its
+    /// undeclared tokens and itself.
+    pub fn items(&self) -> Vec<TokenReport<'_>> {
+        let declared = self.tokens.iter().map(TokenReport::of);
+        let audited = self.inventories.iter().flat_map(|inventory| {
+            let undeclared = inventory.undeclared.iter().map(TokenReport::of);
+            undeclared.chain(inventory.own.iter().map(TokenReport::of))
+        });
+        declared.chain(audited).collect()
+    }
+
+    /// Every finding as the formats see it, in report order.
     pub fn views(&self) -> Vec<FindingView<'_>> {
         let docs = &self.policy.documents;
         let mut fingerprints = Fingerprints::new(docs);
         let mut views = Vec::new();
-        for token in &self.tokens {
+        for token in self.items() {
             for finding in &token.verdict.findings {
                 views.push(FindingView {
                     token,
                     finding,
                     region: region(docs, &finding.origin),
-                    fingerprint: fingerprints.next(&token.spec.name, finding),
+                    fingerprint: fingerprints.next(token.subject.name(), finding),
                     fails_gate: self.gate.fails(finding),
                 });
             }
@@ -110,7 +171,7 @@ impl<'p> Report<'p> {
 
 /// One finding as every format sees it.
 pub struct FindingView<'r> {
-    pub token: &'r TokenReport<'r>,
+    pub token: TokenReport<'r>,
     pub finding: &'r Finding,
     /// Where it points in the policy file.
     pub region: Region,
@@ -154,11 +215,12 @@ impl Summary {
 
 impl Report<'_> {
     pub fn summary(&self) -> Summary {
+        let items = self.items();
         let mut s = Summary {
-            tokens: self.tokens.len(),
+            tokens: items.len(),
             ..Summary::default()
         };
-        for t in &self.tokens {
+        for t in &items {
             match t.verdict.status {
                 Status::Pass => s.pass += 1,
                 Status::Fail => s.fail += 1,
