@@ -44,19 +44,23 @@ impl Default for Gate {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Decision {
     pub exit: Exit,
-    /// Per token, per finding: whether that finding fails the gate.
-    pub failing: Vec<Vec<bool>>,
+    /// The gate the run was decided by, which also says which findings fail it.
+    pub gate: Gate,
+}
+
+impl Decision {
+    /// Whether this finding fails the gate.
+    pub fn fails(&self, finding: &Finding) -> bool {
+        self.gate.fails(finding)
+    }
 }
 
 impl Gate {
-    /// Decides the exit code and which findings fail the gate.
-    pub fn decide<'a>(&self, verdicts: impl IntoIterator<Item = &'a Verdict> + Clone) -> Decision {
+    /// Decides the exit code.
+    pub fn decide<'a>(&self, verdicts: impl IntoIterator<Item = &'a Verdict>) -> Decision {
         Decision {
-            exit: self.exit(verdicts.clone()),
-            failing: verdicts
-                .into_iter()
-                .map(|v| v.findings.iter().map(|f| self.fails(f)).collect())
-                .collect(),
+            exit: self.exit(verdicts),
+            gate: *self,
         }
     }
 

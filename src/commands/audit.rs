@@ -5,7 +5,7 @@ use super::check::{gate, one_on_stdout, render};
 use super::{CommandResult, fail, load_policy_at, now_or_clock, runtime};
 use crate::cli::AuditArgs;
 use crate::evaluate::Instants;
-use crate::evaluate::audit::plan;
+use crate::evaluate::audit::judge_audit;
 use crate::report::{FactsSource, Report};
 
 pub(super) fn audit(args: AuditArgs) -> CommandResult {
@@ -25,11 +25,10 @@ pub(super) fn audit(args: AuditArgs) -> CommandResult {
         &super::http_settings(&args.network),
         observed_at,
     ));
-    let plan = plan(&policy, &audited);
     let at = Instants { now, observed_at };
-    let tokens = crate::evaluate::judge_audit(&plan, at);
+    let result = judge_audit(&policy, &audited, at);
     let source = FactsSource::Live { observed_at };
-    let report = Report::new(&plan.policy, now, source, tokens, &gate(&args.report));
+    let report = Report::of_audit(&policy, now, source, result, &gate(&args.report));
     render(&report, &args.report.format)?;
     Ok(report.gate.exit)
 }

@@ -3,6 +3,7 @@
 //! `now`, or against the time the facts were observed.
 
 pub mod audit;
+mod judged;
 pub mod lifespan;
 pub mod permissions;
 pub mod scopes;
@@ -15,12 +16,13 @@ use std::borrow::Cow;
 use jiff::{SignedDuration, Timestamp};
 use serde::{Deserialize, Serialize};
 
-use crate::facts::FactsFile;
-use crate::facts::{Fact, Observation, Observed, Rejection, TokenFacts};
+use crate::facts::{Fact, FactsFile, Observation, Observed, Rejection, TokenFacts, TokenRecord};
 use crate::policy::{Origin, Policy, TokenSpec};
 use crate::rules::{Rule, Severity};
 use verdict::{rejected, unchecked};
 
+pub use judged::{DeclaredToken, Judged, Subject, TokenVerdict};
+pub(crate) use judged::{Unwaived, with_fixes};
 pub(crate) use verdict::{unverifiable, unverifiable_about, unverifiable_because};
 
 /// The instants a verdict is judged against.
@@ -348,83 +350,38 @@ pub(crate) fn date_of(ts: Timestamp) -> String {
     ts.strftime("%Y-%m-%d").to_string()
 }
 
-/// One token's verdict, with what it was judged on.
-pub struct TokenVerdict<'p> {
-    pub spec: &'p TokenSpec,
-    pub observation: Option<Observation>,
-    pub verdict: Verdict,
-    /// `patlint audit`: how an inventory lists the token.
-    pub listed: Option<audit::ListedAs>,
-}
-
 /// Evaluates every token of the policy against the recorded facts.
 pub fn judge_all<'p>(policy: &'p Policy, facts: &FactsFile, at: Instants) -> Vec<TokenVerdict<'p>> {
-    let entries = policy
+    let mut tokens: Vec<Unwaived<DeclaredToken<'p>>> = policy
         .tokens
         .iter()
-        .map(|_| audit::Entry {
-            judged: true,
-            findings: Vec::new(),
-            listed: None,
-        })
+        .map(|spec| unwaived_declared(spec, facts.find(&spec.name), at, None, Vec::new()))
         .collect();
-    judge_entries(policy, facts, at, entries)
+    let mut targets: Vec<_> = tokens.iter_mut().map(Unwaived::target).collect();
+    waivers::apply(&policy.waivers, &mut targets, at.now);
+    tokens.into_iter().map(Unwaived::conclude).collect()
 }
 
-/// Evaluates an audit's plan: the declared tokens as `check` does, the listed ones
-/// against `[defaults]` and `[hosts.<host>]`, and the audit's own findings.
-pub fn judge_audit(plan: &audit::Plan, at: Instants) -> Vec<TokenVerdict<'_>> {
-    let entries = plan
-        .entries
-        .iter()
-        .map(|entry| audit::Entry {
-            judged: entry.judged,
-            findings: entry.findings.clone(),
-            listed: entry.listed.clone(),
-        })
-        .collect();
-    judge_entries(&plan.policy, &plan.facts, at, entries)
-}
-
-fn judge_entries<'p>(
-    policy: &'p Policy,
-    facts: &FactsFile,
+/// A declared token's findings, as `check` finds them, then what an audit adds to them
+/// (how an inventory lists it, what the listings say of it).
+pub(crate) fn unwaived_declared<'p>(
+    spec: &'p TokenSpec,
+    record: Option<&TokenRecord>,
     at: Instants,
-    entries: Vec<audit::Entry>,
-) -> Vec<TokenVerdict<'p>> {
-    let mut tokens: Vec<TokenVerdict<'p>> = Vec::with_capacity(policy.tokens.len());
-    let mut findings: Vec<Vec<Finding>> = Vec::with_capacity(policy.tokens.len());
-    for (spec, entry) in policy.tokens.iter().zip(entries) {
-        let observation = facts
-            .find(&spec.name)
-            .filter(|record| record.host == spec.host())
-            .map(|record| record.observation.clone());
-        let mut judged = match entry.judged {
-            true => findings_of(spec, observation.as_ref(), at),
-            false => Vec::new(),
-        };
-        for mut finding in entry.findings {
-            if finding.help.is_none() {
-                finding.help = finding.rule.fix_for(spec.host()).map(str::to_owned);
-            }
-            judged.push(finding);
-        }
-        findings.push(judged);
-        tokens.push(TokenVerdict {
-            spec,
-            observation,
-            verdict: Verdict {
-                status: Status::Pass,
-                findings: Vec::new(),
-            },
-            listed: entry.listed,
-        });
+    listed: Option<audit::ListedAs>,
+    from_audit: Vec<Finding>,
+) -> Unwaived<DeclaredToken<'p>> {
+    // A record for another host is not this token's: the policy changed since.
+    let observation = record
+        .filter(|record| record.host == spec.host())
+        .map(|record| record.observation.clone());
+    let mut findings = findings_of(spec, observation.as_ref(), at);
+    findings.extend(with_fixes(from_audit, spec.host()));
+    Unwaived {
+        item: DeclaredToken { spec, listed },
+        observation,
+        findings,
     }
-    waivers::apply(policy, &mut findings, at.now);
-    for (token, findings) in tokens.iter_mut().zip(findings) {
-        token.verdict = verdict_of(token.observation.as_ref(), findings);
-    }
-    tokens
 }
 
 #[cfg(test)]

@@ -5,48 +5,58 @@
 //!
 //! A waiver's own findings go to the first token it names, at the waiver's line.
 
-use jiff::Timestamp;
+use jiff::{SignedDuration, Timestamp};
 
 use super::{Finding, Waived, date_of};
-use crate::policy::{Policy, Waiver, format_duration};
+use crate::policy::{Waiver, format_duration};
 use crate::rules::{Rule, RuleMeta, Severity};
 
-/// Applies every waiver to the findings of each token (in policy order).
-pub fn apply(policy: &Policy, findings: &mut [Vec<Finding>], now: Timestamp) {
-    for waiver in &policy.waivers {
-        let Some(first) = policy
-            .tokens
-            .iter()
-            .position(|t| waiver.token.matches(&t.name))
-        else {
+/// One item of the run as waivers see it: the name they match and its findings.
+pub struct Target<'a> {
+    pub name: &'a str,
+    /// How long before a waiver's end to warn, when the waiver names this item first.
+    pub expiry_warning: SignedDuration,
+    pub findings: &'a mut Vec<Finding>,
+}
+
+/// Applies every waiver to the findings of each item, given in report order: a waiver's
+/// own findings go to the first item it names.
+pub fn apply(waivers: &[Waiver], targets: &mut [Target], now: Timestamp) {
+    for waiver in waivers {
+        let Some(first) = targets.iter().position(|t| waiver.token.matches(t.name)) else {
             continue; // validation refuses a waiver that names no token
         };
         if waiver.until <= now {
-            findings[first].push(expired(waiver, now));
+            targets[first].findings.push(expired(waiver, now));
             continue;
         }
-        let mut used = false;
-        for (token, token_findings) in policy.tokens.iter().zip(findings.iter_mut()) {
-            for finding in token_findings.iter_mut() {
-                if finding.waived.is_none() && waiver.covers(&token.name, finding.rule) {
-                    finding.waived = Some(Waived {
-                        until: waiver.until,
-                        reason: waiver.reason.clone(),
-                        origin: waiver.origin.clone(),
-                    });
-                    used = true;
-                }
-            }
-        }
-        let warning = policy.tokens[first].requirements.expiry_warning();
+        let used = waive_covered(waiver, targets);
         let left = waiver.until.duration_since(now);
-        if left < warning {
-            findings[first].push(expires_soon(waiver, left));
+        if left < targets[first].expiry_warning {
+            targets[first].findings.push(expires_soon(waiver, left));
         }
         if !used {
-            findings[first].push(unused(waiver));
+            targets[first].findings.push(unused(waiver));
         }
     }
+}
+
+/// Marks every finding the waiver covers that no earlier waiver did; whether it covered any.
+fn waive_covered(waiver: &Waiver, targets: &mut [Target]) -> bool {
+    let mut used = false;
+    for target in targets.iter_mut() {
+        for finding in target.findings.iter_mut() {
+            if finding.waived.is_none() && waiver.covers(target.name, finding.rule) {
+                finding.waived = Some(Waived {
+                    until: waiver.until,
+                    reason: waiver.reason.clone(),
+                    origin: waiver.origin.clone(),
+                });
+                used = true;
+            }
+        }
+    }
+    used
 }
 
 fn rules_of(waiver: &Waiver) -> String {

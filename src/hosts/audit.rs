@@ -8,19 +8,27 @@ use super::Hosts;
 use super::http::{Http, HttpSettings};
 use super::inventory::{Fingerprint, ListingResult};
 use super::observe::{Call, observe_for_audit, scrub_listing, secret_unavailable};
-use crate::facts::{FactsFile, TokenRecord};
+use crate::facts::TokenRecord;
 use crate::hosts::HostKind;
 use crate::policy::{InventorySpec, Policy};
 use crate::secret::Secret;
 
 /// What `patlint audit` observed.
 pub struct AuditFacts {
-    /// The declared tokens, as `patlint facts` records them.
-    pub facts: FactsFile,
-    /// Per declared token, in policy order: what its check saw that identifies it.
-    pub fingerprints: Vec<Vec<Fingerprint>>,
+    /// When the hosts were asked.
+    pub observed_at: Timestamp,
+    /// The declared tokens' checks, in policy order.
+    pub declared: Vec<DeclaredCheck>,
     /// Per inventory, in policy order.
     pub inventories: Vec<InventoryRecord>,
+}
+
+/// One declared token's check, with what it saw that identifies the token in a listing.
+#[derive(Debug, Clone)]
+pub struct DeclaredCheck {
+    /// The token as `patlint facts` records it.
+    pub record: TokenRecord,
+    pub fingerprints: Vec<Fingerprint>,
 }
 
 /// One inventory's listing.
@@ -67,23 +75,22 @@ pub async fn audit_all(
             listing: scrub_listing(listing, &everyone),
         })
         .collect();
-    let mut tokens = Vec::new();
-    let mut fingerprints = Vec::new();
-    for (token, (observation, prints, _)) in policy.tokens.iter().zip(declared) {
-        tokens.push(TokenRecord {
-            name: token.name.clone(),
-            host: token.host(),
-            observation,
-        });
-        fingerprints.push(prints);
-    }
+    let declared = policy
+        .tokens
+        .iter()
+        .zip(declared)
+        .map(|(token, (observation, fingerprints, _))| DeclaredCheck {
+            record: TokenRecord {
+                name: token.name.clone(),
+                host: token.host(),
+                observation,
+            },
+            fingerprints,
+        })
+        .collect();
     AuditFacts {
-        facts: FactsFile {
-            schema_version: FactsFile::SCHEMA_VERSION,
-            observed_at,
-            tokens,
-        },
-        fingerprints,
+        observed_at,
+        declared,
         inventories,
     }
 }

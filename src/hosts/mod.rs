@@ -20,7 +20,7 @@ mod rate_limits;
 pub mod scope_catalog;
 mod wire;
 
-pub use audit::{AuditFacts, InventoryRecord, audit_all};
+pub use audit::{AuditFacts, DeclaredCheck, InventoryRecord, audit_all};
 pub use http::{Answer, HostError, HostErrorKind, Http, HttpSettings, RequestContext, TokenClock};
 pub use inventory::{Fingerprint, Listed, Listing, ListingResult};
 pub use observe::{Call, observe_all};

@@ -5,7 +5,7 @@
 
 use jiff::{SignedDuration, Timestamp};
 
-use super::Report;
+use super::{Report, TokenReport};
 use crate::ci::github::{data, property};
 use crate::evaluate::Status;
 use crate::facts::{Observed, TokenFacts};
@@ -69,16 +69,11 @@ fn say_what_the_runner_drops(lines: &mut [(&'static str, String)]) {
 }
 
 /// Whose a token is, as its inventory lists it or as its host named it.
-fn owner(t: &super::TokenReport) -> String {
-    t.listed
-        .as_ref()
+fn owner(t: &TokenReport) -> String {
+    t.subject
+        .listed()
         .and_then(|l| l.owner.clone())
-        .or_else(|| {
-            t.observation
-                .as_ref()
-                .and_then(|o| o.facts())
-                .and_then(|f| f.identity.clone())
-        })
+        .or_else(|| t.facts().and_then(|f| f.identity.clone()))
         .unwrap_or_else(|| "—".to_owned())
 }
 
@@ -159,16 +154,17 @@ pub fn summary(report: &Report) -> String {
         ));
     }
     // An audit lists tokens by owner: who to ask about each.
-    let audit = report.tokens.iter().any(|t| t.listed.is_some());
-    let mut tokens: Vec<&super::TokenReport> = report.tokens.iter().collect();
+    let items = report.items();
+    let audit = items.iter().any(|t| t.subject.listed().is_some());
+    let mut tokens = items.clone();
     if audit {
-        tokens.sort_by_key(|t| (owner(t), t.spec.name.clone()));
+        tokens.sort_by_key(|t| (owner(t), t.subject.name().to_owned()));
         out.push_str("| Owner | Token | Host | Status | Expires | Days left | Scopes | Findings | Waived |\n|---|---|---|---|---|---|---|---|---|\n");
     } else {
         out.push_str("| Token | Host | Status | Expires | Days left | Scopes | Findings | Waived |\n|---|---|---|---|---|---|---|---|\n");
     }
-    for (rows, t) in tokens.into_iter().enumerate() {
-        let facts = t.observation.as_ref().and_then(|o| o.facts());
+    for (rows, t) in tokens.iter().enumerate() {
+        let facts = t.facts();
         let (expires, mut days) = expiry(facts);
         if let Some(Observed::Value {
             value: Some(at), ..
@@ -209,8 +205,8 @@ pub fn summary(report: &Report) -> String {
         };
         let row = format!(
             "{owner_cell}| {} | {} | {} | {} | {} | {} | {findings} | {waived} |\n",
-            plain(&t.spec.name),
-            t.spec.host(),
+            plain(t.subject.name()),
+            t.subject.host(),
             status_cell(t.verdict.status),
             expires,
             days,
@@ -219,7 +215,7 @@ pub fn summary(report: &Report) -> String {
         if out.len() + row.len() > MAX_TABLE_BYTES {
             out.push_str(&format!(
                 "\n… and {} more tokens: GitHub shows at most 1 MiB of a step summary; the JSON report (`--format json`) has every token.\n",
-                report.tokens.len() - rows
+                items.len() - rows
             ));
             break;
         }
@@ -244,11 +240,11 @@ const MAX_CHART_CHARS: usize = 40_000;
 fn timeline(report: &Report) -> String {
     let now = report.evaluated_at;
     let mut sections: Vec<(Timestamp, String)> = report
-        .tokens
+        .items()
         .iter()
         .enumerate()
         .filter_map(|(i, t)| {
-            let facts = t.observation.as_ref().and_then(|o| o.facts())?;
+            let facts = t.facts()?;
             let expires = match facts.expires_at {
                 Observed::Value {
                     value: Some(end), ..
@@ -292,7 +288,7 @@ fn timeline(report: &Report) -> String {
 }
 
 /// One token's section of the chart.
-fn section(t: &super::TokenReport, facts: &TokenFacts, i: usize, now: Timestamp) -> String {
+fn section(t: &TokenReport, facts: &TokenFacts, i: usize, now: Timestamp) -> String {
     let start = match facts.created_at {
         Observed::Value {
             value: Some(created),
@@ -300,16 +296,16 @@ fn section(t: &super::TokenReport, facts: &TokenFacts, i: usize, now: Timestamp)
         } => created,
         _ => now,
     };
-    let title = match &t.listed {
-        Some(_) => format!("{} · {}", owner(t), t.spec.name),
-        None => t.spec.name.clone(),
+    let title = match t.subject.listed() {
+        Some(_) => format!("{} · {}", owner(t), t.subject.name()),
+        None => t.subject.name().to_owned(),
     };
     let mut out = format!("    section {}\n", plain(&title));
     match facts.expires_at {
         Observed::Value {
             value: Some(end), ..
         } => {
-            let window = t.spec.requirements.expiry_warning();
+            let window = t.subject.requirements().expiry_warning();
             // Checked: a replayed or hostile date near the ends of time must not panic.
             let warn_from = end.checked_sub(window).unwrap_or(Timestamp::MIN);
             let style = if end <= now { "crit, " } else { "active, " };

@@ -109,7 +109,8 @@ impl Diagnostic for WithoutSnippet<'_> {
 pub fn render(report: &Report, style: Style) -> String {
     let docs = &report.policy.documents;
     let mut out = String::new();
-    for token in &report.tokens {
+    let items = report.items();
+    for token in &items {
         for finding in &token.verdict.findings {
             if let Some(note) = finding.waived_note() {
                 // Accepted: what was waived and why, without the diagnostic around it.
@@ -127,14 +128,14 @@ pub fn render(report: &Report, style: Style) -> String {
             out.push('\n');
         }
     }
-    for token in &report.tokens {
+    for token in &items {
         let counts = count(&token.verdict.findings);
         out.push_str(&format!(
             "{:>12}  {} ({}{}){}\n",
             status_word(token.verdict.status),
-            token.spec.name,
-            token.spec.host(),
-            token.listed.as_ref().map(listed_note).unwrap_or_default(),
+            token.subject.name(),
+            token.subject.host(),
+            token.subject.listed().map(listed_note).unwrap_or_default(),
             if counts.is_empty() {
                 String::new()
             } else {

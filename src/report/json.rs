@@ -110,19 +110,14 @@ fn facts(f: &TokenFacts) -> JsonFacts<'_> {
 pub fn render(report: &Report) -> String {
     let docs = &report.policy.documents;
     let tokens = report
-        .tokens
-        .iter()
+        .items()
+        .into_iter()
         .map(|t| JsonToken {
-            name: &t.spec.name,
-            host: t.spec.host(),
+            name: t.subject.name(),
+            host: t.subject.host(),
             status: t.verdict.status,
-            facts: t
-                .observation
-                .as_ref()
-                .and_then(|o| o.facts())
-                .map(facts)
-                .unwrap_or_default(),
-            listed: t.listed.as_ref(),
+            facts: t.facts().map(facts).unwrap_or_default(),
+            listed: t.subject.listed(),
             findings: t
                 .verdict
                 .findings

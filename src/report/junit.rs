@@ -29,25 +29,25 @@ pub fn render(report: &Report) -> String {
     let mut cases = String::new();
     let (mut tests, mut failures, mut errors) = (0, 0, 0);
     let mut names: std::collections::HashMap<String, usize> = std::collections::HashMap::new();
-    // Views come in policy order: each token's findings follow one another.
+    // Views come in report order: each token's findings follow one another.
     let mut views = report.views().into_iter().peekable();
-    for token in &report.tokens {
-        let spec = token.spec;
-        let classname = escape(spec.host().as_str());
+    for token in report.items() {
+        let subject = token.subject;
+        let classname = escape(subject.host().as_str());
         if token.verdict.findings.is_empty() {
             tests += 1;
-            let r = region(docs, &spec.origin);
+            let r = region(docs, subject.origin());
             cases.push_str(&format!(
                 "    <testcase classname=\"{classname}\" name=\"{}: in policy\" time=\"0\">\n      <system-out>{}</system-out>\n    </testcase>\n",
-                escape(&spec.name),
+                escape(subject.name()),
                 escape(&format!("{}:{}:{}", r.path, r.start_line, r.start_column))
             ));
         }
-        while let Some(view) = views.next_if(|v| std::ptr::eq(v.token, token)) {
+        while let Some(view) = views.next_if(|v| v.token.is(&token)) {
             let (finding, r) = (view.finding, &view.region);
             tests += 1;
             // GitLab keeps only the first of repeated names: number the repeats.
-            let base = format!("{}: {}", spec.name, finding.rule.id());
+            let base = format!("{}: {}", subject.name(), finding.rule.id());
             let seen = names.entry(base.clone()).or_insert(0);
             *seen += 1;
             let name = if *seen == 1 {

@@ -13,9 +13,10 @@ pub mod sarif;
 use jiff::Timestamp;
 use serde::Serialize;
 
-pub use crate::evaluate::TokenVerdict as TokenReport;
 pub use crate::evaluate::audit::ListedAs;
-use crate::evaluate::{Finding, Status, fnv1a};
+use crate::evaluate::audit::{AuditResult, InventoryAudit};
+use crate::evaluate::{Finding, Judged, Status, Subject, TokenVerdict, Verdict, fnv1a};
+use crate::facts::{Observation, TokenFacts};
 use crate::outcome::{Decision, Gate};
 use crate::policy::{Documents, Origin, Policy};
 
@@ -26,8 +27,41 @@ pub struct Report<'p> {
     pub evaluated_at: Timestamp,
     /// Where the facts came from: every format says when they are a replay.
     pub facts: FactsSource,
-    pub tokens: Vec<TokenReport<'p>>,
+    /// The declared tokens, in policy order.
+    pub tokens: Vec<TokenVerdict<'p>>,
+    /// `patlint audit`: what each inventory lists that no `[[token]]` declares, and the
+    /// inventory itself when its listing failed or is incomplete (none for `check`).
+    pub inventories: Vec<InventoryAudit<'p>>,
     pub gate: Decision,
+}
+
+/// One item of the report, whatever it is: a declared token, an undeclared one, or an
+/// inventory with findings of its own.
+#[derive(Clone, Copy)]
+pub struct TokenReport<'r> {
+    pub subject: &'r dyn Subject,
+    pub observation: Option<&'r Observation>,
+    pub verdict: &'r Verdict,
+}
+
+impl<'r> TokenReport<'r> {
+    fn of<T: Subject>(judged: &'r Judged<T>) -> Self {
+        TokenReport {
+            subject: &judged.item,
+            observation: judged.observation.as_ref(),
+            verdict: &judged.verdict,
+        }
+    }
+
+    /// What the host showed of the token, when it showed it.
+    pub fn facts(&self) -> Option<&'r TokenFacts> {
+        self.observation.and_then(Observation::facts)
+    }
+
+    /// Whether this is the same item as `other` (not merely one alike).
+    pub fn is(&self, other: &TokenReport) -> bool {
+        std::ptr::eq(self.verdict, other.verdict)
+    }
 }
 
 /// Where a report's facts came from.
@@ -64,36 +98,63 @@ impl FactsSource {
 }
 
 impl<'p> Report<'p> {
+    /// The report of `check`: the declared tokens alone.
     pub fn new(
         policy: &'p Policy,
         evaluated_at: Timestamp,
         facts: FactsSource,
-        tokens: Vec<TokenReport<'p>>,
+        tokens: Vec<TokenVerdict<'p>>,
         gate: &Gate,
     ) -> Self {
-        let gate = gate.decide(tokens.iter().map(|t| &t.verdict));
+        let result = AuditResult {
+            declared: tokens,
+            inventories: Vec::new(),
+        };
+        Self::of_audit(policy, evaluated_at, facts, result, gate)
+    }
+
+    /// The report of `patlint audit`.
+    pub fn of_audit(
+        policy: &'p Policy,
+        evaluated_at: Timestamp,
+        facts: FactsSource,
+        result: AuditResult<'p>,
+        gate: &Gate,
+    ) -> Self {
         Report {
             policy,
             evaluated_at,
             facts,
-            tokens,
-            gate,
+            gate: gate.decide(result.verdicts()),
+            tokens: result.declared,
+            inventories: result.inventories,
         }
     }
 
-    /// Every finding as the formats see it, in policy order.
+    /// Every item, in report order: the declared tokens, then per inventory its
+    /// undeclared tokens and itself.
+    pub fn items(&self) -> Vec<TokenReport<'_>> {
+        let declared = self.tokens.iter().map(TokenReport::of);
+        let audited = self.inventories.iter().flat_map(|inventory| {
+            let undeclared = inventory.undeclared.iter().map(TokenReport::of);
+            undeclared.chain(inventory.own.iter().map(TokenReport::of))
+        });
+        declared.chain(audited).collect()
+    }
+
+    /// Every finding as the formats see it, in report order.
     pub fn views(&self) -> Vec<FindingView<'_>> {
         let docs = &self.policy.documents;
-        let prints = fingerprints(self);
+        let mut fingerprints = Fingerprints::new(docs);
         let mut views = Vec::new();
-        for (t, token) in self.tokens.iter().enumerate() {
-            for (f, finding) in token.verdict.findings.iter().enumerate() {
+        for token in self.items() {
+            for finding in &token.verdict.findings {
                 views.push(FindingView {
                     token,
                     finding,
                     region: region(docs, &finding.origin),
-                    fingerprint: prints[t][f].clone(),
-                    fails_gate: self.gate.failing[t][f],
+                    fingerprint: fingerprints.next(token.subject.name(), finding),
+                    fails_gate: self.gate.fails(finding),
                 });
             }
         }
@@ -110,7 +171,7 @@ impl<'p> Report<'p> {
 
 /// One finding as every format sees it.
 pub struct FindingView<'r> {
-    pub token: &'r TokenReport<'r>,
+    pub token: TokenReport<'r>,
     pub finding: &'r Finding,
     /// Where it points in the policy file.
     pub region: Region,
@@ -154,11 +215,12 @@ impl Summary {
 
 impl Report<'_> {
     pub fn summary(&self) -> Summary {
+        let items = self.items();
         let mut s = Summary {
-            tokens: self.tokens.len(),
+            tokens: items.len(),
             ..Summary::default()
         };
-        for t in &self.tokens {
+        for t in &items {
             match t.verdict.status {
                 Status::Pass => s.pass += 1,
                 Status::Fail => s.fail += 1,
@@ -229,32 +291,35 @@ fn repo_relative(path: &str) -> String {
 
 /// A stable identity for a finding across runs: its rule, token and the setting it comes
 /// from (not its message, which carries dates), plus an index among identical ones.
-fn fingerprints(report: &Report) -> Vec<Vec<String>> {
-    let mut seen: std::collections::HashMap<u64, usize> = std::collections::HashMap::new();
-    report
-        .tokens
-        .iter()
-        .map(|t| {
-            t.verdict
-                .findings
-                .iter()
-                .map(|f| {
-                    // The setting's text, not its offset: editing another line of the
-                    // policy must not reopen every alert.
-                    let doc = report.policy.documents.get(f.origin.doc);
-                    let setting = doc.text.get(f.origin.span.clone()).unwrap_or_default();
-                    // The policy's place in the repository, not how `--policy` spelled it.
-                    let name = match f.origin.doc {
-                        crate::policy::Documents::POLICY => repo_relative(&doc.name),
-                        _ => doc.name.clone(),
-                    };
-                    let key = format!("{}|{}|{}|{}", f.rule.id(), t.spec.name, name, setting);
-                    let base = fnv1a(key.as_bytes());
-                    let n = seen.entry(base).or_insert(0);
-                    *n += 1;
-                    format!("{:016x}", fnv1a(format!("{key}|{n}").as_bytes()))
-                })
-                .collect()
-        })
-        .collect()
+struct Fingerprints<'d> {
+    documents: &'d Documents,
+    /// How many findings so far had each identity.
+    seen: std::collections::HashMap<u64, usize>,
+}
+
+impl<'d> Fingerprints<'d> {
+    fn new(documents: &'d Documents) -> Self {
+        Fingerprints {
+            documents,
+            seen: std::collections::HashMap::new(),
+        }
+    }
+
+    /// The fingerprint of the next finding, in report order.
+    fn next(&mut self, token: &str, f: &Finding) -> String {
+        // The setting's text, not its offset: editing another line of the policy must
+        // not reopen every alert.
+        let doc = self.documents.get(f.origin.doc);
+        let setting = doc.text.get(f.origin.span.clone()).unwrap_or_default();
+        // The policy's place in the repository, not how `--policy` spelled it.
+        let name = match f.origin.doc {
+            crate::policy::Documents::POLICY => repo_relative(&doc.name),
+            _ => doc.name.clone(),
+        };
+        let key = format!("{}|{}|{}|{}", f.rule.id(), token, name, setting);
+        let base = fnv1a(key.as_bytes());
+        let n = self.seen.entry(base).or_insert(0);
+        *n += 1;
+        format!("{:016x}", fnv1a(format!("{key}|{n}").as_bytes()))
+    }
 }

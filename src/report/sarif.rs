@@ -76,7 +76,7 @@ pub fn render(report: &Report) -> String {
                 }
             }],
             "partialFingerprints": { "patlint/v1": print },
-            "properties": { "token": token.spec.name, "host": token.spec.host().as_str(), "status": token.verdict.status.as_str() },
+            "properties": { "token": token.subject.name(), "host": token.subject.host().as_str(), "status": token.verdict.status.as_str() },
         });
         // A waived finding is suppressed outside the tool's results, by the policy.
         if let Some(waived) = &finding.waived {

@@ -1,14 +1,21 @@
 //! `patlint audit`: which listed tokens the policy declares, which it does not, and
 //! which declared tokens an inventory that should see them does not list. Pure, like
-//! the rest of evaluation: the listings and the declared tokens' checks come in, the
-//! tokens to judge and the audit's own findings go out.
+//! the rest of evaluation: the listings and the declared tokens' checks come in; a
+//! [`Plan`] of what the listings add to each item of the run, then each item judged
+//! ([`AuditResult`]), go out.
+
+mod result;
 
 use super::Finding;
-use crate::facts::{FactsFile, Failure, Observation, TokenFacts, TokenKind, TokenRecord};
-use crate::hosts::{AuditFacts, Fingerprint, Listed, Listing};
-use crate::policy::{Escalation, InventorySpec, Policy, TokenSpec};
+use crate::facts::{Failure, Observation, TokenFacts, TokenKind};
+use crate::hosts::{AuditFacts, DeclaredCheck, Fingerprint, Listed, Listing};
+use crate::policy::{Escalation, InventorySpec, Policy, Requirements, TokenSpec};
 use crate::rules::{Rule, RuleMeta, Severity};
 use serde::Serialize;
+
+pub use result::{
+    AuditResult, InventoryAudit, InventoryVerdict, UndeclaredToken, UndeclaredVerdict, judge_audit,
+};
 
 pub const UNDECLARED_TOKEN: RuleMeta = RuleMeta {
     id: "undeclared-token",
@@ -56,147 +63,196 @@ pub struct ListedAs {
     pub declared: bool,
 }
 
-/// The audit as tokens to judge: the declared ones, one per undeclared listed token and
-/// one per inventory that failed or cannot see everything. Built by [`plan`].
-pub struct Plan {
-    /// The policy, with the undeclared tokens and the inventories after the declared tokens.
-    pub policy: Policy,
-    /// An observation for each token of `policy` that has one.
-    pub facts: FactsFile,
-    /// Per token of `policy`: whether its observation is judged as `check` would, and the
-    /// findings the audit adds to it.
-    pub entries: Vec<Entry>,
+/// The listings matched to the declared tokens: what the audit adds to each item of the
+/// run before any rule judges it. Built by [`plan`], judged by [`judge_audit`].
+pub struct Plan<'p> {
+    /// The declared tokens, in policy order.
+    pub declared: Vec<DeclaredInAudit<'p>>,
+    /// The inventories, in policy order.
+    pub inventories: Vec<InventoryPlan<'p>>,
 }
 
-pub struct Entry {
-    pub judged: bool,
-    pub findings: Vec<Finding>,
+/// A declared token: what its check saw, and what the listings say of it.
+pub struct DeclaredInAudit<'p> {
+    pub spec: &'p TokenSpec,
+    /// Its check, as `patlint audit` ran it.
+    pub check: Option<DeclaredCheck>,
+    /// How the first inventory that lists it lists it.
     pub listed: Option<ListedAs>,
+    /// Each inventory that should list it and does not, or cannot tell.
+    pub findings: Vec<Finding>,
+}
+
+/// What one inventory's listing adds to the run.
+pub struct InventoryPlan<'p> {
+    pub spec: &'p InventorySpec,
+    /// The tokens it lists that no `[[token]]` declares, in listing order.
+    pub undeclared: Vec<UndeclaredListing<'p>>,
+    /// What is wrong with the listing itself, if anything: only then is the inventory an
+    /// item of the report.
+    pub trouble: Option<ListingTrouble>,
+}
+
+/// A listed token no `[[token]]` declares, with what the listing shows of it.
+pub struct UndeclaredListing<'p> {
+    pub token: UndeclaredToken<'p>,
+    pub observation: Observation,
+    /// `undeclared-token`, unless the host's `undeclared = "ignore"`.
+    pub finding: Option<Finding>,
+}
+
+/// An inventory that could not be listed, or whose listing cannot see every token.
+pub struct ListingTrouble {
+    /// Why there is no listing, when there is none.
+    pub failure: Option<Observation>,
+    pub findings: Vec<Finding>,
 }
 
 /// Matches every listing to the declared tokens.
-pub fn plan(policy: &Policy, audit: &AuditFacts) -> Plan {
+pub fn plan<'p>(policy: &'p Policy, audit: &AuditFacts) -> Plan<'p> {
     let mut plan = Plan {
-        policy: policy.clone(),
-        facts: audit.facts.clone(),
-        entries: Vec::new(),
+        declared: policy
+            .tokens
+            .iter()
+            .map(|spec| DeclaredInAudit::new(spec, audit))
+            .collect(),
+        inventories: Vec::new(),
     };
-    let declared: Vec<Declared> = policy
-        .tokens
-        .iter()
-        .enumerate()
-        .map(|(i, spec)| Declared {
-            spec,
-            facts: audit
-                .facts
-                .find(&spec.name)
-                .and_then(|r| r.observation.facts()),
-            prints: audit.fingerprints.get(i).map_or(&[], Vec::as_slice),
-        })
-        .collect();
-    plan.entries = declared
-        .iter()
-        .map(|_| Entry {
-            judged: true,
-            findings: Vec::new(),
-            listed: None,
-        })
-        .collect();
     for (inventory, record) in policy.inventories.iter().zip(&audit.inventories) {
+        plan.inventories.push(InventoryPlan {
+            spec: inventory,
+            undeclared: Vec::new(),
+            trouble: None,
+        });
         match &record.listing {
-            Ok(listing) => plan.listing(inventory, listing, &declared),
-            Err(failure) => plan.failed(inventory, failure),
+            Ok(listing) => {
+                let host = inventory.token.host();
+                let undeclared = policy.undeclared.get(&host).cloned().unwrap_or_default();
+                plan.listing(inventory, listing, &undeclared);
+            }
+            Err(failure) => plan.current().trouble = Some(listing_failed(inventory, failure)),
         }
     }
     plan
 }
 
-/// A declared token, with what its check saw.
-struct Declared<'a> {
-    spec: &'a TokenSpec,
-    facts: Option<&'a TokenFacts>,
-    prints: &'a [Fingerprint],
-}
-
-impl Plan {
-    fn listing(&mut self, inventory: &InventorySpec, listing: &Listing, declared: &[Declared]) {
-        let name = &inventory.token.name;
-        // Declared tokens this listing holds: each inventory is judged on its own.
-        let mut found = vec![false; declared.len()];
-        for listed in &listing.tokens {
-            let owners: Vec<usize> = declared
+impl<'p> DeclaredInAudit<'p> {
+    fn new(spec: &'p TokenSpec, audit: &AuditFacts) -> Self {
+        DeclaredInAudit {
+            spec,
+            check: audit
+                .declared
                 .iter()
-                .enumerate()
-                .filter(|(_, d)| {
-                    same_instance(inventory, listing, d) && is_listed_as(d, listed, listing)
-                })
-                .map(|(i, _)| i)
-                .collect();
-            let view = listed_as(name, listed, !owners.is_empty());
-            for i in &owners {
-                found[*i] = true;
-                self.entries[*i].listed.get_or_insert_with(|| view.clone());
-            }
-            if owners.is_empty() {
-                self.undeclared(inventory, listed, view);
-            }
-        }
-        for (i, d) in declared.iter().enumerate() {
-            if found[i] || !expected_in(inventory, listing, d) {
-                continue;
-            }
-            let finding = match identifiable(d) {
-                true => not_found(name, d),
-                false => unidentified(name, d),
-            };
-            self.entries[i].findings.push(finding);
-        }
-        if !listing.blind_spots.is_empty() {
-            self.push_inventory(inventory, None, incomplete(inventory, &listing.blind_spots));
+                .find(|check| check.record.name == spec.name)
+                .cloned(),
+            listed: None,
+            findings: Vec::new(),
         }
     }
 
-    fn undeclared(&mut self, inventory: &InventorySpec, listed: &Listed, view: ListedAs) {
-        let host = inventory.token.host();
-        let requirements = self
-            .policy
-            .undeclared
-            .get(&host)
-            .cloned()
-            .unwrap_or_default();
+    /// What its check saw, when it saw the token.
+    fn facts(&self) -> Option<&TokenFacts> {
+        self.check
+            .as_ref()
+            .and_then(|check| check.record.observation.facts())
+    }
+
+    /// What its check saw that identifies it in a listing.
+    fn prints(&self) -> &[Fingerprint] {
+        self.check
+            .as_ref()
+            .map_or(&[], |check| check.fingerprints.as_slice())
+    }
+}
+
+impl<'p> Plan<'p> {
+    /// The inventory being planned: the last one pushed.
+    fn current(&mut self) -> &mut InventoryPlan<'p> {
+        self.inventories
+            .last_mut()
+            .expect("an inventory is pushed before it is planned")
+    }
+
+    /// Ties each listed token to the declared ones; judges what is left undeclared
+    /// against `undeclared`, the requirements of the inventory's host.
+    fn listing(
+        &mut self,
+        inventory: &'p InventorySpec,
+        listing: &Listing,
+        undeclared: &Requirements,
+    ) {
+        let name = &inventory.token.name;
+        for listed in &listing.tokens {
+            let mut owners = self
+                .declared
+                .iter_mut()
+                .filter(|d| is_in_listing(inventory, listing, d, listed))
+                .peekable();
+            if owners.peek().is_none() {
+                let token = self.undeclared(inventory, listed, undeclared.clone());
+                self.current().undeclared.push(token);
+                continue;
+            }
+            for declared in owners {
+                declared
+                    .listed
+                    .get_or_insert_with(|| listed_as(name, listed, true));
+            }
+        }
+        // Each inventory is judged on its own: a token another inventory lists is still
+        // missing from this one.
+        for declared in &mut self.declared {
+            let found = listing
+                .tokens
+                .iter()
+                .any(|listed| is_in_listing(inventory, listing, declared, listed));
+            if found || !expected_in(inventory, listing, declared) {
+                continue;
+            }
+            let finding = match identifiable(declared) {
+                true => not_found(name, declared),
+                false => unidentified(name, declared),
+            };
+            declared.findings.push(finding);
+        }
+        if !listing.blind_spots.is_empty() {
+            self.current().trouble = Some(ListingTrouble {
+                failure: None,
+                findings: incomplete(inventory, &listing.blind_spots),
+            });
+        }
+    }
+
+    fn undeclared(
+        &self,
+        inventory: &'p InventorySpec,
+        listed: &Listed,
+        requirements: Requirements,
+    ) -> UndeclaredListing<'p> {
         let name = self.undeclared_name(&inventory.token.name, &listed.id);
-        let mut findings = Vec::new();
         let severity = match requirements.undeclared() {
             Escalation::Fail => Some(Severity::Error),
             Escalation::Warn => Some(Severity::Warning),
             Escalation::Ignore => None,
         };
-        if let Some(severity) = severity {
-            findings.push(undeclared_finding(inventory, listed, &name).severity(severity));
-        }
-        let spec = TokenSpec {
-            name: name.clone(),
-            requirements,
-            url_origin: None,
-            ..inventory.token.clone()
-        };
-        self.policy.tokens.push(spec);
-        self.facts.tokens.push(TokenRecord {
-            name,
-            host,
+        let finding = severity
+            .map(|severity| undeclared_finding(inventory, listed, &name).severity(severity));
+        UndeclaredListing {
+            token: UndeclaredToken {
+                name,
+                inventory,
+                requirements,
+                listed: listed_as(&inventory.token.name, listed, false),
+            },
             observation: Observation::observed(listed.facts.clone()),
-        });
-        self.entries.push(Entry {
-            judged: true,
-            findings,
-            listed: Some(view),
-        });
+            finding,
+        }
     }
 
     /// `INVENTORY.ID`, or `INVENTORY.HASH` (a hash of the id, the same run after run, so
     /// a waiver keeps naming the same token) when the id does not make a safe name.
     fn undeclared_name(&self, inventory: &str, id: &str) -> String {
-        let taken = |name: &str| self.policy.tokens.iter().any(|t| t.name == name);
+        let taken = |name: &str| self.item_names().any(|taken| taken == name);
         let name = format!("{inventory}.{id}");
         if crate::policy::is_safe_name(&name) && !taken(&name) {
             return name;
@@ -210,80 +266,86 @@ impl Plan {
             .unwrap_or_default()
     }
 
-    fn failed(&mut self, inventory: &InventorySpec, failure: &Observation) {
-        let token = &inventory.token;
-        let finding = match failure {
-            Observation::Unchecked {
-                failure: Failure::SecretUnavailable,
-                detail,
-                ..
-            } => Finding::new(
-                Rule::SecretUnavailable,
-                &token.secret.origin,
-                format!("inventory `{}` was not listed: {detail}", token.name),
-            )
-            .label("the secret comes from here"),
-            Observation::Unchecked { detail, help, .. } => {
-                let finding = Finding::new(
-                    Rule::HostError,
-                    token.url_origin.as_ref().unwrap_or(&token.origin),
-                    format!(
-                        "inventory `{}` could not be listed, so the audit is not complete: {detail}",
-                        token.name
-                    ),
-                )
-                .label(format!("asked {}", token.host().product()));
-                match help {
-                    Some(help) => finding.help(help),
-                    None => finding,
-                }
-            }
-            // Hosts answer a listing with a listing or `Unchecked`; anything else is
-            // still no listing.
-            Observation::Rejected { detail, .. } => Finding::new(
-                Rule::HostError,
-                &token.origin,
-                format!("inventory `{}` could not be listed: {detail}", token.name),
-            ),
-            Observation::Observed { .. } => Finding::new(
-                Rule::HostError,
-                &token.origin,
-                format!("inventory `{}` could not be listed", token.name),
-            ),
-        };
-        self.push_inventory(inventory, Some(failure.clone()), vec![finding]);
-    }
-
-    /// The inventory itself, as a token of the report carrying its own findings.
-    fn push_inventory(
-        &mut self,
-        inventory: &InventorySpec,
-        observation: Option<Observation>,
-        findings: Vec<Finding>,
-    ) {
-        let token = &inventory.token;
-        self.policy.tokens.push(token.clone());
-        if let Some(observation) = observation {
-            self.facts.tokens.push(TokenRecord {
-                name: token.name.clone(),
-                host: token.host(),
-                observation,
-            });
-        }
-        self.entries.push(Entry {
-            judged: false,
-            findings,
-            listed: None,
-        });
+    /// The names of the report's items planned so far, in report order.
+    fn item_names(&self) -> impl Iterator<Item = &str> {
+        let declared = self.declared.iter().map(|d| d.spec.name.as_str());
+        declared.chain(self.inventories.iter().flat_map(InventoryPlan::item_names))
     }
 }
 
+impl InventoryPlan<'_> {
+    /// Its undeclared tokens, then itself when its listing is in trouble.
+    fn item_names(&self) -> impl Iterator<Item = &str> {
+        let undeclared = self.undeclared.iter().map(|u| u.token.name.as_str());
+        let itself = self.trouble.as_ref().map(|_| self.spec.token.name.as_str());
+        undeclared.chain(itself)
+    }
+}
+
+/// The inventory's own finding when it could not be listed.
+fn listing_failed(inventory: &InventorySpec, failure: &Observation) -> ListingTrouble {
+    let token = &inventory.token;
+    let finding = match failure {
+        Observation::Unchecked {
+            failure: Failure::SecretUnavailable,
+            detail,
+            ..
+        } => Finding::new(
+            Rule::SecretUnavailable,
+            &token.secret.origin,
+            format!("inventory `{}` was not listed: {detail}", token.name),
+        )
+        .label("the secret comes from here"),
+        Observation::Unchecked { detail, help, .. } => {
+            let finding = Finding::new(
+                Rule::HostError,
+                token.url_origin.as_ref().unwrap_or(&token.origin),
+                format!(
+                    "inventory `{}` could not be listed, so the audit is not complete: {detail}",
+                    token.name
+                ),
+            )
+            .label(format!("asked {}", token.host().product()));
+            match help {
+                Some(help) => finding.help(help),
+                None => finding,
+            }
+        }
+        // Hosts answer a listing with a listing or `Unchecked`; anything else is
+        // still no listing.
+        Observation::Rejected { detail, .. } => Finding::new(
+            Rule::HostError,
+            &token.origin,
+            format!("inventory `{}` could not be listed: {detail}", token.name),
+        ),
+        Observation::Observed { .. } => Finding::new(
+            Rule::HostError,
+            &token.origin,
+            format!("inventory `{}` could not be listed", token.name),
+        ),
+    };
+    ListingTrouble {
+        failure: Some(failure.clone()),
+        findings: vec![finding],
+    }
+}
+
+/// Whether the listed token is the declared one, on the host the inventory lists.
+fn is_in_listing(
+    inventory: &InventorySpec,
+    listing: &Listing,
+    declared: &DeclaredInAudit,
+    listed: &Listed,
+) -> bool {
+    same_instance(inventory, listing, declared) && is_listed_as(declared, listed, listing)
+}
+
 /// Whether a declared token is on the host the inventory lists.
-fn same_instance(inventory: &InventorySpec, listing: &Listing, declared: &Declared) -> bool {
+fn same_instance(inventory: &InventorySpec, listing: &Listing, declared: &DeclaredInAudit) -> bool {
     declared
         .spec
         .endpoint
-        .same_instance(declared.facts, &inventory.token.endpoint, listing)
+        .same_instance(declared.facts(), &inventory.token.endpoint, listing)
 }
 
 /// Whether a listed token is the declared one: the same fingerprint (an id, GitHub's
@@ -291,15 +353,15 @@ fn same_instance(inventory: &InventorySpec, listing: &Listing, declared: &Declar
 /// token of the kind its check saw. A name alone (the owner unknown, or an Azure DevOps
 /// display name, which the listing does not tie to the PAT's owner) matches only a name
 /// no other listed token has.
-fn is_listed_as(declared: &Declared, listed: &Listed, listing: &Listing) -> bool {
+fn is_listed_as(declared: &DeclaredInAudit, listed: &Listed, listing: &Listing) -> bool {
     if listed
         .fingerprint
-        .is_some_and(|print| declared.prints.contains(&print))
+        .is_some_and(|print| declared.prints().contains(&print))
     {
         return true;
     }
     if declared
-        .facts
+        .facts()
         .is_some_and(|facts| facts.kind != listed.facts.kind)
     {
         return false;
@@ -307,13 +369,13 @@ fn is_listed_as(declared: &Declared, listed: &Listed, listing: &Listing) -> bool
     declared
         .spec
         .endpoint
-        .names(declared.facts, listed, listing)
+        .names(declared.facts(), listed, listing)
 }
 
 /// Whether the inventory lists every token of the declared one's kind on what the
 /// declared token works on: only then is its absence a finding.
-fn expected_in(inventory: &InventorySpec, listing: &Listing, declared: &Declared) -> bool {
-    let Some(kind) = declared.facts.map(|f| f.kind) else {
+fn expected_in(inventory: &InventorySpec, listing: &Listing, declared: &DeclaredInAudit) -> bool {
+    let Some(kind) = declared.facts().map(|f| f.kind) else {
         return false; // its own check failed, and says so
     };
     if !listing.complete_for.contains(&kind) || !same_instance(inventory, listing, declared) {
@@ -327,13 +389,13 @@ fn expected_in(inventory: &InventorySpec, listing: &Listing, declared: &Declared
 
 /// Whether anything could tie the declared token to its listing: what its check read,
 /// or an id or name the policy gives it.
-fn identifiable(declared: &Declared) -> bool {
-    !declared.prints.is_empty() || declared.spec.endpoint.named()
+fn identifiable(declared: &DeclaredInAudit) -> bool {
+    !declared.prints().is_empty() || declared.spec.endpoint.named()
 }
 
 /// A declared token the inventory should list, that nothing ties to the listing: whether
 /// it is there is not known.
-fn unidentified(inventory: &str, declared: &Declared) -> Finding {
+fn unidentified(inventory: &str, declared: &DeclaredInAudit) -> Finding {
     let help = declared.spec.host().audit_texts().unidentified;
     Finding::new(
         Rule::Unverifiable,
@@ -416,8 +478,8 @@ fn undeclared_finding(inventory: &InventorySpec, listed: &Listed, name: &str) ->
     ))
 }
 
-fn not_found(inventory: &str, declared: &Declared) -> Finding {
-    let kind = declared.facts.map_or("token", |f| kind_name(f.kind));
+fn not_found(inventory: &str, declared: &DeclaredInAudit) -> Finding {
+    let kind = declared.facts().map_or("token", |f| kind_name(f.kind));
     let help = declared.spec.host().audit_texts().not_found;
     Finding::new(
         Rule::TokenNotFound,

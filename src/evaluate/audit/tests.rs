@@ -2,7 +2,7 @@
 //! listings.
 
 use super::*;
-use crate::facts::{FactsFile, TokenRecord};
+use crate::facts::TokenRecord;
 use crate::hosts::{HostKind, InventoryRecord};
 
 const POLICY: &str = r#"version = 1
@@ -56,16 +56,15 @@ fn audit(policy: &Policy, checked: bool, listings: Vec<Listing>) -> AuditFacts {
         false => Observation::host_error("down"),
     };
     AuditFacts {
-        facts: FactsFile {
-            schema_version: FactsFile::SCHEMA_VERSION,
-            observed_at: jiff::Timestamp::UNIX_EPOCH,
-            tokens: vec![TokenRecord {
+        observed_at: jiff::Timestamp::UNIX_EPOCH,
+        declared: vec![DeclaredCheck {
+            record: TokenRecord {
                 name: "jira".into(),
                 host: HostKind::Github,
                 observation,
-            }],
-        },
-        fingerprints: vec![Vec::new()],
+            },
+            fingerprints: Vec::new(),
+        }],
         inventories: policy
             .inventories
             .iter()
@@ -80,7 +79,14 @@ fn audit(policy: &Policy, checked: bool, listings: Vec<Listing>) -> AuditFacts {
 }
 
 fn rules_of(plan: &Plan, i: usize) -> Vec<Rule> {
-    plan.entries[i].findings.iter().map(|f| f.rule).collect()
+    plan.declared[i].findings.iter().map(|f| f.rule).collect()
+}
+
+/// The names the plan gives the tokens its inventories list and nobody declares.
+fn undeclared_names(plan: &Plan) -> Vec<String> {
+    let inventories = plan.inventories.iter();
+    let undeclared = inventories.flat_map(|inventory| &inventory.undeclared);
+    undeclared.map(|u| u.token.name.clone()).collect()
 }
 
 #[test]
@@ -98,7 +104,7 @@ fn each_inventory_is_judged_on_its_own_listing() {
     );
     // Found in acme's listing, and missing from beta's, which lists every one.
     assert_eq!(rules_of(&plan, 0), vec![Rule::TokenNotFound]);
-    assert!(plan.entries[0].findings[0].message.contains("`beta`"));
+    assert!(plan.declared[0].findings[0].message.contains("`beta`"));
 }
 
 #[test]
@@ -110,8 +116,8 @@ fn an_id_or_a_name_matches_only_a_token_of_the_kind_and_owner_the_check_saw() {
         &policy,
         &audit(&policy, true, vec![acme, fine_grained(vec![])]),
     );
-    assert!(plan.entries[0].listed.is_none());
-    assert!(plan.policy.tokens.iter().any(|t| t.name == "acme.42"));
+    assert!(plan.declared[0].listed.is_none());
+    assert!(undeclared_names(&plan).iter().any(|name| name == "acme.42"));
 
     // By name: with its check failed, the owner is unknown, so only a name no other
     // listed token has matches.
@@ -125,7 +131,7 @@ fn an_id_or_a_name_matches_only_a_token_of_the_kind_and_owner_the_check_saw() {
         &policy,
         &audit(&policy, false, vec![two, fine_grained(vec![])]),
     );
-    assert!(plan.entries[0].listed.is_none());
+    assert!(plan.declared[0].listed.is_none());
     let one = fine_grained(vec![listed(
         "1",
         "deploy",
@@ -136,7 +142,7 @@ fn an_id_or_a_name_matches_only_a_token_of_the_kind_and_owner_the_check_saw() {
         &policy,
         &audit(&policy, false, vec![one, fine_grained(vec![])]),
     );
-    assert_eq!(matched.entries[0].listed.as_ref().unwrap().id, "1");
+    assert_eq!(matched.declared[0].listed.as_ref().unwrap().id, "1");
     // With the owner its check saw, the name must be that owner's.
     let alice = fine_grained(vec![listed(
         "1",
@@ -148,7 +154,7 @@ fn an_id_or_a_name_matches_only_a_token_of_the_kind_and_owner_the_check_saw() {
         &policy,
         &audit(&policy, true, vec![alice, fine_grained(vec![])]),
     );
-    assert!(plan.entries[0].listed.is_none());
+    assert!(plan.declared[0].listed.is_none());
 }
 
 #[test]
@@ -168,7 +174,7 @@ fn a_token_nothing_ties_to_the_listing_is_unverifiable_not_missing() {
         vec![Rule::Unverifiable, Rule::Unverifiable]
     );
     assert!(
-        plan.entries[0].findings[0]
+        plan.declared[0].findings[0]
             .message
             .contains("cannot be told")
     );
@@ -185,7 +191,7 @@ fn an_id_too_long_for_a_name_gets_the_same_name_every_run() {
             &policy,
             &audit(&policy, true, vec![listing, fine_grained(vec![])]),
         );
-        let name = plan.policy.tokens.last().unwrap().name.clone();
+        let name = undeclared_names(&plan).last().unwrap().clone();
         assert!(crate::policy::is_safe_name(&name), "{name}");
         name
     };
