@@ -8,6 +8,7 @@
 
 pub mod ci;
 pub mod cli;
+pub mod client;
 pub mod commands;
 pub mod evaluate;
 pub mod facts;

@@ -6,25 +6,25 @@
 //! row to [`registry!`] below. The compiler then knows the new [`HostKind`] and
 //! [`Endpoint`] variants everywhere they are matched.
 
-mod api;
-mod audit;
 pub mod aws_iam;
 pub mod azure_devops;
 pub mod github;
 pub mod gitlab;
-mod http;
+mod host_facts;
+mod host_requirements;
 pub mod inventory;
-mod observe;
-mod paging;
-mod rate_limits;
+mod matching;
 pub mod scope_catalog;
-mod wire;
 
-pub use audit::{AuditFacts, DeclaredCheck, InventoryRecord, audit_all};
-pub use http::{Answer, HostError, HostErrorKind, Http, HttpSettings, RequestContext, TokenClock};
+pub(crate) use crate::client::is_loopback;
+pub use crate::client::{
+    Answer, AuditFacts, Call, DeclaredCheck, HostError, HostErrorKind, Http, HttpSettings,
+    InventoryRecord, RequestContext, TokenClock, audit_all, observe_all,
+};
+pub use host_facts::{HostSpecificFacts, NoFacts, OwnFacts};
+pub use host_requirements::{Layered, NoRequirements, OwnRequirements};
 pub use inventory::{Fingerprint, Listed, Listing, ListingResult};
-pub use observe::{Call, observe_all};
-pub(crate) use wire::is_loopback;
+pub use matching::{AuditTexts, Declared};
 
 use jiff::Timestamp;
 
@@ -228,97 +228,6 @@ pub trait Host: Sized {
     };
 }
 
-/// A declared token, as the audit matches it: its host's keys and what its check saw.
-pub struct Declared<'a, H: Host> {
-    pub endpoint: &'a H::Endpoint,
-    pub facts: Option<&'a TokenFacts>,
-}
-
-impl<H: Host> Clone for Declared<'_, H> {
-    fn clone(&self) -> Self {
-        *self
-    }
-}
-
-impl<H: Host> Copy for Declared<'_, H> {}
-
-/// The audit's host-specific words.
-pub struct AuditTexts {
-    /// The policy key that names a listed token (`token_id = {}`, with the id in place
-    /// of `{}`); `None`: the token's secret, whose check reads the id.
-    pub declare_key: Option<&'static str>,
-    /// What to do for a declared token the listing should hold and does not.
-    pub not_found: &'static str,
-    /// What to do for a declared token that nothing ties to the listing.
-    pub unidentified: &'static str,
-}
-
-/// Settings that a more specific level of the policy overrides key by key.
-pub trait Layered {
-    /// Fills what `self` leaves unset from a less specific level.
-    fn or(self, less_specific: &Self) -> Self;
-}
-
-/// For a host without requirement keys of its own.
-#[derive(Debug, Default, Clone, PartialEq, serde::Deserialize, schemars::JsonSchema)]
-pub struct NoRequirements {}
-
-impl Layered for NoRequirements {
-    fn or(self, _: &Self) -> Self {
-        self
-    }
-}
-
-/// A host's own requirements in a token's: read by the host only.
-pub trait OwnRequirements: Host {
-    fn requirements_of(requirements: &Requirements) -> &Self::Requirements;
-}
-
-/// What only one host reveals about a token: its own facts, each an
-/// [`Observed`](crate::facts::Observed) with its evidence or the reason it is missing.
-pub trait HostSpecificFacts:
-    std::fmt::Debug + Default + Clone + PartialEq + serde::Serialize + serde::de::DeserializeOwned
-{
-    /// The keys it writes in a facts record (its values, and its names in the record's
-    /// `evidence` and `unobservable` maps): no two hosts share one.
-    const NAMES: &'static [&'static str];
-
-    /// Each fact with its name, in the order the record's maps list them.
-    fn named(&self) -> crate::facts::Named<'_>;
-
-    fn named_mut(&mut self) -> crate::facts::NamedMut<'_>;
-
-    /// What the JSON report shows of them, beside the facts every host may reveal.
-    fn reported(&self) -> Vec<(&'static str, serde_json::Value)> {
-        Vec::new()
-    }
-}
-
-/// For a host that reveals nothing beyond the facts every host may.
-#[derive(Debug, Default, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
-pub struct NoFacts {}
-
-impl HostSpecificFacts for NoFacts {
-    const NAMES: &'static [&'static str] = &[];
-
-    fn named(&self) -> crate::facts::Named<'_> {
-        Vec::new()
-    }
-
-    fn named_mut(&mut self) -> crate::facts::NamedMut<'_> {
-        Vec::new()
-    }
-}
-
-/// A host's own facts in a token's facts: read and written by the host only.
-pub trait OwnFacts: Host {
-    /// This host's facts, if the record holds them.
-    fn facts(facts: &TokenFacts) -> Option<&Self::Facts>;
-
-    /// This host's facts, made empty if the record holds none yet.
-    fn facts_mut(facts: &mut TokenFacts) -> &mut Self::Facts;
-}
-
 /// For a host without an admin listing of tokens: no `[[inventory]]` of it validates.
 #[derive(Debug, Default, serde::Deserialize, schemars::JsonSchema)]
 pub struct NoInventoryKeys {}
@@ -432,13 +341,6 @@ macro_rules! registry {
                     $(HostKind::$variant => <$($host)::+ as Host>::platform(token, facts, now),)+
                 }
             }
-
-            /// The audit's words for this host's tokens.
-            pub fn audit_texts(self) -> &'static AuditTexts {
-                match self {
-                    $(HostKind::$variant => &<$($host)::+ as Host>::AUDIT,)+
-                }
-            }
         }
 
         impl Endpoint {
@@ -455,215 +357,13 @@ macro_rules! registry {
                     $(Endpoint::$variant(e) => <$($host)::+ as Host>::repositories(e),)+
                 }
             }
-
-            /// Whether the declared token `self` is on what `inventory` lists.
-            pub(crate) fn same_instance(
-                &self,
-                facts: Option<&TokenFacts>,
-                inventory: &Endpoint,
-                listing: &Listing,
-            ) -> bool {
-                match (inventory, self) {
-                    $((Endpoint::$variant(i), Endpoint::$variant(endpoint)) => {
-                        <$($host)::+ as Host>::same_instance(i, Declared { endpoint, facts }, listing)
-                    })+
-                    // Tokens of two hosts are never on the same instance.
-                    #[allow(unreachable_patterns)]
-                    _ => false,
-                }
-            }
-
-            /// Whether the policy's own id or name for the declared token `self` names
-            /// the listed token.
-            pub(crate) fn names(&self, facts: Option<&TokenFacts>, listed: &Listed, listing: &Listing) -> bool {
-                match self {
-                    $(Endpoint::$variant(endpoint) => {
-                        <$($host)::+ as Host>::names(Declared { endpoint, facts }, listed, listing)
-                    })+
-                }
-            }
-
-            /// Whether the policy gives the token an id or name a listing shows.
-            pub(crate) fn named(&self) -> bool {
-                match self {
-                    $(Endpoint::$variant(e) => <$($host)::+ as Host>::named(e),)+
-                }
-            }
-
-            /// Whether `scope` lists every token of the declared one's kind on what the
-            /// declared token `self` works on.
-            pub(crate) fn expected_in(&self, scope: &InventoryScope, listing: &Listing) -> bool {
-                match (scope, self) {
-                    $((InventoryScope::$variant(s), Endpoint::$variant(e)) => {
-                        <$($host)::+ as Host>::expected(s, e, listing)
-                    })+
-                    #[allow(unreachable_patterns)]
-                    _ => false,
-                }
-            }
         }
 
-        /// What only the token's host revealed (`None`: nothing beyond the shared facts).
-        #[derive(Debug, Clone, Default, PartialEq)]
-        pub enum HostFacts {
-            #[default]
-            None,
-            $($variant(<$($host)::+ as Host>::Facts),)+
-        }
+        crate::hosts::host_facts::host_facts! { $($variant = $($host)::+),+ }
 
-        impl HostFacts {
-            pub(crate) fn named(&self) -> crate::facts::Named<'_> {
-                match self {
-                    HostFacts::None => Vec::new(),
-                    $(HostFacts::$variant(f) => f.named(),)+
-                }
-            }
+        crate::hosts::host_requirements::host_requirements! { $($variant = $($host)::+),+ }
 
-            pub(crate) fn named_mut(&mut self) -> crate::facts::NamedMut<'_> {
-                match self {
-                    HostFacts::None => Vec::new(),
-                    $(HostFacts::$variant(f) => f.named_mut(),)+
-                }
-            }
-
-            /// What the JSON report shows of them.
-            pub fn reported(&self) -> Vec<(&'static str, serde_json::Value)> {
-                match self {
-                    HostFacts::None => Vec::new(),
-                    $(HostFacts::$variant(f) => f.reported(),)+
-                }
-            }
-
-            /// The empty facts of the host that writes any of these record keys.
-            pub(crate) fn claiming<'k>(mut keys: impl Iterator<Item = &'k str>) -> HostFacts {
-                let host = keys.find_map(|key| {
-                    HostKind::ALL.iter().copied().find(|host| host.fact_names().contains(&key))
-                });
-                match host {
-                    None => HostFacts::None,
-                    $(Some(HostKind::$variant) => HostFacts::$variant(Default::default()),)+
-                }
-            }
-
-            /// Reads the facts of the host that writes any of the record's keys.
-            fn from_record(
-                record: serde_json::Map<String, serde_json::Value>,
-            ) -> Result<HostFacts, serde_json::Error> {
-                let value = serde_json::Value::Object(record);
-                let keys: Vec<&str> = value.as_object().into_iter().flatten().map(|(k, _)| k.as_str()).collect();
-                Ok(match HostFacts::claiming(keys.into_iter()) {
-                    HostFacts::None => HostFacts::None,
-                    $(HostFacts::$variant(_) => HostFacts::$variant(serde_json::from_value(value)?),)+
-                })
-            }
-        }
-
-        impl HostKind {
-            /// The record keys of the host's own facts.
-            fn fact_names(self) -> &'static [&'static str] {
-                match self {
-                    $(HostKind::$variant => <<$($host)::+ as Host>::Facts as HostSpecificFacts>::NAMES,)+
-                }
-            }
-        }
-
-        impl serde::Serialize for HostFacts {
-            fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-                match self {
-                    HostFacts::None => s.collect_map(std::iter::empty::<(&str, &str)>()),
-                    $(HostFacts::$variant(f) => f.serialize(s),)+
-                }
-            }
-        }
-
-        impl<'de> serde::Deserialize<'de> for HostFacts {
-            fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-                let record = serde_json::Map::deserialize(d)?;
-                HostFacts::from_record(record).map_err(serde::de::Error::custom)
-            }
-        }
-
-        $(
-            impl OwnFacts for $($host)::+ {
-                fn facts(facts: &TokenFacts) -> Option<&Self::Facts> {
-                    match &facts.host {
-                        HostFacts::$variant(f) => Some(f),
-                        #[allow(unreachable_patterns)]
-                        _ => None,
-                    }
-                }
-
-                fn facts_mut(facts: &mut TokenFacts) -> &mut Self::Facts {
-                    if !matches!(facts.host, HostFacts::$variant(_)) {
-                        facts.host = HostFacts::$variant(Default::default());
-                    }
-                    match &mut facts.host {
-                        HostFacts::$variant(f) => f,
-                        #[allow(unreachable_patterns)]
-                        _ => unreachable!("set just above"),
-                    }
-                }
-            }
-        )+
-
-        /// Every host's own requirement keys, for the policy's JSON Schema.
-        #[derive(schemars::JsonSchema)]
-        #[allow(dead_code, non_snake_case)]
-        pub struct HostRequirementKeys {
-            $(#[serde(flatten)] $variant: <$($host)::+ as Host>::RawRequirements,)+
-        }
-
-        /// Each host's own requirements at one level of the policy: a level that names
-        /// no host (`[defaults]`) may hold any host's keys.
-        #[derive(Debug, Clone, Default, PartialEq)]
-        #[allow(non_snake_case)]
-        pub struct HostRequirements {
-            $($variant: <$($host)::+ as Host>::Requirements,)+
-        }
-
-        impl Layered for HostRequirements {
-            fn or(self, less_specific: &Self) -> Self {
-                HostRequirements {
-                    $($variant: self.$variant.or(&less_specific.$variant),)+
-                }
-            }
-        }
-
-        impl HostRequirements {
-            /// Validates every host's own keys of one level.
-            pub(crate) fn parse(keys: &mut RequirementKeys<'_>) -> HostRequirements {
-                HostRequirements {
-                    $($variant: keys
-                        .parse::<<$($host)::+ as Host>::RawRequirements>()
-                        .map(|raw| <$($host)::+ as Host>::requirements(raw, keys))
-                        .unwrap_or_default(),)+
-                }
-            }
-        }
-
-        impl HostKind {
-            /// The names of the host's own requirement keys.
-            pub fn own_requirement_keys(self) -> &'static [&'static str] {
-                match self {
-                    $(HostKind::$variant => crate::policy::raw::field_names::<<$($host)::+ as Host>::RawRequirements>(),)+
-                }
-            }
-
-            /// The host's check of a token's own merged requirements.
-            pub(crate) fn check_requirements(self, requirements: &Requirements) -> Result<(), ValueProblem> {
-                match self {
-                    $(HostKind::$variant => <$($host)::+ as Host>::check_requirements(&requirements.host.$variant),)+
-                }
-            }
-        }
-
-        $(
-            impl OwnRequirements for $($host)::+ {
-                fn requirements_of(requirements: &Requirements) -> &Self::Requirements {
-                    &requirements.host.$variant
-                }
-            }
-        )+
+        crate::hosts::matching::matching! { $($variant = $($host)::+),+ }
 
         /// The hosts of one run, each with its own state.
         #[allow(non_snake_case)]

@@ -36,11 +36,11 @@ use super::clients::{
 };
 use super::observe::{AwsIam, CallError, SIGNED_BY_PATLINT, classify, timestamp};
 use super::{Endpoint, KeySource};
+use crate::client::paging::{MAX_PAGES, past_the_cap};
+use crate::client::secret_unavailable;
 use crate::facts::{Observation, Observed, TokenFacts, TokenKind};
 use crate::hosts::Call;
 use crate::hosts::inventory::{Fingerprint, Listed, Listing, ListingResult};
-use crate::hosts::observe::secret_unavailable;
-use crate::hosts::paging::{MAX_PAGES, past_the_cap};
 
 /// What a declared key's check notes (its access key id) so that the listing finds it.
 pub(super) const KEY_ID: &str = "aws-access-key-id";
@@ -94,7 +94,7 @@ impl AwsIam {
         if let Some(endpoint) = plain_http_elsewhere(&config) {
             return Err(Observation::host_error(format!(
                 "the AWS endpoint `{}` is plain http:// to a host that is not loopback, so the inventory's key would travel in clear; nothing was sent: use https://",
-                crate::hosts::wire::origin_only(&endpoint)
+                crate::client::wire::origin_only(&endpoint)
             )));
         }
         // Every part of the inventory's credentials is scrubbed from the listing.

@@ -20,9 +20,9 @@ use super::clients::{
 use super::facts::{ActionDecision, Decision, ServiceCredential};
 use super::inventory::{GIT_CREDENTIAL_ID, KEY_ID};
 use super::{Endpoint, KeySource};
+use crate::client::secret_unavailable;
 use crate::facts::{Fact, Observation, Observed, Rejection, TokenFacts, TokenKind};
 use crate::hosts::OwnRequirements;
-use crate::hosts::observe::secret_unavailable;
 use crate::hosts::{Call, HttpSettings};
 
 pub struct AwsIam {
@@ -125,7 +125,7 @@ impl AwsIam {
         if let Some(endpoint) = plain_http_elsewhere(&config) {
             return Observation::host_error(format!(
                 "the AWS endpoint `{}` is plain http:// to a host that is not loopback, so the key would travel in clear; nothing was sent: use https://",
-                crate::hosts::wire::origin_only(&endpoint)
+                crate::client::wire::origin_only(&endpoint)
             ));
         }
         // The key id is not the secret, but the user did not write it either.

@@ -5,8 +5,8 @@ use base64::Engine;
 use reqwest::StatusCode;
 use reqwest::header::{ACCEPT, AUTHORIZATION, HeaderValue};
 
+use crate::client::wire::{join, sensitive_header};
 use crate::facts::{Observation, Rejection};
-use crate::hosts::wire::{join, sensitive_header};
 use crate::hosts::{Answer, Call};
 use crate::secret::Secret;
 

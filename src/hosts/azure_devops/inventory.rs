@@ -17,7 +17,7 @@
 //!   `-preview` suffix, so that is the version asked.
 //!
 //! Every page of both is read; a page that fails, a continuation token given twice in a
-//! row, or a chain longer than [`MAX_PAGES`](crate::hosts::paging::MAX_PAGES) makes the
+//! row, or a chain longer than [`MAX_PAGES`](crate::client::paging::MAX_PAGES) makes the
 //! whole listing an error.
 
 use futures_util::StreamExt;
@@ -27,11 +27,11 @@ use reqwest::{StatusCode, Url};
 use serde::{Deserialize, Deserializer};
 
 use super::services::Endpoint;
+use crate::client::api::Api;
+use crate::client::paging::{Next, Page, Paging, Repeat, paginate};
+use crate::client::wire::{join, present};
 use crate::facts::{Observation, Observed, TokenFacts, TokenKind};
-use crate::hosts::api::Api;
 use crate::hosts::inventory::{Fingerprint, Listed, Listing};
-use crate::hosts::paging::{Next, Page, Paging, Repeat, paginate};
-use crate::hosts::wire::{join, present};
 use crate::hosts::{Answer, Call, ListingResult};
 
 /// What a declared PAT's check notes (its authorization id, lowercased, from the PAT

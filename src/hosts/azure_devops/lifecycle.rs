@@ -7,9 +7,9 @@ use reqwest::header::{ACCEPT, AUTHORIZATION};
 use serde::Deserialize;
 
 use super::services::{Endpoint, PatId};
+use crate::client::wire::{join, present, sensitive_header};
 use crate::facts::{Observed, TokenFacts};
 use crate::hosts::Call;
-use crate::hosts::wire::{join, present, sensitive_header};
 use crate::secret::Secret;
 
 const LIFECYCLE_API_VERSION: &str = "7.1-preview.1";

@@ -18,8 +18,8 @@
 use reqwest::header::{ACCEPT, AUTHORIZATION, HeaderValue};
 use reqwest::{StatusCode, Url};
 
+use crate::client::wire::join;
 use crate::facts::{Grant, Observation, Settled, TokenFacts};
-use crate::hosts::wire::join;
 use crate::hosts::{Answer, Call, Probe};
 use crate::policy::TokenKeys;
 use crate::policy::raw::Text;

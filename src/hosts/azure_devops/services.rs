@@ -16,9 +16,9 @@ use super::connection::{basic_auth, connection_data};
 use super::judge::{self, AZURE_GLOBAL_PAT_RETIREMENT};
 use super::lifecycle::{LookupError, lifecycle, lifecycle_endpoint};
 use super::probes::{Target, code_scopes};
+use crate::client::wire::join;
 use crate::evaluate::Finding;
 use crate::facts::{Fact, Observation, Observed, TokenFacts, TokenKind};
-use crate::hosts::wire::join;
 use crate::hosts::{
     AuditTexts, Call, Declared, Host, HostMeta, HttpSettings, Listed, Listing, OwnRequirements,
 };

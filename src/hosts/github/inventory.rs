@@ -10,7 +10,7 @@
 //!   <https://docs.github.com/en/enterprise-cloud@latest/rest/orgs/orgs#list-saml-sso-authorizations-for-an-organization>.
 //!
 //! Both are read to the last page; a page that fails or a chain longer than
-//! [`MAX_PAGES`](crate::hosts::paging::MAX_PAGES) makes the whole listing an error.
+//! [`MAX_PAGES`](crate::client::paging::MAX_PAGES) makes the whole listing an error.
 
 use jiff::Timestamp;
 use reqwest::StatusCode;
@@ -19,9 +19,9 @@ use serde::de::DeserializeOwned;
 
 use super::observe::Api;
 use super::{Endpoint, Scope};
+use crate::client::paging::{self, Link, Next, Page, Paging, Repeat, paginate};
 use crate::facts::{Grant, Observation, Observed, Settled, TokenFacts, TokenKind};
 use crate::hosts::inventory::{Fingerprint, Listed, Listing, ListingResult};
-use crate::hosts::paging::{self, Link, Next, Page, Paging, Repeat, paginate};
 use crate::hosts::{Answer, Call};
 
 /// What a declared token's check notes so that the listing of SSO authorizations
@@ -175,7 +175,7 @@ fn next_page(answer: &Answer, api: &Api<'_>) -> Result<Option<String>, String> {
         format!(
             "{} links its next page outside the API (`{}`), which is not followed",
             answer.request,
-            crate::hosts::wire::origin_only(&next)
+            crate::client::wire::origin_only(&next)
         )
     })
 }
@@ -189,9 +189,9 @@ struct FineGrained {
     token_name: String,
     #[serde(default)]
     token_expired: bool,
-    #[serde(default, deserialize_with = "crate::hosts::wire::present")]
+    #[serde(default, deserialize_with = "crate::client::wire::present")]
     token_expires_at: Option<Option<Timestamp>>,
-    #[serde(default, deserialize_with = "crate::hosts::wire::present")]
+    #[serde(default, deserialize_with = "crate::client::wire::present")]
     token_last_used_at: Option<Option<Timestamp>>,
     repository_selection: String,
     #[serde(default)]
@@ -274,9 +274,9 @@ struct Authorization {
     token_last_eight: Option<String>,
     #[serde(default)]
     scopes: Option<Vec<String>>,
-    #[serde(default, deserialize_with = "crate::hosts::wire::present")]
+    #[serde(default, deserialize_with = "crate::client::wire::present")]
     credential_accessed_at: Option<Option<Timestamp>>,
-    #[serde(default, deserialize_with = "crate::hosts::wire::present")]
+    #[serde(default, deserialize_with = "crate::client::wire::present")]
     authorized_credential_expires_at: Option<Option<Timestamp>>,
     #[serde(default)]
     authorized_credential_note: Option<String>,

@@ -7,9 +7,10 @@ use reqwest::StatusCode;
 use reqwest::header::{ACCEPT, HeaderName};
 
 use super::{Endpoint, PREFIXES};
+use crate::client::api;
+use crate::client::wire::join;
 use crate::facts::{Observation, Observed, Rejection, TokenFacts, TokenKind};
-use crate::hosts::wire::join;
-use crate::hosts::{Answer, Call, api};
+use crate::hosts::{Answer, Call};
 use crate::secret::Secret;
 
 const SCOPES_HEADER: &str = "x-oauth-scopes";

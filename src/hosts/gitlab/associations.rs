@@ -22,9 +22,9 @@ use serde::Deserialize;
 use super::Endpoint;
 use super::GitLab;
 use super::requirements::AccessLevel;
+use crate::client::wire::join;
 use crate::facts::{Grant, Observation, Settled, TokenFacts};
 use crate::hosts::OwnRequirements;
-use crate::hosts::wire::join;
 use crate::hosts::{Answer, Call, Probe};
 use crate::rules::Rule;
 

@@ -20,7 +20,7 @@
 //! sends `x-next-page`, empty on the last page, or `Link: rel="next"` (keyset)
 //! (<https://docs.gitlab.com/api/rest/#pagination>). A page that fails, an `x-next-page`
 //! that is not the next page, a page without either header after the first, or more than
-//! [`MAX_PAGES`](crate::hosts::paging::MAX_PAGES) pages makes the whole listing an error,
+//! [`MAX_PAGES`](crate::client::paging::MAX_PAGES) pages makes the whole listing an error,
 //! never a shorter complete one.
 
 use futures_util::StreamExt;
@@ -33,11 +33,11 @@ use serde::de::DeserializeOwned;
 
 use super::observe::midnight_utc;
 use super::{Endpoint, Scope};
+use crate::client::api::Api;
+use crate::client::paging::{self, Link, Next, Page, Paging, Repeat, paginate};
+use crate::client::wire::{join, present};
 use crate::facts::{Observation, Observed, TokenFacts, TokenKind};
-use crate::hosts::api::Api;
 use crate::hosts::inventory::{Fingerprint, Listed, Listing};
-use crate::hosts::paging::{self, Link, Next, Page, Paging, Repeat, paginate};
-use crate::hosts::wire::{join, present};
 use crate::hosts::{Answer, Call, ListingResult};
 
 /// What a declared token's check notes (its id in `/personal_access_tokens/self`) so
@@ -364,7 +364,7 @@ fn next(answer: &Answer, api: &Api<'_>, page: usize, short: bool) -> Result<Afte
         Link::Next(target) => api.within(&target).map(After::Link).ok_or_else(|| {
             problem(format!(
                 "a next page outside the API (`{}`), which is not followed",
-                crate::hosts::wire::origin_only(&target)
+                crate::client::wire::origin_only(&target)
             ))
         }),
         // A `Link` without `rel="next"` (the last page's first, prev and last) on a page

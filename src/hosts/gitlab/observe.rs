@@ -6,8 +6,8 @@ use reqwest::StatusCode;
 use serde::Deserialize;
 
 use super::Endpoint;
+use crate::client::wire::{join, present, sensitive_header};
 use crate::facts::{Fact, Observation, Observed, Rejection, TokenFacts, TokenKind};
-use crate::hosts::wire::{join, present, sensitive_header};
 use crate::hosts::{Answer, Call};
 
 const SELF_PATH: &str = "api/v4/personal_access_tokens/self";

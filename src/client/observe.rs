@@ -5,10 +5,10 @@ use std::sync::Mutex;
 
 use jiff::Timestamp;
 
-use super::Hosts;
 use super::http::{Answer, HostError, Http, HttpSettings, RequestContext, TokenClock};
-use super::inventory::{Fingerprint, ListingResult};
 use crate::facts::{FactsFile, Failure, Observation, TokenRecord};
+use crate::hosts::Hosts;
+use crate::hosts::inventory::{Fingerprint, ListingResult};
 use crate::policy::{Policy, Requirements, TokenSpec};
 use crate::secret::{Secret, SecretError, SecretSource};
 

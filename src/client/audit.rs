@@ -4,12 +4,12 @@
 
 use jiff::Timestamp;
 
-use super::Hosts;
 use super::http::{Http, HttpSettings};
-use super::inventory::{Fingerprint, ListingResult};
 use super::observe::{Call, observe_for_audit, scrub_listing, secret_unavailable};
 use crate::facts::TokenRecord;
 use crate::hosts::HostKind;
+use crate::hosts::Hosts;
+use crate::hosts::inventory::{Fingerprint, ListingResult};
 use crate::policy::{InventorySpec, Policy};
 use crate::secret::Secret;
 
