@@ -209,6 +209,22 @@ pub enum TokenKind {
     Unknown,
 }
 
+impl TokenKind {
+    /// "fine-grained personal access token", for messages.
+    pub fn describe(self) -> &'static str {
+        match self {
+            TokenKind::ClassicPat => "classic personal access token",
+            TokenKind::FineGrainedPat => "fine-grained personal access token",
+            TokenKind::OauthToken
+            | TokenKind::GithubAppUserToken
+            | TokenKind::GithubAppInstallationToken
+            | TokenKind::Unknown => "token",
+            TokenKind::PersonalAccessToken => "personal access token",
+            TokenKind::AccessKey => "access key",
+        }
+    }
+}
+
 /// What a host revealed about a token it accepted: what every host may reveal, and what
 /// only its host does ([`HostFacts`], declared in the host's folder).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

@@ -1,10 +1,12 @@
-//! Everything patlint knows about each host, one folder per host: its policy keys and
-//! their validation, default URLs, scope catalog, fix texts, starter policy lines and the
-//! code that asks it about a token. This file is the registry: one row per host.
+//! What patlint asks each host, one folder per host: its policy keys and requirement keys
+//! and their validation, default URLs, scope catalog, its own facts and rules, fix texts,
+//! starter policy lines, the code that asks it about a token and its admin listing. This
+//! file is the registry: one row per host. How patlint talks to hosts is `crate::client`.
 //!
 //! Adding a host: write `src/hosts/NEW/` with a type implementing [`Host`], and add its
-//! row to [`registry!`] below. The compiler then knows the new [`HostKind`] and
-//! [`Endpoint`] variants everywhere they are matched.
+//! row to [`registry!`] below (CONTRIBUTING.md). The compiler then knows the new
+//! [`HostKind`] and [`Endpoint`] variants everywhere they are matched: no match over hosts
+//! outside the registry has a catch-all arm.
 
 pub mod aws_iam;
 pub mod azure_devops;

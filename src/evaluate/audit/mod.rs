@@ -7,7 +7,7 @@
 mod result;
 
 use super::Finding;
-use crate::facts::{Failure, Observation, TokenFacts, TokenKind};
+use crate::facts::{Failure, Observation, TokenFacts};
 use crate::hosts::{AuditFacts, DeclaredCheck, Fingerprint, Listed, Listing};
 use crate::policy::{Escalation, InventorySpec, Policy, Requirements, TokenSpec};
 use crate::rules::{Rule, RuleMeta, Severity};
@@ -435,7 +435,7 @@ fn listed_as(inventory: &str, listed: &Listed, declared: bool) -> ListedAs {
 
 /// "fine-grained personal access token `deploy` of octocat (id 42)".
 fn describe(listed: &Listed) -> String {
-    let mut text = kind_name(listed.facts.kind).to_owned();
+    let mut text = listed.facts.kind.describe().to_owned();
     if let Some(name) = &listed.name {
         text.push_str(&format!(" `{}`", printable(name)));
     }
@@ -444,16 +444,6 @@ fn describe(listed: &Listed) -> String {
     }
     text.push_str(&format!(" (id {})", printable(&listed.id)));
     text
-}
-
-fn kind_name(kind: TokenKind) -> &'static str {
-    match kind {
-        TokenKind::ClassicPat => "classic personal access token",
-        TokenKind::FineGrainedPat => "fine-grained personal access token",
-        TokenKind::AccessKey => "access key",
-        TokenKind::PersonalAccessToken => "personal access token",
-        _ => "token",
-    }
 }
 
 fn undeclared_finding(inventory: &InventorySpec, listed: &Listed, name: &str) -> Finding {
@@ -479,7 +469,7 @@ fn undeclared_finding(inventory: &InventorySpec, listed: &Listed, name: &str) ->
 }
 
 fn not_found(inventory: &str, declared: &DeclaredInAudit) -> Finding {
-    let kind = declared.facts().map_or("token", |f| kind_name(f.kind));
+    let kind = declared.facts().map_or("token", |f| f.kind.describe());
     let help = declared.spec.host().audit_texts().not_found;
     Finding::new(
         Rule::TokenNotFound,

@@ -2,6 +2,7 @@
 //! listings.
 
 use super::*;
+use crate::facts::TokenKind;
 use crate::facts::TokenRecord;
 use crate::hosts::{HostKind, InventoryRecord};
 
