@@ -25,6 +25,21 @@ pub trait OwnRequirements: Host {
     fn requirements_of(requirements: &Requirements) -> &Self::Requirements;
 }
 
+/// [`Layered`] for a struct of optional settings: each field the more specific level's,
+/// else the less specific one's.
+macro_rules! layered {
+    ($type:ident { $($field:ident),+ $(,)? }) => {
+        impl $crate::hosts::Layered for $type {
+            fn or(self, less_specific: &Self) -> Self {
+                $type {
+                    $($field: self.$field.or_else(|| less_specific.$field.clone()),)+
+                }
+            }
+        }
+    };
+}
+pub(crate) use layered;
+
 /// The registry's part for requirements: the schema's keys, every level's values, each
 /// host's access and check.
 macro_rules! host_requirements {

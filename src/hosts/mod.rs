@@ -24,6 +24,7 @@ pub use crate::client::{
     InventoryRecord, RequestContext, TokenClock, audit_all, observe_all,
 };
 pub use host_facts::{HostSpecificFacts, NoFacts, OwnFacts};
+pub(crate) use host_requirements::layered;
 pub use host_requirements::{Layered, NoRequirements, OwnRequirements};
 pub use inventory::{Fingerprint, Listed, Listing, ListingResult};
 pub use matching::{AuditTexts, Declared};

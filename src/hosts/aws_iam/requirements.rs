@@ -3,7 +3,7 @@
 
 use serde::Deserialize;
 
-use crate::hosts::{Layered, ValueProblem};
+use crate::hosts::ValueProblem;
 use crate::policy::raw::TextList;
 use crate::policy::{RequirementKeys, Setting};
 
@@ -26,16 +26,10 @@ pub struct Requirements {
     pub resources: Option<Vec<Setting<String>>>,
 }
 
-impl Layered for Requirements {
-    fn or(self, less_specific: &Self) -> Self {
-        Requirements {
-            require_actions: self
-                .require_actions
-                .or_else(|| less_specific.require_actions.clone()),
-            resources: self.resources.or_else(|| less_specific.resources.clone()),
-        }
-    }
-}
+crate::hosts::layered!(Requirements {
+    require_actions,
+    resources
+});
 
 impl Requirements {
     pub fn required_actions(&self) -> &[Setting<String>] {

@@ -3,7 +3,6 @@
 use serde::Deserialize;
 use toml::Spanned;
 
-use crate::hosts::Layered;
 use crate::policy::{RequirementKeys, Setting};
 
 /// Azure DevOps Services' requirement keys as written.
@@ -20,15 +19,9 @@ pub struct Requirements {
     pub all_accessible_organizations: Option<Setting<bool>>,
 }
 
-impl Layered for Requirements {
-    fn or(self, less_specific: &Self) -> Self {
-        Requirements {
-            all_accessible_organizations: self
-                .all_accessible_organizations
-                .or_else(|| less_specific.all_accessible_organizations.clone()),
-        }
-    }
-}
+crate::hosts::layered!(Requirements {
+    all_accessible_organizations
+});
 
 pub fn parse(raw: RawRequirements, keys: &mut RequirementKeys<'_>) -> Requirements {
     Requirements {

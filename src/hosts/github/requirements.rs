@@ -7,7 +7,7 @@ use serde::Deserialize;
 use toml::Spanned;
 
 use super::permissions::CATALOG;
-use crate::hosts::{Layered, ValueProblem};
+use crate::hosts::ValueProblem;
 use crate::policy::raw::Text;
 use crate::policy::{RequirementKeys, Setting};
 use crate::suggest;
@@ -36,15 +36,9 @@ pub struct Requirements {
     pub require_permissions: Option<Vec<Permission>>,
 }
 
-impl Layered for Requirements {
-    fn or(self, less_specific: &Self) -> Self {
-        Requirements {
-            require_permissions: self
-                .require_permissions
-                .or_else(|| less_specific.require_permissions.clone()),
-        }
-    }
-}
+crate::hosts::layered!(Requirements {
+    require_permissions
+});
 
 impl Requirements {
     pub fn required_permissions(&self) -> &[Permission] {

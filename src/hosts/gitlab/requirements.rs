@@ -3,7 +3,7 @@
 
 use serde::Deserialize;
 
-use crate::hosts::{Layered, ValueProblem};
+use crate::hosts::ValueProblem;
 use crate::policy::raw::Text;
 use crate::policy::{RequirementKeys, Setting};
 use crate::suggest;
@@ -34,15 +34,9 @@ pub struct Requirements {
     pub require_access_level: Option<Setting<AccessLevel>>,
 }
 
-impl Layered for Requirements {
-    fn or(self, less_specific: &Self) -> Self {
-        Requirements {
-            require_access_level: self
-                .require_access_level
-                .or_else(|| less_specific.require_access_level.clone()),
-        }
-    }
-}
+crate::hosts::layered!(Requirements {
+    require_access_level
+});
 
 /// A GitLab role, as its `access_level` number
 /// (docs.gitlab.com/api/members/#roles).
