@@ -10,6 +10,7 @@
 
 pub mod aws_iam;
 pub mod azure_devops;
+pub mod bitbucket;
 pub mod github;
 pub mod gitlab;
 mod host_facts;
@@ -414,6 +415,8 @@ registry! {
     AzureDevops = "azure-devops" => azure_devops::Services,
     AzureDevopsServer = "azure-devops-server" => azure_devops::Server,
     AwsIam = "aws-iam" => aws_iam::AwsIam,
+    Bitbucket = "bitbucket" => bitbucket::Cloud,
+    BitbucketDataCenter = "bitbucket-data-center" => bitbucket::DataCenter,
 }
 
 /// The rules of particular hosts, declared in their folders: `rules.rs` calls this with
@@ -428,6 +431,7 @@ macro_rules! host_rules {
             MissingAction => crate::hosts::aws_iam::judge::MISSING_ACTION,
             KeyInactive => crate::hosts::aws_iam::judge::KEY_INACTIVE,
             KeyRotationOverlap => crate::hosts::aws_iam::judge::KEY_ROTATION_OVERLAP,
+            AppPasswordRetired => crate::hosts::bitbucket::judge::APP_PASSWORD_RETIRED,
         }
     };
 }

@@ -13,6 +13,7 @@ mod aws_xml;
 mod azure;
 mod azure_probes;
 mod azure_reach;
+mod bitbucket;
 mod canary;
 mod cases;
 mod cli;
