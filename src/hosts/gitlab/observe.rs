@@ -78,7 +78,7 @@ struct SelfToken {
     created_at: Option<Timestamp>,
     /// `Some(None)`: never expires; `None`: the answer did not say.
     #[serde(default, deserialize_with = "present")]
-    expires_at: Option<Option<jiff::civil::Date>>,
+    expires_at: Option<Option<Expiry>>,
     user_id: Option<u64>,
     /// Granular (fine-grained) tokens: their permissions are not in `scopes`, and the
     /// `/self` entity never lists them: `lib/api/entities/personal_access_token.rb`
@@ -101,16 +101,20 @@ struct OAuthError {
 pub(super) fn interpret_self(answer: &Answer) -> Observation {
     let endpoint = &answer.request;
     match answer.status {
-        StatusCode::OK => match serde_json::from_str::<SelfToken>(&answer.body) {
+        StatusCode::OK => match answer.read::<SelfToken>() {
             Ok(token) => from_self(token, endpoint),
-            Err(e) => Observation::host_error(format!(
-                "{endpoint} answered 200 with {}{}; is `url` the GitLab instance URL?",
-                answer.body_kind(),
-                if answer.body.trim_start().starts_with('{') {
-                    format!(" ({e})")
-                } else {
-                    String::new()
-                }
+            // A JSON object is an API's answer: what is wrong is in it, not in `url`.
+            Err(problem)
+                if answer
+                    .json::<serde_json::Map<String, serde_json::Value>>()
+                    .is_some() =>
+            {
+                Observation::host_error(format!(
+                    "{endpoint} answered 200, but not with GitLab's token entity: {problem}"
+                ))
+            }
+            Err(problem) => Observation::host_error(format!(
+                "{endpoint} answered 200 with {problem}; is `url` the GitLab instance URL?"
             )),
         },
         StatusCode::UNAUTHORIZED => rejected_401(answer),
@@ -162,7 +166,7 @@ pub(super) fn interpret_self(answer: &Answer) -> Observation {
 }
 
 fn from_self(token: SelfToken, endpoint: &str) -> Observation {
-    let expires_at = token.expires_at.flatten().map(midnight_utc);
+    let expires_at = token.expires_at.flatten().map(Expiry::instant);
     let (Some(revoked), Some(active)) = (token.revoked, token.active) else {
         return Observation::host_error(format!(
             "{endpoint} answered 200 without `active` and `revoked`: not GitLab's token entity, so it proves nothing about the token"
@@ -203,18 +207,10 @@ fn from_self(token: SelfToken, endpoint: &str) -> Observation {
     }
     match token.expires_at {
         Some(expiry) => {
-            facts.expires_at = Observed::bare(expiry.map(midnight_utc));
-            facts.expires_at.set_evidence(if expiry.is_some() {
-                format!(
-                    "{} (the token stops working at 00:00 UTC that day)",
-                    evidence("expires_at")
-                )
-            } else {
-                format!(
-                    "{} is null: the token never expires",
-                    evidence("expires_at")
-                )
-            });
+            facts.expires_at = Observed::bare(expiry.map(Expiry::instant));
+            facts
+                .expires_at
+                .set_evidence(Expiry::evidence(expiry, &evidence("expires_at")));
         }
         None => {
             facts
@@ -351,8 +347,59 @@ fn nothing_observable(kind: TokenKind, reason: &str) -> TokenFacts {
     facts
 }
 
+/// A token's `expires_at`, in either form GitLab gives it. The token entity
+/// (gitlab-org/gitlab `lib/api/entities/personal_access_token.rb`) documents it as
+/// `type: 'DateTime', example: '2020-08-31T15:53:00.073Z'`, which its OpenAPI description
+/// (`doc/api/openapi/openapi_v2.yaml`) renders as `format: date-time`, while the entity
+/// writes the stored date with `iso8601`, a bare date (`2020-08-31`). A date is the day
+/// the token stops working, at 00:00 UTC ([`midnight_utc`]); a date-time is the instant.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum Expiry {
+    Date(jiff::civil::Date),
+    At(Timestamp),
+}
+
+impl Expiry {
+    /// When the token stops working.
+    pub(super) fn instant(self) -> Timestamp {
+        match self {
+            Expiry::Date(date) => midnight_utc(date),
+            Expiry::At(at) => at,
+        }
+    }
+
+    /// The evidence for an `expires_at` field (`None`: `null`, never expires).
+    pub(super) fn evidence(expiry: Option<Self>, field: &str) -> String {
+        match expiry {
+            Some(Expiry::Date(_)) => {
+                format!("{field} (the token stops working at 00:00 UTC that day)")
+            }
+            Some(Expiry::At(_)) => field.to_owned(),
+            None => format!("{field} is null: the token never expires"),
+        }
+    }
+}
+
+impl<'de> Deserialize<'de> for Expiry {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let unreadable = || serde::de::Error::custom("expected a date (YYYY-MM-DD) or a date-time");
+        let serde_json::Value::String(text) = serde_json::Value::deserialize(d)? else {
+            return Err(unreadable());
+        };
+        // Exactly `YYYY-MM-DD`: a date-time without its offset is neither.
+        if text.len() == 10
+            && let Ok(date) = text.parse::<jiff::civil::Date>()
+        {
+            return Ok(Expiry::Date(date));
+        }
+        text.parse::<Timestamp>()
+            .map(Expiry::At)
+            .map_err(|_| unreadable())
+    }
+}
+
 /// GitLab tokens expire "on that date at midnight UTC".
-pub(super) fn midnight_utc(date: jiff::civil::Date) -> Timestamp {
+fn midnight_utc(date: jiff::civil::Date) -> Timestamp {
     date.to_datetime(jiff::civil::Time::midnight())
         .to_zoned_datetime(jiff::tz::TimeZone::UTC)
         .map(|z| z.timestamp())
