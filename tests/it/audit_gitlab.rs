@@ -607,10 +607,10 @@ async fn expiring(expiry: Value) -> MockServer {
     server
 }
 
-/// GitLab's OpenAPI description types the token entity's `expires_at` as a date-time
-/// (`format: date-time`, example `2020-08-31T15:53:00.073Z`; gitlab-org/gitlab
-/// `lib/api/entities/personal_access_token.rb`): that is the instant; a date keeps its
-/// meaning (00:00 UTC that day); anything else names the field and its shape, not `url`.
+/// GitLab documents the token entity's `expires_at` as a date-time (gitlab-org/gitlab
+/// `lib/api/entities/personal_access_token.rb`: `type: 'DateTime'`, example
+/// `2020-08-31T15:53:00.073Z`): that is the instant; a date keeps its meaning (00:00 UTC
+/// that day); anything else names the field and its shape, not `url`.
 #[tokio::test]
 async fn an_expiry_is_a_date_or_a_date_time_and_anything_else_names_the_field() {
     let server = expiring(json!("2026-12-31T15:53:00.073Z")).await;
