@@ -115,6 +115,18 @@ impl Answer {
         serde_json::from_str(&self.body).ok()
     }
 
+    /// The body as the JSON object a host documents, or what is wrong with it (the field
+    /// that does not read and its value's shape, never the body).
+    pub fn read<T: serde::de::DeserializeOwned>(&self) -> Result<T, String> {
+        super::wire::read_json(&self.headers, &self.body)
+    }
+
+    /// The body as a JSON array of `T` (a listing's page), or what is wrong with it:
+    /// "`token_expires_at` of item 3 is not a date-time (a string shaped `9999-99-99`)".
+    pub fn read_items<T: serde::de::DeserializeOwned>(&self) -> Result<Vec<T>, String> {
+        super::wire::read_json_items(&self.headers, &self.body)
+    }
+
     /// The `message` of a JSON error body.
     pub fn api_message(&self) -> Option<String> {
         super::wire::api_message(&self.body)

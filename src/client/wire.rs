@@ -3,6 +3,7 @@
 
 use reqwest::header::{HeaderMap, HeaderValue};
 use serde::Deserialize;
+use serde::de::DeserializeOwned;
 
 /// An auth header value, marked sensitive so that no HTTP layer logs it.
 pub(crate) fn sensitive_header(value: &str) -> Result<HeaderValue, &'static str> {
@@ -59,6 +60,154 @@ pub(crate) fn body_kind(headers: &HeaderMap, body: &str) -> &'static str {
         "an HTML page"
     } else {
         "a body that is not the expected JSON"
+    }
+}
+
+/// A JSON body read as the `T` a host documents, or what is wrong with it: not JSON (what
+/// it looks like), JSON of another shape, or the field that does not read, with the shape
+/// of its value (never the value itself).
+pub(crate) fn read_json<T: DeserializeOwned>(headers: &HeaderMap, body: &str) -> Result<T, String> {
+    let value: serde_json::Value =
+        serde_json::from_str(body).map_err(|_| body_kind(headers, body).to_owned())?;
+    match T::deserialize(&value) {
+        Ok(read) => Ok(read),
+        Err(_) => Err(mismatch::<T>(&value).to_string()),
+    }
+}
+
+/// A listing's page (a JSON array of `T`), or what is wrong with it: "`token_expires_at`
+/// of item 3 is not a date-time (a string shaped `9999-99-99`)".
+pub(crate) fn read_json_items<T: DeserializeOwned>(
+    headers: &HeaderMap,
+    body: &str,
+) -> Result<Vec<T>, String> {
+    let value: serde_json::Value =
+        serde_json::from_str(body).map_err(|_| body_kind(headers, body).to_owned())?;
+    let serde_json::Value::Array(items) = value else {
+        return Err(format!(
+            "{} where a JSON array was expected",
+            json_kind(&value)
+        ));
+    };
+    items
+        .iter()
+        .enumerate()
+        .map(|(index, item)| {
+            T::deserialize(item).map_err(|_| match mismatch::<T>(item) {
+                Mismatch::Field { name, problem } => {
+                    format!("`{name}` of item {} {problem}", index + 1)
+                }
+                Mismatch::Whole(problem) => format!("item {} is {problem}", index + 1),
+            })
+        })
+        .collect()
+}
+
+/// What is wrong with a JSON value that does not read as `T`.
+enum Mismatch {
+    /// One field of an object: it is missing, or its value does not read.
+    Field { name: String, problem: String },
+    /// The value as a whole: "a JSON array where a JSON object was expected".
+    Whole(String),
+}
+
+impl std::fmt::Display for Mismatch {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Mismatch::Field { name, problem } => write!(f, "`{name}` {problem}"),
+            Mismatch::Whole(problem) => f.write_str(problem),
+        }
+    }
+}
+
+/// Which field of an object keeps it from reading as `T`. A derived `Deserialize` reads an
+/// object's fields in order and stops at the first value that does not read, so the first
+/// field whose prefix of the object fails otherwise than by a missing field is the one;
+/// when every prefix only lacks fields, a required field is missing.
+fn mismatch<T: DeserializeOwned>(value: &serde_json::Value) -> Mismatch {
+    let serde_json::Value::Object(fields) = value else {
+        return Mismatch::Whole(format!(
+            "{} where a JSON object was expected",
+            json_kind(value)
+        ));
+    };
+    let mut prefix = serde_json::Map::new();
+    for (name, field) in fields {
+        prefix.insert(name.clone(), field.clone());
+        let Err(error) = T::deserialize(&serde_json::Value::Object(prefix.clone())) else {
+            continue;
+        };
+        let error = error.to_string();
+        if error.starts_with("missing field") {
+            continue;
+        }
+        let expected = error
+            .rsplit_once("expected ")
+            .map(|(_, expected)| readable_expectation(expected))
+            .unwrap_or_else(|| "what the host documents".to_owned());
+        return Mismatch::Field {
+            name: name.clone(),
+            problem: format!("is not {expected} ({})", json_shape(field)),
+        };
+    }
+    match T::deserialize(value) {
+        Err(error) => match error.to_string().strip_prefix("missing field ") {
+            Some(name) => Mismatch::Field {
+                name: name.trim_matches('`').to_owned(),
+                problem: "is missing".to_owned(),
+            },
+            None => Mismatch::Whole("not the object the host documents".to_owned()),
+        },
+        Ok(_) => Mismatch::Whole("not the object the host documents".to_owned()),
+    }
+}
+
+/// Serde's expectation in words: "u64" is "a whole number".
+fn readable_expectation(expected: &str) -> String {
+    match expected.trim() {
+        "u8" | "u16" | "u32" | "u64" | "i8" | "i16" | "i32" | "i64" => "a whole number".into(),
+        "f32" | "f64" => "a number".into(),
+        "a sequence" => "an array".into(),
+        "a map" => "an object".into(),
+        other => other.trim_matches('`').to_owned(),
+    }
+}
+
+/// "a JSON array", "a JSON object", …
+fn json_kind(value: &serde_json::Value) -> &'static str {
+    match value {
+        serde_json::Value::Null => "JSON null",
+        serde_json::Value::Bool(_) => "a JSON boolean",
+        serde_json::Value::Number(_) => "a JSON number",
+        serde_json::Value::String(_) => "a JSON string",
+        serde_json::Value::Array(_) => "a JSON array",
+        serde_json::Value::Object(_) => "a JSON object",
+    }
+}
+
+/// A value's shape, never its text: a string's digits are `9`, its letters `a` or `A`.
+fn json_shape(value: &serde_json::Value) -> String {
+    const LONGEST: usize = 40;
+    match value {
+        serde_json::Value::String(text) if text.chars().count() <= LONGEST => {
+            let shape: String = text
+                .chars()
+                .map(|c| match c {
+                    '0'..='9' => '9',
+                    'a'..='z' => 'a',
+                    'A'..='Z' => 'A',
+                    c if c.is_ascii_punctuation() || c == ' ' => c,
+                    _ => '?',
+                })
+                .collect();
+            format!("a string shaped `{shape}`")
+        }
+        serde_json::Value::String(text) => {
+            format!("a string of {} characters", text.chars().count())
+        }
+        serde_json::Value::Array(items) => format!("an array of {}", items.len()),
+        serde_json::Value::Null => "null".into(),
+        other => json_kind(other).replace("JSON ", ""),
     }
 }
 
@@ -124,6 +273,22 @@ where
     T::deserialize(d).map(Some)
 }
 
+/// For `#[serde(default, deserialize_with = "present_date_time")]`: [`present`] for an RFC
+/// 3339 date-time (`null` is `Some(None)`); anything else is "not a date-time" in the
+/// message [`read_json_items`] gives.
+pub(crate) fn present_date_time<'de, D>(d: D) -> Result<Option<Option<jiff::Timestamp>>, D::Error>
+where
+    D: serde::Deserializer<'de>,
+{
+    match Option::<serde_json::Value>::deserialize(d)? {
+        None => Ok(Some(None)),
+        Some(serde_json::Value::String(text)) if text.parse::<jiff::Timestamp>().is_ok() => {
+            Ok(Some(text.parse().ok()))
+        }
+        Some(_) => Err(serde::de::Error::custom("expected a date-time")),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -170,6 +335,37 @@ mod tests {
             None
         );
         assert_eq!(next_link("<https://h/x?page=2>; title=\"next\""), None);
+    }
+
+    #[test]
+    fn a_body_that_does_not_read_says_which_field_and_its_shape() {
+        #[derive(Debug, Deserialize)]
+        #[allow(dead_code)]
+        struct Item {
+            id: u64,
+            #[serde(default, deserialize_with = "present_date_time")]
+            at: Option<Option<jiff::Timestamp>>,
+        }
+        let headers = HeaderMap::new();
+        let items = |body: &str| read_json_items::<Item>(&headers, body).unwrap_err();
+        assert_eq!(
+            items(r#"[{"id":1,"at":null},{"at":"2020-08-31","id":2}]"#),
+            "`at` of item 2 is not a date-time (a string shaped `9999-99-99`)"
+        );
+        assert_eq!(
+            items(r#"[{"id":"x"}]"#),
+            "`id` of item 1 is not a whole number (a string shaped `a`)"
+        );
+        assert_eq!(items(r#"[{"at":null}]"#), "`id` of item 1 is missing");
+        assert_eq!(
+            items(r#"{"value":[]}"#),
+            "a JSON object where a JSON array was expected"
+        );
+        assert_eq!(items("<html>"), "an HTML page");
+        assert_eq!(
+            read_json::<Item>(&headers, "[]").unwrap_err(),
+            "a JSON array where a JSON object was expected"
+        );
     }
 
     #[test]

@@ -2,9 +2,10 @@
 //! binary, against a local server answering as MicrosoftDocs/vsts-rest-api-specs
 //! documents: `specification/graph/7.1/graph.json` (`Users_List`, continued by the
 //! `X-MS-ContinuationToken` header) and `specification/tokenAdmin/7.1/tokenAdmin.json`
-//! (`Personal Access Tokens_List`: `TokenAdminPagedSessionTokens` of `SessionToken`s, in
-//! the shape of its example `GetPersonalAccessTokensForAUserInYourOrganization.json`:
-//! dates without an offset, `displayName` null, `targetAccounts` null).
+//! (`Personal Access Tokens_List`, at api-version 7.1: `TokenAdminPagedSessionTokens` of
+//! `SessionToken`s, in the shape of its example
+//! `GetPersonalAccessTokensForAUserInYourOrganization.json`: dates without an offset,
+//! `displayName` null, `targetAccounts` null).
 
 use crate::common;
 
@@ -172,7 +173,9 @@ async fn organization(users_page_two: ResponseTemplate, jamal_status: u16) -> Mo
     let tokens = |descriptor: &str| {
         Mock::given(method("GET"))
             .and(path(pats_of(descriptor)))
-            .and(query_param("api-version", "7.1-preview.1"))
+            // `Personal Access Tokens_List` takes `api-Version`: "This should be set to
+            // '7.1'" (specification/tokenAdmin/7.1/tokenAdmin.json).
+            .and(query_param("api-version", "7.1"))
             .and(query_param("isPublic", "false"))
             .and(header("authorization", bearer.as_str()))
     };
@@ -370,5 +373,58 @@ async fn a_listing_cut_short_or_refused_is_an_error_never_a_complete_answer() {
     assert!(
         finding.contains("without an `authorizationId`"),
         "{finding}"
+    );
+}
+
+/// `Users_List`'s description gives its 200 as a bare array of `GraphUser`s
+/// (`specification/graph/7.1/graph.json`); Azure DevOps answers an object whose `value`
+/// holds them. An array is neither a sign-in page nor a listing: the error says what came.
+#[tokio::test]
+async fn a_users_page_that_is_a_bare_array_is_said_to_be_one() {
+    let bare = ResponseTemplate::new(200).set_body_json(json!([graph_user(
+        CHEN,
+        "chen@fabrikam.com",
+        "Chen Wu"
+    )]));
+    let server = organization(bare, 200).await;
+    let (code, report, stderr) = audit(policy(&server.uri(), "", false)).await;
+    assert_eq!(code, 3, "{report:#}{stderr}");
+    let inventory = token(&report, "ado");
+    assert_eq!(rules(inventory)[0].0, "host-error", "{inventory:#}");
+    let finding = &inventory["findings"][0];
+    let message = finding["message"].as_str().unwrap();
+    assert!(
+        message.contains("a JSON array where a JSON object was expected")
+            && message.contains("`value`"),
+        "{message}"
+    );
+    assert!(!message.contains("sign-in"), "{message}");
+    assert!(!message.contains("not accepted"), "{message}");
+    let listed = names(&report);
+    assert!(!listed.iter().any(|n| n.starts_with("ado.")), "{listed:?}");
+}
+
+/// Every finding has evidence: an inventory that could not be listed says what failed.
+#[tokio::test]
+async fn an_inventory_that_could_not_be_listed_has_evidence() {
+    let server = organization(ResponseTemplate::new(500), 200).await;
+    let (code, report, stderr) = audit(policy(&server.uri(), "", false)).await;
+    assert_eq!(code, 3, "{report:#}{stderr}");
+    let finding = &token(&report, "ado")["findings"][0];
+    assert_eq!(finding["rule"], "host-error", "{finding:#}");
+    assert_eq!(
+        finding["evidence"], "the requests listing inventory `ado` on Azure DevOps Services",
+        "{finding:#}"
+    );
+    // The secret could not be read: reading it is what failed.
+    let unset = policy(&server.uri(), "", false).replace("env = \"ADMIN\"", "env = \"UNSET\"");
+    let (code, report, stderr) = audit(unset).await;
+    assert_eq!(code, 3, "{report:#}{stderr}");
+    let finding = &token(&report, "ado")["findings"][0];
+    assert_eq!(finding["rule"], "secret-unavailable", "{finding:#}");
+    let evidence = finding["evidence"].as_str().unwrap_or_default();
+    assert!(
+        evidence.starts_with("reading the ") && evidence.contains("UNSET"),
+        "{finding:#}"
     );
 }

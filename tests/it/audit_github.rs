@@ -283,6 +283,8 @@ async fn without_sso_classic_tokens_are_a_blind_spot_not_missing() {
     );
     let message = inventory["findings"][0]["message"].as_str().unwrap();
     assert!(message.contains("classic tokens"), "{message}");
+    let evidence = &inventory["findings"][0]["evidence"];
+    assert_eq!(evidence, "the listing of inventory `acme-github`");
     // The classic token cannot be listed, so its absence proves nothing.
     assert!(
         rules(token(&report, "ci-classic"))
@@ -650,4 +652,25 @@ async fn the_same_page_twice_is_an_error() {
         message.contains("the same page as the one before"),
         "{message}"
     );
+}
+
+/// A listing item whose field is not what the description types it as: the message
+/// names the item and the field, once.
+#[tokio::test]
+async fn a_listing_item_that_does_not_read_names_its_field() {
+    let server = MockServer::start().await;
+    let date = json!("2027-01-01");
+    let items = [json!(null), json!(null), date].map(|e| grant(1, "x", "alice", e, json!(null)));
+    Mock::given(method("GET"))
+        .and(path("/orgs/acme/personal-access-tokens"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!(items)))
+        .mount(&server)
+        .await;
+    let (code, report, _) = audit(inventory_only(&server.uri())).await;
+    assert_eq!(code, 3, "{report:#}");
+    let message = token(&report, "acme-github")["findings"][0]["message"].to_string();
+    let expected = "`token_expires_at` of item 3 is not a date-time (a string shaped `9999-99-99`)";
+    assert!(message.contains(expected), "{message}");
+    assert!(!message.contains("not the expected JSON"), "{message}");
+    assert_eq!(message.matches("documents").count(), 1, "{message}");
 }

@@ -581,3 +581,62 @@ secret = {{ env = "JIRA" }}
     assert!(message.contains("personal access tokens"), "{message}");
     only_gets(&server).await;
 }
+
+/// An instance whose `/self` and listing give token 11's `expires_at` as `expiry`, and
+/// token 12's as a date.
+async fn expiring(expiry: Value) -> MockServer {
+    let server = MockServer::start().await;
+    user(&server, ADMIN, true).await;
+    Mock::given(method("GET"))
+        .and(path(LIST))
+        .and(query_param("user_id", "0"))
+        .respond_with(page(1, "", json!([])))
+        .with_priority(1)
+        .mount(&server)
+        .await;
+    let jira = token(11, "jira-sync", 3, expiry, json!(null));
+    self_token(&server, JIRA, jira.clone()).await;
+    let date = token(12, "old-deploy", 5, json!("2027-01-01"), json!(null));
+    Mock::given(method("GET"))
+        .and(path(LIST))
+        .and(query_param("state", "active"))
+        .respond_with(page(1, "", json!([jira, date])))
+        .with_priority(2)
+        .mount(&server)
+        .await;
+    server
+}
+
+/// GitLab documents the token entity's `expires_at` as a date-time (gitlab-org/gitlab
+/// `lib/api/entities/personal_access_token.rb`: `type: 'DateTime'`, example
+/// `2020-08-31T15:53:00.073Z`): that is the instant; a date keeps its meaning (00:00 UTC
+/// that day); anything else names the field and its shape, not `url`.
+#[tokio::test]
+async fn an_expiry_is_a_date_or_a_date_time_and_anything_else_names_the_field() {
+    let server = expiring(json!("2026-12-31T15:53:00.073Z")).await;
+    let (code, report, stderr) = audit(instance_policy(&server.uri(), "", false)).await;
+    assert_ne!(code, 3, "{report:#}{stderr}");
+    let jira = find(&report, "jira");
+    assert_eq!(
+        jira["facts"]["expires_at"], "2026-12-31T15:53:00.073Z",
+        "{jira:#}"
+    );
+    assert_eq!(jira["listed"]["id"], "11", "{jira:#}");
+    let dated = find(&report, "gitlab-admin.12");
+    assert_eq!(dated["facts"]["expires_at"], "2027-01-01T00:00:00Z");
+
+    let server = expiring(json!("31/12/2026")).await;
+    let (code, report, stderr) = audit(instance_policy(&server.uri(), "", false)).await;
+    assert_eq!(code, 3, "{report:#}{stderr}");
+    let not_read = "is not a date (YYYY-MM-DD) or a date-time (a string shaped `99/99/9999`)";
+    for (name, field) in [
+        ("jira", "`expires_at` "),
+        ("gitlab-admin", "`expires_at` of item 1 "),
+    ] {
+        let item = find(&report, name);
+        assert_eq!(rules(item)[0].0, "host-error", "{item:#}");
+        let message = item["findings"][0]["message"].as_str().unwrap();
+        assert!(message.contains(&format!("{field}{not_read}")), "{message}");
+        assert!(!message.contains("`url`"), "{message}");
+    }
+}

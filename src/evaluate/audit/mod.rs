@@ -282,9 +282,15 @@ impl InventoryPlan<'_> {
     }
 }
 
-/// The inventory's own finding when it could not be listed.
+/// The inventory's own finding when it could not be listed, with what failed as its
+/// evidence: reading the secret, or the listing's requests to the host.
 fn listing_failed(inventory: &InventorySpec, failure: &Observation) -> ListingTrouble {
     let token = &inventory.token;
+    let requests = format!(
+        "the requests listing inventory `{}` on {}",
+        token.name,
+        token.host().product()
+    );
     let finding = match failure {
         Observation::Unchecked {
             failure: Failure::SecretUnavailable,
@@ -295,7 +301,8 @@ fn listing_failed(inventory: &InventorySpec, failure: &Observation) -> ListingTr
             &token.secret.origin,
             format!("inventory `{}` was not listed: {detail}", token.name),
         )
-        .label("the secret comes from here"),
+        .label("the secret comes from here")
+        .evidence(format!("reading the {}", token.secret.value)),
         Observation::Unchecked { detail, help, .. } => {
             let finding = Finding::new(
                 Rule::HostError,
@@ -305,7 +312,8 @@ fn listing_failed(inventory: &InventorySpec, failure: &Observation) -> ListingTr
                     token.name
                 ),
             )
-            .label(format!("asked {}", token.host().product()));
+            .label(format!("asked {}", token.host().product()))
+            .evidence(requests);
             match help {
                 Some(help) => finding.help(help),
                 None => finding,
@@ -317,12 +325,14 @@ fn listing_failed(inventory: &InventorySpec, failure: &Observation) -> ListingTr
             Rule::HostError,
             &token.origin,
             format!("inventory `{}` could not be listed: {detail}", token.name),
-        ),
+        )
+        .evidence(requests),
         Observation::Observed { .. } => Finding::new(
             Rule::HostError,
             &token.origin,
             format!("inventory `{}` could not be listed", token.name),
-        ),
+        )
+        .evidence(requests),
     };
     ListingTrouble {
         failure: Some(failure.clone()),
@@ -496,6 +506,10 @@ fn incomplete(inventory: &InventorySpec, blind_spots: &[String]) -> Vec<Finding>
                 ),
             )
             .label("lists only part of what reaches here")
+            .evidence(format!(
+                "the listing of inventory `{}`",
+                inventory.token.name
+            ))
         })
         .collect()
 }

@@ -5,16 +5,23 @@
 //!   organization's users, continued by the response header `X-MS-ContinuationToken`
 //!   (MicrosoftDocs/vsts-rest-api-specs `specification/graph/7.1/graph.json`, `Users_List`;
 //!   <https://learn.microsoft.com/en-us/rest/api/azure/devops/graph/users/list?view=azure-devops-rest-7.1>);
-//! - per user, `GET {vssps_url}/{organization}/_apis/tokenadmin/personalaccesstokens/{descriptor}?api-version=7.1-preview.1&isPublic=false`:
+//! - per user, `GET {vssps_url}/{organization}/_apis/tokenadmin/personalaccesstokens/{descriptor}?api-version=7.1&isPublic=false`:
 //!   the user's PATs as session tokens, continued by the body's `continuationToken`
 //!   ("`null` if there is no next page"), which needs the `vso.tokenadministration`
 //!   scope; it answers 401 "if the caller does not have permission to administrate
 //!   tokens" (`specification/tokenAdmin/7.1/tokenAdmin.json`, `Personal Access
 //!   Tokens_List`, `TokenAdminPagedSessionTokens`, `SessionToken`;
 //!   <https://learn.microsoft.com/en-us/rest/api/azure/devops/tokenadmin/personal-access-tokens/list?view=azure-devops-rest-7.1>).
-//!   The specification marks the operation preview (`x-ms-preview`, "This should be set
-//!   to '7.1-preview.1'"), and Azure DevOps refuses a preview API asked without the
-//!   `-preview` suffix, so that is the version asked.
+//!   That specification gives the operation the `api-Version` parameter, "This should be
+//!   set to '7.1' to use this version of the api", and does not mark it preview, so `7.1`
+//!   is the version asked. `Users_List` is still marked preview (`x-ms-preview`,
+//!   `api-Version-preview.1`, "This should be set to '7.1-preview.1'"), and Azure DevOps
+//!   refuses a preview API asked without the `-preview` suffix, so the users are asked
+//!   with `7.1-preview.1`.
+//!
+//! `Users_List`'s description gives its 200 as a bare array of `GraphUser`, but Azure
+//! DevOps answers an object whose `value` holds the users (the `GetAllUsers.json` example
+//! beside it); a listing read in any other shape is an error that says what came.
 //!
 //! Every page of both is read; a page that fails, a continuation token given twice in a
 //! row, or a chain longer than [`MAX_PAGES`](crate::client::paging::MAX_PAGES) makes the
@@ -38,9 +45,12 @@ use crate::hosts::{Answer, Call, ListingResult};
 /// Lifecycle API) so that the listing finds it.
 pub(super) const AUTHORIZATION_ID: &str = "azure-devops-authorization-id";
 
-pub(super) const DOCS: &str = "Azure DevOps Services: lists every PAT of every user of the organization, with its authorization id, display name, owner, scopes, validity window and organization reach (Azure DevOps does not reveal last use). Two kinds of request, both GET: `GET https://vssps.dev.azure.com/ORG/_apis/graph/users?api-version=7.1-preview.1` to every page (`X-MS-ContinuationToken`), which needs the `vso.graph` scope, then for each user `GET https://vssps.dev.azure.com/ORG/_apis/tokenadmin/personalaccesstokens/DESCRIPTOR?api-version=7.1-preview.1&isPublic=false` to every page (`continuationToken`), which needs the `vso.tokenadministration` scope. The credential (`secret`): a Microsoft Entra access token for Azure DevOps (audience 499b84ac-1321-427f-aa17-267ca6975798) of a Project Collection Administrator, granted both scopes. A declared PAT is matched by the authorization id its own check reads from the PAT Lifecycle API, or by `authorization_id` / `display_name`.";
+pub(super) const DOCS: &str = "Azure DevOps Services: lists every PAT of every user of the organization, with its authorization id, display name, owner, scopes, validity window and organization reach (Azure DevOps does not reveal last use). Two kinds of request, both GET: `GET https://vssps.dev.azure.com/ORG/_apis/graph/users?api-version=7.1-preview.1` to every page (`X-MS-ContinuationToken`), which needs the `vso.graph` scope, then for each user `GET https://vssps.dev.azure.com/ORG/_apis/tokenadmin/personalaccesstokens/DESCRIPTOR?api-version=7.1&isPublic=false` to every page (`continuationToken`), which needs the `vso.tokenadministration` scope. The credential (`secret`): a Microsoft Entra access token for Azure DevOps (audience 499b84ac-1321-427f-aa17-267ca6975798) of a Project Collection Administrator, granted both scopes. A declared PAT is matched by the authorization id its own check reads from the PAT Lifecycle API, or by `authorization_id` / `display_name`.";
 
-const API_VERSION: &str = "7.1-preview.1";
+/// `Users_List`: a preview API in 7.1 (`specification/graph/7.1/graph.json`).
+const GRAPH_API_VERSION: &str = "7.1-preview.1";
+/// `Personal Access Tokens_List`: 7.1 (`specification/tokenAdmin/7.1/tokenAdmin.json`).
+const TOKEN_ADMIN_API_VERSION: &str = "7.1";
 const PRODUCT: &str = "Azure DevOps";
 
 /// Users whose PATs are asked at once (each also bounded per origin by `--concurrency`).
@@ -68,10 +78,10 @@ pub(super) async fn list(call: &Call<'_>, azure: &Endpoint) -> ListingResult {
     Ok(listing)
 }
 
-/// `{vssps_url}/{organization}/{segments…}?api-version=…&{query}`; each segment is
-/// encoded on its own (a descriptor is one segment whatever it holds).
-fn url(api: &Api<'_>, segments: &[&str], query: &[(&str, &str)]) -> Url {
-    let mut pairs = vec![("api-version", API_VERSION)];
+/// `{vssps_url}/{organization}/{segments…}?api-version={version}&{query}`; each segment
+/// is encoded on its own (a descriptor is one segment whatever it holds).
+fn url(api: &Api<'_>, segments: &[&str], version: &str, query: &[(&str, &str)]) -> Url {
+    let mut pairs = vec![("api-version", version)];
     pairs.extend_from_slice(query);
     let mut url = api.url("", &pairs);
     if let Ok(mut path) = url.path_segments_mut() {
@@ -80,12 +90,11 @@ fn url(api: &Api<'_>, segments: &[&str], query: &[(&str, &str)]) -> Url {
     url
 }
 
-/// A 200 with a JSON body, or why the listing is not complete.
+/// A 200 with a JSON body (whether it is the documented one is for its reader to say), or
+/// why the listing is not complete.
 async fn get(api: &Api<'_>, url: Url) -> Result<Answer, Observation> {
     let answer = api.get(&url).await?;
-    let json = answer
-        .json::<serde_json::Value>()
-        .is_some_and(|v| v.is_object());
+    let json = answer.json::<serde_json::Value>().is_some();
     match answer.status {
         StatusCode::OK if json => Ok(answer),
         StatusCode::UNAUTHORIZED | StatusCode::FORBIDDEN => Err(Observation::host_error_with_help(
@@ -137,7 +146,8 @@ async fn users(api: &Api<'_>) -> Result<Vec<User>, Observation> {
                 .iter()
                 .map(|token| ("continuationToken", token.as_str()))
                 .collect();
-            get(api, url(api, &["_apis", "graph", "users"], &query)).await
+            let users = url(api, &["_apis", "graph", "users"], GRAPH_API_VERSION, &query);
+            get(api, users).await
         },
         |answer, _| users_page(answer),
     )
@@ -149,9 +159,9 @@ fn users_page(answer: &Answer) -> Result<Page<User, Option<String>>, Observation
     struct Users {
         value: Vec<User>,
     }
-    let Some(users) = answer.json::<Users>() else {
-        return Err(not_documented(answer, "users"));
-    };
+    let users = answer
+        .read::<Users>()
+        .map_err(|problem| not_documented(answer, "users", &problem))?;
     let next = answer
         .single_header("x-ms-continuationtoken")
         .map_err(|problem| {
@@ -210,7 +220,7 @@ async fn user_pats(api: &Api<'_>, user: &User) -> Result<Vec<Listed>, Observatio
                     .iter()
                     .map(|token| ("continuationToken", token.as_str())),
             );
-            get(api, url(api, segments, &query)).await
+            get(api, url(api, segments, TOKEN_ADMIN_API_VERSION, &query)).await
         },
         |answer, _| pats_page(answer, user, &source),
     )
@@ -230,9 +240,9 @@ fn pats_page(
         continuation_token: Option<String>,
         value: Vec<SessionToken>,
     }
-    let Some(page) = answer.json::<Pats>() else {
-        return Err(not_documented(answer, "PATs"));
-    };
+    let page = answer
+        .read::<Pats>()
+        .map_err(|problem| not_documented(answer, "PATs", &problem))?;
     let mut listed = Vec::new();
     for pat in page
         .value
@@ -255,9 +265,9 @@ fn pats_page(
     })
 }
 
-fn not_documented(answer: &Answer, what: &str) -> Observation {
+fn not_documented(answer: &Answer, what: &str, problem: &str) -> Observation {
     Observation::host_error(format!(
-        "{} answered 200 with JSON that is not the list of {what} Azure DevOps documents, so the listing is not complete",
+        "{} answered 200, but not with the list of {what} Azure DevOps documents (an object whose `value` holds them): {problem}; so the listing is not complete",
         answer.request
     ))
 }

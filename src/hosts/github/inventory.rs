@@ -139,13 +139,12 @@ fn read_page<T: DeserializeOwned>(
             ))));
         }
     }
-    let Some(items) = answer.json::<Vec<T>>() else {
-        return Err(Refused::Host(Observation::host_error(format!(
-            "{} answered 200 with {} that is not the listing GitHub documents, so the listing is not complete",
-            answer.request,
-            answer.body_kind()
-        ))));
-    };
+    let items = answer.read_items::<T>().map_err(|problem| {
+        Refused::Host(Observation::host_error(format!(
+            "{} answered 200, but not with the listing GitHub documents: {problem}; so the listing is not complete",
+            answer.request
+        )))
+    })?;
     let full = items.len() >= PER_PAGE;
     let next = match next_page(answer, api) {
         Ok(Some(path)) => Next::Page(path),
@@ -189,9 +188,9 @@ struct FineGrained {
     token_name: String,
     #[serde(default)]
     token_expired: bool,
-    #[serde(default, deserialize_with = "crate::client::wire::present")]
+    #[serde(default, deserialize_with = "crate::client::wire::present_date_time")]
     token_expires_at: Option<Option<Timestamp>>,
-    #[serde(default, deserialize_with = "crate::client::wire::present")]
+    #[serde(default, deserialize_with = "crate::client::wire::present_date_time")]
     token_last_used_at: Option<Option<Timestamp>>,
     repository_selection: String,
     #[serde(default)]
@@ -274,9 +273,9 @@ struct Authorization {
     token_last_eight: Option<String>,
     #[serde(default)]
     scopes: Option<Vec<String>>,
-    #[serde(default, deserialize_with = "crate::client::wire::present")]
+    #[serde(default, deserialize_with = "crate::client::wire::present_date_time")]
     credential_accessed_at: Option<Option<Timestamp>>,
-    #[serde(default, deserialize_with = "crate::client::wire::present")]
+    #[serde(default, deserialize_with = "crate::client::wire::present_date_time")]
     authorized_credential_expires_at: Option<Option<Timestamp>>,
     #[serde(default)]
     authorized_credential_note: Option<String>,

@@ -25,13 +25,12 @@
 
 use futures_util::StreamExt;
 use jiff::Timestamp;
-use jiff::civil::Date;
 use reqwest::header::HeaderName;
 use reqwest::{StatusCode, Url};
 use serde::Deserialize;
 use serde::de::DeserializeOwned;
 
-use super::observe::midnight_utc;
+use super::observe::Expiry;
 use super::{Endpoint, Scope};
 use crate::client::api::Api;
 use crate::client::paging::{self, Link, Next, Page, Paging, Repeat, paginate};
@@ -307,13 +306,12 @@ fn read_page<T: DeserializeOwned>(
     if answer.status != StatusCode::OK {
         return Err(refused(answer, needs));
     }
-    let Some(items) = answer.json::<Vec<T>>() else {
-        return Err(Observation::host_error(format!(
-            "{} answered 200 with {} that is not the listing GitLab documents, so the listing is not complete",
-            answer.request,
-            answer.body_kind()
-        )));
-    };
+    let items = answer.read_items::<T>().map_err(|problem| {
+        Observation::host_error(format!(
+            "{} answered 200, but not with the listing GitLab documents: {problem}; so the listing is not complete",
+            answer.request
+        ))
+    })?;
     let short = items.len() < PER_PAGE;
     let next = match next(answer, api, number, short)? {
         After::End => Next::End,
@@ -408,7 +406,7 @@ struct Token {
     created_at: Option<Timestamp>,
     /// `Some(None)`: never expires; `None`: the listing did not say.
     #[serde(default, deserialize_with = "present")]
-    expires_at: Option<Option<Date>>,
+    expires_at: Option<Option<Expiry>>,
     #[serde(default, deserialize_with = "present")]
     last_used_at: Option<Option<Timestamp>>,
     #[serde(default)]
@@ -456,14 +454,10 @@ impl Token {
         }
         match self.expires_at {
             Some(expiry) => {
-                facts.expires_at = Observed::bare(expiry.map(midnight_utc));
-                facts.expires_at.set_evidence(match expiry {
-                    Some(_) => format!(
-                        "{} (the token stops working at 00:00 UTC that day)",
-                        field("expires_at")
-                    ),
-                    None => format!("{} is null: the token never expires", field("expires_at")),
-                });
+                facts.expires_at = Observed::bare(expiry.map(Expiry::instant));
+                facts
+                    .expires_at
+                    .set_evidence(Expiry::evidence(expiry, &field("expires_at")));
             }
             None => {
                 facts
