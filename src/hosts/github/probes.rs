@@ -15,10 +15,17 @@
 //!   so no ref can be created: 422 once the token may write, 403 "Resource not accessible
 //!   by personal access token" (with `X-Accepted-GitHub-Permissions: contents=write`)
 //!   before (docs.github.com/en/rest/git/refs#create-a-reference).
-//! - pull requests write: `POST …/pulls` with a `title` and no `head` or `base`, which can
-//!   never be a pull request: 422 granted, 403 missing.
+//! - pull requests write: `POST …/pulls` with a `title`, and a `head` and `base` naming
+//!   branches that cannot exist (`patlint-probe-<random>`): a body GitHub's OpenAPI
+//!   description accepts (github/rest-api-description,
+//!   descriptions/api.github.com/api.github.com.2022-11-28.yaml, `pulls/create`: `required:
+//!   [head, base]`, `title` "Required unless `issue` is specified"), so that a 422 can only be
+//!   about the refs, after the permission check: 422 granted, 403 missing.
 //! - SSO: `GET /orgs/{org}`, and the `X-GitHub-SSO: required; url=…` header of any 403
 //!   (docs.github.com/en/rest/using-the-rest-api/troubleshooting-the-rest-api).
+//! - A refusal settles something only when it is GitHub's own answer ([`own_answer`]); a
+//!   403, 404, 422 or 401 from a proxy or gateway in front of it is `unverifiable`, naming
+//!   its status and content type.
 //! - A 2xx to a write probe stops the token's probes with a `host-error`: GitHub accepted
 //!   something that should have been impossible, so nothing may be assumed.
 
@@ -41,26 +48,26 @@ pub const DOCS: &[Probe] = &[
     Probe {
         rules: &[Rule::MissingRepository, Rule::MissingPermission],
         request: "GET /repos/OWNER/REPO",
-        answers: "200: the token reaches the repository (and `private` says whether reads prove anything); 404: it is not granted",
+        answers: "200: the token reaches the repository (and `private` says whether reads prove anything); GitHub's own 404: it is not granted",
         harmless: "a read",
     },
     Probe {
         rules: &[Rule::MissingPermission],
         request: "GET /repos/OWNER/REPO/contents/ and GET /repos/OWNER/REPO/pulls?per_page=1 (read, private repositories only)",
-        answers: "200: granted; 403 or 404: not granted",
+        answers: "200: granted; GitHub's own 403 or 404: not granted",
         harmless: "reads",
     },
     Probe {
         rules: &[Rule::MissingPermission],
         request: "POST /repos/OWNER/REPO/git/refs {\"ref\": \"refs/heads/patlint-probe-…\", \"sha\": \"000…0\"} (contents write)",
-        answers: "422: granted (the permission check passed, then the object was refused); 403: not granted",
+        answers: "422 as GitHub's JSON: granted (the permission check passed, then the object was refused); GitHub's own 403: not granted",
         harmless: "the all-zero object can never exist, so no ref can be created",
     },
     Probe {
         rules: &[Rule::MissingPermission],
-        request: "POST /repos/OWNER/REPO/pulls {\"title\": …} without head or base (pull requests write)",
-        answers: "422: granted; 403: not granted",
-        harmless: "a pull request without head and base can never be opened",
+        request: "POST /repos/OWNER/REPO/pulls {\"title\": …, \"head\": \"patlint-probe-…\", \"base\": \"patlint-probe-…-base\"} (pull requests write)",
+        answers: "422 as GitHub's JSON: granted (the permission check passed, then the branches were refused); GitHub's own 403: not granted",
+        harmless: "neither branch exists, so no pull request can be opened",
     },
     Probe {
         rules: &[Rule::SsoNotAuthorized],
@@ -206,9 +213,10 @@ fn roles(repository: &str, answer: &Answer) -> Vec<Grant> {
 fn reach(answer: &Answer) -> Result<Settled, Observation> {
     Ok(match answer.status {
         StatusCode::OK => Settled::Granted,
+        StatusCode::FORBIDDEN if answer.headers.contains_key(SSO_HEADER) => sso_first(),
+        StatusCode::NOT_FOUND | StatusCode::UNAUTHORIZED if !own_answer(answer) => not_own(answer),
         StatusCode::NOT_FOUND => Settled::Missing { help: None },
         StatusCode::UNAUTHORIZED => return Err(invalid(answer)),
-        StatusCode::FORBIDDEN if answer.headers.contains_key(SSO_HEADER) => sso_first(),
         status => unexpected(status, "200 or 404"),
     })
 }
@@ -251,9 +259,14 @@ async fn permission_probe(
             .await?
         }
         ("pull_requests", PermissionLevel::Write) => {
+            let branch = format!("patlint-probe-{}", probe_id());
             api.post(
                 &format!("repos/{repository}/pulls"),
-                json!({"title": "patlint probe: not a pull request (no head, no base)"}),
+                json!({
+                    "title": "patlint probe: not a pull request (neither branch exists)",
+                    "head": branch,
+                    "base": format!("{branch}-base"),
+                }),
             )
             .await?
         }
@@ -280,9 +293,14 @@ async fn permission_probe(
 fn read_outcome(answer: &Answer) -> Result<Settled, Observation> {
     Ok(match answer.status {
         StatusCode::OK => Settled::Granted,
-        StatusCode::UNAUTHORIZED => return Err(invalid(answer)),
         _ if answer.headers.contains_key(SSO_HEADER) => sso_first(),
         StatusCode::FORBIDDEN if secondary_limit(answer) => secondary_limit_reached(answer),
+        StatusCode::FORBIDDEN | StatusCode::NOT_FOUND | StatusCode::UNAUTHORIZED
+            if !own_answer(answer) =>
+        {
+            not_own(answer)
+        }
+        StatusCode::UNAUTHORIZED => return Err(invalid(answer)),
         // An empty repository has no contents to list: that proves nothing.
         StatusCode::NOT_FOUND
             if answer.api_message().as_deref() == Some("This repository is empty.") =>
@@ -298,12 +316,16 @@ fn read_outcome(answer: &Answer) -> Result<Settled, Observation> {
 
 fn write_outcome(answer: &Answer) -> Result<Settled, Observation> {
     Ok(match answer.status {
-        // GitHub's validation failure is JSON with a `message`; a 422 from anything else
-        // (a proxy, a firewall) proves nothing.
-        StatusCode::UNPROCESSABLE_ENTITY if answer.api_message().is_some() => Settled::Granted,
-        StatusCode::UNAUTHORIZED => return Err(invalid(answer)),
         _ if answer.headers.contains_key(SSO_HEADER) => sso_first(),
         StatusCode::FORBIDDEN if secondary_limit(answer) => secondary_limit_reached(answer),
+        // A 422, 403 or 401 from anything but GitHub (a proxy, a firewall) proves nothing.
+        StatusCode::UNPROCESSABLE_ENTITY | StatusCode::FORBIDDEN | StatusCode::UNAUTHORIZED
+            if !own_answer(answer) =>
+        {
+            not_own(answer)
+        }
+        StatusCode::UNPROCESSABLE_ENTITY => Settled::Granted,
+        StatusCode::UNAUTHORIZED => return Err(invalid(answer)),
         StatusCode::FORBIDDEN => Settled::Missing { help: None },
         status if status.is_success() => {
             return Err(Observation::host_error(format!(
@@ -313,6 +335,35 @@ fn write_outcome(answer: &Answer) -> Result<Settled, Observation> {
         }
         status => unexpected(status, "422 or 403"),
     })
+}
+
+/// Whether a refusal is GitHub's own answer: its JSON error, with a `message` and either
+/// its `documentation_url` (`basic-error` and `validation-error` in
+/// github/rest-api-description, the bodies of its `forbidden`, `not_found` and
+/// `validation_failed` responses) or the `X-GitHub-Request-Id` header GitHub sets on its
+/// answers, the id its staff find a request by (octokit/plugin-request-log.js#382, which
+/// logs it on every response). A proxy or gateway in front of GitHub sends neither. (A
+/// 403 with `X-GitHub-SSO` is GitHub's by that header.)
+pub(super) fn own_answer(answer: &Answer) -> bool {
+    let Some(serde_json::Value::Object(body)) = answer.json::<serde_json::Value>() else {
+        return false;
+    };
+    body.get("message").is_some_and(|m| m.is_string())
+        && (body.get("documentation_url").is_some_and(|d| d.is_string())
+            || answer
+                .header("x-github-request-id")
+                .is_some_and(|id| !id.trim().is_empty()))
+}
+
+/// A refusal that is not GitHub's own: proves nothing, and says what came back.
+fn not_own(answer: &Answer) -> Settled {
+    Settled::Unverifiable {
+        reason: format!(
+            "{} was answered {} without GitHub's JSON error (`message` with `documentation_url`) or `X-GitHub-Request-Id`: not GitHub's own answer (a proxy or gateway?), so it proves nothing",
+            answer.request,
+            answer.status_and_type()
+        ),
+    }
 }
 
 /// A 403 for a secondary rate limit without `retry-after` (which the client would have
@@ -349,7 +400,8 @@ fn sso(organization: &str, answer: &Answer) -> Result<Grant, Observation> {
         StatusCode::OK => Settled::Unverifiable {
             reason: "a 200 may be the organization's public view; only a refusal with X-GitHub-SSO is evidence (private repositories in `repositories` are checked as well)".into(),
         },
-        StatusCode::UNAUTHORIZED => return Err(invalid(answer)),
+        StatusCode::UNAUTHORIZED if own_answer(answer) => return Err(invalid(answer)),
+        StatusCode::UNAUTHORIZED => not_own(answer),
         status => unexpected(status, "200, or 403 with X-GitHub-SSO"),
     };
     Ok(Grant::new(
