@@ -12,11 +12,11 @@ use wiremock::{Mock, MockServer, ResponseTemplate};
 
 const FINE: &str =
     "github_pat_11AAAAAAA0probe00000000_abcdefghijklmnopqrstuvwxyz0123456789ABCDEFGHIJKLMNO";
-const CLASSIC: &str = "ghp_probeClassic000000000000000000000000";
+pub(crate) const CLASSIC: &str = "ghp_probeClassic000000000000000000000000";
 const NOT_ACCESSIBLE: &str = "Resource not accessible by personal access token";
 
 /// A GitHub whose `/user` accepts the token (classic tokens get `scopes`).
-async fn github(scopes: Option<&str>) -> MockServer {
+pub(crate) async fn github(scopes: Option<&str>) -> MockServer {
     let server = MockServer::start().await;
     let mut user = ResponseTemplate::new(200).set_body_json(json!({"login": "octocat"}));
     if let Some(scopes) = scopes {
@@ -30,7 +30,7 @@ async fn github(scopes: Option<&str>) -> MockServer {
     server
 }
 
-async fn answer(server: &MockServer, verb: &str, at: &str, response: ResponseTemplate) {
+pub(crate) async fn answer(server: &MockServer, verb: &str, at: &str, response: ResponseTemplate) {
     Mock::given(method(verb))
         .and(path(at))
         .respond_with(response)
@@ -41,7 +41,7 @@ async fn answer(server: &MockServer, verb: &str, at: &str, response: ResponseTem
 
 /// GitHub's repository object, with the authenticated user's role (`permissions`).
 /// `GET /orgs/octo-org` answered once, as GitHub does for a token it does not refuse.
-async fn organization(server: &MockServer) {
+pub(crate) async fn organization(server: &MockServer) {
     answer(
         server,
         "GET",
@@ -51,7 +51,7 @@ async fn organization(server: &MockServer) {
     .await;
 }
 
-fn repository(private: bool) -> ResponseTemplate {
+pub(crate) fn repository(private: bool) -> ResponseTemplate {
     repository_with_role(private, true)
 }
 
@@ -92,7 +92,7 @@ fn policy(url: &str, permissions: &str, extra: &str) -> String {
 
 /// Observes the policy with `secret`, then judges it live and replayed from JSON; returns
 /// the facts and the (status, rule ids, messages) both agree on.
-async fn judge(text: &str, secret: &str) -> (FactsFile, String, Vec<String>, String) {
+pub(crate) async fn judge(text: &str, secret: &str) -> (FactsFile, String, Vec<String>, String) {
     let dir = tempfile::tempdir().unwrap();
     let file = dir.path().join("secret");
     std::fs::write(&file, secret).unwrap();
@@ -320,9 +320,18 @@ async fn a_repository_the_token_does_not_reach_is_a_missing_repository_and_nothi
     organization(&server).await;
     let text = policy(&server.uri(), r#"contents = "write""#, "");
     let (_, status, rules, messages) = judge(&text, FINE).await;
+    // GitHub may answer a token its SAML SSO has not authorized with 404, so the
+    // organization's SSO stays unknown: `unverifiable` beside the failure.
     assert_eq!(
         (status.as_str(), rules),
-        ("fail", vec!["missing-repository".to_owned()]),
+        (
+            "fail",
+            vec!["unverifiable".to_owned(), "missing-repository".to_owned()]
+        ),
+        "{messages}"
+    );
+    assert!(
+        messages.contains("SAML single sign-on of `octo-org`"),
         "{messages}"
     );
     let requests = server.received_requests().await.unwrap();
@@ -424,13 +433,32 @@ async fn reads_are_probed_on_private_repositories_and_granted_on_public_ones() {
         "{messages}"
     );
 
-    // On a public repository every token can read: no read probe is sent.
+    // On a public repository every token can read: no read probe is sent. Without an
+    // organization to check for SSO, that passes; with its owner's SSO checked, a public
+    // repository does not show the token authorized, so it is `unverifiable`.
+    let public = github(None).await;
+    answer(&public, "GET", "/repos/octo-org/app", repository(false)).await;
+    let text = policy(
+        &public.uri(),
+        r#"contents = "read""#,
+        "organizations = []\n",
+    );
+    let (_, status, _, messages) = judge(&text, FINE).await;
+    assert_eq!(status, "pass", "{messages}");
     let public = github(None).await;
     answer(&public, "GET", "/repos/octo-org/app", repository(false)).await;
     organization(&public).await;
     let text = policy(&public.uri(), r#"contents = "read""#, "");
-    let (_, status, _, messages) = judge(&text, FINE).await;
-    assert_eq!(status, "pass", "{messages}");
+    let (_, status, rules, messages) = judge(&text, FINE).await;
+    assert_eq!(
+        (status.as_str(), rules),
+        ("unverifiable", vec!["unverifiable".to_owned()]),
+        "{messages}"
+    );
+    assert!(
+        messages.contains("SAML single sign-on of `octo-org`"),
+        "{messages}"
+    );
 }
 
 #[tokio::test]
@@ -521,11 +549,19 @@ async fn probe_false_sends_nothing_but_the_token_check_and_leaves_permissions_un
     let server = github(None).await;
     let text = policy(&server.uri(), r#"contents = "write""#, "probe = false\n");
     let (_, status, rules, messages) = judge(&text, FINE).await;
+    // The permissions, and the SSO authorization for the repository's owner.
     assert_eq!(
         (status.as_str(), rules),
-        ("unverifiable", vec!["unverifiable".to_owned()])
+        (
+            "unverifiable",
+            vec!["unverifiable".to_owned(), "unverifiable".to_owned()]
+        )
     );
     assert!(messages.contains("`probe = false`"), "{messages}");
+    assert!(
+        messages.contains("`GET /orgs/octo-org` was not asked"),
+        "{messages}"
+    );
     let requests = server.received_requests().await.unwrap();
     assert_eq!(requests.len(), 1, "only GET /user");
 }

@@ -21,8 +21,16 @@
 //!   descriptions/api.github.com/api.github.com.2022-11-28.yaml, `pulls/create`: `required:
 //!   [head, base]`, `title` "Required unless `issue` is specified"), so that a 422 can only be
 //!   about the refs, after the permission check: 422 granted, 403 missing.
-//! - SSO: `GET /orgs/{org}`, and the `X-GitHub-SSO: required; url=…` header of any 403
-//!   (docs.github.com/en/rest/using-the-rest-api/troubleshooting-the-rest-api).
+//! - SSO: `GET /orgs/{org}`, and the `X-GitHub-SSO: required; url=…` header of any 403:
+//!   "If you receive a 403 Forbidden error, you can follow the URL in the X-GitHub-SSO
+//!   header to authorize your token" (docs.github.com/en/rest/authentication/
+//!   authenticating-to-the-rest-api, "Personal access tokens and SAML SSO"; and
+//!   docs.github.com/en/enterprise-cloud@latest/authentication/authenticating-with-saml-single-sign-on/
+//!   authorizing-a-personal-access-token-for-use-with-saml-single-sign-on). A 200 proves
+//!   nothing (the organization's public view); a private repository of the organization
+//!   read with the token proves it authorized there, so the organization's repositories in
+//!   `repositories` are read when `GET /orgs/{org}` leaves it open. Otherwise it stays
+//!   `unverifiable`, and so does the token.
 //! - A refusal settles something only when it is GitHub's own answer ([`own_answer`]); a
 //!   403, 404, 422 or 401 from a proxy or gateway in front of it is `unverifiable`, naming
 //!   its status and content type.
@@ -72,7 +80,7 @@ pub const DOCS: &[Probe] = &[
     Probe {
         rules: &[Rule::SsoNotAuthorized],
         request: "GET /orgs/ORG, for each of `organizations` (default: the owners of `repositories`)",
-        answers: "403 with `X-GitHub-SSO: required; url=…`: not authorized for the organization's SAML SSO (the URL authorizes it); 200: authorized, or no SSO",
+        answers: "403 with `X-GitHub-SSO: required; url=…`: not authorized for the organization's SAML SSO (the URL authorizes it); 200 proves nothing (it may be the public view), so a private repository of the organization in `repositories` is read (GET /repos/OWNER/REPO): 200 proves the token authorized there; otherwise unverifiable",
         harmless: "a read",
     },
 ];
@@ -104,16 +112,72 @@ pub(super) async fn run(
         }
     }
     for organization in &endpoint.organizations {
-        if !facts
-            .grants
-            .iter()
-            .any(|g| g.target == *organization && g.permission == SSO)
-        {
-            let answer = api.get(&format!("orgs/{organization}")).await?;
-            facts.grants.push(sso(organization, &answer)?);
+        if sso_known(facts, organization) {
+            continue;
+        }
+        let answer = api.get(&format!("orgs/{organization}")).await?;
+        let mut grant = sso(organization, &answer)?;
+        if matches!(grant.settled, Settled::Unverifiable { .. }) {
+            // Another answer settles it: a private repository of the organization read
+            // with the token. Those of `repositories` not read yet are read now.
+            for repository in &endpoint.repositories {
+                let repository = repository.value.as_str();
+                if private_reached(facts, organization).is_none()
+                    && owner(repository).eq_ignore_ascii_case(organization)
+                    && facts.grant(repository, REPOSITORY).is_none()
+                {
+                    read_repository(api, repository, facts).await?;
+                }
+            }
+            if let Some(repository) = private_reached(facts, organization) {
+                grant = Grant::new(
+                    organization,
+                    SSO,
+                    Settled::Granted,
+                    format!(
+                        "probe: GET /repos/{repository} → 200, a private repository of `{organization}`: GitHub refuses a token its SAML SSO has not authorized (403 with X-GitHub-SSO)"
+                    ),
+                );
+            }
+        }
+        // Reading a repository may have settled it (a 403 with X-GitHub-SSO).
+        if !sso_known(facts, organization) {
+            facts.grants.push(grant);
         }
     }
     Ok(())
+}
+
+fn owner(repository: &str) -> &str {
+    repository.split_once('/').map_or(repository, |(o, _)| o)
+}
+
+/// Whether a probe already recorded the organization's SSO authorization.
+fn sso_known(facts: &TokenFacts, organization: &str) -> bool {
+    facts
+        .grants
+        .iter()
+        .any(|g| g.permission == SSO && g.target.eq_ignore_ascii_case(organization))
+}
+
+/// A private repository of the organization that the token read: GitHub refuses every
+/// request of a token its SAML SSO has not authorized on the organization's private
+/// resources, so such a read proves the token authorized there.
+fn private_reached(facts: &TokenFacts, organization: &str) -> Option<String> {
+    of(facts)
+        .visibility
+        .iter()
+        .filter(|(repository, visibility)| {
+            **visibility == Visibility::Private
+                && owner(repository).eq_ignore_ascii_case(organization)
+        })
+        .map(|(repository, _)| repository)
+        .find(|repository| {
+            facts
+                .grant(repository, REPOSITORY)
+                .is_some_and(|g| g.settled == Settled::Granted)
+        })
+        .cloned()
 }
 
 async fn repository_probes(
@@ -122,16 +186,38 @@ async fn repository_probes(
     permissions: &[Permission],
     facts: &mut TokenFacts,
 ) -> Result<(), Observation> {
+    let answer = read_repository(api, repository, facts).await?;
+    if facts
+        .grant(repository, REPOSITORY)
+        .is_none_or(|g| g.settled != Settled::Granted)
+    {
+        return Ok(());
+    }
+    // A classic token may do what its scopes allow and its user's role permits: the role
+    // is the `permissions` GitHub gives the authenticated user in the same answer.
+    if facts.kind == TokenKind::ClassicPat {
+        facts.grants.extend(roles(repository, &answer));
+        return Ok(());
+    }
+    let public = of(facts).visibility.get(repository) == Some(&Visibility::Public);
+    for permission in permissions {
+        let grant = permission_probe(api, repository, permission, public).await?;
+        facts.grants.push(grant);
+    }
+    Ok(())
+}
+
+/// `GET /repos/{owner}/{repo}`: records whether the token reaches the repository, whether
+/// it is private, and an SSO refusal of its owner.
+async fn read_repository(
+    api: &Api<'_>,
+    repository: &str,
+    facts: &mut TokenFacts,
+) -> Result<Answer, Observation> {
     let answer = api.get(&format!("repos/{repository}")).await?;
-    let owner = repository.split_once('/').map_or(repository, |(o, _)| o);
-    let known = |facts: &TokenFacts| {
-        facts
-            .grants
-            .iter()
-            .any(|g| g.target == owner && g.permission == SSO)
-    };
+    let owner = owner(repository);
     if let Some(sso) = sso_required(owner, &answer)
-        && !known(facts)
+        && !sso_known(facts, owner)
     {
         facts.grants.push(sso);
     }
@@ -166,21 +252,7 @@ async fn repository_probes(
         reach,
         answer.probe_evidence(),
     ));
-    if !reachable {
-        return Ok(());
-    }
-    // A classic token may do what its scopes allow and its user's role permits: the role
-    // is the `permissions` GitHub gives the authenticated user in the same answer.
-    if facts.kind == TokenKind::ClassicPat {
-        facts.grants.extend(roles(repository, &answer));
-        return Ok(());
-    }
-    let public = of(facts).visibility.get(repository) == Some(&Visibility::Public);
-    for permission in permissions {
-        let grant = permission_probe(api, repository, permission, public).await?;
-        facts.grants.push(grant);
-    }
-    Ok(())
+    Ok(answer)
 }
 
 /// The user's role on the repository, from `permissions` in `GET /repos/{owner}/{repo}`
@@ -398,7 +470,10 @@ fn sso(organization: &str, answer: &Answer) -> Result<Grant, Observation> {
         // GitHub may answer an unauthorized token with the organization's public view:
         // only a refusal is evidence, so a 200 is not recorded as an authorization.
         StatusCode::OK => Settled::Unverifiable {
-            reason: "a 200 may be the organization's public view; only a refusal with X-GitHub-SSO is evidence (private repositories in `repositories` are checked as well)".into(),
+            reason: format!(
+                "{} answered 200, which GitHub also gives a token its SAML SSO has not authorized (the organization's public view), and no private repository of `{organization}` was read with the token (one in `repositories` that the token reads would show it authorized)",
+                answer.request
+            ),
         },
         StatusCode::UNAUTHORIZED if own_answer(answer) => return Err(invalid(answer)),
         StatusCode::UNAUTHORIZED => not_own(answer),
