@@ -144,6 +144,12 @@ impl Answer {
         super::wire::body_kind(&self.headers, &self.body)
     }
 
+    /// "401 (application/problem+json)": the status and content type, for a message saying
+    /// what came back when it was not the host's own answer.
+    pub fn status_and_type(&self) -> String {
+        super::wire::status_and_type(self.status, &self.headers)
+    }
+
     /// "probe: POST /repos/o/r/git/refs → 422": how a probe's answer is cited as evidence.
     pub fn probe_evidence(&self) -> String {
         format!("probe: {} → {}", self.request, self.status.as_u16())

@@ -211,6 +211,16 @@ fn json_shape(value: &serde_json::Value) -> String {
     }
 }
 
+/// What an answer was, for a message that names it: "401 (application/problem+json)", the
+/// content type without its parameters, or "no content type".
+pub(crate) fn status_and_type(status: reqwest::StatusCode, headers: &HeaderMap) -> String {
+    let content_type = header(headers, "content-type")
+        .map(|t| t.split(';').next().unwrap_or_default().trim().to_owned())
+        .filter(|t| !t.is_empty())
+        .unwrap_or_else(|| "no content type".into());
+    format!("{} ({content_type})", status.as_u16())
+}
+
 /// A redirect's target, without its query (which may carry sign-in state).
 pub(crate) fn origin_only(location: &str) -> String {
     match reqwest::Url::parse(location) {

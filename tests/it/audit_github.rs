@@ -117,6 +117,21 @@ async fn organization(sso: bool) -> MockServer {
         .with_priority(2)
         .mount(&server)
         .await;
+    // Each declared token's check: `GET /orgs/acme` shows only the public view, and a
+    // private repository of acme read with the token shows its SSO authorization.
+    Mock::given(method("GET"))
+        .and(path("/orgs/acme"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({ "login": "acme" })))
+        .mount(&server)
+        .await;
+    Mock::given(method("GET"))
+        .and(path("/repos/acme/app"))
+        .respond_with(
+            ResponseTemplate::new(200)
+                .set_body_json(json!({ "full_name": "acme/app", "private": true })),
+        )
+        .mount(&server)
+        .await;
     let authorizations = match sso {
         true => ResponseTemplate::new(200).set_body_json(json!([
             authorization(501, "builder", "LAST8888", "ci"),
@@ -153,6 +168,7 @@ name = "jira"
 host = "github"
 url = "{url}"
 organizations = ["acme"]
+repositories = ["acme/app"]
 token_name = "jira-sync"
 secret = {{ env = "JIRA" }}
 
@@ -161,6 +177,7 @@ name = "ci-classic"
 host = "github"
 url = "{url}"
 organizations = ["acme"]
+repositories = ["acme/app"]
 secret = {{ env = "CI" }}
 
 [[token]]
@@ -168,6 +185,7 @@ name = "gone"
 host = "github"
 url = "{url}"
 organizations = ["acme"]
+repositories = ["acme/app"]
 token_id = 999
 secret = {{ env = "GONE" }}
 "#

@@ -23,6 +23,15 @@ fn not_found() -> ResponseTemplate {
     }))
 }
 
+/// Azure DevOps' own 401 to a PAT without the scope: no body, and the activity headers it
+/// sets on every answer (`ActivityId`, `X-TFS-ProcessId`, `X-VSS-E2EID`).
+fn own_401() -> ResponseTemplate {
+    ResponseTemplate::new(401)
+        .insert_header("ActivityId", "5a4d8d5e-1b4e-4a5e-9a31-4c3c0b7f2d10")
+        .insert_header("X-TFS-ProcessId", "0d3c7e0e-93b5-4c0f-8a3e-4b1b3f4c2a11")
+        .insert_header("X-VSS-E2EID", "5a4d8d5e-1b4e-4a5e-9a31-4c3c0b7f2d10")
+}
+
 async fn mount(
     server: &MockServer,
     verb: &str,
@@ -93,14 +102,7 @@ async fn the_write_probe_settles_the_presets_vso_code_write_without_an_entra_tok
 async fn a_401_to_the_write_probe_is_a_missing_scope() {
     let server = MockServer::start().await;
     valid_connection(&server).await;
-    mount(
-        &server,
-        "POST",
-        PULL_REQUESTS,
-        "7.1",
-        ResponseTemplate::new(401),
-    )
-    .await;
+    mount(&server, "POST", PULL_REQUESTS, "7.1", own_401()).await;
     let (text, observation) = observe_with(&server, PRESET, PROJECT).await;
     let (status, rules, messages) = judge(&text, observation);
     assert_eq!(
@@ -124,7 +126,7 @@ async fn the_read_only_preset_fails_a_pat_that_may_write_and_passes_one_that_may
             ResponseTemplate::new(400).set_body_json(json!({"message": "The request body is invalid.", "typeKey": "InvalidArgumentValueException"})),
             vec!["forbidden-scope".to_owned()],
         ),
-        (ResponseTemplate::new(401), vec![]),
+        (own_401(), vec![]),
     ] {
         let server = MockServer::start().await;
         valid_connection(&server).await;
@@ -301,5 +303,46 @@ async fn answers_that_are_not_azure_devops_own_prove_nothing() {
         assert!(rules.contains(&"unverifiable".to_owned()), "{messages}");
         assert!(!rules.contains(&"forbidden-scope".to_owned()), "{messages}");
         assert!(messages.contains(why), "{messages}");
+    }
+}
+
+#[tokio::test]
+async fn a_401_that_is_not_azure_devops_own_settles_no_scope_either_way() {
+    let problem = ResponseTemplate::new(401).set_body_raw(
+        r#"{"type":"about:blank","title":"Unauthorized","status":401,"detail":"gateway policy"}"#,
+        "application/problem+json",
+    );
+    let html = ResponseTemplate::new(401).set_body_raw(
+        "<html><body>401 Authorization Required</body></html>",
+        "text/html",
+    );
+    for (answer, what) in [
+        (problem, "401 (application/problem+json)"),
+        (html, "401 (text/html)"),
+    ] {
+        // Required: not a missing scope. Forbidden: not a pass.
+        for (extends, wrong) in [(PRESET, "missing-scope"), (READONLY, "forbidden-scope")] {
+            let server = MockServer::start().await;
+            valid_connection(&server).await;
+            if extends == READONLY {
+                mount(
+                    &server,
+                    "GET",
+                    REPOSITORIES,
+                    "7.1",
+                    ResponseTemplate::new(200).set_body_json(json!({"count": 0, "value": []})),
+                )
+                .await;
+            }
+            mount(&server, "POST", PULL_REQUESTS, "7.1", answer.clone()).await;
+            let (text, observation) = observe_with(&server, extends, PROJECT).await;
+            let (status, rules, messages) = judge(&text, observation);
+            assert_eq!(status, "unverifiable", "{what}: {messages}");
+            assert!(!rules.contains(&wrong.to_owned()), "{what}: {messages}");
+            assert!(
+                messages.contains(what) && messages.contains("not Azure DevOps' own answer"),
+                "{what}: {messages}"
+            );
+        }
     }
 }

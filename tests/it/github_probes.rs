@@ -12,11 +12,11 @@ use wiremock::{Mock, MockServer, ResponseTemplate};
 
 const FINE: &str =
     "github_pat_11AAAAAAA0probe00000000_abcdefghijklmnopqrstuvwxyz0123456789ABCDEFGHIJKLMNO";
-const CLASSIC: &str = "ghp_probeClassic000000000000000000000000";
+pub(crate) const CLASSIC: &str = "ghp_probeClassic000000000000000000000000";
 const NOT_ACCESSIBLE: &str = "Resource not accessible by personal access token";
 
 /// A GitHub whose `/user` accepts the token (classic tokens get `scopes`).
-async fn github(scopes: Option<&str>) -> MockServer {
+pub(crate) async fn github(scopes: Option<&str>) -> MockServer {
     let server = MockServer::start().await;
     let mut user = ResponseTemplate::new(200).set_body_json(json!({"login": "octocat"}));
     if let Some(scopes) = scopes {
@@ -30,7 +30,7 @@ async fn github(scopes: Option<&str>) -> MockServer {
     server
 }
 
-async fn answer(server: &MockServer, verb: &str, at: &str, response: ResponseTemplate) {
+pub(crate) async fn answer(server: &MockServer, verb: &str, at: &str, response: ResponseTemplate) {
     Mock::given(method(verb))
         .and(path(at))
         .respond_with(response)
@@ -41,7 +41,7 @@ async fn answer(server: &MockServer, verb: &str, at: &str, response: ResponseTem
 
 /// GitHub's repository object, with the authenticated user's role (`permissions`).
 /// `GET /orgs/octo-org` answered once, as GitHub does for a token it does not refuse.
-async fn organization(server: &MockServer) {
+pub(crate) async fn organization(server: &MockServer) {
     answer(
         server,
         "GET",
@@ -51,7 +51,7 @@ async fn organization(server: &MockServer) {
     .await;
 }
 
-fn repository(private: bool) -> ResponseTemplate {
+pub(crate) fn repository(private: bool) -> ResponseTemplate {
     repository_with_role(private, true)
 }
 
@@ -62,14 +62,25 @@ fn repository_with_role(private: bool, push: bool) -> ResponseTemplate {
     }))
 }
 
+/// GitHub's own error: its JSON (`message`, `documentation_url`, `status`) and its
+/// `X-GitHub-Request-Id`.
+fn github_error(status: u16, message: &str) -> ResponseTemplate {
+    ResponseTemplate::new(status)
+        .insert_header("X-GitHub-Request-Id", "E3A2:160030:DC7C75:F76DCA:6990609D")
+        .set_body_json(json!({
+            "message": message,
+            "documentation_url": "https://docs.github.com/rest",
+            "status": status.to_string()
+        }))
+}
+
 fn refused() -> ResponseTemplate {
-    ResponseTemplate::new(403)
+    github_error(403, NOT_ACCESSIBLE)
         .insert_header("X-Accepted-GitHub-Permissions", "contents=write")
-        .set_body_json(json!({"message": NOT_ACCESSIBLE, "status": "403"}))
 }
 
 fn unprocessable(message: &str) -> ResponseTemplate {
-    ResponseTemplate::new(422).set_body_json(json!({"message": message, "status": "422"}))
+    github_error(422, message)
 }
 
 /// A GitHub token on `octo-org/app` requiring `permissions`, with extra lines.
@@ -81,7 +92,7 @@ fn policy(url: &str, permissions: &str, extra: &str) -> String {
 
 /// Observes the policy with `secret`, then judges it live and replayed from JSON; returns
 /// the facts and the (status, rule ids, messages) both agree on.
-async fn judge(text: &str, secret: &str) -> (FactsFile, String, Vec<String>, String) {
+pub(crate) async fn judge(text: &str, secret: &str) -> (FactsFile, String, Vec<String>, String) {
     let dir = tempfile::tempdir().unwrap();
     let file = dir.path().join("secret");
     std::fs::write(&file, secret).unwrap();
@@ -150,9 +161,132 @@ async fn a_fine_grained_token_that_may_write_contents_and_pull_requests_passes()
         .find(|r| r.url.path() == "/repos/octo-org/app/pulls")
         .unwrap();
     let body: serde_json::Value = serde_json::from_slice(&pulls.body).unwrap();
+    assert!(accepted_by_the_description(&body), "{body}");
+}
+
+/// What GitHub's OpenAPI description (github/rest-api-description, `pulls/create`) accepts
+/// as the body of `POST /repos/{owner}/{repo}/pulls`: `head` and `base` (required) and a
+/// `title` (required unless `issue`), all strings; here, branches that cannot exist.
+fn accepted_by_the_description(body: &serde_json::Value) -> bool {
+    let branch = |key: &str| {
+        body.get(key)
+            .and_then(|v| v.as_str())
+            .is_some_and(|b| b.starts_with("patlint-probe-"))
+    };
+    branch("head")
+        && branch("base")
+        && body["head"] != body["base"]
+        && body.get("title").is_some_and(|t| t.is_string())
+}
+
+#[tokio::test]
+async fn the_pull_request_write_probe_sends_a_body_the_description_accepts() {
+    // GitHub answers a body its description accepts with 422 only about the branches; a
+    // body without `head` and `base` is refused by its validation, which proves nothing.
+    let server = github(None).await;
+    answer(&server, "GET", "/repos/octo-org/app", repository(true)).await;
+    Mock::given(method("POST"))
+        .and(path("/repos/octo-org/app/pulls"))
+        .and(|request: &wiremock::Request| {
+            serde_json::from_slice::<serde_json::Value>(&request.body)
+                .is_ok_and(|body| accepted_by_the_description(&body))
+        })
+        .respond_with(github_error(422, "Validation Failed"))
+        .expect(1)
+        .mount(&server)
+        .await;
+    Mock::given(method("POST"))
+        .and(path("/repos/octo-org/app/pulls"))
+        .respond_with(ResponseTemplate::new(400).set_body_json(
+            json!({"message": "Invalid request.\n\n\"base\", \"head\" weren't supplied.", "documentation_url": "https://docs.github.com/rest/pulls/pulls#create-a-pull-request", "status": "400"}),
+        ))
+        .with_priority(10)
+        .mount(&server)
+        .await;
+    organization(&server).await;
+    let text = policy(&server.uri(), r#"pull_requests = "write""#, "");
+    let (facts, status, rules, messages) = judge(&text, FINE).await;
+    assert_eq!((status.as_str(), rules.len()), ("pass", 0), "{messages}");
+    let recorded = facts.tokens[0].observation.facts().unwrap();
     assert!(
-        body.get("head").is_none() && body.get("base").is_none(),
-        "{body}"
+        recorded
+            .grants
+            .iter()
+            .any(|g| g.evidence == "probe: POST /repos/octo-org/app/pulls → 422"),
+        "{:?}",
+        recorded.grants
+    );
+}
+
+#[tokio::test]
+async fn a_refusal_that_is_not_githubs_own_settles_nothing() {
+    let problem = |status: u16| {
+        ResponseTemplate::new(status).set_body_raw(
+            format!(r#"{{"type":"about:blank","title":"Blocked","status":{status}}}"#),
+            "application/problem+json",
+        )
+    };
+    // A gateway's 403 to the write probe: not a missing permission.
+    let server = github(None).await;
+    answer(&server, "GET", "/repos/octo-org/app", repository(true)).await;
+    answer(
+        &server,
+        "POST",
+        "/repos/octo-org/app/git/refs",
+        problem(403),
+    )
+    .await;
+    organization(&server).await;
+    let text = policy(&server.uri(), r#"contents = "write""#, "");
+    let (_, status, rules, messages) = judge(&text, FINE).await;
+    assert_eq!(
+        (status.as_str(), rules),
+        ("unverifiable", vec!["unverifiable".to_owned()]),
+        "{messages}"
+    );
+    assert!(
+        messages.contains("403 (application/problem+json)")
+            && messages.contains("not GitHub's own answer"),
+        "{messages}"
+    );
+
+    // A proxy's HTML 404 to the repository read: not a missing repository.
+    let server = github(None).await;
+    answer(
+        &server,
+        "GET",
+        "/repos/octo-org/app",
+        ResponseTemplate::new(404).set_body_raw("<html>Not Found</html>", "text/html"),
+    )
+    .await;
+    organization(&server).await;
+    let text = policy(&server.uri(), r#"contents = "write""#, "");
+    let (_, status, rules, messages) = judge(&text, FINE).await;
+    assert_eq!(status, "unverifiable", "{messages}");
+    assert!(
+        !rules.contains(&"missing-repository".to_owned()),
+        "{messages}"
+    );
+    assert!(messages.contains("404 (text/html)"), "{messages}");
+
+    // A gateway's 401 to a read probe: not `token-invalid`.
+    let server = github(None).await;
+    answer(&server, "GET", "/repos/octo-org/app", repository(true)).await;
+    answer(
+        &server,
+        "GET",
+        "/repos/octo-org/app/contents/",
+        problem(401),
+    )
+    .await;
+    organization(&server).await;
+    let text = policy(&server.uri(), r#"contents = "read""#, "");
+    let (_, status, rules, messages) = judge(&text, FINE).await;
+    assert_eq!(status, "unverifiable", "{messages}");
+    assert!(!rules.contains(&"token-invalid".to_owned()), "{messages}");
+    assert!(
+        messages.contains("401 (application/problem+json)"),
+        "{messages}"
     );
 }
 
@@ -180,15 +314,24 @@ async fn a_repository_the_token_does_not_reach_is_a_missing_repository_and_nothi
         &server,
         "GET",
         "/repos/octo-org/app",
-        ResponseTemplate::new(404).set_body_json(json!({"message": "Not Found"})),
+        github_error(404, "Not Found"),
     )
     .await;
     organization(&server).await;
     let text = policy(&server.uri(), r#"contents = "write""#, "");
     let (_, status, rules, messages) = judge(&text, FINE).await;
+    // GitHub may answer a token its SAML SSO has not authorized with 404, so the
+    // organization's SSO stays unknown: `unverifiable` beside the failure.
     assert_eq!(
         (status.as_str(), rules),
-        ("fail", vec!["missing-repository".to_owned()]),
+        (
+            "fail",
+            vec!["unverifiable".to_owned(), "missing-repository".to_owned()]
+        ),
+        "{messages}"
+    );
+    assert!(
+        messages.contains("SAML single sign-on of `octo-org`"),
         "{messages}"
     );
     let requests = server.received_requests().await.unwrap();
@@ -271,7 +414,7 @@ async fn reads_are_probed_on_private_repositories_and_granted_on_public_ones() {
         &server,
         "GET",
         "/repos/octo-org/app/pulls",
-        ResponseTemplate::new(403).set_body_json(json!({"message": NOT_ACCESSIBLE})),
+        github_error(403, NOT_ACCESSIBLE),
     )
     .await;
     organization(&server).await;
@@ -290,13 +433,32 @@ async fn reads_are_probed_on_private_repositories_and_granted_on_public_ones() {
         "{messages}"
     );
 
-    // On a public repository every token can read: no read probe is sent.
+    // On a public repository every token can read: no read probe is sent. Without an
+    // organization to check for SSO, that passes; with its owner's SSO checked, a public
+    // repository does not show the token authorized, so it is `unverifiable`.
+    let public = github(None).await;
+    answer(&public, "GET", "/repos/octo-org/app", repository(false)).await;
+    let text = policy(
+        &public.uri(),
+        r#"contents = "read""#,
+        "organizations = []\n",
+    );
+    let (_, status, _, messages) = judge(&text, FINE).await;
+    assert_eq!(status, "pass", "{messages}");
     let public = github(None).await;
     answer(&public, "GET", "/repos/octo-org/app", repository(false)).await;
     organization(&public).await;
     let text = policy(&public.uri(), r#"contents = "read""#, "");
-    let (_, status, _, messages) = judge(&text, FINE).await;
-    assert_eq!(status, "pass", "{messages}");
+    let (_, status, rules, messages) = judge(&text, FINE).await;
+    assert_eq!(
+        (status.as_str(), rules),
+        ("unverifiable", vec!["unverifiable".to_owned()]),
+        "{messages}"
+    );
+    assert!(
+        messages.contains("SAML single sign-on of `octo-org`"),
+        "{messages}"
+    );
 }
 
 #[tokio::test]
@@ -387,11 +549,19 @@ async fn probe_false_sends_nothing_but_the_token_check_and_leaves_permissions_un
     let server = github(None).await;
     let text = policy(&server.uri(), r#"contents = "write""#, "probe = false\n");
     let (_, status, rules, messages) = judge(&text, FINE).await;
+    // The permissions, and the SSO authorization for the repository's owner.
     assert_eq!(
         (status.as_str(), rules),
-        ("unverifiable", vec!["unverifiable".to_owned()])
+        (
+            "unverifiable",
+            vec!["unverifiable".to_owned(), "unverifiable".to_owned()]
+        )
     );
     assert!(messages.contains("`probe = false`"), "{messages}");
+    assert!(
+        messages.contains("`GET /orgs/octo-org` was not asked"),
+        "{messages}"
+    );
     let requests = server.received_requests().await.unwrap();
     assert_eq!(requests.len(), 1, "only GET /user");
 }

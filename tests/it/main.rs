@@ -24,6 +24,7 @@ mod faults;
 mod formats;
 mod github;
 mod github_probes;
+mod github_sso;
 mod gitlab;
 mod gitlab_associations;
 mod hostile;

@@ -13,6 +13,10 @@
 //!   all-zero id and `{}` is no pull request, so nothing can be created. 400, or 404 with
 //!   TF401019 ("the Git repository … does not exist"), come after the scope check:
 //!   granted; 401 missing.
+//! - A refusal settles a scope only when it is recognisably Azure DevOps' own answer (see
+//!   [`own_answer`]): a 401 from a proxy or gateway in front of it (RFC 9457
+//!   `application/problem+json`, an HTML page) is `unverifiable`, naming its status and
+//!   content type.
 //! - 203, a redirect or an HTML sign-in page (conditional access) is `unverifiable`.
 
 use reqwest::header::{ACCEPT, AUTHORIZATION, HeaderValue};
@@ -54,13 +58,13 @@ pub const DOCS: &[Probe] = &[
     Probe {
         rules: &[Rule::MissingScope, Rule::ForbiddenScope],
         request: "GET {organization or collection}/_apis/git/repositories (vso.code)",
-        answers: "200: granted; 401: not granted",
+        answers: "200: granted; Azure DevOps' own 401 (its JSON error or activity headers): not granted; a 401 from anything else: unverifiable",
         harmless: "a read",
     },
     Probe {
         rules: &[Rule::MissingScope, Rule::ForbiddenScope],
         request: "POST {organization or collection}/{project}/_apis/git/repositories/00000000-0000-0000-0000-000000000000/pullrequests with {} (vso.code_write)",
-        answers: "400, or 404 with TF401019: granted (the scope check passed, then the request was refused); 401: not granted; 203 or a sign-in page: unverifiable",
+        answers: "400, or 404 with TF401019, as Azure DevOps' JSON: granted (the scope check passed, then the request was refused); Azure DevOps' own 401 (its JSON error or activity headers `ActivityId`, `X-TFS-ProcessId`, `X-VSS-E2EID`): not granted; a 401 from anything else (a proxy's problem+json, an HTML page), 203 or a sign-in page: unverifiable",
         harmless: "no repository has the all-zero id and `{}` is no pull request, so nothing can be created",
     },
 ];
@@ -236,9 +240,48 @@ fn write(answer: &Answer) -> Result<(Settled, String), Observation> {
     Ok((settled, answer.probe_evidence()))
 }
 
-/// A 401 after connectionData accepted the PAT is the scope check, unless it says the
-/// user is not authorized for the resource (TF400813), which says nothing of the scope.
+/// The headers Azure DevOps sets on its answers, errors included: the activity id its
+/// clients read from every answer (`ActivityId`: `VssResponseContext` in the .NET client,
+/// `HttpHeaders.ActivityId`), and the process and end-to-end ids beside it
+/// (`X-TFS-ProcessId`, `X-VSS-E2EID`: listed among the headers of every answer by the
+/// HTTP logger of microsoft/azure-devops-dotnet-samples, ClientSampleHttpLogger.cs).
+const ACTIVITY_HEADERS: &[&str] = &["activityid", "x-tfs-processid", "x-vss-e2eid"];
+
+/// Whether an answer is recognisably Azure DevOps' own: its JSON error body, a serialized
+/// `WrappedException` (`$id`, `innerException`, `message`, `typeName`, `typeKey`,
+/// `errorCode`, `eventId`: microsoft/azure-devops-node-api
+/// api/interfaces/common/VSSInterfaces.ts; microsoft/azure-devops-python-api
+/// azure/devops/client.py `_handle_error` reads it and needs its `message`), or its
+/// activity headers. A proxy, gateway or firewall in front of it sends neither.
+pub(super) fn own_answer(answer: &Answer) -> bool {
+    let wrapped = answer.json::<serde_json::Value>().is_some_and(|v| {
+        v.get("message").is_some_and(|m| m.is_string())
+            && v.get("typeKey").is_some_and(|k| k.is_string())
+    });
+    wrapped
+        || ACTIVITY_HEADERS
+            .iter()
+            .any(|name| answer.header(name).is_some_and(|v| !v.trim().is_empty()))
+}
+
+/// A refusal that is not Azure DevOps' own: proves nothing, and says what came back.
+fn not_own(answer: &Answer) -> Settled {
+    Settled::Unverifiable {
+        reason: format!(
+            "its probe {} was answered {} without Azure DevOps' JSON error (`message`, `typeKey`) or its activity headers (`ActivityId`, `X-TFS-ProcessId`, `X-VSS-E2EID`): not Azure DevOps' own answer (a proxy or gateway?), so it proves nothing about the scope",
+            answer.request,
+            answer.status_and_type()
+        ),
+    }
+}
+
+/// Azure DevOps' own 401 after connectionData accepted the PAT is the scope check, unless
+/// it says the user is not authorized for the resource (TF400813), which says nothing of
+/// the scope.
 fn unauthorized(answer: &Answer) -> Settled {
+    if !own_answer(answer) {
+        return not_own(answer);
+    }
     if answer.body.contains("TF400813") {
         return Settled::Unverifiable {
             reason: format!(

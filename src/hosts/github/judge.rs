@@ -8,14 +8,15 @@
 use super::facts::{Visibility, of};
 use super::permissions::{REPOSITORY, ROLE_READ, ROLE_WRITE, SSO, classic_equivalent, grant_name};
 use super::requirements::{Permission, PermissionLevel};
-use crate::evaluate::{Finding, unverifiable_because};
+use crate::evaluate::{Finding, unverifiable_about, unverifiable_because};
 use crate::facts::{Fact, Grant, Observed, Settled, TokenFacts, TokenKind};
 use crate::hosts::OwnRequirements;
 use crate::policy::{Setting, TokenSpec};
 use crate::rules::{Rule, RuleMeta, Severity};
 
-pub fn check(token: &TokenSpec, facts: &TokenFacts) -> Vec<Finding> {
+pub fn check(token: &TokenSpec, organizations: &[String], facts: &TokenFacts) -> Vec<Finding> {
     let mut findings = sso(token, facts);
+    findings.extend(sso_unknown(token, organizations, facts));
     let permissions = super::GitHub::requirements_of(&token.requirements).required_permissions();
     if permissions.is_empty() {
         return findings;
@@ -346,9 +347,45 @@ fn sso(token: &TokenSpec, facts: &TokenFacts) -> Vec<Finding> {
         .collect()
 }
 
+/// Each of the token's organizations (`organizations`, by default the owners of
+/// `repositories`) whose SAML SSO authorization of the token was not observed: the token is
+/// `unverifiable`, never `pass`. A 403 with `X-GitHub-SSO` is the refusal GitHub gives a
+/// token its SSO has not authorized; a 200 on `GET /orgs/ORG` is not an authorization (the
+/// organization's public view); a private repository of it read with the token is.
+fn sso_unknown(token: &TokenSpec, organizations: &[String], facts: &TokenFacts) -> Vec<Finding> {
+    organizations
+        .iter()
+        .filter_map(|organization| {
+            let grant = facts
+                .grants
+                .iter()
+                .find(|g| g.permission == SSO && g.target.eq_ignore_ascii_case(organization));
+            let why = match grant.map(|g| &g.settled) {
+                Some(Settled::Granted | Settled::Missing { .. }) => return None,
+                Some(Settled::Unverifiable { reason }) => reason.clone(),
+                None if token.requirements.probes() => {
+                    "not probed (the recorded facts have no probe for it)".to_owned()
+                }
+                None => format!(
+                    "`probe = false` for this token, so `GET /orgs/{organization}` was not asked"
+                ),
+            };
+            Some(unverifiable_about(
+                token,
+                "its SAML SSO authorization",
+                "organizations",
+                &token.origin,
+                &format!(
+                    "whether the SAML single sign-on of `{organization}` has authorized the token: {why}"
+                ),
+            ))
+        })
+        .collect()
+}
+
 pub static SSO_NOT_AUTHORIZED: RuleMeta = RuleMeta {
     id: "sso-not-authorized",
-    summary: "GitHub refuses the token for an organization that enforces SAML single sign-on until the token is authorized for it (seen on `GET /orgs/ORG` for each of the token's `organizations`, and on any probe).",
+    summary: "GitHub refuses the token for an organization that enforces SAML single sign-on until the token is authorized for it (seen on `GET /orgs/ORG` for each of the token's `organizations`, and on any probe; when no answer shows it either way, the token is `unverifiable`).",
     default_severity: Severity::Error,
     why: "The integration cannot reach that organization's repositories with this token.",
     fix: None,

@@ -181,11 +181,11 @@ impl Host for GitHub {
 
     fn judge(
         token: &TokenSpec,
-        _endpoint: &Endpoint,
+        endpoint: &Endpoint,
         facts: &TokenFacts,
         _now: Timestamp,
     ) -> Vec<Finding> {
-        judge::check(token, facts)
+        judge::check(token, &endpoint.organizations, facts)
     }
 
     fn repositories(endpoint: &Endpoint) -> &[Setting<String>] {

@@ -15,10 +15,25 @@
 //!   so no ref can be created: 422 once the token may write, 403 "Resource not accessible
 //!   by personal access token" (with `X-Accepted-GitHub-Permissions: contents=write`)
 //!   before (docs.github.com/en/rest/git/refs#create-a-reference).
-//! - pull requests write: `POST …/pulls` with a `title` and no `head` or `base`, which can
-//!   never be a pull request: 422 granted, 403 missing.
-//! - SSO: `GET /orgs/{org}`, and the `X-GitHub-SSO: required; url=…` header of any 403
-//!   (docs.github.com/en/rest/using-the-rest-api/troubleshooting-the-rest-api).
+//! - pull requests write: `POST …/pulls` with a `title`, and a `head` and `base` naming
+//!   branches that cannot exist (`patlint-probe-<random>`): a body GitHub's OpenAPI
+//!   description accepts (github/rest-api-description,
+//!   descriptions/api.github.com/api.github.com.2022-11-28.yaml, `pulls/create`: `required:
+//!   [head, base]`, `title` "Required unless `issue` is specified"), so that a 422 can only be
+//!   about the refs, after the permission check: 422 granted, 403 missing.
+//! - SSO: `GET /orgs/{org}`, and the `X-GitHub-SSO: required; url=…` header of any 403:
+//!   "If you receive a 403 Forbidden error, you can follow the URL in the X-GitHub-SSO
+//!   header to authorize your token" (docs.github.com/en/rest/authentication/
+//!   authenticating-to-the-rest-api, "Personal access tokens and SAML SSO"; and
+//!   docs.github.com/en/enterprise-cloud@latest/authentication/authenticating-with-saml-single-sign-on/
+//!   authorizing-a-personal-access-token-for-use-with-saml-single-sign-on). A 200 proves
+//!   nothing (the organization's public view); a private repository of the organization
+//!   read with the token proves it authorized there, so the organization's repositories in
+//!   `repositories` are read when `GET /orgs/{org}` leaves it open. Otherwise it stays
+//!   `unverifiable`, and so does the token.
+//! - A refusal settles something only when it is GitHub's own answer ([`own_answer`]); a
+//!   403, 404, 422 or 401 from a proxy or gateway in front of it is `unverifiable`, naming
+//!   its status and content type.
 //! - A 2xx to a write probe stops the token's probes with a `host-error`: GitHub accepted
 //!   something that should have been impossible, so nothing may be assumed.
 
@@ -41,31 +56,31 @@ pub const DOCS: &[Probe] = &[
     Probe {
         rules: &[Rule::MissingRepository, Rule::MissingPermission],
         request: "GET /repos/OWNER/REPO",
-        answers: "200: the token reaches the repository (and `private` says whether reads prove anything); 404: it is not granted",
+        answers: "200: the token reaches the repository (and `private` says whether reads prove anything); GitHub's own 404: it is not granted",
         harmless: "a read",
     },
     Probe {
         rules: &[Rule::MissingPermission],
         request: "GET /repos/OWNER/REPO/contents/ and GET /repos/OWNER/REPO/pulls?per_page=1 (read, private repositories only)",
-        answers: "200: granted; 403 or 404: not granted",
+        answers: "200: granted; GitHub's own 403 or 404: not granted",
         harmless: "reads",
     },
     Probe {
         rules: &[Rule::MissingPermission],
         request: "POST /repos/OWNER/REPO/git/refs {\"ref\": \"refs/heads/patlint-probe-…\", \"sha\": \"000…0\"} (contents write)",
-        answers: "422: granted (the permission check passed, then the object was refused); 403: not granted",
+        answers: "422 as GitHub's JSON: granted (the permission check passed, then the object was refused); GitHub's own 403: not granted",
         harmless: "the all-zero object can never exist, so no ref can be created",
     },
     Probe {
         rules: &[Rule::MissingPermission],
-        request: "POST /repos/OWNER/REPO/pulls {\"title\": …} without head or base (pull requests write)",
-        answers: "422: granted; 403: not granted",
-        harmless: "a pull request without head and base can never be opened",
+        request: "POST /repos/OWNER/REPO/pulls {\"title\": …, \"head\": \"patlint-probe-…\", \"base\": \"patlint-probe-…-base\"} (pull requests write)",
+        answers: "422 as GitHub's JSON: granted (the permission check passed, then the branches were refused); GitHub's own 403: not granted",
+        harmless: "neither branch exists, so no pull request can be opened",
     },
     Probe {
         rules: &[Rule::SsoNotAuthorized],
         request: "GET /orgs/ORG, for each of `organizations` (default: the owners of `repositories`)",
-        answers: "403 with `X-GitHub-SSO: required; url=…`: not authorized for the organization's SAML SSO (the URL authorizes it); 200: authorized, or no SSO",
+        answers: "403 with `X-GitHub-SSO: required; url=…`: not authorized for the organization's SAML SSO (the URL authorizes it); 200 proves nothing (it may be the public view), so a private repository of the organization in `repositories` is read (GET /repos/OWNER/REPO): 200 proves the token authorized there; otherwise unverifiable",
         harmless: "a read",
     },
 ];
@@ -97,16 +112,72 @@ pub(super) async fn run(
         }
     }
     for organization in &endpoint.organizations {
-        if !facts
-            .grants
-            .iter()
-            .any(|g| g.target == *organization && g.permission == SSO)
-        {
-            let answer = api.get(&format!("orgs/{organization}")).await?;
-            facts.grants.push(sso(organization, &answer)?);
+        if sso_known(facts, organization) {
+            continue;
+        }
+        let answer = api.get(&format!("orgs/{organization}")).await?;
+        let mut grant = sso(organization, &answer)?;
+        if matches!(grant.settled, Settled::Unverifiable { .. }) {
+            // Another answer settles it: a private repository of the organization read
+            // with the token. Those of `repositories` not read yet are read now.
+            for repository in &endpoint.repositories {
+                let repository = repository.value.as_str();
+                if private_reached(facts, organization).is_none()
+                    && owner(repository).eq_ignore_ascii_case(organization)
+                    && facts.grant(repository, REPOSITORY).is_none()
+                {
+                    read_repository(api, repository, facts).await?;
+                }
+            }
+            if let Some(repository) = private_reached(facts, organization) {
+                grant = Grant::new(
+                    organization,
+                    SSO,
+                    Settled::Granted,
+                    format!(
+                        "probe: GET /repos/{repository} → 200, a private repository of `{organization}`: GitHub refuses a token its SAML SSO has not authorized (403 with X-GitHub-SSO)"
+                    ),
+                );
+            }
+        }
+        // Reading a repository may have settled it (a 403 with X-GitHub-SSO).
+        if !sso_known(facts, organization) {
+            facts.grants.push(grant);
         }
     }
     Ok(())
+}
+
+fn owner(repository: &str) -> &str {
+    repository.split_once('/').map_or(repository, |(o, _)| o)
+}
+
+/// Whether a probe already recorded the organization's SSO authorization.
+fn sso_known(facts: &TokenFacts, organization: &str) -> bool {
+    facts
+        .grants
+        .iter()
+        .any(|g| g.permission == SSO && g.target.eq_ignore_ascii_case(organization))
+}
+
+/// A private repository of the organization that the token read: GitHub refuses every
+/// request of a token its SAML SSO has not authorized on the organization's private
+/// resources, so such a read proves the token authorized there.
+fn private_reached(facts: &TokenFacts, organization: &str) -> Option<String> {
+    of(facts)
+        .visibility
+        .iter()
+        .filter(|(repository, visibility)| {
+            **visibility == Visibility::Private
+                && owner(repository).eq_ignore_ascii_case(organization)
+        })
+        .map(|(repository, _)| repository)
+        .find(|repository| {
+            facts
+                .grant(repository, REPOSITORY)
+                .is_some_and(|g| g.settled == Settled::Granted)
+        })
+        .cloned()
 }
 
 async fn repository_probes(
@@ -115,16 +186,38 @@ async fn repository_probes(
     permissions: &[Permission],
     facts: &mut TokenFacts,
 ) -> Result<(), Observation> {
+    let answer = read_repository(api, repository, facts).await?;
+    if facts
+        .grant(repository, REPOSITORY)
+        .is_none_or(|g| g.settled != Settled::Granted)
+    {
+        return Ok(());
+    }
+    // A classic token may do what its scopes allow and its user's role permits: the role
+    // is the `permissions` GitHub gives the authenticated user in the same answer.
+    if facts.kind == TokenKind::ClassicPat {
+        facts.grants.extend(roles(repository, &answer));
+        return Ok(());
+    }
+    let public = of(facts).visibility.get(repository) == Some(&Visibility::Public);
+    for permission in permissions {
+        let grant = permission_probe(api, repository, permission, public).await?;
+        facts.grants.push(grant);
+    }
+    Ok(())
+}
+
+/// `GET /repos/{owner}/{repo}`: records whether the token reaches the repository, whether
+/// it is private, and an SSO refusal of its owner.
+async fn read_repository(
+    api: &Api<'_>,
+    repository: &str,
+    facts: &mut TokenFacts,
+) -> Result<Answer, Observation> {
     let answer = api.get(&format!("repos/{repository}")).await?;
-    let owner = repository.split_once('/').map_or(repository, |(o, _)| o);
-    let known = |facts: &TokenFacts| {
-        facts
-            .grants
-            .iter()
-            .any(|g| g.target == owner && g.permission == SSO)
-    };
+    let owner = owner(repository);
     if let Some(sso) = sso_required(owner, &answer)
-        && !known(facts)
+        && !sso_known(facts, owner)
     {
         facts.grants.push(sso);
     }
@@ -159,21 +252,7 @@ async fn repository_probes(
         reach,
         answer.probe_evidence(),
     ));
-    if !reachable {
-        return Ok(());
-    }
-    // A classic token may do what its scopes allow and its user's role permits: the role
-    // is the `permissions` GitHub gives the authenticated user in the same answer.
-    if facts.kind == TokenKind::ClassicPat {
-        facts.grants.extend(roles(repository, &answer));
-        return Ok(());
-    }
-    let public = of(facts).visibility.get(repository) == Some(&Visibility::Public);
-    for permission in permissions {
-        let grant = permission_probe(api, repository, permission, public).await?;
-        facts.grants.push(grant);
-    }
-    Ok(())
+    Ok(answer)
 }
 
 /// The user's role on the repository, from `permissions` in `GET /repos/{owner}/{repo}`
@@ -206,9 +285,10 @@ fn roles(repository: &str, answer: &Answer) -> Vec<Grant> {
 fn reach(answer: &Answer) -> Result<Settled, Observation> {
     Ok(match answer.status {
         StatusCode::OK => Settled::Granted,
+        StatusCode::FORBIDDEN if answer.headers.contains_key(SSO_HEADER) => sso_first(),
+        StatusCode::NOT_FOUND | StatusCode::UNAUTHORIZED if !own_answer(answer) => not_own(answer),
         StatusCode::NOT_FOUND => Settled::Missing { help: None },
         StatusCode::UNAUTHORIZED => return Err(invalid(answer)),
-        StatusCode::FORBIDDEN if answer.headers.contains_key(SSO_HEADER) => sso_first(),
         status => unexpected(status, "200 or 404"),
     })
 }
@@ -251,9 +331,14 @@ async fn permission_probe(
             .await?
         }
         ("pull_requests", PermissionLevel::Write) => {
+            let branch = format!("patlint-probe-{}", probe_id());
             api.post(
                 &format!("repos/{repository}/pulls"),
-                json!({"title": "patlint probe: not a pull request (no head, no base)"}),
+                json!({
+                    "title": "patlint probe: not a pull request (neither branch exists)",
+                    "head": branch,
+                    "base": format!("{branch}-base"),
+                }),
             )
             .await?
         }
@@ -280,9 +365,14 @@ async fn permission_probe(
 fn read_outcome(answer: &Answer) -> Result<Settled, Observation> {
     Ok(match answer.status {
         StatusCode::OK => Settled::Granted,
-        StatusCode::UNAUTHORIZED => return Err(invalid(answer)),
         _ if answer.headers.contains_key(SSO_HEADER) => sso_first(),
         StatusCode::FORBIDDEN if secondary_limit(answer) => secondary_limit_reached(answer),
+        StatusCode::FORBIDDEN | StatusCode::NOT_FOUND | StatusCode::UNAUTHORIZED
+            if !own_answer(answer) =>
+        {
+            not_own(answer)
+        }
+        StatusCode::UNAUTHORIZED => return Err(invalid(answer)),
         // An empty repository has no contents to list: that proves nothing.
         StatusCode::NOT_FOUND
             if answer.api_message().as_deref() == Some("This repository is empty.") =>
@@ -298,12 +388,16 @@ fn read_outcome(answer: &Answer) -> Result<Settled, Observation> {
 
 fn write_outcome(answer: &Answer) -> Result<Settled, Observation> {
     Ok(match answer.status {
-        // GitHub's validation failure is JSON with a `message`; a 422 from anything else
-        // (a proxy, a firewall) proves nothing.
-        StatusCode::UNPROCESSABLE_ENTITY if answer.api_message().is_some() => Settled::Granted,
-        StatusCode::UNAUTHORIZED => return Err(invalid(answer)),
         _ if answer.headers.contains_key(SSO_HEADER) => sso_first(),
         StatusCode::FORBIDDEN if secondary_limit(answer) => secondary_limit_reached(answer),
+        // A 422, 403 or 401 from anything but GitHub (a proxy, a firewall) proves nothing.
+        StatusCode::UNPROCESSABLE_ENTITY | StatusCode::FORBIDDEN | StatusCode::UNAUTHORIZED
+            if !own_answer(answer) =>
+        {
+            not_own(answer)
+        }
+        StatusCode::UNPROCESSABLE_ENTITY => Settled::Granted,
+        StatusCode::UNAUTHORIZED => return Err(invalid(answer)),
         StatusCode::FORBIDDEN => Settled::Missing { help: None },
         status if status.is_success() => {
             return Err(Observation::host_error(format!(
@@ -313,6 +407,35 @@ fn write_outcome(answer: &Answer) -> Result<Settled, Observation> {
         }
         status => unexpected(status, "422 or 403"),
     })
+}
+
+/// Whether a refusal is GitHub's own answer: its JSON error, with a `message` and either
+/// its `documentation_url` (`basic-error` and `validation-error` in
+/// github/rest-api-description, the bodies of its `forbidden`, `not_found` and
+/// `validation_failed` responses) or the `X-GitHub-Request-Id` header GitHub sets on its
+/// answers, the id its staff find a request by (octokit/plugin-request-log.js#382, which
+/// logs it on every response). A proxy or gateway in front of GitHub sends neither. (A
+/// 403 with `X-GitHub-SSO` is GitHub's by that header.)
+pub(super) fn own_answer(answer: &Answer) -> bool {
+    let Some(serde_json::Value::Object(body)) = answer.json::<serde_json::Value>() else {
+        return false;
+    };
+    body.get("message").is_some_and(|m| m.is_string())
+        && (body.get("documentation_url").is_some_and(|d| d.is_string())
+            || answer
+                .header("x-github-request-id")
+                .is_some_and(|id| !id.trim().is_empty()))
+}
+
+/// A refusal that is not GitHub's own: proves nothing, and says what came back.
+fn not_own(answer: &Answer) -> Settled {
+    Settled::Unverifiable {
+        reason: format!(
+            "{} was answered {} without GitHub's JSON error (`message` with `documentation_url`) or `X-GitHub-Request-Id`: not GitHub's own answer (a proxy or gateway?), so it proves nothing",
+            answer.request,
+            answer.status_and_type()
+        ),
+    }
 }
 
 /// A 403 for a secondary rate limit without `retry-after` (which the client would have
@@ -347,9 +470,13 @@ fn sso(organization: &str, answer: &Answer) -> Result<Grant, Observation> {
         // GitHub may answer an unauthorized token with the organization's public view:
         // only a refusal is evidence, so a 200 is not recorded as an authorization.
         StatusCode::OK => Settled::Unverifiable {
-            reason: "a 200 may be the organization's public view; only a refusal with X-GitHub-SSO is evidence (private repositories in `repositories` are checked as well)".into(),
+            reason: format!(
+                "{} answered 200, which GitHub also gives a token its SAML SSO has not authorized (the organization's public view), and no private repository of `{organization}` was read with the token (one in `repositories` that the token reads would show it authorized)",
+                answer.request
+            ),
         },
-        StatusCode::UNAUTHORIZED => return Err(invalid(answer)),
+        StatusCode::UNAUTHORIZED if own_answer(answer) => return Err(invalid(answer)),
+        StatusCode::UNAUTHORIZED => not_own(answer),
         status => unexpected(status, "200, or 403 with X-GitHub-SSO"),
     };
     Ok(Grant::new(
