@@ -103,7 +103,7 @@ pub struct CheckArgs {
     #[arg(long, value_name = "FILE")]
     pub facts: Option<PathBuf>,
     /// With --facts: how far from --now the facts may have been observed, before or after ("24h", "7d"); facts further away are refused (exit 2)
-    #[arg(long, value_name = "DURATION", default_value = "24h", value_parser = crate::policy::parse_duration)]
+    #[arg(long, value_name = "DURATION", default_value = "24h", value_parser = crate::policy::parse_duration_arg)]
     pub max_facts_age: jiff::SignedDuration,
     #[command(flatten)]
     pub network: NetworkArgs,
