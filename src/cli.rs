@@ -102,9 +102,9 @@ pub struct CheckArgs {
     /// Evaluate facts recorded by `patlint facts` instead of asking the hosts (no network)
     #[arg(long, value_name = "FILE")]
     pub facts: Option<PathBuf>,
-    /// With --facts: how far from --now the facts may have been observed, before or after ("24h", "7d"); facts further away are refused (exit 2)
-    #[arg(long, value_name = "DURATION", default_value = "24h", value_parser = crate::policy::parse_duration)]
-    pub max_facts_age: jiff::SignedDuration,
+    /// With --facts: how long before --now the facts may have been observed (default 24h; "7d"); facts observed after --now are refused unless this is given, and then may be at most this far after it (exit 2)
+    #[arg(long, value_name = "DURATION", value_parser = crate::policy::parse_duration_arg)]
+    pub max_facts_age: Option<jiff::SignedDuration>,
     #[command(flatten)]
     pub network: NetworkArgs,
 }

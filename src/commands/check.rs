@@ -9,7 +9,7 @@ use super::{
     write_commands, write_output,
 };
 use crate::cli::{CheckArgs, FailOn, Format, FormatTarget, ReportArgs};
-use crate::evaluate::Instants;
+use crate::evaluate::{CLOCK_SKEW, Instants};
 use crate::facts::FactsFile;
 use crate::outcome::{Exit, Gate};
 use crate::policy::format_duration;
@@ -108,17 +108,37 @@ pub(super) fn render(report: &Report, formats: &[FormatTarget]) -> Result<(), Ex
     Ok(())
 }
 
-/// Replayed facts must have been observed within `--max-facts-age` of `--now`, before or
-/// after it: old facts judged as today's are a false pass waiting to happen, and facts
-/// from after `--now` judge a time they did not see.
+/// How long before `--now` replayed facts may have been observed when `--max-facts-age`
+/// is not given.
+const DEFAULT_MAX_FACTS_AGE: jiff::SignedDuration = jiff::SignedDuration::from_hours(24);
+
+/// Replayed facts must have been observed at most `--max-facts-age` (default 24 hours)
+/// before `--now`: old facts judged as today's are a false pass waiting to happen. Facts
+/// observed after `--now` are not a replay of that instant, so they are refused (beyond
+/// the few minutes two clocks may differ by) unless `--max-facts-age` is given, which
+/// then bounds the distance on that side too.
 fn check_age(
     path: &std::path::Path,
     facts: &FactsFile,
     now: jiff::Timestamp,
-    max_age: jiff::SignedDuration,
+    max_age: Option<jiff::SignedDuration>,
 ) -> Result<(), Exit> {
     let observed = facts.observed_at;
     let age = now.duration_since(observed);
+    let path = path.display();
+    if age.is_negative() && max_age.is_none() {
+        let ahead = -age;
+        if ahead <= CLOCK_SKEW {
+            return Ok(());
+        }
+        // The smallest whole number of hours that covers the distance.
+        let hours = (ahead.as_secs() + 3_599) / 3_600;
+        return Err(fail(format!(
+            "the facts in `{path}` were observed at {observed}, {} after --now ({now}): judging an instant before the facts were observed is not a replay of them. Pass a --now at or after {observed}, or, if judging them as of {now} is what you want, --max-facts-age {hours}h or more",
+            format_duration(ahead),
+        )));
+    }
+    let max_age = max_age.unwrap_or(DEFAULT_MAX_FACTS_AGE);
     if age.abs() <= max_age {
         return Ok(());
     }
@@ -128,8 +148,7 @@ fn check_age(
         (format_duration(age), "before")
     };
     Err(fail(format!(
-        "the facts in `{}` were observed at {observed}, {distance} {side} --now ({now}), more than --max-facts-age ({}) apart: record them again with `patlint facts`, or pass a larger --max-facts-age if judging a replay at that distance is what you want",
-        path.display(),
+        "the facts in `{path}` were observed at {observed}, {distance} {side} --now ({now}), more than --max-facts-age ({}) apart: record them again with `patlint facts`, or pass a larger --max-facts-age if judging a replay at that distance is what you want",
         format_duration(max_age)
     )))
 }

@@ -272,9 +272,9 @@ fn observed(token: &TokenSpec, facts: &TokenFacts, now: Timestamp) -> Vec<Findin
     findings
 }
 
-/// How far before the observation an expiry may lie on a token that worked then: the
-/// two clocks differ by a little.
-const CLOCK_SKEW: SignedDuration = SignedDuration::from_mins(5);
+/// How far before the observation an expiry may lie on a token that worked then, and how
+/// far after `--now` replayed facts may have been observed: two clocks differ by a little.
+pub const CLOCK_SKEW: SignedDuration = SignedDuration::from_mins(5);
 
 /// Dates a host gave that its own answer, or the time of the answer, contradicts are not
 /// facts: an expiry well before the token was seen working (seen for tokens without

@@ -14,7 +14,9 @@ use std::sync::Arc;
 use jiff::SignedDuration;
 
 pub use diagnostic::{IndexedSource, PolicyError, PolicyErrors};
-pub use duration::{format_duration, parse_duration, parse_instant};
+pub use duration::{
+    DURATION_HELP, format_duration, parse_duration, parse_duration_arg, parse_instant,
+};
 pub use validate::waivers::RawWaiver;
 pub use validate::{RequirementKeys, TokenKeys, is_safe_name, parse_policy};
 

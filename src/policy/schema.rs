@@ -8,8 +8,17 @@ use serde_json::{Value, json};
 use super::presets::{PREFIX, PRESETS};
 use crate::hosts::HostKind;
 
-/// Days, weeks or hours ("90d", "2w", "36h"), or ISO 8601 ("P90D").
-const DURATION: &str = r"^\s*([Pp][0-9A-Za-z.,]+|[0-9]+(\.[0-9]+)?\s*[A-Za-z][0-9A-Za-z .,]*)\s*$";
+/// Whole days, weeks or hours, not zero ("90d", "2w", "36h", "90 days", "1d 3h"), or ISO
+/// 8601 days and weeks ("P90D", "P2W"): what `parse_duration` takes, except that a
+/// combination of parts all zero ("0d 0h") and more than a century pass here. No
+/// look-around, which taplo's regex engine lacks.
+const DURATION: &str = concat!(
+    r"^\s*\+?(",
+    r"[Pp]([0-9]+[Ww][0-9]+[Dd]|[0-9]*[1-9][0-9]*[WwDd])",
+    r"|[0-9]*[1-9][0-9]*\s*(w|wks?|weeks?|d|days?|h|hrs?|hours?)",
+    r"|[0-9]+\s*(w|wks?|weeks?|d|days?|h|hrs?|hours?)(\s*[0-9]+\s*(w|wks?|weeks?|d|days?|h|hrs?|hours?))+",
+    r")\s*$"
+);
 /// https, or plain http to loopback only.
 const URL: &str = r"^(https://|http://(127\.[0-9.]+|localhost|\[::1\])([:/]|$))";
 /// `service:Action`, the action possibly with wildcards.
@@ -113,4 +122,73 @@ fn requires(host: &str, then: Value) -> Value {
         "if": { "properties": { "host": { "const": host } }, "required": ["host"] },
         "then": then
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::DURATION;
+    use crate::policy::parse_duration;
+    use proptest::prelude::*;
+
+    fn pattern() -> jsonschema::Validator {
+        jsonschema::validator_for(&serde_json::json!({ "type": "string", "pattern": DURATION }))
+            .unwrap()
+    }
+
+    #[test]
+    fn the_duration_pattern_refuses_what_validate_refuses() {
+        let pattern = pattern();
+        for text in [
+            "90d", "12w", "36h", "90 days", "2 weeks", "1d 3h", "1d3h", "P90D", "P2W", "p90d",
+            "+3d", " 36h ",
+        ] {
+            assert!(parse_duration(text).is_ok(), "{text}");
+            assert!(pattern.is_valid(&text.into()), "{text}");
+        }
+        for text in [
+            "3m",
+            "30min",
+            "90s",
+            "PT5M",
+            "PT36H",
+            "P1DT0H",
+            "1.5h",
+            "1.0h",
+            "1,5h",
+            "0d",
+            "0h",
+            "P0D",
+            "3M",
+            "3mo",
+            "1y",
+            "3 months",
+            "P3M",
+            "P1Y",
+            "-3d",
+            "90d ago",
+            "36:00:00",
+            "ninety days",
+            "",
+        ] {
+            assert!(parse_duration(text).is_err(), "{text}");
+            assert!(!pattern.is_valid(&text.into()), "{text}");
+        }
+    }
+
+    proptest! {
+        /// Never stricter than `validate`: whatever `parse_duration` takes, the pattern
+        /// takes.
+        #[test]
+        fn the_duration_pattern_is_no_stricter_than_validate(
+            text in prop_oneof![
+                "[ +0-9PpTtWwDdHhMmSsYyoinaeukr]{0,9}",
+                " ?[+-]?[0-9]{1,3} ?(w|wk|wks|week|weeks|d|day|days|h|hr|hrs|hour|hours|m|min|mo|s|y)( ?[0-9]{1,3} ?(w|wks|d|days|h|hours|m|s)){0,2} ?",
+                "[+-]?[Pp]([0-9]{1,2}[YyMmWwDd]){0,3}([Tt]([0-9]{1,2}[HhMmSs]){0,2})?",
+            ]
+        ) {
+            if parse_duration(&text).is_ok() {
+                prop_assert!(pattern().is_valid(&text.clone().into()), "{}", text);
+            }
+        }
+    }
 }

@@ -1,6 +1,6 @@
-//! Azure DevOps organization reach around the global-PAT retirement (2026-03-15 no new
-//! ones, 2026-12-01 none working): the probe only before the date and only when asked,
-//! the platform's rule after it, and the dated diagnostic.
+//! Azure DevOps organization reach around the global-PAT retirement (none working from
+//! 2026-12-01): the probe only before the date and only when asked, the platform's rule
+//! after it, and the dated diagnostic.
 
 use crate::common;
 
@@ -66,7 +66,8 @@ async fn the_probe_is_never_sent_for_a_policy_that_does_not_ask_about_reach() {
 }
 
 /// From 2026-12-01 on, a PAT that connectionData accepts is organization-scoped by
-/// platform rule, and the PAT is not sent to `profiles/me` at all.
+/// platform rule, its evidence says it is a rule and what would show otherwise, and the
+/// PAT is not sent to `profiles/me` at all.
 #[tokio::test]
 async fn after_the_retirement_an_accepted_pat_is_organization_scoped_without_a_probe() {
     let server = MockServer::start().await;
@@ -81,8 +82,11 @@ async fn after_the_retirement_an_accepted_pat_is_organization_scoped_without_a_p
     assert_eq!(reach(facts).value(), Some(&false));
     let evidence = reach(facts).evidence().unwrap();
     assert!(
-        evidence.contains("connectionData accepted the PAT")
-            && evidence.contains("global PATs no longer work since 2026-12-01"),
+        evidence.starts_with("platform rule, not an observation:")
+            && evidence.contains("connectionData accepted the PAT")
+            && evidence.contains("global PATs no longer work since 2026-12-01")
+            && evidence.contains("`entra_token`")
+            && evidence.contains("`targetAccounts`"),
         "{evidence}"
     );
 }

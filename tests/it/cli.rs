@@ -123,8 +123,9 @@ fn explain_says_what_each_verdict_can_and_cannot_prove() {
         ("stale-token", "`sts` or `iam`"),
         ("missing-action", "`MissingContextValues`"),
         ("missing-action", "`require_actions` needs them"),
-        ("global-pat-retirement", "2026-03-15"),
+        ("global-pat-retirement", "regenerated until then"),
         ("org-reach", "organization-scoped by platform rule"),
+        ("org-reach", "`targetAccounts` settles it"),
     ];
     for (rule, says) in cases {
         assert!(

@@ -184,6 +184,7 @@ fn the_policy_schema_compiles_in_strict_ajv_and_taplo_agrees_with_validate() {
     let invalid = [
         "bad-actions",
         "bad-durations",
+        "minutes-and-zero-durations",
         "bad-on-unverifiable",
         "literal-secret",
         "missing-keys",

@@ -54,7 +54,7 @@ fn every_hostile_policy_gets_a_clear_diagnostic() {
         ("binary garbage", (0..=255u8).cycle().take(4096).collect(), 2, "is not UTF-8"),
         ("duplicate keys", b"version = 1\nversion = 1\n".to_vec(), 2, "not valid TOML"),
         ("a table where an array of tables belongs", b"version = 1\n[token]\nname = \"a\"\n".to_vec(), 2, "must be an array of tables"),
-        ("a problem past column 65,535", format!("version = 1\n{}\n{}max_lifespan = \"bad\"\n", token(0), " ".repeat(70_000)).into_bytes(), 2, "line 7, column 70016"),
+        ("a problem past column 65,535", format!("version = 1\n{}\n{}max_lifespan = \"bad\"\n", token(0), " ".repeat(70_000)).into_bytes(), 2, "column 70016"),
         ("a duration of 4,500,000 days", format!("version = 1\n[defaults]\nexpiry_warning = \"4500000d\"\n{}", token(0)).into_bytes(), 2, "longer than 36500 days"),
     ];
     println!("| hostile policy | exit | diagnostic |\n|---|---|---|");
@@ -379,7 +379,7 @@ proptest! {
     fn replayed_facts_at_any_instant_never_panic(
         now in instant(),
         dates in prop::collection::vec(instant(), 4),
-        warning in prop_oneof![Just("0d"), Just("14d"), Just("36500d")],
+        warning in prop_oneof![Just("1h"), Just("14d"), Just("36500d")],
     ) {
         let text = include_str!("../../fixtures/example/patlint.toml")
             .replace("expiry_warning  = \"14d\"", &format!("expiry_warning = \"{warning}\""));

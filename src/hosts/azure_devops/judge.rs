@@ -12,21 +12,21 @@ use crate::platform::{DatedStep, PlatformChange};
 use crate::policy::TokenSpec;
 use crate::rules::{Rule, RuleMeta, Severity};
 
+/// Azure DevOps blog, "Retirement of Global Personal Access Tokens in Azure DevOps"
+/// (https://devblogs.microsoft.com/devops/retirement-of-global-personal-access-tokens-in-azure-devops/):
+/// "December 1, 2026 – All existing global PATs will be fully decommissioned. Tokens will
+/// stop working after this date." The post first announced a block on creating and
+/// regenerating global PATs from March 15, 2026; its update of 03/05 withdrew it: "We will
+/// no longer be proceeding with blocking global PAT creation on March 15. You may continue
+/// creating global PATs until December 1." So the change has one step.
 pub static AZURE_GLOBAL_PAT_RETIREMENT: PlatformChange = PlatformChange {
     rule: Rule::GlobalPatRetirement,
-    steps: &[
-        DatedStep {
-            effective: "2026-03-15T00:00:00Z",
-            ahead: "Azure DevOps global PATs (\"All accessible organizations\") can no longer be created or regenerated",
-            passed: "Azure DevOps global PATs (\"All accessible organizations\") cannot be created or regenerated",
-        },
-        DatedStep {
-            effective: "2026-12-01T00:00:00Z",
-            ahead: "Azure DevOps global PATs stop working",
-            passed: "Azure DevOps global PATs no longer work",
-        },
-    ],
-    source: "Azure DevOps blog, \"Retirement of Global Personal Access Tokens in Azure DevOps\"; learn.microsoft.com, \"Manage personal access tokens using policies\"",
+    steps: &[DatedStep {
+        effective: "2026-12-01T00:00:00Z",
+        ahead: "Azure DevOps global PATs (\"All accessible organizations\") stop working",
+        passed: "Azure DevOps global PATs (\"All accessible organizations\") no longer work",
+    }],
+    source: "Azure DevOps blog, \"Retirement of Global Personal Access Tokens in Azure DevOps\" (with its update of 03/05); learn.microsoft.com, \"Manage personal access tokens using policies\"",
 };
 
 /// The requirements of Azure DevOps Services' own keys.
@@ -123,15 +123,15 @@ pub static ORG_REACH: RuleMeta = RuleMeta {
     id: "org-reach",
     summary: "The Azure DevOps token's organization reach (\"All accessible organizations\" or one organization) is not what the policy requires.",
     default_severity: Severity::Error,
-    why: "A global PAT reaches every organization its user can; an organization-scoped one only its own. Integrations that need several organizations break with the wrong one. Without an Entra token, reach was told by a heuristic probe while global PATs worked (only when the policy asks about reach); since 2026-12-01 an accepted PAT is organization-scoped by platform rule.",
+    why: "A global PAT reaches every organization its user can; an organization-scoped one only its own. Integrations that need several organizations break with the wrong one. With an `entra_token`, reach is observed: the PAT Lifecycle API reports the PAT's `targetAccounts` (null for a global PAT). Without one, reach was told by a heuristic probe while global PATs worked (only when the policy asks about reach); from 2026-12-01 on, an accepted PAT is organization-scoped by platform rule (global PATs no longer work), which is an inference, not an observation, and its evidence says so. What would prove otherwise is the PAT's own record: give the token an `entra_token`, and `targetAccounts` settles it.",
     fix: None,
 };
 
 pub static GLOBAL_PAT_RETIREMENT: RuleMeta = RuleMeta {
     id: "global-pat-retirement",
-    summary: "Azure DevOps global PATs (\"All accessible organizations\") were retired: no new ones from 2026-03-15, none working from 2026-12-01.",
+    summary: "Azure DevOps global PATs (\"All accessible organizations\") stop working on 2026-12-01.",
     default_severity: Severity::Warning,
-    why: "Microsoft blocked the creation and regeneration of global PATs on 2026-03-15 and retired every one on 2026-12-01 (Azure DevOps blog: \"Retirement of Global Personal Access Tokens in Azure DevOps\"). An integration relying on one broke that day. Before the date this is a warning with the days left; from it, an error. From 2026-12-01 on, a PAT that connectionData accepts is organization-scoped by platform rule, and patlint records that instead of probing.",
+    why: "Microsoft retires every global PAT on 2026-12-01: from that day they no longer work (Azure DevOps blog: \"Retirement of Global Personal Access Tokens in Azure DevOps\"; global PATs can be created and regenerated until then, as its update of 03/05 says). An integration relying on one breaks that day. Before the date this is a warning with the days left; from it, an error. From 2026-12-01 on, a PAT that connectionData accepts is organization-scoped by platform rule, and patlint records that, as a rule rather than an observation, instead of probing.",
     fix: None,
 };
 
@@ -160,21 +160,36 @@ mod tests {
     }
 
     #[test]
-    fn describes_each_step_as_it_comes() {
+    fn describes_the_one_step_as_it_comes() {
         let change = &AZURE_GLOBAL_PAT_RETIREMENT;
+        // Creation was never blocked: the 2026-03-15 step was withdrawn.
+        assert_eq!(change.steps.len(), 1);
         assert_eq!(
-            change.describe(at("2026-03-01T00:00:00Z")),
-            "Azure DevOps global PATs (\"All accessible organizations\") can no longer be created or regenerated on 2026-03-15: 14 days left"
+            change.describe(at("2026-03-16T00:00:00Z")),
+            "Azure DevOps global PATs (\"All accessible organizations\") stop working on 2026-12-01: 260 days left"
         );
         assert_eq!(
             change.describe(at("2026-11-24T00:00:00Z")),
-            "Azure DevOps global PATs (\"All accessible organizations\") cannot be created or regenerated (since 2026-03-15); Azure DevOps global PATs stop working on 2026-12-01: 7 days left"
+            "Azure DevOps global PATs (\"All accessible organizations\") stop working on 2026-12-01: 7 days left"
         );
         assert_eq!(
             change.describe(at("2026-12-01T00:00:00Z")),
-            "Azure DevOps global PATs no longer work (since 2026-12-01)"
+            "Azure DevOps global PATs (\"All accessible organizations\") no longer work (since 2026-12-01)"
         );
         assert!(!change.in_force(at("2026-11-30T23:59:59Z")));
         assert!(change.in_force(at("2026-12-01T00:00:00Z")));
+    }
+
+    #[test]
+    fn the_rule_texts_name_no_creation_block() {
+        for text in [
+            GLOBAL_PAT_RETIREMENT.summary,
+            GLOBAL_PAT_RETIREMENT.why,
+            AZURE_GLOBAL_PAT_RETIREMENT.source,
+        ] {
+            assert!(!text.contains("2026-03-15"), "{text}");
+            assert!(!text.contains("no new ones"), "{text}");
+        }
+        assert!(ORG_REACH.why.contains("`targetAccounts`"));
     }
 }

@@ -263,7 +263,7 @@ impl Host for Services {
         {
             super::facts::of_mut(&mut facts).all_accessible_organizations = Observed::bare(false);
             super::facts::of_mut(&mut facts).all_accessible_organizations.set_evidence(format!(
-                    "{organization_url}/_apis/connectionData accepted the PAT on {}, when only organization-scoped PATs work: global PATs no longer work since {} ({})",
+                    "platform rule, not an observation: {organization_url}/_apis/connectionData accepted the PAT on {}, and global PATs no longer work since {} ({}), so it is taken to be organization-scoped; with an `entra_token`, the PAT Lifecycle API's `targetAccounts` would show its reach",
                     call.observed_at().strftime("%Y-%m-%d"),
                     AZURE_GLOBAL_PAT_RETIREMENT.last().date(),
                     AZURE_GLOBAL_PAT_RETIREMENT.source

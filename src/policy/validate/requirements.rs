@@ -12,7 +12,8 @@ use super::{Level, Validator, host_list, hosts_of_key, settings};
 use crate::hosts::{HostKind, HostRequirements};
 use crate::policy::raw::{RawRequirements, Text, field_names};
 use crate::policy::{
-    DocId, Escalation, Origin, RequirementKeys, Requirements, Setting, parse_duration,
+    DURATION_HELP, DocId, Escalation, Origin, RequirementKeys, Requirements, Setting,
+    parse_duration,
 };
 use crate::suggest;
 
@@ -41,7 +42,7 @@ impl Validator {
                         text.span(),
                         format!("invalid `{key}`: {msg}"),
                         "not a duration",
-                        Some("durations are days, weeks or hours: \"90d\", \"2w\", \"36h\"".into()),
+                        Some(DURATION_HELP.into()),
                     );
                     None
                 }

@@ -10,7 +10,9 @@ use toml::de::DeValue;
 
 use super::Validator;
 use crate::policy::raw::{Text, TextList, field_names};
-use crate::policy::{DocId, Origin, TokenPattern, Waiver, parse_duration, parse_instant};
+use crate::policy::{
+    DURATION_HELP, DocId, Origin, TokenPattern, Waiver, parse_duration, parse_instant,
+};
 use crate::rules::Rule;
 use crate::suggest;
 
@@ -229,7 +231,7 @@ impl Validator {
                     text.span(),
                     format!("invalid `max_waiver`: {message}"),
                     "not a duration",
-                    Some("durations are days, weeks or hours: \"90d\", \"2w\"".into()),
+                    Some(DURATION_HELP.into()),
                 );
                 None
             }
