@@ -410,9 +410,10 @@ fn write_outcome(answer: &Answer) -> Result<Settled, Observation> {
 }
 
 /// Whether a refusal is GitHub's own answer: its JSON error, with a `message` and either
-/// its `documentation_url` (`basic-error` and `validation-error` in
-/// github/rest-api-description, the bodies of its `forbidden`, `not_found` and
-/// `validation_failed` responses) or the `X-GitHub-Request-Id` header GitHub sets on its
+/// its `documentation_url` (the `basic-error` schema of github/rest-api-description,
+/// `message`, `documentation_url`, `url`, `status`, as generated from it in
+/// docs.rs/crate/openapi-github `src/models/basic_error.rs`; the body of its `forbidden`,
+/// `not_found` and `validation_failed` responses) or the `X-GitHub-Request-Id` header GitHub sets on its
 /// answers, the id its staff find a request by (octokit/plugin-request-log.js#382, which
 /// logs it on every response). A proxy or gateway in front of GitHub sends neither. (A
 /// 403 with `X-GitHub-SSO` is GitHub's by that header.)
