@@ -589,6 +589,36 @@ mod tests {
     use super::*;
 
     #[test]
+    fn a_hosts_facts_come_back_with_their_evidence_and_reasons() {
+        use crate::hosts::aws_iam::facts::of_mut;
+        let mut facts = TokenFacts::new(TokenKind::AccessKey);
+        facts.expires_at = Observed::seen(None, "IAM access keys do not expire");
+        of_mut(&mut facts).active = Observed::seen(true, "`Status` in iam:ListAccessKeys");
+        of_mut(&mut facts).actions = Observed::unobservable("iam:SimulatePrincipalPolicy denied");
+        let json = serde_json::to_value(&facts).unwrap();
+        assert_eq!(json["active"], true);
+        assert_eq!(
+            json["unobservable"]["allowed_actions"],
+            "iam:SimulatePrincipalPolicy denied"
+        );
+        let back: TokenFacts = serde_json::from_value(json).unwrap();
+        assert_eq!(back, facts);
+    }
+
+    #[test]
+    fn facts_a_host_could_not_read_at_all_still_say_why() {
+        use crate::hosts::azure_devops::facts::of;
+        let json = serde_json::json!({
+            "kind": "personal-access-token",
+            "unobservable": {"all_accessible_organizations": "the probe answered 500"}
+        });
+        let facts: TokenFacts = serde_json::from_value(json).unwrap();
+        let reach = &of(&facts).all_accessible_organizations;
+        assert!(reach.is_unobservable());
+        assert_eq!(reach.why_unobservable(), "the probe answered 500");
+    }
+
+    #[test]
     fn absent_means_unobservable_and_null_means_none() {
         let facts: TokenFacts =
             serde_json::from_str(r#"{"kind":"classic-pat","scopes":["repo"],"expires_at":null}"#)

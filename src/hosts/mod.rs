@@ -483,4 +483,17 @@ mod tests {
             assert_eq!(HostKind::parse(host.as_str()), Some(*host));
         }
     }
+
+    /// A facts record says whose host facts it holds only by their keys.
+    #[test]
+    fn no_two_hosts_write_the_same_fact_key() {
+        let mut seen = std::collections::BTreeMap::new();
+        for host in HostKind::ALL {
+            for name in host.fact_names() {
+                if let Some(other) = seen.insert(*name, *host) {
+                    assert_eq!(other, *host, "`{name}` is written by {other} and {host}");
+                }
+            }
+        }
+    }
 }
