@@ -14,6 +14,7 @@ mod azure;
 mod azure_probes;
 mod azure_reach;
 mod bitbucket;
+mod bitbucket_audit;
 mod canary;
 mod cases;
 mod cli;

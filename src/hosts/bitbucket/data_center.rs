@@ -6,7 +6,7 @@ use reqwest::Url;
 use serde::Deserialize;
 
 use crate::facts::Observation;
-use crate::hosts::{Call, Host, HostMeta, HttpSettings, NoInventoryKeys};
+use crate::hosts::{AuditTexts, Call, Declared, Host, HostMeta, HttpSettings, Listing};
 use crate::policy::TokenKeys;
 use crate::policy::raw::Text;
 use crate::rules::Rule;
@@ -29,6 +29,15 @@ pub struct RawKeys {
     #[schemars(with = "String")]
     pub repository: Option<Text>,
 }
+
+/// Data Center's own `[[inventory]]` keys: none beyond a token's, whose `user`,
+/// `project` or `repository` says what the inventory lists.
+#[derive(Debug, Default, Deserialize, schemars::JsonSchema)]
+pub struct InventoryKeys {}
+
+/// What a Data Center `[[inventory]]` lists: the tokens of its endpoint's owner.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Scope;
 
 /// Where a token's record is listed: by the user, project or repository it was made for.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -54,6 +63,15 @@ impl Owner {
             Owner::User(_) => "personal-access-token",
             Owner::Project(_) => "project-access-token",
             Owner::Repository { .. } => "repository-access-token",
+        }
+    }
+
+    /// Whether a listing of `self`'s tokens holds `other`'s: the same owner, or a
+    /// project's repository (a project inventory lists its repositories' tokens too).
+    fn covers(&self, other: &Owner) -> bool {
+        match (self, other) {
+            (Owner::Project(key), Owner::Repository { project, .. }) => key == project,
+            _ => self == other,
         }
     }
 
@@ -95,10 +113,14 @@ impl Host for DataCenter {
             &["secret", "url", "project"],
             &["secret", "url", "repository"],
         ],
-        inventory_requires: &[],
+        inventory_requires: &[
+            &["secret", "url", "user"],
+            &["secret", "url", "project"],
+            &["secret", "url", "repository"],
+        ],
         lifespan_by_age: false,
         starter: STARTER,
-        inventory: None,
+        inventory: Some(super::dc_inventory::DOCS),
     };
 
     fn endpoint(raw: RawKeys, keys: &mut TokenKeys<'_>) -> Option<Endpoint> {
@@ -121,26 +143,39 @@ impl Host for DataCenter {
         super::dc_observe::observe(call, endpoint).await
     }
 
-    type InventoryKeys = NoInventoryKeys;
-    type Scope = std::convert::Infallible;
+    type InventoryKeys = InventoryKeys;
+    type Scope = Scope;
 
-    fn scope(_raw: NoInventoryKeys, keys: &mut TokenKeys<'_>) -> Option<Self::Scope> {
-        keys.problem_at_table(
-            "patlint does not list Bitbucket Data Center tokens yet",
-            "cannot be an inventory",
-            "declare each Bitbucket Data Center token as a [[token]] with `user`, `project` or `repository`".into(),
-        );
-        None
+    /// What it lists is its `user`, `project` or `repository`, validated as a token's.
+    fn scope(_raw: InventoryKeys, _keys: &mut TokenKeys<'_>) -> Option<Scope> {
+        Some(Scope)
     }
 
     async fn list(
         &self,
-        _call: &Call<'_>,
-        _endpoint: &Endpoint,
-        scope: &Self::Scope,
+        call: &Call<'_>,
+        endpoint: &Endpoint,
+        _scope: &Scope,
     ) -> crate::hosts::ListingResult {
-        match *scope {}
+        super::dc_inventory::list(call, endpoint).await
     }
+
+    /// The same instance, and a token of what the inventory lists: its user, its
+    /// repository, or its project and the project's repositories.
+    fn same_instance(inventory: &Endpoint, declared: Declared<'_, Self>, _: &Listing) -> bool {
+        inventory.url == declared.endpoint.url && inventory.owner.covers(&declared.endpoint.owner)
+    }
+
+    /// Every token of its owner is in the listing (the kind is checked before).
+    fn expected(_scope: &Scope, _declared: &Endpoint, _: &Listing) -> bool {
+        true
+    }
+
+    const AUDIT: AuditTexts = AuditTexts {
+        declare_key: None,
+        not_found: "check `user`, `project` or `repository` of the token and of the inventory: the token is not in the listing of what it says it belongs to (revoked, or made elsewhere)",
+        unidentified: "Bitbucket Data Center: the token's id is read from its value (a token that is base64 of `<id>:…`); a token of another format cannot be tied to a listing",
+    };
 }
 
 /// Exactly one of `user`, `project`, `repository`.

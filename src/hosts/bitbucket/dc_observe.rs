@@ -25,6 +25,7 @@ use jiff::{SignedDuration, Timestamp};
 use reqwest::header::{ACCEPT, AUTHORIZATION, HeaderValue};
 use reqwest::{StatusCode, Url};
 use serde::Deserialize;
+use serde::de::DeserializeOwned;
 
 use super::data_center::{Endpoint, Owner};
 use super::facts::set_dc_token;
@@ -37,29 +38,26 @@ use crate::secret::Secret;
 const PRODUCT: &str = "Bitbucket Data Center";
 const USER_HEADER: &str = "x-ausername";
 /// The largest page asked for (the default is 25).
-const PER_PAGE: usize = 100;
+pub(super) const PER_PAGE: usize = 100;
+
+/// What a declared token's check notes (the id its value carries) so that an inventory's
+/// listing finds it: the same id is every listed record's `id`.
+pub(super) const TOKEN_ID: &str = "bitbucket-dc-token-id";
 
 /// `lastAuthenticated` is set when the token authenticates, so the record patlint reads
 /// always shows patlint's own request.
 const LAST_USE_IS_OURS: &str = "Bitbucket Data Center sets a token's `lastAuthenticated` when it authenticates, so the record read with the token itself shows patlint's own request: it says nothing about the integration's use";
 
 pub(super) async fn observe(call: &Call<'_>, endpoint: &Endpoint) -> Observation {
-    let auth = match sensitive_header(&format!("Bearer {}", call.secret().expose())) {
+    let auth = match bearer(call) {
         Ok(auth) => auth,
-        Err(unsendable) => return Observation::host_error(unsendable),
+        Err(unsendable) => return unsendable,
     };
-    let listing = listing_url(endpoint);
-    let records = paginate(
-        Paging {
-            first: 0_u64,
-            repeat: Repeat::Body,
-            runs: format!("GET {} runs", listing.path()),
-            per_page: Some(PER_PAGE),
-        },
-        |start| get(call, &auth, page_url(&listing, start)),
-        read_page,
-    )
-    .await;
+    // The id is the listed record's, not a secret: an inventory's listing shows it.
+    if let Some(id) = token_id(call.secret()) {
+        call.identify(TOKEN_ID, &id);
+    }
+    let records = pages(call, &auth, &listing_url(endpoint)).await;
     match records {
         Ok(records) => from_listing(call, endpoint, records),
         Err(Stop::Host(observation)) => observation,
@@ -67,8 +65,33 @@ pub(super) async fn observe(call: &Call<'_>, endpoint: &Endpoint) -> Observation
     }
 }
 
+/// The token as Bearer, in a header marked sensitive.
+pub(super) fn bearer(call: &Call<'_>) -> Result<HeaderValue, Observation> {
+    sensitive_header(&format!("Bearer {}", call.secret().expose())).map_err(Observation::host_error)
+}
+
+/// Every item of a listing under `/rest`, to its last page (`start`, `limit`), each with
+/// the user the page's answer names.
+pub(super) async fn pages<T: DeserializeOwned>(
+    call: &Call<'_>,
+    auth: &HeaderValue,
+    listing: &Url,
+) -> Result<Vec<(T, Option<String>)>, Stop> {
+    paginate(
+        Paging {
+            first: 0_u64,
+            repeat: Repeat::Body,
+            runs: format!("GET {} runs", listing.path()),
+            per_page: Some(PER_PAGE),
+        },
+        |start| get(call, auth, page_url(listing, start)),
+        read_page,
+    )
+    .await
+}
+
 /// Why the listing stopped: the host failed, or it refused the token the listing.
-enum Stop {
+pub(super) enum Stop {
     Host(Observation),
     Refused(Box<Answer>),
 }
@@ -91,7 +114,7 @@ async fn get(call: &Call<'_>, auth: &HeaderValue, url: Url) -> Result<Answer, St
 }
 
 /// `{url}/rest/{segments…}`, each segment encoded on its own.
-fn rest_url(endpoint: &Endpoint, segments: &[&str]) -> Url {
+pub(super) fn rest_url(endpoint: &Endpoint, segments: &[&str]) -> Url {
     let mut url = join(&endpoint.url, "rest");
     if let Ok(mut path) = url.path_segments_mut() {
         path.pop_if_empty().extend(segments);
@@ -99,7 +122,7 @@ fn rest_url(endpoint: &Endpoint, segments: &[&str]) -> Url {
     url
 }
 
-fn listing_url(endpoint: &Endpoint) -> Url {
+pub(super) fn listing_url(endpoint: &Endpoint) -> Url {
     let mut segments = vec!["access-tokens", "latest"];
     segments.extend(endpoint.owner.segments());
     rest_url(endpoint, &segments)
@@ -113,23 +136,23 @@ fn page_url(listing: &Url, start: u64) -> Url {
     url
 }
 
-/// One page of the listing (OpenAPI 9.2: `isLastPage`, `nextPageStart`, `values`).
+/// One page of a listing (OpenAPI 9.2: `isLastPage`, `nextPageStart`, `values`).
 #[derive(Deserialize)]
 #[serde(rename_all = "camelCase")]
-struct ListingPage {
+struct ListingPage<T> {
     is_last_page: bool,
     #[serde(default)]
     next_page_start: Option<u64>,
-    values: Vec<Record>,
+    values: Vec<T>,
 }
 
 /// One token's record, as much of it as the server gives.
 #[derive(Deserialize)]
 #[serde(rename_all = "camelCase")]
-struct Record {
+pub(super) struct Record {
     id: Id,
     #[serde(default)]
-    name: Option<String>,
+    pub(super) name: Option<String>,
     #[serde(default)]
     created_date: Option<Instant>,
     #[serde(default)]
@@ -140,6 +163,18 @@ struct Record {
     permissions: Option<Vec<String>>,
     #[serde(default)]
     user: Option<User>,
+}
+
+impl Record {
+    pub(super) fn id(&self) -> String {
+        self.id.as_string()
+    }
+
+    /// The slug (or name) of the user the record names.
+    pub(super) fn user(&self) -> Option<String> {
+        let user = self.user.as_ref()?;
+        user.slug.clone().or_else(|| user.name.clone())
+    }
 }
 
 /// A record's id: a string in the OpenAPI, a number where servers write one.
@@ -186,7 +221,10 @@ struct User {
 }
 
 /// The page's records, the user it names, and where the listing goes on.
-fn read_page(answer: &Answer, number: usize) -> Result<Page<(Record, Option<String>), u64>, Stop> {
+fn read_page<T: DeserializeOwned>(
+    answer: &Answer,
+    number: usize,
+) -> Result<Page<(T, Option<String>), u64>, Stop> {
     match answer.status {
         StatusCode::OK => {}
         StatusCode::UNAUTHORIZED | StatusCode::FORBIDDEN if number == 1 => {
@@ -214,7 +252,7 @@ fn read_page(answer: &Answer, number: usize) -> Result<Page<(Record, Option<Stri
             ))));
         }
     }
-    let Some(page) = answer.json::<ListingPage>() else {
+    let Some(page) = answer.json::<ListingPage<T>>() else {
         return Err(Stop::Host(Observation::host_error(format!(
             "{} answered 200 with {} that is not the listing Bitbucket documents; is `url` the instance's base URL?",
             answer.request,
@@ -300,7 +338,7 @@ fn works(endpoint: &Endpoint, user: Option<String>) -> TokenFacts {
     facts
 }
 
-fn record_facts(facts: &mut TokenFacts, record: Record, source: &str) {
+pub(super) fn record_facts(facts: &mut TokenFacts, record: Record, source: &str) {
     let field = |name: &str| format!("`{name}` of {source}");
     if let Some(user) = record.user.and_then(|u| u.slug.or(u.name)) {
         facts.identity = Some(match &record.name {

@@ -6,6 +6,7 @@
 mod cloud;
 mod cloud_observe;
 mod data_center;
+mod dc_inventory;
 mod dc_observe;
 pub mod facts;
 pub(crate) mod judge;
