@@ -205,6 +205,14 @@ pub enum TokenKind {
     GithubAppUserToken,
     GithubAppInstallationToken,
     PersonalAccessToken,
+    /// An Atlassian API token (Bitbucket Cloud).
+    ApiToken,
+    /// A Bitbucket Cloud app password.
+    AppPassword,
+    /// A token of a repository, project or workspace rather than of a user.
+    RepositoryAccessToken,
+    ProjectAccessToken,
+    WorkspaceAccessToken,
     AccessKey,
     Unknown,
 }
@@ -220,6 +228,11 @@ impl TokenKind {
             | TokenKind::GithubAppInstallationToken
             | TokenKind::Unknown => "token",
             TokenKind::PersonalAccessToken => "personal access token",
+            TokenKind::ApiToken => "API token",
+            TokenKind::AppPassword => "app password",
+            TokenKind::RepositoryAccessToken => "repository access token",
+            TokenKind::ProjectAccessToken => "project access token",
+            TokenKind::WorkspaceAccessToken => "workspace access token",
             TokenKind::AccessKey => "access key",
         }
     }

@@ -91,6 +91,7 @@ async fn an_api_token_is_sent_as_email_and_token_and_its_scopes_are_read() {
     let (exit, json) = run_json(policy, API_TOKEN, &["check", "--now", "2026-11-24"]).await;
     let token = &json["tokens"][0];
     assert_eq!(exit, 0, "{json}");
+    assert_eq!(token["facts"]["kind"], "api-token", "{json}");
     assert_eq!(rules(token), ["unverifiable"], "{json}");
     let message = finding(token, "unverifiable")["message"].as_str().unwrap();
     assert!(
@@ -137,6 +138,7 @@ async fn an_access_token_missing_a_scope_or_holding_a_forbidden_one_through_an_i
     let (exit, json) = run_json(policy, ACCESS_TOKEN, &["check", "--now", "2026-11-24"]).await;
     let token = &json["tokens"][0];
     assert_eq!(exit, 1, "{json}");
+    assert_eq!(token["facts"]["kind"], "repository-access-token", "{json}");
     let mut found = rules(token);
     found.sort();
     assert_eq!(found, ["forbidden-scope", "missing-scope"], "{json}");

@@ -266,18 +266,18 @@ fn described(answer: &Answer, credential: &Credential<'_>, app_password: bool) -
     let credential_type = answer.header(CREDENTIAL_HEADER);
     let (kind, name, evidence) = match (credential, app_password, credential_type.as_deref()) {
         (_, true, _) => (
-            TokenKind::Unknown,
+            TokenKind::AppPassword,
             APP_PASSWORD,
             "the policy's `username` (Basic username:app password), or the secret's `ATBB` prefix"
                 .to_owned(),
         ),
         (Credential::ApiToken { .. }, _, _) => (
-            TokenKind::PersonalAccessToken,
+            TokenKind::ApiToken,
             API_TOKEN,
             "the policy's `email` (Basic email:API token)".to_owned(),
         ),
         (_, _, Some(header)) => (
-            TokenKind::Unknown,
+            access_token_kind(header),
             access_token_name(header),
             format!("x-credential-type: {header} on {request}"),
         ),
@@ -305,6 +305,16 @@ fn access_token_name(header: &str) -> &'static str {
         "project_access_token" => "project-access-token",
         "workspace_access_token" => "workspace-access-token",
         _ => "access-token",
+    }
+}
+
+/// The shared kind of an access token, by its `x-credential-type`.
+fn access_token_kind(header: &str) -> TokenKind {
+    match header {
+        "repo_access_token" => TokenKind::RepositoryAccessToken,
+        "project_access_token" => TokenKind::ProjectAccessToken,
+        "workspace_access_token" => TokenKind::WorkspaceAccessToken,
+        _ => TokenKind::Unknown,
     }
 }
 

@@ -66,6 +66,15 @@ impl Owner {
         }
     }
 
+    /// The shared kind of the tokens listed under this owner.
+    pub(super) fn token_kind(&self) -> crate::facts::TokenKind {
+        match self {
+            Owner::User(_) => crate::facts::TokenKind::PersonalAccessToken,
+            Owner::Project(_) => crate::facts::TokenKind::ProjectAccessToken,
+            Owner::Repository { .. } => crate::facts::TokenKind::RepositoryAccessToken,
+        }
+    }
+
     /// Whether a listing of `self`'s tokens holds `other`'s: the same owner, or a
     /// project's repository (a project inventory lists its repositories' tokens too).
     fn covers(&self, other: &Owner) -> bool {

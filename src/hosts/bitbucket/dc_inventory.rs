@@ -30,7 +30,7 @@ use serde::Deserialize;
 use super::data_center::{Endpoint, Owner};
 use super::dc_observe::{Record, Stop, TOKEN_ID, bearer, listing_url, pages, rest_url};
 use super::facts::set_dc_token;
-use crate::facts::{Observation, TokenFacts, TokenKind};
+use crate::facts::{Observation, TokenFacts};
 use crate::hosts::inventory::{Fingerprint, Listed, Listing};
 use crate::hosts::{Answer, Call, ListingResult};
 
@@ -40,12 +40,7 @@ pub(super) const DOCS: &str = "Bitbucket Data Center: an inventory lists the HTT
 /// too, listed one after another), to the last page of each listing.
 pub(super) async fn list(call: &Call<'_>, endpoint: &Endpoint) -> ListingResult {
     let auth = bearer(call)?;
-    let mut listing = match &endpoint.owner {
-        Owner::User(_) => Listing::complete_for(&[TokenKind::PersonalAccessToken]),
-        // Project and repository tokens have no shared kind of their own (their check
-        // records `Unknown`, and `bitbucket_dc_token` says which they are).
-        _ => Listing::complete_for(&[TokenKind::Unknown]),
-    };
+    let mut listing = Listing::complete_for(&[endpoint.owner.token_kind()]);
     let source = listing_url(endpoint);
     listing
         .tokens
@@ -69,6 +64,10 @@ pub(super) async fn list(call: &Call<'_>, endpoint: &Endpoint) -> ListingResult 
                     .tokens
                     .extend(tokens(call, &auth, &owner, &url).await?);
             }
+            // Every repository's tokens were read too.
+            listing
+                .complete_for
+                .insert(crate::facts::TokenKind::RepositoryAccessToken);
             listing.blind_spots.push(format!(
                 "personal HTTP access tokens of the users who may reach project `{key}`: Bitbucket Data Center lists them per user only (an inventory with `user = \"SLUG\"` lists one user's)"
             ));
@@ -133,11 +132,7 @@ fn listed(record: Record, owner: &Owner, source: &str) -> Listed {
     let id = record.id();
     let name = record.name.clone();
     let user = record.user();
-    let kind = match owner {
-        Owner::User(_) => TokenKind::PersonalAccessToken,
-        _ => TokenKind::Unknown,
-    };
-    let mut facts = TokenFacts::new(kind);
+    let mut facts = TokenFacts::new(owner.token_kind());
     set_dc_token(
         &mut facts,
         owner.kind(),

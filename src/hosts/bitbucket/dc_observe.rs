@@ -31,7 +31,7 @@ use super::data_center::{Endpoint, Owner};
 use super::facts::set_dc_token;
 use crate::client::paging::{Next, Page, Paging, Repeat, paginate};
 use crate::client::wire::{join, sensitive_header};
-use crate::facts::{Fact, Observation, Observed, Rejection, TokenFacts, TokenKind};
+use crate::facts::{Fact, Observation, Observed, Rejection, TokenFacts};
 use crate::hosts::{Answer, Call};
 use crate::secret::Secret;
 
@@ -322,11 +322,7 @@ fn from_listing(
 
 /// What a token that was accepted is, before its record is read.
 fn works(endpoint: &Endpoint, user: Option<String>) -> TokenFacts {
-    let kind = match endpoint.owner {
-        Owner::User(_) => TokenKind::PersonalAccessToken,
-        _ => TokenKind::Unknown,
-    };
-    let mut facts = TokenFacts::new(kind);
+    let mut facts = TokenFacts::new(endpoint.owner.token_kind());
     facts.worked_when_observed = true;
     facts.identity = user;
     set_dc_token(
