@@ -221,8 +221,7 @@ fn validate(args: ValidateArgs) -> CommandResult {
         .collect();
     let mut out = String::new();
     for lint in &lints {
-        let diagnostic = human::FindingDiagnostic::new(lint, &policy.documents);
-        out.push_str(&human::render_diagnostic(&diagnostic, style));
+        out.push_str(&human::render_finding(lint, &policy.documents, style));
         out.push('\n');
     }
     let plural = |n: usize, one: &str, many: &str| match n {

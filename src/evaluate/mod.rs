@@ -46,6 +46,8 @@ pub struct Finding {
     pub help: Option<String>,
     pub origin: Origin,
     pub evidence: Option<String>,
+    /// Where the new token that fixes it is made, prefilled where the host allows.
+    pub fix_url: Option<String>,
     /// The `[[waiver]]` that accepts this finding until its date: still reported, no
     /// longer failing.
     pub waived: Option<Waived>,
@@ -70,6 +72,7 @@ impl Finding {
             help: None,
             origin: origin.clone(),
             evidence: None,
+            fix_url: None,
             waived: None,
         }
     }
@@ -92,6 +95,16 @@ impl Finding {
     pub fn evidence(mut self, evidence: impl Into<String>) -> Self {
         self.evidence = Some(evidence.into());
         self
+    }
+
+    /// The help with the new token's link on a line of its own, for the formats that
+    /// carry one text.
+    pub fn help_with_link(&self) -> Option<String> {
+        match (&self.help, &self.fix_url) {
+            (Some(help), Some(url)) => Some(format!("{help}\nNew token: {url}")),
+            (None, Some(url)) => Some(format!("New token: {url}")),
+            (help, None) => help.clone(),
+        }
     }
 
     /// "waived until DATE: REASON", for a finding a waiver accepts.
@@ -205,7 +218,24 @@ fn findings_of(token: &TokenSpec, observation: Option<&Observation>, at: Instant
             finding.help = finding.rule.fix_for(token.host()).map(str::to_owned);
         }
     }
+    with_new_token_links(
+        token,
+        observation.and_then(Observation::facts),
+        &mut findings,
+    );
     findings
+}
+
+/// Links each finding whose fix is a new token to the page where it is made.
+fn with_new_token_links(token: &TokenSpec, facts: Option<&TokenFacts>, findings: &mut [Finding]) {
+    for finding in findings {
+        if crate::hosts::fix_link::NEW_TOKEN_RULES.contains(&finding.rule) {
+            finding.fix_url = token
+                .endpoint
+                .new_token_link(token, facts)
+                .map(String::from);
+        }
+    }
 }
 
 /// Orders the findings, most severe first, and says what they add up to.
@@ -229,6 +259,7 @@ pub fn policy_lints(token: &TokenSpec, now: Timestamp) -> Vec<Finding> {
     for lint in &mut lints {
         lint.help = lint.rule.fix_for(token.host()).map(str::to_owned);
     }
+    with_new_token_links(token, None, &mut lints);
     lints
 }
 

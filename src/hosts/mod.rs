@@ -11,6 +11,7 @@
 pub mod aws_iam;
 pub mod azure_devops;
 pub mod bitbucket;
+pub mod fix_link;
 pub mod github;
 pub mod gitlab;
 mod host_facts;
@@ -177,6 +178,17 @@ pub trait Host: Sized {
     /// `repositories`, GitLab's `projects`).
     fn repositories(_endpoint: &Self::Endpoint) -> &[crate::policy::Setting<String>] {
         &[]
+    }
+
+    /// The page where a new token that fixes a finding is made ([`fix_link::NEW_TOKEN_RULES`]),
+    /// prefilled with the policy's requirements where the host documents how (`facts`:
+    /// what was observed, if anything). `None`: the host has no such page.
+    fn new_token_link(
+        _token: &TokenSpec,
+        _endpoint: &Self::Endpoint,
+        _facts: Option<&TokenFacts>,
+    ) -> Option<reqwest::Url> {
+        None
     }
 
     /// A finding on an accepted token that makes every other one moot (an inactive key).
@@ -352,6 +364,13 @@ macro_rules! registry {
             pub(crate) fn judge(&self, token: &TokenSpec, facts: &TokenFacts, now: Timestamp) -> Vec<Finding> {
                 match self {
                     $(Endpoint::$variant(e) => <$($host)::+ as Host>::judge(token, e, facts, now),)+
+                }
+            }
+
+            /// The page where a new token that fixes a finding is made.
+            pub(crate) fn new_token_link(&self, token: &TokenSpec, facts: Option<&TokenFacts>) -> Option<reqwest::Url> {
+                match self {
+                    $(Endpoint::$variant(e) => <$($host)::+ as Host>::new_token_link(token, e, facts),)+
                 }
             }
 

@@ -12,7 +12,7 @@ pub fn render(report: &Report) -> String {
     let mut out = String::new();
     for view in report.views_most_severe_first() {
         let (finding, r) = (view.finding, &view.region);
-        let mut text = match &finding.help {
+        let mut text = match &finding.help_with_link() {
             Some(help) => format!("{} — {help}", finding.message),
             None => finding.message.clone(),
         };

@@ -21,10 +21,13 @@ pub fn render(report: &Report) -> String {
         .into_iter()
         .map(|view| {
             let finding = view.finding;
-            let (description, severity) = match finding.waived_note() {
+            let (mut description, severity) = match finding.waived_note() {
                 Some(note) => (format!("{note}: {}", finding.message), "info"),
                 None => (finding.message.clone(), severity(finding.severity)),
             };
+            if let Some(url) = &finding.fix_url {
+                description.push_str(&format!(" (new token: {url})"));
+            }
             json!({
                 "description": description,
                 "check_name": finding.rule.id(),

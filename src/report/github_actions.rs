@@ -27,7 +27,7 @@ pub fn annotations(report: &Report) -> String {
                 Some(note) => format!("{note}\n{}", finding.message),
                 None => finding.message.clone(),
             };
-            if let Some(help) = &finding.help {
+            if let Some(help) = &finding.help_with_link() {
                 text.push_str(&format!("\n{help}"));
             }
             let head = format!(

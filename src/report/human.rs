@@ -50,6 +50,16 @@ pub fn render_diagnostic(diagnostic: &dyn Diagnostic, style: Style) -> String {
     out
 }
 
+/// A finding's diagnostic, then the link to its new token on a line of its own: after
+/// the diagnostic, where nothing wraps it, so that the link stays whole.
+pub fn render_finding(finding: &Finding, docs: &Documents, style: Style) -> String {
+    let mut out = render_diagnostic(&FindingDiagnostic::new(finding, docs), style);
+    if let Some(url) = &finding.fix_url {
+        out.push_str(&format!("  new token: {url}\n"));
+    }
+    out
+}
+
 /// Columns past this are not drawn.
 const MAX_SNIPPET_COLUMN: usize = 1_000;
 
@@ -121,10 +131,7 @@ pub fn render(report: &Report, style: Style) -> String {
                 ));
                 continue;
             }
-            out.push_str(&render_diagnostic(
-                &FindingDiagnostic::new(finding, docs),
-                style,
-            ));
+            out.push_str(&render_finding(finding, docs, style));
             out.push('\n');
         }
     }

@@ -71,6 +71,9 @@ struct JsonFinding<'a> {
     evidence: Option<&'a str>,
     #[serde(skip_serializing_if = "Option::is_none")]
     help: Option<&'a str>,
+    /// Where the new token that fixes the finding is made.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    fix_url: Option<&'a str>,
     #[serde(skip_serializing_if = "Option::is_none")]
     waived: Option<JsonWaived<'a>>,
 }
@@ -129,6 +132,7 @@ pub fn render(report: &Report) -> String {
                     location: file_location(docs, &f.origin),
                     evidence: f.evidence.as_deref(),
                     help: f.help.as_deref(),
+                    fix_url: f.fix_url.as_deref(),
                     waived: f.waived.as_ref().map(|w| JsonWaived {
                         until: w.until.to_string(),
                         reason: &w.reason,

@@ -64,7 +64,7 @@ pub fn render(report: &Report) -> String {
                 r.path,
                 r.start_line,
                 r.start_column,
-                finding.help.as_deref().unwrap_or_default(),
+                finding.help_with_link().unwrap_or_default(),
                 finding
                     .evidence
                     .as_deref()

@@ -53,7 +53,7 @@ pub fn render(report: &Report) -> String {
             .position(|rule| rule == finding.rule)
             .expect("every rule is listed");
         let mut text = finding.message.clone();
-        if let Some(help) = &finding.help {
+        if let Some(help) = &finding.help_with_link() {
             text.push_str(&format!("\nFix: {help}"));
         }
         if let Some(evidence) = &finding.evidence {

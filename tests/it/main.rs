@@ -31,6 +31,7 @@ mod gitlab_associations;
 mod hostile;
 mod injection;
 mod install;
+mod links;
 mod policy;
 mod rate_limits;
 mod tls;

@@ -10,6 +10,7 @@ mod clients;
 pub mod facts;
 mod inventory;
 pub(crate) mod judge;
+mod new_token;
 mod observe;
 pub mod requirements;
 
@@ -142,6 +143,15 @@ impl Host for AwsIam {
                 .as_ref()
                 .is_some_and(|b| *b.get_ref()),
         })
+    }
+
+    fn new_token_link(
+        token: &crate::policy::TokenSpec,
+        endpoint: &Self::Endpoint,
+        facts: Option<&crate::facts::TokenFacts>,
+    ) -> Option<reqwest::Url> {
+        let _ = (token, endpoint);
+        new_token::link(facts)
     }
 
     fn new(settings: &HttpSettings) -> Self {

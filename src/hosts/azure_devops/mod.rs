@@ -6,6 +6,7 @@ pub mod facts;
 mod inventory;
 pub(crate) mod judge;
 mod lifecycle;
+mod new_token;
 mod probes;
 pub mod requirements;
 mod scopes;

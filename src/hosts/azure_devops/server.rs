@@ -74,6 +74,15 @@ impl Host for Server {
         })
     }
 
+    fn new_token_link(
+        token: &crate::policy::TokenSpec,
+        endpoint: &Self::Endpoint,
+        facts: Option<&crate::facts::TokenFacts>,
+    ) -> Option<reqwest::Url> {
+        let _ = (token, facts);
+        super::new_token::server(&endpoint.collection)
+    }
+
     fn new(_settings: &HttpSettings) -> Self {
         Server
     }

@@ -171,6 +171,15 @@ impl Host for Services {
         }))
     }
 
+    fn new_token_link(
+        token: &crate::policy::TokenSpec,
+        endpoint: &Self::Endpoint,
+        facts: Option<&crate::facts::TokenFacts>,
+    ) -> Option<reqwest::Url> {
+        let _ = (token, facts);
+        super::new_token::services(&endpoint.url, &endpoint.organization)
+    }
+
     fn new(_settings: &HttpSettings) -> Self {
         Services
     }

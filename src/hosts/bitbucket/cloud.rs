@@ -101,6 +101,15 @@ impl Host for Cloud {
         })
     }
 
+    fn new_token_link(
+        token: &crate::policy::TokenSpec,
+        endpoint: &Self::Endpoint,
+        facts: Option<&crate::facts::TokenFacts>,
+    ) -> Option<reqwest::Url> {
+        let _ = (token, endpoint);
+        super::new_token::cloud(facts)
+    }
+
     fn new(_settings: &HttpSettings) -> Self {
         Cloud
     }

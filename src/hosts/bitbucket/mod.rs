@@ -10,6 +10,7 @@ mod dc_inventory;
 mod dc_observe;
 pub mod facts;
 pub(crate) mod judge;
+mod new_token;
 mod scopes;
 
 pub use cloud::Cloud;

@@ -10,6 +10,7 @@
 pub mod facts;
 mod inventory;
 pub(crate) mod judge;
+pub(crate) mod new_token;
 mod observe;
 pub mod permissions;
 mod probes;
@@ -186,6 +187,14 @@ impl Host for GitHub {
         _now: Timestamp,
     ) -> Vec<Finding> {
         judge::check(token, &endpoint.organizations, facts)
+    }
+
+    fn new_token_link(
+        token: &TokenSpec,
+        endpoint: &Endpoint,
+        facts: Option<&TokenFacts>,
+    ) -> Option<Url> {
+        new_token::link(token, endpoint, facts)
     }
 
     fn repositories(endpoint: &Endpoint) -> &[Setting<String>] {

@@ -11,6 +11,7 @@
 pub mod associations;
 mod inventory;
 pub(crate) mod judge;
+mod new_token;
 mod observe;
 pub mod requirements;
 mod scopes;
@@ -122,6 +123,14 @@ impl Host for GitLab {
             url: url?,
             projects,
         })
+    }
+
+    fn new_token_link(
+        token: &crate::policy::TokenSpec,
+        endpoint: &Self::Endpoint,
+        facts: Option<&crate::facts::TokenFacts>,
+    ) -> Option<reqwest::Url> {
+        new_token::link(token, endpoint, facts)
     }
 
     fn new(_settings: &HttpSettings) -> Self {
