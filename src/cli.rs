@@ -124,7 +124,7 @@ pub struct AuditArgs {
 /// How a judged run reports, and what fails its gate.
 #[derive(Debug, Args)]
 pub struct ReportArgs {
-    /// Output format, optionally written to a file (FORMAT=PATH): human, json, sarif, github, gitlab, junit, azure. Repeatable.
+    /// Output format, optionally written to a file (FORMAT=PATH): human, json, sarif, github, gitlab, junit, azure, openmetrics, markdown. Repeatable.
     #[arg(
         long,
         short = 'f',
@@ -184,10 +184,12 @@ pub enum Format {
     Gitlab,
     Junit,
     Azure,
+    Openmetrics,
+    Markdown,
 }
 
 impl Format {
-    pub const NAMES: [(&'static str, Format); 7] = [
+    pub const NAMES: [(&'static str, Format); 9] = [
         ("human", Format::Human),
         ("json", Format::Json),
         ("sarif", Format::Sarif),
@@ -195,6 +197,8 @@ impl Format {
         ("gitlab", Format::Gitlab),
         ("junit", Format::Junit),
         ("azure", Format::Azure),
+        ("openmetrics", Format::Openmetrics),
+        ("markdown", Format::Markdown),
     ];
 }
 

@@ -95,6 +95,8 @@ pub(super) fn render(report: &Report, formats: &[FormatTarget]) -> Result<(), Ex
             }
             Format::Gitlab => report::code_quality::render(report),
             Format::Junit => report::junit::render(report),
+            Format::Openmetrics => report::openmetrics::render(report),
+            Format::Markdown => report::markdown::render(report),
             Format::Azure => {
                 write_commands(
                     target.path.as_deref(),

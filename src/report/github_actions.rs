@@ -77,21 +77,25 @@ fn owner(t: &TokenReport) -> String {
         .unwrap_or_else(|| "—".to_owned())
 }
 
-fn date(ts: Timestamp) -> String {
+pub(super) fn date(ts: Timestamp) -> String {
     ts.strftime("%Y-%m-%d").to_string()
 }
 
-fn expiry(facts: Option<&TokenFacts>) -> (String, String) {
+/// A token's "Expires" and "Days left" cells, as of `now`.
+pub(super) fn expiry(facts: Option<&TokenFacts>, now: Timestamp) -> (String, String) {
     match facts.map(|f| &f.expires_at) {
         Some(Observed::Value {
             value: Some(at), ..
-        }) => (date(*at), String::new()),
+        }) => (
+            date(*at),
+            (at.duration_since(now).as_hours() / 24).to_string(),
+        ),
         Some(Observed::Value { value: None, .. }) => ("never".into(), "—".into()),
         _ => ("not observable".into(), "—".into()),
     }
 }
 
-fn status_cell(status: Status) -> &'static str {
+pub(super) fn status_cell(status: Status) -> &'static str {
     match status {
         Status::Pass => "✅ pass",
         Status::Fail => "❌ fail",
@@ -165,13 +169,7 @@ pub fn summary(report: &Report) -> String {
     }
     for (rows, t) in tokens.iter().enumerate() {
         let facts = t.facts();
-        let (expires, mut days) = expiry(facts);
-        if let Some(Observed::Value {
-            value: Some(at), ..
-        }) = facts.map(|f| &f.expires_at)
-        {
-            days = (at.duration_since(now).as_hours() / 24).to_string();
-        }
+        let (expires, days) = expiry(facts, now);
         let scopes = match facts.map(|f| &f.scopes) {
             Some(Observed::Value { value: scopes, .. }) if scopes.is_empty() => "none".into(),
             Some(Observed::Value { value: scopes, .. }) => scopes

@@ -8,6 +8,8 @@ pub mod human;
 pub mod json;
 pub mod junit;
 pub mod location;
+pub mod markdown;
+pub mod openmetrics;
 pub mod sarif;
 
 use jiff::Timestamp;

@@ -44,6 +44,7 @@ fn zizmor_finds_nothing_in_the_action_its_example_and_the_release_workflow() {
         &root().join("action.yml"),
         &root().join("examples/github-workflow.yml"),
         &root().join("examples/github-audit-workflow.yml"),
+        &root().join("examples/github-issues-workflow.yml"),
         &root().join(".github/workflows/release.yml"),
     ]) else {
         return;
@@ -70,6 +71,7 @@ fn actionlint_finds_nothing_in_the_example_and_the_release_workflow() {
     let Some(out) = actionlint(&[
         &root().join("examples/github-workflow.yml"),
         &root().join("examples/github-audit-workflow.yml"),
+        &root().join("examples/github-issues-workflow.yml"),
         &root().join(".github/workflows/release.yml"),
     ]) else {
         return;
@@ -497,6 +499,7 @@ fn the_readme_shows_the_linted_examples_verbatim() {
     for example in [
         "github-workflow.yml",
         "github-audit-workflow.yml",
+        "github-issues-workflow.yml",
         "gitlab-ci.yml",
         "azure-pipelines.yml",
         "Jenkinsfile",

@@ -411,8 +411,17 @@ async fn every_format_reports_the_audit() {
     let summary = file("summary.md");
     let mut env = env();
     env.push(("GITHUB_STEP_SUMMARY".into(), summary.clone()));
-    let formats =
-        ["sarif", "gitlab", "junit", "azure", "human", "json"].map(|f| format!("{f}={}", file(f)));
+    let formats = [
+        "sarif",
+        "gitlab",
+        "junit",
+        "azure",
+        "human",
+        "json",
+        "openmetrics",
+        "markdown",
+    ]
+    .map(|f| format!("{f}={}", file(f)));
     let mut args = vec!["audit", "--now", "2026-11-24", "--format", "github"];
     for format in &formats {
         args.extend(["--format", format.as_str()]);
@@ -429,12 +438,40 @@ async fn every_format_reports_the_audit() {
         read("azure"),
         read("human"),
         read("json"),
+        read("openmetrics"),
+        read("markdown"),
     ];
     for text in &everything {
         for secret in [APP, FINE, CLASSIC, MISSING] {
             common::assert_no_secret(secret, "an audit format", text);
         }
     }
+
+    // The metrics of an audit: undeclared tokens carry their inventory, and both parsers
+    // read every series once.
+    if let Some(series) =
+        crate::consumers::metrics_series(std::path::Path::new(&file("openmetrics")))
+    {
+        let undeclared = series.iter().find(|s| {
+            s["name"] == "patlint_token_findings" && s["labels"]["rule"] == "undeclared-token"
+        });
+        let labels = &undeclared.expect("an undeclared token's findings")["labels"];
+        assert_eq!(labels["inventory"], "acme-github", "{labels}");
+        assert!(
+            crate::consumers::series_value(
+                &series,
+                "patlint_token_status",
+                &[
+                    ("token", "jira"),
+                    ("inventory", "acme-github"),
+                    ("status", "pass")
+                ]
+            )
+            .is_some(),
+            "{series:#?}"
+        );
+    }
+    assert!(read("markdown").contains("| Token | Host | Inventory | Status |"));
 
     let sarif: Value = serde_json::from_str(&read("sarif")).unwrap();
     let errors = common::sarif_schema_errors(&sarif, false);

@@ -248,3 +248,270 @@ fn code_quality_issues_pass_gitlabs_codeclimate_schema() {
     broken.as_object_mut().unwrap().remove("fingerprint");
     assert!(!validator.is_valid(&broken));
 }
+
+/// The project's Python with `module` importable, as `./scripts/test` installs it into
+/// `.venv` (`PATLINT_PYTHON`). Under `CI=true` a missing one fails the run.
+fn python_with(module: &str) -> Option<PathBuf> {
+    let python = common::required_tool("PATLINT_PYTHON", ".venv/bin/python")?;
+    let found = Command::new(&python)
+        .args(["-c", &format!("import {module}")])
+        .output()
+        .is_ok_and(|o| o.status.success());
+    if found {
+        return Some(python);
+    }
+    let message = format!(
+        "{module} is not installed in {}: run ./scripts/test, which installs it",
+        python.display()
+    );
+    if std::env::var("CI").is_ok_and(|v| v == "true") {
+        panic!("{message}");
+    }
+    eprintln!("SKIPPED (not on CI): {message}");
+    None
+}
+
+/// The series of a metrics report as both of prometheus_client's parsers read it
+/// (`tests/consumers/openmetrics-parse.py`), or what they refused.
+fn parse_metrics(python: &Path, report: &Path) -> Result<Vec<serde_json::Value>, String> {
+    let out = Command::new(python)
+        .arg(root().join("tests/consumers/openmetrics-parse.py"))
+        .arg(report)
+        .output()
+        .unwrap();
+    if !out.status.success() {
+        return Err(text(&out.stderr));
+    }
+    Ok(text(&out.stdout)
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect())
+}
+
+/// Checks a metrics report with both parsers; `None` when they are not installed.
+pub fn metrics_series(report: &Path) -> Option<Vec<serde_json::Value>> {
+    let python = python_with("prometheus_client")?;
+    Some(parse_metrics(&python, report).unwrap_or_else(|e| panic!("{e}")))
+}
+
+/// The value of the series `name` whose labels include `labels`.
+pub fn series_value(
+    series: &[serde_json::Value],
+    name: &str,
+    labels: &[(&str, &str)],
+) -> Option<f64> {
+    series
+        .iter()
+        .find(|s| s["name"] == name && labels.iter().all(|(k, v)| s["labels"][k] == *v))
+        .map(|s| s["value"].as_f64().unwrap())
+}
+
+#[test]
+fn openmetrics_parses_as_prometheus_text_and_as_openmetrics() {
+    let Some(python) = python_with("prometheus_client") else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let report = dir.path().join("patlint.prom");
+    std::fs::write(&report, example("openmetrics", None)).unwrap();
+    let series = parse_metrics(&python, &report).unwrap_or_else(|e| panic!("{e}"));
+    let value = |name, labels: &[(&str, &str)]| series_value(&series, name, labels);
+    let jira = [("token", "jira-github"), ("host", "github")];
+    assert_eq!(
+        value("patlint_token_expiry_timestamp_seconds", &jira),
+        Some(1_814_313_600.0)
+    );
+    assert_eq!(
+        value("patlint_token_status", &[jira[0], ("status", "fail")]),
+        Some(1.0)
+    );
+    assert_eq!(
+        value("patlint_token_status", &[jira[0], ("status", "pass")]),
+        Some(0.0)
+    );
+    assert_eq!(
+        value(
+            "patlint_token_findings",
+            &[jira[0], ("rule", "forbidden-scope"), ("severity", "error")]
+        ),
+        Some(1.0)
+    );
+    assert_eq!(
+        value(
+            "patlint_token_status",
+            &[("token", "release-bot"), ("status", "fail")]
+        ),
+        Some(1.0)
+    );
+    // Rejected: nothing is known of its expiry.
+    assert_eq!(
+        value(
+            "patlint_token_expiry_timestamp_seconds",
+            &[("token", "release-bot")]
+        ),
+        None
+    );
+    assert_eq!(
+        value("patlint_evaluated_timestamp_seconds", &[]),
+        Some(1_795_478_400.0)
+    );
+
+    // The parsers are real: without `# EOF` OpenMetrics refuses it, and a repeated
+    // series is caught.
+    let text = std::fs::read_to_string(&report).unwrap();
+    let broken = dir.path().join("broken.prom");
+    std::fs::write(&broken, text.replace("# EOF\n", "")).unwrap();
+    let refused = parse_metrics(&python, &broken).unwrap_err();
+    assert!(refused.contains("openmetrics parser refused"), "{refused}");
+    let line = text
+        .lines()
+        .find(|l| l.starts_with("patlint_token_status{"))
+        .unwrap();
+    std::fs::write(&broken, text.replacen(line, &format!("{line}\n{line}"), 1)).unwrap();
+    let refused = parse_metrics(&python, &broken).unwrap_err();
+    assert!(refused.contains("series repeated"), "{refused}");
+}
+
+/// A policy of two tokens whose facts carry hostile text from the host.
+fn hostile_check(format: &str) -> (std::process::Output, String) {
+    const HOSTILE: &str =
+        "<script>alert(1)</script> | `x` [l](https://evil) ![i](u)\n::error::pwned\n##[group]g";
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("patlint.toml"),
+        "version = 1\n[[token]]\nname = \"odd\"\nhost = \"github\"\nsecret = { env = \"P\" }\nforbid_scopes = [\"delete_repo\"]\n[[token]]\nname = \"rejected\"\nhost = \"github\"\nsecret = { env = \"Q\" }\n",
+    )
+    .unwrap();
+    std::fs::write(
+        dir.path().join("facts.json"),
+        serde_json::json!({"schema_version": 1, "observed_at": "2026-11-24T00:00:00Z", "tokens": [
+            {"name": "odd", "host": "github", "outcome": "observed",
+             "facts": {"kind": "classic-pat", "identity": HOSTILE, "scopes": ["delete_repo", "odd|scope`<b>"], "expires_at": "2026-12-01T00:00:00Z"}},
+            {"name": "rejected", "host": "github", "outcome": "rejected", "reason": "invalid", "detail": HOSTILE, "evidence": "401"}
+        ]})
+        .to_string(),
+    )
+    .unwrap();
+    let out = patlint()
+        .current_dir(dir.path())
+        .args([
+            "check",
+            "--now",
+            "2026-11-24",
+            "--policy",
+            "patlint.toml",
+            "--facts",
+            "facts.json",
+            "--format",
+        ])
+        .arg(format)
+        .output()
+        .unwrap();
+    (out, HOSTILE.to_owned())
+}
+
+/// What a CommonMark+GFM reader sees of a Markdown report
+/// (`tests/consumers/markdown-parse.py`).
+fn read_markdown(python: &Path, report: &Path) -> serde_json::Value {
+    let out = Command::new(python)
+        .arg(root().join("tests/consumers/markdown-parse.py"))
+        .arg(report)
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    serde_json::from_str(&text(&out.stdout)).unwrap()
+}
+
+#[test]
+fn the_markdown_report_is_a_table_and_findings_to_a_gfm_parser() {
+    let Some(python) = python_with("markdown_it") else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let report = dir.path().join("report.md");
+    std::fs::write(&report, example("markdown", None)).unwrap();
+    let seen = read_markdown(&python, &report);
+    let rows: Vec<Vec<String>> = serde_json::from_value(seen["tables"][0].clone()).unwrap();
+    assert_eq!(
+        rows,
+        [
+            ["Token", "Host", "Status", "Expires", "Days left"],
+            ["jira-github", "github", "❌ fail", "2027-06-30", "218"],
+            ["jira-ghes", "github", "✅ pass", "2026-12-01", "7"],
+            [
+                "jira-github-fine-grained",
+                "github",
+                "❔ unverifiable",
+                "2027-01-15",
+                "52"
+            ],
+            ["release-bot", "github", "❌ fail", "not observable", "—"],
+        ]
+        .map(|r| r.map(String::from).to_vec())
+    );
+    let texts: Vec<String> = serde_json::from_value(seen["texts"].clone()).unwrap();
+    assert!(
+        texts.contains(&"release-bot (github)".to_owned()),
+        "{texts:#?}"
+    );
+    assert!(
+        texts.iter().any(|t| t.starts_with("error token-invalid: token `release-bot` was rejected: GitHub answered 401 (Bad credentials)\nGitHub: Settings > Developer settings")),
+        "{texts:#?}"
+    );
+    assert_eq!(
+        (seen["html"].as_u64(), seen["link"].as_u64()),
+        (Some(0), Some(0))
+    );
+}
+
+#[test]
+fn host_text_in_the_markdown_report_stays_text() {
+    let Some(python) = python_with("markdown_it") else {
+        return;
+    };
+    let (out, hostile) = hostile_check("markdown");
+    assert_eq!(out.status.code(), Some(1));
+    let markdown = text(&out.stdout);
+    for line in markdown.lines() {
+        let rest = line.trim_start();
+        assert!(!rest.starts_with("::"), "{line}");
+        assert!(!rest.contains("##["), "{line}");
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let report = dir.path().join("report.md");
+    std::fs::write(&report, &markdown).unwrap();
+    let seen = read_markdown(&python, &report);
+    for kind in ["html", "link", "image"] {
+        assert_eq!(seen[kind], 0, "{kind} in {markdown}");
+    }
+    assert_eq!(seen["tables"][0].as_array().unwrap().len(), 3, "{seen:#}");
+    // The reader sees the host's text as the host wrote it, line by line.
+    let texts = seen["texts"].to_string();
+    for line in hostile.lines() {
+        let shown = serde_json::to_string(line).unwrap();
+        assert!(
+            texts.contains(shown.trim_matches('"')),
+            "{line} not in {texts}"
+        );
+    }
+}
+
+#[test]
+fn host_text_in_metrics_is_escaped_and_both_parsers_accept_it() {
+    let (out, _) = hostile_check("openmetrics");
+    assert_eq!(out.status.code(), Some(1));
+    let dir = tempfile::tempdir().unwrap();
+    let report = dir.path().join("patlint.prom");
+    std::fs::write(&report, &out.stdout).unwrap();
+    let Some(series) = metrics_series(&report) else {
+        return;
+    };
+    assert_eq!(
+        series_value(
+            &series,
+            "patlint_token_findings",
+            &[("token", "odd"), ("rule", "forbidden-scope")]
+        ),
+        Some(1.0)
+    );
+}

@@ -11,8 +11,16 @@ use std::process::Output;
 
 use assert_cmd::Command;
 
-const FORMATS: [&str; 7] = [
-    "human", "json", "sarif", "github", "gitlab", "junit", "azure",
+const FORMATS: [&str; 9] = [
+    "human",
+    "json",
+    "sarif",
+    "github",
+    "gitlab",
+    "junit",
+    "azure",
+    "openmetrics",
+    "markdown",
 ];
 
 fn root() -> PathBuf {
@@ -571,4 +579,25 @@ fn annotations_past_ten_are_counted_and_table_cells_are_escaped() {
     assert!(!errors[8].contains("more error annotations"));
     let summary = std::fs::read_to_string(&summary).unwrap();
     assert!(summary.contains("`odd\\|scope`"), "{summary}");
+}
+
+/// `FORMAT=PATH` writes the metrics and the Markdown report as they would go to standard
+/// output, beside another format on it, with the same exit code.
+#[test]
+fn openmetrics_and_markdown_go_to_a_file_as_to_standard_output() {
+    for format in ["openmetrics", "markdown"] {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("report");
+        let target = format!("{format}={}", path.display());
+        let to_file = example("human", &["--format", &target]);
+        let on_stdout = example(format, &[]);
+        assert_eq!(to_file.status.code(), Some(1), "{format}");
+        assert_eq!(on_stdout.status.code(), Some(1), "{format}");
+        assert_eq!(
+            std::fs::read_to_string(&path).unwrap(),
+            stdout(&on_stdout),
+            "{format}"
+        );
+        assert!(stdout(&to_file).contains("jira-github"), "{format}");
+    }
 }
