@@ -86,6 +86,9 @@ fn findings(t: &TokenReport) -> String {
         if let Some(evidence) = &f.evidence {
             body.extend(lines(&format!("evidence: {evidence}")));
         }
+        if let Some(url) = &f.fix_url {
+            body.push(new_token_link(url));
+        }
         // A backslash at the end of a line is a hard line break; the indent keeps the
         // lines in the list item.
         out.push_str(&format!(
@@ -96,6 +99,16 @@ fn findings(t: &TokenReport) -> String {
         ));
     }
     out
+}
+
+/// The prefilled page for a new token, as an autolink: patlint built the URL with every
+/// parameter percent-encoded, so it holds no space, `<` or `>` that would end it early.
+fn new_token_link(url: &str) -> String {
+    let safe = !url.contains(|c: char| c.is_whitespace() || c.is_control() || c == '<' || c == '>');
+    match safe {
+        true => format!("new token: <{url}>"),
+        false => format!("new token: {}", inline(url)),
+    }
 }
 
 pub fn render(report: &Report) -> String {

@@ -1,7 +1,7 @@
 """Parses a Markdown report as CommonMark with GitHub's tables (markdown-it-py, with raw
 HTML recognised as GitHub recognises it) and prints what a reader sees, as JSON: each
 table's rows as the text of their cells, the text of every paragraph, list item and
-heading, and how many HTML, link, image and code tokens there were."""
+heading, how many HTML, link, image and code tokens there were, and where the links go."""
 
 import json
 import sys
@@ -13,6 +13,7 @@ md = MarkdownIt("commonmark", {"html": True}).enable("table")
 tokens = md.parse(text)
 tables, row, texts = [], None, []
 counts = {"html": 0, "link": 0, "image": 0, "code": 0}
+hrefs = []
 
 
 def inline_text(token):
@@ -26,6 +27,7 @@ def inline_text(token):
             counts["html"] += 1
         if child.type == "link_open":
             counts["link"] += 1
+            hrefs.append(child.attrs.get("href", ""))
         if child.type == "image":
             counts["image"] += 1
         if child.type == "code_inline":
@@ -51,4 +53,4 @@ for token in tokens:
             row.append(content)
         else:
             texts.append(content)
-print(json.dumps({"tables": tables, "texts": texts, **counts}, ensure_ascii=False))
+print(json.dumps({"tables": tables, "texts": texts, "hrefs": hrefs, **counts}, ensure_ascii=False))

@@ -458,10 +458,22 @@ fn the_markdown_report_is_a_table_and_findings_to_a_gfm_parser() {
         texts.iter().any(|t| t.starts_with("error token-invalid: token `release-bot` was rejected: GitHub answered 401 (Bad credentials)\nGitHub: Settings > Developer settings")),
         "{texts:#?}"
     );
-    assert_eq!(
-        (seen["html"].as_u64(), seen["link"].as_u64()),
-        (Some(0), Some(0))
-    );
+    assert_eq!(seen["html"].as_u64(), Some(0));
+    // The only links are the new-token pages patlint built, one per finding with one.
+    let hrefs: Vec<String> = serde_json::from_value(seen["hrefs"].clone()).unwrap();
+    assert_eq!(hrefs.len() as u64, seen["link"].as_u64().unwrap());
+    assert!(!hrefs.is_empty());
+    for href in &hrefs {
+        assert!(new_token_page(href), "{href}");
+    }
+}
+
+/// A page patlint links for a new token (`Host::new_token_link`), never one from a host's
+/// or a policy's text.
+fn new_token_page(href: &str) -> bool {
+    href.starts_with("https://github.com/settings/tokens/new")
+        || href.starts_with("https://ghe.example.com/settings/tokens/new")
+        || href.starts_with("https://github.com/settings/personal-access-tokens/new")
 }
 
 #[test]
@@ -481,8 +493,15 @@ fn host_text_in_the_markdown_report_stays_text() {
     let report = dir.path().join("report.md");
     std::fs::write(&report, &markdown).unwrap();
     let seen = read_markdown(&python, &report);
-    for kind in ["html", "link", "image"] {
+    for kind in ["html", "image"] {
         assert_eq!(seen[kind], 0, "{kind} in {markdown}");
+    }
+    let hrefs: Vec<String> = serde_json::from_value(seen["hrefs"].clone()).unwrap();
+    for href in &hrefs {
+        assert!(
+            new_token_page(href),
+            "a link from host text: {href} in {markdown}"
+        );
     }
     assert_eq!(seen["tables"][0].as_array().unwrap().len(), 3, "{seen:#}");
     // The reader sees the host's text as the host wrote it, line by line.
