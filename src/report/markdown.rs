@@ -7,8 +7,10 @@
 use super::github_actions::{date, expiry, status_cell};
 use super::{Report, TokenReport};
 
-/// GitHub refuses an issue body or a comment over 65,536 characters: the findings stop
-/// short of it and say how many tokens they leave out.
+/// GitHub refuses an issue body or a comment over 65,536 characters (422 "body is too long
+/// (maximum is 65536 characters)", quoted in PyGithub/PyGithub#1906 and
+/// googleapis/release-please#1034): the findings stop short of it and say how many tokens
+/// they leave out.
 const MAX_CHARS: usize = 60_000;
 
 /// Text from a policy or a host, escaped: every ASCII punctuation character, which
