@@ -147,6 +147,7 @@ fn every_host_links_its_new_token_page_prefilled_where_it_allows() {
         query(fine),
         pairs(&[
             ("name", "fine"),
+            ("description", "Checked by patlint as fine"),
             ("target_name", "octo-org"),
             ("expires_in", "30"),
             ("contents", "write"),

@@ -71,7 +71,13 @@ pub(super) fn link(
     if !cloud {
         return Some(page);
     }
-    let mut pairs = vec![("name", token.name.clone())];
+    let mut pairs = vec![
+        ("name", token.name.clone()),
+        (
+            "description",
+            format!("Checked by patlint as {}", token.name),
+        ),
+    ];
     if let Some(owner) = owner(endpoint) {
         pairs.push(("target_name", owner));
     }
