@@ -76,6 +76,45 @@ fn the_wheel_installs_into_a_fresh_virtualenv_and_runs_the_bundled_example() {
     assert!(text.contains("4 tokens checked"), "{text}");
 }
 
+/// The repository's pre-commit hooks, checked by pre-commit's own validator; a manifest
+/// it refuses shows the check is real.
+#[test]
+fn the_pre_commit_hooks_manifest_is_valid_and_runs_validate() {
+    let Some(pre_commit) = required_tool("PATLINT_PRE_COMMIT", ".venv/bin/pre-commit") else {
+        return;
+    };
+    let manifest = root().join(".pre-commit-hooks.yaml");
+    run(Command::new(&pre_commit)
+        .arg("validate-manifest")
+        .arg(&manifest));
+    let text = std::fs::read_to_string(&manifest).unwrap();
+    assert!(text.contains("entry: patlint validate\n"), "{text}");
+    let dir = tempfile::tempdir().unwrap();
+    let broken = dir.path().join("hooks.yaml");
+    std::fs::write(&broken, "- id: patlint-validate\n  name: no entry\n").unwrap();
+    let out = Command::new(&pre_commit)
+        .arg("validate-manifest")
+        .arg(&broken)
+        .output()
+        .unwrap();
+    assert!(
+        !out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+}
+
+/// Cargo.toml's `license = "MIT OR Apache-2.0"` ships both texts.
+#[test]
+fn both_licenses_the_package_names_are_in_the_repository() {
+    let manifest = std::fs::read_to_string(root().join("Cargo.toml")).unwrap();
+    assert!(manifest.contains("license = \"MIT OR Apache-2.0\""));
+    let mit = std::fs::read_to_string(root().join("LICENSE-MIT")).unwrap();
+    assert!(mit.contains("Permission is hereby granted, free of charge"));
+    let apache = std::fs::read_to_string(root().join("LICENSE-APACHE")).unwrap();
+    assert!(apache.contains("Apache License") && apache.contains("Version 2.0, January 2004"));
+}
+
 #[test]
 fn the_dockerfile_passes_hadolint_and_a_bad_one_does_not() {
     let Some(hadolint) = required_tool("PATLINT_HADOLINT", ".venv/bin/hadolint") else {
