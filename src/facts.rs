@@ -562,6 +562,26 @@ impl Observation {
         }
     }
 
+    /// A rejection the host gave no advice for, with `help`; anything else as it is.
+    pub fn with_rejection_help(self, help: impl FnOnce() -> String) -> Self {
+        match self {
+            Observation::Rejected {
+                reason,
+                detail,
+                evidence,
+                help: None,
+                expires_at,
+            } => Observation::Rejected {
+                reason,
+                detail,
+                evidence,
+                help: Some(help()),
+                expires_at,
+            },
+            other => other,
+        }
+    }
+
     /// A host error with the host's own advice.
     pub fn host_error_with_help(detail: impl Into<String>, help: impl Into<String>) -> Self {
         Observation::Unchecked {
@@ -600,36 +620,6 @@ impl FactsFile {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn a_hosts_facts_come_back_with_their_evidence_and_reasons() {
-        use crate::hosts::aws_iam::facts::of_mut;
-        let mut facts = TokenFacts::new(TokenKind::AccessKey);
-        facts.expires_at = Observed::seen(None, "IAM access keys do not expire");
-        of_mut(&mut facts).active = Observed::seen(true, "`Status` in iam:ListAccessKeys");
-        of_mut(&mut facts).actions = Observed::unobservable("iam:SimulatePrincipalPolicy denied");
-        let json = serde_json::to_value(&facts).unwrap();
-        assert_eq!(json["active"], true);
-        assert_eq!(
-            json["unobservable"]["allowed_actions"],
-            "iam:SimulatePrincipalPolicy denied"
-        );
-        let back: TokenFacts = serde_json::from_value(json).unwrap();
-        assert_eq!(back, facts);
-    }
-
-    #[test]
-    fn facts_a_host_could_not_read_at_all_still_say_why() {
-        use crate::hosts::azure_devops::facts::of;
-        let json = serde_json::json!({
-            "kind": "personal-access-token",
-            "unobservable": {"all_accessible_organizations": "the probe answered 500"}
-        });
-        let facts: TokenFacts = serde_json::from_value(json).unwrap();
-        let reach = &of(&facts).all_accessible_organizations;
-        assert!(reach.is_unobservable());
-        assert_eq!(reach.why_unobservable(), "the probe answered 500");
-    }
 
     #[test]
     fn absent_means_unobservable_and_null_means_none() {

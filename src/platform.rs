@@ -4,7 +4,9 @@
 
 use jiff::Timestamp;
 
-use crate::rules::Rule;
+use crate::evaluate::Finding;
+use crate::policy::Origin;
+use crate::rules::{Rule, Severity};
 
 /// A platform change that comes in dated steps; the last one is the one that breaks.
 pub struct PlatformChange {
@@ -70,6 +72,17 @@ impl DatedStep {
 }
 
 impl PlatformChange {
+    /// A finding about `subject` under this change: a warning with the days left before
+    /// its last step, an error from that step on.
+    pub fn finding(&self, rule: Rule, origin: &Origin, subject: &str, now: Timestamp) -> Finding {
+        let severity = if self.in_force(now) {
+            Severity::Error
+        } else {
+            Severity::Warning
+        };
+        Finding::new(rule, origin, format!("{subject}; {}", self.describe(now))).severity(severity)
+    }
+
     /// The step that breaks what the change is about.
     pub fn last(&self) -> &DatedStep {
         self.steps

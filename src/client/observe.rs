@@ -319,20 +319,15 @@ mod tests {
         let call = Call::new(&http, &policy.tokens[0], &secret, Timestamp::UNIX_EPOCH);
         let escaped = serde_json::to_string(secret.expose()).unwrap();
         let mut facts = crate::facts::TokenFacts::new(crate::facts::TokenKind::AccessKey);
-        // Fields no scrubbing list named: an IAM action, a condition key, a Git user name.
-        use crate::hosts::aws_iam::facts::{ActionDecision, Decision, ServiceCredential, of_mut};
-        of_mut(&mut facts).actions = crate::facts::Observed::bare(vec![ActionDecision {
-            action: format!("codecommit:{}", secret.expose()),
-            resource: "*".into(),
-            decision: Decision::Allowed,
-            missing_context: vec![format!("aws:{}", secret.expose())],
-        }]);
-        of_mut(&mut facts).service_credentials =
-            crate::facts::Observed::bare(vec![ServiceCredential {
-                service_user_name: format!("bob-at-{}", secret.expose()),
-                active: true,
-                created_at: Timestamp::UNIX_EPOCH,
-            }]);
+        // Fields no scrubbing list named: a probe's target, the host's help, its evidence.
+        facts.grants.push(crate::facts::Grant::new(
+            format!("org/{}", secret.expose()),
+            "contents:write",
+            crate::facts::Settled::Missing {
+                help: Some(format!("authorize at https://sso/{}", secret.expose())),
+            },
+            format!("probe: GET /repos/org/{}", secret.expose()),
+        ));
         facts.identity = Some(format!("error: {escaped}"));
         let scrubbed = serde_json::to_string(&call.scrub(Observation::observed(facts))).unwrap();
         assert!(!scrubbed.contains("K7"), "{scrubbed}");

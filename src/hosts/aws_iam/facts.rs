@@ -119,3 +119,25 @@ pub fn of(facts: &TokenFacts) -> &Facts {
 pub fn of_mut(facts: &mut TokenFacts) -> &mut Facts {
     super::AwsIam::facts_mut(facts)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::facts::TokenKind;
+
+    #[test]
+    fn a_hosts_facts_come_back_with_their_evidence_and_reasons() {
+        let mut facts = TokenFacts::new(TokenKind::AccessKey);
+        facts.expires_at = Observed::seen(None, "IAM access keys do not expire");
+        of_mut(&mut facts).active = Observed::seen(true, "`Status` in iam:ListAccessKeys");
+        of_mut(&mut facts).actions = Observed::unobservable("iam:SimulatePrincipalPolicy denied");
+        let json = serde_json::to_value(&facts).unwrap();
+        assert_eq!(json["active"], true);
+        assert_eq!(
+            json["unobservable"]["allowed_actions"],
+            "iam:SimulatePrincipalPolicy denied"
+        );
+        let back: TokenFacts = serde_json::from_value(json).unwrap();
+        assert_eq!(back, facts);
+    }
+}

@@ -146,11 +146,10 @@ impl Host for AwsIam {
     }
 
     fn new_token_link(
-        token: &crate::policy::TokenSpec,
-        endpoint: &Self::Endpoint,
+        _token: &crate::policy::TokenSpec,
+        _endpoint: &Self::Endpoint,
         facts: Option<&crate::facts::TokenFacts>,
     ) -> Option<reqwest::Url> {
-        let _ = (token, endpoint);
         new_token::link(facts)
     }
 

@@ -49,3 +49,20 @@ pub fn of(facts: &TokenFacts) -> &Facts {
 pub fn of_mut(facts: &mut TokenFacts) -> &mut Facts {
     super::Services::facts_mut(facts)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn facts_a_host_could_not_read_at_all_still_say_why() {
+        let json = serde_json::json!({
+            "kind": "personal-access-token",
+            "unobservable": {"all_accessible_organizations": "the probe answered 500"}
+        });
+        let facts: TokenFacts = serde_json::from_value(json).unwrap();
+        let reach = &of(&facts).all_accessible_organizations;
+        assert!(reach.is_unobservable());
+        assert_eq!(reach.why_unobservable(), "the probe answered 500");
+    }
+}

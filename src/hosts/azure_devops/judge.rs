@@ -98,19 +98,9 @@ pub fn global_pat_retirement(
             token.name
         )
     };
-    let severity = if change.in_force(now) {
-        Severity::Error
-    } else {
-        Severity::Warning
-    };
-    let when = change.describe(now);
-    let mut finding = Finding::new(
-        Rule::GlobalPatRetirement,
-        origin,
-        format!("{subject}; {when}"),
-    )
-    .severity(severity)
-    .label(format!("global PATs retire on {}", change.last().date()));
+    let mut finding = change
+        .finding(Rule::GlobalPatRetirement, origin, &subject, now)
+        .label(format!("global PATs retire on {}", change.last().date()));
     if let Some(evidence) = reach.and_then(Observed::evidence) {
         finding = finding.evidence(evidence);
     } else {

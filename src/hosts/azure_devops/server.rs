@@ -75,11 +75,10 @@ impl Host for Server {
     }
 
     fn new_token_link(
-        token: &crate::policy::TokenSpec,
+        _token: &crate::policy::TokenSpec,
         endpoint: &Self::Endpoint,
-        facts: Option<&crate::facts::TokenFacts>,
+        _facts: Option<&crate::facts::TokenFacts>,
     ) -> Option<reqwest::Url> {
-        let _ = (token, facts);
         super::new_token::server(&endpoint.collection)
     }
 

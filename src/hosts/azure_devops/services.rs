@@ -172,11 +172,10 @@ impl Host for Services {
     }
 
     fn new_token_link(
-        token: &crate::policy::TokenSpec,
+        _token: &crate::policy::TokenSpec,
         endpoint: &Self::Endpoint,
-        facts: Option<&crate::facts::TokenFacts>,
+        _facts: Option<&crate::facts::TokenFacts>,
     ) -> Option<reqwest::Url> {
-        let _ = (token, facts);
         super::new_token::services(&endpoint.url, &endpoint.organization)
     }
 
@@ -309,30 +308,20 @@ fn with_retirement_help(
         .is_some_and(|s| s.value);
     let was_global = facts
         .is_some_and(|f| super::facts::of(f).all_accessible_organizations.value() == Some(&true));
-    match refused {
-        Observation::Rejected {
-            reason,
-            detail,
-            evidence,
-            help: None,
-            expires_at,
-        } if retired && (wants_global || was_global) => Observation::Rejected {
-            reason,
-            detail,
-            evidence,
-            help: Some(format!(
-                "Azure DevOps global PATs (\"All accessible organizations\") no longer work since {}, the likely cause if this PAT {}: create one PAT per organization the integration needs (Organization: that organization), update the secret, and set `all_accessible_organizations = false`.",
-                AZURE_GLOBAL_PAT_RETIREMENT.last().date(),
-                if was_global {
-                    "is one, as the PAT Lifecycle API says"
-                } else {
-                    "was one, as the policy requires"
-                }
-            )),
-            expires_at,
-        },
-        other => other,
+    if !(retired && (wants_global || was_global)) {
+        return refused;
     }
+    refused.with_rejection_help(|| {
+        format!(
+            "Azure DevOps global PATs (\"All accessible organizations\") no longer work since {}, the likely cause if this PAT {}: create one PAT per organization the integration needs (Organization: that organization), update the secret, and set `all_accessible_organizations = false`.",
+            AZURE_GLOBAL_PAT_RETIREMENT.last().date(),
+            if was_global {
+                "is one, as the PAT Lifecycle API says"
+            } else {
+                "was one, as the policy requires"
+            }
+        )
+    })
 }
 
 /// The PAT's record from the Lifecycle API when an Entra token is given; else what the

@@ -102,11 +102,10 @@ impl Host for Cloud {
     }
 
     fn new_token_link(
-        token: &crate::policy::TokenSpec,
-        endpoint: &Self::Endpoint,
+        _token: &crate::policy::TokenSpec,
+        _endpoint: &Self::Endpoint,
         facts: Option<&crate::facts::TokenFacts>,
     ) -> Option<reqwest::Url> {
-        let _ = (token, endpoint);
         super::new_token::cloud(facts)
     }
 

@@ -92,21 +92,10 @@ pub(super) async fn observe(call: &Call<'_>, endpoint: &Endpoint) -> Observation
         Err(error) => return error.into(),
     };
     let app_password = is_app_password(&credential, call.secret());
-    match interpret(&answer, &credential, app_password) {
-        Observation::Rejected {
-            reason,
-            detail,
-            evidence,
-            help: None,
-            expires_at,
-        } if app_password => Observation::Rejected {
-            reason,
-            detail,
-            evidence,
-            help: Some(refused_app_password_help(call.observed_at())),
-            expires_at,
-        },
-        other => other,
+    let observation = interpret(&answer, &credential, app_password);
+    match app_password {
+        true => observation.with_rejection_help(|| refused_app_password_help(call.observed_at())),
+        false => observation,
     }
 }
 

@@ -69,11 +69,6 @@ pub fn app_password_retired(
     }
     let change = &APP_PASSWORD_RETIREMENT;
     let origin = username.map_or(&token.origin, |u| &u.origin);
-    let severity = if change.in_force(now) {
-        Severity::Error
-    } else {
-        Severity::Warning
-    };
     let subject = if observed {
         format!("token `{}` is a Bitbucket Cloud app password", token.name)
     } else {
@@ -83,17 +78,13 @@ pub fn app_password_retired(
         )
     };
     Some(
-        Finding::new(
-            Rule::AppPasswordRetired,
-            origin,
-            format!("{subject}; {}", change.describe(now)),
-        )
-        .severity(severity)
-        .label(format!(
-            "app passwords are removed on {}",
-            change.last().date()
-        ))
-        .evidence(format!("source: {}", change.source)),
+        change
+            .finding(Rule::AppPasswordRetired, origin, &subject, now)
+            .label(format!(
+                "app passwords are removed on {}",
+                change.last().date()
+            ))
+            .evidence(format!("source: {}", change.source)),
     )
 }
 
