@@ -1,4 +1,4 @@
-//! `--format json`: the frozen v1 contract (the README's "JSON report"). These types are the contract;
+//! `--format json`: the frozen v1 contract (docs/json.md). These types are the contract;
 //! internal types are converted into them, never serialized directly.
 
 use std::collections::BTreeSet;

@@ -35,8 +35,8 @@ fn rules() -> Vec<Value> {
                     "text": format!("{}\n\nHow to fix it:\n{}", meta.why, fixes.join("\n")),
                     "markdown": format!("{}\n\n**How to fix it**\n\n{}", meta.why, fixes.join("\n")),
                 },
-                // The README's rules table: `patlint explain RULE` has the rest.
-                "helpUri": "https://github.com/patlint/patlint#verdicts-and-rules",
+                // docs/rules.md, the rules table: `patlint explain RULE` has the rest.
+                "helpUri": "https://github.com/patlint/patlint/blob/main/docs/rules.md#verdicts-and-rules",
                 "defaultConfiguration": { "level": level(meta.default_severity) },
                 "properties": { "tags": ["security", "credentials"], "precision": "high" },
             })

@@ -494,8 +494,10 @@ async fn the_action_installs_its_own_release_and_refuses_anything_else() {
 }
 
 #[test]
-fn the_readme_shows_the_linted_examples_verbatim() {
-    let readme = std::fs::read_to_string(root().join("README.md")).unwrap();
+fn the_guides_show_the_linted_examples_verbatim() {
+    let guide = ["docs/ci.md", "docs/audit.md"]
+        .map(|doc| std::fs::read_to_string(root().join(doc)).unwrap())
+        .concat();
     for example in [
         "github-workflow.yml",
         "github-audit-workflow.yml",
@@ -506,8 +508,8 @@ fn the_readme_shows_the_linted_examples_verbatim() {
     ] {
         let text = std::fs::read_to_string(root().join("examples").join(example)).unwrap();
         assert!(
-            readme.contains(text.trim_end()),
-            "README.md does not show examples/{example} as it is"
+            guide.contains(text.trim_end()),
+            "docs/ci.md and docs/audit.md do not show examples/{example} as it is"
         );
     }
 }

@@ -519,13 +519,13 @@ fn sarif_uris_are_relative_to_the_repository_and_encoded() {
     // The SARIF schema, with formats checked this time (`uri`, `uri-reference`).
     let errors = common::sarif_schema_errors(&from_repo, true);
     assert!(errors.is_empty(), "{errors:#?}");
-    // README anchors that the rules' helpUri points at exist.
-    let readme = std::fs::read_to_string(root().join("README.md")).unwrap();
+    // The rules' helpUri points at an anchor that exists.
+    let rules = std::fs::read_to_string(root().join("docs/rules.md")).unwrap();
     assert_eq!(
         run["tool"]["driver"]["rules"][0]["helpUri"],
-        "https://github.com/patlint/patlint#verdicts-and-rules"
+        "https://github.com/patlint/patlint/blob/main/docs/rules.md#verdicts-and-rules"
     );
-    assert!(readme.contains("\n## Verdicts and rules\n"));
+    assert!(rules.starts_with("# Verdicts and rules\n"));
 }
 
 /// GitHub shows ten annotations of a type per step: the tenth says how many it drops.

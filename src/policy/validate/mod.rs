@@ -234,7 +234,7 @@ impl Validator {
                     e.span().unwrap_or(span),
                     sanitize_serde_message(e.message()),
                     "wrong type",
-                    Some("see the policy reference in the README for each key's type".into()),
+                    Some("see docs/policy.md for each key's type".into()),
                 );
                 None
             }

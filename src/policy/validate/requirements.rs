@@ -142,7 +142,7 @@ impl Validator {
             let help = match catalog.suggest(&scope.value) {
                 Some(s) => format!("did you mean `{s}`?"),
                 None => format!(
-                    "see `patlint explain missing-scope` and the {} scope list in the README",
+                    "see `patlint explain missing-scope` and the {} scope list in docs/hosts.md",
                     host.product()
                 ),
             };
