@@ -7,6 +7,7 @@ use jiff::Timestamp;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
 use crate::hosts::{HostFacts, HostKind};
+use crate::rules::Rule;
 
 /// A fact that a host may or may not reveal, with where it came from or why it is
 /// missing: one value per fact, nothing to keep in step beside it. In JSON the value is
@@ -471,6 +472,17 @@ pub enum Settled {
     Missing {
         #[serde(default, skip_serializing_if = "Option::is_none")]
         help: Option<String>,
+    },
+    /// An organization's policy refused the token on the target, and the answer is
+    /// recognisably the host's own (the grant's evidence quotes it): the token may work
+    /// elsewhere, so this is neither a missing grant nor an invalid token.
+    Refused {
+        /// The rule the refusal breaks, one of the host's own (`lifetime-policy`, …).
+        rule: Rule,
+        /// What the policy demands, in patlint's words and with what the host said of it
+        /// (whose policy, its limit): "the `acme` organization refuses fine-grained
+        /// tokens that live longer than 45 days".
+        policy: String,
     },
     /// The answer proves nothing either way.
     Unverifiable {

@@ -4,7 +4,7 @@
 //! rules, listed beside the host registry (`hosts::host_rules!`). Each host adds its own
 //! fix texts in its folder.
 
-use serde::{Serialize, Serializer};
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
 use crate::hosts::HostKind;
 
@@ -152,6 +152,15 @@ impl Rule {
 impl Serialize for Rule {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         serializer.serialize_str(self.id())
+    }
+}
+
+/// By id, as a facts file records it (a refusal names the rule it breaks).
+impl<'de> Deserialize<'de> for Rule {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let id = String::deserialize(deserializer)?;
+        Rule::from_id(&id)
+            .ok_or_else(|| serde::de::Error::custom(format!("`{id}` is not a rule patlint knows")))
     }
 }
 

@@ -6,6 +6,7 @@ pub mod audit;
 mod judged;
 pub mod lifespan;
 pub mod permissions;
+pub mod refusals;
 pub mod scopes;
 pub mod stale;
 pub mod verdict;
@@ -299,6 +300,7 @@ fn observed(token: &TokenSpec, facts: &TokenFacts, now: Timestamp) -> Vec<Findin
     findings.extend(lifespan::check(token, facts, now));
     findings.extend(scopes::check(token, facts));
     findings.extend(stale::check(token, facts, now));
+    findings.extend(refusals::check(token, facts));
     findings.extend(token.endpoint.judge(token, facts, now));
     findings
 }

@@ -52,6 +52,7 @@ pub fn check(token: &TokenSpec, organizations: &[String], facts: &TokenFacts) ->
                 findings.push(finding);
                 continue;
             }
+            Reach::Refused => continue,
             Reach::Unknown(why) => {
                 for permission in permissions {
                     findings.push(unknown(token, permission, &repository.value, &why));
@@ -69,6 +70,8 @@ pub fn check(token: &TokenSpec, organizations: &[String], facts: &TokenFacts) ->
 enum Reach {
     Reached,
     Not(Finding),
+    /// An organization's policy refused the token there: judged with every refusal.
+    Refused,
     Unknown(String),
 }
 
@@ -93,6 +96,10 @@ fn reach(token: &TokenSpec, facts: &TokenFacts, repository: &Setting<String>) ->
             .label("the integration works on this repository")
             .evidence(evidence.clone()),
         ),
+        Some(Grant {
+            settled: Settled::Refused { .. },
+            ..
+        }) => Reach::Refused,
         Some(Grant {
             settled: Settled::Unverifiable { reason },
             ..
@@ -133,7 +140,8 @@ fn settle(
     missing: impl FnOnce(&str) -> Finding,
 ) -> Option<Finding> {
     match grant.map(|g| (&g.settled, g.evidence.as_str())) {
-        Some((Settled::Granted, _)) => None,
+        // A refusal is judged with every refusal (`evaluate::refusals`).
+        Some((Settled::Granted | Settled::Refused { .. }, _)) => None,
         Some((Settled::Missing { .. }, evidence)) => Some(missing(evidence)),
         Some((Settled::Unverifiable { reason }, _)) => {
             Some(unknown(token, permission, repository, reason))
@@ -361,7 +369,9 @@ fn sso_unknown(token: &TokenSpec, organizations: &[String], facts: &TokenFacts) 
                 .iter()
                 .find(|g| g.permission == SSO && g.target.eq_ignore_ascii_case(organization));
             let why = match grant.map(|g| &g.settled) {
-                Some(Settled::Granted | Settled::Missing { .. }) => return None,
+                Some(Settled::Granted | Settled::Missing { .. } | Settled::Refused { .. }) => {
+                    return None;
+                }
                 Some(Settled::Unverifiable { reason }) => reason.clone(),
                 None if token.requirements.probes() => {
                     "not probed (the recorded facts have no probe for it)".to_owned()

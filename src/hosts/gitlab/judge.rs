@@ -33,8 +33,9 @@ pub fn access_level(token: &TokenSpec, facts: &TokenFacts) -> Vec<Finding> {
     projects
         .iter()
         .filter_map(|project| match facts.grant(&project.value, &name) {
+            // A refusal is judged with every refusal (`evaluate::refusals`).
             Some(Grant {
-                settled: Settled::Granted,
+                settled: Settled::Granted | Settled::Refused { .. },
                 ..
             }) => None,
             Some(Grant {
