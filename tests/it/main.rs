@@ -29,6 +29,7 @@ mod github_sso;
 mod gitlab;
 mod gitlab_associations;
 mod hostile;
+mod init;
 mod injection;
 mod install;
 mod links;
