@@ -35,5 +35,6 @@ mod install;
 mod links;
 mod policy;
 mod rate_limits;
+mod readme;
 mod tls;
 mod waivers;
