@@ -26,6 +26,15 @@ enum Preset {
 const PRESETS: [Preset; 3] = [Preset::None, Preset::Write, Preset::Read];
 
 impl Preset {
+    /// What a host grants a token with the preset's rights: `write` for the write preset,
+    /// `read` for the read-only one and for a starter without a preset (it requires none).
+    fn grants<T>(self, write: T, read: T) -> T {
+        match self {
+            Preset::Write => write,
+            Preset::None | Preset::Read => read,
+        }
+    }
+
     fn args(self) -> Vec<&'static str> {
         match self {
             Preset::None => vec!["init"],
@@ -204,16 +213,14 @@ async fn github(preset: Preset) -> MockServer {
             .insert_header("X-GitHub-Request-Id", "E3A2:160030:DC7C75:F76DCA:6990609D")
             .set_body_json(json!({"message": message, "documentation_url": "https://docs.github.com/rest", "status": status.to_string()}))
     };
-    let (refs, pulls) = match preset {
-        Preset::Write => (
+    let refused = github_error(403, "Resource not accessible by personal access token");
+    let (refs, pulls) = preset.grants(
+        (
             github_error(422, "Object does not exist"),
             github_error(422, "Validation Failed"),
         ),
-        Preset::None | Preset::Read => {
-            let refused = github_error(403, "Resource not accessible by personal access token");
-            (refused.clone(), refused)
-        }
-    };
+        (refused.clone(), refused),
+    );
     serve(&server, "POST", "/repos/acme/app/git/refs", refs).await;
     serve(&server, "POST", "/repos/acme/app/pulls", pulls).await;
     let listing = |body| ResponseTemplate::new(200).set_body_json(body);
@@ -232,10 +239,7 @@ async fn github(preset: Preset) -> MockServer {
 /// days ago and expiring in 60 (doc/api/personal_access_tokens.md), and its project.
 async fn gitlab(preset: Preset) -> MockServer {
     let server = MockServer::start().await;
-    let scope = match preset {
-        Preset::Write => "api",
-        Preset::None | Preset::Read => "read_api",
-    };
+    let scope = preset.grants("api", "read_api");
     Mock::given(method("GET"))
         .and(path("/api/v4/personal_access_tokens/self"))
         .and(header("private-token", GITLAB_TOKEN))
@@ -264,10 +268,7 @@ async fn gitlab(preset: Preset) -> MockServer {
 async fn azure_devops(preset: Preset) -> MockServer {
     let server = MockServer::start().await;
     azure::valid_connection(&server).await;
-    let scope = match preset {
-        Preset::Write => "vso.code_write",
-        Preset::None | Preset::Read => "vso.code",
-    };
+    let scope = preset.grants("vso.code_write", "vso.code");
     Mock::given(method("GET"))
         .and(path(azure::PATS))
         .and(header("authorization", format!("Bearer {ENTRA}").as_str()))
@@ -324,10 +325,10 @@ async fn azure_devops_server(preset: Preset) -> MockServer {
         )
         .await;
     }
-    let write = match preset {
-        Preset::Read => crate::azure_probes::own_401(),
-        Preset::None | Preset::Write => crate::azure_probes::not_found(),
-    };
+    let write = preset.grants(
+        crate::azure_probes::not_found(),
+        crate::azure_probes::own_401(),
+    );
     serve(
         &server,
         "POST",
@@ -374,12 +375,10 @@ async fn aws_iam(preset: Preset) -> MockServer {
 /// Bitbucket Cloud's `/user` for an API token with the preset's scopes.
 async fn bitbucket(preset: Preset) -> MockServer {
     let server = MockServer::start().await;
-    let scopes = match preset {
-        Preset::Write => {
-            "read:repository:bitbucket, write:repository:bitbucket, read:pullrequest:bitbucket, write:pullrequest:bitbucket"
-        }
-        Preset::None | Preset::Read => "read:repository:bitbucket, read:pullrequest:bitbucket",
-    };
+    let scopes = preset.grants(
+        "read:repository:bitbucket, write:repository:bitbucket, read:pullrequest:bitbucket, write:pullrequest:bitbucket",
+        "read:repository:bitbucket, read:pullrequest:bitbucket",
+    );
     use base64::Engine;
     let basic = base64::engine::general_purpose::STANDARD
         .encode(format!("jira-bot@example.com:{BITBUCKET_TOKEN}"));
@@ -401,10 +400,7 @@ async fn bitbucket(preset: Preset) -> MockServer {
 /// Bitbucket Data Center's listing of project PROJ's tokens, with the token's record.
 async fn bitbucket_data_center(preset: Preset) -> MockServer {
     let server = MockServer::start().await;
-    let permission = match preset {
-        Preset::Write => "REPO_WRITE",
-        Preset::None | Preset::Read => "REPO_READ",
-    };
+    let permission = preset.grants("REPO_WRITE", "REPO_READ");
     let record = json!({
         "id": crate::bitbucket::DC_ID, "name": "jira",
         "createdDate": days(-10).as_millisecond(), "expiryDays": 60,

@@ -45,18 +45,28 @@ fn the_wheel_installs_into_a_fresh_virtualenv_and_runs_the_bundled_example() {
         return;
     };
     let dir = tempfile::tempdir().unwrap();
-    let venv = dir.path().join("venv");
-    run(Command::new("python3").arg("-m").arg("venv").arg(&venv));
-    run(Command::new(venv.join("bin/pip"))
-        .args([
-            "install",
-            "--quiet",
-            "--no-index",
-            "--no-deps",
-            "--disable-pip-version-check",
-        ])
-        .arg(&wheel));
+    let venv = pip_install(dir.path(), |pip| {
+        pip.arg("--no-deps").arg(&wheel);
+    });
     assert_runs(&venv.join("bin/patlint"));
+}
+
+/// A fresh virtualenv in `dir`, into which pip installs, offline, what `what` adds to its
+/// command line; returns the virtualenv.
+fn pip_install(dir: &Path, what: impl FnOnce(&mut Command)) -> std::path::PathBuf {
+    let venv = dir.join("venv");
+    run(Command::new("python3").arg("-m").arg("venv").arg(&venv));
+    let mut pip = Command::new(venv.join("bin/pip"));
+    pip.args([
+        "install",
+        "--quiet",
+        "--no-index",
+        "--no-cache-dir",
+        "--disable-pip-version-check",
+    ]);
+    what(&mut pip);
+    run(&mut pip);
+    venv
 }
 
 /// An installed patlint prints its version and checks the bundled example as the README's
@@ -107,22 +117,14 @@ fn pip_installs_patlint_from_a_git_checkout_into_a_fresh_virtualenv() {
         .arg(format!("file://{}", root().display()))
         .arg(&source));
     let dir = tempfile::tempdir().unwrap();
-    let venv = dir.path().join("venv");
-    run(Command::new("python3").arg("-m").arg("venv").arg(&venv));
-    run(Command::new(venv.join("bin/pip"))
-        .args([
-            "install",
-            "--quiet",
-            "--no-index",
-            "--no-cache-dir",
-            "--disable-pip-version-check",
-            "--find-links",
-        ])
-        .arg(&wheelhouse)
-        .arg(&source)
-        .env("CARGO_BUILD_BUILD_DIR", build_dir)
-        .env("CARGO_TARGET_DIR", dir.path().join("target"))
-        .env("MATURIN_PEP517_ARGS", "--profile dev"));
+    let venv = pip_install(dir.path(), |pip| {
+        pip.arg("--find-links")
+            .arg(&wheelhouse)
+            .arg(&source)
+            .env("CARGO_BUILD_BUILD_DIR", build_dir)
+            .env("CARGO_TARGET_DIR", dir.path().join("target"))
+            .env("MATURIN_PEP517_ARGS", "--profile dev");
+    });
     assert_runs(&venv.join("bin/patlint"));
 }
 

@@ -280,32 +280,31 @@ fn anchor(heading: &str) -> String {
         .collect()
 }
 
-/// The anchors of a page's headings (outside code blocks).
-fn anchors(text: &str) -> Vec<String> {
+/// The lines of a page outside its fenced code blocks.
+fn prose_lines(text: &str) -> Vec<&str> {
     let mut in_code = false;
-    let mut found = Vec::new();
-    for line in text.lines() {
-        if line.trim_start().starts_with("```") {
-            in_code = !in_code;
-        } else if !in_code && line.starts_with('#') {
-            found.push(anchor(line.trim_start_matches('#')));
-        }
-    }
-    found
+    text.lines()
+        .filter(|line| {
+            let fence = line.trim_start().starts_with("```");
+            in_code ^= fence;
+            !fence && !in_code
+        })
+        .collect()
+}
+
+/// The anchors of a page's headings.
+fn anchors(text: &str) -> Vec<String> {
+    prose_lines(text)
+        .into_iter()
+        .filter(|l| l.starts_with('#'))
+        .map(|l| anchor(l.trim_start_matches('#')))
+        .collect()
 }
 
 /// The targets of a page's inline links, outside code blocks and code spans.
 fn links(text: &str) -> Vec<String> {
-    let mut in_code = false;
     let mut found = Vec::new();
-    for line in text.lines() {
-        if line.trim_start().starts_with("```") {
-            in_code = !in_code;
-            continue;
-        }
-        if in_code {
-            continue;
-        }
+    for line in prose_lines(text) {
         let prose: String = line.split('`').step_by(2).collect::<Vec<_>>().join(" ");
         let mut rest = prose.as_str();
         while let Some(at) = rest.find("](") {
