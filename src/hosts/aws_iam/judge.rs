@@ -41,7 +41,8 @@ pub fn check(
 fn actions(token: &TokenSpec, facts: &TokenFacts) -> Vec<Finding> {
     let reqs = super::AwsIam::requirements_of(&token.requirements);
     let required = reqs.required_actions();
-    let Some(first) = required.first().or_else(|| reqs.resources().first()) else {
+    // `resources` alone asks IAM nothing: they are where `require_actions` is simulated.
+    let Some(first) = required.first() else {
         return Vec::new();
     };
     let simulated = &of(facts).actions;
@@ -49,15 +50,10 @@ fn actions(token: &TokenSpec, facts: &TokenFacts) -> Vec<Finding> {
         value: decisions, ..
     } = simulated
     else {
-        let key = if required.is_empty() {
-            "resources"
-        } else {
-            "require_actions"
-        };
         return vec![unverifiable_about(
             token,
             ALLOWED_ACTIONS,
-            key,
+            "require_actions",
             &first.origin,
             simulated.why_unobservable(),
         )];

@@ -210,11 +210,18 @@ fn account_of(arn: &str) -> Option<&str> {
     arn.split(':').nth(4).filter(|a| !a.is_empty())
 }
 
+/// The `init` starter: the resources `require_actions` needs (validation refuses it
+/// without them).
 const STARTER: &str = r#"[[token]]
-name            = "jira-codecommit"
-host            = "aws-iam"
-access_key_id   = { env = "JIRA_AWS_ACCESS_KEY_ID" }
-secret          = { env = "JIRA_AWS_SECRET_ACCESS_KEY" }
+name          = "jira-codecommit"
+host          = "aws-iam"
+access_key_id = { env = "JIRA_AWS_ACCESS_KEY_ID" }
+secret        = { env = "JIRA_AWS_SECRET_ACCESS_KEY" }
+# The repositories the integration uses, as ARNs. Without them patlint can vouch for the
+# token but not for the integration: IAM is asked whether the key's user may do what the
+# policy requires (`require_actions`, set by the presets) on exactly these, as asked about
+# `*` instead, a policy limited to them would read as a denial.
+resources     = ["arn:aws:codecommit:us-east-1:123456789012:app"]
 "#;
 
 /// How to make a new token, for findings that need one.

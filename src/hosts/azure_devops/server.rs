@@ -142,11 +142,19 @@ impl Host for Server {
     }
 }
 
+/// The `init` starter: the target, and why a Server / TFS PAT's lifespan can only warn.
 const STARTER: &str = r#"[[token]]
-name   = "jira-tfs"
-host   = "azure-devops-server"
-url    = "https://tfs.example.com/tfs/DefaultCollection"
-secret = { env = "JIRA_TFS_PAT" }
+name    = "jira-tfs"
+host    = "azure-devops-server"
+url     = "https://tfs.example.com/tfs/DefaultCollection"   # the collection URL
+secret  = { env = "JIRA_TFS_PAT" }
+# The project the integration works in, where the code scopes are probed. Without it patlint
+# can vouch for the token but not for the integration.
+project = "Fabrikam Fiber"
+# No API of Azure DevOps Server / TFS reveals a PAT's expiry, so `max_lifespan` cannot be
+# checked: this makes it (and any other fact the server keeps to itself) a warning instead
+# of a failure: note the expiry you set when you created the PAT, as patlint cannot see it.
+on_unverifiable = "warn"
 "#;
 
 /// How to make a new token, for findings that need one.

@@ -405,11 +405,25 @@ async fn probe_reach(call: &Call<'_>, azure: &Endpoint, pat: &HeaderValue, facts
     }
 }
 
+/// The `init` starter: the target, and the Entra token without which a PAT's scopes and
+/// expiry stay hidden. The audience is the one Microsoft names for the PAT Lifecycle API
+/// (<https://learn.microsoft.com/en-us/rest/api/azure/devops/tokens>: "The scope for the
+/// token should be 499b84ac-1321-427f-aa17-267ca6975798/.default").
 const STARTER: &str = r#"[[token]]
 name         = "jira-azure"
 host         = "azure-devops"
 organization = "fabrikam"
 secret       = { env = "JIRA_ADO_PAT" }
+# The project the integration works in. Without it patlint can vouch for the token but not
+# for the integration.
+project      = "Fabrikam Fiber"
+# A PAT reveals neither its scopes nor its expiry. The PAT Lifecycle API does, to a Microsoft
+# Entra access token of the PAT's owner (audience 499b84ac-1321-427f-aa17-267ca6975798, e.g.
+# `az account get-access-token --resource 499b84ac-1321-427f-aa17-267ca6975798`), matching
+# the PAT by its name. Without one, remove these two lines and add `on_unverifiable = "warn"`:
+# the code scopes are then probed in `project`, and `max_lifespan` can only warn.
+entra_token  = { env = "JIRA_ADO_ENTRA_TOKEN" }
+display_name = "jira"                    # the PAT's name, as Azure DevOps lists it
 "#;
 
 /// How to make a new token, for findings that need one.

@@ -246,12 +246,16 @@ fn owner(raw: RawKeys, keys: &mut TokenKeys<'_>) -> Option<Owner> {
     owner
 }
 
+/// The `init` starter: where the token was made, which is where its record is listed.
 const STARTER: &str = r#"[[token]]
 name    = "jira-bitbucket-dc"
 host    = "bitbucket-data-center"
 url     = "https://bitbucket.example.com"
-project = "PROJ"                         # or user = "jira-bot", or repository = "PROJ/my-repo"
 secret  = { env = "JIRA_BITBUCKET_DC_TOKEN" }
+# Where the token was made: its project, or `user = "jira-bot"` for a personal token, or
+# `repository = "PROJ/app"`. patlint reads the token's permissions and expiry from that
+# listing of tokens.
+project = "PROJ"
 "#;
 
 /// How to make a new token, for findings that need one.

@@ -307,11 +307,16 @@ fn owners(repositories: &[Setting<String>]) -> Vec<String> {
     owners
 }
 
+/// The `init` starter: the targets, and why patlint needs them.
 const STARTER: &str = r#"[[token]]
 name   = "jira-github"
 host   = "github"
 # url  = "https://ghe.example.com/api/v3"   # GitHub Enterprise Server
 secret = { env = "JIRA_GITHUB_PAT" }    # or { file = "/run/secrets/jira-github" }; never the token itself
+# The repositories the integration works on (OWNER/REPO). Without them patlint can vouch for
+# the token but not for the integration: the permissions the policy requires are probed on
+# each (a fine-grained token shows them nowhere else), and each owner's SAML SSO is checked.
+repositories = ["acme/app"]
 "#;
 
 /// How to make a new token, for findings that need one.

@@ -208,11 +208,17 @@ pub fn interpret_self(status: u16, body: &str) -> Observation {
     })
 }
 
+/// The `init` starter: the targets, and why patlint needs them.
 const STARTER: &str = r#"[[token]]
-name   = "jira-gitlab"
-host   = "gitlab"
-url    = "https://gitlab.example.com"
-secret = { env = "JIRA_GITLAB_PAT" }
+name     = "jira-gitlab"
+host     = "gitlab"
+url      = "https://gitlab.example.com"   # the instance; leave out for gitlab.com
+secret   = { env = "JIRA_GITLAB_PAT" }
+# The projects the integration works on (group/project). Without them patlint can vouch for
+# the token but not for the integration. With them, the token's role on each can be required
+# (GitLab 17.4 and later), e.g. the least that pushes branches and opens merge requests:
+# require_access_level = "developer"
+projects = ["acme/app"]
 "#;
 
 /// How to make a new token, for findings that need one.

@@ -51,6 +51,35 @@ pub fn first_message(json: &serde_json::Value) -> &str {
         .unwrap()
 }
 
+/// The environment of a run whose AWS SDK reads nothing of the machine's (no shared config,
+/// no instance metadata; `home` stands for the home folder) and sends every call to
+/// `endpoint`, with the key in `JIRA_AWS_ACCESS_KEY_ID` / `JIRA_AWS_SECRET_ACCESS_KEY`.
+pub fn sdk_env(
+    home: &std::path::Path,
+    endpoint: &str,
+    key_id: &str,
+    secret: &str,
+) -> Vec<(String, String)> {
+    [
+        ("HOME", home.display().to_string()),
+        (
+            "AWS_CONFIG_FILE",
+            home.join("no-config").display().to_string(),
+        ),
+        (
+            "AWS_SHARED_CREDENTIALS_FILE",
+            home.join("no-credentials").display().to_string(),
+        ),
+        ("AWS_EC2_METADATA_DISABLED", "true".to_owned()),
+        ("AWS_ENDPOINT_URL", endpoint.to_owned()),
+        ("JIRA_AWS_ACCESS_KEY_ID", key_id.to_owned()),
+        ("JIRA_AWS_SECRET_ACCESS_KEY", secret.to_owned()),
+    ]
+    .into_iter()
+    .map(|(k, v)| (k.to_owned(), v))
+    .collect()
+}
+
 /// [`check`], with more environment (set last, so it wins).
 pub async fn check_with(
     endpoint: &str,
@@ -61,26 +90,10 @@ pub async fn check_with(
     more_env: Vec<(String, String)>,
 ) -> (i32, serde_json::Value) {
     let home = tempfile::tempdir().unwrap();
-    let home_path = home.path().to_owned();
-    let env: Vec<(String, String)> = [
-        ("HOME", home_path.display().to_string()),
-        (
-            "AWS_CONFIG_FILE",
-            home_path.join("no-config").display().to_string(),
-        ),
-        (
-            "AWS_SHARED_CREDENTIALS_FILE",
-            home_path.join("no-credentials").display().to_string(),
-        ),
-        ("AWS_EC2_METADATA_DISABLED", "true".to_owned()),
-        ("AWS_ENDPOINT_URL", endpoint.to_owned()),
-        ("JIRA_AWS_ACCESS_KEY_ID", key_id.to_owned()),
-        ("JIRA_AWS_SECRET_ACCESS_KEY", secret.to_owned()),
-    ]
-    .into_iter()
-    .map(|(k, v)| (k.to_owned(), v))
-    .chain(more_env)
-    .collect();
+    let env: Vec<(String, String)> = sdk_env(home.path(), endpoint, key_id, secret)
+        .into_iter()
+        .chain(more_env)
+        .collect();
     let args = [
         "check",
         "--format",
