@@ -29,12 +29,12 @@ use crate::hosts::{Answer, Call, Probe};
 use crate::rules::Rule;
 
 /// The listing, for `patlint explain`.
-pub const DOCS: &[Probe] = &[Probe {
+pub const DOCS: Probe = Probe {
     rules: &[Rule::MissingPermission],
     request: "GET /api/v4/personal_access_tokens/self/associations?min_access_level=N (GitLab 17.4+), every page",
     answers: "a listed project whose `access_levels` reach the role has it; any other is below it or not reached; 404 (older servers): unverifiable",
     harmless: "a read",
-}];
+};
 
 const ASSOCIATIONS_PATH: &str = "api/v4/personal_access_tokens/self/associations";
 /// 100 a page, at most this many pages: a token associated with more is not judged.
