@@ -44,34 +44,23 @@ fn ok(body: Value) -> ResponseTemplate {
 /// `acme/platform/api` (71) in subgroup `acme/platform` (6), both in top-level group
 /// `acme` (4); `user7/tool` (73), the user's own.
 async fn projects(server: &MockServer) {
-    let private = |id, path: &str, namespace| ok(project(id, path, "private", namespace));
-    project_answer(
-        server,
-        "acme/team/app",
-        private(70, "acme/team/app", (5, "group")),
-    )
-    .await;
-    project_answer(
-        server,
-        "acme/platform/api",
-        private(71, "acme/platform/api", (6, "group")),
-    )
-    .await;
-    project_answer(
-        server,
-        "acme/team/web",
-        private(72, "acme/team/web", (5, "group")),
-    )
-    .await;
-    project_answer(
-        server,
-        "user7/tool",
-        private(73, "user7/tool", (USER, "user")),
-    )
-    .await;
+    for (id, path, namespace) in [
+        (70, "acme/team/app", (5, "group")),
+        (71, "acme/platform/api", (6, "group")),
+        (72, "acme/team/web", (5, "group")),
+        (73, "user7/tool", (USER, "user")),
+    ] {
+        project_answer(server, path, ok(project(id, path, "private", namespace))).await;
+    }
 }
 
 const PAT_READ: &str = "read_personal_access_token";
+
+/// GitLab's answer at `at` to a fine-grained token without `read_personal_access_token`.
+async fn may_not_read_itself(server: &MockServer, at: &str) {
+    let refusal = granular_refusal("user", "Personal Access Token: Read");
+    answer(server, PAT, at, refusal).await;
+}
 
 #[tokio::test]
 async fn a_fine_grained_token_is_its_own_kind_with_its_grants_from_its_id() {
@@ -228,13 +217,7 @@ async fn all_memberships_reach_every_project_and_forbidden_permissions_fail_anyw
 #[tokio::test]
 async fn a_token_that_may_not_read_itself_is_unverifiable_and_says_what_to_grant() {
     let server = MockServer::start().await;
-    answer(
-        &server,
-        PAT,
-        SELF,
-        granular_refusal("user", "Personal Access Token: Read"),
-    )
-    .await;
+    may_not_read_itself(&server, SELF).await;
     let text = policy(&server, "max_lifespan = \"90d\"\n");
     let (exit, report) = check(text, PAT).await;
     let (status, rules, messages) = verdict(&report);
@@ -253,13 +236,7 @@ async fn a_token_that_may_not_read_itself_is_unverifiable_and_says_what_to_grant
 #[tokio::test]
 async fn without_its_grants_each_projects_read_settles_read_project_and_nothing_else() {
     let server = MockServer::start().await;
-    answer(
-        &server,
-        PAT,
-        SELF,
-        granular_refusal("user", "Personal Access Token: Read"),
-    )
-    .await;
+    may_not_read_itself(&server, SELF).await;
     project_answer(
         &server,
         "acme/team/app",
@@ -336,13 +313,7 @@ async fn without_its_grants_each_projects_read_settles_read_project_and_nothing_
 async fn grants_gitlab_will_not_show_are_unverifiable_with_the_reason() {
     let server = MockServer::start().await;
     answer(&server, PAT, SELF, ok(token(42, USER, true))).await;
-    answer(
-        &server,
-        PAT,
-        ID,
-        granular_refusal("user", "Personal Access Token: Read"),
-    )
-    .await;
+    may_not_read_itself(&server, ID).await;
     let text = policy(&server, "forbid_permissions = [\"delete_project\"]\n");
     let (exit, report) = check(text, PAT).await;
     let (status, rules, messages) = verdict(&report);

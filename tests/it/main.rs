@@ -29,6 +29,7 @@ mod github_sso;
 mod gitlab;
 mod gitlab_associations;
 mod gitlab_fine_grained;
+mod gitlab_fine_grained_audit;
 mod gitlab_server;
 mod gitlab_targets;
 mod hostile;

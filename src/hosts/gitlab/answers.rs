@@ -1,10 +1,28 @@
-//! Telling GitLab's own refusals from anything else in front of it, and reading the
-//! refusal GitLab gives a token that lacks a fine-grained permission.
+//! Asking GitLab with the token, telling GitLab's own refusals from anything else in
+//! front of it, and reading the refusal GitLab gives a token that lacks a fine-grained
+//! permission.
 
-use reqwest::StatusCode;
+use reqwest::header::HeaderValue;
+use reqwest::{StatusCode, Url};
 use serde::Deserialize;
 
-use crate::hosts::Answer;
+use crate::facts::Observation;
+use crate::hosts::{Answer, Call};
+
+/// `GET url` with the token in `PRIVATE-TOKEN`; the `Err` is a failure to ask.
+pub(super) async fn get(
+    call: &Call<'_>,
+    auth: &HeaderValue,
+    url: Url,
+) -> Result<Answer, Observation> {
+    call.send("GitLab", |client| {
+        client
+            .get(url.clone())
+            .header("private-token", auth.clone())
+    })
+    .await
+    .map_err(Observation::from)
+}
 
 /// The body of an OAuth-style error from GitLab's API guard (`rack-oauth2`'s bearer
 /// errors: `error`, `error_description`, `scope`).

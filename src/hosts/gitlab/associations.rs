@@ -186,14 +186,7 @@ async fn list(
             .append_pair("min_access_level", &level.number().to_string())
             .append_pair("per_page", "100")
             .append_pair("page", &page.to_string());
-        let answer = call
-            .send("GitLab", |client| {
-                client
-                    .get(url.clone())
-                    .header("private-token", auth.clone())
-            })
-            .await
-            .map_err(Observation::from)?;
+        let answer = super::answers::get(call, auth, url).await?;
         last_request = format!("{}?min_access_level={}", answer.request, level.number());
         let listed = match parse(&answer) {
             Ok(listed) => listed,

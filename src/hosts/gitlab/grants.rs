@@ -90,25 +90,25 @@ fn scopes_of_fine_grained(
             &format!("the token is a GitLab fine-grained personal access token: GitLab gives it permissions, not scopes (its only scope is `granular`), so scopes say nothing about it; write `{instead}` with GitLab's permission names instead ({names})"),
         ).help(OTHER_KIND_HELP));
     };
-    if let Some(first) = shared.required_scopes().first()
-        && reqs.required_permissions().is_empty()
-    {
-        ask(
+    for (scopes, permissions, key, instead) in [
+        (
+            shared.required_scopes(),
+            reqs.required_permissions(),
             "require_scopes",
             "require_permissions",
-            &first.origin,
-            correspondences(shared.required_scopes()),
-        );
-    }
-    if let Some(first) = shared.forbidden_scopes().first()
-        && reqs.forbidden_permissions().is_empty()
-    {
-        ask(
+        ),
+        (
+            shared.forbidden_scopes(),
+            reqs.forbidden_permissions(),
             "forbid_scopes",
             "forbid_permissions",
-            &first.origin,
-            correspondences(shared.forbidden_scopes()),
-        );
+        ),
+    ] {
+        if let Some(first) = scopes.first()
+            && permissions.is_empty()
+        {
+            ask(key, instead, &first.origin, correspondences(scopes));
+        }
     }
     if let Some(setting) = shared.allow_extra_scopes.as_ref().filter(|s| !s.value)
         && reqs.required_permissions().is_empty()
@@ -137,36 +137,31 @@ fn correspondences(scopes: &[Setting<String>]) -> String {
 fn classic(token: &TokenSpec, reqs: &Requirements) -> Vec<Finding> {
     let shared = &token.requirements;
     let mut findings = Vec::new();
-    let why = |scope_key: &str, example: &str| {
+    let why = |scope_key: &str| {
         format!(
-            "the token is not a GitLab fine-grained personal access token: what it may do is its scopes, within its user's role, and GitLab shows no permissions for it; judge classic tokens with `{scope_key}` beside it (e.g. {example})"
+            "the token is not a GitLab fine-grained personal access token: what it may do is its scopes, within its user's role, and GitLab shows no permissions for it; judge classic tokens with `{scope_key}` beside it (e.g. {scope_key} = [\"api\"])"
         )
     };
-    if let Some(first) = reqs.required_permissions().first()
-        && shared.required_scopes().is_empty()
-    {
-        findings.push(
-            unjudged(
-                token,
-                "require_permissions",
-                &first.origin,
-                &why("require_scopes", "require_scopes = [\"api\"]"),
-            )
-            .help(OTHER_KIND_HELP),
-        );
-    }
-    if let Some(first) = reqs.forbidden_permissions().first()
-        && shared.forbidden_scopes().is_empty()
-    {
-        findings.push(
-            unjudged(
-                token,
-                "forbid_permissions",
-                &first.origin,
-                &why("forbid_scopes", "forbid_scopes = [\"api\"]"),
-            )
-            .help(OTHER_KIND_HELP),
-        );
+    for (permissions, scopes, key, scope_key) in [
+        (
+            reqs.required_permissions(),
+            shared.required_scopes(),
+            "require_permissions",
+            "require_scopes",
+        ),
+        (
+            reqs.forbidden_permissions(),
+            shared.forbidden_scopes(),
+            "forbid_permissions",
+            "forbid_scopes",
+        ),
+    ] {
+        if let Some(first) = permissions.first()
+            && scopes.is_empty()
+        {
+            findings
+                .push(unjudged(token, key, &first.origin, &why(scope_key)).help(OTHER_KIND_HELP));
+        }
     }
     findings
 }

@@ -13,7 +13,7 @@ use reqwest::header::HeaderValue;
 use serde::Deserialize;
 
 use super::Endpoint;
-use super::answers::{granular_refusal, not_own, own_answer};
+use super::answers::{get, granular_refusal, not_own, own_answer};
 use super::facts::GranularScope;
 use crate::client::wire::join;
 use crate::facts::{Observation, Observed};
@@ -51,15 +51,7 @@ pub(super) async fn read(
         &endpoint.url,
         &format!("api/v4/personal_access_tokens/{id}"),
     );
-    let answer = call
-        .send("GitLab", |client| {
-            client
-                .get(url.clone())
-                .header("private-token", auth.clone())
-        })
-        .await
-        .map_err(Observation::from)?;
-    Ok(interpret(&answer))
+    Ok(interpret(&get(call, auth, url).await?))
 }
 
 fn interpret(answer: &Answer) -> Observed<Vec<GranularScope>> {

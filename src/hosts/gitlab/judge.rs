@@ -68,16 +68,9 @@ pub fn reach(token: &TokenSpec, facts: &TokenFacts) -> Vec<Finding> {
                 });
                 return Some(finding);
             }
-            match facts.grant(&project.value, REACH) {
-                Some(Grant {
-                    settled: Settled::Granted | Settled::Refused { .. },
-                    ..
-                }) => None,
-                Some(Grant {
-                    settled: Settled::Missing { .. },
-                    evidence,
-                    ..
-                }) => Some(
+            match settled(facts, &project.value, REACH) {
+                Some((Settled::Granted | Settled::Refused { .. }, _)) => None,
+                Some((Settled::Missing { .. }, evidence)) => Some(
                     Finding::new(
                         Rule::MissingRepository,
                         &project.origin,
@@ -87,12 +80,9 @@ pub fn reach(token: &TokenSpec, facts: &TokenFacts) -> Vec<Finding> {
                         ),
                     )
                     .label("the integration works on this project")
-                    .evidence(evidence.clone()),
+                    .evidence(evidence),
                 ),
-                Some(Grant {
-                    settled: Settled::Unverifiable { reason },
-                    ..
-                }) => Some(unknown(project, reason)),
+                Some((Settled::Unverifiable { reason }, _)) => Some(unknown(project, reason)),
                 None if facts.grant(&project.value, READ_PROJECT).is_some() => None,
                 None if !token.requirements.probes() => Some(unknown(
                     project,
@@ -131,17 +121,10 @@ pub fn access_level(token: &TokenSpec, facts: &TokenFacts) -> Vec<Finding> {
     let name = grant_name(level.value);
     projects
         .iter()
-        .filter_map(|project| match facts.grant(&project.value, &name) {
+        .filter_map(|project| match settled(facts, &project.value, &name) {
             // A refusal is judged with every refusal (`evaluate::refusals`).
-            Some(Grant {
-                settled: Settled::Granted | Settled::Refused { .. },
-                ..
-            }) => None,
-            Some(Grant {
-                settled: Settled::Missing { .. },
-                evidence,
-                ..
-            }) => Some(
+            Some((Settled::Granted | Settled::Refused { .. }, _)) => None,
+            Some((Settled::Missing { .. }, evidence)) => Some(
                 Finding::new(
                     Rule::MissingPermission,
                     &level.origin,
@@ -153,12 +136,11 @@ pub fn access_level(token: &TokenSpec, facts: &TokenFacts) -> Vec<Finding> {
                     ),
                 )
                 .label("required here")
-                .evidence(evidence.clone()),
+                .evidence(evidence),
             ),
-            Some(Grant {
-                settled: Settled::Unverifiable { reason },
-                ..
-            }) => Some(unknown(&format!("on `{}`: {reason}", project.value))),
+            Some((Settled::Unverifiable { reason }, _)) => {
+                Some(unknown(&format!("on `{}`: {reason}", project.value)))
+            }
             None if !token.requirements.probes() => Some(unknown(
                 "`probe = false` for this token, so its associations were not read",
             )),
@@ -167,4 +149,15 @@ pub fn access_level(token: &TokenSpec, facts: &TokenFacts) -> Vec<Finding> {
             )),
         })
         .collect()
+}
+
+/// What was settled for `permission` on `target`, and the evidence.
+fn settled<'f>(
+    facts: &'f TokenFacts,
+    target: &str,
+    permission: &str,
+) -> Option<(&'f Settled, &'f str)> {
+    facts
+        .grant(target, permission)
+        .map(|grant| (&grant.settled, grant.evidence.as_str()))
 }

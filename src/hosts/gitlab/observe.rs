@@ -28,26 +28,15 @@ pub(super) async fn observe(call: &Call<'_>, endpoint: &Endpoint) -> Observation
         Ok(auth) => auth,
         Err(unsendable) => return Observation::host_error(unsendable),
     };
-    let get = |path: &str| {
-        let target = join(&endpoint.url, path);
-        let auth = auth.clone();
-        async move {
-            call.send("GitLab", |client| {
-                client
-                    .get(target.clone())
-                    .header("private-token", auth.clone())
-            })
-            .await
-        }
-    };
+    let get = |path: &str| super::answers::get(call, &auth, join(&endpoint.url, path));
     let answer = match get(SELF_PATH).await {
         Ok(answer) => answer,
-        Err(error) => return error.into(),
+        Err(error) => return error,
     };
     let observation = if needs_version_check(&answer) {
         match get(VERSION_PATH).await {
             Ok(version) => interpret_version(&answer, &version),
-            Err(error) => return error.into(),
+            Err(error) => return error,
         }
     } else {
         interpret_self(&answer)

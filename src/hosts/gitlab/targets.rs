@@ -178,13 +178,7 @@ async fn get(
     if let Some((key, value)) = query {
         url.query_pairs_mut().append_pair(key, value);
     }
-    call.send("GitLab", |client| {
-        client
-            .get(url.clone())
-            .header("private-token", auth.clone())
-    })
-    .await
-    .map_err(Observation::from)
+    super::answers::get(call, auth, url).await
 }
 
 /// A project path as one path segment: GitLab takes "ID or URL-encoded path".
