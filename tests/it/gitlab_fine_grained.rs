@@ -448,3 +448,65 @@ fn explain_documents_the_kind_the_rules_and_what_is_asked() {
         }
     }
 }
+
+#[test]
+fn the_catalog_script_reads_gitlabs_definitions_as_gitlab_does() {
+    let Some(python) = common::required_tool("PATLINT_PYTHON", ".venv/bin/python") else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let base = dir
+        .path()
+        .join("config/authz/permission_groups/assignable_permissions");
+    for (file, text) in [
+        // A resource's metadata: not a permission (GitLab globs `[a-z]?*.yml`).
+        (
+            "repository/code/_metadata.yml",
+            "---\nname: Code\ndescription: Code\n",
+        ),
+        (
+            "repository/code/push.yml",
+            "---\nname: push_code\ndescription: Push\nboundaries:\n  - project\navailable_for:\n  - granular_access_token\npermissions:\n  - push_code\n",
+        ),
+        // Written before `available_for` existed: kept.
+        (
+            "projects/project/read.yml",
+            "---\nname: read_project\ndescription: Read\npermissions:\n  - read_project\nboundaries:\n  - group\n  - project\n  - user\n",
+        ),
+        // Roles only: no token may hold it.
+        (
+            "groups/role_only/read.yml",
+            "---\nname: read_role_only\ndescription: x\nboundaries:\n  - group\navailable_for:\n  - role\npermissions:\n  - read_role_only\n",
+        ),
+        (
+            "repository/merge_request_dependency/read.yml",
+            "---\nname: read_merge_request_dependency\ndeprecated: true\ndescription: x\nboundaries:\n  - project\npermissions:\n  - read_merge_request_dependency\n",
+        ),
+    ] {
+        let path = base.join(file);
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(path, text).unwrap();
+    }
+    let out = std::process::Command::new(python)
+        .arg(common::root().join("src/hosts/gitlab/permissions/generate.py"))
+        .arg(dir.path())
+        .args(["--source", "a test tree"])
+        .output()
+        .unwrap();
+    let catalog = common::text(&out.stdout);
+    assert!(out.status.success(), "{}", common::text(&out.stderr));
+    assert!(catalog.contains("//! Source: a test tree"), "{catalog}");
+    let rows: Vec<&str> = catalog
+        .lines()
+        .filter(|l| l.trim_start().starts_with("Permission {"))
+        .map(str::trim)
+        .collect();
+    assert_eq!(
+        rows,
+        [
+            r#"Permission { name: "push_code", boundaries: &[Boundary::Project], deprecated: false },"#,
+            r#"Permission { name: "read_merge_request_dependency", boundaries: &[Boundary::Project], deprecated: true },"#,
+            r#"Permission { name: "read_project", boundaries: &[Boundary::Project, Boundary::Group, Boundary::User], deprecated: false },"#,
+        ]
+    );
+}
