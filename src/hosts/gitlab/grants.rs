@@ -376,7 +376,10 @@ impl Judged<'_> {
             Access::PersonalProjects => match (place, own.token_user) {
                 (Some(place), Some(user)) => yes_if(place.owner == Some(user)),
                 (Some(Place { owner: None, .. }), None) => Reaches::No,
-                _ => Reaches::Unknown(not_placed(project)),
+                (Some(_), None) => Reaches::Unknown(format!(
+                    "`{project}` is a user's personal project, and whose token this is was not read"
+                )),
+                (None, _) => Reaches::Unknown(not_placed(project)),
             },
             Access::SelectedMemberships => match (grant.project_id, grant.group_id, place) {
                 (Some(id), _, Some(place)) => yes_if(place.id == id),
