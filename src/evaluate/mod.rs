@@ -298,7 +298,9 @@ fn observed(token: &TokenSpec, facts: &TokenFacts, now: Timestamp) -> Vec<Findin
     }
     let mut findings = Vec::new();
     findings.extend(lifespan::check(token, facts, now));
-    findings.extend(scopes::check(token, facts));
+    if token.host().judges_scopes(token, facts) {
+        findings.extend(scopes::check(token, facts));
+    }
     findings.extend(stale::check(token, facts, now));
     findings.extend(refusals::check(token, facts));
     findings.extend(token.endpoint.judge(token, facts, now));

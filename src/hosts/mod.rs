@@ -191,6 +191,13 @@ pub trait Host: Sized {
         None
     }
 
+    /// Whether the shared scope rules (`require_scopes`, `forbid_scopes`,
+    /// `allow_extra_scopes`) judge this token: not a kind of token the host gives
+    /// permissions instead of scopes, whose scope keys the host answers in its own terms.
+    fn judges_scopes(_token: &TokenSpec, _facts: &TokenFacts) -> bool {
+        true
+    }
+
     /// A finding on an accepted token that makes every other one moot (an inactive key).
     fn decisive(_token: &TokenSpec, _facts: &TokenFacts) -> Option<Finding> {
         None
@@ -346,6 +353,13 @@ macro_rules! registry {
                 }
             }
 
+            /// Whether the shared scope rules judge this token.
+            pub(crate) fn judges_scopes(self, token: &TokenSpec, facts: &TokenFacts) -> bool {
+                match self {
+                    $(HostKind::$variant => <$($host)::+ as Host>::judges_scopes(token, facts),)+
+                }
+            }
+
             /// The dated platform change that concerns the token, if any.
             pub(crate) fn platform(
                 self,
@@ -451,6 +465,8 @@ macro_rules! host_rules {
             KeyInactive => crate::hosts::aws_iam::judge::KEY_INACTIVE,
             KeyRotationOverlap => crate::hosts::aws_iam::judge::KEY_ROTATION_OVERLAP,
             AppPasswordRetired => crate::hosts::bitbucket::judge::APP_PASSWORD_RETIRED,
+            FineGrainedRequired => crate::hosts::gitlab::judge::FINE_GRAINED_REQUIRED,
+            ForbiddenPermission => crate::hosts::gitlab::judge::FORBIDDEN_PERMISSION,
         }
     };
 }

@@ -293,6 +293,57 @@ fn drop_null_defaults(value: &mut serde_json::Value) {
     }
 }
 
+/// A requirement key whose value some hosts write as a table and others as a list
+/// (`require_permissions`: permission levels by name on one host, permission names on
+/// another). Both shapes read, each value keeping its span; each host takes the shape it
+/// knows, so that `[defaults]` may hold either and a host's own level refuses the other.
+#[derive(Debug)]
+pub enum TableOrList {
+    Table(std::collections::BTreeMap<String, Text>),
+    List(Vec<Text>),
+}
+
+impl<'de> Deserialize<'de> for TableOrList {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct Shape;
+
+        impl<'de> Visitor<'de> for Shape {
+            type Value = TableOrList;
+
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("a table or a list")
+            }
+
+            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<TableOrList, A::Error> {
+                let mut table = std::collections::BTreeMap::new();
+                while let Some((key, value)) = map.next_entry::<String, Text>()? {
+                    table.insert(key, value);
+                }
+                Ok(TableOrList::Table(table))
+            }
+
+            fn visit_seq<A: de::SeqAccess<'de>>(self, mut seq: A) -> Result<TableOrList, A::Error> {
+                let mut list = Vec::new();
+                while let Some(item) = seq.next_element::<Text>()? {
+                    list.push(item);
+                }
+                Ok(TableOrList::List(list))
+            }
+        }
+
+        d.deserialize_any(Shape)
+    }
+}
+
+/// The JSON Schema of a [`TableOrList`] of strings.
+#[derive(JsonSchema)]
+#[serde(untagged)]
+#[allow(dead_code)]
+pub enum TableOrListSchema {
+    Table(std::collections::BTreeMap<String, String>),
+    List(Vec<String>),
+}
+
 /// The field names of a serde struct, read from its `Deserialize` impl, so that the
 /// list of known keys is the struct itself and cannot drift from it.
 pub fn field_names<'de, T: Deserialize<'de>>() -> &'static [&'static str] {

@@ -596,7 +596,10 @@ fn permissions_and_repositories_are_validated_offline() {
         "patlint.toml",
         "version = 1\n[[token]]\nname = \"t\"\nhost = \"gitlab\"\nsecret = { env = \"T\" }\nrequire_permissions = { contents = \"write\" }\n",
     );
-    assert!(errors.contains("does not apply"), "{errors}");
+    assert!(
+        errors.contains("GitLab's `require_permissions` is a list of permission names"),
+        "{errors}"
+    );
 }
 
 #[test]

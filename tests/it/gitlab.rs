@@ -167,7 +167,8 @@ async fn a_granular_token_with_no_scopes_does_not_pass_forbid_scopes() {
     let message = token["findings"][0]["message"].as_str().unwrap();
     assert!(
         message.contains("`forbid_scopes` cannot be verified")
-            && message.contains("granular: true"),
+            && message.contains("fine-grained personal access token")
+            && message.contains("write `forbid_permissions`"),
         "{message}"
     );
 }

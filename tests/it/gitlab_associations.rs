@@ -23,6 +23,8 @@ async fn gitlab() -> MockServer {
         })))
         .mount(&server)
         .await;
+    // Each declared project is read once (`GET /projects/:id`), whatever the policy asks.
+    crate::gitlab_server::any_project(&server).await;
     server
 }
 

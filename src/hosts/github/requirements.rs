@@ -1,34 +1,22 @@
 //! GitHub's own requirement key: the fine-grained repository permissions the token must
 //! have on each of its `repositories`.
 
-use std::collections::BTreeMap;
-
 use serde::Deserialize;
 use toml::Spanned;
 
 use super::permissions::CATALOG;
-use crate::hosts::ValueProblem;
-use crate::policy::raw::Text;
+use crate::hosts::{HostKind, ValueProblem};
+use crate::policy::raw::{TableOrList, TableOrListSchema, Text};
 use crate::policy::{RequirementKeys, Setting};
 use crate::suggest;
 
 /// GitHub's requirement keys as written.
 #[derive(Debug, Default, Deserialize, schemars::JsonSchema)]
 pub struct RawRequirements {
-    /// GitHub: the permission levels the token must have on each of the token's `repositories`, e.g. `{ contents = "write", pull_requests = "write" }`. A classic token satisfies a permission with the scope that grants it.
+    /// GitHub: a table of the permission levels the token must have on each of the token's `repositories`, e.g. `{ contents = "write", pull_requests = "write" }`; a classic token satisfies a permission with the scope that grants it. GitLab: a list of its fine-grained permission names, e.g. `["read_project", "create_merge_request"]`, judged on each of the token's `projects`.
     #[serde(default)]
-    #[schemars(with = "BTreeMap<String, PermissionLevelName>")]
-    pub require_permissions: Option<Spanned<BTreeMap<String, Text>>>,
-}
-
-/// The levels of a fine-grained permission, for the schema.
-#[derive(schemars::JsonSchema)]
-#[serde(rename_all = "lowercase")]
-#[allow(dead_code)]
-pub enum PermissionLevelName {
-    Read,
-    Write,
-    Admin,
+    #[schemars(with = "TableOrListSchema")]
+    pub require_permissions: Option<Spanned<TableOrList>>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -78,26 +66,46 @@ impl PermissionLevel {
     }
 }
 
-/// `require_permissions = { NAME = "LEVEL", … }`, against GitHub's catalog.
+/// `require_permissions = { NAME = "LEVEL", … }`, against GitHub's catalog. A list is
+/// another host's shape: refused at GitHub's own level, left to that host in `[defaults]`.
 pub fn parse(raw: RawRequirements, keys: &mut RequirementKeys<'_>) -> Requirements {
-    let require_permissions = raw.require_permissions.map(|table| {
-        table
-            .into_inner()
-            .into_iter()
-            .filter_map(|(name, level)| match permission(&name, &level) {
-                Ok(value) => Some(Permission {
-                    level: keys.setting(value, level.span()),
-                    name,
-                }),
-                Err(problem) => {
-                    keys.problem(level.span(), problem);
-                    None
+    let require_permissions = raw.require_permissions.and_then(|written| {
+        let span = written.span();
+        let table = match written.into_inner() {
+            TableOrList::Table(table) => table,
+            TableOrList::List(_) => {
+                if keys.host() == Some(HostKind::Github) {
+                    keys.problem(span, not_a_table());
                 }
-            })
-            .collect()
+                return None;
+            }
+        };
+        Some(
+            table
+                .into_iter()
+                .filter_map(|(name, level)| match permission(&name, &level) {
+                    Ok(value) => Some(Permission {
+                        level: keys.setting(value, level.span()),
+                        name,
+                    }),
+                    Err(problem) => {
+                        keys.problem(level.span(), problem);
+                        None
+                    }
+                })
+                .collect(),
+        )
     });
     Requirements {
         require_permissions,
+    }
+}
+
+fn not_a_table() -> ValueProblem {
+    ValueProblem {
+        message: "GitHub's `require_permissions` is a table of permission levels".into(),
+        label: "a list".into(),
+        help: "write the level each permission needs, e.g. require_permissions = { contents = \"write\", pull_requests = \"write\" }".into(),
     }
 }
 

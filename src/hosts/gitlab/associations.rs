@@ -29,12 +29,12 @@ use crate::hosts::{Answer, Call, Probe};
 use crate::rules::Rule;
 
 /// The listing, for `patlint explain`.
-pub const DOCS: &[Probe] = &[Probe {
+pub const DOCS: Probe = Probe {
     rules: &[Rule::MissingPermission],
     request: "GET /api/v4/personal_access_tokens/self/associations?min_access_level=N (GitLab 17.4+), every page",
     answers: "a listed project whose `access_levels` reach the role has it; any other is below it or not reached; 404 (older servers): unverifiable",
     harmless: "a read",
-}];
+};
 
 const ASSOCIATIONS_PATH: &str = "api/v4/personal_access_tokens/self/associations";
 /// 100 a page, at most this many pages: a token associated with more is not judged.
@@ -186,14 +186,7 @@ async fn list(
             .append_pair("min_access_level", &level.number().to_string())
             .append_pair("per_page", "100")
             .append_pair("page", &page.to_string());
-        let answer = call
-            .send("GitLab", |client| {
-                client
-                    .get(url.clone())
-                    .header("private-token", auth.clone())
-            })
-            .await
-            .map_err(Observation::from)?;
+        let answer = super::answers::get(call, auth, url).await?;
         last_request = format!("{}?min_access_level={}", answer.request, level.number());
         let listed = match parse(&answer) {
             Ok(listed) => listed,

@@ -30,6 +30,7 @@ use reqwest::{StatusCode, Url};
 use serde::Deserialize;
 use serde::de::DeserializeOwned;
 
+use super::facts::GranularScope;
 use super::observe::Expiry;
 use super::{Endpoint, Scope};
 use crate::client::api::Api;
@@ -89,7 +90,8 @@ async fn instance(api: &Api<'_>, me: &User) -> ListingResult {
     .await?;
     // Project and group access tokens are personal access tokens of their bot users:
     // an administrator's listing holds them too, so every token `/self` describes is in it.
-    let mut listing = Listing::complete_for(&[TokenKind::PersonalAccessToken]);
+    let mut listing =
+        Listing::complete_for(&[TokenKind::PersonalAccessToken, TokenKind::FineGrainedPat]);
     listing.tokens.extend(
         tokens
             .into_iter()
@@ -413,6 +415,10 @@ struct Token {
     user_id: Option<u64>,
     #[serde(default)]
     granular: bool,
+    /// A fine-grained token's grants: the listing presents them (`with_granular_scopes:
+    /// true`, lib/api/personal_access_tokens.rb).
+    #[serde(default)]
+    granular_scopes: Option<Vec<GranularScope>>,
     #[serde(default)]
     access_level: Option<u64>,
 }
@@ -425,7 +431,11 @@ impl Token {
 
     /// `on`: the group or project a resource access token belongs to.
     fn listed(self, source: &str, on: Option<&str>) -> Listed {
-        let mut facts = TokenFacts::new(TokenKind::PersonalAccessToken);
+        let kind = match self.granular {
+            true => TokenKind::FineGrainedPat,
+            false => TokenKind::PersonalAccessToken,
+        };
+        let mut facts = TokenFacts::new(kind);
         let field = |name: &str| format!("`{name}` in {source}");
         let user = self.user_id.map(|u| u.to_string());
         facts.identity = Some(match (on, &user) {
@@ -441,8 +451,15 @@ impl Token {
         });
         match self.scopes {
             _ if self.granular => {
-                facts.scopes.set_why(format!("a granular personal access token (`granular: true` in {source}): what it may do is in permissions, not in `scopes`"),
+                facts.scopes.set_why(format!("a fine-grained personal access token (`granular: true` in {source}): what it may do is in its grants' permissions, not in `scopes`"),
                 );
+                let own = super::facts::of_mut(&mut facts);
+                own.granular_scopes = match self.granular_scopes {
+                    Some(grants) => Observed::seen(grants, field("granular_scopes")),
+                    None => Observed::unobservable(format!(
+                        "{source} gave no `granular_scopes` for this fine-grained token"
+                    )),
+                };
             }
             Some(scopes) => {
                 facts.scopes = Observed::bare(scopes.into_iter().collect());

@@ -3,18 +3,25 @@
 //! `GET {url}/api/v4/personal_access_tokens/self` (GitLab 15.5+) tells a personal,
 //! project or group access token its scopes, creation and expiry
 //! (<https://docs.gitlab.com/api/personal_access_tokens/#get-single-personal-access-token>).
-//! Its `last_used_at` is patlint's own request (see `observe.rs`), and a granular token's
-//! permissions are not in the answer.
+//! Its `last_used_at` is patlint's own request (see `observe.rs`). A fine-grained token's
+//! grants are not in that answer: `GET /personal_access_tokens/:id` gives them
+//! (`granular.rs`). Each of the token's `projects` is read once (`targets.rs`).
 //! Older servers answer 404 there; `GET /api/v4/version` then tells validity and the
 //! version (<https://docs.gitlab.com/api/version/>).
 
+mod answers;
 pub mod associations;
+pub mod facts;
+mod grants;
+mod granular;
 mod inventory;
 pub(crate) mod judge;
 mod new_token;
 mod observe;
+pub mod permissions;
 pub mod requirements;
 mod scopes;
+mod targets;
 
 use reqwest::Url;
 use serde::Deserialize;
@@ -35,7 +42,7 @@ pub struct GitLab;
 /// GitLab's own token keys (`url`, the instance, is common).
 #[derive(Debug, Default, Deserialize, schemars::JsonSchema)]
 pub struct RawKeys {
-    /// GitLab: the projects the integration works on, as `group/project` paths; `require_access_level` is checked on each.
+    /// GitLab: the projects the integration works on, as `group/project` paths: each is read once (`probe = false` stops it), and `require_access_level` and `require_permissions` are checked on each.
     #[serde(default)]
     #[schemars(with = "Vec<String>")]
     pub projects: Option<TextList>,
@@ -69,7 +76,7 @@ pub struct Endpoint {
 
 impl Host for GitLab {
     type Endpoint = Endpoint;
-    type Facts = crate::hosts::NoFacts;
+    type Facts = facts::Facts;
     type RawRequirements = requirements::RawRequirements;
     type Requirements = requirements::Requirements;
 
@@ -78,6 +85,12 @@ impl Host for GitLab {
         keys: &mut RequirementKeys<'_>,
     ) -> requirements::Requirements {
         requirements::parse(raw, keys)
+    }
+
+    fn check_requirements(
+        requirements: &requirements::Requirements,
+    ) -> Result<(), crate::hosts::ValueProblem> {
+        requirements::check(requirements)
     }
     type RawKeys = RawKeys;
 
@@ -92,10 +105,15 @@ impl Host for GitLab {
             "probe",
         ],
         scopes: Some(&scopes::CATALOG),
-        probes: associations::DOCS,
+        probes: PROBES,
         // <https://docs.gitlab.com/security/tokens/#token-prefixes>
         secret_prefixes: &["glpat-"],
-        rules: &[Rule::MissingPermission],
+        rules: &[
+            Rule::MissingPermission,
+            Rule::MissingRepository,
+            Rule::FineGrainedRequired,
+            Rule::ForbiddenPermission,
+        ],
         fixes: FIXES,
         token_requires: &[&["secret"]],
         inventory_requires: &[&["secret"]],
@@ -143,7 +161,15 @@ impl Host for GitLab {
         facts: &TokenFacts,
         _now: Timestamp,
     ) -> Vec<Finding> {
-        judge::access_level(token, facts)
+        let mut findings = judge::access_level(token, facts);
+        findings.extend(judge::reach(token, facts));
+        findings.extend(grants::check(token, facts));
+        findings
+    }
+
+    /// A fine-grained token has no scopes to judge: its permissions are (`grants.rs`).
+    fn judges_scopes(_token: &TokenSpec, facts: &TokenFacts) -> bool {
+        facts.kind != crate::facts::TokenKind::FineGrainedPat
     }
 
     fn repositories(endpoint: &Endpoint) -> &[Setting<String>] {
@@ -208,6 +234,9 @@ pub fn interpret_self(status: u16, body: &str) -> Observation {
     })
 }
 
+/// Every request beyond `/self`, for `explain`.
+const PROBES: &[crate::hosts::Probe] = &[granular::DOCS, targets::DOCS, associations::DOCS];
+
 /// The `init` starter: the targets, and why patlint needs them.
 const STARTER: &str = r#"[[token]]
 name     = "jira-gitlab"
@@ -230,7 +259,19 @@ const FIXES: &[(Rule, &str)] = &[
     (Rule::TokenExpired, NEW_TOKEN),
     (
         Rule::MissingPermission,
-        "GitLab: raise the role of the token's user on the project or its group (Manage > Members); a project or group access token keeps the role it was created with, so create one with the role and update the secret the policy names.",
+        "GitLab: for a role (`require_access_level`), raise the role of the token's user on the project or its group (Manage > Members); a project or group access token keeps the role it was created with, so create one with the role. For a fine-grained permission, create a fine-grained token (Access Tokens > Generate token > Fine-grained token) holding it on the project or its group: a token's grants cannot be changed. Then update the secret the policy names.",
+    ),
+    (
+        Rule::MissingRepository,
+        "GitLab: check the project's path, and that the token's user can see the project (a member of it or of its group, or the project is public); a fine-grained token also needs the project, or its group, among its grants. GitLab answers 404 too when a group restricts access by IP address and this address is not allowed: run patlint, and the integration, from an allowed address (a self-hosted runner).",
+    ),
+    (
+        Rule::FineGrainedRequired,
+        "GitLab: the project's top-level group accepts only fine-grained personal access tokens. Create one (Access Tokens > Generate token > Fine-grained token) with the permissions the integration needs on the project or its group, update the secret the policy names, and revoke the legacy token; set `require_permissions` for it in the policy.",
+    ),
+    (
+        Rule::ForbiddenPermission,
+        "GitLab: a fine-grained token's grants cannot be changed: create a fine-grained token without the forbidden permission, update the secret the policy names, and revoke the old token.",
     ),
     (
         Rule::ExpiresSoon,
@@ -254,6 +295,6 @@ const FIXES: &[(Rule, &str)] = &[
     ),
     (
         Rule::Unverifiable,
-        "GitLab: scopes, creation and expiry come from GET /api/v4/personal_access_tokens/self, which needs GitLab 15.5 or later (upgrade the instance). Last use cannot be read through the token (its own request refreshes it), nor a granular token's permissions: drop `stale_after` or the scope rules for this token, or set `on_unverifiable = \"warn\"`.",
+        "GitLab: scopes, creation and expiry come from GET /api/v4/personal_access_tokens/self, which needs GitLab 15.5 or later (upgrade the instance); a fine-grained token answers it only if it holds `read_personal_access_token` (\"Personal Access Token: Read\"). Last use cannot be read through the token (its own request refreshes it): drop `stale_after` for this token, or set `on_unverifiable = \"warn\"`.",
     ),
 ];

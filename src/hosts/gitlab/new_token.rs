@@ -5,7 +5,8 @@
 //! token name and scopes"; the form opens itself when the parameters are set,
 //! gitlab-org/gitlab!163944). A project access token's form takes the same two parameters
 //! (gitlab-org/gitlab!149672) at `https://HOST/GROUP/PROJECT/-/settings/access_tokens`.
-//! Group access tokens and other kinds: no link.
+//! A fine-grained token: the same page without parameters, which prefill only the legacy
+//! form. Group access tokens and other kinds: no link.
 
 use reqwest::Url;
 
@@ -20,6 +21,9 @@ pub(super) fn link(
     facts: Option<&TokenFacts>,
 ) -> Option<Url> {
     let page = match facts.map(|f| f.kind) {
+        Some(TokenKind::FineGrainedPat) => {
+            return join(&endpoint.url, "-/user_settings/personal_access_tokens");
+        }
         None | Some(TokenKind::PersonalAccessToken) | Some(TokenKind::Unknown) => {
             join(&endpoint.url, "-/user_settings/personal_access_tokens")?
         }

@@ -6,6 +6,8 @@ use reqwest::StatusCode;
 use serde::Deserialize;
 
 use super::Endpoint;
+use super::answers::{OAuthError, granular_refusal, not_own, own_answer};
+use super::granular::{LET_IT_READ_ITSELF, READ_PAT, READ_PAT_SHOWN};
 use crate::client::wire::{join, present, sensitive_header};
 use crate::facts::{Fact, Observation, Observed, Rejection, TokenFacts, TokenKind};
 use crate::hosts::{Answer, Call};
@@ -26,43 +28,75 @@ pub(super) async fn observe(call: &Call<'_>, endpoint: &Endpoint) -> Observation
         Ok(auth) => auth,
         Err(unsendable) => return Observation::host_error(unsendable),
     };
-    let get = |path: &str| {
-        let target = join(&endpoint.url, path);
-        let auth = auth.clone();
-        async move {
-            call.send("GitLab", |client| {
-                client
-                    .get(target.clone())
-                    .header("private-token", auth.clone())
-            })
-            .await
-        }
-    };
+    let get = |path: &str| super::answers::get(call, &auth, join(&endpoint.url, path));
     let answer = match get(SELF_PATH).await {
         Ok(answer) => answer,
-        Err(error) => return error.into(),
+        Err(error) => return error,
     };
-    if !needs_version_check(&answer) {
-        let observation = interpret_self(&answer);
-        let Observation::Observed { mut facts } = observation else {
-            return observation;
-        };
-        // `patlint audit` finds the token in a listing by the id `/self` gives.
-        if let Some(id) = answer.json::<SelfToken>().and_then(|token| token.id) {
-            call.identify(super::inventory::TOKEN_ID, &id.to_string());
+    let observation = if needs_version_check(&answer) {
+        match get(VERSION_PATH).await {
+            Ok(version) => interpret_version(&answer, &version),
+            Err(error) => return error,
         }
-        if super::associations::asked(call, endpoint)
-            && let Err(stopped) =
-                super::associations::record(call, endpoint, &auth, &mut facts).await
-        {
-            return stopped;
+    } else {
+        interpret_self(&answer)
+    };
+    let Observation::Observed { mut facts } = observation else {
+        return observation;
+    };
+    // `patlint audit` finds the token in a listing by the id `/self` gives.
+    let id = answer.json::<SelfToken>().and_then(|token| token.id);
+    if let Some(id) = id.filter(|_| answer.status == StatusCode::OK) {
+        call.identify(super::inventory::TOKEN_ID, &id.to_string());
+    }
+    match more(call, endpoint, &auth, &answer, id, &mut facts).await {
+        Ok(()) => Observation::Observed { facts },
+        Err(stopped) => stopped,
+    }
+}
+
+/// What `/self` does not say: a fine-grained token's grants, the token's reach to its
+/// projects (all read at once), where its grants' groups sit, and its role on its projects.
+async fn more(
+    call: &Call<'_>,
+    endpoint: &Endpoint,
+    auth: &reqwest::header::HeaderValue,
+    self_answer: &Answer,
+    id: Option<u64>,
+    facts: &mut TokenFacts,
+) -> Result<(), Observation> {
+    let fine_grained = facts.kind == TokenKind::FineGrainedPat;
+    let grants = async {
+        match id {
+            Some(id) if fine_grained && self_answer.status == StatusCode::OK => {
+                super::granular::read(call, endpoint, auth, id)
+                    .await
+                    .map(Some)
+            }
+            _ => Ok(None),
         }
-        return Observation::Observed { facts };
+    };
+    let targets = super::targets::read(call, endpoint, auth, fine_grained);
+    let (grants, targets) = futures_util::join!(grants, targets);
+    let mut targets = targets?;
+    if let Some(grants) = grants? {
+        if let Some(read) = grants.value() {
+            super::targets::place_groups(call, endpoint, auth, read, &mut targets).await?;
+        }
+        super::facts::of_mut(facts).granular_scopes = grants;
     }
-    match get(VERSION_PATH).await {
-        Ok(version) => interpret_version(&answer, &version),
-        Err(error) => error.into(),
+    facts.grants.extend(targets.grants);
+    if fine_grained || !targets.places.is_empty() {
+        let own = super::facts::of_mut(facts);
+        own.project_places = targets.places;
+        if fine_grained {
+            own.group_paths = targets.groups;
+        }
     }
+    if super::associations::asked(call, endpoint) {
+        super::associations::record(call, endpoint, auth, facts).await?;
+    }
+    Ok(())
 }
 
 /// The token entity of `/personal_access_tokens/self`. Older servers lack
@@ -90,14 +124,6 @@ struct SelfToken {
     granular_scopes: Vec<serde_json::Value>,
 }
 
-/// The body of a 401 from GitLab's API guard.
-#[derive(Debug, Deserialize)]
-struct OAuthError {
-    error: Option<String>,
-    error_description: Option<String>,
-    scope: Option<String>,
-}
-
 pub(super) fn interpret_self(answer: &Answer) -> Observation {
     let endpoint = &answer.request;
     match answer.status {
@@ -118,6 +144,21 @@ pub(super) fn interpret_self(answer: &Answer) -> Observation {
             )),
         },
         StatusCode::UNAUTHORIZED => rejected_401(answer),
+        StatusCode::FORBIDDEN if let Some(refusal) = granular_refusal(answer) => {
+            // Only a fine-grained token is held to a permission at the user boundary
+            // (`granular_token_required?` looks only at a root namespace's enforcement,
+            // which `/self` has none of), so the token is one, it authenticated, and GitLab
+            // will not describe it.
+            let reason = format!(
+                "{endpoint} answered 403 insufficient_granular_scope (\"{}\"): the token is a fine-grained personal access token without `{READ_PAT}` (\"{READ_PAT_SHOWN}\"), so GitLab shows neither it nor its grants; {LET_IT_READ_ITSELF}",
+                refusal.description
+            );
+            let mut facts = nothing_observable(TokenKind::FineGrainedPat, &reason);
+            super::facts::of_mut(&mut facts)
+                .granular_scopes
+                .set_why(reason);
+            Observation::observed(facts)
+        }
         StatusCode::FORBIDDEN => {
             let error: Option<OAuthError> = serde_json::from_str(&answer.body).ok();
             match error {
@@ -138,6 +179,7 @@ pub(super) fn interpret_self(answer: &Answer) -> Observation {
                         &reason,
                     ))
                 }
+                _ if !own_answer(answer) => Observation::host_error(not_own(answer)),
                 _ => Observation::host_error(format!(
                     "{endpoint} answered 403{}",
                     answer.quoted_message()
@@ -189,7 +231,12 @@ fn from_self(token: SelfToken, endpoint: &str) -> Observation {
             expires_at,
         };
     }
-    let mut facts = TokenFacts::new(TokenKind::PersonalAccessToken);
+    let granular = token.granular || !token.granular_scopes.is_empty();
+    let kind = match granular {
+        true => TokenKind::FineGrainedPat,
+        false => TokenKind::PersonalAccessToken,
+    };
+    let mut facts = TokenFacts::new(kind);
     facts.identity = match (&token.name, token.id, token.user_id) {
         (Some(name), Some(id), Some(user)) => {
             Some(format!("token `{name}` (id {id}) of user {user}"))
@@ -198,9 +245,14 @@ fn from_self(token: SelfToken, endpoint: &str) -> Observation {
         _ => None,
     };
     let evidence = |field: &str| format!("`{field}` in {endpoint}");
-    if token.granular || !token.granular_scopes.is_empty() {
-        facts.scopes.set_why(format!("the token is a granular personal access token (`granular: true` in {endpoint}): what it may do is in permissions GitLab does not show the token, not in `scopes`"),
+    if granular {
+        facts.scopes.set_why(format!("the token is a fine-grained personal access token (`granular: true` in {endpoint}): what it may do is in its grants' permissions, not in `scopes`"),
         );
+        let own = super::facts::of_mut(&mut facts);
+        own.token_user = token.user_id;
+        own.granular_scopes.set_why(format!(
+            "{endpoint} does not list a fine-grained token's grants, and they were not read"
+        ));
     } else {
         facts.scopes = Observed::bare(token.scopes.into_iter().collect());
         facts.scopes.set_evidence(evidence("scopes"));
@@ -233,7 +285,13 @@ fn from_self(token: SelfToken, endpoint: &str) -> Observation {
     Observation::observed(facts)
 }
 
-fn rejected_401(answer: &Answer) -> Observation {
+pub(super) fn rejected_401(answer: &Answer) -> Observation {
+    if !own_answer(answer) {
+        return Observation::host_error(format!(
+            "{}; a 401 that is not GitLab's says nothing about the token",
+            not_own(answer)
+        ));
+    }
     let error = serde_json::from_str::<OAuthError>(&answer.body).ok();
     if let Some(OAuthError {
         error: Some(kind),

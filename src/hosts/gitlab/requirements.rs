@@ -1,10 +1,12 @@
-//! GitLab's own requirement key: the least role the token must have on each of its
-//! `projects`.
+//! GitLab's own requirement keys: the least role the token must have on each of its
+//! `projects`, and the fine-grained permissions it must and must not hold.
 
 use serde::Deserialize;
+use toml::Spanned;
 
-use crate::hosts::ValueProblem;
-use crate::policy::raw::Text;
+use super::permissions::{self, NameProblem};
+use crate::hosts::{HostKind, ValueProblem};
+use crate::policy::raw::{TableOrList, TableOrListSchema, Text, TextList};
 use crate::policy::{RequirementKeys, Setting};
 use crate::suggest;
 
@@ -15,6 +17,14 @@ pub struct RawRequirements {
     #[serde(default)]
     #[schemars(with = "AccessLevelName")]
     pub require_access_level: Option<Text>,
+    /// GitHub: a table of the permission levels the token must have on each of its `repositories`, e.g. `{ contents = "write", pull_requests = "write" }`. GitLab: a list of the fine-grained permissions the token must hold on each of its `projects`, by GitLab's names, e.g. `["read_project", "create_merge_request"]`; a classic GitLab token is judged by its scopes instead.
+    #[serde(default)]
+    #[schemars(with = "TableOrListSchema")]
+    pub require_permissions: Option<Spanned<TableOrList>>,
+    /// GitLab: fine-grained permissions the token must not hold anywhere, e.g. `["delete_project"]`. A classic token is judged by `forbid_scopes` instead.
+    #[serde(default)]
+    #[schemars(with = "Vec<String>")]
+    pub forbid_permissions: Option<TextList>,
 }
 
 /// GitLab's roles, for the schema.
@@ -32,11 +42,50 @@ pub enum AccessLevelName {
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Requirements {
     pub require_access_level: Option<Setting<AccessLevel>>,
+    pub require_permissions: Option<Vec<Setting<String>>>,
+    pub forbid_permissions: Option<Vec<Setting<String>>>,
 }
 
 crate::hosts::layered!(Requirements {
-    require_access_level
+    require_access_level,
+    require_permissions,
+    forbid_permissions
 });
+
+impl Requirements {
+    pub fn required_permissions(&self) -> &[Setting<String>] {
+        self.require_permissions.as_deref().unwrap_or_default()
+    }
+
+    pub fn forbidden_permissions(&self) -> &[Setting<String>] {
+        self.forbid_permissions.as_deref().unwrap_or_default()
+    }
+
+    pub fn asks_about_permissions(&self) -> bool {
+        !self.required_permissions().is_empty() || !self.forbidden_permissions().is_empty()
+    }
+}
+
+/// A permission both required and forbidden: no token can satisfy both.
+pub fn check(requirements: &Requirements) -> Result<(), ValueProblem> {
+    let both = requirements.required_permissions().iter().find(|required| {
+        requirements
+            .forbidden_permissions()
+            .iter()
+            .any(|forbidden| forbidden.value == required.value)
+    });
+    match both {
+        None => Ok(()),
+        Some(permission) => Err(ValueProblem {
+            message: format!(
+                "`{}` is both required and forbidden for this token",
+                permission.value
+            ),
+            label: "no token can satisfy both".into(),
+            help: "remove it from `require_permissions` or from `forbid_permissions`".into(),
+        }),
+    }
+}
 
 /// A GitLab role, as its `access_level` number
 /// (docs.gitlab.com/api/members/#roles).
@@ -87,8 +136,79 @@ pub fn parse(raw: RawRequirements, keys: &mut RequirementKeys<'_>) -> Requiremen
                     None
                 }
             });
+    let require_permissions = raw
+        .require_permissions
+        .and_then(|written| permission_list(written, keys));
+    let forbid_permissions = raw
+        .forbid_permissions
+        .map(|list| named_permissions(keys.settings(list), keys));
     Requirements {
         require_access_level,
+        require_permissions,
+        forbid_permissions,
+    }
+}
+
+/// `require_permissions = ["NAME", …]`. A table is another host's shape: refused at
+/// GitLab's own level, left to that host in `[defaults]`.
+fn permission_list(
+    written: Spanned<TableOrList>,
+    keys: &mut RequirementKeys<'_>,
+) -> Option<Vec<Setting<String>>> {
+    let span = written.span();
+    match written.into_inner() {
+        TableOrList::List(list) => {
+            let settings = list
+                .into_iter()
+                .map(|name| keys.setting(name.get_ref().clone(), name.span()))
+                .collect();
+            Some(named_permissions(settings, keys))
+        }
+        TableOrList::Table(_) => {
+            if keys.host() == Some(HostKind::Gitlab) {
+                keys.problem(
+                    span,
+                    ValueProblem {
+                        message: "GitLab's `require_permissions` is a list of permission names".into(),
+                        label: "a table".into(),
+                        help: "name GitLab's fine-grained permissions, e.g. require_permissions = [\"read_project\", \"create_merge_request\"]".into(),
+                    },
+                );
+            }
+            None
+        }
+    }
+}
+
+/// The names GitLab could have, each problem reported where it was written.
+fn named_permissions(
+    settings: Vec<Setting<String>>,
+    keys: &mut RequirementKeys<'_>,
+) -> Vec<Setting<String>> {
+    settings
+        .into_iter()
+        .filter(|setting| match permissions::problem(&setting.value) {
+            None => true,
+            Some(problem) => {
+                keys.problem(
+                    setting.origin.span.clone(),
+                    not_a_permission(&setting.value, problem),
+                );
+                false
+            }
+        })
+        .collect()
+}
+
+fn not_a_permission(name: &str, problem: NameProblem) -> ValueProblem {
+    let help = match problem {
+        NameProblem::Typo(known) => format!("did you mean `{known}`?"),
+        NameProblem::Malformed => "GitLab's permission names are lowercase, an action then a resource, e.g. `read_project`, `push_code`, `create_merge_request` (docs.gitlab.com/auth/tokens/fine_grained_access_tokens_rest/ lists them)".into(),
+    };
+    ValueProblem {
+        message: format!("`{name}` is not a GitLab fine-grained permission"),
+        label: "unknown permission".into(),
+        help,
     }
 }
 

@@ -357,11 +357,30 @@ pub struct RequirementKeys<'a> {
     v: &'a mut Validator,
     doc: DocId,
     table: &'a Spanned<DeValue<'a>>,
+    /// The host the level is about: `None` in `[defaults]`, which may hold any host's keys.
+    host: Option<HostKind>,
 }
 
 impl<'a> RequirementKeys<'a> {
-    fn new(v: &'a mut Validator, doc: DocId, table: &'a Spanned<DeValue<'a>>) -> Self {
-        RequirementKeys { v, doc, table }
+    fn new(
+        v: &'a mut Validator,
+        doc: DocId,
+        table: &'a Spanned<DeValue<'a>>,
+        host: Option<HostKind>,
+    ) -> Self {
+        RequirementKeys {
+            v,
+            doc,
+            table,
+            host,
+        }
+    }
+
+    /// The host this level is about (`[hosts.<host>]`, a `[[token]]` of it), or `None` for
+    /// `[defaults]`: a key several hosts share in different shapes is each host's only at
+    /// its own level, and in `[defaults]` in the shape that host reads.
+    pub fn host(&self) -> Option<HostKind> {
+        self.host
     }
 
     /// The host's own keys, deserialized from the level's table.

@@ -69,7 +69,12 @@ impl Validator {
                 origin: origin(b.span()),
             }),
             undeclared,
-            host: HostRequirements::parse(&mut RequirementKeys::new(self, doc, table)),
+            host: HostRequirements::parse(&mut RequirementKeys::new(
+                self,
+                doc,
+                table,
+                level.host(),
+            )),
         };
         if let Some(host) = level.host() {
             self.check_scopes(&reqs, host);
