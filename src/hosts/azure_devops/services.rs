@@ -138,13 +138,23 @@ impl Host for Services {
             Some(value) => Some(keys.secret_ref("entra_token", value)?),
             None => None,
         };
-        let organization = raw.organization.as_ref().map(|o| o.get_ref().clone());
-        if organization.is_none() {
-            keys.missing(
-                "organization",
-                "add `organization = \"NAME\"`: the part after dev.azure.com/ in your organization's URL",
-            );
-        }
+        let named_by_url = url.as_ref().and_then(|url| {
+            let written = raw.organization.as_ref().map(|o| o.get_ref().trim());
+            super::organization::check_url(keys, url, written)
+        });
+        let organization = match &raw.organization {
+            Some(written) => super::organization::name(keys, written, raw.project.is_some()),
+            None => {
+                keys.missing(
+                    "organization",
+                    &match named_by_url {
+                        Some(named) => format!("add `organization = \"{named}\"`, the organization `url` names"),
+                        None => "add `organization = \"NAME\"`: the part after dev.azure.com/ in your organization's URL".into(),
+                    },
+                );
+                None
+            }
+        };
         let pat_id = match (&raw.display_name, &raw.authorization_id) {
             (Some(name), None) => Some(PatId::DisplayName(name.get_ref().clone())),
             (None, Some(id)) => Some(PatId::AuthorizationId(id.get_ref().clone())),

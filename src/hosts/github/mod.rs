@@ -7,6 +7,7 @@
 //! Fine-grained permissions, repository access and SSO authorization, which GitHub does
 //! not list to a token, are settled by harmless probes (`probes.rs`) when the policy asks.
 
+mod api_url;
 pub mod facts;
 mod inventory;
 pub(crate) mod judge;
@@ -130,6 +131,9 @@ impl Host for GitHub {
 
     fn endpoint(raw: RawKeys, keys: &mut TokenKeys<'_>) -> Option<Endpoint> {
         let api = keys.url("https://api.github.com");
+        if let Some(api) = &api {
+            api_url::check(keys, api);
+        }
         let repositories = raw
             .repositories
             .map(|l| keys.settings(l))

@@ -9,6 +9,7 @@
 //! version (<https://docs.gitlab.com/api/version/>).
 
 pub mod associations;
+mod instance_url;
 mod inventory;
 pub(crate) mod judge;
 mod new_token;
@@ -106,6 +107,9 @@ impl Host for GitLab {
 
     fn endpoint(raw: RawKeys, keys: &mut TokenKeys<'_>) -> Option<Endpoint> {
         let url = keys.url("https://gitlab.com");
+        if let Some(url) = &url {
+            instance_url::check(keys, url);
+        }
         let projects = raw.projects.map(|l| keys.settings(l)).unwrap_or_default();
         let mut valid = true;
         for project in &projects {

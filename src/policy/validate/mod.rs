@@ -434,6 +434,23 @@ impl TokenKeys<'_> {
         self.url(example)
     }
 
+    /// The `url` as the policy wrote it, for a host's own checks of its shape.
+    pub fn written_url(&self) -> Option<&Text> {
+        self.url
+    }
+
+    /// A `url` of the wrong shape for this host, with the one it should be.
+    pub fn wrong_url(&mut self, message: impl Into<String>, right: &str, why: &str) {
+        let Some(url) = self.url else { return };
+        self.v.problem(
+            self.doc,
+            url.span(),
+            message,
+            "the wrong URL for this host",
+            Some(format!("did you mean `url = \"{right}\"`? {why}")),
+        );
+    }
+
     /// Another URL key of the host's, or its default.
     pub fn other_url(&mut self, value: Option<&Text>, key: &str, default: &str) -> Option<Url> {
         self.v.url(self.doc, value, key, default)
