@@ -224,24 +224,49 @@ fn validate(args: ValidateArgs) -> CommandResult {
         out.push_str(&human::render_finding(lint, &policy.documents, style));
         out.push('\n');
     }
-    let plural = |n: usize, one: &str, many: &str| match n {
-        1 => format!("1 {one}"),
-        n => format!("{n} {many}"),
-    };
+    let exit = outcome::validate_gate(&lints);
+    out.push_str(&validate_closing_line(&policy, &lints, exit));
+    write_output(None, &out)?;
+    Ok(exit)
+}
+
+/// "`P` is valid: 3 tokens", or, when a lint already fails, that it does: the last line
+/// says what the exit code says.
+fn validate_closing_line(
+    policy: &Policy,
+    lints: &[crate::evaluate::Finding],
+    exit: Exit,
+) -> String {
+    use crate::report::count_of;
     let inventories = match policy.inventories.len() {
         0 => String::new(),
         n => format!(
             " and {} for `patlint audit`",
-            plural(n, "inventory", "inventories")
+            count_of(n, "inventory", "inventories")
         ),
     };
-    out.push_str(&format!(
-        "patlint: `{}` is valid: {}{inventories}\n",
-        policy.path(),
-        plural(policy.tokens.len(), "token", "tokens"),
-    ));
-    write_output(None, &out)?;
-    Ok(outcome::validate_gate(&lints))
+    let contents = format!(
+        "{}{inventories}",
+        count_of(policy.tokens.len(), "token", "tokens")
+    );
+    let path = policy.path();
+    let violations = lints.iter().filter(|l| l.is_violation()).count();
+    let warnings = lints
+        .iter()
+        .filter(|l| !l.is_violation() && l.severity == crate::rules::Severity::Warning)
+        .count();
+    match (exit, warnings) {
+        (Exit::Clean, 0) => format!("patlint: `{path}` is valid: {contents}\n"),
+        (Exit::Clean, n) => format!(
+            "patlint: `{path}` is valid: {contents}; {} above\n",
+            count_of(n, "warning", "warnings")
+        ),
+        _ => format!(
+            "patlint: `{path}` is well-formed ({contents}) but fails: {} above (exit {})\n",
+            count_of(violations, "error", "errors"),
+            exit.code()
+        ),
+    }
 }
 
 fn facts(args: FactsArgs) -> CommandResult {

@@ -150,17 +150,38 @@ pub fn render(report: &Report, style: Style) -> String {
             }
         ));
     }
-    let s = report.summary();
-    out.push_str(&format!(
-        "\npatlint: {} checked against {}: {}\n",
-        s.tokens_phrase(),
-        report.policy.path(),
-        s.counts(", ")
-    ));
+    out.push('\n');
+    // The note first: the last line is the one that agrees with the exit code.
     if let Some(note) = report.facts.replay_note() {
         out.push_str(&format!("patlint: {note}\n"));
     }
+    out.push_str(&closing_line(report));
     out
+}
+
+/// "patlint: 4 tokens checked against P: 3 pass, 1 fail, 0 unverifiable, 0 error; the gate
+/// fails (exit 1)", or, when no item could be checked at all, says so.
+fn closing_line(report: &Report) -> String {
+    let s = report.summary();
+    let path = report.policy.path();
+    let gate = report.gate_phrase();
+    if s.none_checked() {
+        let code = report.gate.exit.code();
+        return match (s.tokens, s.inventories) {
+            (1, 0) => format!(
+                "patlint: the policy's one token could not be checked against {path}; exit {code}\n"
+            ),
+            _ => format!(
+                "patlint: none of the {} could be checked against {path}; exit {code}\n",
+                s.tokens_phrase()
+            ),
+        };
+    }
+    format!(
+        "patlint: {} checked against {path}: {}; {gate}\n",
+        s.tokens_phrase(),
+        s.counts(", ")
+    )
 }
 
 /// ", listed by acme-github as `deploy` of octocat": what an audit knows of the token.

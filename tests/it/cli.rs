@@ -225,3 +225,40 @@ fn a_report_that_cannot_be_written_is_an_error_not_the_gates_code() {
         );
     }
 }
+
+/// The human report's last line says what the exit code says: the gate failed, passed,
+/// or nothing could be checked at all (no secret reaches the run, so nothing is asked).
+#[test]
+fn the_closing_line_agrees_with_the_exit_code() {
+    let last_line = |out: &std::process::Output| {
+        text(&out.stdout)
+            .lines()
+            .last()
+            .unwrap_or_default()
+            .to_owned()
+    };
+    let failed = example().output().unwrap();
+    assert_eq!(code(&failed), 1);
+    assert!(
+        last_line(&failed).ends_with("; the gate fails (exit 1)"),
+        "{}",
+        last_line(&failed)
+    );
+    let never = example().args(["--fail-on", "never"]).output().unwrap();
+    assert_eq!(code(&never), 0);
+    assert!(
+        last_line(&never).ends_with("; the gate passes (exit 0)"),
+        "{}",
+        last_line(&never)
+    );
+    let unchecked = patlint()
+        .args(["check", "--policy", "fixtures/example/patlint.toml"])
+        .args(["--now", "2026-11-24T00:00:00Z"])
+        .output()
+        .unwrap();
+    assert_eq!(code(&unchecked), 3);
+    assert_eq!(
+        last_line(&unchecked),
+        "patlint: none of the 4 tokens could be checked against fixtures/example/patlint.toml; exit 3"
+    );
+}
