@@ -21,6 +21,7 @@ pub(super) fn check(args: CheckArgs) -> CommandResult {
     one_on_stdout(&args.report.format)?;
     let now = now_or_clock(args.now.now);
     let policy = load_policy_at(args.policy.policy.as_deref(), now)?;
+    super::require_tokens(&policy)?;
     let (facts, source) = match &args.facts {
         Some(path) => {
             let facts = read_facts(path)?;

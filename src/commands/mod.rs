@@ -99,6 +99,44 @@ pub(crate) fn load_policy_at(explicit: Option<&Path>, now: Timestamp) -> Result<
     Ok(policy)
 }
 
+/// The policy's tokens, refused when there are none: a gate over nothing is no gate.
+/// An inventories-only policy is for `patlint audit`, and says so.
+pub(crate) fn require_tokens(policy: &Policy) -> Result<(), Exit> {
+    if !policy.tokens.is_empty() {
+        return Ok(());
+    }
+    let help = match policy.inventories.len() {
+        0 => "add a [[token]] for each token your integrations use (`patlint init --preset NAME` writes a starter policy)".to_owned(),
+        _ => "its [[inventory]]s are listed by `patlint audit`; add a [[token]] for each token your integrations use to check them here".to_owned(),
+    };
+    Err(refused(
+        policy.path(),
+        &policy::PolicyErrors(vec![nothing_to_check(policy, help)]),
+    ))
+}
+
+/// A policy with neither a token nor an inventory: valid for nothing.
+fn require_something(policy: &Policy) -> Result<(), Exit> {
+    if policy.inventories.is_empty() {
+        require_tokens(policy)?;
+    }
+    Ok(())
+}
+
+fn nothing_to_check(policy: &Policy, help: String) -> policy::PolicyError {
+    let declares = match policy.inventories.len() {
+        0 => "no [[token]] and no [[inventory]]",
+        _ => "no [[token]]",
+    };
+    policy::PolicyError::at(
+        policy.documents.policy(),
+        0..0,
+        format!("the policy declares {declares}: there is nothing to check"),
+        "no [[token]] in this file",
+        Some(help),
+    )
+}
+
 /// Shows every problem of a policy on stderr; nothing is checked.
 fn refused(name: &str, errors: &policy::PolicyErrors) -> Exit {
     let style = style_for(std::io::stderr().is_terminal());
@@ -213,6 +251,7 @@ pub(crate) fn write_commands(path: Option<&Path>, text: &str) -> Result<(), Exit
 fn validate(args: ValidateArgs) -> CommandResult {
     let now = now_or_clock(args.now.now);
     let policy = load_policy_at(args.policy.policy.as_deref(), now)?;
+    require_something(&policy)?;
     let style = style_for(std::io::stdout().is_terminal());
     let lints: Vec<_> = policy
         .tokens
@@ -271,6 +310,7 @@ fn validate_closing_line(
 
 fn facts(args: FactsArgs) -> CommandResult {
     let policy = load_policy(args.policy.policy.as_deref())?;
+    require_tokens(&policy)?;
     let facts = observe(&policy, &args.network)?;
     let mut text = serde_json::to_string_pretty(&facts).expect("facts serialize");
     text.push('\n');

@@ -66,7 +66,11 @@ fn one_run_feeds_several_consumers() {
 fn the_default_policy_is_patlint_toml_then_dot_github() {
     let dir = tempfile::tempdir().unwrap();
     std::fs::create_dir(dir.path().join(".github")).unwrap();
-    std::fs::write(dir.path().join(".github/patlint.toml"), "version = 1\n").unwrap();
+    std::fs::write(
+        dir.path().join(".github/patlint.toml"),
+        "version = 1\n[[token]]\nname = \"t\"\nhost = \"github\"\nsecret = { env = \"T\" }\n",
+    )
+    .unwrap();
     let out = patlint()
         .current_dir(dir.path())
         .arg("validate")
