@@ -11,7 +11,7 @@ use crate::report::{FactsSource, Report};
 pub(super) fn audit(args: AuditArgs) -> CommandResult {
     one_on_stdout(&args.report.format)?;
     let now = now_or_clock(args.now.now);
-    let policy = load_policy_at(args.policy.policy.as_deref(), now)?;
+    let policy = load_policy_at(args.policy.policy.as_deref(), now, &args.report.format)?;
     if policy.inventories.is_empty() {
         return Err(fail(format!(
             "`{}` has no [[inventory]], so there is nothing to audit: add one (see `patlint explain undeclared-token`), or run `patlint check` for the declared tokens",

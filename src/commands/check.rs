@@ -20,8 +20,8 @@ use crate::rules::Severity;
 pub(super) fn check(args: CheckArgs) -> CommandResult {
     one_on_stdout(&args.report.format)?;
     let now = now_or_clock(args.now.now);
-    let policy = load_policy_at(args.policy.policy.as_deref(), now)?;
-    super::require_tokens(&policy)?;
+    let policy = load_policy_at(args.policy.policy.as_deref(), now, &args.report.format)?;
+    super::require_tokens(&policy, &args.report.format)?;
     let (facts, source) = match &args.facts {
         Some(path) => {
             let facts = read_facts(path)?;
@@ -102,6 +102,43 @@ pub(super) fn render(report: &Report, formats: &[FormatTarget]) -> Result<(), Ex
                 write_commands(
                     target.path.as_deref(),
                     &report::azure_pipelines::render(report),
+                )?;
+                continue;
+            }
+        };
+        write_output(target.path.as_deref(), &text)?;
+    }
+    Ok(())
+}
+
+/// Writes a refused policy's problems in every machine format asked for (the human
+/// rendering is on standard error already): a CI runner annotates where the policy broke.
+pub(super) fn render_problems(
+    name: &str,
+    errors: &crate::policy::PolicyErrors,
+    formats: &[FormatTarget],
+) -> Result<(), Exit> {
+    let views = report::problem_views(errors);
+    for target in formats {
+        let text = match target.format {
+            Format::Human => continue,
+            Format::Json => report::json::problems(name, &views),
+            Format::Sarif => report::sarif::problems(name, &views),
+            Format::Github => {
+                write_commands(
+                    target.path.as_deref(),
+                    &report::github_actions::problem_annotations(&views),
+                )?;
+                continue;
+            }
+            Format::Gitlab => report::code_quality::problems(&views),
+            Format::Junit => report::junit::problems(&views),
+            Format::Openmetrics => report::openmetrics::problems(&views),
+            Format::Markdown => report::markdown::problems(name, &views),
+            Format::Azure => {
+                write_commands(
+                    target.path.as_deref(),
+                    &report::azure_pipelines::problems(&views),
                 )?;
                 continue;
             }

@@ -11,7 +11,7 @@ use std::path::{Path, PathBuf};
 
 use jiff::Timestamp;
 
-use crate::cli::{Cli, Command, FactsArgs, NetworkArgs, ValidateArgs};
+use crate::cli::{Cli, Command, FactsArgs, FormatTarget, NetworkArgs, ValidateArgs};
 use crate::facts::FactsFile;
 use crate::files::{self, FileError, FileKind};
 use crate::hosts::HttpSettings;
@@ -72,7 +72,8 @@ fn find_policy(explicit: Option<&Path>) -> Result<PathBuf, Exit> {
         .ok_or_else(|| fail("no policy file: found neither patlint.toml nor .github/patlint.toml; pass one with --policy FILE"))
 }
 
-pub(crate) fn load_policy(explicit: Option<&Path>) -> Result<Policy, Exit> {
+/// The policy's name and text.
+fn read_policy(explicit: Option<&Path>) -> Result<(String, String), Exit> {
     let path = find_policy(explicit)?;
     let name = path.display().to_string();
     let bytes = files::read(&path, FileKind::Policy).map_err(|e| match e {
@@ -86,22 +87,32 @@ pub(crate) fn load_policy(explicit: Option<&Path>) -> Result<Policy, Exit> {
         ))
     })?;
     // A byte-order mark is allowed (some Windows editors write one) and skipped.
-    let text = text.strip_prefix('\u{feff}').unwrap_or(&text);
-    policy::parse_policy(&name, text).map_err(|errors| refused(&name, &errors))
+    let text = text
+        .strip_prefix('\u{feff}')
+        .map(str::to_owned)
+        .unwrap_or(text);
+    Ok((name, text))
 }
 
-/// The policy, with its waivers checked against the run's `now` (`max_waiver`).
-pub(crate) fn load_policy_at(explicit: Option<&Path>, now: Timestamp) -> Result<Policy, Exit> {
-    let policy = load_policy(explicit)?;
-    policy
-        .waiver_problems(now)
-        .map_err(|errors| refused(policy.path(), &errors))?;
-    Ok(policy)
+pub(crate) fn load_policy(explicit: Option<&Path>) -> Result<Policy, Exit> {
+    let (name, text) = read_policy(explicit)?;
+    policy::parse_policy(&name, &text).map_err(|errors| refused(&name, &errors, &[]))
+}
+
+/// The policy, with its waivers held to `max_waiver` from the run's `now`. A refused
+/// policy's problems go to standard error, and into every machine format asked for.
+pub(crate) fn load_policy_at(
+    explicit: Option<&Path>,
+    now: Timestamp,
+    formats: &[FormatTarget],
+) -> Result<Policy, Exit> {
+    let (name, text) = read_policy(explicit)?;
+    policy::parse_policy_at(&name, &text, now).map_err(|errors| refused(&name, &errors, formats))
 }
 
 /// The policy's tokens, refused when there are none: a gate over nothing is no gate.
 /// An inventories-only policy is for `patlint audit`, and says so.
-pub(crate) fn require_tokens(policy: &Policy) -> Result<(), Exit> {
+pub(crate) fn require_tokens(policy: &Policy, formats: &[FormatTarget]) -> Result<(), Exit> {
     if !policy.tokens.is_empty() {
         return Ok(());
     }
@@ -112,13 +123,14 @@ pub(crate) fn require_tokens(policy: &Policy) -> Result<(), Exit> {
     Err(refused(
         policy.path(),
         &policy::PolicyErrors(vec![nothing_to_check(policy, help)]),
+        formats,
     ))
 }
 
 /// A policy with neither a token nor an inventory: valid for nothing.
 fn require_something(policy: &Policy) -> Result<(), Exit> {
     if policy.inventories.is_empty() {
-        require_tokens(policy)?;
+        require_tokens(policy, &[])?;
     }
     Ok(())
 }
@@ -137,8 +149,9 @@ fn nothing_to_check(policy: &Policy, help: String) -> policy::PolicyError {
     )
 }
 
-/// Shows every problem of a policy on stderr; nothing is checked.
-fn refused(name: &str, errors: &policy::PolicyErrors) -> Exit {
+/// Shows every problem of a policy on stderr, and in every machine format of `formats`;
+/// nothing is checked.
+fn refused(name: &str, errors: &policy::PolicyErrors, formats: &[FormatTarget]) -> Exit {
     let style = style_for(std::io::stderr().is_terminal());
     let mut err = std::io::stderr().lock();
     for e in &errors.0 {
@@ -153,6 +166,9 @@ fn refused(name: &str, errors: &policy::PolicyErrors) -> Exit {
         "{}",
         crate::ci::defuse(&format!("patlint: {errors} `{name}`; nothing was checked"))
     );
+    drop(err);
+    // A report that cannot be written has said so already; the policy's exit code stands.
+    let _ = check::render_problems(name, errors, formats);
     Exit::Invalid
 }
 
@@ -250,7 +266,7 @@ pub(crate) fn write_commands(path: Option<&Path>, text: &str) -> Result<(), Exit
 
 fn validate(args: ValidateArgs) -> CommandResult {
     let now = now_or_clock(args.now.now);
-    let policy = load_policy_at(args.policy.policy.as_deref(), now)?;
+    let policy = load_policy_at(args.policy.policy.as_deref(), now, &[])?;
     require_something(&policy)?;
     let style = style_for(std::io::stdout().is_terminal());
     let lints: Vec<_> = policy
@@ -310,7 +326,7 @@ fn validate_closing_line(
 
 fn facts(args: FactsArgs) -> CommandResult {
     let policy = load_policy(args.policy.policy.as_deref())?;
-    require_tokens(&policy)?;
+    require_tokens(&policy, &[])?;
     let facts = observe(&policy, &args.network)?;
     let mut text = serde_json::to_string_pretty(&facts).expect("facts serialize");
     text.push('\n');

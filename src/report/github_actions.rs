@@ -5,7 +5,7 @@
 
 use jiff::{SignedDuration, Timestamp};
 
-use super::{Report, TokenReport};
+use super::{INVALID_POLICY, ProblemView, Report, TokenReport};
 use crate::ci::github::{data, property};
 use crate::evaluate::Status;
 use crate::facts::{Observed, TokenFacts};
@@ -42,6 +42,32 @@ pub fn annotations(report: &Report) -> String {
             (
                 command,
                 format!("{head}{}", data(&crate::ci::defuse(&text))),
+            )
+        })
+        .collect();
+    say_what_the_runner_drops(&mut lines);
+    lines.into_iter().map(|(_, line)| line + "\n").collect()
+}
+
+/// A refused policy's annotations (exit 2: nothing was checked): an error on each
+/// problem's place, so that a pull request that breaks the policy is annotated there.
+pub fn problem_annotations(problems: &[ProblemView]) -> String {
+    let mut lines: Vec<(&'static str, String)> = problems
+        .iter()
+        .map(|view| {
+            let r = &view.region;
+            let head = format!(
+                "::error file={},line={},endLine={},col={},endColumn={},title={}::",
+                property(&r.path),
+                r.start_line,
+                r.end_line,
+                r.start_column,
+                r.end_column,
+                property(INVALID_POLICY),
+            );
+            (
+                "error",
+                format!("{head}{}", data(&crate::ci::defuse(&view.text()))),
             )
         })
         .collect();

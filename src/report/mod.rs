@@ -324,6 +324,49 @@ pub fn region(documents: &Documents, origin: &Origin) -> Region {
     }
 }
 
+/// One problem of a policy that was refused (exit 2: nothing was checked), as the
+/// machine formats carry it, so that a change that breaks the policy is annotated where
+/// it broke it.
+pub struct ProblemView<'e> {
+    pub problem: &'e crate::policy::PolicyError,
+    pub region: Region,
+}
+
+impl ProblemView<'_> {
+    /// The problem and how to fix it, as one text.
+    pub fn text(&self) -> String {
+        match &self.problem.help {
+            Some(help) => format!("{}\n{help}", self.problem.message),
+            None => self.problem.message.clone(),
+        }
+    }
+}
+
+/// Every problem of a refused policy, in the order validation found them.
+pub fn problem_views(problems: &crate::policy::PolicyErrors) -> Vec<ProblemView<'_>> {
+    problems
+        .0
+        .iter()
+        .map(|problem| {
+            let end = problem.span.offset() + problem.span.len().max(1);
+            let (end_line, end_column) = problem.src.line_col(end);
+            ProblemView {
+                problem,
+                region: Region {
+                    path: repo_relative(&problem.path),
+                    start_line: problem.line,
+                    start_column: problem.column,
+                    end_line: end_line.max(problem.line),
+                    end_column,
+                },
+            }
+        })
+        .collect()
+}
+
+/// The rule id every format gives a policy problem.
+pub const INVALID_POLICY: &str = "invalid-policy";
+
 /// Code scanning and merge-request widgets want paths relative to the repository.
 fn repo_relative(path: &str) -> String {
     location::place(path).path

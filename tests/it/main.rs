@@ -34,5 +34,6 @@ mod install;
 mod links;
 mod policy;
 mod rate_limits;
+mod refusals;
 mod tls;
 mod waivers;

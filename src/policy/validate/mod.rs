@@ -39,6 +39,19 @@ pub use sections::is_safe_name;
 
 /// Parses and validates a policy file. `name` is how reports refer to it.
 pub fn parse_policy(name: &str, text: &str) -> Result<Policy, PolicyErrors> {
+    parse(name, text, None)
+}
+
+/// [`parse_policy`] for a run at `now`: waivers are also held to `max_waiver` from it.
+pub fn parse_policy_at(
+    name: &str,
+    text: &str,
+    now: jiff::Timestamp,
+) -> Result<Policy, PolicyErrors> {
+    parse(name, text, Some(now))
+}
+
+fn parse(name: &str, text: &str, now: Option<jiff::Timestamp>) -> Result<Policy, PolicyErrors> {
     let mut v = Validator::default();
     let main = v.docs.add(Document::new(
         name.to_owned(),
@@ -56,6 +69,9 @@ pub fn parse_policy(name: &str, text: &str) -> Result<Policy, PolicyErrors> {
     let names: Vec<&str> = tokens.iter().map(|t| t.name.as_str()).collect();
     let listed: Vec<&str> = inventories.iter().map(|i| i.token.name.as_str()).collect();
     v.check_waiver_tokens(&parsed.waivers, &names, &listed);
+    if let Some(now) = now {
+        v.check_waiver_lengths(now, parsed.max_waiver.as_ref());
+    }
     v.refuse_credentials(main, text);
     let undeclared = HostKind::ALL
         .iter()
@@ -95,6 +111,8 @@ struct Validator {
     problems: Vec<Problem>,
     /// Spans of secrets written literally: blanked before any text is shown.
     redact: Vec<(DocId, Range<usize>)>,
+    /// When each waiver ends, read even from a waiver that is otherwise wrong.
+    waiver_ends: Vec<(jiff::Timestamp, Origin)>,
 }
 
 /// Where in a policy a set of requirements sits; decides which keys are allowed.
