@@ -297,6 +297,36 @@ async fn insufficient_scope_means_valid_but_nothing_observable() {
     );
 }
 
+/// A 17.5 server has `/self`: when something in front of it holds the request back, the
+/// reason says so, and nobody is told to upgrade it to 15.5.
+#[tokio::test]
+async fn a_server_that_has_self_but_did_not_answer_it_is_not_told_to_upgrade() {
+    let server = MockServer::start().await;
+    Mock::given(path(SELF))
+        .respond_with(ResponseTemplate::new(404))
+        .mount(&server)
+        .await;
+    Mock::given(path("/api/v4/version"))
+        .respond_with(
+            ResponseTemplate::new(200)
+                .set_body_json(serde_json::json!({"version": "17.5.1-ee", "revision": "abc"})),
+        )
+        .mount(&server)
+        .await;
+    let facts = observe(&server.uri()).await.facts().cloned().unwrap();
+    let why = facts.why_unobservable(Fact::Scopes);
+    assert!(
+        why.contains("GitLab 17.5.1-ee has GET /api/v4/personal_access_tokens/self (since 15.5) but answered it 404")
+            && why.contains("a proxy or a rewrite in front of the instance"),
+        "{why}"
+    );
+    assert!(!why.contains("needs GitLab"), "{why}");
+    let help = patlint::rules::Rule::Unverifiable
+        .fix_for(patlint::hosts::HostKind::Gitlab)
+        .unwrap();
+    assert!(!help.contains("(upgrade the instance)"), "{help}");
+}
+
 #[tokio::test]
 async fn servers_older_than_15_5_are_detected_and_their_facts_unverifiable() {
     let server = MockServer::start().await;

@@ -427,6 +427,10 @@ const NEW_TOKEN: &str = "Azure DevOps: User settings > Personal access tokens > 
 
 /// This host's own words for fixing a finding: one row a rule it fires.
 const FIXES: &[(Rule, &str)] = &[
+    (
+        Rule::HostError,
+        "Azure DevOps: check `organization` (the name alone) and `url` (https://dev.azure.com, or left out), the network path to dev.azure.com and vssps.dev.azure.com and the proxy settings, then run again; `--timeout` and `--max-wait` bound how long patlint waits.",
+    ),
     (Rule::TokenInvalid, NEW_TOKEN),
     (Rule::TokenExpired, NEW_TOKEN),
     (

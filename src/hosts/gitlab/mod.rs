@@ -224,6 +224,10 @@ const NEW_TOKEN: &str = "GitLab: Preferences > Access Tokens > Add new token; gi
 
 /// This host's own words for fixing a finding: one row a rule it fires.
 const FIXES: &[(Rule, &str)] = &[
+    (
+        Rule::HostError,
+        "GitLab: check `url` (the instance, e.g. https://gitlab.example.com, with its relative URL root if it has one, never /api/v4), the network path and proxy settings, then run again; `--timeout` and `--max-wait` bound how long patlint waits.",
+    ),
     (Rule::TokenInvalid, NEW_TOKEN),
     (Rule::TokenExpired, NEW_TOKEN),
     (
@@ -252,6 +256,6 @@ const FIXES: &[(Rule, &str)] = &[
     ),
     (
         Rule::Unverifiable,
-        "GitLab: scopes, creation and expiry come from GET /api/v4/personal_access_tokens/self, which needs GitLab 15.5 or later (upgrade the instance). Last use cannot be read through the token (its own request refreshes it), nor a granular token's permissions: drop `stale_after` or the scope rules for this token, or set `on_unverifiable = \"warn\"`.",
+        "GitLab: scopes, creation and expiry come from GET /api/v4/personal_access_tokens/self, which GitLab answers since 15.5: an older instance makes them verifiable once upgraded, and a newer one once whatever stands in front of it passes that request on. Last use cannot be read through the token (its own request refreshes it), nor a granular token's permissions: drop `stale_after` or the scope rules for this token, or set `on_unverifiable = \"warn\"`.",
     ),
 ];
