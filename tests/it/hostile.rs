@@ -190,7 +190,7 @@ fn a_secret_of_three_characters_is_refused_and_a_bom_is_not_part_of_one() {
 
     let secret = dir.path().join("secret");
     std::fs::write(&secret, "\u{feff}ghp_canaryBom00000000000000000000000000\n").unwrap();
-    let read = patlint::secret::SecretSource::File(secret).read().unwrap();
+    let read = patlint::secret::SecretSource::file(secret).read().unwrap();
     assert_eq!(read.expose(), "ghp_canaryBom00000000000000000000000000");
 }
 

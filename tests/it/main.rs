@@ -35,5 +35,6 @@ mod links;
 mod policy;
 mod rate_limits;
 mod refusals;
+mod secret_files;
 mod tls;
 mod waivers;

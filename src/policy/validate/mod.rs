@@ -206,6 +206,11 @@ impl Validator {
         });
     }
 
+    /// The policy file's folder: relative paths in the policy are taken from it.
+    pub(super) fn policy_folder(&self) -> std::path::PathBuf {
+        crate::files::folder_of(&self.docs.policy().name)
+    }
+
     pub(super) fn into_errors(self) -> PolicyErrors {
         let mut texts: BTreeMap<DocId, String> = BTreeMap::new();
         for (doc, span) in &self.redact {
