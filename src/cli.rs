@@ -89,6 +89,11 @@ pub struct NetworkArgs {
     /// Requests in flight per host
     #[arg(long, value_name = "N", default_value_t = 64, value_parser = clap::value_parser!(u32).range(1..=4096))]
     pub concurrency: u32,
+    /// Seconds a request waits before standard error says so, and between two such
+    /// lines (default: after 5, then every 10; redrawn every second on a terminal).
+    /// Hidden: the tests' few milliseconds.
+    #[arg(long, hide = true, value_name = "SECONDS", value_parser = parse_timeout)]
+    pub progress_interval: Option<Duration>,
 }
 
 #[derive(Debug, Args)]

@@ -20,10 +20,11 @@ pub(super) fn audit(args: AuditArgs) -> CommandResult {
     }
     // The one clock read of observation: every judgement of time happens in evaluation.
     let observed_at = jiff::Timestamp::now();
-    let audited = runtime()?.block_on(crate::hosts::audit_all(
+    let audited = runtime()?.block_on(crate::client::audit_all_reporting(
         &policy,
         &super::http_settings(&args.network),
         observed_at,
+        Some(super::progress_settings(&args.network)),
     ));
     let at = Instants { now, observed_at };
     let result = judge_audit(&policy, &audited, at);

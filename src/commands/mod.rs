@@ -12,6 +12,7 @@ use std::path::{Path, PathBuf};
 use jiff::Timestamp;
 
 use crate::cli::{Cli, Command, FactsArgs, FormatTarget, NetworkArgs, ValidateArgs};
+use crate::client::progress::ProgressSettings;
 use crate::facts::FactsFile;
 use crate::files::{self, FileError, FileKind};
 use crate::hosts::HttpSettings;
@@ -195,15 +196,25 @@ pub(crate) fn runtime() -> Result<tokio::runtime::Runtime, Exit> {
         .map_err(|e| fail(format!("cannot start the async runtime: {e}")))
 }
 
+/// How standard error says what a run waits for.
+pub(crate) fn progress_settings(args: &NetworkArgs) -> ProgressSettings {
+    let terminal = std::io::stderr().is_terminal();
+    match args.progress_interval {
+        Some(interval) => ProgressSettings::every(interval, terminal),
+        None => ProgressSettings::for_stderr(terminal),
+    }
+}
+
 /// Asks every host.
 pub(crate) fn observe(policy: &Policy, args: &NetworkArgs) -> Result<FactsFile, Exit> {
     let runtime = runtime()?;
     // The one clock read of observation: every judgement of time happens in evaluation.
     let observed_at = jiff::Timestamp::now();
-    Ok(runtime.block_on(crate::hosts::observe_all(
+    Ok(runtime.block_on(crate::client::observe_all_reporting(
         policy,
         &http_settings(args),
         observed_at,
+        Some(progress_settings(args)),
     )))
 }
 

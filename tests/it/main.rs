@@ -33,6 +33,7 @@ mod injection;
 mod install;
 mod links;
 mod policy;
+mod progress;
 mod rate_limits;
 mod refusals;
 mod secret_files;
