@@ -25,7 +25,11 @@ pub(super) fn check(args: CheckArgs) -> CommandResult {
     let (facts, source) = match &args.facts {
         Some(path) => {
             let facts = read_facts(path)?;
-            check_age(path, &facts, now, args.max_facts_age)?;
+            let judged_at = match args.now.now {
+                Some(_) => JudgedAt::Given(now),
+                None => JudgedAt::Clock(now),
+            };
+            check_age(path, &facts, judged_at, args.max_facts_age)?;
             let source = FactsSource::File {
                 path: path.display().to_string(),
                 observed_at: facts.observed_at,
@@ -157,12 +161,37 @@ const DEFAULT_MAX_FACTS_AGE: jiff::SignedDuration = jiff::SignedDuration::from_h
 /// observed after `--now` are not a replay of that instant, so they are refused (beyond
 /// the few minutes two clocks may differ by) unless `--max-facts-age` is given, which
 /// then bounds the distance on that side too.
+/// The instant a run judges: `--now` as given, or the clock's when it was not.
+#[derive(Clone, Copy)]
+enum JudgedAt {
+    Given(jiff::Timestamp),
+    Clock(jiff::Timestamp),
+}
+
+impl JudgedAt {
+    fn instant(self) -> jiff::Timestamp {
+        match self {
+            JudgedAt::Given(at) | JudgedAt::Clock(at) => at,
+        }
+    }
+
+    /// How messages name it: "--now (T)", or "now (T)" when no `--now` was given.
+    fn named(self) -> String {
+        match self {
+            JudgedAt::Given(at) => format!("--now ({at})"),
+            JudgedAt::Clock(at) => format!("now ({at}; no --now was given)"),
+        }
+    }
+}
+
 fn check_age(
     path: &std::path::Path,
     facts: &FactsFile,
-    now: jiff::Timestamp,
+    judged_at: JudgedAt,
     max_age: Option<jiff::SignedDuration>,
 ) -> Result<(), Exit> {
+    let now = judged_at.instant();
+    let named = judged_at.named();
     let observed = facts.observed_at;
     let age = now.duration_since(observed);
     let path = path.display();
@@ -174,7 +203,7 @@ fn check_age(
         // The smallest whole number of hours that covers the distance.
         let hours = (ahead.as_secs() + 3_599) / 3_600;
         return Err(fail(format!(
-            "the facts in `{path}` were observed at {observed}, {} after --now ({now}): judging an instant before the facts were observed is not a replay of them. Pass a --now at or after {observed}, or, if judging them as of {now} is what you want, --max-facts-age {hours}h or more",
+            "the facts in `{path}` were observed at {observed}, {} after {named}: judging an instant before the facts were observed is not a replay of them. Pass a --now at or after {observed}, or, if judging them as of {now} is what you want, --max-facts-age {hours}h or more",
             format_duration(ahead),
         )));
     }
@@ -188,7 +217,7 @@ fn check_age(
         (format_duration(age), "before")
     };
     Err(fail(format!(
-        "the facts in `{path}` were observed at {observed}, {distance} {side} --now ({now}), more than --max-facts-age ({}) apart: record them again with `patlint facts`, or pass a larger --max-facts-age if judging a replay at that distance is what you want",
+        "the facts in `{path}` were observed at {observed}, {distance} {side} {named}, more than --max-facts-age ({}) apart: record them again with `patlint facts`, or pass a --now near {observed} or a larger --max-facts-age if judging a replay at that distance is what you want",
         format_duration(max_age)
     )))
 }

@@ -266,3 +266,18 @@ fn the_closing_line_agrees_with_the_exit_code() {
         "patlint: none of the 4 tokens could be checked against fixtures/example/patlint.toml; exit 3"
     );
 }
+
+/// Facts judged at the clock's time: the refusal names that time as now, not as a
+/// `--now` the user did not give.
+#[test]
+fn replayed_facts_judged_at_the_clock_do_not_name_a_now_that_was_not_given() {
+    let out = patlint()
+        .args(["check", "--policy", "fixtures/example/patlint.toml"])
+        .args(["--facts", "fixtures/example/facts.json"])
+        .output()
+        .unwrap();
+    assert_eq!(code(&out), 2);
+    let stderr = text(&out.stderr);
+    assert!(stderr.contains("no --now was given"), "{stderr}");
+    assert!(!stderr.contains("--now ("), "{stderr}");
+}

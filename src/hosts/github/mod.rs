@@ -101,6 +101,10 @@ impl Host for GitHub {
     ) -> requirements::Requirements {
         requirements::parse(raw, keys)
     }
+
+    fn not_a_scope(value: &str) -> Option<String> {
+        permissions::written_as_scope(value)
+    }
     type RawKeys = RawKeys;
 
     const META: HostMeta = HostMeta {
@@ -292,7 +296,7 @@ fn check_name(
     keys.problem(
         name.origin.span.clone(),
         format!("`{}` is not a GitHub {what}", name.value),
-        format!("not a {what} name"),
+        format!("not {} name", crate::suggest::with_article(what)),
         Some(format!("write {example}")),
     );
     false

@@ -174,6 +174,31 @@ fn host_list(hosts: &[HostKind]) -> String {
         .join(", ")
 }
 
+/// A table that names its host.
+#[derive(Clone, Copy)]
+pub(super) enum HostTable {
+    Token,
+    Inventory,
+}
+
+impl HostTable {
+    /// Whether `key` may be written in such a table of `host`: a key every host shares,
+    /// or one of the host's own.
+    fn offers(self, key: &str, host: HostKind) -> bool {
+        let applies = hosts_of_key(key).is_none_or(|hosts| hosts.contains(&host));
+        match self {
+            // `undeclared` is for tokens no [[token]] declares.
+            HostTable::Token => applies && key != "undeclared",
+            HostTable::Inventory => {
+                let elsewhere = HostKind::ALL
+                    .iter()
+                    .any(|other| *other != host && other.inventory_keys().contains(&key));
+                host.inventory_keys().contains(&key) || (applies && !elsewhere)
+            }
+        }
+    }
+}
+
 /// The hosts a token or requirement key applies to, when it does not apply to all.
 fn hosts_of_key(key: &str) -> Option<Vec<HostKind>> {
     let applies = |host: &HostKind| {
@@ -271,23 +296,59 @@ impl Validator {
         known: &[&[&'static str]],
         context: &str,
     ) {
+        self.check_keys_offering(doc, table, known, context, None);
+    }
+
+    /// [`Self::check_keys`] for a `[[token]]` or `[[inventory]]`: one that names its host
+    /// is offered that host's keys only, in a suggestion and in the list of known keys.
+    pub(super) fn check_host_table_keys(
+        &mut self,
+        doc: DocId,
+        table: &DeTable,
+        known: &[&[&'static str]],
+        context: &str,
+        kind: HostTable,
+    ) {
+        self.check_keys_offering(doc, table, known, context, Some(kind));
+    }
+
+    fn check_keys_offering(
+        &mut self,
+        doc: DocId,
+        table: &DeTable,
+        known: &[&[&'static str]],
+        context: &str,
+        kind: Option<HostTable>,
+    ) {
+        let host = table
+            .get("host")
+            .and_then(|h| h.get_ref().as_str())
+            .and_then(HostKind::parse);
+        let offered = |key: &&str| match (host, kind) {
+            (Some(host), Some(kind)) => kind.offers(key, host),
+            _ => true,
+        };
         for key in table.keys() {
             let name = key.get_ref().as_ref();
             if known.iter().any(|list| list.contains(&name)) {
                 continue;
             }
-            let candidates = known.iter().flat_map(|l| l.iter().copied());
+            let candidates = known.iter().flat_map(|l| l.iter().copied()).filter(offered);
             let help = match suggest::closest(name, candidates) {
                 Some(s) => format!("did you mean `{s}`?"),
                 None => {
                     let mut keys: Vec<String> = Vec::new();
-                    for key in known.iter().flat_map(|l| l.iter()) {
+                    for key in known.iter().flat_map(|l| l.iter().copied()).filter(offered) {
                         let key = format!("`{key}`");
                         if !keys.contains(&key) {
                             keys.push(key);
                         }
                     }
-                    format!("known keys here: {}", keys.join(", "))
+                    let whose = match host {
+                        Some(host) => format!(" for {host}"),
+                        None => String::new(),
+                    };
+                    format!("known keys here{whose}: {}", keys.join(", "))
                 }
             };
             self.problem(
