@@ -7,7 +7,7 @@ use serde::Serialize;
 
 use super::{FileLocation, ProblemView, Report, Summary, file_location};
 use crate::evaluate::Status;
-use crate::facts::{Observed, TokenFacts, TokenKind};
+use crate::facts::{Grant, Observed, TokenFacts, TokenKind};
 use crate::hosts::HostKind;
 use crate::rules::{Rule, Severity};
 
@@ -59,6 +59,10 @@ struct JsonFacts<'a> {
     /// Who the token acts as, when the host says.
     #[serde(skip_serializing_if = "Option::is_none")]
     identity: Option<&'a str>,
+    /// What the probes settled: each grant with what it is on and the request that
+    /// settled it (a fine-grained token's permissions, SSO authorizations).
+    #[serde(skip_serializing_if = "<[_]>::is_empty")]
+    grants: &'a [Grant],
 }
 
 #[derive(Serialize)]
@@ -107,6 +111,7 @@ fn facts(f: &TokenFacts) -> JsonFacts<'_> {
             .map(|(key, value)| (key.to_owned(), value))
             .collect(),
         identity: f.identity.as_deref(),
+        grants: &f.grants,
     }
 }
 

@@ -281,3 +281,79 @@ fn replayed_facts_judged_at_the_clock_do_not_name_a_now_that_was_not_given() {
     assert!(stderr.contains("no --now was given"), "{stderr}");
     assert!(!stderr.contains("--now ("), "{stderr}");
 }
+
+/// A fine-grained token shows no scopes: what its probes settled is in the JSON facts and
+/// in the job summary's "Scopes" cell instead of "not observable"; and the summary has no
+/// "Waived" column when nothing is waived.
+#[test]
+fn a_fine_grained_tokens_probed_grants_are_reported() {
+    let dir = tempfile::tempdir().unwrap();
+    let policy = dir.path().join("patlint.toml");
+    std::fs::write(
+        &policy,
+        "version = 1\n[[token]]\nname = \"jira\"\nhost = \"github\"\nsecret = { env = \"P\" }\nrepositories = [\"octo-org/octo-repo\"]\nrequire_permissions = { contents = \"write\" }\n",
+    )
+    .unwrap();
+    let facts = dir.path().join("facts.json");
+    std::fs::write(
+        &facts,
+        serde_json::json!({
+            "schema_version": 1, "observed_at": "2026-11-24T00:00:00Z",
+            "tokens": [{"name": "jira", "host": "github", "outcome": "observed", "facts": {
+                "kind": "fine-grained-pat", "expires_at": "2027-01-15T00:00:00Z",
+                "unobservable": {"scopes": "fine-grained personal access tokens have permissions, which GitHub does not reveal to the token"},
+                "grants": [
+                    {"target": "octo-org/octo-repo", "permission": "repository", "settled": "granted", "evidence": "probe: GET /repos/octo-org/octo-repo → 200"},
+                    {"target": "octo-org/octo-repo", "permission": "contents:write", "settled": "granted", "evidence": "probe: POST /repos/octo-org/octo-repo/git/refs → 422"},
+                    {"target": "octo-org", "permission": "sso", "settled": "granted", "evidence": "probe: GET /repos/octo-org/octo-repo → 200"}
+                ]
+            }}]
+        })
+        .to_string(),
+    )
+    .unwrap();
+    let summary = dir.path().join("summary.md");
+    let json_path = dir.path().join("report.json");
+    let out = patlint()
+        .env("GITHUB_STEP_SUMMARY", &summary)
+        .args([
+            "check",
+            "--now",
+            "2026-11-24",
+            "--format",
+            "github",
+            "--format",
+        ])
+        .arg(format!("json={}", json_path.display()))
+        .arg("--policy")
+        .arg(&policy)
+        .arg("--facts")
+        .arg(&facts)
+        .output()
+        .unwrap();
+    assert_eq!(code(&out), 0, "{}", text(&out.stderr));
+    let json: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&json_path).unwrap()).unwrap();
+    let grants = &json["tokens"][0]["facts"]["grants"];
+    assert_eq!(grants[1]["permission"], "contents:write");
+    assert_eq!(grants[1]["settled"], "granted");
+    assert_eq!(grants[1]["target"], "octo-org/octo-repo");
+    assert!(
+        grants[1]["evidence"]
+            .as_str()
+            .unwrap()
+            .starts_with("probe: POST")
+    );
+    let summary = std::fs::read_to_string(&summary).unwrap();
+    assert!(
+        summary.contains("| Token | Host | Status | Expires | Days left | Scopes | Findings |\n|---|---|---|---|---|---|---|\n"),
+        "{summary}"
+    );
+    assert!(
+        summary.contains(
+            "| probed: `repository` ✓ on octo-org/octo-repo, `contents:write` ✓ on octo-org/octo-repo, `sso` ✓ on octo-org |"
+        ),
+        "{summary}"
+    );
+    assert!(!summary.contains("not observable |"), "{summary}");
+}
