@@ -50,8 +50,12 @@ pub enum Command {
 
 #[derive(Debug, Args)]
 pub struct InitArgs {
-    /// Build the policy on a built-in preset, e.g. git-integration-for-jira
-    #[arg(long, value_name = "NAME")]
+    /// Build the policy on a built-in preset (`builtin:NAME` in `extends`)
+    #[arg(
+        long,
+        value_name = "NAME",
+        value_parser = Completing { values: preset_names, parse: |s| Ok::<_, String>(s.to_owned()) }
+    )]
     pub preset: Option<String>,
     /// Where to write the policy
     #[arg(long, short = 'p', value_name = "FILE", default_value = "patlint.toml")]
@@ -279,6 +283,13 @@ impl<T: Clone + Send + Sync + 'static> clap::builder::TypedValueParser for Compl
 
 fn format_names() -> Vec<&'static str> {
     Format::NAMES.iter().map(|(name, _)| *name).collect()
+}
+
+fn preset_names() -> Vec<&'static str> {
+    crate::policy::presets::PRESETS
+        .iter()
+        .map(|p| p.name)
+        .collect()
 }
 
 fn rule_ids() -> Vec<&'static str> {

@@ -5,6 +5,7 @@ mod audit;
 mod check;
 mod explain;
 mod init;
+mod man;
 
 use std::io::{IsTerminal, Write};
 use std::path::{Path, PathBuf};
@@ -38,7 +39,7 @@ pub fn run(cli: Cli) -> Exit {
             clap_complete::generate(shell, &mut command, "patlint", &mut script);
             write_output(None, &String::from_utf8_lossy(&script)).map(|()| Exit::Clean)
         }
-        Command::Man { dir } => man(dir.as_deref()),
+        Command::Man { dir } => man::man(dir.as_deref()),
     };
     result.unwrap_or_else(|exit| exit)
 }
@@ -343,44 +344,4 @@ fn facts(args: FactsArgs) -> CommandResult {
     text.push('\n');
     write_output(args.output.as_deref(), &text)?;
     Ok(outcome::facts_gate(&facts))
-}
-
-/// The date on the man pages (`.TH`): this version's.
-const MAN_DATE: &str = "2026-12-01";
-
-fn man(dir: Option<&Path>) -> CommandResult {
-    let mut command = <Cli as clap::CommandFactory>::command();
-    // Built, so that the generated `help` subcommand is there too.
-    command.build();
-    let Some(dir) = dir else {
-        write_output(None, &man_page(command)?)?;
-        return Ok(Exit::Clean);
-    };
-    std::fs::create_dir_all(dir)
-        .map_err(|e| fail(format!("cannot create `{}`: {e}", dir.display())))?;
-    // The pages the main page's SEE ALSO names: patlint-check(1) and the others.
-    let mut pages = vec![("patlint.1".to_owned(), command.clone())];
-    for sub in command.get_subcommands() {
-        let name = format!("patlint-{}", sub.get_name());
-        let page = sub
-            .clone()
-            .name(name.clone())
-            .version(env!("CARGO_PKG_VERSION"));
-        pages.push((format!("{name}.1"), page));
-    }
-    for (file, command) in pages {
-        let path = dir.join(file);
-        std::fs::write(&path, man_page(command)?)
-            .map_err(|e| fail(format!("cannot write `{}`: {e}", path.display())))?;
-    }
-    Ok(Exit::Clean)
-}
-
-fn man_page(command: clap::Command) -> Result<String, Exit> {
-    let mut page = Vec::new();
-    clap_mangen::Man::new(command)
-        .date(MAN_DATE)
-        .render(&mut page)
-        .map_err(|e| fail(format!("cannot render the man page: {e}")))?;
-    Ok(String::from_utf8_lossy(&page).into_owned())
 }
