@@ -30,19 +30,7 @@ pub fn annotations(report: &Report) -> String {
             if let Some(help) = &finding.help_with_link() {
                 text.push_str(&format!("\n{help}"));
             }
-            let head = format!(
-                "::{command} file={},line={},endLine={},col={},endColumn={},title={}::",
-                property(&r.path),
-                r.start_line,
-                r.end_line,
-                r.start_column,
-                r.end_column,
-                property(finding.rule.id()),
-            );
-            (
-                command,
-                format!("{head}{}", data(&crate::ci::defuse(&text))),
-            )
+            (command, annotation(command, r, finding.rule.id(), &text))
         })
         .collect();
     say_what_the_runner_drops(&mut lines);
@@ -55,24 +43,27 @@ pub fn problem_annotations(problems: &[ProblemView]) -> String {
     let mut lines: Vec<(&'static str, String)> = problems
         .iter()
         .map(|view| {
-            let r = &view.region;
-            let head = format!(
-                "::error file={},line={},endLine={},col={},endColumn={},title={}::",
-                property(&r.path),
-                r.start_line,
-                r.end_line,
-                r.start_column,
-                r.end_column,
-                property(INVALID_POLICY),
-            );
-            (
-                "error",
-                format!("{head}{}", data(&crate::ci::defuse(&view.text()))),
-            )
+            let line = annotation("error", &view.region, INVALID_POLICY, &view.text());
+            ("error", line)
         })
         .collect();
     say_what_the_runner_drops(&mut lines);
     lines.into_iter().map(|(_, line)| line + "\n").collect()
+}
+
+/// One annotation: `::COMMAND file=…,line=…,…,title=…::TEXT`, its properties and text
+/// escaped as workflow commands escape them, and nothing in the text a command.
+fn annotation(command: &str, r: &super::Region, title: &str, text: &str) -> String {
+    format!(
+        "::{command} file={},line={},endLine={},col={},endColumn={},title={}::{}",
+        property(&r.path),
+        r.start_line,
+        r.end_line,
+        r.start_column,
+        r.end_column,
+        property(title),
+        data(&crate::ci::defuse(text))
+    )
 }
 
 /// The runner shows at most ten annotations of each type per step and drops the rest

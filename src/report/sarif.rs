@@ -64,17 +64,7 @@ pub fn render(report: &Report) -> String {
             "ruleIndex": rule_index,
             "level": level(finding.severity),
             "message": { "text": text },
-            "locations": [{
-                "physicalLocation": {
-                    "artifactLocation": artifact(report),
-                    "region": {
-                        "startLine": r.start_line,
-                        "startColumn": r.start_column,
-                        "endLine": r.end_line,
-                        "endColumn": r.end_column,
-                    }
-                }
-            }],
+            "locations": [location(report.policy.path(), r)],
             "partialFingerprints": { "patlint/v1": print },
             "properties": { "token": token.subject.name(), "host": token.subject.host().as_str(), "status": token.verdict.status.as_str() },
         });
@@ -89,25 +79,52 @@ pub fn render(report: &Report) -> String {
         results.push(result);
     }
 
+    log(
+        report.policy.path(),
+        rules(),
+        results,
+        ("properties", json!({ "facts": &report.facts })),
+    )
+}
+
+/// The SARIF log of one run: patlint's rules, its results and one more property of the
+/// run (its facts, or that it did not run).
+fn log(policy: &str, rules: Vec<Value>, results: Vec<Value>, more: (&str, Value)) -> String {
+    let mut run = json!({
+        "tool": { "driver": {
+            "name": "patlint",
+            "semanticVersion": env!("CARGO_PKG_VERSION"),
+            "informationUri": "https://github.com/patlint/patlint",
+            "rules": rules,
+        }},
+        "automationDetails": { "id": "patlint/" },
+        "originalUriBaseIds": base_ids(policy),
+        "results": results,
+    });
+    run[more.0] = more.1;
     let sarif = json!({
         "$schema": "https://json.schemastore.org/sarif-2.1.0.json",
         "version": "2.1.0",
-        "runs": [{
-            "tool": { "driver": {
-                "name": "patlint",
-                "semanticVersion": env!("CARGO_PKG_VERSION"),
-                "informationUri": "https://github.com/patlint/patlint",
-                "rules": rules(),
-            }},
-            "automationDetails": { "id": "patlint/" },
-            "originalUriBaseIds": base_ids(report),
-            "properties": { "facts": &report.facts },
-            "results": results,
-        }]
+        "runs": [run],
     });
     let mut out = serde_json::to_string_pretty(&sarif).expect("SARIF serializes");
     out.push('\n');
     out
+}
+
+/// Where a result is: its region of the policy file.
+fn location(policy: &str, r: &super::Region) -> Value {
+    json!({
+        "physicalLocation": {
+            "artifactLocation": artifact(policy),
+            "region": {
+                "startLine": r.start_line,
+                "startColumn": r.start_column,
+                "endLine": r.end_line,
+                "endColumn": r.end_column,
+            }
+        }
+    })
 }
 
 /// A refused policy's SARIF log (exit 2: nothing was checked): one `invalid-policy`
@@ -123,17 +140,7 @@ pub fn problems(policy: &str, problems: &[ProblemView]) -> String {
                 "ruleIndex": 0,
                 "level": "error",
                 "message": { "text": view.text() },
-                "locations": [{
-                    "physicalLocation": {
-                        "artifactLocation": artifact_at(&view.problem.path),
-                        "region": {
-                            "startLine": r.start_line,
-                            "startColumn": r.start_column,
-                            "endLine": r.end_line,
-                            "endColumn": r.end_column,
-                        }
-                    }
-                }],
+                "locations": [location(&view.problem.path, r)],
                 "partialFingerprints": {
                     "patlint/v1": format!("{:016x}", crate::evaluate::fnv1a(format!("{INVALID_POLICY}|{}|{}", r.path, view.problem.message).as_bytes())),
                 },
@@ -153,34 +160,20 @@ pub fn problems(policy: &str, problems: &[ProblemView]) -> String {
         "defaultConfiguration": { "level": "error" },
         "properties": { "tags": ["security", "credentials"], "precision": "very-high" },
     });
-    let sarif = json!({
-        "$schema": "https://json.schemastore.org/sarif-2.1.0.json",
-        "version": "2.1.0",
-        "runs": [{
-            "tool": { "driver": {
-                "name": "patlint",
-                "semanticVersion": env!("CARGO_PKG_VERSION"),
-                "informationUri": "https://github.com/patlint/patlint",
-                "rules": [rule],
-            }},
-            "automationDetails": { "id": "patlint/" },
-            "originalUriBaseIds": base_ids_at(policy),
-            "invocations": [{ "executionSuccessful": false, "exitCode": 2 }],
-            "results": results,
-        }]
-    });
-    let mut out = serde_json::to_string_pretty(&sarif).expect("SARIF serializes");
-    out.push('\n');
-    out
+    log(
+        policy,
+        vec![rule],
+        results,
+        (
+            "invocations",
+            json!([{ "executionSuccessful": false, "exitCode": 2 }]),
+        ),
+    )
 }
 
 /// The policy's artifact location: relative to `%SRCROOT%` inside a repository, else an
 /// absolute `file://` URI (code scanning cannot place a bare absolute path).
-fn artifact(report: &Report) -> serde_json::Value {
-    artifact_at(report.policy.path())
-}
-
-fn artifact_at(path: &str) -> serde_json::Value {
+fn artifact(path: &str) -> Value {
     let place = super::location::place(path);
     match place.root {
         Some(_) => json!({ "uri": place.uri(), "uriBaseId": "%SRCROOT%" }),
@@ -188,11 +181,7 @@ fn artifact_at(path: &str) -> serde_json::Value {
     }
 }
 
-fn base_ids(report: &Report) -> serde_json::Value {
-    base_ids_at(report.policy.path())
-}
-
-fn base_ids_at(path: &str) -> serde_json::Value {
+fn base_ids(path: &str) -> Value {
     match super::location::place(path).root_uri() {
         Some(root) => json!({ "%SRCROOT%": { "uri": root } }),
         None => json!({}),

@@ -51,17 +51,7 @@ const PLACES: [(usize, usize); 4] = [(5, 8), (12, 26), (16, 10), (17, 10)];
 
 #[test]
 fn every_format_carries_the_problems_and_exits_2() {
-    for format in [
-        "human",
-        "json",
-        "sarif",
-        "github",
-        "gitlab",
-        "junit",
-        "azure",
-        "openmetrics",
-        "markdown",
-    ] {
+    for (format, _) in patlint::cli::Format::NAMES {
         let (exit, stdout, stderr) = refused(format);
         assert_eq!(exit, 2, "{format}: {stderr}");
         assert!(
