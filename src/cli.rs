@@ -50,8 +50,12 @@ pub enum Command {
 
 #[derive(Debug, Args)]
 pub struct InitArgs {
-    /// Build the policy on a built-in preset, e.g. git-integration-for-jira
-    #[arg(long, value_name = "NAME")]
+    /// Build the policy on a built-in preset (`builtin:NAME` in `extends`)
+    #[arg(
+        long,
+        value_name = "NAME",
+        value_parser = Completing { values: preset_names, parse: |s| Ok::<_, String>(s.to_owned()) }
+    )]
     pub preset: Option<String>,
     /// Where to write the policy
     #[arg(long, short = 'p', value_name = "FILE", default_value = "patlint.toml")]
@@ -89,6 +93,11 @@ pub struct NetworkArgs {
     /// Requests in flight per host
     #[arg(long, value_name = "N", default_value_t = 64, value_parser = clap::value_parser!(u32).range(1..=4096))]
     pub concurrency: u32,
+    /// Seconds a request waits before standard error says so, and between two such
+    /// lines (default: after 5, then every 10; redrawn every second on a terminal).
+    /// Hidden: the tests' few milliseconds.
+    #[arg(long, hide = true, value_name = "SECONDS", value_parser = parse_timeout)]
+    pub progress_interval: Option<Duration>,
 }
 
 #[derive(Debug, Args)]
@@ -274,6 +283,13 @@ impl<T: Clone + Send + Sync + 'static> clap::builder::TypedValueParser for Compl
 
 fn format_names() -> Vec<&'static str> {
     Format::NAMES.iter().map(|(name, _)| *name).collect()
+}
+
+fn preset_names() -> Vec<&'static str> {
+    crate::policy::presets::PRESETS
+        .iter()
+        .map(|p| p.name)
+        .collect()
 }
 
 fn rule_ids() -> Vec<&'static str> {

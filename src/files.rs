@@ -49,6 +49,38 @@ pub enum FileError {
     Io(String),
 }
 
+/// A path the policy names (a secret file, a CA bundle) as the policy means it: a leading
+/// `~/` is the home folder (`HOME`, else `USERPROFILE`), a relative path is taken from the
+/// policy file's folder, whatever the working directory the run starts in.
+pub fn policy_relative(written: &str, policy_folder: &Path) -> PathBuf {
+    let home = || {
+        std::env::var_os("HOME")
+            .filter(|h| !h.is_empty())
+            .or_else(|| std::env::var_os("USERPROFILE").filter(|h| !h.is_empty()))
+            .map(PathBuf::from)
+    };
+    let in_home = written
+        .strip_prefix("~/")
+        .or_else(|| written.strip_prefix("~\\"));
+    if let (Some(rest), Some(home)) = (in_home, home()) {
+        return home.join(rest);
+    }
+    let path = Path::new(written);
+    if path.is_absolute() {
+        path.to_owned()
+    } else {
+        policy_folder.join(path)
+    }
+}
+
+/// The folder of the policy file `--policy` named (empty: the working directory).
+pub fn folder_of(policy: &str) -> PathBuf {
+    Path::new(policy)
+        .parent()
+        .map(Path::to_owned)
+        .unwrap_or_default()
+}
+
 /// Reads a whole regular file of `kind`, within its cap and [`READ_TIMEOUT`].
 pub fn read(path: &Path, kind: FileKind) -> Result<Vec<u8>, FileError> {
     let path: PathBuf = path.to_owned();

@@ -189,6 +189,18 @@ mod tests {
         }
     }
 
+    /// A token that could not be checked is fixed where that host is configured: each
+    /// host says what to check for itself, not another host's URL shape.
+    #[test]
+    fn every_host_says_how_to_fix_its_own_host_errors() {
+        for host in HostKind::ALL {
+            assert!(
+                host.fix(Rule::HostError).is_some(),
+                "{host} has no host-error fix of its own"
+            );
+        }
+    }
+
     #[test]
     fn a_host_has_fix_texts_only_for_rules_it_fires() {
         for host in HostKind::ALL {

@@ -1,7 +1,7 @@
 //! Secrets: where they come from, and a type that cannot print them.
 
 use std::fmt;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use crate::files::{self, FileError, FileKind};
 
@@ -12,17 +12,55 @@ pub const MIN_SECRET_CHARS: usize = 4;
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum SecretSource {
     Env(String),
-    File(PathBuf),
+    File(SecretFile),
     /// The credentials of a named profile of a host's own configuration, which the
     /// host's SDK reads itself: patlint holds no secret for it.
     Profile(String),
+}
+
+/// A file holding a secret: as the policy wrote it, and where it is read from (a leading
+/// `~/` is the home folder; a relative path is taken from the policy file's folder).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SecretFile {
+    pub written: String,
+    pub path: PathBuf,
+}
+
+impl SecretFile {
+    /// `written`, as a policy in `policy_folder` means it.
+    pub fn in_folder(written: &str, policy_folder: &Path) -> Self {
+        SecretFile {
+            written: written.to_owned(),
+            path: crate::files::policy_relative(written, policy_folder),
+        }
+    }
+
+    /// Where the file was looked for, as an absolute path when the working directory is
+    /// known: what a user needs to find it.
+    pub fn looked_for(&self) -> String {
+        std::path::absolute(&self.path)
+            .unwrap_or_else(|_| self.path.clone())
+            .display()
+            .to_string()
+    }
+}
+
+impl SecretSource {
+    /// A file read from exactly `path`.
+    pub fn file(path: impl Into<PathBuf>) -> Self {
+        let path = path.into();
+        SecretSource::File(SecretFile {
+            written: path.display().to_string(),
+            path,
+        })
+    }
 }
 
 impl fmt::Display for SecretSource {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             SecretSource::Env(name) => write!(f, "environment variable `{name}`"),
-            SecretSource::File(path) => write!(f, "file `{}`", path.display()),
+            SecretSource::File(file) => write!(f, "file `{}`", file.written),
             SecretSource::Profile(name) => write!(f, "profile `{name}`"),
         }
     }
@@ -33,6 +71,9 @@ impl fmt::Display for SecretSource {
 pub enum SecretError {
     #[error("{0} is not set")]
     Missing(SecretSource),
+    /// A secret file that is not there, and where it was looked for.
+    #[error("file `{}` does not exist (looked for {}{})", .0.written, .0.looked_for(), if std::path::Path::new(&.0.written).is_absolute() { "" } else { "; a relative path is read from the policy file's folder, `~/` from the home folder" })]
+    NoFile(SecretFile),
     #[error("{0} is empty")]
     Empty(SecretSource),
     #[error("{source_} could not be read: {reason}")]
@@ -60,12 +101,12 @@ impl SecretSource {
                 }
             },
             SecretSource::Profile(_) => return Ok(Secret(String::new())),
-            SecretSource::File(path) => match files::read(path, FileKind::Secret) {
+            SecretSource::File(file) => match files::read(&file.path, FileKind::Secret) {
                 Ok(bytes) => String::from_utf8(bytes).map_err(|_| SecretError::Unreadable {
                     source_: self.clone(),
                     reason: "its content is not valid UTF-8".into(),
                 })?,
-                Err(FileError::NotFound) => return Err(SecretError::Missing(self.clone())),
+                Err(FileError::NotFound) => return Err(SecretError::NoFile(file.clone())),
                 Err(e) => {
                     return Err(SecretError::Unreadable {
                         source_: self.clone(),
@@ -134,11 +175,11 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("pat");
         std::fs::write(&path, "ghp_canary\n").unwrap();
-        let secret = SecretSource::File(path.clone()).read().unwrap();
+        let secret = SecretSource::file(&path).read().unwrap();
         assert_eq!(secret.expose(), "ghp_canary");
 
         std::fs::write(&path, "  \n").unwrap();
-        let err = SecretSource::File(path).read().unwrap_err();
+        let err = SecretSource::file(&path).read().unwrap_err();
         assert!(matches!(err, SecretError::Empty(_)));
 
         let missing = SecretSource::Env("PATLINT_TEST_SURELY_UNSET_VAR".into())

@@ -46,6 +46,16 @@ pub async fn audit_all(
     settings: &HttpSettings,
     observed_at: Timestamp,
 ) -> AuditFacts {
+    audit_all_reporting(policy, settings, observed_at, None).await
+}
+
+/// [`audit_all`], saying on standard error what it waits for when it waits long.
+pub async fn audit_all_reporting(
+    policy: &Policy,
+    settings: &HttpSettings,
+    observed_at: Timestamp,
+    progress: Option<super::progress::ProgressSettings>,
+) -> AuditFacts {
     let http = Http::new(settings.clone());
     let hosts = Hosts::new(settings);
     let declared = policy
@@ -56,11 +66,14 @@ pub async fn audit_all(
         .inventories
         .iter()
         .map(|inventory| list_one(&hosts, &http, inventory, observed_at));
-    let (declared, listed) = futures_util::future::join(
+    let both = futures_util::future::join(
         futures_util::future::join_all(declared),
         futures_util::future::join_all(listed),
-    )
-    .await;
+    );
+    let (declared, listed) = match progress {
+        Some(progress) => super::progress::reporting(http.progress(), progress, both).await,
+        None => both.await,
+    };
     let everyone: Vec<Secret> = declared
         .iter()
         .flat_map(|(_, _, protected)| protected.iter().cloned())

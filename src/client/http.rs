@@ -11,6 +11,7 @@ use reqwest::header::HeaderMap;
 use reqwest::{Client, RequestBuilder, Response, StatusCode};
 use tokio::sync::Semaphore;
 
+use super::progress::Progress;
 use super::rate_limits::{
     Identity, MAX_RATE_LIMIT_WAITS, RateLimits, beyond_max_wait, rate_limit_wait,
 };
@@ -33,6 +34,8 @@ pub struct RequestContext<'a> {
 pub struct TokenClock {
     deadline: Duration,
     spent: Mutex<Duration>,
+    /// Where the token's waits are noted, to say on standard error what a run waits for.
+    watched: Option<(Arc<Progress>, String)>,
 }
 
 impl TokenClock {
@@ -40,6 +43,15 @@ impl TokenClock {
         TokenClock {
             deadline,
             spent: Mutex::new(Duration::ZERO),
+            watched: None,
+        }
+    }
+
+    /// A clock whose waits for `token` are noted in `progress`.
+    pub fn watched(deadline: Duration, progress: Arc<Progress>, token: &str) -> Self {
+        TokenClock {
+            watched: Some((progress, token.to_owned())),
+            ..TokenClock::new(deadline)
         }
     }
 
@@ -73,6 +85,22 @@ impl TokenClock {
         host: &str,
         work: impl std::future::Future<Output = T>,
     ) -> Result<T, HostError> {
+        self.within_attempt(host, host, None, work).await
+    }
+
+    /// [`Self::within`] for one attempt of a request to `place` (the host and where it is),
+    /// noted as waited for while it runs.
+    async fn within_attempt<T>(
+        &self,
+        host: &str,
+        place: &str,
+        attempt: Option<(u32, u32)>,
+        work: impl std::future::Future<Output = T>,
+    ) -> Result<T, HostError> {
+        let _waiting = self
+            .watched
+            .as_ref()
+            .map(|(progress, token)| progress.waiting(place, token, attempt));
         let left = self.remaining(host)?;
         let started = std::time::Instant::now();
         let outcome = tokio::time::timeout(left, work).await;
@@ -239,6 +267,8 @@ pub struct Http {
     with_ca: Mutex<HashMap<PathBuf, Client>>,
     /// Requests in flight per origin: at most `--concurrency`, whatever any host says.
     in_flight: Mutex<HashMap<String, Arc<Semaphore>>>,
+    /// What is waited for, to say so when it takes long.
+    progress: Arc<Progress>,
     /// What each identity has left of its rate limit, as its host last said.
     rate_limits: RateLimits,
 }
@@ -261,8 +291,14 @@ impl Http {
             settings,
             with_ca: Mutex::new(HashMap::new()),
             in_flight: Mutex::new(HashMap::new()),
+            progress: Arc::new(Progress::default()),
             rate_limits: RateLimits::default(),
         }
+    }
+
+    /// What this client's requests wait for.
+    pub fn progress(&self) -> &Arc<Progress> {
+        &self.progress
     }
 
     fn in_flight(&self, url: &reqwest::Url) -> Arc<Semaphore> {
@@ -377,12 +413,17 @@ impl Http {
                 .wait(host, &identity, &context, self.settings.max_wait)
                 .await?;
             let in_flight = self.in_flight(request.url());
+            let place = format!("{host} at {}", request.url().origin().ascii_serialization());
             let permit = in_flight
                 .acquire()
                 .await
                 .expect("in-flight semaphores are never closed");
             // Counted from here: the wait for a permit is other tokens' time.
-            let outcome = context.clock.within(host, client.execute(request)).await;
+            let attempt = (failures + 1, self.settings.retries + 1);
+            let outcome = context
+                .clock
+                .within_attempt(host, &place, Some(attempt), client.execute(request))
+                .await;
             drop(permit);
             let outcome = outcome?;
             if let Ok(response) = &outcome {

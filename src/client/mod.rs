@@ -9,11 +9,12 @@ mod audit;
 mod http;
 mod observe;
 pub(crate) mod paging;
+pub mod progress;
 mod rate_limits;
 pub(crate) mod wire;
 
-pub use audit::{AuditFacts, DeclaredCheck, InventoryRecord, audit_all};
+pub use audit::{AuditFacts, DeclaredCheck, InventoryRecord, audit_all, audit_all_reporting};
 pub use http::{Answer, HostError, HostErrorKind, Http, HttpSettings, RequestContext, TokenClock};
 pub(crate) use observe::secret_unavailable;
-pub use observe::{Call, observe_all};
+pub use observe::{Call, observe_all, observe_all_reporting};
 pub(crate) use wire::is_loopback;

@@ -6,6 +6,7 @@ use std::sync::Mutex;
 use jiff::Timestamp;
 
 use super::http::{Answer, HostError, Http, HttpSettings, RequestContext, TokenClock};
+use super::progress::ProgressSettings;
 use crate::facts::{FactsFile, Failure, Observation, TokenRecord};
 use crate::hosts::Hosts;
 use crate::hosts::inventory::{Fingerprint, ListingResult};
@@ -20,6 +21,16 @@ pub async fn observe_all(
     settings: &HttpSettings,
     observed_at: Timestamp,
 ) -> FactsFile {
+    observe_all_reporting(policy, settings, observed_at, None).await
+}
+
+/// [`observe_all`], saying on standard error what it waits for when it waits long.
+pub async fn observe_all_reporting(
+    policy: &Policy,
+    settings: &HttpSettings,
+    observed_at: Timestamp,
+    progress: Option<ProgressSettings>,
+) -> FactsFile {
     let http = Http::new(settings.clone());
     let hosts = Hosts::new(settings);
     let checks = policy.tokens.iter().map(|token| {
@@ -32,7 +43,11 @@ pub async fn observe_all(
             }
         }
     });
-    let tokens = futures_util::future::join_all(checks).await;
+    let checks = futures_util::future::join_all(checks);
+    let tokens = match progress {
+        Some(progress) => super::progress::reporting(http.progress(), progress, checks).await,
+        None => checks.await,
+    };
     FactsFile {
         schema_version: FactsFile::SCHEMA_VERSION,
         observed_at,
@@ -105,7 +120,11 @@ impl<'a> Call<'a> {
             token,
             secret,
             observed_at,
-            clock: TokenClock::new(http.settings().deadline),
+            clock: TokenClock::watched(
+                http.settings().deadline,
+                http.progress().clone(),
+                &token.name,
+            ),
             protected: Mutex::new(Vec::new()),
             fingerprints: Mutex::new(Vec::new()),
         };

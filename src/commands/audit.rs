@@ -11,7 +11,7 @@ use crate::report::{FactsSource, Report};
 pub(super) fn audit(args: AuditArgs) -> CommandResult {
     one_on_stdout(&args.report.format)?;
     let now = now_or_clock(args.now.now);
-    let policy = load_policy_at(args.policy.policy.as_deref(), now)?;
+    let policy = load_policy_at(args.policy.policy.as_deref(), now, &args.report.format)?;
     if policy.inventories.is_empty() {
         return Err(fail(format!(
             "`{}` has no [[inventory]], so there is nothing to audit: add one (see `patlint explain undeclared-token`), or run `patlint check` for the declared tokens",
@@ -20,10 +20,11 @@ pub(super) fn audit(args: AuditArgs) -> CommandResult {
     }
     // The one clock read of observation: every judgement of time happens in evaluation.
     let observed_at = jiff::Timestamp::now();
-    let audited = runtime()?.block_on(crate::hosts::audit_all(
+    let audited = runtime()?.block_on(crate::client::audit_all_reporting(
         &policy,
         &super::http_settings(&args.network),
         observed_at,
+        Some(super::progress_settings(&args.network)),
     ));
     let at = Instants { now, observed_at };
     let result = judge_audit(&policy, &audited, at);

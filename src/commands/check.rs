@@ -20,11 +20,16 @@ use crate::rules::Severity;
 pub(super) fn check(args: CheckArgs) -> CommandResult {
     one_on_stdout(&args.report.format)?;
     let now = now_or_clock(args.now.now);
-    let policy = load_policy_at(args.policy.policy.as_deref(), now)?;
+    let policy = load_policy_at(args.policy.policy.as_deref(), now, &args.report.format)?;
+    super::require_tokens(&policy, &args.report.format)?;
     let (facts, source) = match &args.facts {
         Some(path) => {
             let facts = read_facts(path)?;
-            check_age(path, &facts, now, args.max_facts_age)?;
+            let judged_at = match args.now.now {
+                Some(_) => JudgedAt::Given(now),
+                None => JudgedAt::Clock(now),
+            };
+            check_age(path, &facts, judged_at, args.max_facts_age)?;
             let source = FactsSource::File {
                 path: path.display().to_string(),
                 observed_at: facts.observed_at,
@@ -110,6 +115,43 @@ pub(super) fn render(report: &Report, formats: &[FormatTarget]) -> Result<(), Ex
     Ok(())
 }
 
+/// Writes a refused policy's problems in every machine format asked for (the human
+/// rendering is on standard error already): a CI runner annotates where the policy broke.
+pub(super) fn render_problems(
+    name: &str,
+    errors: &crate::policy::PolicyErrors,
+    formats: &[FormatTarget],
+) -> Result<(), Exit> {
+    let views = report::problem_views(errors);
+    for target in formats {
+        let text = match target.format {
+            Format::Human => continue,
+            Format::Json => report::json::problems(name, &views),
+            Format::Sarif => report::sarif::problems(name, &views),
+            Format::Github => {
+                write_commands(
+                    target.path.as_deref(),
+                    &report::github_actions::problem_annotations(&views),
+                )?;
+                continue;
+            }
+            Format::Gitlab => report::code_quality::problems(&views),
+            Format::Junit => report::junit::problems(&views),
+            Format::Openmetrics => report::openmetrics::problems(&views),
+            Format::Markdown => report::markdown::problems(name, &views),
+            Format::Azure => {
+                write_commands(
+                    target.path.as_deref(),
+                    &report::azure_pipelines::problems(&views),
+                )?;
+                continue;
+            }
+        };
+        write_output(target.path.as_deref(), &text)?;
+    }
+    Ok(())
+}
+
 /// How long before `--now` replayed facts may have been observed when `--max-facts-age`
 /// is not given.
 const DEFAULT_MAX_FACTS_AGE: jiff::SignedDuration = jiff::SignedDuration::from_hours(24);
@@ -119,12 +161,37 @@ const DEFAULT_MAX_FACTS_AGE: jiff::SignedDuration = jiff::SignedDuration::from_h
 /// observed after `--now` are not a replay of that instant, so they are refused (beyond
 /// the few minutes two clocks may differ by) unless `--max-facts-age` is given, which
 /// then bounds the distance on that side too.
+/// The instant a run judges: `--now` as given, or the clock's when it was not.
+#[derive(Clone, Copy)]
+enum JudgedAt {
+    Given(jiff::Timestamp),
+    Clock(jiff::Timestamp),
+}
+
+impl JudgedAt {
+    fn instant(self) -> jiff::Timestamp {
+        match self {
+            JudgedAt::Given(at) | JudgedAt::Clock(at) => at,
+        }
+    }
+
+    /// How messages name it: "--now (T)", or "now (T)" when no `--now` was given.
+    fn named(self) -> String {
+        match self {
+            JudgedAt::Given(at) => format!("--now ({at})"),
+            JudgedAt::Clock(at) => format!("now ({at}; no --now was given)"),
+        }
+    }
+}
+
 fn check_age(
     path: &std::path::Path,
     facts: &FactsFile,
-    now: jiff::Timestamp,
+    judged_at: JudgedAt,
     max_age: Option<jiff::SignedDuration>,
 ) -> Result<(), Exit> {
+    let now = judged_at.instant();
+    let named = judged_at.named();
     let observed = facts.observed_at;
     let age = now.duration_since(observed);
     let path = path.display();
@@ -136,7 +203,7 @@ fn check_age(
         // The smallest whole number of hours that covers the distance.
         let hours = (ahead.as_secs() + 3_599) / 3_600;
         return Err(fail(format!(
-            "the facts in `{path}` were observed at {observed}, {} after --now ({now}): judging an instant before the facts were observed is not a replay of them. Pass a --now at or after {observed}, or, if judging them as of {now} is what you want, --max-facts-age {hours}h or more",
+            "the facts in `{path}` were observed at {observed}, {} after {named}: judging an instant before the facts were observed is not a replay of them. Pass a --now at or after {observed}, or, if judging them as of {now} is what you want, --max-facts-age {hours}h or more",
             format_duration(ahead),
         )));
     }
@@ -150,7 +217,7 @@ fn check_age(
         (format_duration(age), "before")
     };
     Err(fail(format!(
-        "the facts in `{path}` were observed at {observed}, {distance} {side} --now ({now}), more than --max-facts-age ({}) apart: record them again with `patlint facts`, or pass a larger --max-facts-age if judging a replay at that distance is what you want",
+        "the facts in `{path}` were observed at {observed}, {distance} {side} {named}, more than --max-facts-age ({}) apart: record them again with `patlint facts`, or pass a --now near {observed} or a larger --max-facts-age if judging a replay at that distance is what you want",
         format_duration(max_age)
     )))
 }

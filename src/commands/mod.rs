@@ -5,13 +5,15 @@ mod audit;
 mod check;
 mod explain;
 mod init;
+mod man;
 
 use std::io::{IsTerminal, Write};
 use std::path::{Path, PathBuf};
 
 use jiff::Timestamp;
 
-use crate::cli::{Cli, Command, FactsArgs, NetworkArgs, ValidateArgs};
+use crate::cli::{Cli, Command, FactsArgs, FormatTarget, NetworkArgs, ValidateArgs};
+use crate::client::progress::ProgressSettings;
 use crate::facts::FactsFile;
 use crate::files::{self, FileError, FileKind};
 use crate::hosts::HttpSettings;
@@ -37,7 +39,7 @@ pub fn run(cli: Cli) -> Exit {
             clap_complete::generate(shell, &mut command, "patlint", &mut script);
             write_output(None, &String::from_utf8_lossy(&script)).map(|()| Exit::Clean)
         }
-        Command::Man { dir } => man(dir.as_deref()),
+        Command::Man { dir } => man::man(dir.as_deref()),
     };
     result.unwrap_or_else(|exit| exit)
 }
@@ -72,7 +74,8 @@ fn find_policy(explicit: Option<&Path>) -> Result<PathBuf, Exit> {
         .ok_or_else(|| fail("no policy file: found neither patlint.toml nor .github/patlint.toml; pass one with --policy FILE"))
 }
 
-pub(crate) fn load_policy(explicit: Option<&Path>) -> Result<Policy, Exit> {
+/// The policy's name and text.
+fn read_policy(explicit: Option<&Path>) -> Result<(String, String), Exit> {
     let path = find_policy(explicit)?;
     let name = path.display().to_string();
     let bytes = files::read(&path, FileKind::Policy).map_err(|e| match e {
@@ -86,21 +89,71 @@ pub(crate) fn load_policy(explicit: Option<&Path>) -> Result<Policy, Exit> {
         ))
     })?;
     // A byte-order mark is allowed (some Windows editors write one) and skipped.
-    let text = text.strip_prefix('\u{feff}').unwrap_or(&text);
-    policy::parse_policy(&name, text).map_err(|errors| refused(&name, &errors))
+    let text = text
+        .strip_prefix('\u{feff}')
+        .map(str::to_owned)
+        .unwrap_or(text);
+    Ok((name, text))
 }
 
-/// The policy, with its waivers checked against the run's `now` (`max_waiver`).
-pub(crate) fn load_policy_at(explicit: Option<&Path>, now: Timestamp) -> Result<Policy, Exit> {
-    let policy = load_policy(explicit)?;
-    policy
-        .waiver_problems(now)
-        .map_err(|errors| refused(policy.path(), &errors))?;
-    Ok(policy)
+pub(crate) fn load_policy(explicit: Option<&Path>) -> Result<Policy, Exit> {
+    let (name, text) = read_policy(explicit)?;
+    policy::parse_policy(&name, &text).map_err(|errors| refused(&name, &errors, &[]))
 }
 
-/// Shows every problem of a policy on stderr; nothing is checked.
-fn refused(name: &str, errors: &policy::PolicyErrors) -> Exit {
+/// The policy, with its waivers held to `max_waiver` from the run's `now`. A refused
+/// policy's problems go to standard error, and into every machine format asked for.
+pub(crate) fn load_policy_at(
+    explicit: Option<&Path>,
+    now: Timestamp,
+    formats: &[FormatTarget],
+) -> Result<Policy, Exit> {
+    let (name, text) = read_policy(explicit)?;
+    policy::parse_policy_at(&name, &text, now).map_err(|errors| refused(&name, &errors, formats))
+}
+
+/// The policy's tokens, refused when there are none: a gate over nothing is no gate.
+/// An inventories-only policy is for `patlint audit`, and says so.
+pub(crate) fn require_tokens(policy: &Policy, formats: &[FormatTarget]) -> Result<(), Exit> {
+    if !policy.tokens.is_empty() {
+        return Ok(());
+    }
+    let help = match policy.inventories.len() {
+        0 => "add a [[token]] for each token your integrations use (`patlint init --preset NAME` writes a starter policy)".to_owned(),
+        _ => "its [[inventory]]s are listed by `patlint audit`; add a [[token]] for each token your integrations use to check them here".to_owned(),
+    };
+    Err(refused(
+        policy.path(),
+        &policy::PolicyErrors(vec![nothing_to_check(policy, help)]),
+        formats,
+    ))
+}
+
+/// A policy with neither a token nor an inventory: valid for nothing.
+fn require_something(policy: &Policy) -> Result<(), Exit> {
+    if policy.inventories.is_empty() {
+        require_tokens(policy, &[])?;
+    }
+    Ok(())
+}
+
+fn nothing_to_check(policy: &Policy, help: String) -> policy::PolicyError {
+    let declares = match policy.inventories.len() {
+        0 => "no [[token]] and no [[inventory]]",
+        _ => "no [[token]]",
+    };
+    policy::PolicyError::at(
+        policy.documents.policy(),
+        0..0,
+        format!("the policy declares {declares}: there is nothing to check"),
+        "no [[token]] in this file",
+        Some(help),
+    )
+}
+
+/// Shows every problem of a policy on stderr, and in every machine format of `formats`;
+/// nothing is checked.
+fn refused(name: &str, errors: &policy::PolicyErrors, formats: &[FormatTarget]) -> Exit {
     let style = style_for(std::io::stderr().is_terminal());
     let mut err = std::io::stderr().lock();
     for e in &errors.0 {
@@ -115,6 +168,9 @@ fn refused(name: &str, errors: &policy::PolicyErrors) -> Exit {
         "{}",
         crate::ci::defuse(&format!("patlint: {errors} `{name}`; nothing was checked"))
     );
+    drop(err);
+    // A report that cannot be written has said so already; the policy's exit code stands.
+    let _ = check::render_problems(name, errors, formats);
     Exit::Invalid
 }
 
@@ -141,15 +197,25 @@ pub(crate) fn runtime() -> Result<tokio::runtime::Runtime, Exit> {
         .map_err(|e| fail(format!("cannot start the async runtime: {e}")))
 }
 
+/// How standard error says what a run waits for.
+pub(crate) fn progress_settings(args: &NetworkArgs) -> ProgressSettings {
+    let terminal = std::io::stderr().is_terminal();
+    match args.progress_interval {
+        Some(interval) => ProgressSettings::every(interval, terminal),
+        None => ProgressSettings::for_stderr(terminal),
+    }
+}
+
 /// Asks every host.
 pub(crate) fn observe(policy: &Policy, args: &NetworkArgs) -> Result<FactsFile, Exit> {
     let runtime = runtime()?;
     // The one clock read of observation: every judgement of time happens in evaluation.
     let observed_at = jiff::Timestamp::now();
-    Ok(runtime.block_on(crate::hosts::observe_all(
+    Ok(runtime.block_on(crate::client::observe_all_reporting(
         policy,
         &http_settings(args),
         observed_at,
+        Some(progress_settings(args)),
     )))
 }
 
@@ -212,7 +278,8 @@ pub(crate) fn write_commands(path: Option<&Path>, text: &str) -> Result<(), Exit
 
 fn validate(args: ValidateArgs) -> CommandResult {
     let now = now_or_clock(args.now.now);
-    let policy = load_policy_at(args.policy.policy.as_deref(), now)?;
+    let policy = load_policy_at(args.policy.policy.as_deref(), now, &[])?;
+    require_something(&policy)?;
     let style = style_for(std::io::stdout().is_terminal());
     let lints: Vec<_> = policy
         .tokens
@@ -224,71 +291,57 @@ fn validate(args: ValidateArgs) -> CommandResult {
         out.push_str(&human::render_finding(lint, &policy.documents, style));
         out.push('\n');
     }
-    let plural = |n: usize, one: &str, many: &str| match n {
-        1 => format!("1 {one}"),
-        n => format!("{n} {many}"),
-    };
+    let exit = outcome::validate_gate(&lints);
+    out.push_str(&validate_closing_line(&policy, &lints, exit));
+    write_output(None, &out)?;
+    Ok(exit)
+}
+
+/// "`P` is valid: 3 tokens", or, when a lint already fails, that it does: the last line
+/// says what the exit code says.
+fn validate_closing_line(
+    policy: &Policy,
+    lints: &[crate::evaluate::Finding],
+    exit: Exit,
+) -> String {
+    use crate::report::count_of;
     let inventories = match policy.inventories.len() {
         0 => String::new(),
         n => format!(
             " and {} for `patlint audit`",
-            plural(n, "inventory", "inventories")
+            count_of(n, "inventory", "inventories")
         ),
     };
-    out.push_str(&format!(
-        "patlint: `{}` is valid: {}{inventories}\n",
-        policy.path(),
-        plural(policy.tokens.len(), "token", "tokens"),
-    ));
-    write_output(None, &out)?;
-    Ok(outcome::validate_gate(&lints))
+    let contents = format!(
+        "{}{inventories}",
+        count_of(policy.tokens.len(), "token", "tokens")
+    );
+    let path = policy.path();
+    let violations = lints.iter().filter(|l| l.is_violation()).count();
+    let warnings = lints
+        .iter()
+        .filter(|l| !l.is_violation() && l.severity == crate::rules::Severity::Warning)
+        .count();
+    match (exit, warnings) {
+        (Exit::Clean, 0) => format!("patlint: `{path}` is valid: {contents}\n"),
+        (Exit::Clean, n) => format!(
+            "patlint: `{path}` is valid: {contents}; {} above\n",
+            count_of(n, "warning", "warnings")
+        ),
+        _ => format!(
+            "patlint: `{path}` is well-formed ({contents}) but fails: {} above (exit {})\n",
+            count_of(violations, "error", "errors"),
+            exit.code()
+        ),
+    }
 }
 
 fn facts(args: FactsArgs) -> CommandResult {
     let policy = load_policy(args.policy.policy.as_deref())?;
+    require_tokens(&policy, &[])?;
     let facts = observe(&policy, &args.network)?;
     let mut text = serde_json::to_string_pretty(&facts).expect("facts serialize");
     text.push('\n');
     write_output(args.output.as_deref(), &text)?;
     Ok(outcome::facts_gate(&facts))
-}
-
-/// The date on the man pages (`.TH`): this version's.
-const MAN_DATE: &str = "2026-12-01";
-
-fn man(dir: Option<&Path>) -> CommandResult {
-    let mut command = <Cli as clap::CommandFactory>::command();
-    // Built, so that the generated `help` subcommand is there too.
-    command.build();
-    let Some(dir) = dir else {
-        write_output(None, &man_page(command)?)?;
-        return Ok(Exit::Clean);
-    };
-    std::fs::create_dir_all(dir)
-        .map_err(|e| fail(format!("cannot create `{}`: {e}", dir.display())))?;
-    // The pages the main page's SEE ALSO names: patlint-check(1) and the others.
-    let mut pages = vec![("patlint.1".to_owned(), command.clone())];
-    for sub in command.get_subcommands() {
-        let name = format!("patlint-{}", sub.get_name());
-        let page = sub
-            .clone()
-            .name(name.clone())
-            .version(env!("CARGO_PKG_VERSION"));
-        pages.push((format!("{name}.1"), page));
-    }
-    for (file, command) in pages {
-        let path = dir.join(file);
-        std::fs::write(&path, man_page(command)?)
-            .map_err(|e| fail(format!("cannot write `{}`: {e}", path.display())))?;
-    }
-    Ok(Exit::Clean)
-}
-
-fn man_page(command: clap::Command) -> Result<String, Exit> {
-    let mut page = Vec::new();
-    clap_mangen::Man::new(command)
-        .date(MAN_DATE)
-        .render(&mut page)
-        .map_err(|e| fail(format!("cannot render the man page: {e}")))?;
-    Ok(String::from_utf8_lossy(&page).into_owned())
 }

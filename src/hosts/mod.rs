@@ -128,6 +128,12 @@ pub trait Host: Sized {
         Ok(())
     }
 
+    /// What a value that is not one of the host's scopes is instead, and the key it
+    /// belongs in (a GitHub fine-grained permission written as `contents:write`).
+    fn not_a_scope(_value: &str) -> Option<String> {
+        None
+    }
+
     /// The host's own `[[token]]` keys as written, each keeping its span. Its field
     /// names are the keys the host accepts, and its doc comments their schema.
     type RawKeys: for<'de> serde::Deserialize<'de> + schemars::JsonSchema;
@@ -280,6 +286,13 @@ macro_rules! registry {
             pub fn token_keys(self) -> &'static [&'static str] {
                 match self {
                     $(HostKind::$variant => crate::policy::raw::field_names::<<$($host)::+ as Host>::RawKeys>(),)+
+                }
+            }
+
+            /// What an unknown scope is instead, when the host knows (see [`Host::not_a_scope`]).
+            pub fn not_a_scope(self, value: &str) -> Option<String> {
+                match self {
+                    $(HostKind::$variant => <$($host)::+ as Host>::not_a_scope(value),)+
                 }
             }
 

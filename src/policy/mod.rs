@@ -18,7 +18,7 @@ pub use duration::{
     DURATION_HELP, format_duration, parse_duration, parse_duration_arg, parse_instant,
 };
 pub use validate::waivers::RawWaiver;
-pub use validate::{RequirementKeys, TokenKeys, is_safe_name, parse_policy};
+pub use validate::{RequirementKeys, TokenKeys, is_safe_name, parse_policy, parse_policy_at};
 
 pub use crate::hosts::Endpoint;
 use crate::hosts::{HostKind, HostRequirements, Layered};
@@ -317,34 +317,5 @@ impl Policy {
         self.max_waiver
             .as_ref()
             .map_or(validate::DEFAULT_MAX_WAIVER, |s| s.value)
-    }
-
-    /// Waivers that end further than `max_waiver` after `now`: nobody waives for ten
-    /// years. Checked at the run's `--now`, so a waiver written today stays valid.
-    pub fn waiver_problems(&self, now: jiff::Timestamp) -> Result<(), PolicyErrors> {
-        let max = self.max_waiver();
-        let errors: Vec<PolicyError> = self
-            .waivers
-            .iter()
-            .filter(|w| w.until.duration_since(now) > max)
-            .map(|w| {
-                PolicyError::at(
-                    self.documents.get(w.until_origin.doc),
-                    w.until_origin.span.clone(),
-                    format!(
-                        "this waiver runs until {}, more than `max_waiver` ({}) from now",
-                        w.until.strftime("%Y-%m-%d"),
-                        format_duration(max)
-                    ),
-                    format!("at most {}", format_duration(max)),
-                    Some("waive for a shorter time and renew it if the reason still holds (or raise `max_waiver` in [defaults])".into()),
-                )
-            })
-            .collect();
-        if errors.is_empty() {
-            Ok(())
-        } else {
-            Err(PolicyErrors(errors))
-        }
     }
 }

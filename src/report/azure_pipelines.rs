@@ -3,7 +3,7 @@
 //! one `task.logissue` per finding, most severe first, and `task.complete result=Failed`
 //! when the gate failed.
 
-use super::Report;
+use super::{INVALID_POLICY, ProblemView, Report};
 use crate::ci::azure::{message, property};
 use crate::outcome::Exit;
 use crate::rules::Severity;
@@ -47,5 +47,30 @@ pub fn render(report: &Report) -> String {
             message(&summary)
         )),
     }
+    out
+}
+
+/// A refused policy's logging commands (exit 2: nothing was checked): an error issue on
+/// each problem's place, and the task failed.
+pub fn problems(problems: &[ProblemView]) -> String {
+    let mut out = String::new();
+    for view in problems {
+        let r = &view.region;
+        out.push_str(&format!(
+            "##vso[task.logissue type=error;sourcepath={};linenumber={};columnnumber={};code={}]{}\n",
+            property(&r.path),
+            r.start_line,
+            r.start_column,
+            property(INVALID_POLICY),
+            message(&crate::ci::defuse(&view.text()))
+        ));
+    }
+    out.push_str(&format!(
+        "##vso[task.complete result=Failed;]{}\n",
+        message(&format!(
+            "patlint: {} in the policy; nothing was checked",
+            super::count_of(problems.len(), "problem", "problems")
+        ))
+    ));
     out
 }

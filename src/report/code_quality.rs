@@ -4,7 +4,7 @@
 
 use serde_json::json;
 
-use super::Report;
+use super::{INVALID_POLICY, ProblemView, Report};
 use crate::rules::Severity;
 
 fn severity(severity: Severity) -> &'static str {
@@ -34,6 +34,27 @@ pub fn render(report: &Report) -> String {
                 "fingerprint": view.fingerprint,
                 "severity": severity,
                 "location": { "path": view.region.path, "lines": { "begin": view.region.start_line } },
+            })
+        })
+        .collect();
+    let mut out = serde_json::to_string_pretty(&issues).expect("Code Quality serializes");
+    out.push('\n');
+    out
+}
+
+/// A refused policy's Code Quality report (exit 2: nothing was checked): one blocker per
+/// problem, on its line, so that the merge request that broke the policy shows where.
+pub fn problems(problems: &[ProblemView]) -> String {
+    let issues: Vec<_> = problems
+        .iter()
+        .map(|view| {
+            let r = &view.region;
+            json!({
+                "description": view.text().replace('\n', " "),
+                "check_name": INVALID_POLICY,
+                "fingerprint": format!("{:016x}", crate::evaluate::fnv1a(format!("{INVALID_POLICY}|{}|{}|{}", r.path, r.start_line, view.problem.message).as_bytes())),
+                "severity": "blocker",
+                "location": { "path": r.path, "lines": { "begin": r.start_line } },
             })
         })
         .collect();

@@ -5,10 +5,10 @@
 
 use jiff::{SignedDuration, Timestamp};
 
-use super::{Report, TokenReport};
+use super::{INVALID_POLICY, ProblemView, Report, TokenReport};
 use crate::ci::github::{data, property};
 use crate::evaluate::Status;
-use crate::facts::{Observed, TokenFacts};
+use crate::facts::{Observed, Settled, TokenFacts};
 use crate::rules::Severity;
 
 pub fn annotations(report: &Report) -> String {
@@ -30,23 +30,40 @@ pub fn annotations(report: &Report) -> String {
             if let Some(help) = &finding.help_with_link() {
                 text.push_str(&format!("\n{help}"));
             }
-            let head = format!(
-                "::{command} file={},line={},endLine={},col={},endColumn={},title={}::",
-                property(&r.path),
-                r.start_line,
-                r.end_line,
-                r.start_column,
-                r.end_column,
-                property(finding.rule.id()),
-            );
-            (
-                command,
-                format!("{head}{}", data(&crate::ci::defuse(&text))),
-            )
+            (command, annotation(command, r, finding.rule.id(), &text))
         })
         .collect();
     say_what_the_runner_drops(&mut lines);
     lines.into_iter().map(|(_, line)| line + "\n").collect()
+}
+
+/// A refused policy's annotations (exit 2: nothing was checked): an error on each
+/// problem's place, so that a pull request that breaks the policy is annotated there.
+pub fn problem_annotations(problems: &[ProblemView]) -> String {
+    let mut lines: Vec<(&'static str, String)> = problems
+        .iter()
+        .map(|view| {
+            let line = annotation("error", &view.region, INVALID_POLICY, &view.text());
+            ("error", line)
+        })
+        .collect();
+    say_what_the_runner_drops(&mut lines);
+    lines.into_iter().map(|(_, line)| line + "\n").collect()
+}
+
+/// One annotation: `::COMMAND file=…,line=…,…,title=…::TEXT`, its properties and text
+/// escaped as workflow commands escape them, and nothing in the text a command.
+fn annotation(command: &str, r: &super::Region, title: &str, text: &str) -> String {
+    format!(
+        "::{command} file={},line={},endLine={},col={},endColumn={},title={}::{}",
+        property(&r.path),
+        r.start_line,
+        r.end_line,
+        r.start_column,
+        r.end_column,
+        property(title),
+        data(&crate::ci::defuse(text))
+    )
 }
 
 /// The runner shows at most ten annotations of each type per step and drops the rest
@@ -161,24 +178,35 @@ pub fn summary(report: &Report) -> String {
     let items = report.items();
     let audit = items.iter().any(|t| t.subject.listed().is_some());
     let mut tokens = items.clone();
+    // The column of waived findings, only when a waiver accepts something.
+    let any_waived = items
+        .iter()
+        .any(|t| t.verdict.findings.iter().any(|f| f.waived.is_some()));
+    let mut columns = vec![
+        "Token",
+        "Host",
+        "Status",
+        "Expires",
+        "Days left",
+        "Scopes",
+        "Findings",
+    ];
     if audit {
         tokens.sort_by_key(|t| (owner(t), t.subject.name().to_owned()));
-        out.push_str("| Owner | Token | Host | Status | Expires | Days left | Scopes | Findings | Waived |\n|---|---|---|---|---|---|---|---|---|\n");
-    } else {
-        out.push_str("| Token | Host | Status | Expires | Days left | Scopes | Findings | Waived |\n|---|---|---|---|---|---|---|---|\n");
+        columns.insert(0, "Owner");
     }
+    if any_waived {
+        columns.push("Waived");
+    }
+    out.push_str(&format!(
+        "| {} |\n|{}\n",
+        columns.join(" | "),
+        "---|".repeat(columns.len())
+    ));
     for (rows, t) in tokens.iter().enumerate() {
         let facts = t.facts();
         let (expires, days) = expiry(facts, now);
-        let scopes = match facts.map(|f| &f.scopes) {
-            Some(Observed::Value { value: scopes, .. }) if scopes.is_empty() => "none".into(),
-            Some(Observed::Value { value: scopes, .. }) => scopes
-                .iter()
-                .map(|s| code_cell(s))
-                .collect::<Vec<_>>()
-                .join(" "),
-            _ => "not observable".into(),
-        };
+        let scopes = facts.map_or_else(|| "not observable".to_owned(), scopes_cell);
         let list = |waived: bool| {
             let ids: Vec<String> = t
                 .verdict
@@ -196,13 +224,17 @@ pub fn summary(report: &Report) -> String {
                 ids.join(", ")
             }
         };
-        let (findings, waived) = (list(false), list(true));
+        let findings = list(false);
+        let waived = match any_waived {
+            true => format!(" {} |", list(true)),
+            false => String::new(),
+        };
         let owner_cell = match audit {
             true => format!("| {} ", markdown_cell(&owner(t))),
             false => String::new(),
         };
         let row = format!(
-            "{owner_cell}| {} | {} | {} | {} | {} | {} | {findings} | {waived} |\n",
+            "{owner_cell}| {} | {} | {} | {} | {} | {} | {findings} |{waived}\n",
             plain(t.subject.name()),
             t.subject.host(),
             status_cell(t.verdict.status),
@@ -221,6 +253,39 @@ pub fn summary(report: &Report) -> String {
     }
     out.push_str(&timeline(report));
     out
+}
+
+/// A token's "Scopes" cell: its scopes; for a token that has none to show (a fine-grained
+/// one), what the probes settled, each `permission ✓`, `✗` or `?` on what it was probed on.
+fn scopes_cell(facts: &TokenFacts) -> String {
+    match &facts.scopes {
+        Observed::Value { value: scopes, .. } if !scopes.is_empty() => scopes
+            .iter()
+            .map(|s| code_cell(s))
+            .collect::<Vec<_>>()
+            .join(" "),
+        _ if !facts.grants.is_empty() => {
+            let grants: Vec<String> = facts
+                .grants
+                .iter()
+                .map(|grant| {
+                    let mark = match grant.settled {
+                        Settled::Granted => "✓",
+                        Settled::Missing { .. } | Settled::Refused { .. } => "✗",
+                        Settled::Unverifiable { .. } => "?",
+                    };
+                    format!(
+                        "{} {mark} on {}",
+                        code_cell(&grant.permission),
+                        markdown_cell(&grant.target)
+                    )
+                })
+                .collect();
+            format!("probed: {}", grants.join(", "))
+        }
+        Observed::Value { .. } => "none".into(),
+        _ => "not observable".into(),
+    }
 }
 
 /// GitHub refuses a step summary over 1 MiB

@@ -50,10 +50,20 @@ pub fn render_diagnostic(diagnostic: &dyn Diagnostic, style: Style) -> String {
     out
 }
 
-/// A finding's diagnostic, then the link to its new token on a line of its own: after
-/// the diagnostic, where nothing wraps it, so that the link stays whole.
+/// A finding's diagnostic, then, each on a line of its own, where a preset's setting was
+/// included and the link to its new token: after the diagnostic, where nothing wraps them,
+/// so that the link stays whole.
 pub fn render_finding(finding: &Finding, docs: &Documents, style: Style) -> String {
     let mut out = render_diagnostic(&FindingDiagnostic::new(finding, docs), style);
+    let doc = docs.get(finding.origin.doc);
+    if let Some(span) = &doc.included_at {
+        let policy = docs.policy();
+        let (line, column) = policy.line_col(span.start);
+        out.push_str(&format!(
+            "  from `{}`, included at {}:{line}:{column}\n",
+            doc.name, policy.name
+        ));
+    }
     if let Some(url) = &finding.fix_url {
         out.push_str(&format!("  new token: {url}\n"));
     }
@@ -150,17 +160,38 @@ pub fn render(report: &Report, style: Style) -> String {
             }
         ));
     }
-    let s = report.summary();
-    out.push_str(&format!(
-        "\npatlint: {} checked against {}: {}\n",
-        s.tokens_phrase(),
-        report.policy.path(),
-        s.counts(", ")
-    ));
+    out.push('\n');
+    // The note first: the last line is the one that agrees with the exit code.
     if let Some(note) = report.facts.replay_note() {
         out.push_str(&format!("patlint: {note}\n"));
     }
+    out.push_str(&closing_line(report));
     out
+}
+
+/// "patlint: 4 tokens checked against P: 3 pass, 1 fail, 0 unverifiable, 0 error; the gate
+/// fails (exit 1)", or, when no item could be checked at all, says so.
+fn closing_line(report: &Report) -> String {
+    let s = report.summary();
+    let path = report.policy.path();
+    let gate = report.gate_phrase();
+    if s.none_checked() {
+        let code = report.gate.exit.code();
+        return match (s.tokens, s.inventories) {
+            (1, 0) => format!(
+                "patlint: the policy's one token could not be checked against {path}; exit {code}\n"
+            ),
+            _ => format!(
+                "patlint: none of the {} could be checked against {path}; exit {code}\n",
+                s.tokens_phrase()
+            ),
+        };
+    }
+    format!(
+        "patlint: {} checked against {path}: {}; {gate}\n",
+        s.tokens_phrase(),
+        s.counts(", ")
+    )
 }
 
 /// ", listed by acme-github as `deploy` of octocat": what an audit knows of the token.
@@ -216,17 +247,11 @@ pub struct FindingDiagnostic<'a> {
     finding: &'a Finding,
     source: IndexedSource,
     help: Option<String>,
-    included: Option<IncludedHere>,
 }
 
 impl<'a> FindingDiagnostic<'a> {
     pub fn new(finding: &'a Finding, docs: &Documents) -> Self {
         let doc = docs.get(finding.origin.doc);
-        let included = doc.included_at.clone().map(|span| IncludedHere {
-            preset: doc.name.clone(),
-            source: source_of(docs.policy()),
-            span: span.into(),
-        });
         let help = match (&finding.help, &finding.evidence) {
             (Some(help), Some(evidence)) => Some(format!("{help}\nevidence: {evidence}")),
             (Some(help), None) => Some(help.clone()),
@@ -237,7 +262,6 @@ impl<'a> FindingDiagnostic<'a> {
             finding,
             source: source_of(doc),
             help,
-            included,
         }
     }
 }
@@ -288,51 +312,6 @@ impl Diagnostic for FindingDiagnostic<'_> {
                 Some(self.finding.label.clone()),
                 (span.start, span.end - span.start),
             ),
-        )))
-    }
-
-    fn related<'b>(&'b self) -> Option<Box<dyn Iterator<Item = &'b dyn Diagnostic> + 'b>> {
-        self.included
-            .as_ref()
-            .map(|i| Box::new(std::iter::once(i as &dyn Diagnostic)) as Box<dyn Iterator<Item = _>>)
-    }
-}
-
-/// Points at the `extends` entry that brought a preset's setting into the policy.
-struct IncludedHere {
-    preset: String,
-    source: IndexedSource,
-    span: miette::SourceSpan,
-}
-
-impl fmt::Debug for IncludedHere {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("IncludedHere")
-            .field("preset", &self.preset)
-            .finish()
-    }
-}
-
-impl fmt::Display for IncludedHere {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "`{}` is included here", self.preset)
-    }
-}
-
-impl std::error::Error for IncludedHere {}
-
-impl Diagnostic for IncludedHere {
-    fn severity(&self) -> Option<miette::Severity> {
-        Some(miette::Severity::Advice)
-    }
-
-    fn source_code(&self) -> Option<&dyn SourceCode> {
-        Some(&self.source)
-    }
-
-    fn labels(&self) -> Option<Box<dyn Iterator<Item = LabeledSpan> + '_>> {
-        Some(Box::new(std::iter::once(
-            LabeledSpan::new_primary_with_span(Some("preset included here".into()), self.span),
         )))
     }
 }

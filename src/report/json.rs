@@ -5,9 +5,9 @@ use std::collections::BTreeSet;
 
 use serde::Serialize;
 
-use super::{FileLocation, Report, Summary, file_location};
+use super::{FileLocation, ProblemView, Report, Summary, file_location};
 use crate::evaluate::Status;
-use crate::facts::{Observed, TokenFacts, TokenKind};
+use crate::facts::{Grant, Observed, TokenFacts, TokenKind};
 use crate::hosts::HostKind;
 use crate::rules::{Rule, Severity};
 
@@ -59,6 +59,10 @@ struct JsonFacts<'a> {
     /// Who the token acts as, when the host says.
     #[serde(skip_serializing_if = "Option::is_none")]
     identity: Option<&'a str>,
+    /// What the probes settled: each grant with what it is on and the request that
+    /// settled it (a fine-grained token's permissions, SSO authorizations).
+    #[serde(skip_serializing_if = "<[_]>::is_empty")]
+    grants: &'a [Grant],
 }
 
 #[derive(Serialize)]
@@ -107,6 +111,7 @@ fn facts(f: &TokenFacts) -> JsonFacts<'_> {
             .map(|(key, value)| (key.to_owned(), value))
             .collect(),
         identity: f.identity.as_deref(),
+        grants: &f.grants,
     }
 }
 
@@ -155,6 +160,57 @@ pub fn render(report: &Report) -> String {
         tokens,
     };
     let mut out = serde_json::to_string_pretty(&json).expect("the report serializes");
+    out.push('\n');
+    out
+}
+
+/// The document `--format json` writes for a refused policy (exit 2: nothing was
+/// checked): the policy and every problem found in it, in place of `summary` and `tokens`.
+#[derive(Serialize)]
+struct JsonRefusal<'a> {
+    schema_version: u32,
+    tool: Tool,
+    policy: &'a str,
+    problems: Vec<JsonProblem<'a>>,
+}
+
+#[derive(Serialize)]
+struct JsonProblem<'a> {
+    /// The file as `--policy` named it (a preset's problem: `builtin:NAME`).
+    path: &'a str,
+    line: usize,
+    column: usize,
+    message: &'a str,
+    /// What the problem's span is, in a few words.
+    label: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    help: Option<&'a str>,
+}
+
+pub fn problems(policy: &str, problems: &[ProblemView]) -> String {
+    let refusal = JsonRefusal {
+        schema_version: 1,
+        tool: Tool {
+            name: "patlint",
+            version: env!("CARGO_PKG_VERSION"),
+        },
+        policy,
+        problems: problems
+            .iter()
+            .map(|view| {
+                let p = view.problem;
+                JsonProblem {
+                    path: &p.path,
+                    line: p.line,
+                    column: p.column,
+                    message: &p.message,
+                    label: &p.label,
+                    help: p.help.as_deref(),
+                }
+            })
+            .collect(),
+    };
+    let mut out = serde_json::to_string_pretty(&refusal).expect("the problems serialize");
     out.push('\n');
     out
 }

@@ -3,7 +3,7 @@
 //! `<failure>`, a token that could not be checked an `<error>`; a token with no finding
 //! is one passing case.
 
-use super::{Report, region};
+use super::{INVALID_POLICY, ProblemView, Report, region};
 
 fn escape(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
@@ -108,5 +108,43 @@ pub fn render(report: &Report) -> String {
     format!(
         "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<testsuites name=\"patlint\" tests=\"{tests}\" failures=\"{failures}\" errors=\"{errors}\" time=\"0\">\n  <testsuite name=\"patlint\" tests=\"{tests}\" failures=\"{failures}\" errors=\"{errors}\" time=\"0\" timestamp=\"{}\">\n{cases}  </testsuite>\n</testsuites>\n",
         report.evaluated_at.strftime("%Y-%m-%dT%H:%M:%S")
+    )
+}
+
+/// A refused policy as a test report (exit 2: nothing was checked): one failing case per
+/// problem, its place and fix in the body.
+pub fn problems(problems: &[ProblemView]) -> String {
+    let mut cases = String::new();
+    let mut names: std::collections::HashMap<String, usize> = std::collections::HashMap::new();
+    for view in problems {
+        let r = &view.region;
+        let detail = format!(
+            "{}\n{}:{}:{}",
+            view.text(),
+            r.path,
+            r.start_line,
+            r.start_column
+        );
+        // GitLab keeps only the first of repeated names: number the repeats.
+        let base = format!(
+            "{INVALID_POLICY}: {}:{}:{}",
+            r.path, r.start_line, r.start_column
+        );
+        let seen = names.entry(base.clone()).or_insert(0);
+        *seen += 1;
+        let name = match *seen {
+            1 => base,
+            n => format!("{base} ({n})"),
+        };
+        cases.push_str(&format!(
+            "    <testcase classname=\"policy\" name=\"{}\" time=\"0\">\n      <failure message=\"{}\" type=\"{INVALID_POLICY}\">{}</failure>\n    </testcase>\n",
+            escape(&name),
+            escape(&view.problem.message),
+            escape(&detail)
+        ));
+    }
+    let n = problems.len();
+    format!(
+        "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<testsuites name=\"patlint\" tests=\"{n}\" failures=\"{n}\" errors=\"0\" time=\"0\">\n  <testsuite name=\"patlint\" tests=\"{n}\" failures=\"{n}\" errors=\"0\" time=\"0\">\n{cases}  </testsuite>\n</testsuites>\n"
     )
 }

@@ -5,7 +5,7 @@
 //! CI runner's command.
 
 use super::github_actions::{date, expiry, status_cell};
-use super::{Report, TokenReport};
+use super::{INVALID_POLICY, ProblemView, Report, TokenReport};
 
 /// GitHub refuses an issue body or a comment over 65,536 characters (422 "body is too long
 /// (maximum is 65536 characters)", quoted in PyGithub/PyGithub#1906 and
@@ -144,6 +144,29 @@ pub fn render(report: &Report) -> String {
             break;
         }
         out.push_str(&section);
+    }
+    crate::ci::defuse(&out)
+}
+
+/// A refused policy as Markdown (exit 2: nothing was checked): each problem with its
+/// place and fix.
+pub fn problems(policy: &str, problems: &[ProblemView]) -> String {
+    let mut out = format!(
+        "## patlint: {} in the policy {}\n\nNothing was checked: the policy must be fixed first.\n\n",
+        super::count_of(problems.len(), "problem", "problems"),
+        inline(policy)
+    );
+    for view in problems {
+        let r = &view.region;
+        let mut body = lines(&view.problem.message);
+        if let Some(help) = &view.problem.help {
+            body.extend(lines(help));
+        }
+        out.push_str(&format!(
+            "- **error** `{INVALID_POLICY}` at {}: {}\n",
+            inline(&format!("{}:{}:{}", r.path, r.start_line, r.start_column)),
+            body.join("\\\n  ")
+        ));
     }
     crate::ci::defuse(&out)
 }

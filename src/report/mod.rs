@@ -19,7 +19,7 @@ pub use crate::evaluate::audit::ListedAs;
 use crate::evaluate::audit::{AuditResult, InventoryAudit};
 use crate::evaluate::{Finding, Judged, Status, Subject, TokenVerdict, Verdict, fnv1a};
 use crate::facts::{Observation, TokenFacts};
-use crate::outcome::{Decision, Gate};
+use crate::outcome::{Decision, Exit, Gate};
 use crate::policy::{Documents, Origin, Policy};
 
 /// Everything a format needs: the policy, what was observed, the verdicts and the gate's
@@ -185,21 +185,43 @@ pub struct FindingView<'r> {
 
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
 pub struct Summary {
+    /// Tokens: declared, and (`patlint audit`) listed by an inventory.
     pub tokens: usize,
+    /// `patlint audit`: inventories that are items of the report themselves (their
+    /// listing failed or is incomplete).
+    #[serde(skip_serializing_if = "is_zero")]
+    pub inventories: usize,
     pub pass: usize,
     pub fail: usize,
     pub unverifiable: usize,
     pub error: usize,
 }
 
+fn is_zero(n: &usize) -> bool {
+    *n == 0
+}
+
+/// "1 token", "3 tokens": a count and its noun.
+pub fn count_of(n: usize, one: &str, many: &str) -> String {
+    match n {
+        1 => format!("1 {one}"),
+        n => format!("{n} {many}"),
+    }
+}
+
 impl Summary {
-    /// "3 tokens" / "1 token".
+    /// "3 tokens", "1 token", "3 tokens and 1 inventory".
     pub fn tokens_phrase(&self) -> String {
-        format!(
-            "{} token{}",
-            self.tokens,
-            if self.tokens == 1 { "" } else { "s" }
-        )
+        let tokens = count_of(self.tokens, "token", "tokens");
+        match self.inventories {
+            0 => tokens,
+            n => format!("{tokens} and {}", count_of(n, "inventory", "inventories")),
+        }
+    }
+
+    /// Whether nothing could be checked: every item ended in `error`.
+    pub fn none_checked(&self) -> bool {
+        self.error > 0 && self.error == self.tokens + self.inventories
     }
 
     /// "1 pass, 2 fail, 0 unverifiable, 1 error", with the given separator.
@@ -218,8 +240,14 @@ impl Summary {
 impl Report<'_> {
     pub fn summary(&self) -> Summary {
         let items = self.items();
+        let inventories = self
+            .inventories
+            .iter()
+            .filter(|inventory| inventory.own.is_some())
+            .count();
         let mut s = Summary {
-            tokens: items.len(),
+            tokens: items.len() - inventories,
+            inventories,
             ..Summary::default()
         };
         for t in &items {
@@ -231,6 +259,16 @@ impl Report<'_> {
             }
         }
         s
+    }
+
+    /// What the gate decided, in words, for a closing line: it says what the exit code says.
+    pub fn gate_phrase(&self) -> &'static str {
+        match (self.gate.exit, self.summary().error) {
+            (Exit::Violation, _) => "the gate fails (exit 1)",
+            (Exit::Unchecked, _) => "not everything could be checked (exit 3)",
+            (_, 0) => "the gate passes (exit 0)",
+            _ => "the gate passes (exit 0: --allow-unchecked)",
+        }
     }
 }
 
@@ -285,6 +323,49 @@ pub fn region(documents: &Documents, origin: &Origin) -> Region {
         end_column,
     }
 }
+
+/// One problem of a policy that was refused (exit 2: nothing was checked), as the
+/// machine formats carry it, so that a change that breaks the policy is annotated where
+/// it broke it.
+pub struct ProblemView<'e> {
+    pub problem: &'e crate::policy::PolicyError,
+    pub region: Region,
+}
+
+impl ProblemView<'_> {
+    /// The problem and how to fix it, as one text.
+    pub fn text(&self) -> String {
+        match &self.problem.help {
+            Some(help) => format!("{}\n{help}", self.problem.message),
+            None => self.problem.message.clone(),
+        }
+    }
+}
+
+/// Every problem of a refused policy, in the order validation found them.
+pub fn problem_views(problems: &crate::policy::PolicyErrors) -> Vec<ProblemView<'_>> {
+    problems
+        .0
+        .iter()
+        .map(|problem| {
+            let end = problem.span.offset() + problem.span.len().max(1);
+            let (end_line, end_column) = problem.src.line_col(end);
+            ProblemView {
+                problem,
+                region: Region {
+                    path: repo_relative(&problem.path),
+                    start_line: problem.line,
+                    start_column: problem.column,
+                    end_line: end_line.max(problem.line),
+                    end_column,
+                },
+            }
+        })
+        .collect()
+}
+
+/// The rule id every format gives a policy problem.
+pub const INVALID_POLICY: &str = "invalid-policy";
 
 /// Code scanning and merge-request widgets want paths relative to the repository.
 fn repo_relative(path: &str) -> String {

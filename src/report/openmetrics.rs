@@ -172,6 +172,20 @@ pub fn render(report: &Report) -> String {
     out
 }
 
+/// A refused policy as metrics (exit 2: nothing was checked): how many problems it has,
+/// so that an alert on a stale gate can tell a broken policy from a quiet one.
+pub fn problems(problems: &[super::ProblemView]) -> String {
+    let mut family = Family::new(
+        "patlint_policy_problems",
+        "Problems in the policy, which was refused: no token was checked.",
+    );
+    family.sample(&[], problems.len() as i64);
+    let mut out = String::new();
+    family.write(&mut out);
+    out.push_str("# EOF\n");
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -76,6 +76,14 @@ async fn moto_key_status_age_and_last_use() {
         "{}",
         message(1)
     );
+    // What to do about it names no permission, which would not help: an auditor does.
+    assert!(
+        message(1).contains("an auditor `profile` reads IAM with its own credentials"),
+        "{}",
+        message(1)
+    );
+    let help = json["tokens"][0]["findings"][1]["help"].as_str().unwrap();
+    assert!(help.contains("add an auditor `profile`"), "{help}");
 
     // A second active key on the same user: a rotation left half done.
     iam.create_access_key()
@@ -304,4 +312,81 @@ resources = ["arn:aws:codecommit:us-east-1:123456789012:jira-*"]
     ] {
         assert!(stdout.contains(line), "missing `{line}` in:\n{stdout}");
     }
+}
+
+/// An endpoint where nothing listens (moto not started) and a profile with no credentials:
+/// each is said in a sentence with what to do, never as the SDK's `Debug` form
+/// (`DispatchFailure(DispatchFailure { source: ConnectorError { … } })`,
+/// `CredentialsNotLoaded(CredentialsNotLoaded { source: None })`).
+#[tokio::test(flavor = "multi_thread")]
+async fn unreachable_aws_and_a_profile_without_credentials_are_said_plainly() {
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let nothing_listens = format!("http://127.0.0.1:{port}");
+    let policy = format!(
+        "{}\n[[token]]\nname = \"jira-profile\"\nhost = \"aws-iam\"\nprofile = \"jira\"\n",
+        key_policy("")
+    );
+    let (exit, json) = check_with(
+        &nothing_listens,
+        KEY_ID,
+        SECRET_KEY,
+        policy,
+        "2026-11-24T00:00:00Z",
+        Vec::new(),
+    )
+    .await;
+    assert_eq!(exit, 3, "{json:#}");
+    let finding = |token: usize| &json["tokens"][token]["findings"][0];
+    let (key, profile) = (finding(0), finding(1));
+    assert_eq!(key["rule"], "host-error");
+    assert_eq!(
+        key["message"],
+        "token `jira-codecommit` could not be checked: AWS could not be asked: sts:GetCallerIdentity: could not connect (Connection refused (os error 111))"
+    );
+    assert_eq!(profile["rule"], "secret-unavailable");
+    assert!(
+        profile["message"].as_str().unwrap().starts_with(
+            "token `jira-profile` was not checked: no credentials were found for the profile"
+        ),
+        "{profile}"
+    );
+    assert!(
+        profile["help"]
+            .as_str()
+            .unwrap()
+            .contains("aws configure --profile NAME"),
+        "{profile}"
+    );
+    assert!(
+        !debug_shapes("(CredentialsNotLoaded(CredentialsNotLoaded { source: None }))").is_empty(),
+        "the check is real"
+    );
+    for finding in [key, profile] {
+        for field in ["message", "help"] {
+            let text = finding[field].as_str().unwrap();
+            assert_eq!(debug_shapes(text), Vec::<&str>::new(), "{field}: {text}");
+        }
+    }
+}
+
+/// Rust `Debug` shapes in a text: a brace, or a type name followed by `(` or ` {`.
+fn debug_shapes(text: &str) -> Vec<&str> {
+    let mut shapes = Vec::new();
+    if let Some(at) = text.find('{') {
+        shapes.push(&text[at..]);
+    }
+    for (at, _) in text.match_indices('(') {
+        let word = text[..at]
+            .rsplit(|c: char| !c.is_ascii_alphanumeric() && c != '_')
+            .next()
+            .unwrap_or_default();
+        if word.starts_with(|c: char| c.is_ascii_uppercase()) {
+            shapes.push(word);
+        }
+    }
+    shapes
 }

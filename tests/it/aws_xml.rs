@@ -134,7 +134,7 @@ async fn denied_git_credential_listing_is_unverifiable_not_a_pass() {
         finding["help"]
             .as_str()
             .unwrap()
-            .starts_with("AWS: grant the key's IAM user"),
+            .starts_with("AWS: when the message names an IAM permission"),
         "{finding}"
     );
 }

@@ -66,7 +66,11 @@ fn one_run_feeds_several_consumers() {
 fn the_default_policy_is_patlint_toml_then_dot_github() {
     let dir = tempfile::tempdir().unwrap();
     std::fs::create_dir(dir.path().join(".github")).unwrap();
-    std::fs::write(dir.path().join(".github/patlint.toml"), "version = 1\n").unwrap();
+    std::fs::write(
+        dir.path().join(".github/patlint.toml"),
+        "version = 1\n[[token]]\nname = \"t\"\nhost = \"github\"\nsecret = { env = \"T\" }\n",
+    )
+    .unwrap();
     let out = patlint()
         .current_dir(dir.path())
         .arg("validate")
@@ -224,4 +228,132 @@ fn a_report_that_cannot_be_written_is_an_error_not_the_gates_code() {
             text(&out.stderr)
         );
     }
+}
+
+/// The human report's last line says what the exit code says: the gate failed, passed,
+/// or nothing could be checked at all (no secret reaches the run, so nothing is asked).
+#[test]
+fn the_closing_line_agrees_with_the_exit_code() {
+    let last_line = |out: &std::process::Output| {
+        text(&out.stdout)
+            .lines()
+            .last()
+            .unwrap_or_default()
+            .to_owned()
+    };
+    let failed = example().output().unwrap();
+    assert_eq!(code(&failed), 1);
+    assert!(
+        last_line(&failed).ends_with("; the gate fails (exit 1)"),
+        "{}",
+        last_line(&failed)
+    );
+    let never = example().args(["--fail-on", "never"]).output().unwrap();
+    assert_eq!(code(&never), 0);
+    assert!(
+        last_line(&never).ends_with("; the gate passes (exit 0)"),
+        "{}",
+        last_line(&never)
+    );
+    let unchecked = patlint()
+        .args(["check", "--policy", "fixtures/example/patlint.toml"])
+        .args(["--now", "2026-11-24T00:00:00Z"])
+        .output()
+        .unwrap();
+    assert_eq!(code(&unchecked), 3);
+    assert_eq!(
+        last_line(&unchecked),
+        "patlint: none of the 4 tokens could be checked against fixtures/example/patlint.toml; exit 3"
+    );
+}
+
+/// Facts judged at the clock's time: the refusal names that time as now, not as a
+/// `--now` the user did not give.
+#[test]
+fn replayed_facts_judged_at_the_clock_do_not_name_a_now_that_was_not_given() {
+    let out = patlint()
+        .args(["check", "--policy", "fixtures/example/patlint.toml"])
+        .args(["--facts", "fixtures/example/facts.json"])
+        .output()
+        .unwrap();
+    assert_eq!(code(&out), 2);
+    let stderr = text(&out.stderr);
+    assert!(stderr.contains("no --now was given"), "{stderr}");
+    assert!(!stderr.contains("--now ("), "{stderr}");
+}
+
+/// A fine-grained token shows no scopes: what its probes settled is in the JSON facts and
+/// in the job summary's "Scopes" cell instead of "not observable"; and the summary has no
+/// "Waived" column when nothing is waived.
+#[test]
+fn a_fine_grained_tokens_probed_grants_are_reported() {
+    let dir = tempfile::tempdir().unwrap();
+    let policy = dir.path().join("patlint.toml");
+    std::fs::write(
+        &policy,
+        "version = 1\n[[token]]\nname = \"jira\"\nhost = \"github\"\nsecret = { env = \"P\" }\nrepositories = [\"octo-org/octo-repo\"]\nrequire_permissions = { contents = \"write\" }\n",
+    )
+    .unwrap();
+    let facts = dir.path().join("facts.json");
+    std::fs::write(
+        &facts,
+        serde_json::json!({
+            "schema_version": 1, "observed_at": "2026-11-24T00:00:00Z",
+            "tokens": [{"name": "jira", "host": "github", "outcome": "observed", "facts": {
+                "kind": "fine-grained-pat", "expires_at": "2027-01-15T00:00:00Z",
+                "unobservable": {"scopes": "fine-grained personal access tokens have permissions, which GitHub does not reveal to the token"},
+                "grants": [
+                    {"target": "octo-org/octo-repo", "permission": "repository", "settled": "granted", "evidence": "probe: GET /repos/octo-org/octo-repo → 200"},
+                    {"target": "octo-org/octo-repo", "permission": "contents:write", "settled": "granted", "evidence": "probe: POST /repos/octo-org/octo-repo/git/refs → 422"},
+                    {"target": "octo-org", "permission": "sso", "settled": "granted", "evidence": "probe: GET /repos/octo-org/octo-repo → 200"}
+                ]
+            }}]
+        })
+        .to_string(),
+    )
+    .unwrap();
+    let summary = dir.path().join("summary.md");
+    let json_path = dir.path().join("report.json");
+    let out = patlint()
+        .env("GITHUB_STEP_SUMMARY", &summary)
+        .args([
+            "check",
+            "--now",
+            "2026-11-24",
+            "--format",
+            "github",
+            "--format",
+        ])
+        .arg(format!("json={}", json_path.display()))
+        .arg("--policy")
+        .arg(&policy)
+        .arg("--facts")
+        .arg(&facts)
+        .output()
+        .unwrap();
+    assert_eq!(code(&out), 0, "{}", text(&out.stderr));
+    let json: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&json_path).unwrap()).unwrap();
+    let grants = &json["tokens"][0]["facts"]["grants"];
+    assert_eq!(grants[1]["permission"], "contents:write");
+    assert_eq!(grants[1]["settled"], "granted");
+    assert_eq!(grants[1]["target"], "octo-org/octo-repo");
+    assert!(
+        grants[1]["evidence"]
+            .as_str()
+            .unwrap()
+            .starts_with("probe: POST")
+    );
+    let summary = std::fs::read_to_string(&summary).unwrap();
+    assert!(
+        summary.contains("| Token | Host | Status | Expires | Days left | Scopes | Findings |\n|---|---|---|---|---|---|---|\n"),
+        "{summary}"
+    );
+    assert!(
+        summary.contains(
+            "| probed: `repository` ✓ on octo-org/octo-repo, `contents:write` ✓ on octo-org/octo-repo, `sso` ✓ on octo-org |"
+        ),
+        "{summary}"
+    );
+    assert!(!summary.contains("not observable |"), "{summary}");
 }

@@ -164,6 +164,75 @@ fn completions_offer_format_names_and_rule_ids() {
     }
 }
 
+/// `init --preset <TAB>` offers the presets (not file names), and `init --help` lists them.
+#[test]
+fn init_completes_and_lists_the_preset_names() {
+    for shell in ["bash", "zsh", "fish"] {
+        let out = patlint().args(["completions", shell]).output().unwrap();
+        let script = String::from_utf8_lossy(&out.stdout).into_owned();
+        let offered = match shell {
+            "bash" => {
+                "--preset)\n                    COMPREPLY=($(compgen -W \"git-integration-for-jira git-integration-for-jira-readonly\""
+            }
+            "zsh" => ":NAME:(git-integration-for-jira git-integration-for-jira-readonly)",
+            _ => "-l preset",
+        };
+        assert!(script.contains(offered), "{shell}: {script}");
+        if shell == "fish" {
+            // `-f`: no file names; the values follow in `-a`, one a line.
+            let line = script.lines().find(|l| l.contains("-l preset")).unwrap();
+            assert!(
+                line.contains(" -r -f -a \"git-integration-for-jira\\t"),
+                "{line}"
+            );
+            assert!(
+                script.contains("\ngit-integration-for-jira-readonly\\t"),
+                "{script}"
+            );
+        }
+    }
+    let help = patlint().args(["init", "--help"]).output().unwrap();
+    let help = String::from_utf8_lossy(&help.stdout).into_owned();
+    assert!(
+        help.contains(
+            "[possible values: git-integration-for-jira, git-integration-for-jira-readonly]"
+        ),
+        "{help}"
+    );
+}
+
+/// `patlint man > patlint.1` is the whole manual: every command has its section in it,
+/// and it names no other page, since none was written.
+#[test]
+fn the_single_man_page_holds_every_command_and_names_no_other_page() {
+    let out = patlint().arg("man").output().unwrap();
+    assert_eq!(out.status.code(), Some(0));
+    let page = String::from_utf8(out.stdout).unwrap();
+    assert!(!page.contains("(1)"), "names another page:\n{page}");
+    for command in [
+        "CHECK",
+        "AUDIT",
+        "VALIDATE",
+        "FACTS",
+        "EXPLAIN",
+        "INIT",
+        "SCHEMA",
+        "COMPLETIONS",
+        "MAN",
+    ] {
+        assert!(
+            page.contains(&format!(".SH \"PATLINT {command}\"\n")),
+            "no section for {command}"
+        );
+    }
+    // The commands' own options are in it, once the preamble and the title are.
+    assert!(page.contains("\\fB\\-\\-fail\\-on\\fR"), "{page}");
+    assert!(page.contains("\\fB\\-\\-preset\\fR"), "{page}");
+    assert_eq!(page.matches(".TH ").count(), 1);
+    assert_eq!(page.matches(".ds Aq").count(), 2, "one preamble");
+    assert!(page.contains(".SH \"EXIT STATUS\"\nExit codes: 0 every token in policy"));
+}
+
 #[test]
 fn man_writes_a_page_for_every_command_its_see_also_names() {
     let dir = tempfile::tempdir().unwrap();

@@ -356,7 +356,14 @@ fn preset_findings_point_at_the_preset_and_the_extends_line() {
         rendered.contains("builtin:git-integration-for-jira:11"),
         "{rendered}"
     );
-    assert!(rendered.contains("preset included here"), "{rendered}");
+    // Where the preset came in, once, on a line of its own (no empty "Advice: " block).
+    assert!(
+        rendered.contains(
+            "\n  from `builtin:git-integration-for-jira`, included at patlint.toml:2:12\n"
+        ),
+        "{rendered}"
+    );
+    assert!(!rendered.contains("Advice:"), "{rendered}");
     insta::assert_snapshot!("missing-scope-from-preset", rendered);
     let json: serde_json::Value =
         serde_json::from_str(&patlint::report::json::render(&report)).unwrap();

@@ -148,6 +148,9 @@ fn token(name: &str, host: &str, url: &str, var: &str) -> String {
             format!("organization = \"org\"\nurl = \"{url}\"\nprofile_url = \"{url}\"\n")
         }
         "azure-devops-server" => format!("url = \"{url}/tfs/DefaultCollection\"\n"),
+        // A name that resolves nowhere stands for an Enterprise Server, whose API is under
+        // /api/v3 (local servers stand in for the API at their root).
+        "github" if url.ends_with(".invalid") => format!("url = \"{url}/api/v3\"\n"),
         _ => format!("url = \"{url}\"\n"),
     };
     format!(

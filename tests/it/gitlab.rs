@@ -298,6 +298,42 @@ async fn insufficient_scope_means_valid_but_nothing_observable() {
     );
 }
 
+/// A server whose `/self` answers `self_answer` and whose `/version` says `version`.
+async fn versioned_server(self_answer: ResponseTemplate, version: &str) -> MockServer {
+    let server = MockServer::start().await;
+    Mock::given(path(SELF))
+        .respond_with(self_answer)
+        .mount(&server)
+        .await;
+    Mock::given(path("/api/v4/version"))
+        .respond_with(
+            ResponseTemplate::new(200)
+                .set_body_json(serde_json::json!({"version": version, "revision": "abc"})),
+        )
+        .mount(&server)
+        .await;
+    server
+}
+
+/// A 17.5 server has `/self`: when something in front of it holds the request back, the
+/// reason says so, and nobody is told to upgrade it to 15.5.
+#[tokio::test]
+async fn a_server_that_has_self_but_did_not_answer_it_is_not_told_to_upgrade() {
+    let server = versioned_server(ResponseTemplate::new(404), "17.5.1-ee").await;
+    let facts = observe(&server.uri()).await.facts().cloned().unwrap();
+    let why = facts.why_unobservable(Fact::Scopes);
+    assert!(
+        why.contains("GitLab 17.5.1-ee has GET /api/v4/personal_access_tokens/self (since 15.5) but answered it 404")
+            && why.contains("a proxy or a rewrite in front of the instance"),
+        "{why}"
+    );
+    assert!(!why.contains("needs GitLab"), "{why}");
+    let help = patlint::rules::Rule::Unverifiable
+        .fix_for(patlint::hosts::HostKind::Gitlab)
+        .unwrap();
+    assert!(!help.contains("(upgrade the instance)"), "{help}");
+}
+
 #[tokio::test]
 async fn servers_older_than_15_5_are_detected_and_their_facts_unverifiable() {
     let server = MockServer::start().await;
@@ -365,21 +401,9 @@ async fn servers_older_than_15_5_are_detected_and_their_facts_unverifiable() {
 #[tokio::test]
 async fn servers_15_1_to_15_4_refuse_self_with_a_bare_401_but_the_token_is_valid() {
     // On 15.1–15.4, `/self` is routed to `GET /personal_access_tokens/:id`.
-    let server = MockServer::start().await;
-    Mock::given(path(SELF))
-        .respond_with(
-            ResponseTemplate::new(401)
-                .set_body_json(serde_json::json!({"message": "401 Unauthorized"})),
-        )
-        .mount(&server)
-        .await;
-    Mock::given(path("/api/v4/version"))
-        .respond_with(
-            ResponseTemplate::new(200)
-                .set_body_json(serde_json::json!({"version": "15.3.1", "revision": "abc"})),
-        )
-        .mount(&server)
-        .await;
+    let bare_401 = ResponseTemplate::new(401)
+        .set_body_json(serde_json::json!({"message": "401 Unauthorized"}));
+    let server = versioned_server(bare_401, "15.3.1").await;
     let facts = observe(&server.uri())
         .await
         .facts()

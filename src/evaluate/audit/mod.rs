@@ -466,9 +466,9 @@ fn undeclared_finding(inventory: &InventorySpec, listed: &Listed, name: &str) ->
         Rule::UndeclaredToken,
         &token.origin,
         format!(
-            "inventory `{}` lists a {} that no [[token]] declares; it is reported as `{name}`",
+            "inventory `{}` lists {} that no [[token]] declares; it is reported as `{name}`",
             token.name,
-            describe(listed)
+            crate::suggest::with_article(&describe(listed))
         ),
     )
     .label("listed here, declared nowhere")

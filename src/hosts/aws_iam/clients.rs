@@ -4,7 +4,6 @@
 
 use aws_config::SdkConfig;
 use aws_sdk_iam::config::{Credentials, ProvideCredentials, Region, SharedCredentialsProvider};
-use aws_sdk_iam::error::DisplayErrorContext;
 
 use crate::facts::{Failure, Observation};
 use crate::hosts::Call;
@@ -103,14 +102,14 @@ pub(super) async fn protected_credentials(
             .for_each(|part| call.protect(&Secret::new(part)));
             Ok(credentials)
         }
-        Err(e) => Err(Observation::Unchecked {
-            failure: Failure::SecretUnavailable,
-            detail: format!(
-                "the AWS credentials could not be loaded: {}",
-                DisplayErrorContext(&e)
-            ),
-            help: None,
-        }),
+        Err(e) => {
+            let (detail, help) = super::errors::credentials_failure(&e);
+            Err(Observation::Unchecked {
+                failure: Failure::SecretUnavailable,
+                detail,
+                help: Some(help.to_owned()),
+            })
+        }
     }
 }
 

@@ -7,6 +7,7 @@
 //! API reference, <https://docs.aws.amazon.com/IAM/latest/APIReference/>.
 
 mod clients;
+mod errors;
 pub mod facts;
 mod inventory;
 pub(crate) mod judge;
@@ -249,7 +250,7 @@ const FIXES: &[(Rule, &str)] = &[
     ),
     (
         Rule::Unverifiable,
-        "AWS: grant the key's IAM user the permission the message names (iam:ListAccessKeys, iam:GetAccessKeyLastUsed, iam:SimulatePrincipalPolicy or iam:ListServiceSpecificCredentials, on the user itself), or set `on_unverifiable = \"warn\"` for this token.",
+        "AWS: when the message names an IAM permission (iam:ListAccessKeys, iam:GetAccessKeyLastUsed, iam:SimulatePrincipalPolicy or iam:ListServiceSpecificCredentials), grant it to the key's IAM user, on the user itself, or to the auditor `profile`'s identity; when the key's last recorded use is patlint's own signing, add an auditor `profile` (read-only IAM credentials of another identity, which read the last use before the key signs anything) and let the integration use the key again; or drop the requirement, or set `on_unverifiable = \"warn\"` for this token.",
     ),
     (
         Rule::KeyRotationOverlap,

@@ -8,7 +8,7 @@ use std::time::Duration;
 
 use aws_config::{BehaviorVersion, SdkConfig};
 use aws_sdk_iam::config::{Credentials, Region, SharedCredentialsProvider};
-use aws_sdk_iam::error::{DisplayErrorContext, ProvideErrorMetadata, SdkError};
+use aws_sdk_iam::error::{ProvideErrorMetadata, SdkError};
 use aws_sdk_iam::types::{PolicyEvaluationDecisionType, StatusType};
 use jiff::Timestamp;
 use tokio::sync::OnceCell;
@@ -207,7 +207,7 @@ where
             _ => CallError::Failed(detail),
         };
     }
-    CallError::Failed(format!("{call}: {}", DisplayErrorContext(err)))
+    CallError::Failed(format!("{call}: {}", super::errors::sdk_failure(err)))
 }
 
 /// A call whose failure is fatal for the token (invalid, expired, host error) ends the
@@ -504,9 +504,14 @@ fn record_last_use(
     match date {
         Some(date) if ours.contains(&service) => {
             facts.last_used_at.set_why(format!(
-                    "IAM records the key's last use as `{service}` on {}, which is what patlint's own check signs with the key (sts:GetCallerIdentity{}), on this run or an earlier one: it says nothing about the integration's use",
+                    "IAM records the key's last use as `{service}` on {}, which is what patlint's own check signs with the key (sts:GetCallerIdentity{}), on this run or an earlier one: it says nothing about the integration's use{}",
                     date.strftime("%Y-%m-%d"),
-                    if reader.auditor { "" } else { " and the IAM calls" }
+                    if reader.auditor { "" } else { " and the IAM calls" },
+                    if reader.auditor {
+                        ""
+                    } else {
+                        " (an auditor `profile` reads IAM with its own credentials, so the key signs no IAM call)"
+                    }
                 ),
             );
         }

@@ -7,6 +7,7 @@ mod inventory;
 pub(crate) mod judge;
 mod lifecycle;
 mod new_token;
+mod organization;
 mod probes;
 pub mod requirements;
 mod scopes;

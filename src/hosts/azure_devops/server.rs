@@ -162,6 +162,10 @@ const NEW_TOKEN: &str = "Azure DevOps Server / TFS: user menu > Security > Perso
 
 /// This host's own words for fixing a finding: one row a rule it fires.
 const FIXES: &[(Rule, &str)] = &[
+    (
+        Rule::HostError,
+        "Azure DevOps Server / TFS: check `url` (the collection, e.g. https://tfs.example.com/tfs/DefaultCollection), the network path to the server and the proxy settings (and `ca_file` for a private certificate authority), then run again; `--timeout` and `--max-wait` bound how long patlint waits.",
+    ),
     (Rule::TokenInvalid, NEW_TOKEN),
     (Rule::TokenExpired, NEW_TOKEN),
     (

@@ -138,13 +138,23 @@ impl Host for Services {
             Some(value) => Some(keys.secret_ref("entra_token", value)?),
             None => None,
         };
-        let organization = raw.organization.as_ref().map(|o| o.get_ref().clone());
-        if organization.is_none() {
-            keys.missing(
-                "organization",
-                "add `organization = \"NAME\"`: the part after dev.azure.com/ in your organization's URL",
-            );
-        }
+        let named_by_url = url.as_ref().and_then(|url| {
+            let written = raw.organization.as_ref().map(|o| o.get_ref().trim());
+            super::organization::check_url(keys, url, written)
+        });
+        let organization = match &raw.organization {
+            Some(written) => super::organization::name(keys, written, raw.project.is_some()),
+            None => {
+                keys.missing(
+                    "organization",
+                    &match named_by_url {
+                        Some(named) => format!("add `organization = \"{named}\"`, the organization `url` names"),
+                        None => "add `organization = \"NAME\"`: the part after dev.azure.com/ in your organization's URL".into(),
+                    },
+                );
+                None
+            }
+        };
         let pat_id = match (&raw.display_name, &raw.authorization_id) {
             (Some(name), None) => Some(PatId::DisplayName(name.get_ref().clone())),
             (None, Some(id)) => Some(PatId::AuthorizationId(id.get_ref().clone())),
@@ -431,6 +441,10 @@ const NEW_TOKEN: &str = "Azure DevOps: User settings > Personal access tokens > 
 
 /// This host's own words for fixing a finding: one row a rule it fires.
 const FIXES: &[(Rule, &str)] = &[
+    (
+        Rule::HostError,
+        "Azure DevOps: check `organization` (the name alone) and `url` (https://dev.azure.com, or left out), the network path to dev.azure.com and vssps.dev.azure.com and the proxy settings, then run again; `--timeout` and `--max-wait` bound how long patlint waits.",
+    ),
     (Rule::TokenInvalid, NEW_TOKEN),
     (Rule::TokenExpired, NEW_TOKEN),
     (

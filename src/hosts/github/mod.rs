@@ -7,6 +7,7 @@
 //! Fine-grained permissions, repository access and SSO authorization, which GitHub does
 //! not list to a token, are settled by harmless probes (`probes.rs`) when the policy asks.
 
+mod api_url;
 pub mod facts;
 mod inventory;
 pub(crate) mod judge;
@@ -100,6 +101,10 @@ impl Host for GitHub {
     ) -> requirements::Requirements {
         requirements::parse(raw, keys)
     }
+
+    fn not_a_scope(value: &str) -> Option<String> {
+        permissions::written_as_scope(value)
+    }
     type RawKeys = RawKeys;
 
     const META: HostMeta = HostMeta {
@@ -130,6 +135,9 @@ impl Host for GitHub {
 
     fn endpoint(raw: RawKeys, keys: &mut TokenKeys<'_>) -> Option<Endpoint> {
         let api = keys.url("https://api.github.com");
+        if let Some(api) = &api {
+            api_url::check(keys, api);
+        }
         let repositories = raw
             .repositories
             .map(|l| keys.settings(l))
@@ -288,7 +296,7 @@ fn check_name(
     keys.problem(
         name.origin.span.clone(),
         format!("`{}` is not a GitHub {what}", name.value),
-        format!("not a {what} name"),
+        format!("not {} name", crate::suggest::with_article(what)),
         Some(format!("write {example}")),
     );
     false

@@ -47,6 +47,21 @@ pub const CATALOG: &[(&str, &[PermissionLevel])] = &[
     ("workflows", &[Write]),
 ];
 
+/// A fine-grained permission written where classic scopes go (`contents:write` in
+/// `require_scopes`): how to require it instead.
+pub fn written_as_scope(value: &str) -> Option<String> {
+    let (name, level) = value.split_once(':').unwrap_or((value, ""));
+    let name = name.trim().replace('-', "_").to_ascii_lowercase();
+    let (name, levels) = CATALOG.iter().find(|(known, _)| *known == name)?;
+    let level = PermissionLevel::parse(level.trim())
+        .filter(|level| levels.contains(level))
+        .unwrap_or(levels[0]);
+    Some(format!(
+        "`{value}` is a fine-grained permission, not a classic scope: require it with `require_permissions = {{ {name} = \"{}\" }}` (a classic token satisfies it with the scope that grants it)",
+        level.as_str()
+    ))
+}
+
 /// The classic scopes that grant a permission: on any repository the user can reach, or
 /// only on public ones.
 pub struct ClassicEquivalent {

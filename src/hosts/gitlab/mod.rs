@@ -14,6 +14,7 @@ pub mod associations;
 pub mod facts;
 mod grants;
 mod granular;
+mod instance_url;
 mod inventory;
 pub(crate) mod judge;
 mod new_token;
@@ -124,6 +125,9 @@ impl Host for GitLab {
 
     fn endpoint(raw: RawKeys, keys: &mut TokenKeys<'_>) -> Option<Endpoint> {
         let url = keys.url("https://gitlab.com");
+        if let Some(url) = &url {
+            instance_url::check(keys, url);
+        }
         let projects = raw.projects.map(|l| keys.settings(l)).unwrap_or_default();
         let mut valid = true;
         for project in &projects {
@@ -255,6 +259,10 @@ const NEW_TOKEN: &str = "GitLab: Preferences > Access Tokens > Add new token; gi
 
 /// This host's own words for fixing a finding: one row a rule it fires.
 const FIXES: &[(Rule, &str)] = &[
+    (
+        Rule::HostError,
+        "GitLab: check `url` (the instance, e.g. https://gitlab.example.com, with its relative URL root if it has one, never /api/v4), the network path and proxy settings, then run again; `--timeout` and `--max-wait` bound how long patlint waits.",
+    ),
     (Rule::TokenInvalid, NEW_TOKEN),
     (Rule::TokenExpired, NEW_TOKEN),
     (
@@ -295,6 +303,6 @@ const FIXES: &[(Rule, &str)] = &[
     ),
     (
         Rule::Unverifiable,
-        "GitLab: scopes, creation and expiry come from GET /api/v4/personal_access_tokens/self, which needs GitLab 15.5 or later (upgrade the instance); a fine-grained token answers it only if it holds `read_personal_access_token` (\"Personal Access Token: Read\"). Last use cannot be read through the token (its own request refreshes it): drop `stale_after` for this token, or set `on_unverifiable = \"warn\"`.",
+        "GitLab: scopes, creation and expiry come from GET /api/v4/personal_access_tokens/self, which GitLab answers since 15.5: an older instance makes them verifiable once upgraded, and a newer one once whatever stands in front of it passes that request on. Last use cannot be read through the token (its own request refreshes it), nor a granular token's permissions; a fine-grained token answers `/self` only if it holds `read_personal_access_token` (\"Personal Access Token: Read\"): drop `stale_after` or the scope rules for this token, or set `on_unverifiable = \"warn\"`.",
     ),
 ];

@@ -377,10 +377,18 @@ pub fn interpret_version(self_answer: &Answer, version: &Answer) -> Observation 
                     version.body_kind()
                 ));
             };
-            let reason = format!(
-                "GitLab {number} has no usable {} (it answered {}; it needs GitLab {SELF_SINCE} or later); {} proves only that the token is valid",
-                self_answer.request, self_answer.status, version.request
-            );
+            let reason = match has_self(&number) {
+                // A server that has `/self` and did not answer it: something in front of
+                // GitLab held the request back, and upgrading would change nothing.
+                true => format!(
+                    "GitLab {number} has {} (since {SELF_SINCE}) but answered it {}: a proxy or a rewrite in front of the instance may not pass it on; {} proves only that the token is valid",
+                    self_answer.request, self_answer.status, version.request
+                ),
+                false => format!(
+                    "GitLab {number} has no usable {} (it answered {}; it needs GitLab {SELF_SINCE} or later); {} proves only that the token is valid",
+                    self_answer.request, self_answer.status, version.request
+                ),
+            };
             Observation::observed(nothing_observable(TokenKind::PersonalAccessToken, &reason))
         }
         StatusCode::UNAUTHORIZED => rejected_401(version),
@@ -388,6 +396,31 @@ pub fn interpret_version(self_answer: &Answer, version: &Answer) -> Observation 
             "{} answered {} and {} answered {}; is `url` the GitLab instance URL (e.g. https://gitlab.example.com, with its path if it has one)?",
             self_answer.request, self_answer.status, version.request, version.status
         )),
+    }
+}
+
+/// Whether a version (`17.5.1-ee`) is [`SELF_SINCE`] or later; an unreadable one is not
+/// taken to be.
+fn has_self(version: &str) -> bool {
+    let number = |part: Option<&str>| {
+        part.map(|p| {
+            p.chars()
+                .take_while(char::is_ascii_digit)
+                .collect::<String>()
+        })
+        .and_then(|digits| digits.parse::<u32>().ok())
+    };
+    let mut parts = version.split('.');
+    let mut since = SELF_SINCE.split('.');
+    match (number(parts.next()), number(parts.next())) {
+        (Some(major), Some(minor)) => {
+            (major, minor)
+                >= (
+                    number(since.next()).unwrap_or(0),
+                    number(since.next()).unwrap_or(0),
+                )
+        }
+        _ => false,
     }
 }
 

@@ -43,11 +43,12 @@ impl Validator {
             let Some(table) = self.as_table(doc, item, "each [[inventory]]") else {
                 continue;
             };
-            self.check_keys(
+            self.check_host_table_keys(
                 doc,
                 table,
                 &known,
                 "in [[inventory]] (an inventory has no requirements: they come from [defaults] and [hosts.<host>])",
+                super::HostTable::Inventory,
             );
             let Some(parsed) = self.token_table(doc, item, "inventory") else {
                 continue;

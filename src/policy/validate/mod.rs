@@ -39,6 +39,19 @@ pub use sections::is_safe_name;
 
 /// Parses and validates a policy file. `name` is how reports refer to it.
 pub fn parse_policy(name: &str, text: &str) -> Result<Policy, PolicyErrors> {
+    parse(name, text, None)
+}
+
+/// [`parse_policy`] for a run at `now`: waivers are also held to `max_waiver` from it.
+pub fn parse_policy_at(
+    name: &str,
+    text: &str,
+    now: jiff::Timestamp,
+) -> Result<Policy, PolicyErrors> {
+    parse(name, text, Some(now))
+}
+
+fn parse(name: &str, text: &str, now: Option<jiff::Timestamp>) -> Result<Policy, PolicyErrors> {
     let mut v = Validator::default();
     let main = v.docs.add(Document::new(
         name.to_owned(),
@@ -56,6 +69,9 @@ pub fn parse_policy(name: &str, text: &str) -> Result<Policy, PolicyErrors> {
     let names: Vec<&str> = tokens.iter().map(|t| t.name.as_str()).collect();
     let listed: Vec<&str> = inventories.iter().map(|i| i.token.name.as_str()).collect();
     v.check_waiver_tokens(&parsed.waivers, &names, &listed);
+    if let Some(now) = now {
+        v.check_waiver_lengths(now, parsed.max_waiver.as_ref());
+    }
     v.refuse_credentials(main, text);
     let undeclared = HostKind::ALL
         .iter()
@@ -95,6 +111,8 @@ struct Validator {
     problems: Vec<Problem>,
     /// Spans of secrets written literally: blanked before any text is shown.
     redact: Vec<(DocId, Range<usize>)>,
+    /// When each waiver ends, read even from a waiver that is otherwise wrong.
+    waiver_ends: Vec<(jiff::Timestamp, Origin)>,
 }
 
 /// Where in a policy a set of requirements sits; decides which keys are allowed.
@@ -156,6 +174,31 @@ fn host_list(hosts: &[HostKind]) -> String {
         .join(", ")
 }
 
+/// A table that names its host.
+#[derive(Clone, Copy)]
+pub(super) enum HostTable {
+    Token,
+    Inventory,
+}
+
+impl HostTable {
+    /// Whether `key` may be written in such a table of `host`: a key every host shares,
+    /// or one of the host's own.
+    fn offers(self, key: &str, host: HostKind) -> bool {
+        let applies = hosts_of_key(key).is_none_or(|hosts| hosts.contains(&host));
+        match self {
+            // `undeclared` is for tokens no [[token]] declares.
+            HostTable::Token => applies && key != "undeclared",
+            HostTable::Inventory => {
+                let elsewhere = HostKind::ALL
+                    .iter()
+                    .any(|other| *other != host && other.inventory_keys().contains(&key));
+                host.inventory_keys().contains(&key) || (applies && !elsewhere)
+            }
+        }
+    }
+}
+
 /// The hosts a token or requirement key applies to, when it does not apply to all.
 fn hosts_of_key(key: &str) -> Option<Vec<HostKind>> {
     let applies = |host: &HostKind| {
@@ -186,6 +229,11 @@ impl Validator {
             label: label.into(),
             help,
         });
+    }
+
+    /// The policy file's folder: relative paths in the policy are taken from it.
+    pub(super) fn policy_folder(&self) -> std::path::PathBuf {
+        crate::files::folder_of(&self.docs.policy().name)
     }
 
     pub(super) fn into_errors(self) -> PolicyErrors {
@@ -248,23 +296,59 @@ impl Validator {
         known: &[&[&'static str]],
         context: &str,
     ) {
+        self.check_keys_offering(doc, table, known, context, None);
+    }
+
+    /// [`Self::check_keys`] for a `[[token]]` or `[[inventory]]`: one that names its host
+    /// is offered that host's keys only, in a suggestion and in the list of known keys.
+    pub(super) fn check_host_table_keys(
+        &mut self,
+        doc: DocId,
+        table: &DeTable,
+        known: &[&[&'static str]],
+        context: &str,
+        kind: HostTable,
+    ) {
+        self.check_keys_offering(doc, table, known, context, Some(kind));
+    }
+
+    fn check_keys_offering(
+        &mut self,
+        doc: DocId,
+        table: &DeTable,
+        known: &[&[&'static str]],
+        context: &str,
+        kind: Option<HostTable>,
+    ) {
+        let host = table
+            .get("host")
+            .and_then(|h| h.get_ref().as_str())
+            .and_then(HostKind::parse);
+        let offered = |key: &&str| match (host, kind) {
+            (Some(host), Some(kind)) => kind.offers(key, host),
+            _ => true,
+        };
         for key in table.keys() {
             let name = key.get_ref().as_ref();
             if known.iter().any(|list| list.contains(&name)) {
                 continue;
             }
-            let candidates = known.iter().flat_map(|l| l.iter().copied());
+            let candidates = known.iter().flat_map(|l| l.iter().copied()).filter(offered);
             let help = match suggest::closest(name, candidates) {
                 Some(s) => format!("did you mean `{s}`?"),
                 None => {
                     let mut keys: Vec<String> = Vec::new();
-                    for key in known.iter().flat_map(|l| l.iter()) {
+                    for key in known.iter().flat_map(|l| l.iter().copied()).filter(offered) {
                         let key = format!("`{key}`");
                         if !keys.contains(&key) {
                             keys.push(key);
                         }
                     }
-                    format!("known keys here: {}", keys.join(", "))
+                    let whose = match host {
+                        Some(host) => format!(" for {host}"),
+                        None => String::new(),
+                    };
+                    format!("known keys here{whose}: {}", keys.join(", "))
                 }
             };
             self.problem(
@@ -451,6 +535,23 @@ impl TokenKeys<'_> {
             return None;
         }
         self.url(example)
+    }
+
+    /// The `url` as the policy wrote it, for a host's own checks of its shape.
+    pub fn written_url(&self) -> Option<&Text> {
+        self.url
+    }
+
+    /// A `url` of the wrong shape for this host, with the one it should be.
+    pub fn wrong_url(&mut self, message: impl Into<String>, right: &str, why: &str) {
+        let Some(url) = self.url else { return };
+        self.v.problem(
+            self.doc,
+            url.span(),
+            message,
+            "the wrong URL for this host",
+            Some(format!("did you mean `url = \"{right}\"`? {why}")),
+        );
     }
 
     /// Another URL key of the host's, or its default.

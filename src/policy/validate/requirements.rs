@@ -144,9 +144,13 @@ impl Validator {
             if catalog.is_known(&scope.value) {
                 continue;
             }
-            let help = match catalog.suggest(&scope.value) {
-                Some(s) => format!("did you mean `{s}`?"),
-                None => format!(
+            let help = match (
+                host.not_a_scope(&scope.value),
+                catalog.suggest(&scope.value),
+            ) {
+                (Some(instead), _) => instead,
+                (None, Some(s)) => format!("did you mean `{s}`?"),
+                (None, None) => format!(
                     "see `patlint explain missing-scope` and the {} scope list in docs/hosts.md",
                     host.product()
                 ),
@@ -154,7 +158,11 @@ impl Validator {
             self.problem(
                 scope.origin.doc,
                 scope.origin.span.clone(),
-                format!("`{}` is not a {} scope", scope.value, host.product()),
+                format!(
+                    "`{}` is not {} scope",
+                    scope.value,
+                    crate::suggest::with_article(host.product())
+                ),
                 "unknown scope",
                 Some(help),
             );

@@ -10,7 +10,7 @@ use super::Validator;
 use crate::hosts::HostKind;
 use crate::policy::DocId;
 use crate::policy::raw::SecretRefAsWritten;
-use crate::secret::SecretSource;
+use crate::secret::{SecretFile, SecretSource};
 
 impl Validator {
     pub(super) fn secret_ref(
@@ -28,9 +28,9 @@ impl Validator {
                 self.problem(doc, value.span(), format!("`{key}.env` is not an environment variable name"), "not a variable name (hidden: it may be a secret)", Some("write the name of the variable that holds the secret, e.g. `{ env = \"JIRA_GITHUB_PAT\" }`; if you wrote the token itself here, revoke it".into()));
                 None
             }
-            SecretRefAsWritten::File(path) if !looks_like_a_secret(path) => {
-                Some(SecretSource::File(path.into()))
-            }
+            SecretRefAsWritten::File(path) if !looks_like_a_secret(path) => Some(
+                SecretSource::File(SecretFile::in_folder(path, &self.policy_folder())),
+            ),
             SecretRefAsWritten::File(_) => {
                 self.redact.push((doc, value.span()));
                 self.problem(

@@ -9,7 +9,9 @@ use toml::Spanned;
 use toml::de::{DeTable, DeValue};
 
 use super::requirements::requirement_keys;
-use super::{Level, ParsedDoc, ParsedToken, TokenKeys, Validator, host_list, hosts_of_key};
+use super::{
+    HostTable, Level, ParsedDoc, ParsedToken, TokenKeys, Validator, host_list, hosts_of_key,
+};
 use crate::hosts::HostKind;
 use crate::policy::raw::{RawToken, RawTopLevel, Text, TextList, field_names};
 use crate::policy::{
@@ -187,7 +189,7 @@ impl Validator {
             let Some(table) = self.as_table(doc, item, "each [[token]]") else {
                 continue;
             };
-            self.check_keys(doc, table, &known, "in [[token]]");
+            self.check_host_table_keys(doc, table, &known, "in [[token]]", HostTable::Token);
             if let Some(key) = table.get("undeclared") {
                 self.problem(
                     doc,

@@ -12,20 +12,25 @@ impl Validator {
     /// A CA bundle must be readable and hold a certificate: better said now than as a
     /// TLS failure against the host.
     pub(super) fn ca_file(&mut self, doc: DocId, file: &Text) -> Option<std::path::PathBuf> {
-        let path = std::path::PathBuf::from(file.get_ref());
+        let path = crate::files::policy_relative(file.get_ref(), &self.policy_folder());
         let problem = match crate::files::read(&path, crate::files::FileKind::CaBundle) {
             Ok(pem) if String::from_utf8_lossy(&pem).contains("-----BEGIN CERTIFICATE-----") => {
                 return Some(path);
             }
             Ok(_) => "holds no PEM certificate (`-----BEGIN CERTIFICATE-----`)".to_owned(),
-            Err(e) => format!("cannot be read: it {e}"),
+            Err(e) => format!(
+                "cannot be read: it {e} (looked for {})",
+                std::path::absolute(&path)
+                    .unwrap_or_else(|_| path.clone())
+                    .display()
+            ),
         };
         self.problem(
             doc,
             file.span(),
             format!("`ca_file` {problem}"),
             "not a CA bundle",
-            Some("point `ca_file` at a PEM file with the certificate authority (or chain) that signed the host's certificate".into()),
+            Some("point `ca_file` at a PEM file with the certificate authority (or chain) that signed the host's certificate (a relative path is read from the policy file's folder, `~/` from the home folder)".into()),
         );
         None
     }

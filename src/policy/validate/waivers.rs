@@ -1,6 +1,7 @@
 //! `[[waiver]]`: a known violation accepted until a date, with a reason. Checked here for
 //! shape (every key, a known and waivable rule, a date, a token the policy declares);
-//! its length against `max_waiver` is checked at `--now` by [`crate::policy::Policy::waiver_problems`].
+//! its length against `max_waiver` is checked at the run's `--now`, with the rest, by
+//! [`Validator::check_waiver_lengths`].
 
 use std::ops::Range;
 
@@ -103,7 +104,12 @@ impl Validator {
         };
         let until = match &raw.until {
             Some(text) => match parse_instant(text.get_ref()) {
-                Ok(until) => Some((until, origin(text.span()))),
+                Ok(until) => {
+                    // Checked against `max_waiver` even when the rest of the waiver is not
+                    // right: every problem is said at once.
+                    self.waiver_ends.push((until, origin(text.span())));
+                    Some((until, origin(text.span())))
+                }
                 Err(message) => {
                     self.problem(
                         doc,
@@ -208,6 +214,33 @@ impl Validator {
             rules.push(rule);
         }
         (!rules.is_empty()).then_some(rules)
+    }
+
+    /// Waivers that end further than `max_waiver` after `now`: nobody waives for ten
+    /// years. Judged at the run's `--now`, so a waiver written today stays valid.
+    pub(super) fn check_waiver_lengths(
+        &mut self,
+        now: jiff::Timestamp,
+        max_waiver: Option<&crate::policy::Setting<SignedDuration>>,
+    ) {
+        let max = max_waiver.map_or(DEFAULT_MAX_WAIVER, |s| s.value);
+        let ends = std::mem::take(&mut self.waiver_ends);
+        for (until, origin) in ends
+            .into_iter()
+            .filter(|(until, _)| until.duration_since(now) > max)
+        {
+            self.problem(
+                origin.doc,
+                origin.span,
+                format!(
+                    "this waiver runs until {}, more than `max_waiver` ({}) from now",
+                    until.strftime("%Y-%m-%d"),
+                    crate::policy::format_duration(max)
+                ),
+                format!("at most {}", crate::policy::format_duration(max)),
+                Some("waive for a shorter time and renew it if the reason still holds (or raise `max_waiver` in [defaults])".into()),
+            );
+        }
     }
 
     /// `max_waiver` in `[defaults]`.
