@@ -8,6 +8,8 @@ pub(crate) mod judge;
 mod lifecycle;
 mod new_token;
 mod probes;
+pub mod project;
+mod refusals;
 pub mod requirements;
 mod scopes;
 mod server;
