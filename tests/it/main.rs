@@ -34,5 +34,8 @@ mod install;
 mod links;
 mod policy;
 mod rate_limits;
+mod refusals_azure;
+mod refusals_github;
+mod targets_at_once;
 mod tls;
 mod waivers;

@@ -131,6 +131,9 @@ fn judge_connection_data(product: &str, target: &str, answer: &Answer) -> Result
         StatusCode::NOT_FOUND => Err(Observation::host_error(format!(
             "{endpoint} answered 404; check `organization` and `url` (Services: https://dev.azure.com; Server: the collection URL)"
         ))),
+        s if s.is_client_error() && !OWN.recognises(answer) => {
+            Err(Observation::host_error(OWN.not_own(answer)))
+        }
         s => Err(Observation::host_error(format!(
             "{endpoint} answered {s}{}",
             answer.quoted_message()

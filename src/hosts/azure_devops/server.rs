@@ -20,7 +20,7 @@ pub struct Server;
 /// Server / TFS token keys (`url`, the collection, is common).
 #[derive(Debug, Default, Deserialize, schemars::JsonSchema)]
 pub struct RawKeys {
-    /// Azure DevOps: a project the integration works in, where `vso.code_write` is probed without the PAT Lifecycle API.
+    /// Azure DevOps: the project the integration works in: read once (its repositories), and where `vso.code_write` is probed without the PAT Lifecycle API.
     #[serde(default)]
     #[schemars(with = "String")]
     pub project: Option<Text>,

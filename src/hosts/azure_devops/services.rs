@@ -59,7 +59,7 @@ pub struct RawKeys {
     #[serde(default)]
     #[schemars(with = "String")]
     pub authorization_id: Option<Text>,
-    /// Azure DevOps: a project the integration works in, where `vso.code_write` is probed without the PAT Lifecycle API.
+    /// Azure DevOps: the project the integration works in: read once (its repositories), and where `vso.code_write` is probed without the PAT Lifecycle API.
     #[serde(default)]
     #[schemars(with = "String")]
     pub project: Option<Text>,

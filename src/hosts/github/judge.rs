@@ -400,6 +400,11 @@ fn sso_unknown(token: &TokenSpec, organizations: &[String], facts: &TokenFacts) 
                 .grants
                 .iter()
                 .find(|g| g.permission == SSO && g.target.eq_ignore_ascii_case(organization));
+            if refused_in(facts, organization) {
+                // The organization's policy refuses the token: that is the finding, and
+                // whether its SSO would authorize the token is moot until it is fixed.
+                return None;
+            }
             let why = match grant.map(|g| &g.settled) {
                 Some(Settled::Granted | Settled::Missing { .. } | Settled::Refused { .. }) => {
                     return None;
@@ -423,6 +428,14 @@ fn sso_unknown(token: &TokenSpec, organizations: &[String], facts: &TokenFacts) 
             ))
         })
         .collect()
+}
+
+/// Whether the organization's policy refused the token on it or one of its repositories.
+fn refused_in(facts: &TokenFacts, organization: &str) -> bool {
+    facts.grants.iter().any(|grant| {
+        let owner = grant.target.split('/').next().unwrap_or_default();
+        matches!(grant.settled, Settled::Refused { .. }) && owner.eq_ignore_ascii_case(organization)
+    })
 }
 
 pub static SSO_NOT_AUTHORIZED: RuleMeta = RuleMeta {

@@ -39,7 +39,7 @@ pub struct GitHub;
 /// GitHub's own token keys (`url`, the API base, is common).
 #[derive(Debug, Default, Deserialize, schemars::JsonSchema)]
 pub struct RawKeys {
-    /// GitHub: the repositories the integration works on, as `OWNER/REPO`; `require_permissions` is probed on each.
+    /// GitHub: the repositories the integration works on, as `OWNER/REPO`: each is read once, and `require_permissions` is probed on each.
     #[serde(default)]
     #[schemars(with = "Vec<String>")]
     pub repositories: Option<TextList>,
