@@ -7,7 +7,7 @@ use base64::Engine;
 use reqwest::StatusCode;
 use reqwest::header::{ACCEPT, AUTHORIZATION, HeaderValue};
 
-use super::refusals::{OWN, conditional_access, evidence};
+use super::refusals::{OWN, conditional_access};
 use crate::client::wire::{join, sensitive_header};
 use crate::facts::{Observation, Rejection};
 use crate::hosts::{Answer, Call};
@@ -97,7 +97,12 @@ fn judge_connection_data(product: &str, target: &str, answer: &Answer) -> Result
                 rule: Rule::ConditionalAccess,
                 policy,
                 target: target.to_owned(),
-                evidence: evidence(answer),
+                evidence: format!(
+                    "{} from {}{}",
+                    status.as_u16(),
+                    answer.request,
+                    answer.quoted_message()
+                ),
             })
         }
         // Only Azure DevOps' own 401 says the PAT is bad; a proxy's says nothing of it.

@@ -69,7 +69,7 @@ fn lifetime(message: &str) -> Option<Settled> {
     Some(Settled::Refused {
         rule: Rule::LifetimePolicy,
         policy: format!(
-            "{} refuses {kind} whose lifetime is greater than {days} days, and this token's is{adjust}",
+            "{} refuses {kind} whose lifetime is greater than {days} days, as this token's is{adjust}",
             owner(whose.trim_start_matches("The ").trim_start_matches("the "))
         ),
     })
@@ -173,7 +173,7 @@ mod tests {
             ),
             (
                 Rule::LifetimePolicy,
-                "the `NixOS` organization refuses fine-grained personal access tokens whose lifetime is greater than 90 days, and this token's is (GitHub: adjust the token's lifetime at https://github.com/settings/personal-access-tokens/12885303)".to_owned()
+                "the `NixOS` organization refuses fine-grained personal access tokens whose lifetime is greater than 90 days, as this token's is (GitHub: adjust the token's lifetime at https://github.com/settings/personal-access-tokens/12885303)".to_owned()
             )
         );
         assert_eq!(
@@ -182,7 +182,7 @@ mod tests {
             ),
             (
                 Rule::LifetimePolicy,
-                "the `Microsoft Open Source` enterprise refuses personal access tokens (classic) whose lifetime is greater than 8 days, and this token's is".to_owned()
+                "the `Microsoft Open Source` enterprise refuses personal access tokens (classic) whose lifetime is greater than 8 days, as this token's is".to_owned()
             )
         );
         assert!(
