@@ -270,7 +270,8 @@ async fn mount(host: Host, server: &MockServer, latency: Duration) {
             Mock::given(method("GET"))
                 .and(path(format!("/org/{PROJECT}/_apis/git/repositories")))
                 .respond_with(
-                    answer(latency, 200).set_body_json(serde_json::json!({"count": 0, "value": []})),
+                    answer(latency, 200)
+                        .set_body_json(serde_json::json!({"count": 0, "value": []})),
                 )
                 .mount(server)
                 .await;
