@@ -3,8 +3,9 @@ flight), the program a platform team would write instead of adopting patlint.
 
 It does the same work per token as patlint does for the benchmark's policy: one request to
 the token's own endpoint, a refusal is a failure, and a working token fails if its host says
-it has a forbidden scope. It reads the tokens as JSON (a list of {name, host, url, secret,
-forbid}) and prints {name: "pass" | "fail" | "error"} as JSON.
+it has a forbidden scope; then each of its targets is read at once, and a target that refuses
+it fails it. It reads the tokens as JSON (a list of {name, host, url, secret, forbid,
+targets}) and prints {name: "pass" | "fail" | "error"} as JSON.
 
     python3 asyncio_checker.py TOKENS.json [--ca-file PEM]
 """
@@ -20,6 +21,22 @@ import aiohttp
 IN_FLIGHT = 64
 
 
+async def targets(session, token, headers, verdict):
+    """Reads every target at once; a refusal fails the token, another answer is an error."""
+
+    async def read(url):
+        async with session.get(url, headers=headers) as answer:
+            await answer.read()
+            return answer.status
+
+    statuses = await asyncio.gather(*(read(url) for url in token["targets"]))
+    if verdict == "fail" or any(s in (401, 403, 404) for s in statuses):
+        return "fail"
+    if any(s != 200 for s in statuses):
+        return "error"
+    return verdict
+
+
 async def github(session, token):
     headers = {
         "Authorization": f"Bearer {token['secret']}",
@@ -33,7 +50,8 @@ async def github(session, token):
         if answer.status != 200:
             return "error"
         scopes = {s.strip() for s in answer.headers.get("X-OAuth-Scopes", "").split(",")}
-        return "fail" if scopes & set(token["forbid"]) else "pass"
+        verdict = "fail" if scopes & set(token["forbid"]) else "pass"
+    return await targets(session, token, headers, verdict)
 
 
 async def gitlab(session, token):
@@ -57,7 +75,9 @@ async def azure_devops(session, token):
             return "fail"
         if answer.status != 200:
             return "error"
-        return "pass" if body.get("authenticatedUser", {}).get("id") else "fail"
+        if not body.get("authenticatedUser", {}).get("id"):
+            return "fail"
+    return await targets(session, token, headers, "pass")
 
 
 CHECKS = {"github": github, "gitlab": gitlab, "azure-devops": azure_devops}

@@ -2,6 +2,11 @@
 //! GitLab and Azure DevOps in turn, about a fifth of them out of policy (a forbidden scope)
 //! and some rejected by their host, each with the verdict it must get.
 //!
+//! The GitHub and Azure DevOps tokens name the targets their integration works on (a
+//! repository, a project), which a check reads after the token's own request: their
+//! request graph is two round trips deep (`/user`, then the repository and its owner at
+//! once; connectionData, then the project), and the floor counts every request.
+//!
 //! Each host is a wiremock server answering like the vendor, with `latency` added to every
 //! answer. A rejected token's 401 carries a spent rate limit (`x-ratelimit-remaining: 0`),
 //! as GitHub's does: that is the per-IP unauthenticated limit, and it must slow nobody.
@@ -54,6 +59,33 @@ pub struct Token {
     pub host: Host,
     pub kind: Kind,
     pub secret: String,
+}
+
+/// The repository the GitHub tokens' integration works on (its owner is read too, for
+/// SAML SSO), and the Azure DevOps tokens' project.
+const REPOSITORY: &str = "bench/app";
+const OWNER: &str = "bench";
+const PROJECT: &str = "app";
+
+impl Token {
+    /// The requests its check sends, and how many of them follow one another.
+    fn requests(&self) -> (u64, u32) {
+        match (self.host, self.kind) {
+            (_, Kind::Rejected) | (Host::Gitlab, _) => (1, 1),
+            (Host::Github | Host::Ghes, _) => (3, 2),
+            (Host::Azure, _) => (2, 2),
+        }
+    }
+}
+
+/// The best wall time a client with `in_flight` requests at once can have on `tokens`:
+/// every request takes `latency`, so it needs as many rounds as its requests fill, and no
+/// fewer than the deepest chain of requests one after the other.
+pub fn floor(tokens: &[Token], latency: Duration, in_flight: u64) -> Duration {
+    let requests: u64 = tokens.iter().map(|t| t.requests().0).sum();
+    let depth = tokens.iter().map(|t| t.requests().1).max().unwrap_or(1);
+    let rounds = u32::try_from(requests.div_ceil(in_flight)).unwrap();
+    latency * rounds.max(depth)
 }
 
 /// N tokens of the mix: hosts in turn; one in `rejected_every` rejected; two in nine of the
@@ -163,7 +195,7 @@ async fn mount(host: Host, server: &MockServer, latency: Duration) {
                     "rejected",
                     refusal(
                         latency,
-                        serde_json::json!({"message": "Bad credentials", "status": "401"}),
+                        serde_json::json!({"message": "Bad credentials", "documentation_url": "https://docs.github.com/rest", "status": "401"}),
                     ),
                 ),
                 ("over", classic("repo, delete_repo")),
@@ -173,6 +205,23 @@ async fn mount(host: Host, server: &MockServer, latency: Duration) {
                     .and(path(user))
                     .and(header_regex("authorization", marker))
                     .respond_with(response)
+                    .mount(server)
+                    .await;
+            }
+            let prefix = user.trim_end_matches("/user");
+            for (target, body) in [
+                (
+                    format!("{prefix}/repos/{REPOSITORY}"),
+                    serde_json::json!({"full_name": REPOSITORY, "private": true}),
+                ),
+                (
+                    format!("{prefix}/orgs/{OWNER}"),
+                    serde_json::json!({"login": OWNER}),
+                ),
+            ] {
+                Mock::given(method("GET"))
+                    .and(path(target))
+                    .respond_with(answer(latency, 200).set_body_json(body))
                     .mount(server)
                     .await;
             }
@@ -209,7 +258,21 @@ async fn mount(host: Host, server: &MockServer, latency: Duration) {
             // is told apart by its organization.
             Mock::given(method("GET"))
                 .and(path_regex("^/rejected/_apis/connectionData$"))
-                .respond_with(refusal(latency, serde_json::json!({"message": "TF400813"})))
+                .respond_with(
+                    refusal(
+                        latency,
+                        serde_json::json!({"message": "TF400813: The user '' is not authorized to access this resource.", "typeKey": "UnauthorizedRequestException"}),
+                    )
+                    .insert_header("ActivityId", "5a4d8d5e-1b4e-4a5e-9a31-4c3c0b7f2d10"),
+                )
+                .mount(server)
+                .await;
+            Mock::given(method("GET"))
+                .and(path(format!("/org/{PROJECT}/_apis/git/repositories")))
+                .respond_with(
+                    answer(latency, 200)
+                        .set_body_json(serde_json::json!({"count": 0, "value": []})),
+                )
                 .mount(server)
                 .await;
             Mock::given(method("GET"))
@@ -228,7 +291,10 @@ pub fn policy(tokens: &[Token], hosts: &Hosts, ca_file: Option<&std::path::Path>
     let mut text = String::from("version = 1\n");
     for (i, token) in tokens.iter().enumerate() {
         let (host, extra) = match token.host {
-            Host::Github | Host::Ghes => ("github", "forbid_scopes = [\"delete_repo\"]\n".into()),
+            Host::Github | Host::Ghes => (
+                "github",
+                format!("forbid_scopes = [\"delete_repo\"]\nrepositories = [\"{REPOSITORY}\"]\n"),
+            ),
             Host::Gitlab => ("gitlab", "forbid_scopes = [\"sudo\"]\n".into()),
             Host::Azure => {
                 let organization = if token.kind == Kind::Rejected {
@@ -238,7 +304,7 @@ pub fn policy(tokens: &[Token], hosts: &Hosts, ca_file: Option<&std::path::Path>
                 };
                 (
                     "azure-devops",
-                    format!("organization = \"{organization}\"\n"),
+                    format!("organization = \"{organization}\"\nproject = \"{PROJECT}\"\n"),
                 )
             }
         };
@@ -267,23 +333,30 @@ pub fn checker_input(tokens: &[Token], hosts: &Hosts) -> serde_json::Value {
     let entries: Vec<_> = tokens
         .iter()
         .map(|t| {
-            let (kind, url, forbid) = match t.host {
-                Host::Github | Host::Ghes => ("github", hosts.url(t.host), vec!["delete_repo"]),
-                Host::Gitlab => ("gitlab", hosts.url(t.host), vec!["sudo"]),
+            let (kind, url, forbid, targets) = match t.host {
+                Host::Github | Host::Ghes => {
+                    let url = hosts.url(t.host);
+                    let targets = vec![
+                        format!("{url}/repos/{REPOSITORY}"),
+                        format!("{url}/orgs/{OWNER}"),
+                    ];
+                    ("github", url, vec!["delete_repo"], targets)
+                }
+                Host::Gitlab => ("gitlab", hosts.url(t.host), vec!["sudo"], vec![]),
                 Host::Azure => {
                     let organization = if t.kind == Kind::Rejected {
                         "rejected"
                     } else {
                         "org"
                     };
-                    (
-                        "azure-devops",
-                        format!("{}/{organization}", hosts.url(t.host)),
-                        vec![],
-                    )
+                    let url = format!("{}/{organization}", hosts.url(t.host));
+                    let targets = vec![format!(
+                        "{url}/{PROJECT}/_apis/git/repositories?api-version=7.1"
+                    )];
+                    ("azure-devops", url, vec![], targets)
                 }
             };
-            serde_json::json!({"name": t.name, "host": kind, "url": url, "secret": t.secret, "forbid": forbid})
+            serde_json::json!({"name": t.name, "host": kind, "url": url, "secret": t.secret, "forbid": forbid, "targets": targets})
         })
         .collect();
     serde_json::Value::Array(entries)

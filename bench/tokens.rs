@@ -8,9 +8,10 @@
 //! (`mix.rs`); the same tokens are checked over plain HTTP, with 10 % of them rejected by
 //! 401s that carry a spent rate limit, and over TLS behind a private CA (`tls.rs`). Every
 //! run's verdicts, patlint's and the checker's, are compared with the ones each token must
-//! get. Each token costs at least one round trip, so with C requests in flight the floor
-//! for N tokens is RTT × ceil(N / C), C = 64 (the checker's; patlint's is 64 per host, so
-//! it may beat this floor). Over TLS the floor adds one handshake, as measured here.
+//! get. Each request costs a round trip, and the tokens that name targets need two, one
+//! after the other, so with C requests in flight the floor for R requests is
+//! RTT × max(2, ceil(R / C)), C = 64 (the checker's; patlint's is 64 per host, so it may
+//! beat this floor). Over TLS the floor adds one handshake, as measured here.
 
 mod aws;
 mod mix;
@@ -369,11 +370,10 @@ async fn mix_rows(args: &Args, work: &Path) {
             // The checker's connections (aiohttp offers no ALPN) are not patlint's.
             setup.protocols.take();
             wrong.extend(checker_wrong.into_iter().map(|w| format!("checker: {w}")));
-            let rounds = u32::try_from(n.div_ceil(CONCURRENCY)).unwrap();
             let row = Row {
                 label: scenario.label,
                 n,
-                floor: LATENCY * rounds + setup.handshake,
+                floor: mix::floor(&tokens, LATENCY, CONCURRENCY) + setup.handshake,
                 patlint,
                 checker: checker.wall,
                 wrong,
@@ -495,7 +495,7 @@ async fn main() {
     );
     let work = tempfile::tempdir().unwrap();
     println!(
-        "# patlint benchmark\n\nMachine: {}. patlint: `{}`; medians of {} runs; {} ms added to every answer. Floor = RTT × ceil(N / {CONCURRENCY}).\n",
+        "# patlint benchmark\n\nMachine: {}. patlint: `{}`; medians of {} runs; {} ms added to every answer. Floor = RTT × max(depth, ceil(requests / {CONCURRENCY})): the GitHub and Azure DevOps tokens read their targets after their own request (two round trips, three and two requests).\n",
         machine(),
         args.patlint.display(),
         args.runs,

@@ -527,6 +527,22 @@ pub enum Observation {
         #[serde(default, skip_serializing_if = "Option::is_none")]
         expires_at: Option<Timestamp>,
     },
+    /// The host answered, in its own words, that an organization's policy refuses the
+    /// token before anything about the token could be read (a tenant's conditional
+    /// access policy refusing every request): the token may work elsewhere, so it is
+    /// neither rejected nor unchecked.
+    Refused {
+        /// The rule the refusal breaks, one of the host's own (`conditional-access`, …).
+        rule: Rule,
+        /// What the policy demands, in patlint's words, with what the host said of it.
+        policy: String,
+        /// Where it was refused: the organization, project or repository the request was
+        /// about.
+        target: String,
+        /// The request and the host's answer: "403 from GET /fabrikam/_apis/connectionData
+        /// (VS403463: …)".
+        evidence: String,
+    },
     /// patlint could not get an answer.
     Unchecked {
         failure: Failure,

@@ -100,7 +100,7 @@ fn probes(rule: Rule) -> String {
         return out;
     }
     format!(
-        "\nHow patlint finds out (probes, sent only for what the policy asks, never with `probe = false`)\n{out}  The hosts do not document the order of their checks: these answers are what they do today, and any other answer is `unverifiable` with its status, never a pass.\n"
+        "\nHow patlint finds out (probes: each target the policy names is read once, the rest is sent only for what the policy asks; never with `probe = false`)\n{out}  The hosts do not document the order of their checks: these answers are what they do today, and any other answer is `unverifiable` with its status, never a pass.\n"
     )
 }
 

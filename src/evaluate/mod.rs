@@ -198,12 +198,20 @@ fn findings_of(token: &TokenSpec, observation: Option<&Observation>, at: Instant
             let reason = rejection_at(*reason, *expires_at, at.observed_at);
             vec![rejected(token, reason, detail, evidence, help.as_deref())]
         }
+        Some(Observation::Refused {
+            rule,
+            policy,
+            target,
+            evidence,
+        }) => vec![refusals::refused(token, *rule, target, policy, evidence)],
         Some(Observation::Observed { facts }) => {
             observed(token, &trusted(facts, at.observed_at), now)
         }
     };
-    let one_finding_only = matches!(observation, Some(Observation::Rejected { .. }))
-        || findings.iter().any(|f| f.rule == Rule::TokenExpired)
+    let one_finding_only = matches!(
+        observation,
+        Some(Observation::Rejected { .. } | Observation::Refused { .. })
+    ) || findings.iter().any(|f| f.rule == Rule::TokenExpired)
         || observation
             .and_then(Observation::facts)
             .is_some_and(|facts| token.host().decisive(token, facts).is_some());

@@ -14,8 +14,8 @@ pub static MISSING_PERMISSION: RuleMeta = RuleMeta {
 
 pub static MISSING_REPOSITORY: RuleMeta = RuleMeta {
     id: "missing-repository",
-    summary: "The token cannot reach a repository the policy names: it is not among the token's repositories (or does not exist).",
+    summary: "The token cannot reach a repository or project the policy names: it is not among the token's repositories, its user may not see it, or it does not exist.",
     default_severity: Severity::Error,
-    why: "Everything the integration does on that repository fails.",
+    why: "Everything the integration does on that repository or project fails. patlint reads each one the policy names (`repositories`, `project`) with one harmless GET, whatever else the policy asks; the host's own \"not found\" is this finding, and an answer that is not the host's own proves nothing (`unverifiable`).",
     fix: None,
 };

@@ -5,13 +5,16 @@
 //! rules and their fixes live in the host's folder); judging them is the same everywhere:
 //! one finding per refused target and rule, pointing at where the policy names the target.
 //! A refusal fails the token: the integration breaks there, whatever the token's own
-//! metadata says.
+//! metadata says. A host that meets a refusal before it can read anything about the
+//! token records it as the token's observation (`Observation::Refused`), judged here too.
 
 use std::collections::BTreeSet;
 
 use crate::evaluate::Finding;
 use crate::facts::{Settled, TokenFacts};
-use crate::policy::TokenSpec;
+use crate::hosts::Listed;
+use crate::policy::{Origin, TokenSpec};
+use crate::rules::Rule;
 
 /// The findings for every target a policy refused the token on.
 pub fn check(token: &TokenSpec, facts: &TokenFacts) -> Vec<Finding> {
@@ -25,26 +28,72 @@ pub fn check(token: &TokenSpec, facts: &TokenFacts) -> Vec<Finding> {
         if !said.insert((*rule, grant.target.as_str())) {
             continue;
         }
-        let origin = token
-            .endpoint
-            .repositories()
-            .iter()
-            .find(|target| target.value == grant.target)
-            .map_or(&token.origin, |target| &target.origin);
-        findings.push(
-            Finding::new(
-                *rule,
-                origin,
-                format!(
-                    "token `{}` is refused on `{}`: {policy}",
-                    token.name, grant.target
-                ),
-            )
-            .label("refused here by the organization's policy")
-            .evidence(grant.evidence.clone()),
-        );
+        findings.push(refused(
+            token,
+            *rule,
+            &grant.target,
+            policy,
+            &grant.evidence,
+        ));
     }
     findings
+}
+
+/// The finding for a token the host refused before anything about it was read
+/// (`Observation::Refused`): one finding, at the target where the policy names it.
+pub fn refused(
+    token: &TokenSpec,
+    rule: Rule,
+    target: &str,
+    policy: &str,
+    evidence: &str,
+) -> Finding {
+    Finding::new(
+        rule,
+        target_origin(token, target),
+        format!("token `{}` is refused on `{target}`: {policy}", token.name),
+    )
+    .label("refused here by the organization's policy")
+    .evidence(evidence)
+}
+
+/// `patlint audit`: a declared token that an inventory lists only as awaiting the
+/// organization (a request for access not yet approved): the refusal its listing holds,
+/// instead of `token-not-found`. Empty when the listing records no refusal.
+pub fn awaiting(token: &TokenSpec, inventory: &str, listed: &Listed) -> Vec<Finding> {
+    let mut said = BTreeSet::new();
+    listed
+        .facts
+        .grants
+        .iter()
+        .filter_map(|grant| match &grant.settled {
+            Settled::Refused { rule, policy } if said.insert((*rule, grant.target.as_str())) => {
+                Some(
+                    Finding::new(
+                        *rule,
+                        &token.origin,
+                        format!(
+                            "inventory `{inventory}` lists token `{}` as not yet let in on `{}`: {policy}",
+                            token.name, grant.target
+                        ),
+                    )
+                    .label("listed as awaiting the organization")
+                    .evidence(grant.evidence.clone()),
+                )
+            }
+            _ => None,
+        })
+        .collect()
+}
+
+/// Where the policy names the target (a repository or project), else the token.
+fn target_origin<'a>(token: &'a TokenSpec, target: &str) -> &'a Origin {
+    token
+        .endpoint
+        .repositories()
+        .iter()
+        .find(|declared| declared.value == target)
+        .map_or(&token.origin, |declared| &declared.origin)
 }
 
 #[cfg(test)]

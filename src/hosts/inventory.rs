@@ -18,6 +18,12 @@ pub struct Listing {
     /// What the listing cannot see, said in the report (`inventory-incomplete`).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub blind_spots: Vec<String>,
+    /// Tokens the host lists as not yet let in (a request for access awaiting the
+    /// organization's approval), each with the refusal in its facts (a grant settled
+    /// `refused`): a declared token matched to one gets that refusal, not
+    /// `token-not-found`. Not tokens with access, so never undeclared ones.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub awaiting: Vec<Listed>,
     /// AWS: the account the listing is of (declared keys of other accounts are not
     /// expected in it).
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -30,6 +36,7 @@ impl Listing {
             tokens: Vec::new(),
             complete_for: kinds.iter().copied().collect(),
             blind_spots: Vec::new(),
+            awaiting: Vec::new(),
             account: None,
         }
     }

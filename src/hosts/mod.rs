@@ -181,7 +181,8 @@ pub trait Host: Sized {
     }
 
     /// The repositories the integration works on, where the host has them (GitHub's
-    /// `repositories`, GitLab's `projects`).
+    /// `repositories`, GitLab's `projects`, Azure DevOps' `project`): where a finding
+    /// about one of them points.
     fn repositories(_endpoint: &Self::Endpoint) -> &[crate::policy::Setting<String>] {
         &[]
     }
@@ -472,7 +473,12 @@ macro_rules! host_rules {
         $then! {
             $($shared)*
             SsoNotAuthorized => crate::hosts::github::judge::SSO_NOT_AUTHORIZED,
+            LifetimePolicy => crate::hosts::github::judge::LIFETIME_POLICY,
+            ClassicTokenForbidden => crate::hosts::github::judge::CLASSIC_TOKEN_FORBIDDEN,
+            IpAllowList => crate::hosts::github::judge::IP_ALLOW_LIST,
+            ApprovalPending => crate::hosts::github::judge::APPROVAL_PENDING,
             OrgReach => crate::hosts::azure_devops::judge::ORG_REACH,
+            ConditionalAccess => crate::hosts::azure_devops::judge::CONDITIONAL_ACCESS,
             GlobalPatRetirement => crate::hosts::azure_devops::judge::GLOBAL_PAT_RETIREMENT,
             MissingAction => crate::hosts::aws_iam::judge::MISSING_ACTION,
             KeyInactive => crate::hosts::aws_iam::judge::KEY_INACTIVE,

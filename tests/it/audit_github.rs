@@ -11,7 +11,7 @@ use serde_json::{Value, json};
 use wiremock::matchers::{header, method, path, query_param};
 use wiremock::{Mock, MockServer, ResponseTemplate};
 
-const APP: &str = "ghs_auditAppInstallationToken000000000000";
+pub(crate) const APP: &str = "ghs_auditAppInstallationToken000000000000";
 const FINE: &str =
     "github_pat_11AAAAAAA0audit0000000_abcdefghijklmnopqrstuvwxyz0123456789ABCDEFGHIJK";
 const CLASSIC: &str = "ghp_auditClassic00000000000000000LAST8888";
@@ -19,7 +19,7 @@ const MISSING: &str =
     "github_pat_11AAAAAAA0missing00000_abcdefghijklmnopqrstuvwxyz0123456789ABCDEFGHIJK";
 
 /// `GET /user` for one token: who it is, and a classic token's scopes.
-async fn user(server: &MockServer, secret: &str, login: &str, scopes: Option<&str>) {
+pub(crate) async fn user(server: &MockServer, secret: &str, login: &str, scopes: Option<&str>) {
     let mut answer = ResponseTemplate::new(200).set_body_json(json!({ "login": login }));
     if let Some(scopes) = scopes {
         answer = answer.insert_header("X-OAuth-Scopes", scopes);
@@ -65,7 +65,7 @@ fn authorization(credential_id: u64, login: &str, last_eight: &str, note: &str) 
 
 /// The organization `acme`: two pages of fine-grained grants and, unless `sso` is
 /// false, its SAML SSO authorizations.
-async fn organization(sso: bool) -> MockServer {
+pub(crate) async fn organization(sso: bool) -> MockServer {
     let server = MockServer::start().await;
     user(&server, FINE, "octocat", None).await;
     user(&server, CLASSIC, "builder", Some("repo")).await;
@@ -130,6 +130,28 @@ async fn organization(sso: bool) -> MockServer {
             ResponseTemplate::new(200)
                 .set_body_json(json!({ "full_name": "acme/app", "private": true })),
         )
+        .mount(&server)
+        .await;
+    // One fine-grained token awaits acme's approval (`orgs/list-pat-grant-requests`, items
+    // `organization-programmatic-access-grant-request`): not a token with access.
+    Mock::given(method("GET"))
+        .and(path("/orgs/acme/personal-access-token-requests"))
+        .and(header("authorization", format!("Bearer {APP}").as_str()))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!([{
+            "id": 77,
+            "reason": "Jira needs to read acme/app",
+            "owner": { "login": "octocat", "id": 1, "type": "User" },
+            "repository_selection": "subset",
+            "repositories_url": "https://api.github.com/organizations/1/personal-access-token-requests/77/repositories",
+            "permissions": { "repository": { "contents": "read", "metadata": "read" } },
+            "created_at": "2026-11-20T09:00:00Z",
+            "token_id": 21,
+            "token_name": "jira-next",
+            "token_expired": false,
+            "token_expires_at": "2027-02-01T00:00:00Z",
+            "token_last_used_at": null
+        }])))
+        .expect(1)
         .mount(&server)
         .await;
     let authorizations = match sso {

@@ -283,10 +283,11 @@ async fn server_and_tfs_reveal_validity_only() {
         );
     }
 
-    // On-premises IIS answers bad credentials with an HTML page.
+    // On-premises servers answer bad credentials with an HTML page, and their own headers
+    // (microsoft/azure-repos-vscode#246: `X-TFS-ProcessId`, `X-TFS-ServiceError`).
     let server = MockServer::start().await;
     Mock::given(path("/tfs/DefaultCollection/_apis/connectionData"))
-        .respond_with(ResponseTemplate::new(401).set_body_raw(
+        .respond_with(ResponseTemplate::new(401).insert_header("X-TFS-ProcessId", "9ea49f24-ae20-4d5b-9019-8faaa375d00e").set_body_raw(
             "<html><head><title>401 - Unauthorized: Access is denied due to invalid credentials.</title></head><body><h2>401 - Unauthorized: Access is denied due to invalid credentials.</h2></body></html>",
             "text/html",
         ))

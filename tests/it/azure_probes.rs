@@ -4,13 +4,15 @@
 
 use crate::common;
 
-use common::azure::{CONNECTION, PAT, basic, observe, services_policy, valid_connection};
+use common::azure::{CONNECTION, PAT, basic, observe, own_401, services_policy, valid_connection};
 use patlint::facts::Observation;
 use serde_json::json;
 use wiremock::matchers::{header, method, path, query_param};
 use wiremock::{Mock, MockServer, ResponseTemplate};
 
-const REPOSITORIES: &str = "/fabrikam/_apis/git/repositories";
+/// The project's repositories: the read of the declared project, which also settles
+/// `vso.code`.
+const IN_PROJECT: &str = "/fabrikam/Fabrikam%20Fiber/_apis/git/repositories";
 const PULL_REQUESTS: &str = "/fabrikam/Fabrikam%20Fiber/_apis/git/repositories/00000000-0000-0000-0000-000000000000/pullrequests";
 
 pub(crate) fn not_found() -> ResponseTemplate {
@@ -21,15 +23,6 @@ pub(crate) fn not_found() -> ResponseTemplate {
         "typeKey": "GitRepositoryNotFoundException",
         "errorCode": 0
     }))
-}
-
-/// Azure DevOps' own 401 to a PAT without the scope: no body, and the activity headers it
-/// sets on every answer (`ActivityId`, `X-TFS-ProcessId`, `X-VSS-E2EID`).
-pub(crate) fn own_401() -> ResponseTemplate {
-    ResponseTemplate::new(401)
-        .insert_header("ActivityId", "5a4d8d5e-1b4e-4a5e-9a31-4c3c0b7f2d10")
-        .insert_header("X-TFS-ProcessId", "0d3c7e0e-93b5-4c0f-8a3e-4b1b3f4c2a11")
-        .insert_header("X-VSS-E2EID", "5a4d8d5e-1b4e-4a5e-9a31-4c3c0b7f2d10")
 }
 
 async fn mount(
@@ -47,6 +40,18 @@ async fn mount(
         .expect(1)
         .mount(server)
         .await;
+}
+
+/// The project the policy declares, read once and reached.
+async fn project_read(server: &MockServer) {
+    mount(
+        server,
+        "GET",
+        IN_PROJECT,
+        "7.1",
+        ResponseTemplate::new(200).set_body_json(json!({"count": 0, "value": []})),
+    )
+    .await;
 }
 
 /// The verdict on the one token, judged live and replayed.
@@ -76,15 +81,20 @@ async fn observe_with(server: &MockServer, extends: &str, extra: &str) -> (Strin
 async fn the_write_probe_settles_the_presets_vso_code_write_without_an_entra_token() {
     let server = MockServer::start().await;
     valid_connection(&server).await;
+    project_read(&server).await;
     mount(&server, "POST", PULL_REQUESTS, "7.1", not_found()).await;
     let (text, observation) = observe_with(&server, PRESET, PROJECT).await;
     let (status, rules, messages) = judge(&text, observation.clone());
     assert_eq!((status.as_str(), rules.len()), ("pass", 0), "{messages}");
     let grants = &observation.facts().unwrap().grants;
-    assert_eq!(grants.len(), 1, "{grants:?}");
+    let evidence: Vec<&str> = grants.iter().map(|g| g.evidence.as_str()).collect();
     assert_eq!(
-        grants[0].evidence,
-        format!("probe: POST {PULL_REQUESTS} → 404")
+        evidence,
+        [
+            format!("probe: GET {IN_PROJECT} → 200"),
+            format!("probe: POST {PULL_REQUESTS} → 404")
+        ],
+        "{grants:?}"
     );
     // The body is `{}`: no pull request can come of it.
     let requests = server.received_requests().await.unwrap();
@@ -102,6 +112,7 @@ async fn the_write_probe_settles_the_presets_vso_code_write_without_an_entra_tok
 async fn a_401_to_the_write_probe_is_a_missing_scope() {
     let server = MockServer::start().await;
     valid_connection(&server).await;
+    project_read(&server).await;
     mount(&server, "POST", PULL_REQUESTS, "7.1", own_401()).await;
     let (text, observation) = observe_with(&server, PRESET, PROJECT).await;
     let (status, rules, messages) = judge(&text, observation);
@@ -130,14 +141,7 @@ async fn the_read_only_preset_fails_a_pat_that_may_write_and_passes_one_that_may
     ] {
         let server = MockServer::start().await;
         valid_connection(&server).await;
-        mount(
-            &server,
-            "GET",
-            REPOSITORIES,
-            "7.1",
-            ResponseTemplate::new(200).set_body_json(json!({"count": 0, "value": []})),
-        )
-        .await;
+        project_read(&server).await;
         mount(&server, "POST", PULL_REQUESTS, "7.1", write_answer).await;
         let (text, observation) = observe_with(&server, READONLY, PROJECT).await;
         let (_, rules, messages) = judge(&text, observation);
@@ -149,6 +153,7 @@ async fn the_read_only_preset_fails_a_pat_that_may_write_and_passes_one_that_may
 async fn a_sign_in_page_or_an_accepted_probe_is_never_a_grant() {
     let server = MockServer::start().await;
     valid_connection(&server).await;
+    project_read(&server).await;
     mount(
         &server,
         "POST",
@@ -167,6 +172,7 @@ async fn a_sign_in_page_or_an_accepted_probe_is_never_a_grant() {
 
     let server = MockServer::start().await;
     valid_connection(&server).await;
+    project_read(&server).await;
     mount(
         &server,
         "POST",
@@ -214,13 +220,16 @@ async fn the_lifecycle_api_wins_over_probes() {
         ))
         .mount(&server)
         .await;
+    project_read(&server).await;
     let observation = observe(
         &server,
         "entra_token = { file = \"SECRET1\" }\nauthorization_id = \"3d3aca0c-9ad3-4b07-8334-08ec8b1ddc32\"\nproject = \"Fabrikam Fiber\"\nrequire_scopes = [\"vso.code_write\"]\n",
     )
     .await;
     let facts = observation.facts().unwrap();
-    assert!(facts.grants.is_empty(), "{:?}", facts.grants);
+    // Only the project's reach: the scopes come from the Lifecycle API.
+    let grants: Vec<_> = facts.grants.iter().map(|g| g.permission.as_str()).collect();
+    assert_eq!(grants, ["project"], "{:?}", facts.grants);
     let requests = server.received_requests().await.unwrap();
     assert!(
         !requests.iter().any(|r| r.method.as_str() == "POST"),
@@ -250,6 +259,14 @@ async fn server_and_tfs_pats_are_probed_on_the_collection_with_its_api_version()
             })))
             .mount(&server)
             .await;
+        mount(
+            &server,
+            "GET",
+            &format!("{collection}/Fabrikam%20Fiber/_apis/git/repositories"),
+            "5.0",
+            ResponseTemplate::new(200).set_body_json(json!({"count": 0, "value": []})),
+        )
+        .await;
         mount(&server, "POST", &probe, "5.0", answer).await;
         let text = format!(
             "version = 1\n{PRESET}[[token]]\nname = \"jira-tfs\"\nhost = \"azure-devops-server\"\nurl = \"{}{collection}\"\nsecret = {{ file = \"SECRET0\" }}\n{PROJECT}",
@@ -289,14 +306,7 @@ async fn answers_that_are_not_azure_devops_own_prove_nothing() {
     ] {
         let server = MockServer::start().await;
         valid_connection(&server).await;
-        mount(
-            &server,
-            "GET",
-            REPOSITORIES,
-            "7.1",
-            ResponseTemplate::new(200).set_body_json(json!({"count": 0, "value": []})),
-        )
-        .await;
+        project_read(&server).await;
         mount(&server, "POST", PULL_REQUESTS, "7.1", answer).await;
         let (text, observation) = observe_with(&server, READONLY, PROJECT).await;
         let (_, rules, messages) = judge(&text, observation);
@@ -324,16 +334,7 @@ async fn a_401_that_is_not_azure_devops_own_settles_no_scope_either_way() {
         for (extends, wrong) in [(PRESET, "missing-scope"), (READONLY, "forbidden-scope")] {
             let server = MockServer::start().await;
             valid_connection(&server).await;
-            if extends == READONLY {
-                mount(
-                    &server,
-                    "GET",
-                    REPOSITORIES,
-                    "7.1",
-                    ResponseTemplate::new(200).set_body_json(json!({"count": 0, "value": []})),
-                )
-                .await;
-            }
+            project_read(&server).await;
             mount(&server, "POST", PULL_REQUESTS, "7.1", answer.clone()).await;
             let (text, observation) = observe_with(&server, extends, PROJECT).await;
             let (status, rules, messages) = judge(&text, observation);

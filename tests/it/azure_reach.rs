@@ -95,7 +95,7 @@ async fn after_the_retirement_an_accepted_pat_is_organization_scoped_without_a_p
 async fn after_the_retirement_a_refused_pat_that_had_to_be_global_names_the_retirement() {
     let server = MockServer::start().await;
     Mock::given(path(CONNECTION))
-        .respond_with(ResponseTemplate::new(401))
+        .respond_with(own_401())
         .mount(&server)
         .await;
     let Observation::Rejected { help, .. } =

@@ -34,8 +34,11 @@ async fn github() -> MockServer {
     for (suffix, response) in [
         (
             "401",
-            ResponseTemplate::new(401)
-                .set_body_json(serde_json::json!({"message": "Bad credentials", "echo": CANARY})),
+            ResponseTemplate::new(401).set_body_json(serde_json::json!({
+                "message": "Bad credentials",
+                "documentation_url": "https://docs.github.com/rest",
+                "echo": CANARY
+            })),
         ),
         (
             "503",

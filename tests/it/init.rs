@@ -327,7 +327,7 @@ async fn azure_devops_server(preset: Preset) -> MockServer {
     }
     let write = preset.grants(
         crate::azure_probes::not_found(),
-        crate::azure_probes::own_401(),
+        crate::common::azure::own_401(),
     );
     serve(
         &server,

@@ -53,9 +53,10 @@ fn validate_refuses_a_token_name_that_could_carry_a_command() {
 async fn host_and_policy_text_never_becomes_a_runner_command_in_any_format() {
     let server = MockServer::start().await;
     Mock::given(path("/user"))
-        .respond_with(
-            ResponseTemplate::new(401).set_body_json(serde_json::json!({ "message": INJECTED })),
-        )
+        .respond_with(ResponseTemplate::new(401).set_body_json(serde_json::json!({
+            "message": INJECTED,
+            "documentation_url": "https://docs.github.com/rest"
+        })))
         .mount(&server)
         .await;
     let policy = format!(

@@ -209,6 +209,18 @@ impl<'p> Plan<'p> {
             if found || !expected_in(inventory, listing, declared) {
                 continue;
             }
+            // Listed as awaiting the organization (a request for access not yet
+            // approved): the refusal the listing holds, not `token-not-found`.
+            let awaiting = listing
+                .awaiting
+                .iter()
+                .filter(|listed| is_in_listing(inventory, listing, declared, listed))
+                .flat_map(|listed| super::refusals::awaiting(declared.spec, name, listed))
+                .collect::<Vec<_>>();
+            if !awaiting.is_empty() {
+                declared.findings.extend(awaiting);
+                continue;
+            }
             let finding = match identifiable(declared) {
                 true => not_found(name, declared),
                 false => unidentified(name, declared),
@@ -321,12 +333,14 @@ fn listing_failed(inventory: &InventorySpec, failure: &Observation) -> ListingTr
         }
         // Hosts answer a listing with a listing or `Unchecked`; anything else is
         // still no listing.
-        Observation::Rejected { detail, .. } => Finding::new(
-            Rule::HostError,
-            &token.origin,
-            format!("inventory `{}` could not be listed: {detail}", token.name),
-        )
-        .evidence(requests),
+        Observation::Rejected { detail, .. } | Observation::Refused { policy: detail, .. } => {
+            Finding::new(
+                Rule::HostError,
+                &token.origin,
+                format!("inventory `{}` could not be listed: {detail}", token.name),
+            )
+            .evidence(requests)
+        }
         Observation::Observed { .. } => Finding::new(
             Rule::HostError,
             &token.origin,

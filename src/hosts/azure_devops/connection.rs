@@ -1,13 +1,17 @@
 //! Whether Azure DevOps (Services or Server) accepts a PAT: `GET {base}/_apis/connectionData`
 //! with the PAT in Basic auth (<https://learn.microsoft.com/en-us/azure/devops/integrate/get-started/authentication/authentication-guidance>).
+//! A 401 says the PAT is bad only when it is Azure DevOps' own ([`OWN`]); its own 403 for
+//! the organization's conditional access policy is that refusal, not a host error.
 
 use base64::Engine;
 use reqwest::StatusCode;
 use reqwest::header::{ACCEPT, AUTHORIZATION, HeaderValue};
 
+use super::refusals::{OWN, conditional_access};
 use crate::client::wire::{join, sensitive_header};
 use crate::facts::{Observation, Rejection};
 use crate::hosts::{Answer, Call};
+use crate::rules::Rule;
 use crate::secret::Secret;
 
 /// The PAT as a Basic auth header. The encoded form is what travels, and so what a host
@@ -20,12 +24,13 @@ pub(super) fn basic_auth(call: &Call<'_>) -> Result<HeaderValue, &'static str> {
     sensitive_header(&format!("Basic {}", encoded.expose()))
 }
 
-/// Checks the PAT against `{base}/_apis/connectionData`. `Ok` means the PAT is valid;
-/// `Err` is the observation to report (rejected, or could not check).
+/// Checks the PAT against `{base}/_apis/connectionData`, `target` being what `base` is
+/// (the organization, the collection). `Ok` means the PAT is valid; `Err` is the
+/// observation to report (rejected, refused by a policy, or could not check).
 pub(super) async fn connection_data(
     call: &Call<'_>,
     product: &str,
-    base: &reqwest::Url,
+    (base, target): (&reqwest::Url, &str),
     pat: &HeaderValue,
 ) -> Result<(), Observation> {
     let url = join(base, "_apis/connectionData");
@@ -40,11 +45,11 @@ pub(super) async fn connection_data(
         })
         .await
         .map_err(Observation::from)?;
-    judge_connection_data(product, &answer)
+    judge_connection_data(product, target, &answer)
 }
 
 /// A PAT is valid only on a 200 with JSON; a sign-in page in any form is a rejection.
-fn judge_connection_data(product: &str, answer: &Answer) -> Result<(), Observation> {
+fn judge_connection_data(product: &str, target: &str, answer: &Answer) -> Result<(), Observation> {
     let (status, endpoint) = (answer.status, &answer.request);
     let json = answer.json::<serde_json::Value>().filter(|v| v.is_object());
     let is_json = json.is_some();
@@ -87,6 +92,23 @@ fn judge_connection_data(product: &str, answer: &Answer) -> Result<(), Observati
                 answer.location()
             ),
         )),
+        StatusCode::FORBIDDEN if let Some(policy) = conditional_access(answer) => {
+            Err(Observation::Refused {
+                rule: Rule::ConditionalAccess,
+                policy,
+                target: target.to_owned(),
+                evidence: format!(
+                    "{} from {}{}",
+                    status.as_u16(),
+                    answer.request,
+                    answer.quoted_message()
+                ),
+            })
+        }
+        // Only Azure DevOps' own 401 says the PAT is bad; a proxy's says nothing of it.
+        StatusCode::UNAUTHORIZED if !OWN.recognises(answer) => {
+            Err(Observation::host_error(OWN.not_own(answer)))
+        }
         StatusCode::UNAUTHORIZED => {
             let service_error = answer
                 .header("x-tfs-serviceerror")
@@ -114,6 +136,9 @@ fn judge_connection_data(product: &str, answer: &Answer) -> Result<(), Observati
         StatusCode::NOT_FOUND => Err(Observation::host_error(format!(
             "{endpoint} answered 404; check `organization` and `url` (Services: https://dev.azure.com; Server: the collection URL)"
         ))),
+        s if s.is_client_error() && !OWN.recognises(answer) => {
+            Err(Observation::host_error(OWN.not_own(answer)))
+        }
         s => Err(Observation::host_error(format!(
             "{endpoint} answered {s}{}",
             answer.quoted_message()

@@ -1,5 +1,6 @@
-//! Azure DevOps Services' own rules: organization reach (`org-reach`) and the dated
-//! retirement of global PATs (`global-pat-retirement`).
+//! Azure DevOps' own rules: organization reach (`org-reach`), the dated retirement of
+//! global PATs (`global-pat-retirement`) and the organization's conditional access policy
+//! refusing the PAT (`conditional-access`, recognised in `refusals.rs`).
 
 use jiff::Timestamp;
 
@@ -122,6 +123,14 @@ pub static GLOBAL_PAT_RETIREMENT: RuleMeta = RuleMeta {
     summary: "Azure DevOps global PATs (\"All accessible organizations\") stop working on 2026-12-01.",
     default_severity: Severity::Warning,
     why: "Microsoft retires every global PAT on 2026-12-01: from that day they no longer work (Azure DevOps blog: \"Retirement of Global Personal Access Tokens in Azure DevOps\"; global PATs can be created and regenerated until then, as its update of 03/05 says). An integration relying on one breaks that day. Before the date this is a warning with the days left; from it, an error. From 2026-12-01 on, a PAT that connectionData accepts is organization-scoped by platform rule, and patlint records that, as a rule rather than an observation, instead of probing.",
+    fix: None,
+};
+
+pub static CONDITIONAL_ACCESS: RuleMeta = RuleMeta {
+    id: "conditional-access",
+    summary: "The organization's Microsoft Entra conditional access policy refuses the PAT's requests (Azure DevOps: VS403463).",
+    default_severity: Severity::Error,
+    why: "An organization backed by Microsoft Entra ID may validate its tenant's conditional access policies for PATs on REST calls too (\"Enable IP Conditional Access policy validation\"); a request from an address or device the policy does not admit is then refused with 403 \"VS403463: The conditional access policy defined by your Azure Active Directory administrator has failed.\", on connectionData as on any project. The PAT itself may be fine: it is refused where it runs from, so patlint's check answers for the integration only when it runs where the integration runs.",
     fix: None,
 };
 

@@ -9,6 +9,8 @@ mod lifecycle;
 mod new_token;
 mod organization;
 mod probes;
+pub mod project;
+mod refusals;
 pub mod requirements;
 mod scopes;
 mod server;

@@ -14,24 +14,30 @@
 //!   TF401019 ("the Git repository … does not exist"), come after the scope check:
 //!   granted; 401 missing.
 //! - A refusal settles a scope only when it is recognisably Azure DevOps' own answer (see
-//!   [`own_answer`]): a 401 from a proxy or gateway in front of it (RFC 9457
+//!   [`OWN`]): a 401 from a proxy or gateway in front of it (RFC 9457
 //!   `application/problem+json`, an HTML page) is `unverifiable`, naming its status and
 //!   content type.
+//! - With `project` declared, the `vso.code` read is of the project's repositories
+//!   (`{base}/{project}/_apis/git/repositories`, which `vso.code` covers: `Repositories_List`
+//!   in MicrosoftDocs/vsts-rest-api-specs `specification/git/7.1/git.json`, where
+//!   `Projects_Get` would need `vso.project`), sent even when no scope is asked: it is the
+//!   project's reach too (`project.rs`).
 //! - 203, a redirect or an HTML sign-in page (conditional access) is `unverifiable`.
 
 use reqwest::header::{ACCEPT, AUTHORIZATION, HeaderValue};
 use reqwest::{StatusCode, Url};
 
+use super::refusals::{OWN, conditional_access, evidence};
 use crate::client::wire::join;
 use crate::facts::{Grant, Observation, Settled, TokenFacts};
 use crate::hosts::{Answer, Call, Probe};
-use crate::policy::TokenKeys;
 use crate::policy::raw::Text;
+use crate::policy::{Setting, TokenKeys};
 use crate::rules::Rule;
 
 /// The `project` key: a project name, as Azure DevOps allows them (no `/`, `\\` or control
 /// characters; it travels as one percent-encoded path segment).
-pub(super) fn project(keys: &mut TokenKeys<'_>, project: Option<&Text>) -> Option<String> {
+pub(super) fn project(keys: &mut TokenKeys<'_>, project: Option<Text>) -> Option<Setting<String>> {
     let project = project?;
     let name = project.get_ref();
     let valid = !name.trim().is_empty()
@@ -50,14 +56,20 @@ pub(super) fn project(keys: &mut TokenKeys<'_>, project: Option<&Text>) -> Optio
         );
         return None;
     }
-    Some(name.clone())
+    Some(keys.setting(project))
 }
 
 /// The probes, for `patlint explain`.
 pub const DOCS: &[Probe] = &[
     Probe {
+        rules: &[Rule::MissingRepository, Rule::ConditionalAccess],
+        request: "GET {organization or collection}/{project}/_apis/git/repositories, for the `project` the policy names (whatever else it asks; the same request settles vso.code)",
+        answers: "200: the PAT reaches the project; Azure DevOps' own 404 (or TF400813): it does not (`missing-repository`); its own 403 VS403463: the organization's conditional access policy refuses the PAT (`conditional-access`); its own 401: the PAT lacks vso.code, so the reach is unverifiable; anything that is not Azure DevOps' own answer: unverifiable",
+        harmless: "a read",
+    },
+    Probe {
         rules: &[Rule::MissingScope, Rule::ForbiddenScope],
-        request: "GET {organization or collection}/_apis/git/repositories (vso.code)",
+        request: "GET {organization or collection}/_apis/git/repositories (vso.code; in the `project` when the policy names one)",
         answers: "200: granted; Azure DevOps' own 401 (its JSON error or activity headers): not granted; a 401 from anything else: unverifiable",
         harmless: "a read",
     },
@@ -97,24 +109,65 @@ fn asks(call: &Call<'_>, facts: &TokenFacts, scope: &str) -> bool {
             .any(|s| s.value == scope)
 }
 
-/// Probes the code scopes the policy asks about, recording each in `facts`. An `Err` is
-/// the token's observation instead (a probe that was accepted).
-pub(super) async fn code_scopes(
+/// Reads the declared project and probes the code scopes the policy asks about, all at
+/// once, recording each in `facts`: one GET of the project's repositories serves both its
+/// reach and `vso.code`. An `Err` is the token's observation instead (a probe that was
+/// accepted).
+pub(super) async fn run(
     call: &Call<'_>,
     target: &Target<'_>,
     pat: &HeaderValue,
     facts: &mut TokenFacts,
 ) -> Result<(), Observation> {
-    if asks(call, facts, CODE_READ) {
-        let url = with_version(join(target.base, "_apis/git/repositories"), target);
-        let grant = match send(call, target, pat, reqwest::Method::GET, url).await {
-            Ok(answer) => read(&answer),
-            Err(reason) => (unsent(reason), "no answer".into()),
-        };
-        push(facts, target, CODE_READ, grant);
+    let project = target.project.filter(|_| call.requirements().probes());
+    let code_read = asks(call, facts, CODE_READ);
+    let read = match (project, code_read) {
+        (Some(project), _) => Some(in_project(
+            target,
+            project,
+            &["_apis", "git", "repositories"],
+        )?),
+        (None, true) => Some(with_version(
+            join(target.base, "_apis/git/repositories"),
+            target,
+        )),
+        (None, false) => None,
+    };
+    let write = match (asks(call, facts, CODE_WRITE), target.project) {
+        (true, Some(project)) => Some(in_project(
+            target,
+            project,
+            &["_apis", "git", "repositories", ZERO_ID, "pullrequests"],
+        )?),
+        _ => None,
+    };
+    let read = async {
+        match read {
+            Some(url) => Some(send(call, target, pat, reqwest::Method::GET, url).await),
+            None => None,
+        }
+    };
+    let write = async {
+        match write {
+            Some(url) => Some(send(call, target, pat, reqwest::Method::POST, url).await),
+            None => None,
+        }
+    };
+    let (read, write) = tokio::join!(read, write);
+    if let Some(answer) = &read {
+        if let Some(project) = project {
+            facts.grants.push(super::project::reach(project, answer));
+        }
+        if code_read {
+            let grant = match answer {
+                Ok(answer) => self::read(answer, project.is_some()),
+                Err(reason) => (unsent(reason.clone()), "no answer".into()),
+            };
+            push(facts, target, CODE_READ, grant);
+        }
     }
     if asks(call, facts, CODE_WRITE) {
-        let grant = match target.project {
+        let grant = match write {
             None => (
                 Settled::Unverifiable {
                     reason: format!(
@@ -124,23 +177,23 @@ pub(super) async fn code_scopes(
                 },
                 "no probe".into(),
             ),
-            Some(project) => {
-                let mut url = target.base.clone();
-                url.path_segments_mut()
-                    .map_err(|()| Observation::host_error("the URL cannot take a path"))?
-                    .pop_if_empty()
-                    .push(project)
-                    .extend(["_apis", "git", "repositories", ZERO_ID, "pullrequests"]);
-                let url = with_version(url, target);
-                match send(call, target, pat, reqwest::Method::POST, url).await {
-                    Ok(answer) => write(&answer)?,
-                    Err(reason) => (unsent(reason), "no answer".into()),
-                }
-            }
+            Some(Ok(answer)) => self::write(&answer)?,
+            Some(Err(reason)) => (unsent(reason), "no answer".into()),
         };
         push(facts, target, CODE_WRITE, grant);
     }
     Ok(())
+}
+
+/// `{base}/{project}/{segments…}?api-version=…`, the project one encoded path segment.
+fn in_project(target: &Target<'_>, project: &str, segments: &[&str]) -> Result<Url, Observation> {
+    let mut url = target.base.clone();
+    url.path_segments_mut()
+        .map_err(|()| Observation::host_error("the URL cannot take a path"))?
+        .pop_if_empty()
+        .push(project)
+        .extend(segments);
+    Ok(with_version(url, target))
 }
 
 fn unsent(reason: String) -> Settled {
@@ -193,7 +246,9 @@ async fn send(
     .map_err(|e| e.message)
 }
 
-fn read(answer: &Answer) -> (Settled, String) {
+/// `vso.code` from the GET of the repositories; `in_project`: of the declared project,
+/// whose reach records a conditional-access refusal (so the scope says nothing more).
+fn read(answer: &Answer, in_project: bool) -> (Settled, String) {
     let settled = match answer.status {
         StatusCode::OK
             if answer
@@ -202,10 +257,31 @@ fn read(answer: &Answer) -> (Settled, String) {
         {
             Settled::Granted
         }
+        StatusCode::FORBIDDEN if let Some(policy) = conditional_access(answer) => {
+            if in_project {
+                refused_first(answer)
+            } else {
+                Settled::Refused {
+                    rule: Rule::ConditionalAccess,
+                    policy,
+                }
+            }
+        }
         StatusCode::UNAUTHORIZED => unauthorized(answer),
         _ => refused_or_unknown(answer, "200 or 401"),
     };
-    (settled, answer.probe_evidence())
+    (settled, evidence(answer))
+}
+
+/// A scope probe refused by the organization's conditional access policy: the refusal is
+/// recorded on the project, and says nothing about the scope.
+fn refused_first(answer: &Answer) -> Settled {
+    Settled::Unverifiable {
+        reason: format!(
+            "its probe {} was refused by the organization's conditional access policy, which says nothing about the scope",
+            answer.request
+        ),
+    }
 }
 
 fn write(answer: &Answer) -> Result<(Settled, String), Observation> {
@@ -229,6 +305,7 @@ fn write(answer: &Answer) -> Result<(Settled, String), Observation> {
             Settled::Granted
         }
         StatusCode::UNAUTHORIZED => unauthorized(answer),
+        StatusCode::FORBIDDEN if conditional_access(answer).is_some() => refused_first(answer),
         status if status.is_success() && status != StatusCode::NON_AUTHORITATIVE_INFORMATION => {
             return Err(Observation::host_error(format!(
                 "a probe was accepted; nothing may be assumed: {} answered {status}, where no repository has the all-zero id; tell the patlint maintainers",
@@ -240,38 +317,10 @@ fn write(answer: &Answer) -> Result<(Settled, String), Observation> {
     Ok((settled, answer.probe_evidence()))
 }
 
-/// The headers Azure DevOps sets on its answers, errors included: the activity id its
-/// clients read from every answer (`ActivityId`: `VssResponseContext` in the .NET client,
-/// `HttpHeaders.ActivityId`), and the process and end-to-end ids beside it
-/// (`X-TFS-ProcessId`, `X-VSS-E2EID`: listed among the headers of every answer by the
-/// HTTP logger of microsoft/azure-devops-dotnet-samples, ClientSampleHttpLogger.cs).
-const ACTIVITY_HEADERS: &[&str] = &["activityid", "x-tfs-processid", "x-vss-e2eid"];
-
-/// Whether an answer is recognisably Azure DevOps' own: its JSON error body, a serialized
-/// `WrappedException` (`$id`, `innerException`, `message`, `typeName`, `typeKey`,
-/// `errorCode`, `eventId`: microsoft/azure-devops-node-api
-/// api/interfaces/common/VSSInterfaces.ts; microsoft/azure-devops-python-api
-/// azure/devops/client.py `_handle_error` reads it and needs its `message`), or its
-/// activity headers. A proxy, gateway or firewall in front of it sends neither.
-pub(super) fn own_answer(answer: &Answer) -> bool {
-    let wrapped = answer.json::<serde_json::Value>().is_some_and(|v| {
-        v.get("message").is_some_and(|m| m.is_string())
-            && v.get("typeKey").is_some_and(|k| k.is_string())
-    });
-    wrapped
-        || ACTIVITY_HEADERS
-            .iter()
-            .any(|name| answer.header(name).is_some_and(|v| !v.trim().is_empty()))
-}
-
 /// A refusal that is not Azure DevOps' own: proves nothing, and says what came back.
-fn not_own(answer: &Answer) -> Settled {
+pub(super) fn not_own(answer: &Answer) -> Settled {
     Settled::Unverifiable {
-        reason: format!(
-            "its probe {} was answered {} without Azure DevOps' JSON error (`message`, `typeKey`) or its activity headers (`ActivityId`, `X-TFS-ProcessId`, `X-VSS-E2EID`): not Azure DevOps' own answer (a proxy or gateway?), so it proves nothing about the scope",
-            answer.request,
-            answer.status_and_type()
-        ),
+        reason: format!("its probe {}", OWN.not_own(answer)),
     }
 }
 
@@ -279,7 +328,7 @@ fn not_own(answer: &Answer) -> Settled {
 /// it says the user is not authorized for the resource (TF400813), which says nothing of
 /// the scope.
 fn unauthorized(answer: &Answer) -> Settled {
-    if !own_answer(answer) {
+    if !OWN.recognises(answer) {
         return not_own(answer);
     }
     if answer.body.contains("TF400813") {
@@ -294,7 +343,7 @@ fn unauthorized(answer: &Answer) -> Settled {
 }
 
 /// A sign-in page, a redirect or another answer: proves nothing either way.
-fn refused_or_unknown(answer: &Answer, expected: &str) -> Settled {
+pub(super) fn refused_or_unknown(answer: &Answer, expected: &str) -> Settled {
     let status = answer.status;
     let reason = if status == StatusCode::NON_AUTHORITATIVE_INFORMATION
         || status.is_redirection()

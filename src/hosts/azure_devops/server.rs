@@ -7,11 +7,12 @@ use reqwest::Url;
 use serde::Deserialize;
 
 use super::connection::{basic_auth, connection_data};
-use super::probes::{Target, code_scopes};
+use super::probes::{self, Target};
+use crate::evaluate::Finding;
 use crate::facts::{Fact, Observation, TokenFacts, TokenKind};
 use crate::hosts::{Call, Host, HostMeta, HttpSettings};
-use crate::policy::TokenKeys;
 use crate::policy::raw::Text;
+use crate::policy::{Setting, TokenKeys, TokenSpec};
 use crate::rules::Rule;
 
 pub struct Server;
@@ -19,7 +20,7 @@ pub struct Server;
 /// Server / TFS token keys (`url`, the collection, is common).
 #[derive(Debug, Default, Deserialize, schemars::JsonSchema)]
 pub struct RawKeys {
-    /// Azure DevOps: a project the integration works in, where `vso.code_write` is probed without the PAT Lifecycle API.
+    /// Azure DevOps: the project the integration works in: read once (its repositories), and where `vso.code_write` is probed without the PAT Lifecycle API.
     #[serde(default)]
     #[schemars(with = "String")]
     pub project: Option<Text>,
@@ -29,8 +30,8 @@ pub struct RawKeys {
 #[derive(Debug, Clone, PartialEq)]
 pub struct Endpoint {
     pub collection: Url,
-    /// Where `vso.code_write` is probed.
-    pub project: Option<String>,
+    /// The project the integration works in: read, and where `vso.code_write` is probed.
+    pub project: Option<Setting<String>>,
 }
 
 impl Host for Server {
@@ -53,7 +54,7 @@ impl Host for Server {
         scopes: Some(&super::scopes::CATALOG),
         probes: super::probes::DOCS,
         secret_prefixes: &[],
-        rules: &[],
+        rules: &[Rule::ConditionalAccess, Rule::MissingRepository],
         fixes: FIXES,
         token_requires: &[&["secret", "url"]],
         inventory_requires: &[],
@@ -63,7 +64,7 @@ impl Host for Server {
     };
 
     fn endpoint(raw: RawKeys, keys: &mut TokenKeys<'_>) -> Option<Endpoint> {
-        let project = super::probes::project(keys, raw.project.as_ref());
+        let project = super::probes::project(keys, raw.project);
         let collection = keys.required_url(
             "https://tfs.example.com/tfs/DefaultCollection",
             "add `url = \"https://tfs.example.com/tfs/DefaultCollection\"`: the collection URL",
@@ -110,13 +111,27 @@ impl Host for Server {
         match *scope {}
     }
 
+    fn judge(
+        token: &TokenSpec,
+        _endpoint: &Endpoint,
+        facts: &TokenFacts,
+        _now: jiff::Timestamp,
+    ) -> Vec<Finding> {
+        super::project::judge(token, facts).into_iter().collect()
+    }
+
+    fn repositories(endpoint: &Endpoint) -> &[Setting<String>] {
+        endpoint.project.as_slice()
+    }
+
     async fn observe(&self, call: &Call<'_>, endpoint: &Endpoint) -> Observation {
         let pat = match basic_auth(call) {
             Ok(pat) => pat,
             Err(unsendable) => return Observation::host_error(unsendable),
         };
         let product = "Azure DevOps Server";
-        if let Err(refused) = connection_data(call, product, &endpoint.collection, &pat).await {
+        let collection = (&endpoint.collection, endpoint.collection.as_str());
+        if let Err(refused) = connection_data(call, product, collection, &pat).await {
             return refused;
         }
         let mut facts = TokenFacts::new(TokenKind::PersonalAccessToken);
@@ -132,10 +147,10 @@ impl Host for Server {
         let target = Target {
             product,
             base: &endpoint.collection,
-            project: endpoint.project.as_deref(),
+            project: endpoint.project.as_ref().map(|p| p.value.as_str()),
             api_version: "5.0",
         };
-        if let Err(stopped) = code_scopes(call, &target, &pat, &mut facts).await {
+        if let Err(stopped) = probes::run(call, &target, &pat, &mut facts).await {
             return stopped;
         }
         Observation::observed(facts)
@@ -165,6 +180,14 @@ const FIXES: &[(Rule, &str)] = &[
     (
         Rule::HostError,
         "Azure DevOps Server / TFS: check `url` (the collection, e.g. https://tfs.example.com/tfs/DefaultCollection), the network path to the server and the proxy settings (and `ca_file` for a private certificate authority), then run again; `--timeout` and `--max-wait` bound how long patlint waits.",
+    ),
+    (
+        Rule::ConditionalAccess,
+        "Azure DevOps: run the integration, and patlint, from a network location or device the tenant's conditional access policy admits (e.g. a self-hosted agent inside the allowed network), or ask the tenant administrator which policy failed (Microsoft Entra sign-in logs) and to admit it; an integration that can authenticate with a Microsoft Entra token that satisfies the policy need not use a PAT.",
+    ),
+    (
+        Rule::MissingRepository,
+        "Azure DevOps: check the `project` name (as in the project's URL) and that the PAT's user is a member of the project with at least Reader access; a PAT reaches what its user may.",
     ),
     (Rule::TokenInvalid, NEW_TOKEN),
     (Rule::TokenExpired, NEW_TOKEN),

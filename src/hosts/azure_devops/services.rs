@@ -15,7 +15,7 @@ use serde::Deserialize;
 use super::connection::{basic_auth, connection_data};
 use super::judge::{self, AZURE_GLOBAL_PAT_RETIREMENT};
 use super::lifecycle::{LookupError, lifecycle, lifecycle_endpoint};
-use super::probes::{Target, code_scopes};
+use super::probes::{self, Target};
 use crate::client::wire::join;
 use crate::evaluate::Finding;
 use crate::facts::{Fact, Observation, Observed, TokenFacts, TokenKind};
@@ -23,7 +23,7 @@ use crate::hosts::{
     AuditTexts, Call, Declared, Host, HostMeta, HttpSettings, Listed, Listing, OwnRequirements,
 };
 use crate::policy::raw::{SecretRefAsWritten, Text};
-use crate::policy::{RequirementKeys, TokenKeys, TokenSpec};
+use crate::policy::{RequirementKeys, Setting, TokenKeys, TokenSpec};
 use crate::rules::Rule;
 use crate::secret::SecretSource;
 use jiff::Timestamp;
@@ -59,7 +59,7 @@ pub struct RawKeys {
     #[serde(default)]
     #[schemars(with = "String")]
     pub authorization_id: Option<Text>,
-    /// Azure DevOps: a project the integration works in, where `vso.code_write` is probed without the PAT Lifecycle API.
+    /// Azure DevOps: the project the integration works in: read once (its repositories), and where `vso.code_write` is probed without the PAT Lifecycle API.
     #[serde(default)]
     #[schemars(with = "String")]
     pub project: Option<Text>,
@@ -75,8 +75,8 @@ pub struct Endpoint {
     pub profile_url: Url,
     pub entra_token: Option<SecretSource>,
     pub pat_id: Option<PatId>,
-    /// Where `vso.code_write` is probed.
-    pub project: Option<String>,
+    /// The project the integration works in: read, and where `vso.code_write` is probed.
+    pub project: Option<Setting<String>>,
 }
 
 /// How to find a PAT in the PAT Lifecycle API.
@@ -113,7 +113,12 @@ impl Host for Services {
         scopes: Some(&super::scopes::CATALOG),
         probes: super::probes::DOCS,
         secret_prefixes: &[],
-        rules: &[Rule::OrgReach, Rule::GlobalPatRetirement],
+        rules: &[
+            Rule::OrgReach,
+            Rule::GlobalPatRetirement,
+            Rule::ConditionalAccess,
+            Rule::MissingRepository,
+        ],
         fixes: FIXES,
         token_requires: &[&["secret", "organization"]],
         inventory_requires: &[&["secret", "organization"]],
@@ -169,7 +174,7 @@ impl Host for Services {
                 None
             }
         };
-        let project = super::probes::project(keys, raw.project.as_ref());
+        let project = super::probes::project(keys, raw.project);
         Some(Box::new(Endpoint {
             url: url?,
             organization: organization?,
@@ -216,7 +221,14 @@ impl Host for Services {
         facts: &TokenFacts,
         _now: Timestamp,
     ) -> Vec<Finding> {
-        judge::org_reach(token, facts).into_iter().collect()
+        judge::org_reach(token, facts)
+            .into_iter()
+            .chain(super::project::judge(token, facts))
+            .collect()
+    }
+
+    fn repositories(endpoint: &Box<Endpoint>) -> &[Setting<String>] {
+        endpoint.project.as_slice()
     }
 
     fn same_instance(inventory: &Box<Endpoint>, declared: Declared<'_, Self>, _: &Listing) -> bool {
@@ -264,7 +276,12 @@ impl Host for Services {
         let retired = AZURE_GLOBAL_PAT_RETIREMENT.in_force(call.observed_at());
         // What the PAT is, asked at the same time as whether it is valid: one round trip.
         let (validity, details) = tokio::join!(
-            connection_data(call, PRODUCT, &organization_url, &pat),
+            connection_data(
+                call,
+                PRODUCT,
+                (&organization_url, &azure.organization),
+                &pat
+            ),
             details(call, azure, &pat, retired)
         );
         if let Err(refused) = validity {
@@ -294,10 +311,10 @@ impl Host for Services {
         let target = Target {
             product: PRODUCT,
             base: &organization_url,
-            project: azure.project.as_deref(),
+            project: azure.project.as_ref().map(|p| p.value.as_str()),
             api_version: "7.1",
         };
-        if let Err(stopped) = code_scopes(call, &target, &pat, &mut facts).await {
+        if let Err(stopped) = probes::run(call, &target, &pat, &mut facts).await {
             return stopped;
         }
         Observation::observed(facts)
@@ -391,6 +408,12 @@ async fn probe_reach(call: &Call<'_>, azure: &Endpoint, pat: &HeaderValue, facts
                 .is_some_and(|v| v.is_object());
             match answer.status {
                 StatusCode::OK if json => Ok(true),
+                StatusCode::UNAUTHORIZED if !super::refusals::OWN.recognises(&answer) => {
+                    Err(format!(
+                        "the heuristic probe {}",
+                        super::refusals::OWN.not_own(&answer)
+                    ))
+                }
                 StatusCode::UNAUTHORIZED => Ok(false),
                 s => Err(format!("the heuristic probe {endpoint} answered {s}")),
             }
@@ -444,6 +467,14 @@ const FIXES: &[(Rule, &str)] = &[
     (
         Rule::HostError,
         "Azure DevOps: check `organization` (the name alone) and `url` (https://dev.azure.com, or left out), the network path to dev.azure.com and vssps.dev.azure.com and the proxy settings, then run again; `--timeout` and `--max-wait` bound how long patlint waits.",
+    ),
+    (
+        Rule::ConditionalAccess,
+        "Azure DevOps: run the integration, and patlint, from a network location or device the tenant's conditional access policy admits (e.g. a self-hosted agent inside the allowed network), or ask the tenant administrator which policy failed (Microsoft Entra sign-in logs) and to admit it; an integration that can authenticate with a Microsoft Entra token that satisfies the policy need not use a PAT.",
+    ),
+    (
+        Rule::MissingRepository,
+        "Azure DevOps: check the `project` name (as in the project's URL) and that the PAT's user is a member of the project with at least Reader access; a PAT reaches what its user may.",
     ),
     (Rule::TokenInvalid, NEW_TOKEN),
     (Rule::TokenExpired, NEW_TOKEN),

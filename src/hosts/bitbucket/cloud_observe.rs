@@ -21,6 +21,7 @@ use serde::Deserialize;
 use super::cloud::{APP_PASSWORD_PREFIX, Endpoint};
 use super::facts::{API_TOKEN, APP_PASSWORD, set_cloud_credential};
 use super::judge::refused_app_password_help;
+use crate::client::own_answer::OwnAnswer;
 use crate::client::wire::{join, sensitive_header};
 use crate::facts::{Fact, Observation, Observed, Rejection, TokenFacts, TokenKind};
 use crate::hosts::{Answer, Call};
@@ -180,16 +181,24 @@ fn interpret(answer: &Answer, credential: &Credential<'_>, app_password: bool) -
                 answer.quoted_message()
             )),
         },
-        StatusCode::UNAUTHORIZED => match refusal(answer) {
-            Some(said) => Observation::rejected(
+        // Only Bitbucket's own 401 says the token is bad; a proxy's says nothing of it.
+        StatusCode::UNAUTHORIZED if !OWN.recognises(answer) => {
+            Observation::host_error(OWN.not_own(answer))
+        }
+        StatusCode::UNAUTHORIZED => {
+            let said = match bitbucket_error(answer) {
+                Some(error) => error.message,
+                None => format!(
+                    "www-authenticate: {}",
+                    answer.header("www-authenticate").unwrap_or_default()
+                ),
+            };
+            Observation::rejected(
                 Rejection::Invalid,
                 format!("{PRODUCT} answered 401 ({said})"),
                 format!("401 from {request}"),
-            ),
-            None => Observation::host_error(format!(
-                "{request} answered 401 without Bitbucket's `www-authenticate: Basic realm=\"{REALM}\"` or its JSON error: not recognisably Bitbucket's own refusal (a proxy?), so it settles nothing"
-            )),
-        },
+            )
+        }
         s if s.is_redirection() => Observation::host_error(format!(
             "{request} answered {s} redirecting to {}; patlint does not follow redirects with a token: set `url` to the API base (https://api.bitbucket.org/2.0)",
             answer.location()
@@ -201,17 +210,24 @@ fn interpret(answer: &Answer, credential: &Credential<'_>, app_password: bool) -
     }
 }
 
-/// A 401 is Bitbucket's own when it names Bitbucket's realm or carries its JSON error;
-/// what it said, for the message.
-fn refusal(answer: &Answer) -> Option<String> {
-    if let Some(error) = bitbucket_error(answer) {
-        return Some(error.message);
-    }
-    let realm = answer.header("www-authenticate")?;
-    let ours =
-        realm.contains(&format!("realm=\"{REALM}\"")) || realm.contains(&format!("realm={REALM}"));
-    ours.then(|| format!("www-authenticate: {realm}"))
-}
+/// What marks Bitbucket's own answer: its JSON error, or its realm in `www-authenticate`.
+const OWN: OwnAnswer = OwnAnswer {
+    hosts: "Bitbucket's",
+    marks: "Bitbucket's JSON error (`{\"type\": \"error\", \"error\": {\"message\": …}}`) or its `www-authenticate: Basic realm=\"Bitbucket.org HTTP\"`",
+    body: |body| {
+        body.get("type").and_then(|t| t.as_str()) == Some("error")
+            && body
+                .get("error")
+                .and_then(|e| e.get("message"))
+                .is_some_and(|m| m.is_string())
+    },
+    headers: |answer| {
+        answer.header("www-authenticate").is_some_and(|realm| {
+            realm.contains(&format!("realm=\"{REALM}\""))
+                || realm.contains(&format!("realm={REALM}"))
+        })
+    },
+};
 
 /// A 200: the token works; its scopes are in `x-oauth-scopes`.
 fn accepted(answer: &Answer, credential: &Credential<'_>, app_password: bool) -> Observation {

@@ -9,7 +9,15 @@
 //!   authorized for it; an organization owner's, or an App's with "Administration" (read),
 //!   <https://docs.github.com/en/enterprise-cloud@latest/rest/orgs/orgs#list-saml-sso-authorizations-for-an-organization>.
 //!
-//! Both are read to the last page; a page that fails or a chain longer than
+//! - `GET /orgs/{org}/personal-access-token-requests` (`orgs/list-pat-grant-requests`):
+//!   the fine-grained tokens awaiting the organization's approval (items of
+//!   `organization-programmatic-access-grant-request`: `token_id`, `token_name`, `owner`,
+//!   `created_at`, …); GitHub Apps only, with the organization permission "Personal access
+//!   token requests" (read),
+//!   <https://docs.github.com/en/rest/orgs/personal-access-tokens#list-requests-to-access-organization-resources-with-fine-grained-personal-access-tokens>.
+//!   A declared token found only there is `approval-pending`, not `token-not-found`.
+//!
+//! All are read to the last page; a page that fails or a chain longer than
 //! [`MAX_PAGES`](crate::client::paging::MAX_PAGES) makes the whole listing an error.
 
 use jiff::Timestamp;
@@ -23,12 +31,13 @@ use crate::client::paging::{self, Link, Next, Page, Paging, Repeat, paginate};
 use crate::facts::{Grant, Observation, Observed, Settled, TokenFacts, TokenKind};
 use crate::hosts::inventory::{Fingerprint, Listed, Listing, ListingResult};
 use crate::hosts::{Answer, Call};
+use crate::rules::Rule;
 
 /// What a declared token's check notes so that the listing of SSO authorizations
 /// (`token_last_eight`) finds it.
 pub(super) const LAST_EIGHT: &str = "github-last-eight";
 
-pub(super) const DOCS: &str = "GitHub (`organization`): `GET /orgs/ORG/personal-access-tokens` lists the fine-grained tokens with access to the organization (owner, name, permissions, expiry, last use); `GET /orgs/ORG/credential-authorizations` lists, on GitHub Enterprise Cloud with SAML SSO, the classic tokens authorized for it (owner, note, scopes, expiry, last access). Both are GET requests. The credential: a GitHub App installation token (only GitHub Apps may list fine-grained grants) with the organization permissions \"Personal access tokens\" (read) and, for the SSO authorizations, \"Administration\" (read). Where GitHub lists no SSO authorizations, classic tokens are a blind spot and the report says so (`inventory-incomplete`).";
+pub(super) const DOCS: &str = "GitHub (`organization`): `GET /orgs/ORG/personal-access-tokens` lists the fine-grained tokens with access to the organization (owner, name, permissions, expiry, last use); `GET /orgs/ORG/personal-access-token-requests` those awaiting its approval (a declared token found only there is `approval-pending`); `GET /orgs/ORG/credential-authorizations` lists, on GitHub Enterprise Cloud with SAML SSO, the classic tokens authorized for it (owner, note, scopes, expiry, last access). All are GET requests. The credential: a GitHub App installation token (only GitHub Apps may list fine-grained grants) with the organization permissions \"Personal access tokens\" (read), \"Personal access token requests\" (read) and, for the SSO authorizations, \"Administration\" (read). Where GitHub lists no SSO authorizations, classic tokens are a blind spot and the report says so (`inventory-incomplete`).";
 
 pub(super) async fn list(call: &Call<'_>, endpoint: &Endpoint, scope: &Scope) -> ListingResult {
     let api = Api::new(call, endpoint)?;
@@ -43,6 +52,21 @@ pub(super) async fn list(call: &Call<'_>, endpoint: &Endpoint, scope: &Scope) ->
             .filter(|grant| !grant.token_expired)
             .map(|grant| grant.listed(org, &source)),
     );
+    match pages::<Request>(&api, &format!("orgs/{org}/personal-access-token-requests")).await {
+        Ok(requests) => {
+            let source = format!("GET /orgs/{org}/personal-access-token-requests");
+            listing.awaiting.extend(
+                requests
+                    .into_iter()
+                    .filter(|request| !request.token_expired)
+                    .map(|request| request.listed(org, &source)),
+            );
+        }
+        Err(Refused::Host(error)) => return Err(error),
+        Err(Refused::Status(status)) => listing.blind_spots.push(format!(
+            "fine-grained tokens awaiting approval: GET /orgs/{org}/personal-access-token-requests answered {status}, so a declared token that only awaits `{org}`'s approval is reported as not found; the inventory's credential needs the organization permission \"Personal access token requests\" (read)"
+        )),
+    }
     match pages::<Authorization>(&api, &format!("orgs/{org}/credential-authorizations")).await {
         // An empty list is what an organization without SAML SSO may answer too
         // (github/rest-api-description declares only 200 for this operation), so it
@@ -251,6 +275,61 @@ impl FineGrained {
                 ));
             }
         }
+        Listed {
+            id: self.token_id.to_string(),
+            name: Some(self.token_name),
+            owner: Some(self.owner.login),
+            source: source.to_owned(),
+            fingerprint: None,
+            facts,
+        }
+    }
+}
+
+/// One item of `GET /orgs/{org}/personal-access-token-requests`
+/// (github/rest-api-description, `organization-programmatic-access-grant-request`): a
+/// fine-grained token's request for access, awaiting an owner's approval.
+#[derive(Deserialize)]
+struct Request {
+    id: u64,
+    owner: Owner,
+    token_id: u64,
+    token_name: String,
+    #[serde(default)]
+    token_expired: bool,
+    #[serde(default, deserialize_with = "crate::client::wire::present_date_time")]
+    token_expires_at: Option<Option<Timestamp>>,
+    #[serde(default, deserialize_with = "crate::client::wire::present_date_time")]
+    created_at: Option<Option<Timestamp>>,
+}
+
+impl Request {
+    /// Listed with its refusal: the organization has not let it in yet.
+    fn listed(self, org: &str, source: &str) -> Listed {
+        let mut facts = TokenFacts::new(TokenKind::FineGrainedPat);
+        facts.identity = Some(self.owner.login.clone());
+        if let Some(expires) = self.token_expires_at {
+            facts.expires_at = Observed::bare(expires);
+            facts
+                .expires_at
+                .set_evidence(format!("`token_expires_at` in {source}"));
+        }
+        let since = match self.created_at.flatten() {
+            Some(at) => format!(" since {}", at.strftime("%Y-%m-%d")),
+            None => String::new(),
+        };
+        facts.grants.push(Grant::new(
+            org,
+            "organization",
+            Settled::Refused {
+                rule: Rule::ApprovalPending,
+                policy: format!(
+                    "the `{org}` organization requires its owners to approve fine-grained tokens, and this token's request for access (id {}) awaits approval{since}: until then it reaches only `{org}`'s public resources",
+                    self.id
+                ),
+            },
+            format!("listed by {source}"),
+        ));
         Listed {
             id: self.token_id.to_string(),
             name: Some(self.token_name),

@@ -18,12 +18,12 @@ pub fn check(token: &TokenSpec, organizations: &[String], facts: &TokenFacts) ->
     let mut findings = sso(token, facts);
     findings.extend(sso_unknown(token, organizations, facts));
     let permissions = super::GitHub::requirements_of(&token.requirements).required_permissions();
-    if permissions.is_empty() {
-        return findings;
-    }
     let repositories = token.endpoint.repositories();
     let classic = facts.kind == TokenKind::ClassicPat;
-    if !classic && (repositories.is_empty() || !token.requirements.probes()) {
+    if !permissions.is_empty()
+        && !classic
+        && (repositories.is_empty() || !token.requirements.probes())
+    {
         // One reason for all of them: nothing was probed.
         let why = if repositories.is_empty() {
             "GitHub does not reveal a fine-grained token's permissions; name the repositories the integration works on (`repositories = [\"OWNER/REPO\"]`) so that patlint can probe them".to_owned()
@@ -45,6 +45,8 @@ pub fn check(token: &TokenSpec, organizations: &[String], facts: &TokenFacts) ->
         }
         return findings;
     }
+    // Each repository is read whatever the policy asks: one the token does not reach, or
+    // whose reach is unknown, is never a pass.
     for repository in repositories {
         match reach(token, facts, repository) {
             Reach::Reached => {}
@@ -53,6 +55,16 @@ pub fn check(token: &TokenSpec, organizations: &[String], facts: &TokenFacts) ->
                 continue;
             }
             Reach::Refused => continue,
+            Reach::Unknown(why) if permissions.is_empty() => {
+                findings.push(unverifiable_about(
+                    token,
+                    "its reach of the repository",
+                    "repositories",
+                    &repository.origin,
+                    &format!("whether it reaches `{}`: {why}", repository.value),
+                ));
+                continue;
+            }
             Reach::Unknown(why) => {
                 for permission in permissions {
                     findings.push(unknown(token, permission, &repository.value, &why));
@@ -79,7 +91,10 @@ enum Reach {
 /// token without a probe reaches what its user reaches, which its scopes then bound.
 fn reach(token: &TokenSpec, facts: &TokenFacts, repository: &Setting<String>) -> Reach {
     match facts.grant(&repository.value, REPOSITORY) {
-        Some(Grant { settled: Settled::Granted, .. }) => Reach::Reached,
+        Some(Grant {
+            settled: Settled::Granted,
+            ..
+        }) => Reach::Reached,
         Some(Grant {
             settled: Settled::Missing { .. },
             evidence,
@@ -89,8 +104,10 @@ fn reach(token: &TokenSpec, facts: &TokenFacts, repository: &Setting<String>) ->
                 Rule::MissingRepository,
                 &repository.origin,
                 format!(
-                    "token `{}` cannot reach the repository `{}`: it is not granted to the token (or does not exist)",
-                    token.name, repository.value
+                    "token `{}` cannot reach the repository `{}`: {}",
+                    token.name,
+                    repository.value,
+                    not_reached(facts.kind)
                 ),
             )
             .label("the integration works on this repository")
@@ -105,6 +122,21 @@ fn reach(token: &TokenSpec, facts: &TokenFacts, repository: &Setting<String>) ->
             ..
         }) => Reach::Unknown(reason.clone()),
         None => Reach::Unknown(not_probed(token)),
+    }
+}
+
+/// Why GitHub answers 404 for a repository, for the kind of token it was asked with.
+fn not_reached(kind: TokenKind) -> &'static str {
+    match kind {
+        // "an organization owner must approve the token before it can be used to access
+        // any resources that are not public" (docs.github.com, "Managing requests for
+        // personal access tokens in your organization"), and GitHub says nothing more.
+        TokenKind::FineGrainedPat => {
+            "GitHub answers 404, as it does for a repository that does not exist, that is not selected in the token's Repository access, or whose organization has not yet approved the token (an approval it requires lets a token reach only public resources until then)"
+        }
+        _ => {
+            "GitHub answers 404, as it does for a repository that does not exist or that the token's user cannot see"
+        }
     }
 }
 
@@ -368,6 +400,11 @@ fn sso_unknown(token: &TokenSpec, organizations: &[String], facts: &TokenFacts) 
                 .grants
                 .iter()
                 .find(|g| g.permission == SSO && g.target.eq_ignore_ascii_case(organization));
+            if refused_in(facts, organization) {
+                // The organization's policy refuses the token: that is the finding, and
+                // whether its SSO would authorize the token is moot until it is fixed.
+                return None;
+            }
             let why = match grant.map(|g| &g.settled) {
                 Some(Settled::Granted | Settled::Missing { .. } | Settled::Refused { .. }) => {
                     return None;
@@ -393,10 +430,50 @@ fn sso_unknown(token: &TokenSpec, organizations: &[String], facts: &TokenFacts) 
         .collect()
 }
 
+/// Whether the organization's policy refused the token on it or one of its repositories.
+fn refused_in(facts: &TokenFacts, organization: &str) -> bool {
+    facts.grants.iter().any(|grant| {
+        let owner = grant.target.split('/').next().unwrap_or_default();
+        matches!(grant.settled, Settled::Refused { .. }) && owner.eq_ignore_ascii_case(organization)
+    })
+}
+
 pub static SSO_NOT_AUTHORIZED: RuleMeta = RuleMeta {
     id: "sso-not-authorized",
     summary: "GitHub refuses the token for an organization that enforces SAML single sign-on until the token is authorized for it (seen on `GET /orgs/ORG` for each of the token's `organizations`, and on any probe; when no answer shows it either way, the token is `unverifiable`).",
     default_severity: Severity::Error,
     why: "The integration cannot reach that organization's repositories with this token.",
+    fix: None,
+};
+
+pub static LIFETIME_POLICY: RuleMeta = RuleMeta {
+    id: "lifetime-policy",
+    summary: "An organization or enterprise refuses the token on a target because the token's lifetime is longer than its policy allows (the host names the limit).",
+    default_severity: Severity::Error,
+    why: "GitHub lets an organization or enterprise cap the lifetime of the personal access tokens that reach its resources; a token over the limit authenticates (`GET /user` works) and is then refused with 403 on every repository of the organization: \"The 'acme' organization forbids access via a fine-grained personal access tokens if the token's lifetime is greater than 45 days\". The token's own metadata does not show it; only reading a target does, so patlint reads each declared one.",
+    fix: None,
+};
+
+pub static CLASSIC_TOKEN_FORBIDDEN: RuleMeta = RuleMeta {
+    id: "classic-token-forbidden",
+    summary: "An organization refuses personal access tokens (classic) on its resources.",
+    default_severity: Severity::Error,
+    why: "An organization may restrict access by personal access tokens (classic); a classic token then works everywhere else and is refused with 403 on the organization's repositories: \"`acme` forbids access via a personal access token (classic). Please use a GitHub App, OAuth App, or a personal access token with fine-grained permissions.\"",
+    fix: None,
+};
+
+pub static IP_ALLOW_LIST: RuleMeta = RuleMeta {
+    id: "ip-allow-list",
+    summary: "An organization's IP allow list refuses requests from the address the check ran from.",
+    default_severity: Severity::Error,
+    why: "An organization (or its enterprise) with an IP allow list refuses every request from an address not on it, whatever the token: \"Although you appear to have the correct authorization credentials, the `acme` organization has an IP allow list enabled, and your IP address is not permitted to access this resource.\" The refusal is about the address patlint ran from: run the check where the integration runs, so that it answers for the integration.",
+    fix: None,
+};
+
+pub static APPROVAL_PENDING: RuleMeta = RuleMeta {
+    id: "approval-pending",
+    summary: "A fine-grained token's access to an organization awaits the approval of its owners.",
+    default_severity: Severity::Error,
+    why: "An organization that requires approval of fine-grained personal access tokens lets a token reach only its public resources until an owner approves it. GitHub gives the token no answer of its own for that (a private repository answers 404, as it does for one not selected), so `patlint check` names approval as a possible cause of `missing-repository`, and `patlint audit` with the organization's inventory lists the pending requests (`GET /orgs/ORG/personal-access-token-requests`) and reports a declared token found only there as `approval-pending`.",
     fix: None,
 };

@@ -15,6 +15,7 @@ pub(crate) mod new_token;
 mod observe;
 pub mod permissions;
 mod probes;
+mod refusals;
 pub mod requirements;
 mod scopes;
 
@@ -39,7 +40,7 @@ pub struct GitHub;
 /// GitHub's own token keys (`url`, the API base, is common).
 #[derive(Debug, Default, Deserialize, schemars::JsonSchema)]
 pub struct RawKeys {
-    /// GitHub: the repositories the integration works on, as `OWNER/REPO`; `require_permissions` is probed on each.
+    /// GitHub: the repositories the integration works on, as `OWNER/REPO`: each is read once, and `require_permissions` is probed on each.
     #[serde(default)]
     #[schemars(with = "Vec<String>")]
     pub repositories: Option<TextList>,
@@ -124,6 +125,10 @@ impl Host for GitHub {
             Rule::SsoNotAuthorized,
             Rule::MissingPermission,
             Rule::MissingRepository,
+            Rule::LifetimePolicy,
+            Rule::ClassicTokenForbidden,
+            Rule::IpAllowList,
+            Rule::ApprovalPending,
         ],
         fixes: FIXES,
         token_requires: &[&["secret"]],
@@ -368,7 +373,23 @@ const FIXES: &[(Rule, &str)] = &[
     ),
     (
         Rule::MissingRepository,
-        "GitHub: edit the fine-grained token's Repository access and add the repository (the organization may have to approve the change), or fix its name in `repositories`.",
+        "GitHub: edit the fine-grained token's Repository access and add the repository (the organization may have to approve the change), or fix its name in `repositories`. If the organization requires approval of fine-grained tokens, check the token's page (Settings > Developer settings > Personal access tokens): a request still pending there is for an organization owner to approve.",
+    ),
+    (
+        Rule::LifetimePolicy,
+        "GitHub: regenerate the token (Settings > Developer settings > Personal access tokens > the token > Regenerate token) with an expiration within the limit the finding names, counted from today, or open the URL GitHub gave in the finding; then update the secret the policy names.",
+    ),
+    (
+        Rule::ClassicTokenForbidden,
+        "GitHub: replace the classic token with a fine-grained personal access token (Settings > Developer settings > Personal access tokens > Fine-grained tokens > Generate new token, Resource owner: the organization) or a GitHub App, give it the permissions the integration needs, and update the secret the policy names.",
+    ),
+    (
+        Rule::IpAllowList,
+        "GitHub: run the integration, and patlint, from an address on the organization's (or enterprise's) IP allow list, such as a self-hosted runner inside the allowed network or GitHub-hosted larger runners with static addresses added to the list; or ask an organization owner to add the address (Organization settings > Authentication security > IP allow list).",
+    ),
+    (
+        Rule::ApprovalPending,
+        "GitHub: ask an owner of the organization to approve the token's request (Organization settings > Personal access tokens > Pending requests); until then the token reaches only the organization's public resources.",
     ),
     (
         Rule::SsoNotAuthorized,

@@ -125,6 +125,10 @@ fn interpret(answer: &Answer, secret: &Secret) -> Observation {
             facts.identity = Some(login.to_owned());
             Observation::observed(facts)
         }
+        // Only GitHub's own 401 says the token is bad; a proxy's says nothing of it.
+        StatusCode::UNAUTHORIZED if !super::probes::own_answer(answer) => {
+            Observation::host_error(super::probes::OWN.not_own(answer))
+        }
         StatusCode::UNAUTHORIZED => Observation::rejected(
             Rejection::Invalid,
             format!(

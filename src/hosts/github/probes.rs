@@ -1,8 +1,12 @@
 //! What a GitHub token can do where GitHub will not say: harmless probes, each a request
-//! that cannot change anything, whose answer proves a grant or its absence. They run only
-//! for what the policy asks (`require_permissions` on `repositories`, SSO on
-//! `organizations`), never with `probe = false`, one request per repository and
-//! permission, through the same client, deadline and rate limits as every request.
+//! that cannot change anything, whose answer proves a grant or its absence. Every target
+//! the policy declares is read once (`GET /repos/{owner}/{repo}` for each of
+//! `repositories`, `GET /orgs/{org}` for each of `organizations`, all at once), even when
+//! no permission is asked: that is where an organization's policy refuses a token that
+//! works (`refusals.rs`). Then the permissions `require_permissions` asks are probed on
+//! each repository reached, one after the other. Never with `probe = false`; one request
+//! per target and permission, through the same client, deadline and rate limits as every
+//! request.
 //!
 //! GitHub does not document the order of its checks; the answers relied on are what it
 //! does today, and any other answer is `unverifiable` with its status, never a grant:
@@ -33,10 +37,12 @@
 //!   `unverifiable`, and so does the token.
 //! - A refusal settles something only when it is GitHub's own answer ([`own_answer`]); a
 //!   403, 404, 422 or 401 from a proxy or gateway in front of it is `unverifiable`, naming
-//!   its status and content type.
+//!   its status and content type. GitHub's own 403 for an organization's policy (a token
+//!   lifetime limit, classic tokens forbidden, an IP allow list) is a `refused` grant.
 //! - A 2xx to a write probe stops the token's probes with a `host-error`: GitHub accepted
 //!   something that should have been impossible, so nothing may be assumed.
 
+use futures_util::future::join_all;
 use reqwest::StatusCode;
 use serde_json::json;
 
@@ -45,7 +51,9 @@ use super::GitHub;
 use super::facts::{Visibility, of, of_mut};
 use super::observe::{Api, SSO_HEADER};
 use super::permissions::{REPOSITORY, ROLE_READ, ROLE_WRITE, SSO, grant_name};
+use super::refusals::refusal;
 use super::requirements::{Permission, PermissionLevel};
+use crate::client::own_answer::{OwnAnswer, any_header};
 use crate::facts::{Grant, Observation, Rejection, Settled, TokenFacts, TokenKind};
 use crate::hosts::OwnRequirements;
 use crate::hosts::{Answer, Probe};
@@ -54,9 +62,16 @@ use crate::rules::Rule;
 /// The probes, for `patlint explain`.
 pub const DOCS: &[Probe] = &[
     Probe {
-        rules: &[Rule::MissingRepository, Rule::MissingPermission],
-        request: "GET /repos/OWNER/REPO",
-        answers: "200: the token reaches the repository (and `private` says whether reads prove anything); GitHub's own 404: it is not granted",
+        rules: &[
+            Rule::MissingRepository,
+            Rule::MissingPermission,
+            Rule::LifetimePolicy,
+            Rule::ClassicTokenForbidden,
+            Rule::IpAllowList,
+            Rule::ApprovalPending,
+        ],
+        request: "GET /repos/OWNER/REPO, for each of `repositories` (all at once, whatever the policy asks)",
+        answers: "200: the token reaches the repository (and `private` says whether reads prove anything); GitHub's own 404: it is not granted (for a fine-grained token: not selected, or still awaiting the organization's approval); GitHub's own 403 for an organization's policy (lifetime limit, classic tokens forbidden, IP allow list): refused there",
         harmless: "a read",
     },
     Probe {
@@ -78,9 +93,14 @@ pub const DOCS: &[Probe] = &[
         harmless: "neither branch exists, so no pull request can be opened",
     },
     Probe {
-        rules: &[Rule::SsoNotAuthorized],
-        request: "GET /orgs/ORG, for each of `organizations` (default: the owners of `repositories`)",
-        answers: "403 with `X-GitHub-SSO: required; url=…`: not authorized for the organization's SAML SSO (the URL authorizes it); 200 proves nothing (it may be the public view), so a private repository of the organization in `repositories` is read (GET /repos/OWNER/REPO): 200 proves the token authorized there; otherwise unverifiable",
+        rules: &[
+            Rule::SsoNotAuthorized,
+            Rule::LifetimePolicy,
+            Rule::ClassicTokenForbidden,
+            Rule::IpAllowList,
+        ],
+        request: "GET /orgs/ORG, for each of `organizations` (default: the owners of `repositories`), at the same time as the repositories",
+        answers: "403 with `X-GitHub-SSO: required; url=…`: not authorized for the organization's SAML SSO (the URL authorizes it); GitHub's own 403 for the organization's policy: refused there; 200 proves nothing (it may be the public view), so a private repository of the organization in `repositories`, read with the token, settles it: 200 proves the token authorized there; otherwise unverifiable",
         harmless: "a read",
     },
 ];
@@ -90,61 +110,101 @@ fn required_permissions<'a>(api: &Api<'a>) -> &'a [Permission] {
     GitHub::requirements_of(api.call().requirements()).required_permissions()
 }
 
-/// Whether the policy asks anything a probe settles for this token.
+/// Whether the policy declares a target to read (nothing more is sent without one) and
+/// allows probes.
 pub(super) fn asked(api: &Api<'_>, endpoint: &Endpoint) -> bool {
-    let reqs = api.call().requirements();
-    reqs.probes()
-        && (!endpoint.organizations.is_empty()
-            || (!endpoint.repositories.is_empty() && !required_permissions(api).is_empty()))
+    api.call().requirements().probes()
+        && !(endpoint.organizations.is_empty() && endpoint.repositories.is_empty())
 }
 
-/// Runs the probes the policy asks for, recording what each settled in `facts`. An
-/// `Err` is the token's observation instead: rejected, or a host error.
+/// Reads every target, then probes the permissions the policy asks on each repository
+/// reached, recording what each settled in `facts`. An `Err` is the token's observation
+/// instead: rejected, or a host error.
 pub(super) async fn run(
     api: &Api<'_>,
     endpoint: &Endpoint,
     facts: &mut TokenFacts,
 ) -> Result<(), Observation> {
-    let permissions = required_permissions(api);
-    if !permissions.is_empty() {
-        for repository in &endpoint.repositories {
-            repository_probes(api, &repository.value, permissions, facts).await?;
+    // Every target at once: each repository, and each organization (its SSO
+    // authorization, and its own policy where no repository of it is named).
+    let repositories = join_all(
+        endpoint
+            .repositories
+            .iter()
+            .map(|repository| read(api, format!("repos/{}", repository.value))),
+    );
+    let organizations = join_all(
+        endpoint
+            .organizations
+            .iter()
+            .map(|organization| read(api, format!("orgs/{organization}"))),
+    );
+    let (repositories, organizations) = tokio::join!(repositories, organizations);
+    let mut reached = Vec::new();
+    for (repository, answer) in endpoint.repositories.iter().zip(repositories) {
+        let answer = answer?;
+        if record_repository(&repository.value, &answer, facts)? {
+            reached.push((repository.value.as_str(), answer));
         }
     }
-    for organization in &endpoint.organizations {
-        if sso_known(facts, organization) {
-            continue;
+    for (organization, answer) in endpoint.organizations.iter().zip(organizations) {
+        settle_sso(organization, &answer?, facts)?;
+    }
+    let permissions = required_permissions(api);
+    if permissions.is_empty() {
+        return Ok(());
+    }
+    // A classic token may do what its scopes allow and its user's role permits: the role
+    // is the `permissions` GitHub gives the authenticated user in the same answer.
+    if facts.kind == TokenKind::ClassicPat {
+        for (repository, answer) in &reached {
+            facts.grants.extend(roles(repository, answer));
         }
-        let answer = api.get(&format!("orgs/{organization}")).await?;
-        let mut grant = sso(organization, &answer)?;
-        if matches!(grant.settled, Settled::Unverifiable { .. }) {
-            // Another answer settles it: a private repository of the organization read
-            // with the token. Those of `repositories` not read yet are read now.
-            for repository in &endpoint.repositories {
-                let repository = repository.value.as_str();
-                if private_reached(facts, organization).is_none()
-                    && owner(repository).eq_ignore_ascii_case(organization)
-                    && facts.grant(repository, REPOSITORY).is_none()
-                {
-                    read_repository(api, repository, facts).await?;
-                }
-            }
-            if let Some(repository) = private_reached(facts, organization) {
-                grant = Grant::new(
-                    organization,
-                    SSO,
-                    Settled::Granted,
-                    format!(
-                        "probe: GET /repos/{repository} → 200, a private repository of `{organization}`: GitHub refuses a token its SAML SSO has not authorized (403 with X-GitHub-SSO)"
-                    ),
-                );
-            }
-        }
-        // Reading a repository may have settled it (a 403 with X-GitHub-SSO).
-        if !sso_known(facts, organization) {
+        return Ok(());
+    }
+    // One after the other: a write probe GitHub accepts stops every probe after it, so
+    // that nothing more is sent once something impossible happened.
+    for (repository, _) in &reached {
+        let public = of(facts).visibility.get(*repository) == Some(&Visibility::Public);
+        for permission in permissions {
+            let grant = permission_probe(api, repository, permission, public).await?;
             facts.grants.push(grant);
         }
     }
+    Ok(())
+}
+
+/// `GET {path}`, owning its path so that many can be in flight at once.
+async fn read(api: &Api<'_>, path: String) -> Result<Answer, Observation> {
+    api.get(&path).await
+}
+
+/// `GET /orgs/{org}`: the organization's SSO authorization of the token (or its refusal
+/// by the organization's policy), unless a repository's answer already settled it.
+fn settle_sso(
+    organization: &str,
+    answer: &Answer,
+    facts: &mut TokenFacts,
+) -> Result<(), Observation> {
+    if sso_known(facts, organization) {
+        return Ok(());
+    }
+    let mut grant = sso(organization, answer)?;
+    if matches!(grant.settled, Settled::Unverifiable { .. })
+        && let Some(repository) = private_reached(facts, organization)
+    {
+        // Another answer settles it: a private repository of the organization read
+        // with the token.
+        grant = Grant::new(
+            organization,
+            SSO,
+            Settled::Granted,
+            format!(
+                "probe: GET /repos/{repository} → 200, a private repository of `{organization}`: GitHub refuses a token its SAML SSO has not authorized (403 with X-GitHub-SSO)"
+            ),
+        );
+    }
+    facts.grants.push(grant);
     Ok(())
 }
 
@@ -180,48 +240,21 @@ fn private_reached(facts: &TokenFacts, organization: &str) -> Option<String> {
         .cloned()
 }
 
-async fn repository_probes(
-    api: &Api<'_>,
+/// `GET /repos/{owner}/{repo}`'s answer: records whether the token reaches the repository
+/// (and whether it is private), an SSO refusal of its owner, or its owner's policy
+/// refusing the token. `Ok(true)`: reached.
+fn record_repository(
     repository: &str,
-    permissions: &[Permission],
+    answer: &Answer,
     facts: &mut TokenFacts,
-) -> Result<(), Observation> {
-    let answer = read_repository(api, repository, facts).await?;
-    if facts
-        .grant(repository, REPOSITORY)
-        .is_none_or(|g| g.settled != Settled::Granted)
-    {
-        return Ok(());
-    }
-    // A classic token may do what its scopes allow and its user's role permits: the role
-    // is the `permissions` GitHub gives the authenticated user in the same answer.
-    if facts.kind == TokenKind::ClassicPat {
-        facts.grants.extend(roles(repository, &answer));
-        return Ok(());
-    }
-    let public = of(facts).visibility.get(repository) == Some(&Visibility::Public);
-    for permission in permissions {
-        let grant = permission_probe(api, repository, permission, public).await?;
-        facts.grants.push(grant);
-    }
-    Ok(())
-}
-
-/// `GET /repos/{owner}/{repo}`: records whether the token reaches the repository, whether
-/// it is private, and an SSO refusal of its owner.
-async fn read_repository(
-    api: &Api<'_>,
-    repository: &str,
-    facts: &mut TokenFacts,
-) -> Result<Answer, Observation> {
-    let answer = api.get(&format!("repos/{repository}")).await?;
+) -> Result<bool, Observation> {
     let owner = owner(repository);
-    if let Some(sso) = sso_required(owner, &answer)
+    if let Some(sso) = sso_required(owner, answer)
         && !sso_known(facts, owner)
     {
         facts.grants.push(sso);
     }
-    let reach = reach(&answer)?;
+    let reach = reach(answer)?;
     let reachable = reach == Settled::Granted;
     if reachable {
         let private = answer
@@ -246,13 +279,19 @@ async fn read_repository(
             }
         }
     }
-    facts.grants.push(Grant::new(
-        repository,
-        REPOSITORY,
-        reach,
-        answer.probe_evidence(),
-    ));
-    Ok(answer)
+    facts
+        .grants
+        .push(Grant::new(repository, REPOSITORY, reach, evidence(answer)));
+    Ok(reachable)
+}
+
+/// How a probe's answer is cited: its request and status, and GitHub's words when it
+/// refused the token for an organization's policy.
+fn evidence(answer: &Answer) -> String {
+    match (refusal(answer), answer.api_message()) {
+        (Some(_), Some(message)) => format!("{}: \"{message}\"", answer.probe_evidence()),
+        _ => answer.probe_evidence(),
+    }
 }
 
 /// The user's role on the repository, from `permissions` in `GET /repos/{owner}/{repo}`
@@ -286,6 +325,8 @@ fn reach(answer: &Answer) -> Result<Settled, Observation> {
     Ok(match answer.status {
         StatusCode::OK => Settled::Granted,
         StatusCode::FORBIDDEN if answer.headers.contains_key(SSO_HEADER) => sso_first(),
+        StatusCode::FORBIDDEN if let Some(refused) = refusal(answer) => refused,
+        StatusCode::FORBIDDEN if !own_answer(answer) => not_own(answer),
         StatusCode::NOT_FOUND | StatusCode::UNAUTHORIZED if !own_answer(answer) => not_own(answer),
         StatusCode::NOT_FOUND => Settled::Missing { help: None },
         StatusCode::UNAUTHORIZED => return Err(invalid(answer)),
@@ -359,13 +400,14 @@ async fn permission_probe(
     } else {
         write_outcome(&answer)?
     };
-    Ok(grant(settled, answer.probe_evidence()))
+    Ok(grant(settled, evidence(&answer)))
 }
 
 fn read_outcome(answer: &Answer) -> Result<Settled, Observation> {
     Ok(match answer.status {
         StatusCode::OK => Settled::Granted,
         _ if answer.headers.contains_key(SSO_HEADER) => sso_first(),
+        StatusCode::FORBIDDEN if let Some(refused) = refusal(answer) => refused,
         StatusCode::FORBIDDEN if secondary_limit(answer) => secondary_limit_reached(answer),
         StatusCode::FORBIDDEN | StatusCode::NOT_FOUND | StatusCode::UNAUTHORIZED
             if !own_answer(answer) =>
@@ -389,6 +431,7 @@ fn read_outcome(answer: &Answer) -> Result<Settled, Observation> {
 fn write_outcome(answer: &Answer) -> Result<Settled, Observation> {
     Ok(match answer.status {
         _ if answer.headers.contains_key(SSO_HEADER) => sso_first(),
+        StatusCode::FORBIDDEN if let Some(refused) = refusal(answer) => refused,
         StatusCode::FORBIDDEN if secondary_limit(answer) => secondary_limit_reached(answer),
         // A 422, 403 or 401 from anything but GitHub (a proxy, a firewall) proves nothing.
         StatusCode::UNPROCESSABLE_ENTITY | StatusCode::FORBIDDEN | StatusCode::UNAUTHORIZED
@@ -409,33 +452,34 @@ fn write_outcome(answer: &Answer) -> Result<Settled, Observation> {
     })
 }
 
-/// Whether a refusal is GitHub's own answer: its JSON error, with a `message` and either
-/// its `documentation_url` (the `basic-error` schema of github/rest-api-description,
+/// What marks GitHub's own answer: its JSON error, with a `message` and its
+/// `documentation_url` (the `basic-error` schema of github/rest-api-description,
 /// `message`, `documentation_url`, `url`, `status`, as generated from it in
 /// docs.rs/crate/openapi-github `src/models/basic_error.rs`; the body of its `forbidden`,
-/// `not_found` and `validation_failed` responses) or the `X-GitHub-Request-Id` header GitHub sets on its
-/// answers, the id its staff find a request by (octokit/plugin-request-log.js#382, which
-/// logs it on every response). A proxy or gateway in front of GitHub sends neither. (A
-/// 403 with `X-GitHub-SSO` is GitHub's by that header.)
+/// `not_found` and `validation_failed` responses), or the `X-GitHub-Request-Id` header
+/// GitHub sets on its answers, the id its staff find a request by
+/// (octokit/plugin-request-log.js#382, which logs it on every response). A proxy or
+/// gateway in front of GitHub sends neither. (A 403 with `X-GitHub-SSO` is GitHub's by
+/// that header.)
+pub(super) const OWN: OwnAnswer = OwnAnswer {
+    hosts: "GitHub's",
+    marks: "GitHub's JSON error (`message` with `documentation_url`) or its `X-GitHub-Request-Id` header",
+    body: |body| {
+        body.get("message").is_some_and(|m| m.is_string())
+            && body.get("documentation_url").is_some_and(|d| d.is_string())
+    },
+    headers: |answer| any_header(answer, &["x-github-request-id"]),
+};
+
+/// Whether a refusal is GitHub's own answer ([`OWN`]).
 pub(super) fn own_answer(answer: &Answer) -> bool {
-    let Some(serde_json::Value::Object(body)) = answer.json::<serde_json::Value>() else {
-        return false;
-    };
-    body.get("message").is_some_and(|m| m.is_string())
-        && (body.get("documentation_url").is_some_and(|d| d.is_string())
-            || answer
-                .header("x-github-request-id")
-                .is_some_and(|id| !id.trim().is_empty()))
+    OWN.recognises(answer)
 }
 
 /// A refusal that is not GitHub's own: proves nothing, and says what came back.
 fn not_own(answer: &Answer) -> Settled {
     Settled::Unverifiable {
-        reason: format!(
-            "{} was answered {} without GitHub's JSON error (`message` with `documentation_url`) or `X-GitHub-Request-Id`: not GitHub's own answer (a proxy or gateway?), so it proves nothing",
-            answer.request,
-            answer.status_and_type()
-        ),
+        reason: OWN.not_own(answer),
     }
 }
 
@@ -468,6 +512,8 @@ fn sso(organization: &str, answer: &Answer) -> Result<Grant, Observation> {
         return Ok(missing);
     }
     let settled = match answer.status {
+        StatusCode::FORBIDDEN if let Some(refused) = refusal(answer) => refused,
+        StatusCode::FORBIDDEN if !own_answer(answer) => not_own(answer),
         // GitHub may answer an unauthorized token with the organization's public view:
         // only a refusal is evidence, so a 200 is not recorded as an authorization.
         StatusCode::OK => Settled::Unverifiable {
@@ -480,12 +526,7 @@ fn sso(organization: &str, answer: &Answer) -> Result<Grant, Observation> {
         StatusCode::UNAUTHORIZED => not_own(answer),
         status => unexpected(status, "200, or 403 with X-GitHub-SSO"),
     };
-    Ok(Grant::new(
-        organization,
-        SSO,
-        settled,
-        answer.probe_evidence(),
-    ))
+    Ok(Grant::new(organization, SSO, settled, evidence(answer)))
 }
 
 /// A 403 with `X-GitHub-SSO: required; url=…`: the token is not authorized for the

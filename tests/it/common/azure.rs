@@ -68,12 +68,22 @@ pub async fn valid_connection(server: &MockServer) {
         .await;
 }
 
+/// Azure DevOps' own 401: no body, and the headers it sets on every answer (`ActivityId`,
+/// `X-TFS-ProcessId`, `X-VSS-E2EID`), as on the 401 quoted in
+/// microsoft/azure-pipelines-agent#1164.
+pub fn own_401() -> ResponseTemplate {
+    ResponseTemplate::new(401)
+        .insert_header("ActivityId", "5a4d8d5e-1b4e-4a5e-9a31-4c3c0b7f2d10")
+        .insert_header("X-TFS-ProcessId", "0d3c7e0e-93b5-4c0f-8a3e-4b1b3f4c2a11")
+        .insert_header("X-VSS-E2EID", "5a4d8d5e-1b4e-4a5e-9a31-4c3c0b7f2d10")
+}
+
 pub async fn profile(server: &MockServer, status: u16) {
-    let response = if status == 200 {
-        ResponseTemplate::new(200)
-            .set_body_json(serde_json::json!({"displayName": "Jira Bot", "id": "bb5bb6c8"}))
-    } else {
-        ResponseTemplate::new(status)
+    let response = match status {
+        200 => ResponseTemplate::new(200)
+            .set_body_json(serde_json::json!({"displayName": "Jira Bot", "id": "bb5bb6c8"})),
+        401 => own_401(),
+        _ => ResponseTemplate::new(status),
     };
     Mock::given(path(PROFILE))
         .and(query_param("api-version", "7.1"))
