@@ -12,6 +12,7 @@
 //! for N tokens is RTT × ceil(N / C), C = 64 (the checker's; patlint's is 64 per host, so
 //! it may beat this floor). Over TLS the floor adds one handshake, as measured here.
 
+mod audit;
 mod aws;
 mod mix;
 mod tls;
@@ -30,6 +31,11 @@ struct Args {
     runs: usize,
     sizes: Vec<u64>,
     moto: Option<PathBuf>,
+    /// Only the audit scenario.
+    audit_only: bool,
+    /// Serve the audit's hosts with no latency and write their policies here, for
+    /// profiling patlint by hand.
+    serve: Option<PathBuf>,
 }
 
 fn args() -> Args {
@@ -39,6 +45,8 @@ fn args() -> Args {
         runs: 3,
         sizes: vec![10, 100, 1000],
         moto: std::env::var_os("PATLINT_MOTO_SERVER").map(PathBuf::from),
+        audit_only: false,
+        serve: None,
     };
     let mut it = std::env::args().skip(1);
     while let Some(arg) = it.next() {
@@ -48,8 +56,12 @@ fn args() -> Args {
             "--runs" => args.runs = it.next().expect("--runs N").parse().expect("a number"),
             "--quick" => args.sizes = vec![10, 100],
             "--moto" => args.moto = Some(PathBuf::from(it.next().expect("--moto PATH"))),
+            "--audit" => args.audit_only = true,
+            "--serve-audit" => {
+                args.serve = Some(PathBuf::from(it.next().expect("--serve-audit DIR")))
+            }
             other => panic!(
-                "unknown argument {other}; known: --patlint PATH, --python PATH, --runs N, --quick, --moto PATH"
+                "unknown argument {other}; known: --patlint PATH, --python PATH, --runs N, --quick, --moto PATH, --audit, --serve-audit DIR"
             ),
         }
     }
@@ -483,6 +495,9 @@ async fn aws_rows(args: &Args, work: &Path) {
 #[tokio::main(flavor = "multi_thread")]
 async fn main() {
     let args = args();
+    if let Some(dir) = &args.serve {
+        return serve_audit(dir).await;
+    }
     assert!(
         args.patlint.is_file(),
         "{} is missing: build it with `cargo build --profile dist` (bench/run.sh does)",
@@ -501,8 +516,156 @@ async fn main() {
         args.runs,
         LATENCY.as_millis()
     );
-    let hosts = mix::Hosts::start(LATENCY).await;
-    start_up(&args, work.path(), &hosts);
-    mix_rows(&args, work.path()).await;
-    aws_rows(&args, work.path()).await;
+    if !args.audit_only {
+        let hosts = mix::Hosts::start(LATENCY).await;
+        start_up(&args, work.path(), &hosts);
+        mix_rows(&args, work.path()).await;
+        aws_rows(&args, work.path()).await;
+    }
+    audit_rows(&args, work.path()).await;
+}
+
+/// One host's audit row: patlint at 50 ms (its listing window where the requests land,
+/// its wall time and memory) and with no latency (its own processing), beside the
+/// sequential client at 50 ms.
+async fn audit_rows(args: &Args, work: &Path) {
+    println!(
+        "\n| audit listing | pages | listing window (median) | window ≤ 1.25 × RTT × (1 + ⌈(pages − 1) / {CONCURRENCY}⌉) + 40 ms | processing, no latency (median; human / JSON) | patlint audit (median) | sequential client following `Link` (median) | patlint ahead | peak RSS | listed tokens counted (every run) | human report lines per listed token |"
+    );
+    println!("|---|---|---|---|---|---|---|---|---|---|---|");
+    for host in [audit::Host::Github, audit::Host::Gitlab] {
+        let slow = audit::Server::start(host, LATENCY).await;
+        let fast = audit::Server::start(host, Duration::ZERO).await;
+        let env = audit::env(host);
+        let policy = |server: &audit::Server, name: &str| {
+            let file = work.join(name);
+            std::fs::write(&file, audit::policy(server)).unwrap();
+            file
+        };
+        let (slow_policy, fast_policy) = (
+            policy(&slow, "audit-50.toml"),
+            policy(&fast, "audit-0.toml"),
+        );
+        let stdout = work.join("audit.out");
+        let mut windows = Vec::new();
+        let mut counts = Vec::new();
+        let mut peak = 0;
+        let patlint = tokio::task::block_in_place(|| {
+            median(
+                (0..args.runs)
+                    .map(|_| {
+                        slow.reset();
+                        let m = measure_into(
+                            &mut audit::patlint_audit(&args.patlint, &slow_policy, &env, "json"),
+                            Some(&stdout),
+                        );
+                        windows.push(slow.window());
+                        counts.push(audit::counted(
+                            &std::fs::read_to_string(&stdout).unwrap(),
+                            host,
+                        ));
+                        peak = peak.max(m.max_rss_kib);
+                        m
+                    })
+                    .collect(),
+            )
+        });
+        let mut processing = |format: &str| {
+            let runs: Vec<Measure> = tokio::task::block_in_place(|| {
+                (0..args.runs)
+                    .map(|_| {
+                        let m = measure_into(
+                            &mut audit::patlint_audit(&args.patlint, &fast_policy, &env, format),
+                            Some(&stdout),
+                        );
+                        peak = peak.max(m.max_rss_kib);
+                        m
+                    })
+                    .collect()
+            });
+            median(runs)
+        };
+        let (human, human_lines) = {
+            let m = processing("human");
+            let lines = std::fs::read_to_string(&stdout).unwrap().lines().count();
+            (m, lines)
+        };
+        let json = processing("json");
+        let mut sequential_counts = Vec::new();
+        let sequential = tokio::task::block_in_place(|| {
+            median(
+                (0..args.runs)
+                    .map(|_| {
+                        let m = measure_into(
+                            &mut audit::sequential(&args.python, &slow),
+                            Some(&stdout),
+                        );
+                        sequential_counts.push(
+                            std::fs::read_to_string(&stdout)
+                                .unwrap()
+                                .trim()
+                                .parse::<usize>()
+                                .unwrap_or(0),
+                        );
+                        m
+                    })
+                    .collect(),
+            )
+        });
+        windows.sort();
+        let (window, requests) = windows[windows.len() / 2];
+        let pages = audit::pages();
+        let rounds = 1 + (pages as u64 - 1).div_ceil(CONCURRENCY);
+        let bound = (LATENCY * rounds as u32).mul_f64(1.25) + Duration::from_millis(40);
+        let all_counted = counts.iter().all(|&n| n == audit::LISTED)
+            && sequential_counts.iter().all(|&n| n == audit::LISTED);
+        let processing_ok = human.wall.max(json.wall) < Duration::from_millis(300);
+        println!(
+            "| {} | {pages} ({requests} requests) | {} | {} ≤ {} | {} {} / {} | {} | {} | {} | {} {:.1} MB | {} {} | {} {:.2} ({human_lines} lines) |",
+            host.label(),
+            secs(window),
+            mark(window <= bound),
+            secs(bound),
+            mark(processing_ok),
+            secs(human.wall),
+            secs(json.wall),
+            secs(patlint.wall),
+            secs(sequential.wall),
+            mark(patlint.wall < sequential.wall),
+            mark(peak <= 64 * 1024),
+            peak as f64 / 1024.0,
+            mark(all_counted),
+            if all_counted {
+                format!("all {}", audit::LISTED)
+            } else {
+                format!("patlint {counts:?}, client {sequential_counts:?}")
+            },
+            mark(human_lines as f64 / audit::LISTED as f64 <= 3.0),
+            human_lines as f64 / audit::LISTED as f64,
+        );
+    }
+}
+
+/// Serves both audit hosts with no latency until killed, with each one's policy
+/// (`DIR/github.toml`, `DIR/gitlab.toml`) and environment (`DIR/github.env`, one
+/// `NAME=VALUE` a line) written beside: `env $(cat DIR/github.env) patlint audit --policy
+/// DIR/github.toml` runs the audit by hand (under a profiler, say).
+async fn serve_audit(dir: &Path) {
+    std::fs::create_dir_all(dir).unwrap();
+    let mut servers = Vec::new();
+    for (host, name) in [
+        (audit::Host::Github, "github"),
+        (audit::Host::Gitlab, "gitlab"),
+    ] {
+        let server = audit::Server::start(host, Duration::ZERO).await;
+        std::fs::write(dir.join(format!("{name}.toml")), audit::policy(&server)).unwrap();
+        let env: Vec<String> = audit::env(host)
+            .into_iter()
+            .map(|(k, v)| format!("{k}={v}"))
+            .collect();
+        std::fs::write(dir.join(format!("{name}.env")), env.join("\n") + "\n").unwrap();
+        servers.push(server);
+    }
+    println!("serving; policies in {}", dir.display());
+    std::future::pending::<()>().await;
 }
