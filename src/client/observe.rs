@@ -124,6 +124,12 @@ impl<'a> Call<'a> {
         &self.clock
     }
 
+    /// Requests in flight to one origin at most (`--concurrency`): how many pages of a
+    /// listing, or users' listings, are asked at once.
+    pub fn concurrency(&self) -> usize {
+        self.http.settings().concurrency.max(1)
+    }
+
     /// The run's time of observation, for a host whose answers mean something else from
     /// a known date on (never the clock: evaluation judges time).
     pub fn observed_at(&self) -> Timestamp {
