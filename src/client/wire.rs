@@ -81,6 +81,11 @@ pub(crate) fn read_json_items<T: DeserializeOwned>(
     headers: &HeaderMap,
     body: &str,
 ) -> Result<Vec<T>, String> {
+    // Read straight into the items; only a body that does not read goes through a
+    // `Value`, to say which item and field is wrong.
+    if let Ok(items) = serde_json::from_str(body) {
+        return Ok(items);
+    }
     let value: serde_json::Value =
         serde_json::from_str(body).map_err(|_| body_kind(headers, body).to_owned())?;
     let serde_json::Value::Array(items) = value else {

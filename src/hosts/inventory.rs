@@ -1,8 +1,9 @@
 //! `patlint audit`: what an `[[inventory]]` lists. Each host that has an admin listing of
 //! tokens implements [`super::Host::list`] in its folder; this file holds what they share.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeSet, HashMap};
 use std::hash::BuildHasher;
+use std::sync::OnceLock;
 
 use serde::{Deserialize, Serialize};
 
@@ -22,6 +23,27 @@ pub struct Listing {
     /// expected in it).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub account: Option<String>,
+    /// Each listed id and name, lowercased, with the tokens that have it: counted once,
+    /// when the audit first asks, from the listing as it is then.
+    #[serde(skip)]
+    index: Index,
+}
+
+/// A listing's ids and names, once counted: what it is made from, not part of what it
+/// says (two listings alike are alike whether or not either was counted).
+#[derive(Clone, Default)]
+struct Index(OnceLock<HashMap<String, Vec<usize>>>);
+
+impl PartialEq for Index {
+    fn eq(&self, _: &Self) -> bool {
+        true
+    }
+}
+
+impl std::fmt::Debug for Index {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Index")
+    }
 }
 
 impl Listing {
@@ -31,6 +53,7 @@ impl Listing {
             complete_for: kinds.iter().copied().collect(),
             blind_spots: Vec::new(),
             account: None,
+            index: Index::default(),
         }
     }
 }
@@ -39,16 +62,36 @@ impl Listing {
     /// Whether exactly one listed token has this name: a name alone, whose owner is
     /// unknown, names a token only then.
     pub fn only_one_named(&self, name: &str) -> bool {
-        self.tokens
-            .iter()
-            .filter(|t| t.name.as_deref() == Some(name))
-            .count()
-            == 1
+        self.only_one(name, |t| t.name.as_deref() == Some(name))
     }
 
     /// Whether exactly one listed token has this id.
     pub fn only_one_with_id(&self, id: &str) -> bool {
-        self.tokens.iter().filter(|t| t.id == id).count() == 1
+        self.only_one(id, |t| t.id == id)
+    }
+
+    fn only_one(&self, key: &str, is: impl Fn(&Listed) -> bool) -> bool {
+        let tokens = self.with_id_or_name(key);
+        tokens.iter().filter(|&&at| is(&self.tokens[at])).count() == 1
+    }
+
+    /// The positions of the listed tokens whose id or name is `key`, whatever its case
+    /// (a superset: the caller compares as it must).
+    pub fn with_id_or_name(&self, key: &str) -> &[usize] {
+        let index = self.index.0.get_or_init(|| {
+            let mut index: HashMap<String, Vec<usize>> = HashMap::new();
+            for (at, token) in self.tokens.iter().enumerate() {
+                let keys = std::iter::once(&token.id).chain(token.name.as_ref());
+                for key in keys {
+                    let positions = index.entry(key.to_lowercase()).or_default();
+                    if positions.last() != Some(&at) {
+                        positions.push(at);
+                    }
+                }
+            }
+            index
+        });
+        index.get(&key.to_lowercase()).map_or(&[], Vec::as_slice)
     }
 }
 

@@ -515,11 +515,34 @@ async fn every_format_reports_the_audit() {
     );
     assert!(read("azure").contains("##vso[task.logissue type=warning"));
 
+    // The human report: the undeclared tokens in one table under one diagnostic, a line
+    // each with owner, name, id, expiry and what is wrong, by owner.
     let human = read("human");
+    let line = |name: &str| {
+        human
+            .lines()
+            .position(|l| l.contains(&format!(" {name} ")))
+            .unwrap_or_else(|| panic!("{name}: {human}"))
+    };
+    let alice = human.lines().nth(line("old-deploy")).unwrap();
+    for part in [
+        "alice",
+        "old-deploy",
+        "12",
+        "never",
+        "warning: undeclared-token",
+    ] {
+        assert!(alice.contains(part), "{part}: {alice}");
+    }
+    assert!(line("old-deploy") < line("bot") && line("bot") < line("legacy"));
+    assert_eq!(
+        human
+            .matches("lists 3 tokens that no [[token]] declares")
+            .count(),
+        1
+    );
     assert!(
-        human.contains(
-            "acme-github.12 (github, listed by acme-github as `old-deploy` of alice, undeclared)"
-        ),
+        human.contains("acme-github: 3 undeclared tokens (3 pass)"),
         "{human}"
     );
 
