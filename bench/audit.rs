@@ -342,7 +342,7 @@ fn grant(id: usize) -> Value {
     json!({
         "id": id + 1_000_000,
         "owner": { "login": format!("user-{:03}", owner(id)), "id": owner(id), "type": "User" },
-        "repository_selection": if id % 5 == 0 { "all" } else { "subset" },
+        "repository_selection": if id.is_multiple_of(5) { "all" } else { "subset" },
         "repositories_url": "https://api.github.com/organizations/1/personal-access-tokens/1/repositories",
         "permissions": {
             "repository": { "contents": "write", "metadata": "read" },
@@ -373,7 +373,7 @@ fn gitlab_token(id: usize) -> Value {
         "revoked": false,
         "created_at": "2026-03-01T00:00:00.000Z",
         "description": "",
-        "scopes": if id % 6 == 0 { json!(["api", "sudo"]) } else { json!(["read_api"]) },
+        "scopes": if id.is_multiple_of(6) { json!(["api", "sudo"]) } else { json!(["read_api"]) },
         "user_id": owner(id) + 2,
         "last_used_at": last_use(id),
         "active": true,

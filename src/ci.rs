@@ -149,19 +149,29 @@ impl<W: Write> Defused<W> {
 
 impl<W: Write> Write for Defused<W> {
     fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        let ends = |bytes: &[u8]| bytes.iter().position(|b| matches!(b, b'\n' | b'\r'));
         let mut rest = buf;
+        // The line begun before, up to its end.
+        if !self.line.is_empty() {
+            let Some(end) = ends(rest) else {
+                self.line.extend_from_slice(rest);
+                return Ok(buf.len());
+            };
+            self.line.extend_from_slice(&rest[..=end]);
+            self.emit()?;
+            rest = &rest[end + 1..];
+        }
         // Whole lines with neither `::` nor `##` anywhere in them go through as they are.
-        let ended = buf.iter().rposition(|b| matches!(b, b'\n' | b'\r'));
-        if let Some(end) = ended
-            && self.line.is_empty()
-            && memchr::memmem::find(&buf[..=end], b"::").is_none()
-            && memchr::memmem::find(&buf[..=end], b"##").is_none()
+        let last_end = rest.iter().rposition(|b| matches!(b, b'\n' | b'\r'));
+        if let Some(end) = last_end
+            && memchr::memmem::find(&rest[..=end], b"::").is_none()
+            && memchr::memmem::find(&rest[..=end], b"##").is_none()
         {
-            self.inner.write_all(&buf[..=end])?;
-            rest = &buf[end + 1..];
+            self.inner.write_all(&rest[..=end])?;
+            rest = &rest[end + 1..];
         }
         // The runners end a line at `\r` as well as at `\n`, and so does `defuse`.
-        while let Some(end) = rest.iter().position(|b| matches!(b, b'\n' | b'\r')) {
+        while let Some(end) = ends(rest) {
             self.line.extend_from_slice(&rest[..=end]);
             self.emit()?;
             rest = &rest[end + 1..];

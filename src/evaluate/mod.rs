@@ -242,6 +242,8 @@ fn with_new_token_links(token: &TokenSpec, facts: Option<&TokenFacts>, findings:
 
 /// Orders the findings, most severe first, and says what they add up to.
 fn verdict_of(observation: Option<&Observation>, mut findings: Vec<Finding>) -> Verdict {
+    // Kept for the whole report, thousands of times over in an audit: no spare room.
+    findings.shrink_to_fit();
     findings.sort_by(|a, b| {
         b.severity
             .cmp(&a.severity)

@@ -42,7 +42,7 @@ fn grant(id: u64) -> Value {
         "token_id": id,
         "token_name": format!("token-{id}"),
         "token_expired": false,
-        "token_expires_at": if id % 3 == 0 { Value::Null } else { json!("2027-01-01T00:00:00Z") },
+        "token_expires_at": if id.is_multiple_of(3) { Value::Null } else { json!("2027-01-01T00:00:00Z") },
         "token_last_used_at": null
     })
 }
@@ -391,11 +391,15 @@ async fn a_long_listing_is_a_line_per_token_in_the_human_report() {
         "{lines} lines for 450 listed tokens:\n{human}"
     );
     // Each token on exactly one line, with its owner, id and expiry beside its name.
-    for id in [1, 3, 300, 450] {
+    for id in [1_u64, 3, 300, 450] {
         let name = format!(" token-{id} ");
         let rows: Vec<&str> = human.lines().filter(|l| l.contains(&name)).collect();
         assert_eq!(rows.len(), 1, "{name}: {rows:?}");
-        let expiry = if id % 3 == 0 { "never" } else { "2027-01-01" };
+        let expiry = if id.is_multiple_of(3) {
+            "never"
+        } else {
+            "2027-01-01"
+        };
         for part in [
             format!("user-{:02}", id % 37),
             format!(" {id} "),

@@ -202,6 +202,11 @@ impl<'p> Plan<'p> {
             };
             declared.findings.push(finding);
         }
+        let mut owned = owners.iter().map(|&(at, _)| at).collect::<Vec<_>>();
+        owned.dedup();
+        // Exactly as many as there are: a listing of thousands is held once, not twice over.
+        let undeclared = listing.tokens.len() - owned.len();
+        self.current().undeclared.reserve_exact(undeclared);
         let mut owners = owners.into_iter().peekable();
         for (at, listed) in std::mem::take(&mut listing.tokens).into_iter().enumerate() {
             let mut owned = false;

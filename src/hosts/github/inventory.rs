@@ -53,6 +53,7 @@ pub(super) async fn list(call: &Call<'_>, endpoint: &Endpoint, scope: &Scope) ->
     .await;
     let grants = grants?;
     let source = format!("GET /orgs/{org}/personal-access-tokens");
+    listing.tokens.reserve_exact(grants.len());
     listing.tokens.extend(
         grants
             .into_iter()

@@ -97,6 +97,7 @@ async fn instance(api: &Api<'_>, me: &User) -> ListingResult {
     // Project and group access tokens are personal access tokens of their bot users:
     // an administrator's listing holds them too, so every token `/self` describes is in it.
     let mut listing = Listing::complete_for(&[TokenKind::PersonalAccessToken]);
+    listing.tokens.reserve_exact(tokens.len());
     listing.tokens.extend(
         tokens
             .into_iter()

@@ -4,7 +4,7 @@
 //! and then by how severe its findings are. Thousands of listed tokens stay readable; the
 //! machine formats keep one finding per token.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::Write as _;
 
 use miette::{Diagnostic, LabeledSpan, SourceCode};
@@ -32,8 +32,8 @@ pub(super) fn render(inventory: &InventoryAudit, docs: &Documents, style: Style)
         (a.owner.is_empty(), &a.owner)
             .cmp(&(b.owner.is_empty(), &b.owner))
             .then(b.worst.cmp(&a.worst))
-            .then_with(|| a.name.cmp(&b.name))
-            .then_with(|| a.id.cmp(&b.id))
+            .then_with(|| a.name.cmp(b.name))
+            .then_with(|| a.id.cmp(b.id))
     });
     let header = Header::of(inventory, docs, rows.len());
     let mut out = render_diagnostic(&header, style);
@@ -188,48 +188,38 @@ impl Header {
         let token = &inventory.spec.token;
         let listed = inventory.undeclared.len();
         // Each rule's count, and its help when every token's is the same.
-        let mut by_rule: BTreeMap<Rule, (usize, Option<Option<&str>>)> = BTreeMap::new();
-        let mut sources: Vec<&str> = Vec::new();
-        let mut links: Vec<&str> = Vec::new();
+        let mut by_rule: BTreeMap<Rule, (usize, Same<Option<&str>>)> = BTreeMap::new();
+        let mut sources: BTreeSet<&str> = BTreeSet::new();
+        let mut link = Same::Nothing;
         let mut worst = Severity::Note;
         for token in &inventory.undeclared {
-            let source = token.item.listed.source.as_str();
-            if !sources.contains(&source) {
-                sources.push(source);
-            }
+            sources.insert(&token.item.listed.source);
             for finding in &token.verdict.findings {
                 let (n, help) = by_rule.entry(finding.rule).or_default();
                 *n += 1;
-                let this = finding.help.as_deref();
-                *help = match *help {
-                    None => Some(this),
-                    Some(same) if same == this => Some(same),
-                    Some(_) => Some(None),
-                };
+                help.add(finding.help.as_deref());
                 if finding.waived.is_none() {
                     worst = worst.max(finding.severity);
                 }
-                if let Some(link) = finding.fix_url.as_deref()
-                    && !links.contains(&link)
-                {
-                    links.push(link);
+                if let Some(this) = finding.fix_url.as_deref() {
+                    link.add(this);
                 }
             }
         }
         let host = token.host();
         let mut help = String::new();
         for (rule, (n, same)) in by_rule {
-            let fix = match (rule, same.flatten()) {
+            let fix = match (rule, same.one().flatten()) {
                 (Rule::UndeclaredToken, _) => declare(inventory),
                 (_, Some(same)) => same.to_owned(),
                 (_, None) => rule.fix_for(host).unwrap_or(rule.meta().summary).to_owned(),
             };
             let _ = writeln!(help, "{} ({n} token{}): {fix}", rule.id(), plural(n));
         }
-        if let [link] = links.as_slice() {
+        if let Some(link) = link.one() {
             let _ = writeln!(help, "new token: {link}");
         }
-        let _ = write!(help, "evidence: listed by {}", sources.join(", "));
+        let _ = write!(help, "evidence: listed by {}", listed_by(&sources));
         let unshown = match listed - shown {
             0 => String::new(),
             n => format!(" ({n} more with nothing to report are not shown)"),
@@ -246,6 +236,42 @@ impl Header {
             source: source_of(doc),
             span: token.origin.span.clone(),
         }
+    }
+}
+
+/// The one value several are, when they are all the same.
+#[derive(Default)]
+enum Same<T> {
+    #[default]
+    Nothing,
+    One(T),
+    Several,
+}
+
+impl<T: PartialEq> Same<T> {
+    fn add(&mut self, this: T) {
+        *self = match std::mem::take(self) {
+            Same::Nothing => Same::One(this),
+            Same::One(same) if same == this => Same::One(same),
+            _ => Same::Several,
+        };
+    }
+
+    fn one(self) -> Option<T> {
+        match self {
+            Same::One(same) => Some(same),
+            _ => None,
+        }
+    }
+}
+
+/// "GET /orgs/acme/personal-access-tokens", or, past a few, how many and the first.
+fn listed_by(sources: &BTreeSet<&str>) -> String {
+    const NAMED: usize = 3;
+    let named: Vec<&str> = sources.iter().take(NAMED).copied().collect();
+    match sources.len() {
+        n if n <= NAMED => named.join(", "),
+        n => format!("{n} requests, such as {}", named.join(", ")),
     }
 }
 
