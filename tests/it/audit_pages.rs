@@ -368,15 +368,8 @@ async fn gitlab_pages_without_a_total_are_followed_in_turn() {
     assert_eq!(pages_asked(&server, listing).await, [1, 2, 3, 4, 5]);
 }
 
-/// The human report of a long listing: one diagnostic for the inventory's undeclared
-/// tokens, and one line for each, whatever their findings.
-#[tokio::test]
-async fn a_long_listing_is_a_line_per_token_in_the_human_report() {
-    let server = organization(&ids(), |_, _, page| page).await;
-    let policy = format!(
-        "{}\n[defaults]\nmax_lifespan = \"90d\"\non_unverifiable = \"warn\"\n",
-        github_policy(&server.uri())
-    );
+/// `patlint audit` in the human format.
+async fn human_report(policy: String) -> String {
     let (out, _) = common::run_patlint(
         policy,
         audit::env(&[("APP", APP)]),
@@ -385,6 +378,20 @@ async fn a_long_listing_is_a_line_per_token_in_the_human_report() {
     .await;
     let human = common::text(&out.stdout);
     common::assert_no_secret(APP, "the human report", &human);
+    human
+}
+
+/// The human report of a long listing: one diagnostic for the inventory's undeclared
+/// tokens, and one line for each, whatever their findings.
+#[tokio::test]
+async fn a_long_listing_is_a_line_per_token_in_the_human_report() {
+    let server = organization(&ids(), |_, _, page| page).await;
+    let url = server.uri();
+    let policy = format!(
+        "{}\n[defaults]\nmax_lifespan = \"90d\"\non_unverifiable = \"warn\"\n",
+        github_policy(&url)
+    );
+    let human = human_report(policy.clone()).await;
     let lines = human.lines().count();
     assert!(
         lines <= 450 + 60,
@@ -435,4 +442,22 @@ async fn a_long_listing_is_a_line_per_token_in_the_human_report() {
             assert!(severity(pair[0]) >= severity(pair[1]), "{pair:?}");
         }
     }
+    assert!(
+        human.contains(
+            "acme-github: 450 undeclared tokens (150 fail, 300 pass), in the table above"
+        ),
+        "{human}"
+    );
+
+    // Waived for them all: still a line each, the waiver said where the findings are.
+    let server = organization(&ids(), |_, _, page| page).await;
+    let policy = policy.replace(&url, &server.uri());
+    let waived = format!(
+        "{policy}\n[[waiver]]\ntoken = \"acme-github.*\"\nrule = \"undeclared-token\"\nuntil = \"2027-01-01\"\nreason = \"being sorted out\"\n"
+    );
+    let human = human_report(waived).await;
+    let row = human.lines().find(|l| l.contains(" token-3 ")).unwrap();
+    assert!(row.contains("waived: undeclared-token"), "{row}");
+    assert!(row.contains("error: no-expiry"), "{row}");
+    assert!(human.lines().count() <= 450 + 60);
 }

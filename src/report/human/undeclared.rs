@@ -59,11 +59,15 @@ pub(super) fn status_line(inventory: &InventoryAudit) -> Option<String> {
         .map(|(status, n)| format!("{n} {}", status.0.as_str()))
         .collect();
     let n = tokens.len();
+    let shown = match tokens.iter().any(|t| !t.verdict.findings.is_empty()) {
+        true => "in the table above",
+        false => "nothing to report",
+    };
     Some(format!(
-        "{:>12}  {}: {n} undeclared token{} ({}), in the table above\n",
+        "{:>12}  {}: {n} undeclared token{} ({}), {shown}\n",
         super::status_word(worst),
         inventory.spec.token.name,
-        if n == 1 { "" } else { "s" },
+        plural(n),
         counts.join(", ")
     ))
 }
