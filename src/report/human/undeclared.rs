@@ -29,8 +29,7 @@ pub(super) fn render(inventory: &InventoryAudit, docs: &Documents, style: Style)
         return String::new();
     }
     rows.sort_by(|a, b| {
-        (a.owner.is_empty(), &a.owner)
-            .cmp(&(b.owner.is_empty(), &b.owner))
+        by_owner(a.owner, b.owner)
             .then(b.worst.cmp(&a.worst))
             .then_with(|| a.name.cmp(b.name))
             .then_with(|| a.id.cmp(b.id))
@@ -70,6 +69,21 @@ pub(super) fn status_line(inventory: &InventoryAudit) -> Option<String> {
         plural(n),
         counts.join(", ")
     ))
+}
+
+/// Owners in order, those a listing gives no owner last; owners that are numbers (GitLab
+/// user ids) first, in the order of their values (by length, then digit by digit).
+fn by_owner(a: &str, b: &str) -> std::cmp::Ordering {
+    owner_key(a).cmp(&owner_key(b))
+}
+
+fn owner_key(owner: &str) -> (bool, bool, usize, &str) {
+    let number = !owner.is_empty() && owner.bytes().all(|b| b.is_ascii_digit());
+    let digits = owner.trim_start_matches('0');
+    match number {
+        true => (false, false, digits.len(), digits),
+        false => (owner.is_empty(), true, 0, owner),
+    }
 }
 
 /// One undeclared token, as its line of the table shows it.
@@ -330,5 +344,17 @@ impl Diagnostic for Header {
                 (self.span.start, self.span.end - self.span.start),
             ),
         )))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn owners_are_in_order_numbers_by_value_and_none_last() {
+        let mut owners = vec!["", "bob", "10", "alice", "9", "0100", "2"];
+        owners.sort_by(|a, b| by_owner(a, b));
+        assert_eq!(owners, ["2", "9", "10", "0100", "alice", "bob", ""]);
     }
 }
