@@ -33,8 +33,8 @@ struct Args {
     moto: Option<PathBuf>,
     /// Only the audit scenario.
     audit_only: bool,
-    /// Serve the audit's hosts with no latency and write their policies here, for
-    /// profiling patlint by hand.
+    /// Serve the audit's hosts (50 ms added to every answer) and write their policies
+    /// here, for profiling patlint by hand.
     serve: Option<PathBuf>,
 }
 
@@ -625,7 +625,7 @@ async fn audit_rows(args: &Args, work: &Path) {
     }
 }
 
-/// Serves both audit hosts with no latency until killed, with each one's policy
+/// Serves both audit hosts, with 50 ms added to every answer, until killed, with each one's policy
 /// (`DIR/github.toml`, `DIR/gitlab.toml`) and environment (`DIR/github.env`, one
 /// `NAME=VALUE` a line) written beside: `env $(cat DIR/github.env) patlint audit --policy
 /// DIR/github.toml` runs the audit by hand (under a profiler, say).
@@ -636,7 +636,7 @@ async fn serve_audit(dir: &Path) {
         (audit::Host::Github, "github"),
         (audit::Host::Gitlab, "gitlab"),
     ] {
-        let server = audit::Server::start(host, Duration::ZERO).await;
+        let server = audit::Server::start(host, LATENCY).await;
         std::fs::write(dir.join(format!("{name}.toml")), audit::policy(&server)).unwrap();
         let env: Vec<String> = audit::env(host)
             .into_iter()

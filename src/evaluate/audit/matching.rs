@@ -33,7 +33,7 @@ pub(super) fn owners(
     for &owner in &on_instance {
         let token = &declared[owner];
         for name in token.spec.endpoint.policy_names() {
-            for &at in listing.with_id_or_name(&name) {
+            for at in listing.with_id_or_name(&name) {
                 if is_named(token, &listing.tokens[at], listing) {
                     pairs.push((at, owner));
                 }
