@@ -11,6 +11,10 @@
 //! get. Each token costs at least one round trip, so with C requests in flight the floor
 //! for N tokens is RTT × ceil(N / C), C = 64 (the checker's; patlint's is 64 per host, so
 //! it may beat this floor). Over TLS the floor adds one handshake, as measured here.
+//!
+//! The audit scenario (`audit.rs`, alone with `--audit`) lists 10,000 tokens from a local
+//! GitHub organization and a local GitLab instance, beside a sequential client that
+//! follows `Link` (`sequential_lister.py`).
 
 mod audit;
 mod aws;
