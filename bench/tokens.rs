@@ -12,7 +12,12 @@
 //! after the other, so with C requests in flight the floor for R requests is
 //! RTT × max(2, ceil(R / C)), C = 64 (the checker's; patlint's is 64 per host, so it may
 //! beat this floor). Over TLS the floor adds one handshake, as measured here.
+//!
+//! The audit scenario (`audit.rs`, alone with `--audit`) lists 10,000 tokens from a local
+//! GitHub organization and a local GitLab instance, beside a sequential client that
+//! follows `Link` (`sequential_lister.py`).
 
+mod audit;
 mod aws;
 mod mix;
 mod tls;
@@ -31,6 +36,11 @@ struct Args {
     runs: usize,
     sizes: Vec<u64>,
     moto: Option<PathBuf>,
+    /// Only the audit scenario.
+    audit_only: bool,
+    /// Serve the audit's hosts (50 ms added to every answer) and write their policies
+    /// here, for profiling patlint by hand.
+    serve: Option<PathBuf>,
 }
 
 fn args() -> Args {
@@ -40,6 +50,8 @@ fn args() -> Args {
         runs: 3,
         sizes: vec![10, 100, 1000],
         moto: std::env::var_os("PATLINT_MOTO_SERVER").map(PathBuf::from),
+        audit_only: false,
+        serve: None,
     };
     let mut it = std::env::args().skip(1);
     while let Some(arg) = it.next() {
@@ -49,8 +61,12 @@ fn args() -> Args {
             "--runs" => args.runs = it.next().expect("--runs N").parse().expect("a number"),
             "--quick" => args.sizes = vec![10, 100],
             "--moto" => args.moto = Some(PathBuf::from(it.next().expect("--moto PATH"))),
+            "--audit" => args.audit_only = true,
+            "--serve-audit" => {
+                args.serve = Some(PathBuf::from(it.next().expect("--serve-audit DIR")))
+            }
             other => panic!(
-                "unknown argument {other}; known: --patlint PATH, --python PATH, --runs N, --quick, --moto PATH"
+                "unknown argument {other}; known: --patlint PATH, --python PATH, --runs N, --quick, --moto PATH, --audit, --serve-audit DIR"
             ),
         }
     }
@@ -483,6 +499,9 @@ async fn aws_rows(args: &Args, work: &Path) {
 #[tokio::main(flavor = "multi_thread")]
 async fn main() {
     let args = args();
+    if let Some(dir) = &args.serve {
+        return serve_audit(dir).await;
+    }
     assert!(
         args.patlint.is_file(),
         "{} is missing: build it with `cargo build --profile dist` (bench/run.sh does)",
@@ -501,8 +520,135 @@ async fn main() {
         args.runs,
         LATENCY.as_millis()
     );
-    let hosts = mix::Hosts::start(LATENCY).await;
-    start_up(&args, work.path(), &hosts);
-    mix_rows(&args, work.path()).await;
-    aws_rows(&args, work.path()).await;
+    if !args.audit_only {
+        let hosts = mix::Hosts::start(LATENCY).await;
+        start_up(&args, work.path(), &hosts);
+        mix_rows(&args, work.path()).await;
+        aws_rows(&args, work.path()).await;
+    }
+    audit_rows(&args, work.path()).await;
+}
+
+/// One host's audit row: patlint at 50 ms in the JSON and the human format (its listing
+/// window where the requests land, its wall time, its CPU time, which is all of its own
+/// processing: reading the pages, matching, judging and rendering, and its memory),
+/// beside the sequential client at 50 ms.
+async fn audit_rows(args: &Args, work: &Path) {
+    println!(
+        "\n| audit listing | pages (requests) | listing window (median) | window ≤ 1.25 × RTT × (1 + ⌈(pages − 1) / {CONCURRENCY}⌉) + 40 ms | patlint's processing: CPU time, JSON / human (median) | patlint audit, JSON / human (median) | sequential client following `Link` (median) | patlint ahead | peak RSS, JSON / human | listed tokens counted (every run) | human report lines per listed token |"
+    );
+    println!("|---|---|---|---|---|---|---|---|---|---|---|");
+    for host in [audit::Host::Github, audit::Host::Gitlab] {
+        let server = audit::Server::start(host, LATENCY).await;
+        let env = audit::env(host);
+        let policy = work.join("audit.toml");
+        std::fs::write(&policy, audit::policy(&server)).unwrap();
+        let stdout = work.join("audit.out");
+        let mut windows = Vec::new();
+        let mut counts = Vec::new();
+        let mut human_lines = 0;
+        let mut audit = |format: &str| {
+            let runs: Vec<Measure> = tokio::task::block_in_place(|| {
+                (0..args.runs)
+                    .map(|_| {
+                        server.reset();
+                        let mut cmd = audit::patlint_audit(&args.patlint, &policy, &env, format);
+                        let measure = measure_into(&mut cmd, Some(&stdout));
+                        windows.push(server.window());
+                        let out = std::fs::read_to_string(&stdout).unwrap();
+                        match format {
+                            "json" => counts.push(audit::counted(&out, host)),
+                            _ => human_lines = out.lines().count(),
+                        }
+                        measure
+                    })
+                    .collect()
+            });
+            let peak = runs.iter().map(|m| m.max_rss_kib).max().unwrap_or(-1);
+            let mut cpu: Vec<Duration> = runs.iter().map(|m| m.cpu).collect();
+            cpu.sort();
+            (median(runs), cpu[cpu.len() / 2], peak)
+        };
+        let (json, json_cpu, json_peak) = audit("json");
+        let (human, human_cpu, human_peak) = audit("human");
+        let mut sequential_counts = Vec::new();
+        let sequential = tokio::task::block_in_place(|| {
+            median(
+                (0..args.runs)
+                    .map(|_| {
+                        let m = measure_into(
+                            &mut audit::sequential(&args.python, &server),
+                            Some(&stdout),
+                        );
+                        sequential_counts.push(
+                            std::fs::read_to_string(&stdout)
+                                .unwrap()
+                                .trim()
+                                .parse::<usize>()
+                                .unwrap_or(0),
+                        );
+                        m
+                    })
+                    .collect(),
+            )
+        });
+        windows.sort();
+        let (window, requests) = windows[windows.len() / 2];
+        let pages = audit::pages();
+        let rounds = 1 + (pages as u64 - 1).div_ceil(CONCURRENCY);
+        let bound = (LATENCY * rounds as u32).mul_f64(1.25) + Duration::from_millis(40);
+        let all_counted = counts.iter().all(|&n| n == audit::LISTED)
+            && sequential_counts.iter().all(|&n| n == audit::LISTED);
+        let slowest = json.wall.max(human.wall);
+        let peak = json_peak.max(human_peak);
+        let per_token = human_lines as f64 / audit::LISTED as f64;
+        println!(
+            "| {} | {pages} ({requests}) | {} | {} ≤ {} | {} {} / {} | {} / {} | {} | {} | {} {:.1} / {:.1} MB | {} {} | {} {per_token:.2} ({human_lines} lines) |",
+            host.label(),
+            secs(window),
+            mark(window <= bound),
+            secs(bound),
+            mark(json_cpu.max(human_cpu) < Duration::from_millis(300)),
+            secs(json_cpu),
+            secs(human_cpu),
+            secs(json.wall),
+            secs(human.wall),
+            secs(sequential.wall),
+            mark(slowest < sequential.wall),
+            mark(peak <= 64 * 1024),
+            json_peak as f64 / 1024.0,
+            human_peak as f64 / 1024.0,
+            mark(all_counted),
+            if all_counted {
+                format!("all {}", audit::LISTED)
+            } else {
+                format!("patlint {counts:?}, client {sequential_counts:?}")
+            },
+            mark(per_token <= 3.0),
+        );
+    }
+}
+
+/// Serves both audit hosts, with 50 ms added to every answer, until killed, with each one's policy
+/// (`DIR/github.toml`, `DIR/gitlab.toml`) and environment (`DIR/github.env`, one
+/// `NAME=VALUE` a line) written beside: `env $(cat DIR/github.env) patlint audit --policy
+/// DIR/github.toml` runs the audit by hand (under a profiler, say).
+async fn serve_audit(dir: &Path) {
+    std::fs::create_dir_all(dir).unwrap();
+    let mut servers = Vec::new();
+    for (host, name) in [
+        (audit::Host::Github, "github"),
+        (audit::Host::Gitlab, "gitlab"),
+    ] {
+        let server = audit::Server::start(host, LATENCY).await;
+        std::fs::write(dir.join(format!("{name}.toml")), audit::policy(&server)).unwrap();
+        let env: Vec<String> = audit::env(host)
+            .into_iter()
+            .map(|(k, v)| format!("{k}={v}"))
+            .collect();
+        std::fs::write(dir.join(format!("{name}.env")), env.join("\n") + "\n").unwrap();
+        servers.push(server);
+    }
+    println!("serving; policies in {}", dir.display());
+    std::future::pending::<()>().await;
 }

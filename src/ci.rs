@@ -111,6 +111,81 @@ pub fn defuse(text: &str) -> String {
     defused
 }
 
+/// A writer that [`defuse`]s what goes through it, line by line, so that a report of any
+/// size reaches its reader without being held whole a second time.
+pub struct Defused<W: Write> {
+    inner: W,
+    /// The line being written, up to its end (`\n` or `\r`).
+    line: Vec<u8>,
+}
+
+impl<W: Write> Defused<W> {
+    pub fn new(inner: W) -> Self {
+        Defused {
+            inner,
+            line: Vec::new(),
+        }
+    }
+
+    /// Writes out the last line, if it had no end, and gives back the writer.
+    pub fn finish(mut self) -> std::io::Result<W> {
+        self.emit()?;
+        Ok(self.inner)
+    }
+
+    fn emit(&mut self) -> std::io::Result<()> {
+        let line = self.line.trim_ascii_start();
+        // Most lines hold nothing a runner reads as a command: written as they are.
+        if !line.starts_with(b"::") && !self.line.windows(2).any(|two| two == b"##") {
+            self.inner.write_all(&self.line)?;
+        } else {
+            let line = String::from_utf8_lossy(&self.line);
+            self.inner.write_all(defuse(&line).as_bytes())?;
+        }
+        self.line.clear();
+        Ok(())
+    }
+}
+
+impl<W: Write> Write for Defused<W> {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        let ends = |bytes: &[u8]| bytes.iter().position(|b| matches!(b, b'\n' | b'\r'));
+        let mut rest = buf;
+        // The line begun before, up to its end.
+        if !self.line.is_empty() {
+            let Some(end) = ends(rest) else {
+                self.line.extend_from_slice(rest);
+                return Ok(buf.len());
+            };
+            self.line.extend_from_slice(&rest[..=end]);
+            self.emit()?;
+            rest = &rest[end + 1..];
+        }
+        // Whole lines with neither `::` nor `##` anywhere in them go through as they are.
+        let last_end = rest.iter().rposition(|b| matches!(b, b'\n' | b'\r'));
+        if let Some(end) = last_end
+            && memchr::memmem::find(&rest[..=end], b"::").is_none()
+            && memchr::memmem::find(&rest[..=end], b"##").is_none()
+        {
+            self.inner.write_all(&rest[..=end])?;
+            rest = &rest[end + 1..];
+        }
+        // The runners end a line at `\r` as well as at `\n`, and so does `defuse`.
+        while let Some(end) = ends(rest) {
+            self.line.extend_from_slice(&rest[..=end]);
+            self.emit()?;
+            rest = &rest[end + 1..];
+        }
+        self.line.extend_from_slice(rest);
+        Ok(buf.len())
+    }
+
+    /// Flushes the lines already ended: a line is defused once it is whole.
+    fn flush(&mut self) -> std::io::Result<()> {
+        self.inner.flush()
+    }
+}
+
 /// The masking commands for `secret` on this runner, if it has them: the whole value,
 /// and each of its lines on its own, since the runners mask line by line (a multi-line
 /// secret registered whole is not found in a log line holding one of its lines).
@@ -191,6 +266,19 @@ mod tests {
         }
         assert_eq!(defuse("plain text\n"), "plain text\n");
         assert_eq!(defused.replace('\u{200B}', ""), hostile);
+    }
+
+    #[test]
+    fn a_stream_is_defused_as_its_whole_text_would_be() {
+        let text = "a ##[stop-commands]x\n  ::set-output name=x::y\r##VSO[task]z\nlast ::x";
+        for chunk in [1, 2, 5, 64] {
+            let mut writer = Defused::new(Vec::new());
+            for part in text.as_bytes().chunks(chunk) {
+                writer.write_all(part).unwrap();
+            }
+            let written = writer.finish().unwrap();
+            assert_eq!(String::from_utf8(written).unwrap(), defuse(text), "{chunk}");
+        }
     }
 
     #[test]

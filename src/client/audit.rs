@@ -82,10 +82,14 @@ pub async fn audit_all_reporting(
         .inventories
         .iter()
         .zip(listed)
-        .map(|(inventory, listing)| InventoryRecord {
-            name: inventory.token.name.clone(),
-            host: inventory.token.host(),
-            listing: scrub_listing(listing, &everyone),
+        .map(|(inventory, (listing, own))| {
+            let mut protected = own;
+            protected.extend(everyone.iter().cloned());
+            InventoryRecord {
+                name: inventory.token.name.clone(),
+                host: inventory.token.host(),
+                listing: scrub_listing(listing, &protected),
+            }
         })
         .collect();
     let declared = policy
@@ -108,20 +112,20 @@ pub async fn audit_all_reporting(
     }
 }
 
-/// Lists one inventory, scrubbed of the secrets its own call read.
+/// Lists one inventory, with the secrets its own call read: the listing is scrubbed of
+/// them and every declared token's at once, before it goes anywhere.
 async fn list_one(
     hosts: &Hosts,
     http: &Http,
     inventory: &InventorySpec,
     observed_at: Timestamp,
-) -> ListingResult {
+) -> (ListingResult, Vec<Secret>) {
     let token = &inventory.token;
-    let secret = token
-        .secret
-        .value
-        .read()
-        .map_err(|e| secret_unavailable(&e))?;
+    let secret = match token.secret.value.read() {
+        Ok(secret) => secret,
+        Err(e) => return (Err(secret_unavailable(&e)), Vec::new()),
+    };
     let call = Call::new(http, token, &secret, observed_at);
     let listing = hosts.list(&call, &token.endpoint, &inventory.scope).await;
-    call.scrub_listing(listing)
+    (listing, call.protected())
 }

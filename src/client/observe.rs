@@ -143,6 +143,12 @@ impl<'a> Call<'a> {
         &self.clock
     }
 
+    /// Requests in flight to one origin at most (`--concurrency`): how many pages of a
+    /// listing, or users' listings, are asked at once.
+    pub fn concurrency(&self) -> usize {
+        self.http.settings().concurrency.max(1)
+    }
+
     /// The run's time of observation, for a host whose answers mean something else from
     /// a known date on (never the clock: evaluation judges time).
     pub fn observed_at(&self) -> Timestamp {
@@ -203,10 +209,9 @@ impl<'a> Call<'a> {
         scrub(observation, &protected)
     }
 
-    /// The listing of an inventory, scrubbed of every secret this call read.
-    pub(super) fn scrub_listing(&self, listing: ListingResult) -> ListingResult {
-        let protected = self.protected.lock().expect("never poisoned");
-        scrub_listing(listing, &protected)
+    /// Every secret this call read, to scrub from what it returns.
+    pub(super) fn protected(&self) -> Vec<Secret> {
+        self.protected.lock().expect("never poisoned").clone()
     }
 }
 
@@ -215,15 +220,92 @@ impl<'a> Call<'a> {
 pub(super) fn scrub_listing(listing: ListingResult, protected: &[Secret]) -> ListingResult {
     match listing {
         Err(observation) => Err(scrub(observation, protected)),
-        Ok(listing) => {
+        Ok(mut listing) => {
             let forms = forms(protected);
-            map_texts(listing, |text| redact(text, &forms)).ok_or_else(|| {
-            Observation::host_error(
-                "the listing held a secret where a date or a name belongs, so it is not reported",
-            )
-            })
+            let held_a_secret = || {
+                Observation::host_error(
+                    "the listing held a secret where a date or a name belongs, so it is not reported",
+                )
+            };
+            // Token by token: one pass over each token's text finds whether it holds a
+            // secret or a text to shorten, and only such a token is rewritten.
+            let finder = Finder::new(&forms);
+            let mut text = Vec::new();
+            let tokens = std::mem::take(&mut listing.tokens);
+            let mut listing =
+                map_texts(listing, |text| redact(text, &forms)).ok_or_else(held_a_secret)?;
+            listing.tokens = tokens
+                .into_iter()
+                .map(|token| match finder.needs_scrubbing(&token, &mut text) {
+                    true => map_texts(token, |text| redact(text, &forms)),
+                    false => Some(token),
+                })
+                .collect::<Option<_>>()
+                .ok_or_else(held_a_secret)?;
+            Ok(listing)
         }
     }
+}
+
+/// Finds, in one pass over a value's JSON text, whether any of its strings holds a
+/// secret or is long enough to be shortened.
+struct Finder {
+    /// Each form of each secret as it reads inside a JSON string: a string that holds a
+    /// form holds it escaped this way in the JSON text.
+    secrets: Option<aho_corasick::AhoCorasick>,
+}
+
+impl Finder {
+    fn new(forms: &[String]) -> Self {
+        let escaped = forms.iter().map(|form| {
+            let quoted = serde_json::to_string(form).unwrap_or_default();
+            quoted.trim_matches('"').to_owned()
+        });
+        Finder {
+            secrets: aho_corasick::AhoCorasick::new(escaped.collect::<Vec<_>>()).ok(),
+        }
+    }
+
+    /// Whether `value` has a string [`redact`] would change. Any doubt (a value that
+    /// does not serialize, secrets too many to search at once) says yes.
+    fn needs_scrubbing(&self, value: &impl serde::Serialize, text: &mut Vec<u8>) -> bool {
+        text.clear();
+        let (Ok(()), Some(secrets)) = (serde_json::to_writer(&mut *text, value), &self.secrets)
+        else {
+            return true;
+        };
+        secrets.is_match(text.as_slice()) || longest_string(text) > SHORTEN_PAST
+    }
+}
+
+/// The longest string literal of a JSON text, in bytes as escaped (never fewer than the
+/// characters it holds).
+fn longest_string(json: &[u8]) -> usize {
+    let (mut longest, mut length) = (0, 0);
+    let (mut inside, mut escaped) = (false, false);
+    for &byte in json {
+        match (inside, escaped, byte) {
+            (true, true, _) => {
+                escaped = false;
+                length += 1;
+            }
+            (true, false, b'\\') => {
+                escaped = true;
+                length += 1;
+            }
+            (true, false, b'"') => {
+                inside = false;
+                longest = longest.max(length);
+            }
+            (true, false, _) => length += 1,
+            (false, _, b'"') => {
+                inside = true;
+                length = 0;
+            }
+            (false, _, _) => {}
+        }
+    }
+    longest
 }
 
 fn forms(protected: &[Secret]) -> Vec<String> {
@@ -294,13 +376,15 @@ fn map_strings(value: &mut serde_json::Value, f: &impl Fn(String) -> String) {
     }
 }
 
+/// The most characters of a host's text a report quotes.
+const SHORTEN_PAST: usize = 600;
+
 /// Host messages quoted in findings are kept short.
 fn shorten(text: String) -> String {
-    const LIMIT: usize = 600;
-    if text.chars().count() <= LIMIT {
+    if text.chars().count() <= SHORTEN_PAST {
         return text;
     }
-    let mut short: String = text.chars().take(LIMIT).collect();
+    let mut short: String = text.chars().take(SHORTEN_PAST).collect();
     short.push('…');
     short
 }
@@ -351,6 +435,48 @@ mod tests {
         let scrubbed = serde_json::to_string(&call.scrub(Observation::observed(facts))).unwrap();
         assert!(!scrubbed.contains("K7"), "{scrubbed}");
         assert_eq!(scrubbed.matches("<redacted>").count(), 4, "{scrubbed}");
+    }
+
+    /// A listing is scrubbed token by token: a token that holds a secret, as it is or
+    /// escaped, or a text long enough to shorten, is rewritten, and the others are kept
+    /// as they came.
+    #[test]
+    fn a_listing_is_scrubbed_where_it_holds_a_secret_or_a_long_text() {
+        let secret = Secret::new(r#"wJalr/K7"MDENG\bPxRfiCY"#);
+        let escaped = serde_json::to_string(secret.expose()).unwrap();
+        let listed = |id: &str, name: String| crate::hosts::inventory::Listed {
+            id: id.into(),
+            name: Some(name),
+            owner: Some("octocat".into()),
+            source: "GET /x".into(),
+            fingerprint: None,
+            facts: crate::facts::TokenFacts::new(crate::facts::TokenKind::FineGrainedPat),
+        };
+        let mut listing = crate::hosts::inventory::Listing::complete_for(&[]);
+        listing.tokens = vec![
+            listed("1", "deploy".into()),
+            listed("2", format!("ci {}", secret.expose())),
+            listed("3", format!("echoed {escaped}")),
+            listed("4", "x".repeat(SHORTEN_PAST + 1)),
+        ];
+        listing.blind_spots = vec![format!("said {}", secret.expose())];
+        let scrubbed = scrub_listing(Ok(listing), std::slice::from_ref(&secret)).unwrap();
+        let names: Vec<_> = scrubbed
+            .tokens
+            .iter()
+            .map(|t| t.name.clone().unwrap())
+            .collect();
+        assert_eq!(names[0], "deploy");
+        assert_eq!(names[1], "ci <redacted>");
+        assert_eq!(names[2], "echoed \"<redacted>\"");
+        assert_eq!(
+            names[3].chars().count(),
+            SHORTEN_PAST + 1,
+            "shortened, with its `…`"
+        );
+        assert!(names[3].ends_with('…'));
+        assert_eq!(scrubbed.blind_spots, ["said <redacted>"]);
+        assert_eq!(longest_string(br#"{"a":"x\"y","bb":"z"}"#), 4);
     }
 
     /// One check is held per token for the whole run, so its size is paid a thousand

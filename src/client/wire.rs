@@ -81,6 +81,11 @@ pub(crate) fn read_json_items<T: DeserializeOwned>(
     headers: &HeaderMap,
     body: &str,
 ) -> Result<Vec<T>, String> {
+    // Read straight into the items; only a body that does not read goes through a
+    // `Value`, to say which item and field is wrong.
+    if let Ok(items) = serde_json::from_str(body) {
+        return Ok(items);
+    }
     let value: serde_json::Value =
         serde_json::from_str(body).map_err(|_| body_kind(headers, body).to_owned())?;
     let serde_json::Value::Array(items) = value else {
@@ -239,13 +244,12 @@ pub(crate) fn is_loopback(url: &reqwest::Url) -> bool {
     }
 }
 
-/// Joins a path onto a base URL that may itself have a path (`https://HOST/api/v3`).
-/// The `rel="next"` target of a `Link` header (RFC 8288), as GitHub and GitLab page their
-/// listings.
-pub(crate) fn next_link(link: &str) -> Option<&str> {
+/// The target of a `Link` header's (RFC 8288) link of relation `rel` (`next`, `last`), as
+/// GitHub and GitLab page their listings.
+pub(crate) fn link_target<'l>(link: &'l str, rel: &str) -> Option<&'l str> {
     link.split(',').find_map(|part| {
         let (target, params) = part.trim().split_once(';')?;
-        let is_next = params.split(';').any(|param| {
+        let is_rel = params.split(';').any(|param| {
             let Some((name, value)) = param.split_once('=') else {
                 return false;
             };
@@ -255,12 +259,13 @@ pub(crate) fn next_link(link: &str) -> Option<&str> {
                     .trim()
                     .trim_matches('"')
                     .split_ascii_whitespace()
-                    .any(|rel| rel.eq_ignore_ascii_case("next"))
+                    .any(|each| each.eq_ignore_ascii_case(rel))
         });
-        is_next.then(|| target.trim().trim_start_matches('<').trim_end_matches('>'))
+        is_rel.then(|| target.trim().trim_start_matches('<').trim_end_matches('>'))
     })
 }
 
+/// Joins a path onto a base URL that may itself have a path (`https://HOST/api/v3`).
 pub(crate) fn join(base: &reqwest::Url, path: &str) -> reqwest::Url {
     let mut url = base.clone();
     let joined = format!(
@@ -332,19 +337,36 @@ mod tests {
     }
 
     #[test]
-    fn the_next_link_is_found_however_rel_is_written() {
+    fn a_link_is_found_by_its_relation_however_rel_is_written() {
         for link in [
             "<https://h/x?page=2>; rel=\"next\", <https://h/x?page=9>; rel=\"last\"",
             "<https://h/x?page=9>; rel=last, <https://h/x?page=2>; rel=next",
             "<https://h/x?page=2>; REL=\"Next Last\"",
         ] {
-            assert_eq!(next_link(link), Some("https://h/x?page=2"), "{link}");
+            assert_eq!(
+                link_target(link, "next"),
+                Some("https://h/x?page=2"),
+                "{link}"
+            );
         }
         assert_eq!(
-            next_link("<https://h/x?page=1>; rel=\"first\", <https://h/x?page=1>; rel=\"prev\""),
+            link_target(
+                "<https://h/x?page=2>; rel=\"next\", <https://h/x?page=9>; rel=\"last\"",
+                "last"
+            ),
+            Some("https://h/x?page=9")
+        );
+        assert_eq!(
+            link_target(
+                "<https://h/x?page=1>; rel=\"first\", <https://h/x?page=1>; rel=\"prev\"",
+                "next"
+            ),
             None
         );
-        assert_eq!(next_link("<https://h/x?page=2>; title=\"next\""), None);
+        assert_eq!(
+            link_target("<https://h/x?page=2>; title=\"next\"", "next"),
+            None
+        );
     }
 
     #[test]

@@ -6,7 +6,7 @@ use std::path::PathBuf;
 
 use super::{
     CommandResult, fail, load_policy_at, now_or_clock, observe, read_facts, style_for,
-    write_commands, write_output,
+    write_commands, write_output, write_report,
 };
 use crate::cli::{CheckArgs, FailOn, Format, FormatTarget, ReportArgs};
 use crate::evaluate::{CLOCK_SKEW, Instants};
@@ -88,7 +88,12 @@ pub(super) fn render(report: &Report, formats: &[FormatTarget]) -> Result<(), Ex
                     None => style_for(std::io::stdout().is_terminal()),
                 },
             ),
-            Format::Json => report::json::render(report),
+            Format::Json => {
+                write_report(target.path.as_deref(), |out| {
+                    report::json::write(report, out)
+                })?;
+                continue;
+            }
             Format::Sarif => report::sarif::render(report),
             Format::Github => {
                 write_step_summary(report)?;

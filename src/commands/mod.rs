@@ -256,23 +256,44 @@ pub(crate) fn read_facts(path: &Path) -> Result<FactsFile, Exit> {
 /// Writes a report or any other output, defused (see [`crate::ci::defuse`]): nothing in
 /// it can act as a CI runner command.
 pub(crate) fn write_output(path: Option<&Path>, text: &str) -> Result<(), Exit> {
-    write_commands(path, &crate::ci::defuse(text))
+    write_report(path, |out| out.write_all(text.as_bytes()))
+}
+
+/// Writes what `write` writes, defused line by line on its way out, so that a report of
+/// any size is never held whole twice.
+pub(crate) fn write_report(
+    path: Option<&Path>,
+    write: impl FnOnce(&mut dyn Write) -> std::io::Result<()>,
+) -> Result<(), Exit> {
+    write_to(path, |out| {
+        // Buffered before it is defused too: a format writes in small pieces.
+        let mut defused = std::io::BufWriter::new(crate::ci::Defused::new(out));
+        write(&mut defused)?;
+        let defused = defused.into_inner().map_err(|e| e.into_error())?;
+        defused.finish().map(drop)
+    })
 }
 
 /// Writes output whose runner commands are patlint's own (`--format github`, `azure`):
 /// its formats defuse every text they quote.
 pub(crate) fn write_commands(path: Option<&Path>, text: &str) -> Result<(), Exit> {
+    write_to(path, |out| out.write_all(text.as_bytes()))
+}
+
+/// Writes to the file, or to standard output, through a buffer.
+fn write_to(
+    path: Option<&Path>,
+    write: impl FnOnce(&mut dyn Write) -> std::io::Result<()>,
+) -> Result<(), Exit> {
+    let written = |out: &mut dyn Write| write(out).and_then(|()| out.flush());
     match path {
-        Some(path) => std::fs::write(path, text)
+        Some(path) => std::fs::File::create(path)
+            .and_then(|file| written(&mut std::io::BufWriter::new(file)))
             .map_err(|e| fail(format!("cannot write `{}`: {e}", path.display()))),
-        None => {
-            let mut out = std::io::stdout().lock();
-            // A report that did not reach its reader (a full disk, a closed pipe) is not
-            // a report: the gate's code must not stand without it.
-            out.write_all(text.as_bytes())
-                .and_then(|()| out.flush())
-                .map_err(|e| fail(format!("cannot write the report to standard output: {e}")))
-        }
+        // A report that did not reach its reader (a full disk, a closed pipe) is not a
+        // report: the gate's code must not stand without it.
+        None => written(&mut std::io::BufWriter::new(std::io::stdout().lock()))
+            .map_err(|e| fail(format!("cannot write the report to standard output: {e}"))),
     }
 }
 

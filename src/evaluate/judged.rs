@@ -94,7 +94,7 @@ impl<T: Subject> Unwaived<T> {
 pub(crate) fn with_fixes(mut findings: Vec<Finding>, host: HostKind) -> Vec<Finding> {
     for finding in &mut findings {
         if finding.help.is_none() {
-            finding.help = finding.rule.fix_for(host).map(str::to_owned);
+            finding.help = finding.rule.fix_for(host).map(std::borrow::Cow::Borrowed);
         }
     }
     findings

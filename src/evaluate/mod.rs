@@ -43,8 +43,10 @@ pub struct Finding {
     pub severity: Severity,
     pub message: String,
     /// A short label shown under the policy line.
-    pub label: String,
-    pub help: Option<String>,
+    pub label: Cow<'static, str>,
+    /// What to do about it: most often a rule's or a host's fix text, shared, not copied
+    /// into each of thousands of findings.
+    pub help: Option<Cow<'static, str>>,
     pub origin: Origin,
     pub evidence: Option<String>,
     /// Where the new token that fixes it is made, prefilled where the host allows.
@@ -69,7 +71,7 @@ impl Finding {
             rule,
             severity: rule.meta().default_severity,
             message: message.into(),
-            label: rule.meta().summary.trim_end_matches('.').to_owned(),
+            label: Cow::Borrowed(rule.meta().summary.trim_end_matches('.')),
             help: None,
             origin: origin.clone(),
             evidence: None,
@@ -83,12 +85,12 @@ impl Finding {
         self
     }
 
-    pub fn label(mut self, label: impl Into<String>) -> Self {
+    pub fn label(mut self, label: impl Into<Cow<'static, str>>) -> Self {
         self.label = label.into();
         self
     }
 
-    pub fn help(mut self, help: impl Into<String>) -> Self {
+    pub fn help(mut self, help: impl Into<Cow<'static, str>>) -> Self {
         self.help = Some(help.into());
         self
     }
@@ -104,7 +106,7 @@ impl Finding {
         match (&self.help, &self.fix_url) {
             (Some(help), Some(url)) => Some(format!("{help}\nNew token: {url}")),
             (None, Some(url)) => Some(format!("New token: {url}")),
-            (help, None) => help.clone(),
+            (help, None) => help.as_deref().map(str::to_owned),
         }
     }
 
@@ -184,7 +186,7 @@ fn findings_of(token: &TokenSpec, observation: Option<&Observation>, at: Instant
         }) => {
             let finding = unchecked(token, *failure, detail);
             vec![match help {
-                Some(help) => finding.help(help),
+                Some(help) => finding.help(help.clone()),
                 None => finding,
             }]
         }
@@ -224,7 +226,7 @@ fn findings_of(token: &TokenSpec, observation: Option<&Observation>, at: Instant
     }
     for finding in &mut findings {
         if finding.help.is_none() {
-            finding.help = finding.rule.fix_for(token.host()).map(str::to_owned);
+            finding.help = finding.rule.fix_for(token.host()).map(Cow::Borrowed);
         }
     }
     with_new_token_links(
@@ -249,6 +251,8 @@ fn with_new_token_links(token: &TokenSpec, facts: Option<&TokenFacts>, findings:
 
 /// Orders the findings, most severe first, and says what they add up to.
 fn verdict_of(observation: Option<&Observation>, mut findings: Vec<Finding>) -> Verdict {
+    // Kept for the whole report, thousands of times over in an audit: no spare room.
+    findings.shrink_to_fit();
     findings.sort_by(|a, b| {
         b.severity
             .cmp(&a.severity)
@@ -266,7 +270,7 @@ pub fn policy_lints(token: &TokenSpec, now: Timestamp) -> Vec<Finding> {
         .into_iter()
         .collect();
     for lint in &mut lints {
-        lint.help = lint.rule.fix_for(token.host()).map(str::to_owned);
+        lint.help = lint.rule.fix_for(token.host()).map(Cow::Borrowed);
     }
     with_new_token_links(token, None, &mut lints);
     lints

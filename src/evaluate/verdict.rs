@@ -52,7 +52,7 @@ pub(super) fn rejected(
     .label(format!("{} says this token {what}", token.host().product()))
     .evidence(evidence);
     match help {
-        Some(help) => finding.help(help),
+        Some(help) => finding.help(help.to_owned()),
         None => finding,
     }
 }

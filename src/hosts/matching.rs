@@ -69,11 +69,16 @@ macro_rules! matching {
                 }
             }
 
+            /// The ids and names the policy gives the token, which a listing may show.
+            pub(crate) fn policy_names(&self) -> Vec<String> {
+                match self {
+                    $(Endpoint::$variant(e) => <$host as Host>::policy_names(e),)+
+                }
+            }
+
             /// Whether the policy gives the token an id or name a listing shows.
             pub(crate) fn named(&self) -> bool {
-                match self {
-                    $(Endpoint::$variant(e) => <$host as Host>::named(e),)+
-                }
+                !self.policy_names().is_empty()
             }
 
             /// Whether `scope` lists every token of the declared one's kind on what the

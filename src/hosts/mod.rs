@@ -237,10 +237,12 @@ pub trait Host: Sized {
         false
     }
 
-    /// The audit: whether the policy gives the declared token an id or name that a
-    /// listing shows.
-    fn named(_declared: &Self::Endpoint) -> bool {
-        false
+    /// The audit: the ids and names the policy gives the declared token (none: it is
+    /// tied to a listing by fingerprints alone). A listed token whose id or name is none of
+    /// these is never one [`Host::names`] ties to it, so the audit asks `names` only of
+    /// the listed tokens an index of the listing finds under them.
+    fn policy_names(_declared: &Self::Endpoint) -> Vec<String> {
+        Vec::new()
     }
 
     /// The audit: whether the inventory lists every token of the declared one's kind on

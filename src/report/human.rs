@@ -1,12 +1,16 @@
-//! `--format human`: one miette diagnostic per finding, pointing at the policy line it
-//! comes from (and, for a preset's setting, at the `extends` entry too), then a status
-//! line per token and a closing summary.
+//! `--format human`: one miette diagnostic per finding of a declared token or an
+//! inventory, pointing at the policy line it comes from (and, for a preset's setting, at
+//! the `extends` entry too); per inventory, one diagnostic for all the tokens it lists
+//! that nobody declares, with a line each (`undeclared.rs`); then a status line per
+//! declared token and inventory, and a closing summary.
+
+mod undeclared;
 
 use std::fmt;
 
 use miette::{Diagnostic, GraphicalReportHandler, GraphicalTheme, LabeledSpan, SourceCode};
 
-use super::Report;
+use super::{Report, TokenReport};
 use crate::evaluate::{Finding, Status};
 use crate::policy::{Document, Documents, IndexedSource};
 use crate::rules::Severity;
@@ -129,36 +133,23 @@ impl Diagnostic for WithoutSnippet<'_> {
 pub fn render(report: &Report, style: Style) -> String {
     let docs = &report.policy.documents;
     let mut out = String::new();
-    let items = report.items();
-    for token in &items {
-        for finding in &token.verdict.findings {
-            if let Some(note) = finding.waived_note() {
-                // Accepted: what was waived and why, without the diagnostic around it.
-                out.push_str(&format!(
-                    "waived {}: {}\n  {note}\n\n",
-                    finding.rule.id(),
-                    finding.message
-                ));
-                continue;
-            }
-            out.push_str(&render_finding(finding, docs, style));
-            out.push('\n');
+    for token in &report.tokens {
+        findings(&mut out, &token.verdict.findings, docs, style);
+    }
+    for inventory in &report.inventories {
+        out.push_str(&undeclared::render(inventory, docs, style));
+        if let Some(own) = &inventory.own {
+            findings(&mut out, &own.verdict.findings, docs, style);
         }
     }
-    for token in &items {
-        let counts = count(&token.verdict.findings);
-        out.push_str(&format!(
-            "{:>12}  {} ({}{}){}\n",
-            status_word(token.verdict.status),
-            token.subject.name(),
-            token.subject.host(),
-            token.subject.listed().map(listed_note).unwrap_or_default(),
-            if counts.is_empty() {
-                String::new()
-            } else {
-                format!(": {counts}")
-            }
-        ));
+    for token in &report.tokens {
+        status_line(&mut out, &TokenReport::of(token));
+    }
+    for inventory in &report.inventories {
+        out.extend(undeclared::status_line(inventory));
+        if let Some(own) = &inventory.own {
+            status_line(&mut out, &TokenReport::of(own));
+        }
     }
     out.push('\n');
     // The note first: the last line is the one that agrees with the exit code.
@@ -192,6 +183,40 @@ fn closing_line(report: &Report) -> String {
         s.tokens_phrase(),
         s.counts(", ")
     )
+}
+
+/// Each finding's diagnostic; a waived one as what was waived and why.
+fn findings(out: &mut String, findings: &[Finding], docs: &Documents, style: Style) {
+    for finding in findings {
+        if let Some(note) = finding.waived_note() {
+            // Accepted: what was waived and why, without the diagnostic around it.
+            out.push_str(&format!(
+                "waived {}: {}\n  {note}\n\n",
+                finding.rule.id(),
+                finding.message
+            ));
+            continue;
+        }
+        out.push_str(&render_finding(finding, docs, style));
+        out.push('\n');
+    }
+}
+
+/// "        FAIL  jira (github, listed by acme as `jira` of octocat): 1 error".
+fn status_line(out: &mut String, token: &TokenReport) {
+    let counts = count(&token.verdict.findings);
+    out.push_str(&format!(
+        "{:>12}  {} ({}{}){}\n",
+        status_word(token.verdict.status),
+        token.subject.name(),
+        token.subject.host(),
+        token.subject.listed().map(listed_note).unwrap_or_default(),
+        if counts.is_empty() {
+            String::new()
+        } else {
+            format!(": {counts}")
+        }
+    ));
 }
 
 /// ", listed by acme-github as `deploy` of octocat": what an audit knows of the token.
@@ -238,6 +263,14 @@ fn count(findings: &[Finding]) -> String {
     parts.join(", ")
 }
 
+fn miette_severity(severity: Severity) -> miette::Severity {
+    match severity {
+        Severity::Error => miette::Severity::Error,
+        Severity::Warning => miette::Severity::Warning,
+        Severity::Note => miette::Severity::Advice,
+    }
+}
+
 fn source_of(doc: &Document) -> IndexedSource {
     doc.source.clone()
 }
@@ -254,7 +287,7 @@ impl<'a> FindingDiagnostic<'a> {
         let doc = docs.get(finding.origin.doc);
         let help = match (&finding.help, &finding.evidence) {
             (Some(help), Some(evidence)) => Some(format!("{help}\nevidence: {evidence}")),
-            (Some(help), None) => Some(help.clone()),
+            (Some(help), None) => Some(help.to_string()),
             (None, Some(evidence)) => Some(format!("evidence: {evidence}")),
             (None, None) => None,
         };
@@ -288,11 +321,7 @@ impl Diagnostic for FindingDiagnostic<'_> {
     }
 
     fn severity(&self) -> Option<miette::Severity> {
-        Some(match self.finding.severity {
-            Severity::Error => miette::Severity::Error,
-            Severity::Warning => miette::Severity::Warning,
-            Severity::Note => miette::Severity::Advice,
-        })
+        Some(miette_severity(self.finding.severity))
     }
 
     fn help<'b>(&'b self) -> Option<Box<dyn fmt::Display + 'b>> {
@@ -309,7 +338,7 @@ impl Diagnostic for FindingDiagnostic<'_> {
         let span = &self.finding.origin.span;
         Some(Box::new(std::iter::once(
             LabeledSpan::new_primary_with_span(
-                Some(self.finding.label.clone()),
+                Some(self.finding.label.to_string()),
                 (span.start, span.end - span.start),
             ),
         )))

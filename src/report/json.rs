@@ -19,7 +19,7 @@ struct JsonReport<'a> {
     evaluated_at: String,
     facts: &'a super::FactsSource,
     summary: Summary,
-    tokens: Vec<JsonToken<'a>>,
+    tokens: Tokens<'a>,
 }
 
 #[derive(Serialize)]
@@ -70,7 +70,7 @@ struct JsonFinding<'a> {
     rule: Rule,
     severity: Severity,
     message: &'a str,
-    location: FileLocation,
+    location: FileLocation<'a>,
     #[serde(skip_serializing_if = "Option::is_none")]
     evidence: Option<&'a str>,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -87,7 +87,7 @@ struct JsonFinding<'a> {
 struct JsonWaived<'a> {
     until: String,
     reason: &'a str,
-    location: FileLocation,
+    location: FileLocation<'a>,
 }
 
 fn instant(o: &Observed<Option<jiff::Timestamp>>) -> Observed<Option<String>> {
@@ -116,37 +116,15 @@ fn facts(f: &TokenFacts) -> JsonFacts<'_> {
 }
 
 pub fn render(report: &Report) -> String {
-    let docs = &report.policy.documents;
-    let tokens = report
-        .items()
-        .into_iter()
-        .map(|t| JsonToken {
-            name: t.subject.name(),
-            host: t.subject.host(),
-            status: t.verdict.status,
-            facts: t.facts().map(facts).unwrap_or_default(),
-            listed: t.subject.listed(),
-            findings: t
-                .verdict
-                .findings
-                .iter()
-                .map(|f| JsonFinding {
-                    rule: f.rule,
-                    severity: f.severity,
-                    message: &f.message,
-                    location: file_location(docs, &f.origin),
-                    evidence: f.evidence.as_deref(),
-                    help: f.help.as_deref(),
-                    fix_url: f.fix_url.as_deref(),
-                    waived: f.waived.as_ref().map(|w| JsonWaived {
-                        until: w.until.to_string(),
-                        reason: &w.reason,
-                        location: file_location(docs, &w.origin),
-                    }),
-                })
-                .collect(),
-        })
-        .collect();
+    let mut out = Vec::new();
+    write(report, &mut out).expect("writing to memory cannot fail");
+    String::from_utf8(out).expect("the report is UTF-8")
+}
+
+/// Writes the report, each token serialized as it is written: a report of any size is
+/// never held whole.
+pub fn write(report: &Report, out: &mut dyn std::io::Write) -> std::io::Result<()> {
+    let items = report.items();
     let json = JsonReport {
         schema_version: 1,
         tool: Tool {
@@ -157,11 +135,55 @@ pub fn render(report: &Report) -> String {
         evaluated_at: report.evaluated_at.to_string(),
         facts: &report.facts,
         summary: report.summary(),
-        tokens,
+        tokens: Tokens {
+            report,
+            items: &items,
+        },
     };
-    let mut out = serde_json::to_string_pretty(&json).expect("the report serializes");
-    out.push('\n');
-    out
+    serde_json::to_writer_pretty(&mut *out, &json)?;
+    out.write_all(b"\n")
+}
+
+/// The report's items, each made into its JSON token as it is serialized.
+struct Tokens<'r> {
+    report: &'r Report<'r>,
+    items: &'r [super::TokenReport<'r>],
+}
+
+impl Serialize for Tokens<'_> {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let docs = &self.report.policy.documents;
+        serializer.collect_seq(self.items.iter().map(|t| token(docs, t)))
+    }
+}
+
+fn token<'a>(docs: &'a crate::policy::Documents, t: &super::TokenReport<'a>) -> JsonToken<'a> {
+    JsonToken {
+        name: t.subject.name(),
+        host: t.subject.host(),
+        status: t.verdict.status,
+        facts: t.facts().map(facts).unwrap_or_default(),
+        listed: t.subject.listed(),
+        findings: t
+            .verdict
+            .findings
+            .iter()
+            .map(|f| JsonFinding {
+                rule: f.rule,
+                severity: f.severity,
+                message: &f.message,
+                location: file_location(docs, &f.origin),
+                evidence: f.evidence.as_deref(),
+                help: f.help.as_deref(),
+                fix_url: f.fix_url.as_deref(),
+                waived: f.waived.as_ref().map(|w| JsonWaived {
+                    until: w.until.to_string(),
+                    reason: &w.reason,
+                    location: file_location(docs, &w.origin),
+                }),
+            })
+            .collect(),
+    }
 }
 
 /// The document `--format json` writes for a refused policy (exit 2: nothing was

@@ -275,8 +275,8 @@ impl Report<'_> {
 /// A place in the policy file: for a setting that comes from a preset, the `extends`
 /// entry that brought the preset in.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct FileLocation {
-    pub path: String,
+pub struct FileLocation<'d> {
+    pub path: &'d str,
     pub line: usize,
     pub column: usize,
 }
@@ -299,12 +299,12 @@ fn span_in_policy(documents: &Documents, origin: &Origin) -> std::ops::Range<usi
         .unwrap_or_else(|| origin.span.clone())
 }
 
-pub fn file_location(documents: &Documents, origin: &Origin) -> FileLocation {
+pub fn file_location<'d>(documents: &'d Documents, origin: &Origin) -> FileLocation<'d> {
     let span = span_in_policy(documents, origin);
     let policy = documents.policy();
     let (line, column) = policy.line_col(span.start);
     FileLocation {
-        path: policy.name.clone(),
+        path: &policy.name,
         line,
         column,
     }

@@ -537,11 +537,26 @@ async fn every_format_reports_the_audit() {
     );
     assert!(read("azure").contains("##vso[task.logissue type=warning"));
 
+    // The human report: the undeclared tokens under one diagnostic, a line each with
+    // owner, name, id, expiry and what is wrong, by owner (alice, carol, dave).
     let human = read("human");
+    let rows: Vec<&str> = human
+        .lines()
+        .filter(|l| l.contains("warning: undeclared-token"))
+        .collect();
+    assert_eq!(rows.len(), 3, "{human}");
+    for (row, parts) in rows.iter().zip([
+        ["alice", " old-deploy ", " 12 ", "never"],
+        ["carol", " bot ", " 14 ", "2027-03-01"],
+        ["dave", " legacy ", " 502 ", "never"],
+    ]) {
+        assert!(
+            parts.iter().all(|part| row.contains(part)),
+            "{parts:?}: {row}"
+        );
+    }
     assert!(
-        human.contains(
-            "acme-github.12 (github, listed by acme-github as `old-deploy` of alice, undeclared)"
-        ),
+        human.contains("acme-github: 3 undeclared tokens (3 pass)"),
         "{human}"
     );
 

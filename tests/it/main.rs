@@ -8,6 +8,7 @@ mod audit_aws;
 mod audit_azure;
 mod audit_github;
 mod audit_gitlab;
+mod audit_pages;
 mod aws;
 mod aws_xml;
 mod azure;

@@ -4,7 +4,11 @@
 //! [`Plan`] of what the listings add to each item of the run, then each item judged
 //! ([`AuditResult`]), go out.
 
+mod matching;
 mod result;
+
+use std::collections::{HashMap, HashSet};
+use std::sync::Arc;
 
 use super::Finding;
 use crate::facts::{Failure, Observation, TokenFacts};
@@ -70,6 +74,8 @@ pub struct Plan<'p> {
     pub declared: Vec<DeclaredInAudit<'p>>,
     /// The inventories, in policy order.
     pub inventories: Vec<InventoryPlan<'p>>,
+    /// The names of the report's items planned so far.
+    taken: HashSet<String>,
 }
 
 /// A declared token: what its check saw, and what the listings say of it.
@@ -86,6 +92,9 @@ pub struct DeclaredInAudit<'p> {
 /// What one inventory's listing adds to the run.
 pub struct InventoryPlan<'p> {
     pub spec: &'p InventorySpec,
+    /// What its undeclared tokens are judged against: `[hosts.<host>]` over
+    /// `[defaults]`, one for them all.
+    pub requirements: Arc<Requirements>,
     /// The tokens it lists that no `[[token]]` declares, in listing order.
     pub undeclared: Vec<UndeclaredListing<'p>>,
     /// What is wrong with the listing itself, if anything: only then is the inventory an
@@ -108,48 +117,47 @@ pub struct ListingTrouble {
     pub findings: Vec<Finding>,
 }
 
-/// Matches every listing to the declared tokens.
-pub fn plan<'p>(policy: &'p Policy, audit: &AuditFacts) -> Plan<'p> {
+/// Matches every listing to the declared tokens, taking the listed tokens over.
+pub fn plan(policy: &Policy, audit: AuditFacts) -> Plan<'_> {
+    let mut checks: HashMap<String, DeclaredCheck> = audit
+        .declared
+        .into_iter()
+        .map(|check| (check.record.name.clone(), check))
+        .collect();
     let mut plan = Plan {
         declared: policy
             .tokens
             .iter()
-            .map(|spec| DeclaredInAudit::new(spec, audit))
+            .map(|spec| DeclaredInAudit {
+                spec,
+                check: checks.remove(&spec.name),
+                listed: None,
+                findings: Vec::new(),
+            })
             .collect(),
         inventories: Vec::new(),
+        taken: policy.tokens.iter().map(|t| t.name.clone()).collect(),
     };
-    for (inventory, record) in policy.inventories.iter().zip(&audit.inventories) {
+    for (inventory, record) in policy.inventories.iter().zip(audit.inventories) {
+        let host = inventory.token.host();
         plan.inventories.push(InventoryPlan {
             spec: inventory,
+            requirements: Arc::new(policy.undeclared.get(&host).cloned().unwrap_or_default()),
             undeclared: Vec::new(),
             trouble: None,
         });
-        match &record.listing {
-            Ok(listing) => {
-                let host = inventory.token.host();
-                let undeclared = policy.undeclared.get(&host).cloned().unwrap_or_default();
-                plan.listing(inventory, listing, &undeclared);
-            }
-            Err(failure) => plan.current().trouble = Some(listing_failed(inventory, failure)),
+        match record.listing {
+            Ok(listing) => plan.listing(inventory, listing),
+            Err(failure) => plan.current().trouble = Some(listing_failed(inventory, &failure)),
+        }
+        if plan.current().trouble.is_some() {
+            plan.taken.insert(inventory.token.name.clone());
         }
     }
     plan
 }
 
-impl<'p> DeclaredInAudit<'p> {
-    fn new(spec: &'p TokenSpec, audit: &AuditFacts) -> Self {
-        DeclaredInAudit {
-            spec,
-            check: audit
-                .declared
-                .iter()
-                .find(|check| check.record.name == spec.name)
-                .cloned(),
-            listed: None,
-            findings: Vec::new(),
-        }
-    }
-
+impl DeclaredInAudit<'_> {
     /// What its check saw, when it saw the token.
     fn facts(&self) -> Option<&TokenFacts> {
         self.check
@@ -173,40 +181,19 @@ impl<'p> Plan<'p> {
             .expect("an inventory is pushed before it is planned")
     }
 
-    /// Ties each listed token to the declared ones; judges what is left undeclared
-    /// against `undeclared`, the requirements of the inventory's host.
-    fn listing(
-        &mut self,
-        inventory: &'p InventorySpec,
-        listing: &Listing,
-        undeclared: &Requirements,
-    ) {
+    /// Ties each listed token to the declared ones; what is left is undeclared, and
+    /// each declared token the inventory should list and does not is a finding.
+    fn listing(&mut self, inventory: &'p InventorySpec, mut listing: Listing) {
         let name = &inventory.token.name;
-        for listed in &listing.tokens {
-            let mut owners = self
-                .declared
-                .iter_mut()
-                .filter(|d| is_in_listing(inventory, listing, d, listed))
-                .peekable();
-            if owners.peek().is_none() {
-                let token = self.undeclared(inventory, listed, undeclared.clone());
-                self.current().undeclared.push(token);
-                continue;
-            }
-            for declared in owners {
-                declared
-                    .listed
-                    .get_or_insert_with(|| listed_as(name, listed, true));
-            }
+        let owners = matching::owners(inventory, &listing, &self.declared);
+        let mut found = vec![false; self.declared.len()];
+        for &(_, declared) in &owners {
+            found[declared] = true;
         }
         // Each inventory is judged on its own: a token another inventory lists is still
         // missing from this one.
-        for declared in &mut self.declared {
-            let found = listing
-                .tokens
-                .iter()
-                .any(|listed| is_in_listing(inventory, listing, declared, listed));
-            if found || !expected_in(inventory, listing, declared) {
+        for (declared, found) in self.declared.iter_mut().zip(found) {
+            if found || !expected_in(inventory, &listing, declared) {
                 continue;
             }
             // Listed as awaiting the organization (a request for access not yet
@@ -214,7 +201,7 @@ impl<'p> Plan<'p> {
             let awaiting = listing
                 .awaiting
                 .iter()
-                .filter(|listed| is_in_listing(inventory, listing, declared, listed))
+                .filter(|listed| matching::is_listed_as(inventory, &listing, declared, listed))
                 .flat_map(|listed| super::refusals::awaiting(declared.spec, name, listed))
                 .collect::<Vec<_>>();
             if !awaiting.is_empty() {
@@ -227,6 +214,25 @@ impl<'p> Plan<'p> {
             };
             declared.findings.push(finding);
         }
+        let mut owned = owners.iter().map(|&(at, _)| at).collect::<Vec<_>>();
+        owned.dedup();
+        // Exactly as many as there are: a listing of thousands is held once, not twice over.
+        let undeclared = listing.tokens.len() - owned.len();
+        self.current().undeclared.reserve_exact(undeclared);
+        let mut owners = owners.into_iter().peekable();
+        for (at, listed) in std::mem::take(&mut listing.tokens).into_iter().enumerate() {
+            let mut owned = false;
+            while let Some((_, declared)) = owners.next_if(|&(of, _)| of == at) {
+                owned = true;
+                self.declared[declared]
+                    .listed
+                    .get_or_insert_with(|| listed_as(name, &listed, true));
+            }
+            if !owned {
+                let token = self.undeclared(inventory, listed);
+                self.current().undeclared.push(token);
+            }
+        }
         if !listing.blind_spots.is_empty() {
             self.current().trouble = Some(ListingTrouble {
                 failure: None,
@@ -236,61 +242,50 @@ impl<'p> Plan<'p> {
     }
 
     fn undeclared(
-        &self,
+        &mut self,
         inventory: &'p InventorySpec,
-        listed: &Listed,
-        requirements: Requirements,
+        listed: Listed,
     ) -> UndeclaredListing<'p> {
         let name = self.undeclared_name(&inventory.token.name, &listed.id);
+        let requirements = self.current().requirements.clone();
         let severity = match requirements.undeclared() {
             Escalation::Fail => Some(Severity::Error),
             Escalation::Warn => Some(Severity::Warning),
             Escalation::Ignore => None,
         };
         let finding = severity
-            .map(|severity| undeclared_finding(inventory, listed, &name).severity(severity));
+            .map(|severity| undeclared_finding(inventory, &listed, &name).severity(severity));
         UndeclaredListing {
             token: UndeclaredToken {
+                listed: listed_as(&inventory.token.name, &listed, false),
                 name,
                 inventory,
                 requirements,
-                listed: listed_as(&inventory.token.name, listed, false),
             },
-            observation: Observation::observed(listed.facts.clone()),
+            observation: Observation::observed(listed.facts),
             finding,
         }
     }
 
     /// `INVENTORY.ID`, or `INVENTORY.HASH` (a hash of the id, the same run after run, so
-    /// a waiver keeps naming the same token) when the id does not make a safe name.
-    fn undeclared_name(&self, inventory: &str, id: &str) -> String {
-        let taken = |name: &str| self.item_names().any(|taken| taken == name);
+    /// a waiver keeps naming the same token) when the id does not make a safe name; taken
+    /// for the report.
+    fn undeclared_name(&mut self, inventory: &str, id: &str) -> String {
         let name = format!("{inventory}.{id}");
-        if crate::policy::is_safe_name(&name) && !taken(&name) {
-            return name;
-        }
-        let hash = format!("{:012x}", super::fnv1a(id.as_bytes()) >> 16);
-        // Room for `.HASH` and a `-N` should two ids hash alike.
-        let stem: String = inventory.chars().take(64 - hash.len() - 5).collect();
-        std::iter::once(format!("{stem}.{hash}"))
-            .chain((2..100).map(|n| format!("{stem}.{hash}-{n}")))
-            .find(|name| !taken(name))
-            .unwrap_or_default()
-    }
-
-    /// The names of the report's items planned so far, in report order.
-    fn item_names(&self) -> impl Iterator<Item = &str> {
-        let declared = self.declared.iter().map(|d| d.spec.name.as_str());
-        declared.chain(self.inventories.iter().flat_map(InventoryPlan::item_names))
-    }
-}
-
-impl InventoryPlan<'_> {
-    /// Its undeclared tokens, then itself when its listing is in trouble.
-    fn item_names(&self) -> impl Iterator<Item = &str> {
-        let undeclared = self.undeclared.iter().map(|u| u.token.name.as_str());
-        let itself = self.trouble.as_ref().map(|_| self.spec.token.name.as_str());
-        undeclared.chain(itself)
+        let name = match crate::policy::is_safe_name(&name) && !self.taken.contains(&name) {
+            true => name,
+            false => {
+                let hash = format!("{:012x}", super::fnv1a(id.as_bytes()) >> 16);
+                // Room for `.HASH` and a `-N` should two ids hash alike.
+                let stem: String = inventory.chars().take(64 - hash.len() - 5).collect();
+                std::iter::once(format!("{stem}.{hash}"))
+                    .chain((2..100).map(|n| format!("{stem}.{hash}-{n}")))
+                    .find(|name| !self.taken.contains(name))
+                    .unwrap_or_default()
+            }
+        };
+        self.taken.insert(name.clone());
+        name
     }
 }
 
@@ -327,7 +322,7 @@ fn listing_failed(inventory: &InventorySpec, failure: &Observation) -> ListingTr
             .label(format!("asked {}", token.host().product()))
             .evidence(requests);
             match help {
-                Some(help) => finding.help(help),
+                Some(help) => finding.help(help.clone()),
                 None => finding,
             }
         }
@@ -354,55 +349,15 @@ fn listing_failed(inventory: &InventorySpec, failure: &Observation) -> ListingTr
     }
 }
 
-/// Whether the listed token is the declared one, on the host the inventory lists.
-fn is_in_listing(
-    inventory: &InventorySpec,
-    listing: &Listing,
-    declared: &DeclaredInAudit,
-    listed: &Listed,
-) -> bool {
-    same_instance(inventory, listing, declared) && is_listed_as(declared, listed, listing)
-}
-
-/// Whether a declared token is on the host the inventory lists.
-fn same_instance(inventory: &InventorySpec, listing: &Listing, declared: &DeclaredInAudit) -> bool {
-    declared
-        .spec
-        .endpoint
-        .same_instance(declared.facts(), &inventory.token.endpoint, listing)
-}
-
-/// Whether a listed token is the declared one: the same fingerprint (an id, GitHub's
-/// last eight characters) as its check saw, or the id or name the policy gives it, on a
-/// token of the kind its check saw. A name alone (the owner unknown, or an Azure DevOps
-/// display name, which the listing does not tie to the PAT's owner) matches only a name
-/// no other listed token has.
-fn is_listed_as(declared: &DeclaredInAudit, listed: &Listed, listing: &Listing) -> bool {
-    if listed
-        .fingerprint
-        .is_some_and(|print| declared.prints().contains(&print))
-    {
-        return true;
-    }
-    if declared
-        .facts()
-        .is_some_and(|facts| facts.kind != listed.facts.kind)
-    {
-        return false;
-    }
-    declared
-        .spec
-        .endpoint
-        .names(declared.facts(), listed, listing)
-}
-
 /// Whether the inventory lists every token of the declared one's kind on what the
 /// declared token works on: only then is its absence a finding.
 fn expected_in(inventory: &InventorySpec, listing: &Listing, declared: &DeclaredInAudit) -> bool {
     let Some(kind) = declared.facts().map(|f| f.kind) else {
         return false; // its own check failed, and says so
     };
-    if !listing.complete_for.contains(&kind) || !same_instance(inventory, listing, declared) {
+    if !listing.complete_for.contains(&kind)
+        || !matching::same_instance(inventory, listing, declared)
+    {
         return false;
     }
     declared
@@ -470,12 +425,17 @@ fn describe(listed: &Listed) -> String {
     text
 }
 
+/// What ties a listed token of `host` with this id to a `[[token]]`: "`token_id = 42`".
+pub(crate) fn declare_key(host: crate::hosts::HostKind, id: &str) -> String {
+    match host.audit_texts().declare_key {
+        Some(key) => key.replace("{}", id),
+        None => "its secret (its own check reads the id the listing shows)".to_owned(),
+    }
+}
+
 fn undeclared_finding(inventory: &InventorySpec, listed: &Listed, name: &str) -> Finding {
     let token = &inventory.token;
-    let declare = match token.host().audit_texts().declare_key {
-        Some(key) => key.replace("{}", &printable(&listed.id)),
-        None => "its secret (its own check reads the id the listing shows)".to_owned(),
-    };
+    let declare = declare_key(token.host(), &printable(&listed.id));
     Finding::new(
         Rule::UndeclaredToken,
         &token.origin,

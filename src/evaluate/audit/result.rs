@@ -10,6 +10,8 @@ use crate::evaluate::{
     with_fixes,
 };
 use crate::hosts::{AuditFacts, HostKind};
+use std::sync::Arc;
+
 use crate::policy::{InventorySpec, Origin, Policy, Requirements, TokenSpec, Waiver};
 
 /// The audit's verdicts, in report order.
@@ -48,8 +50,9 @@ pub struct UndeclaredToken<'p> {
     pub name: String,
     /// The inventory that lists it: findings on the token point at its name.
     pub inventory: &'p InventorySpec,
-    /// What it was judged against: `[hosts.<host>]` over `[defaults]`.
-    pub requirements: Requirements,
+    /// What it was judged against: `[hosts.<host>]` over `[defaults]`, shared by every
+    /// undeclared token of its inventory.
+    pub requirements: Arc<Requirements>,
     pub listed: ListedAs,
 }
 
@@ -61,7 +64,7 @@ pub type UndeclaredVerdict<'p> = Judged<UndeclaredToken<'p>>;
 pub type InventoryVerdict<'p> = Judged<&'p InventorySpec>;
 
 /// Matches every listing to the declared tokens and judges the lot.
-pub fn judge_audit<'p>(policy: &'p Policy, audit: &AuditFacts, at: Instants) -> AuditResult<'p> {
+pub fn judge_audit(policy: &Policy, audit: AuditFacts, at: Instants) -> AuditResult<'_> {
     judge_plan(plan(policy, audit), &policy.waivers, at)
 }
 
@@ -79,16 +82,19 @@ fn judge_plan<'p>(plan: Plan<'p>, waivers: &[Waiver], at: Instants) -> AuditResu
     let mut inventories: Vec<_> = plan
         .inventories
         .into_iter()
-        .map(|inventory| UnwaivedInventory {
-            spec: inventory.spec,
-            undeclared: inventory
-                .undeclared
-                .into_iter()
-                .map(|listing| unwaived_undeclared(listing, at))
-                .collect(),
-            own: inventory
-                .trouble
-                .map(|trouble| unwaived_inventory(inventory.spec, trouble)),
+        .map(|inventory| {
+            let mut judged_as = judged_as(inventory.spec, &inventory.requirements);
+            UnwaivedInventory {
+                spec: inventory.spec,
+                undeclared: inventory
+                    .undeclared
+                    .into_iter()
+                    .map(|listing| unwaived_undeclared(listing, &mut judged_as, at))
+                    .collect(),
+                own: inventory
+                    .trouble
+                    .map(|trouble| unwaived_inventory(inventory.spec, trouble)),
+            }
         })
         .collect();
     let mut targets: Vec<Target> = declared
@@ -134,13 +140,17 @@ impl<'p> UnwaivedInventory<'p> {
 }
 
 /// An undeclared token's findings: the rules' on what its listing shows, then
-/// `undeclared-token`.
-fn unwaived_undeclared(listing: UndeclaredListing, at: Instants) -> Unwaived<UndeclaredToken> {
-    let spec = listing.token.judged_as();
-    let mut findings = findings_of(&spec, Some(&listing.observation), at);
+/// `undeclared-token`. `judged_as` is its inventory's [`judged_as`], given its name here.
+fn unwaived_undeclared<'p>(
+    listing: UndeclaredListing<'p>,
+    judged_as: &mut TokenSpec,
+    at: Instants,
+) -> Unwaived<UndeclaredToken<'p>> {
+    judged_as.name.clone_from(&listing.token.name);
+    let mut findings = findings_of(judged_as, Some(&listing.observation), at);
     findings.extend(with_fixes(
         listing.finding.into_iter().collect(),
-        spec.host(),
+        judged_as.host(),
     ));
     Unwaived {
         item: listing.token,
@@ -159,16 +169,14 @@ fn unwaived_inventory(spec: &InventorySpec, trouble: ListingTrouble) -> Unwaived
     }
 }
 
-impl UndeclaredToken<'_> {
-    /// The token as the rules judge it: the inventory's, under its own name and
-    /// requirements, with no `url` of its own (findings point at the inventory's name).
-    fn judged_as(&self) -> TokenSpec {
-        TokenSpec {
-            name: self.name.clone(),
-            requirements: self.requirements.clone(),
-            url_origin: None,
-            ..self.inventory.token.clone()
-        }
+/// An inventory's undeclared tokens as the rules judge them: the inventory's token, under
+/// each one's name in turn, against `requirements`, with no `url` of its own (findings
+/// point at the inventory's name). Made once per inventory, not per token.
+fn judged_as(inventory: &InventorySpec, requirements: &Requirements) -> TokenSpec {
+    TokenSpec {
+        requirements: requirements.clone(),
+        url_origin: None,
+        ..inventory.token.clone()
     }
 }
 

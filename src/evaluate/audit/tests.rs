@@ -101,7 +101,7 @@ fn each_inventory_is_judged_on_its_own_listing() {
     )]);
     let plan = super::plan(
         &policy,
-        &audit(&policy, true, vec![acme, fine_grained(vec![])]),
+        audit(&policy, true, vec![acme, fine_grained(vec![])]),
     );
     // Found in acme's listing, and missing from beta's, which lists every one.
     assert_eq!(rules_of(&plan, 0), vec![Rule::TokenNotFound]);
@@ -115,7 +115,7 @@ fn an_id_or_a_name_matches_only_a_token_of_the_kind_and_owner_the_check_saw() {
     let acme = fine_grained(vec![listed("42", "ci", "octocat", TokenKind::ClassicPat)]);
     let plan = super::plan(
         &policy,
-        &audit(&policy, true, vec![acme, fine_grained(vec![])]),
+        audit(&policy, true, vec![acme, fine_grained(vec![])]),
     );
     assert!(plan.declared[0].listed.is_none());
     assert!(undeclared_names(&plan).iter().any(|name| name == "acme.42"));
@@ -130,7 +130,7 @@ fn an_id_or_a_name_matches_only_a_token_of_the_kind_and_owner_the_check_saw() {
     ]);
     let plan = super::plan(
         &policy,
-        &audit(&policy, false, vec![two, fine_grained(vec![])]),
+        audit(&policy, false, vec![two, fine_grained(vec![])]),
     );
     assert!(plan.declared[0].listed.is_none());
     let one = fine_grained(vec![listed(
@@ -141,7 +141,7 @@ fn an_id_or_a_name_matches_only_a_token_of_the_kind_and_owner_the_check_saw() {
     )]);
     let matched = super::plan(
         &policy,
-        &audit(&policy, false, vec![one, fine_grained(vec![])]),
+        audit(&policy, false, vec![one, fine_grained(vec![])]),
     );
     assert_eq!(matched.declared[0].listed.as_ref().unwrap().id, "1");
     // With the owner its check saw, the name must be that owner's.
@@ -153,7 +153,7 @@ fn an_id_or_a_name_matches_only_a_token_of_the_kind_and_owner_the_check_saw() {
     )]);
     let plan = super::plan(
         &policy,
-        &audit(&policy, true, vec![alice, fine_grained(vec![])]),
+        audit(&policy, true, vec![alice, fine_grained(vec![])]),
     );
     assert!(plan.declared[0].listed.is_none());
 }
@@ -164,7 +164,7 @@ fn a_token_nothing_ties_to_the_listing_is_unverifiable_not_missing() {
     let policy = crate::policy::parse_policy("p.toml", &text).unwrap();
     let plan = super::plan(
         &policy,
-        &audit(
+        audit(
             &policy,
             true,
             vec![fine_grained(vec![]), fine_grained(vec![])],
@@ -190,7 +190,7 @@ fn an_id_too_long_for_a_name_gets_the_same_name_every_run() {
     let names = |listing: Listing| {
         let plan = super::plan(
             &policy,
-            &audit(&policy, true, vec![listing, fine_grained(vec![])]),
+            audit(&policy, true, vec![listing, fine_grained(vec![])]),
         );
         let name = undeclared_names(&plan).last().unwrap().clone();
         assert!(crate::policy::is_safe_name(&name), "{name}");

@@ -50,9 +50,11 @@ pub(super) const GIT_CREDENTIAL_ID: &str = "aws-service-specific-credential-id";
 
 /// Items asked for per page (`MaxItems`; IAM's default is 100 as well).
 const PAGE_SIZE: i32 = 100;
-/// Users whose keys and Git credentials are read at once: a few, so that a large
-/// account does not meet IAM's request throttling all at once.
-const USERS_AT_ONCE: usize = 4;
+/// Users whose keys and Git credentials are read at once (each two lists and a last-use
+/// lookup per active key): some, so that a large account is listed in fewer round trips,
+/// and not so many that the first burst meets IAM's request throttling, which the
+/// listing's client then keeps under (see [`adaptive`]).
+const USERS_AT_ONCE: usize = 8;
 
 pub(super) const DOCS: &str = "AWS IAM (`profile`, or `access_key_id` and `secret`): lists every active access key and every active service-specific credential (CodeCommit HTTPS Git credentials, Bedrock API keys, Keyspaces credentials) of the IAM users of the account the inventory's credentials belong to, with read-only calls only: `sts:GetCallerIdentity` for the account (needs no permission); `iam:ListUsers` for every user, read to the last page (needs `iam:ListUsers`); per user, `iam:ListAccessKeys` for the user's keys, their status and creation date (needs `iam:ListAccessKeys` on the users) and `iam:ListServiceSpecificCredentials` for their service-specific credentials of every service (needs `iam:ListServiceSpecificCredentials`); per active key, `iam:GetAccessKeyLastUsed` for its last use (needs `iam:GetAccessKeyLastUsed`); `iam:GetAccountSummary` for whether the root user has access keys, which no listing shows (needs `iam:GetAccountSummary`). AWS's managed policy `IAMReadOnlyAccess` grants them all. Inactive keys and credentials are not listed: they authenticate nothing until someone reactivates them. A declared key is matched by its access key id, which its own check reads; a declared key of another account is not expected in the listing. Git credentials that could not be listed are reported (`inventory-incomplete`), never taken for none.";
 
@@ -105,7 +107,7 @@ impl AwsIam {
         let region = region_of(endpoint.region.as_ref(), &config);
         let sts = sts_client(&config, provider.clone(), region.clone());
         let lister = Lister {
-            iam: iam_client(&config, provider, region),
+            iam: adaptive(iam_client(&config, provider, region)),
             who,
             own_key,
         };
@@ -116,6 +118,24 @@ impl AwsIam {
             .await
             .unwrap_or_else(|exceeded| Err(Observation::from(exceeded)))
     }
+}
+
+/// The listing's IAM client with adaptive retries, as many attempts as the run's others:
+/// one client asking one account's IAM is what they are for, and after IAM's first
+/// throttling answer it sends no faster than IAM then accepts ("adaptive: … automatic
+/// client-side rate limiting",
+/// <https://docs.aws.amazon.com/sdkref/latest/guide/feature-retry-behavior.html>), so
+/// the users read at once stay within IAM's rate instead of running out of retries.
+fn adaptive(client: aws_sdk_iam::Client) -> aws_sdk_iam::Client {
+    let config = client.config();
+    let adaptive = match config.retry_config() {
+        Some(standard) => aws_sdk_iam::config::retry::RetryConfig::adaptive()
+            .with_max_attempts(standard.max_attempts())
+            .with_initial_backoff(standard.initial_backoff())
+            .with_max_backoff(standard.max_backoff()),
+        None => aws_sdk_iam::config::retry::RetryConfig::adaptive(),
+    };
+    aws_sdk_iam::Client::from_conf(config.to_builder().retry_config(adaptive).build())
 }
 
 /// The IAM client of one inventory, and who it signs as (for messages).

@@ -53,9 +53,6 @@ const GRAPH_API_VERSION: &str = "7.1-preview.1";
 const TOKEN_ADMIN_API_VERSION: &str = "7.1";
 const PRODUCT: &str = "Azure DevOps";
 
-/// Users whose PATs are asked at once (each also bounded per origin by `--concurrency`).
-const USERS_AT_ONCE: usize = 8;
-
 const NEEDS: &str = "the inventory's `secret` must be a Microsoft Entra access token for Azure DevOps (audience 499b84ac-1321-427f-aa17-267ca6975798) of a Project Collection Administrator, with the `vso.tokenadministration` scope (and `vso.graph` to list the users)";
 
 pub(super) async fn list(call: &Call<'_>, azure: &Endpoint) -> ListingResult {
@@ -63,12 +60,17 @@ pub(super) async fn list(call: &Call<'_>, azure: &Endpoint) -> ListingResult {
         .with_header(ACCEPT, "application/json")
         .with_header(HeaderName::from_static("x-tfs-fedauthredirect"), "Suppress");
     let users = users(&api).await?;
+    // Every user's PATs are asked at once, `--concurrency` in flight: Azure DevOps limits
+    // what a caller consumes, not how many requests it has in flight, and answers one
+    // over its limit with 429 and `Retry-After` (or a spent `X-RateLimit-Remaining`
+    // with `X-RateLimit-Reset`), which the shared client waits out
+    // (<https://learn.microsoft.com/en-us/azure/devops/integrate/concepts/rate-limits>).
     let per_user = futures_util::stream::iter(users)
         .map(|user| {
             let api = &api;
             async move { user_pats(api, &user).await }
         })
-        .buffered(USERS_AT_ONCE)
+        .buffered(call.concurrency())
         .collect::<Vec<_>>()
         .await;
     let mut listing = Listing::complete_for(&[TokenKind::PersonalAccessToken]);
@@ -133,12 +135,13 @@ async fn get(api: &Api<'_>, url: Url) -> Result<Answer, Observation> {
 
 /// Every user of the organization, following `X-MS-ContinuationToken`.
 async fn users(api: &Api<'_>) -> Result<Vec<User>, Observation> {
-    let paging = Paging {
-        first: None,
-        repeat: Repeat::ContinuationToken { of: "users" },
-        runs: "the organization's users run".into(),
-        per_page: None,
-    };
+    let paging = Paging::new(
+        None,
+        Repeat::ContinuationToken { of: "users" },
+        "the organization's users run".into(),
+        None,
+    )
+    .keyed(|user: &User| user.descriptor.clone());
     paginate(
         paging,
         |continuation: Option<String>| async move {
@@ -170,10 +173,7 @@ fn users_page(answer: &Answer) -> Result<Page<User, Option<String>>, Observation
                 answer.request
             ))
         })?;
-    Ok(Page {
-        items: users.value,
-        next: continuation(next),
-    })
+    Ok(Page::new(users.value, continuation(next)))
 }
 
 /// A continuation token, if there is one: absent or blank is the last page.
@@ -201,15 +201,16 @@ async fn user_pats(api: &Api<'_>, user: &User) -> Result<Vec<Listed>, Observatio
         "personalaccesstokens",
         user.descriptor.as_str(),
     ];
-    let paging = Paging {
-        first: None,
-        repeat: Repeat::ContinuationToken { of: "PATs" },
-        runs: format!(
+    let paging = Paging::new(
+        None,
+        Repeat::ContinuationToken { of: "PATs" },
+        format!(
             "the PATs of `{}` run",
             user.principal_name.as_deref().unwrap_or(&user.descriptor)
         ),
-        per_page: None,
-    };
+        None,
+    )
+    .keyed(|pat: &Listed| pat.id.to_ascii_lowercase());
     let segments = &segments;
     paginate(
         paging,
@@ -259,10 +260,7 @@ fn pats_page(
         };
         listed.push(pat);
     }
-    Ok(Page {
-        items: listed,
-        next: continuation(page.continuation_token),
-    })
+    Ok(Page::new(listed, continuation(page.continuation_token)))
 }
 
 fn not_documented(answer: &Answer, what: &str, problem: &str) -> Observation {

@@ -249,8 +249,11 @@ impl Host for Services {
         }
     }
 
-    fn named(declared: &Box<Endpoint>) -> bool {
-        declared.pat_id.is_some()
+    fn policy_names(declared: &Box<Endpoint>) -> Vec<String> {
+        match &declared.pat_id {
+            Some(PatId::AuthorizationId(name) | PatId::DisplayName(name)) => vec![name.clone()],
+            None => Vec::new(),
+        }
     }
 
     fn expected(_scope: &(), _declared: &Box<Endpoint>, _: &Listing) -> bool {

@@ -78,12 +78,12 @@ pub(super) async fn pages<T: DeserializeOwned>(
     listing: &Url,
 ) -> Result<Vec<(T, Option<String>)>, Stop> {
     paginate(
-        Paging {
-            first: 0_u64,
-            repeat: Repeat::Body,
-            runs: format!("GET {} runs", listing.path()),
-            per_page: Some(PER_PAGE),
-        },
+        Paging::new(
+            0_u64,
+            Repeat::Body,
+            format!("GET {} runs", listing.path()),
+            Some(PER_PAGE),
+        ),
         |start| get(call, auth, page_url(listing, start)),
         read_page,
     )
@@ -270,10 +270,10 @@ fn read_page<T: DeserializeOwned>(
         }
     };
     let user = answer.header(USER_HEADER);
-    Ok(Page {
-        items: page.values.into_iter().map(|r| (r, user.clone())).collect(),
+    Ok(Page::new(
+        page.values.into_iter().map(|r| (r, user.clone())).collect(),
         next,
-    })
+    ))
 }
 
 /// The id Bitbucket lists the token under, when its value carries it: a token such as

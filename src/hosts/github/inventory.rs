@@ -17,8 +17,14 @@
 //!   <https://docs.github.com/en/rest/orgs/personal-access-tokens#list-requests-to-access-organization-resources-with-fine-grained-personal-access-tokens>.
 //!   A declared token found only there is `approval-pending`, not `token-not-found`.
 //!
-//! All are read to the last page; a page that fails or a chain longer than
-//! [`MAX_PAGES`](crate::client::paging::MAX_PAGES) makes the whole listing an error.
+//! All three are asked at once and read to the last page. Once a first page names the last
+//! one (`Link: rel="last"`), the pages between are asked at once too, each by its `page`
+//! number as the `Link` URLs ask
+//! (<https://docs.github.com/en/rest/using-the-rest-api/using-pagination-in-the-rest-api#using-link-headers>);
+//! without one, each `rel="next"` is followed in turn. A page that fails, a page that
+//! disagrees with the first on where the listing ends, a token listed twice, or a chain
+//! longer than [`MAX_PAGES`](crate::client::paging::MAX_PAGES) makes the whole listing an
+//! error.
 
 use jiff::Timestamp;
 use reqwest::StatusCode;
@@ -27,7 +33,7 @@ use serde::de::DeserializeOwned;
 
 use super::observe::Api;
 use super::{Endpoint, Scope};
-use crate::client::paging::{self, Link, Next, Page, Paging, Repeat, paginate};
+use crate::client::paging::{self, Extent, Next, Page, Paging, Repeat, paginate};
 use crate::facts::{Grant, Observation, Observed, Settled, TokenFacts, TokenKind};
 use crate::hosts::inventory::{Fingerprint, Listed, Listing, ListingResult};
 use crate::hosts::{Answer, Call};
@@ -43,16 +49,29 @@ pub(super) async fn list(call: &Call<'_>, endpoint: &Endpoint, scope: &Scope) ->
     let api = Api::new(call, endpoint)?;
     let org = &scope.organization;
     let mut listing = Listing::complete_for(&[TokenKind::FineGrainedPat]);
-    let grants: Vec<FineGrained> =
-        pages(&api, &format!("orgs/{org}/personal-access-tokens")).await?;
+    let grants = format!("orgs/{org}/personal-access-tokens");
+    let requests = format!("orgs/{org}/personal-access-token-requests");
+    let authorizations = format!("orgs/{org}/credential-authorizations");
+    let (grants, requests, authorizations) = futures_util::future::join3(
+        pages(&api, &grants, |grant: &FineGrained| {
+            grant.token_id.to_string()
+        }),
+        pages(&api, &requests, |request: &Request| request.id.to_string()),
+        pages(&api, &authorizations, |authorization: &Authorization| {
+            authorization.credential_id.to_string()
+        }),
+    )
+    .await;
+    let grants = grants?;
     let source = format!("GET /orgs/{org}/personal-access-tokens");
+    listing.tokens.reserve_exact(grants.len());
     listing.tokens.extend(
         grants
             .into_iter()
             .filter(|grant| !grant.token_expired)
             .map(|grant| grant.listed(org, &source)),
     );
-    match pages::<Request>(&api, &format!("orgs/{org}/personal-access-token-requests")).await {
+    match requests {
         Ok(requests) => {
             let source = format!("GET /orgs/{org}/personal-access-token-requests");
             listing.awaiting.extend(
@@ -67,7 +86,7 @@ pub(super) async fn list(call: &Call<'_>, endpoint: &Endpoint, scope: &Scope) ->
             "fine-grained tokens awaiting approval: GET /orgs/{org}/personal-access-token-requests answered {status}, so a declared token that only awaits `{org}`'s approval is reported as not found; the inventory's credential needs the organization permission \"Personal access token requests\" (read)"
         )),
     }
-    match pages::<Authorization>(&api, &format!("orgs/{org}/credential-authorizations")).await {
+    match authorizations {
         // An empty list is what an organization without SAML SSO may answer too
         // (github/rest-api-description declares only 200 for this operation), so it
         // proves no classic token absent.
@@ -121,16 +140,24 @@ impl From<Observation> for Refused {
     }
 }
 
-/// Every page of a listing, following `Link: rel="next"`; a full page without one is
-/// followed by the next page number (the SSO listing documents no `Link` header), so a
-/// listing is complete only once a page comes back short.
-async fn pages<T: DeserializeOwned>(api: &Api<'_>, path: &str) -> Result<Vec<T>, Refused> {
-    let paging = Paging {
-        first: format!("{path}?per_page={PER_PAGE}"),
-        repeat: Repeat::Body,
-        runs: format!("GET /{path} runs"),
-        per_page: Some(PER_PAGE),
-    };
+/// Every page of a listing: at once after the first when it names the last, else
+/// following `Link: rel="next"`; a full page without one is followed by the next page
+/// number (the SSO listing documents no `Link` header), so a listing is complete only
+/// once a page comes back short. `key` is an item's id: none is listed twice.
+async fn pages<T: DeserializeOwned>(
+    api: &Api<'_>,
+    path: &str,
+    key: fn(&T) -> String,
+) -> Result<Vec<T>, Refused> {
+    let page = |number: usize| format!("{path}?per_page={PER_PAGE}&page={number}");
+    let paging = Paging::new(
+        format!("{path}?per_page={PER_PAGE}"),
+        Repeat::Body,
+        format!("GET /{path} runs"),
+        Some(PER_PAGE),
+    )
+    .keyed(key)
+    .numbered(&page, api.call().concurrency());
     paginate(
         paging,
         |next| async move { api.get(&next).await.map_err(Refused::Host) },
@@ -170,36 +197,70 @@ fn read_page<T: DeserializeOwned>(
         )))
     })?;
     let full = items.len() >= PER_PAGE;
-    let next = match next_page(answer, api) {
-        Ok(Some(path)) => Next::Page(path),
-        Ok(None) if full => Next::Page(format!("{path}?per_page={PER_PAGE}&page={}", number + 1)),
-        Ok(None) => Next::End,
-        Err(problem) => return Err(Refused::Host(Observation::host_error(problem))),
+    let links = pages_linked(answer, api).map_err(|p| Refused::Host(Observation::host_error(p)))?;
+    let mut extent = Extent {
+        last: links.last,
+        ..Extent::default()
     };
-    Ok(Page { items, next })
+    let next = match links.next {
+        Some((path, number)) => {
+            extent.next = number;
+            Next::Page(path)
+        }
+        // A page GitHub links to others without a `next` is the last page; a full page
+        // without any `Link` may have more after it.
+        None if full && !links.present => {
+            extent.next = Some(number + 1);
+            Next::Page(format!("{path}?per_page={PER_PAGE}&page={}", number + 1))
+        }
+        None => Next::End,
+    };
+    Ok(Page {
+        items,
+        next,
+        extent,
+    })
 }
 
 /// GitHub's largest page (`per_page`, at most 100).
 const PER_PAGE: usize = 100;
 
-/// The next page's path, from `Link: <URL>; rel="next"` (RFC 8288), on the API's own
-/// origin: a link elsewhere is not followed (the token would go with it).
-fn next_page(answer: &Answer, api: &Api<'_>) -> Result<Option<String>, String> {
-    let link = paging::link(answer).map_err(|problem| {
+/// What a page's `Link` (RFC 8288) says: the next page's path (on the API's own origin:
+/// a link elsewhere is not followed, the token would go with it) and number, and the
+/// last page's number.
+struct Linked {
+    /// Whether the page sent a `Link` at all.
+    present: bool,
+    next: Option<(String, Option<usize>)>,
+    last: Option<usize>,
+}
+
+fn pages_linked(answer: &Answer, api: &Api<'_>) -> Result<Linked, String> {
+    let links = paging::links(answer).map_err(|problem| {
         format!(
             "{} answered with {problem}, so where the listing goes on is not known",
             answer.request
         )
     })?;
-    let Link::Next(next) = link else {
-        return Ok(None);
+    let last = links.last.as_deref().and_then(paging::page_number);
+    let Some(next) = links.next else {
+        return Ok(Linked {
+            present: links.present,
+            next: None,
+            last,
+        });
     };
-    api.relative(&next).map(Some).ok_or_else(|| {
+    let path = api.relative(&next).ok_or_else(|| {
         format!(
             "{} links its next page outside the API (`{}`), which is not followed",
             answer.request,
             crate::client::wire::origin_only(&next)
         )
+    })?;
+    Ok(Linked {
+        present: true,
+        next: Some((path, paging::page_number(&next))),
+        last,
     })
 }
 

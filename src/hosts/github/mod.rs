@@ -240,8 +240,9 @@ impl Host for GitHub {
             || github.token_name.as_ref().is_some_and(by_name)
     }
 
-    fn named(declared: &Endpoint) -> bool {
-        declared.token_id.is_some() || declared.token_name.is_some()
+    fn policy_names(declared: &Endpoint) -> Vec<String> {
+        let id = declared.token_id.map(|id| id.to_string());
+        id.into_iter().chain(declared.token_name.clone()).collect()
     }
 
     fn expected(scope: &Scope, declared: &Endpoint, _: &Listing) -> bool {

@@ -18,8 +18,14 @@
 //!
 //! Every listing is read with `per_page=100` to its last page: GitLab's offset pagination
 //! sends `x-next-page`, empty on the last page, or `Link: rel="next"` (keyset)
-//! (<https://docs.gitlab.com/api/rest/#pagination>). A page that fails, an `x-next-page`
-//! that is not the next page, a page without either header after the first, or more than
+//! (<https://docs.gitlab.com/api/rest/#pagination>). Where the first page says how many
+//! pages there are (`x-total-pages`, else `Link: rel="last"`), the rest are asked at
+//! once, and every page must say the same (`x-total-pages`, `x-total`); GitLab leaves
+//! those out past 10,000 items and for keyset pagination
+//! (<https://docs.gitlab.com/api/rest/#pagination-response-headers>), and then each
+//! page's next is followed in turn. A page that fails, an `x-next-page` that is not the
+//! next page, a page without either header after the first, a page that disagrees with
+//! the first on the listing's extent, a token listed twice, or more than
 //! [`MAX_PAGES`](crate::client::paging::MAX_PAGES) pages makes the whole listing an error,
 //! never a shorter complete one.
 
@@ -34,7 +40,7 @@ use super::facts::GranularScope;
 use super::observe::Expiry;
 use super::{Endpoint, Scope};
 use crate::client::api::Api;
-use crate::client::paging::{self, Link, Next, Page, Paging, Repeat, paginate};
+use crate::client::paging::{self, Extent, Next, Page, Paging, Repeat, paginate};
 use crate::client::wire::{join, present};
 use crate::facts::{Observation, Observed, TokenFacts, TokenKind};
 use crate::hosts::inventory::{Fingerprint, Listed, Listing};
@@ -86,12 +92,14 @@ async fn instance(api: &Api<'_>, me: &User) -> ListingResult {
         "personal_access_tokens",
         &[("state", "active")],
         "it needs an administrator's token with `read_api` (and `admin_mode` where Admin Mode is on)",
+        Token::key,
     )
     .await?;
     // Project and group access tokens are personal access tokens of their bot users:
     // an administrator's listing holds them too, so every token `/self` describes is in it.
     let mut listing =
         Listing::complete_for(&[TokenKind::PersonalAccessToken, TokenKind::FineGrainedPat]);
+    listing.tokens.reserve_exact(tokens.len());
     listing.tokens.extend(
         tokens
             .into_iter()
@@ -176,6 +184,7 @@ async fn group_listing(api: &Api<'_>, group: &str) -> ListingResult {
         &format!("groups/{id}/descendant_groups"),
         &[],
         &owner_hint,
+        |group: &Group| group.id.to_string(),
     )
     .await?;
     groups.extend(
@@ -188,6 +197,7 @@ async fn group_listing(api: &Api<'_>, group: &str) -> ListingResult {
         &format!("groups/{id}/projects"),
         &[("include_subgroups", "true"), ("with_shared", "false")],
         &owner_hint,
+        |project: &Project| project.id.to_string(),
     )
     .await?;
     // A group sees only group and project access tokens: its members' personal access
@@ -200,7 +210,14 @@ async fn group_listing(api: &Api<'_>, group: &str) -> ListingResult {
     for (path, gid) in &groups {
         let api_path = format!("groups/{gid}/access_tokens");
         let source = format!("GET /api/v4/{api_path}");
-        let tokens: Vec<Token> = pages(api, &api_path, &[("state", "active")], &owner_hint).await?;
+        let tokens: Vec<Token> = pages(
+            api,
+            &api_path,
+            &[("state", "active")],
+            &owner_hint,
+            Token::key,
+        )
+        .await?;
         let on = format!("group `{path}`");
         listing.tokens.extend(
             tokens
@@ -219,7 +236,7 @@ async fn group_listing(api: &Api<'_>, group: &str) -> ListingResult {
                 let api_path = format!("projects/{}/access_tokens", project.id);
                 let source = format!("GET /api/v4/{api_path}");
                 let tokens: Vec<Token> =
-                    pages(api, &api_path, &[("state", "active")], &hint).await?;
+                    pages(api, &api_path, &[("state", "active")], &hint, Token::key).await?;
                 let on = format!("project `{}`", project.path_with_namespace);
                 Ok::<_, Observation>(
                     tokens
@@ -271,23 +288,28 @@ fn refused(answer: &Answer, needs: &str) -> Observation {
     ))
 }
 
-/// Every page of `GET /api/v4/{path}?{query}&per_page=100`.
+/// Every page of `GET /api/v4/{path}?{query}&per_page=100`; `key` is an item's id: none
+/// is listed twice.
 async fn pages<T: DeserializeOwned>(
     api: &Api<'_>,
     path: &str,
     query: &[(&str, &str)],
     needs: &str,
+    key: fn(&T) -> String,
 ) -> Result<Vec<T>, Observation> {
     let per_page = PER_PAGE.to_string();
     let mut query = query.to_vec();
     query.push(("per_page", &per_page));
     let first = api.url(path, &query);
-    let paging = Paging {
-        first: first.clone(),
-        repeat: Repeat::Body,
-        runs: format!("GET /api/v4/{path} runs"),
-        per_page: Some(PER_PAGE),
-    };
+    let page = |number: usize| page_url(&first, number);
+    let paging = Paging::new(
+        first.clone(),
+        Repeat::Body,
+        format!("GET /api/v4/{path} runs"),
+        Some(PER_PAGE),
+    )
+    .keyed(key)
+    .numbered(&page, api.call.concurrency());
     paginate(
         paging,
         |url| async move { api.get(&url).await },
@@ -315,16 +337,68 @@ fn read_page<T: DeserializeOwned>(
         ))
     })?;
     let short = items.len() < PER_PAGE;
+    let mut extent = extent(answer)?;
     let next = match next(answer, api, number, short)? {
         After::End => Next::End,
         After::Page(n) => {
-            let mut url = first.clone();
-            url.query_pairs_mut().append_pair("page", &n.to_string());
-            Next::Page(url)
+            extent.next = Some(n);
+            Next::Page(page_url(first, n))
         }
-        After::Link(link) => Next::Page(link),
+        After::Link(link) => {
+            extent.next = paging::page_number(link.as_str());
+            Next::Page(link)
+        }
     };
-    Ok(Page { items, next })
+    Ok(Page {
+        items,
+        next,
+        extent,
+    })
+}
+
+/// Page `number` of the listing whose first page is `first`.
+fn page_url(first: &Url, number: usize) -> Url {
+    let mut url = first.clone();
+    url.query_pairs_mut()
+        .append_pair("page", &number.to_string());
+    url
+}
+
+/// What a page says of the whole listing: `x-total-pages` (else the page number of
+/// `Link: rel="last"`) and `x-total`, which GitLab sends on every page of an offset
+/// listing of at most 10,000 items
+/// (<https://docs.gitlab.com/api/rest/#other-pagination-headers>).
+fn extent(answer: &Answer) -> Result<Extent, Observation> {
+    let number = |name: &str| -> Result<Option<usize>, Observation> {
+        let problem = |what: String| {
+            Observation::host_error(format!(
+                "{} answered with {what}, so how long the listing is is not known and it is not complete",
+                answer.request
+            ))
+        };
+        match answer.single_header(name).map_err(problem)? {
+            None => Ok(None),
+            Some(value) if value.trim().is_empty() => Ok(None),
+            Some(value) => value
+                .trim()
+                .parse()
+                .map(Some)
+                .map_err(|_| problem(format!("`{name}: {}`, not a number", value.trim()))),
+        }
+    };
+    let last = match number("x-total-pages")? {
+        Some(pages) => Some(pages),
+        None => paging::links(answer)
+            .ok()
+            .and_then(|links| links.last)
+            .as_deref()
+            .and_then(paging::page_number),
+    };
+    Ok(Extent {
+        next: None,
+        last,
+        items: number("x-total")?,
+    })
 }
 
 /// What GitLab says follows a page.
@@ -360,8 +434,9 @@ fn next(answer: &Answer, api: &Api<'_>, page: usize, short: bool) -> Result<Afte
         None => {}
     }
     let short_first = page == 1 && short;
-    match paging::link(answer).map_err(problem)? {
-        Link::Next(target) => api.within(&target).map(After::Link).ok_or_else(|| {
+    let links = paging::links(answer).map_err(problem)?;
+    match links.next {
+        Some(target) => api.within(&target).map(After::Link).ok_or_else(|| {
             problem(format!(
                 "a next page outside the API (`{}`), which is not followed",
                 crate::client::wire::origin_only(&target)
@@ -370,7 +445,7 @@ fn next(answer: &Answer, api: &Api<'_>, page: usize, short: bool) -> Result<Afte
         // A `Link` without `rel="next"` (the last page's first, prev and last) on a page
         // short of a full one is GitLab saying there is none; on a full page, a header may
         // have been lost on the way, and a next page may follow.
-        Link::NoNext if short => Ok(After::End),
+        None if links.present && short => Ok(After::End),
         _ if short_first => Ok(After::End),
         _ => Err(problem(format!(
             "no `x-next-page` or `Link: rel=\"next\"` header after page {page}"
@@ -424,6 +499,11 @@ struct Token {
 }
 
 impl Token {
+    /// What tells it from every other token of a listing.
+    fn key(&self) -> String {
+        self.id.to_string()
+    }
+
     /// Asked with `state=active`; a server older than the filter lists the rest too.
     fn usable(&self) -> bool {
         !self.revoked && self.active != Some(false)
