@@ -17,8 +17,9 @@ pub(crate) struct OwnAnswer {
     pub marks: &'static str,
     /// Its JSON error body, as the host documents it.
     pub body: fn(&serde_json::Value) -> bool,
-    /// The headers it sets on its answers, errors included.
-    pub headers: fn(&Answer) -> bool,
+    /// What else marks the whole answer as the host's: the headers it sets on its answers,
+    /// errors included, or a body read with its status.
+    pub marked: fn(&Answer) -> bool,
 }
 
 impl OwnAnswer {
@@ -27,7 +28,7 @@ impl OwnAnswer {
         answer
             .json::<serde_json::Value>()
             .is_some_and(|body| (self.body)(&body))
-            || (self.headers)(answer)
+            || (self.marked)(answer)
     }
 
     /// Why an answer that is not the host's own proves nothing, naming what came back:
@@ -43,7 +44,7 @@ impl OwnAnswer {
     }
 }
 
-/// Whether the answer carries any of `names` with a value: for [`OwnAnswer::headers`].
+/// Whether the answer carries any of `names` with a value: for [`OwnAnswer::marked`].
 pub(crate) fn any_header(answer: &Answer, names: &[&str]) -> bool {
     names
         .iter()
@@ -60,7 +61,7 @@ mod tests {
         hosts: "Host's",
         marks: "its JSON error or its `X-Host-Id` header",
         body: |body| body.get("message").is_some_and(|m| m.is_string()),
-        headers: |answer| any_header(answer, &["x-host-id"]),
+        marked: |answer| any_header(answer, &["x-host-id"]),
     };
 
     fn answer(content_type: &str, header: Option<&'static str>, body: &str) -> Answer {

@@ -34,7 +34,7 @@ pub(super) const OWN: OwnAnswer = OwnAnswer {
         body.get("message").is_some_and(|m| m.is_string())
             && body.get("typeKey").is_some_and(|k| k.is_string())
     },
-    headers: |answer| {
+    marked: |answer| {
         any_header(
             answer,
             &[

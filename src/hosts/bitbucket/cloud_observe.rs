@@ -221,7 +221,7 @@ const OWN: OwnAnswer = OwnAnswer {
                 .and_then(|e| e.get("message"))
                 .is_some_and(|m| m.is_string())
     },
-    headers: |answer| {
+    marked: |answer| {
         answer.header("www-authenticate").is_some_and(|realm| {
             realm.contains(&format!("realm=\"{REALM}\""))
                 || realm.contains(&format!("realm={REALM}"))

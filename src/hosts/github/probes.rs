@@ -468,7 +468,7 @@ pub(super) const OWN: OwnAnswer = OwnAnswer {
         body.get("message").is_some_and(|m| m.is_string())
             && body.get("documentation_url").is_some_and(|d| d.is_string())
     },
-    headers: |answer| any_header(answer, &["x-github-request-id"]),
+    marked: |answer| any_header(answer, &["x-github-request-id"]),
 };
 
 /// Whether a refusal is GitHub's own answer ([`OWN`]).

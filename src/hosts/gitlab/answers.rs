@@ -6,6 +6,7 @@ use reqwest::header::HeaderValue;
 use reqwest::{StatusCode, Url};
 use serde::Deserialize;
 
+use crate::client::own_answer::OwnAnswer;
 use crate::facts::Observation;
 use crate::hosts::{Answer, Call};
 
@@ -41,6 +42,18 @@ pub(super) struct OAuthError {
 /// lib/api/helpers.rb), or a map of field errors. A proxy's HTML page, a gateway's
 /// `{"message":"Forbidden"}` or an RFC 9457 problem is none of these.
 pub(super) fn own_answer(answer: &Answer) -> bool {
+    OWN.recognises(answer)
+}
+
+/// GitLab marks its answers by their JSON error alone, read with the answer's status.
+const OWN: OwnAnswer = OwnAnswer {
+    hosts: "GitLab's",
+    marks: "GitLab's JSON error (an OAuth `error`, or a `message` that starts with the status)",
+    body: |_| false,
+    marked: own_error,
+};
+
+fn own_error(answer: &Answer) -> bool {
     let content_type = answer.header("content-type").unwrap_or_default();
     if content_type.contains("problem+json") {
         return false;
@@ -62,11 +75,7 @@ pub(super) fn own_answer(answer: &Answer) -> bool {
 
 /// What came back, for a refusal that is not GitLab's own: it proves nothing.
 pub(super) fn not_own(answer: &Answer) -> String {
-    format!(
-        "{} was answered {} without GitLab's JSON error (an OAuth `error`, or a `message` that starts with the status): not GitLab's own answer (a proxy or gateway?), so it proves nothing",
-        answer.request,
-        answer.status_and_type()
-    )
+    OWN.not_own(answer)
 }
 
 /// GitLab's refusal of a request a token's fine-grained grants do not cover: a 403
