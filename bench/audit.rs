@@ -53,8 +53,8 @@ impl Host {
     /// The inventory's secret: a GitHub App installation token, a GitLab administrator's.
     fn inventory_secret(self) -> &'static str {
         match self {
-            Host::Github => "ghs_benchInventoryInstallation0000000000",
-            Host::Gitlab => "glpat-benchInventoryAdmin000",
+            Host::Github => "bench-github-inventory-installation",
+            Host::Gitlab => "bench-gitlab-inventory-admin",
         }
     }
 
@@ -390,7 +390,7 @@ fn gitlab_token(id: usize) -> Value {
 fn declared_secret(host: Host, id: usize) -> String {
     match host {
         Host::Github => format!("github_pat_11BENCH{id:0>15}_{:0>59}", id),
-        Host::Gitlab => format!("glpat-benchdeclared{id:0>8}"),
+        Host::Gitlab => format!("bench-gitlab-declared-{id:0>8}"),
     }
 }
 

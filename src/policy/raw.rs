@@ -93,7 +93,7 @@ pub struct RawToken {
     /// The host the token belongs to.
     #[schemars(with = "HostKind")]
     pub host: Option<Text>,
-    /// The host's URL (default: the host's public service): GitHub's API base (Enterprise Server https://HOST/api/v3), GitLab's instance URL, or a Server/TFS collection URL; see docs/hosts.md.
+    /// The host's URL (default: the host's public service): GitHub's API base (Enterprise Server https://HOST/api/v3), GitLab's instance URL, or a Server/TFS collection URL; see the Hosts page of the documentation (docs/ in patlint's repository).
     #[serde(default)]
     #[schemars(with = "String")]
     pub url: Option<Text>,

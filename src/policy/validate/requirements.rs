@@ -151,7 +151,7 @@ impl Validator {
                 (Some(instead), _) => instead,
                 (None, Some(s)) => format!("did you mean `{s}`?"),
                 (None, None) => format!(
-                    "see `patlint explain missing-scope` and the {} scope list in docs/hosts.md",
+                    "see `patlint explain missing-scope` and the {} scope list on the Hosts page of the documentation (docs/ in patlint's repository)",
                     host.product()
                 ),
             };

@@ -179,7 +179,8 @@ pub fn assert_no_secret(secret: &str, what: &str, output: &str) {
 }
 
 /// A test tool installed by ./scripts/test: from `env_var`, else `fallback` (relative to
-/// the crate). Missing under `CI=true` fails the test; elsewhere it is skipped, loudly.
+/// the crate). Missing fails the test under `CI=true` or when the suite runs through
+/// ./scripts/test (which sets `PATLINT_REQUIRE_TOOLS=1`); elsewhere it is skipped, loudly.
 pub fn required_tool(env_var: &str, fallback: &str) -> Option<std::path::PathBuf> {
     let path = std::env::var_os(env_var)
         .map(std::path::PathBuf::from)
@@ -191,7 +192,9 @@ pub fn required_tool(env_var: &str, fallback: &str) -> Option<std::path::PathBuf
         "{} is not installed: run ./scripts/test, which installs it",
         path.display()
     );
-    if std::env::var("CI").is_ok_and(|v| v == "true") {
+    let required = std::env::var("CI").is_ok_and(|v| v == "true")
+        || std::env::var("PATLINT_REQUIRE_TOOLS").is_ok_and(|v| v == "1");
+    if required {
         panic!("{message}");
     }
     eprintln!("SKIPPED (not on CI): {message}");
